@@ -64,7 +64,8 @@ def test_sigterm_is_a_clean_stop_that_saves_the_state(tmp_path):
         again.start(timeout=30)
         # And the next start restores the data from that snapshot, with no journal left to replay
         assert re.search(
-            r"restored \d+ items, \d+ queued messages, \d+ SSM parameters, 0 journaled writes", again.read_log()
+            r"restored \d+ items, \d+ queued messages, \d+ SSM parameters, \d+ SES identities, 0 journaled writes",
+            again.read_log(),
         )
         with again.client(admin_key) as api:
             assert "kept by SIGTERM" in [k["name"] for k in api.get("/api/keys").json()["items"]]

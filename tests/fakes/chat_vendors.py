@@ -15,7 +15,8 @@ One server answers, by path:
   counts them, an emoji 2), more than 50 blocks, or a rich text block not in its documented
   shape with ``invalid_blocks``, and blocks holding more than 11,000 characters of text with ``msg_blocks_too_long``);
 - DingTalk robot: ``POST /robot/send?access_token=..&timestamp=..&sign=..`` (checks the sign; refuses a
-  request body over 20,000 bytes with errcode 460101, as DingTalk answers it);
+  request body over 20,000 bytes with errcode 460101, as DingTalk answers it; a robot given custom keywords,
+  ``dingtalk_keywords``, refuses a message holding none of them with errcode 310000 "keywords not in content");
 - WeCom robot: ``POST /cgi-bin/webhook/send?key=...`` (refuses content over its UTF-8 byte limit);
 - Teams Workflows: ``POST /workflows/{id}`` (answers 202; over 28 KB, 413);
 - Teams incoming webhook (an Office 365 connector): ``POST /webhookb2/...`` answers HTTP 200 with the text
@@ -101,6 +102,8 @@ class ChatVendors:
         self.requests: list[Recorded] = []
         self.failures: list[_Failure] = []
         self.bot_secrets: dict[str, str] = {}  # lark bot token / dingtalk access_token -> signing secret
+        # dingtalk access_token -> the robot's custom keywords (its "custom keywords" security setting)
+        self.dingtalk_keywords: dict[str, list[str]] = {}
         self.lark_messages: dict[str, dict] = {}
         self.lark_recalled: set[str] = set()  # message ids recalled in the chat: a reply to one is refused
         self.slack_deleted: set[tuple[str, str]] = set()  # (channel, ts) deleted in Slack: a reply to one is refused
@@ -297,6 +300,10 @@ class ChatVendors:
             ).decode()
             if req.query.get("sign") != expected:
                 return 200, {"errcode": 310000, "errmsg": "sign not match"}, {}
+        required = self.dingtalk_keywords.get(req.query.get("access_token", ""))
+        if required and not any(k in json.dumps(req.body, ensure_ascii=False) for k in required):
+            # as DingTalk answers it: "keywords not in content, more: [https://ding-doc.dingtalk.com/...]"
+            return 200, {"errcode": 310000, "errmsg": "keywords not in content"}, {}
         return 200, {"errcode": 0, "errmsg": "ok"}, {}
 
     # ------------------------------------------------------------------ HTTP

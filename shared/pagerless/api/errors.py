@@ -72,7 +72,7 @@ def register_exception_handlers(app: FastAPI) -> None:
 
 
 async def _domain_error(request: Request, exc: PagerlessError) -> JSONResponse:
-    status = STATUS_FOR_CODE.get(exc.code, 500)
+    status = getattr(exc, "status", None) or STATUS_FOR_CODE.get(exc.code, 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     retry_after = getattr(exc, "retry_after", None)
     if status == 503 and not retry_after and _unavailable(exc.__cause__):  # "unavailable" because AWS was

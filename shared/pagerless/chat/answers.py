@@ -23,7 +23,8 @@ def _zh(language: str) -> bool:
 
 
 def describe(incident, language: str = "en") -> str:
-    """One paragraph about an incident: what, where, status (and who acknowledged it), diagnosis and proposal."""
+    """One paragraph about an incident: what, where, status (and who acknowledged it), diagnosis and proposal (or why
+    nothing was proposed)."""
     from pagerless.diagnosis import summaries
     from pagerless.remediation import reasons
 
@@ -42,6 +43,8 @@ def describe(incident, language: str = "en") -> str:
             text += "" if text.endswith(("。", ".")) else "。"
         if proposal.get("action"):
             text += f"建议修复：{proposal['action']}" + (f"（{reason}）" if reason else "") + "。"
+        elif proposal.get("status") == "no_action" and reason:
+            text += f"未提出修复：{reason}。"
         return text
     text = f"{incident.id} ({incident.severity}) {incident.title}"
     if incident.service:
@@ -54,6 +57,8 @@ def describe(incident, language: str = "en") -> str:
         text += f" Diagnosis: {diagnosis.get('category')} at {confidence} — {summary}"
     if proposal.get("action"):
         text += f" Proposed fix: {proposal['action']}" + (f" ({reason})" if reason else "") + "."
+    elif proposal.get("status") == "no_action" and reason:  # why nothing was proposed (remediation.reasons)
+        text += f" No fix proposed: {reason}."
     return text
 
 

@@ -92,8 +92,10 @@ def _environment(loader: BaseLoader) -> Environment:
 
 def _speak(env: Environment, lang: str, catalog: NullTranslations) -> None:
     """The filters that put what is stored into words in ``lang``: ``label`` (a code: ``awaiting_approval``
-    is "Awaiting approval", 待审批) and ``say`` (a timeline entry, from its kind and data:
-    `pagerless.console.timeline_phrases`, imported with the first entry said)."""
+    is "Awaiting approval", 待审批), ``say`` (a timeline entry, from its kind and data:
+    `pagerless.console.timeline_phrases`, imported with the first entry said), and ``summary`` and ``reason``
+    (a diagnosis's summary, a proposal's reason: said from their phrases as the Chinese cards say them,
+    `pagerless.diagnosis.summaries`, `pagerless.remediation.reasons`; a model's summary as it wrote it)."""
 
     def label(code):
         return labels.label(code, catalog.gettext)
@@ -103,8 +105,20 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations) -> None:
 
         return say(entry, lang, label)
 
+    def summary(diagnosis: dict) -> str:
+        from pagerless.diagnosis.summaries import said
+
+        return said(diagnosis or {}, lang)
+
+    def reason(proposal: dict) -> str:
+        from pagerless.remediation.reasons import said
+
+        return said(proposal or {}, lang)
+
     env.filters["label"] = label
     env.filters["say"] = say
+    env.filters["summary"] = summary
+    env.filters["reason"] = reason
 
 
 @cache

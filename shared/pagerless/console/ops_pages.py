@@ -246,11 +246,11 @@ def oncall_page(request: Request) -> HTMLResponse:
         schedules.append({**doc, "current": current, "shifts": shifts[:50]})
     from pagerless.people.service import PeopleService
 
-    people, _ = PeopleService().list(principal.workspace, limit=200)
-    names = {p.id: p.name for p in people} | {s["id"]: s["name"] for s in schedules}  # escalation targets by name
-    return render(
-        request, "oncall.html", schedules=schedules, names=names, policies=service.list_policies(principal.workspace)
-    )
+    policies = service.list_policies(principal.workspace)
+    paged = {t["id"] for p in policies for s in p["steps"] for t in s["targets"] if t["kind"] == "person"}
+    # escalation targets by name: every person a policy pages, looked up in batches
+    names = PeopleService().names(principal.workspace, sorted(paged)) | {s["id"]: s["name"] for s in schedules}
+    return render(request, "oncall.html", schedules=schedules, names=names, policies=policies)
 
 
 # ---------------------------------------------------------------- SLOs

@@ -174,7 +174,9 @@ def incident_page(request: Request, incident_id: str, partial: str | None = None
     principal = current_principal(request)
     service = _incidents()
     incident = service.get(principal.workspace, incident_id)
-    timeline = [t.to_dict() for t in service.timeline_of(principal.workspace, incident_id)]
+    from pagerless.incidents.timeline_names import named
+
+    timeline = named(principal.workspace, [t.to_dict() for t in service.timeline_of(principal.workspace, incident_id)])
     latest = _approvals().repository.latest(incident_id)
     approval = latest.to_public() if latest is not None and latest.workspace == principal.workspace else None
     context = {

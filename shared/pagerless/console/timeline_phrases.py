@@ -11,6 +11,7 @@ data its phrases need, is shown as stored.
 Imported when an incident page is rendered, never with the console's handler (stdlib only).
 """
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -121,9 +122,18 @@ PHRASES: dict[str, tuple[str, str]] = {
     "escalation_paged": ("{message}", "已呼叫：{paged}{held_part}{channels_part}"),
     "escalation_failed": ("{message}", "升级呼叫未能启动"),
     "held_page_sent": ("{message}", "免打扰时段已结束（{until}）：已呼叫 {person_id}（第 {step} 级的呼叫暂缓至此时）"),
+    "held_page_sent:removed": ("{message}", "免打扰时段已删除：已呼叫 {person_id}（第 {step} 级暂缓的呼叫）"),
+    "held_page_sent:changed": (
+        "{message}",
+        "重新设置的免打扰时段已结束（{released}）：已呼叫 {person_id}（第 {step} 级的呼叫暂缓至此时）",
+    ),
     "held_page_withheld": (
         "{message}",
         "{person_id} 的免打扰时段已结束（{until}）：第 {step} 级暂缓的呼叫未发送，因为{why_withheld}",
+    ),
+    "held_page_unreachable": (
+        "{message}",
+        "{person_id} 的免打扰时段已结束（{released_or_until}）：第 {step} 级暂缓的呼叫无人可达，因为此人已被删除",
     ),
     "page_unreachable": ("{message}", "呼叫消息未送达：{person_ids}"),
     "page_reached_after_replay": ("{message}", "重放后呼叫消息已送达：{person_ids}"),
@@ -162,6 +172,8 @@ def _variants(kind: str, data: dict, entry: dict) -> list[str]:
         return [_resolved(data, entry, actor)]
     if kind == "runbook_step":
         return _runbook_step(data)
+    if kind == "held_page_sent" and data.get("quiet_hours"):  # released by quiet hours removed or set anew
+        return [f"held_page_sent:{data['quiet_hours']}", kind]
     return [kind, f"{kind}:plain"]
 
 
@@ -189,7 +201,7 @@ class _Values(dict):
     """An entry's values by field name; a field the entry lacks is a KeyError (its phrase is not said)."""
 
     def __init__(self, entry: dict, lang: str, label: Callable[[str], str]) -> None:
-        super().__init__(message=entry.get("message") or "")
+        super().__init__(message=entry.get("text") or entry.get("message") or "")
         self.entry, self.data, self.zh, self.label = entry, entry.get("data") or {}, lang == "zh", label
 
     def __missing__(self, name: str):
@@ -265,6 +277,12 @@ class _Values(dict):
     def _until(self):
         return _utc(self.data.get("held_until"))
 
+    def _released(self):
+        return _utc(self.data.get("released_at"))
+
+    def _released_or_until(self):
+        return self._released() or self._until()
+
     def _held_part(self) -> str:
         held = self.data.get("held")
         if not isinstance(held, list) or not held:
@@ -319,17 +337,30 @@ def _unusable_zh(why: str) -> str:
 
 def say(entry: dict, lang: str, label: Callable[[str], str]) -> str:
     """The entry as the console shows it in ``lang`` (``en`` or ``zh``); ``label`` shows a code in words.
-    Its stored message when the catalogue has no phrase for its kind or the entry lacks the phrase's data."""
-    message = entry.get("message") or ""
+    Its stored message when the catalogue has no phrase for its kind or the entry lacks the phrase's data. A
+    person or key the entry names by id is shown as "name (id)", from the ``names`` resolved when it was read
+    (`incidents.timeline_names`)."""
+    message = entry.get("text") or entry.get("message") or ""
     kind = entry.get("type") or ""
     data = entry.get("data") if isinstance(entry.get("data"), dict) else {}
     values = _Values({**entry, "data": data}, lang, label)
+    names = entry.get("names") if isinstance(entry.get("names"), dict) else {}
     for key in _variants(kind, data, entry):
         phrases = PHRASES.get(key)
         if phrases is None:
             continue
         try:
-            return phrases[1 if lang == "zh" else 0].format_map(values)
+            return _named(phrases[1 if lang == "zh" else 0].format_map(values), names)
         except KeyError:
             continue
-    return message
+    return _named(message, names)
+
+
+_IN_TEXT = re.compile(r"(?<![\w(])(per_[0-9a-f]{12}|key_[0-9a-f]{16})(?![\w)])")  # as `timeline_names` finds them
+
+
+def _named(text: str, names: dict) -> str:
+    """Each id of ``names`` in ``text`` (not one already labelled) as "name (id)"."""
+    from pagerless.domain.actors import label as actor_label  # a pure module
+
+    return _IN_TEXT.sub(lambda m: actor_label(m[1], names.get(m[1])), text) if names else text

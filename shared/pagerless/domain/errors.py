@@ -16,6 +16,12 @@ class ValidationError(PagerlessError):
     code = "VALIDATION_ERROR"
 
 
+class UnsupportedError(ValidationError):
+    """A well-formed request asking for something this version does not do (HTTP 422, code VALIDATION_ERROR)."""
+
+    status = 422
+
+
 class NotFoundError(PagerlessError):
     code = "NOT_FOUND"
 

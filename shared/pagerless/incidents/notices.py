@@ -58,11 +58,14 @@ def incident_resolved(incident, *, by: str, previous_status: str | None) -> None
     announced: their opening never was (no workflow of their own), and in a storm one message per
     child or per flap would bury the messages that matter."""
     if not _opened_unannounced(incident):
+        from pagerless.incidents.notice_phrases import data, english, phrase
+
+        said = phrase("resolved_by", by=by)
         publish(
             "incident.resolved",
             incident,
             generation=generation_of("resolved", incident.resolved_at),
-            data={"message": f"resolved by {by}"},
+            data={"message": english(said), "message_phrase": data(said)},
         )
     if previous_status not in ("awaiting_approval", None):
         return

@@ -83,8 +83,10 @@ class TimelineEventPublic(BaseModel):
     actor: str
     actor_name: str = ""  # the actor's name when the entry was written (a key's, a user's)
     actor_label: str = ""  # "name (id)" as shown
-    message: str
+    message: str  # as written: people and keys by id
     data: dict
+    names: dict[str, str] = {}  # the display name of each person and key the entry names, by id, as read
+    text: str = ""  # the message with each id in ``names`` shown as "name (id)"
 
 
 class AlertPublic(BaseModel):

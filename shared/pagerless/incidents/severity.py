@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pagerless.domain.alerts import Alert
 from pagerless.domain.severity import Severity
+from pagerless.incidents.notice_phrases import data, english, phrase
 from pagerless.incidents.notices import publish
 from pagerless.incidents.timeline import record
 from pagerless.store import incident_updates
@@ -31,9 +32,8 @@ def raise_severity(incident, alert: Alert, now: datetime, *, child_id: str | Non
     raised = incident_updates.raise_severity(incident.id, old, new, now)
     if raised is None:
         return None
-    message = f"severity raised from {old} to {new} by {alert.source}"
-    if child_id:
-        message += f" (its correlated incident {child_id})"
+    said = phrase("severity_raised", **{"from": old, "to": new, "source": alert.source, "child": child_id})
+    message = english(said)
     record(
         raised,
         "severity_raised",
@@ -42,7 +42,12 @@ def raise_severity(incident, alert: Alert, now: datetime, *, child_id: str | Non
         data={"from": old, "to": new, "fingerprint": alert.fingerprint, **({"child_id": child_id} if child_id else {})},
         stream_type="incident_updated",
     )
-    publish("incident.escalated", raised, generation=f"severity-{new}", data={"message": message})
+    publish(
+        "incident.escalated",
+        raised,
+        generation=f"severity-{new}",
+        data={"message": message, "message_phrase": data(said)},
+    )
     return raised
 
 

@@ -91,13 +91,17 @@ def view(job_id: str, workspace: str) -> dict:
 
 
 def _steps(record: JobRecord) -> list[dict]:
-    """The steps' results; a step whose action ran and whose verify had not passed yet is listed too
-    (``verified: false``) while the job runs and once it was stopped: it changed the cluster."""
+    """The steps' results; a step whose action ran and whose verify has not passed is listed too
+    (``verified: false``): while the job runs, once it was stopped, and once it failed (the step
+    whose verify failed is the one an operator looks for first): it changed the cluster. So is an
+    action step that did not succeed."""
     state = record.state or {}
     results = list(state.get("results", []))
     verifying = (state.get("verify") or {}).get("result")
-    if verifying and (record.status not in FINAL or record.status == CANCELLED):
+    if verifying:  # a completed job has none: a passed verify records its step and clears it
         results.append({**verifying, "verified": False})
+    if state.get("failed"):  # the action step that did not succeed (the run rolled back from it)
+        results.append(state["failed"])
     return results
 
 
@@ -235,6 +239,8 @@ def stop(job_id: str, workspace: str, actor: str) -> dict:
         error=f"stopped by {actor}",
         current_node=None,
         correlation_key=None,
+        sweep=None,
+        sweep_since=None,
         expected_status=tuple(s for s in ("pending", "running", PARKED)),
     ):
         return view(job_id, workspace)

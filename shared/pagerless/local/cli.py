@@ -257,7 +257,8 @@ def _banner(
         f"  Embedded AWS   {aws}   (AWS_ENDPOINT_URL={aws} aws dynamodb list-tables)",
         f"  Admin API key  {admin_key}" + ("   (new; kept in " + str(state_dir / "admin-key") + ")" if created else ""),
         f"  State          {state_dir.resolve()}  (restored {restored['items']} items, {restored['messages']} queued messages, "
-        f"{restored.get('parameters', 0)} SSM parameters, {restored.get('journal', 0)} journaled writes)",
+        f"{restored.get('parameters', 0)} SSM parameters, {restored.get('identities', 0)} SES identities, "
+        f"{restored.get('journal', 0)} journaled writes)",
     ]
     if sandbox is not None:
         moved = sandbox.time_offset

@@ -5,8 +5,9 @@ one JSON line to `<state-dir>/journal/<segment>.log` and is fsync'd before moto 
 so a request that Pagerless acknowledged with a 2xx has its writes on disk. What is logged is the
 outcome, not the request: the whole item after a DynamoDB write (or its key after a delete), the
 message after an SQS send (with its id), the ids removed by an SQS delete, the parameter after a
-PutParameter (as PutParameter takes it back: a SecureString's value decrypted) and the names a
-DeleteParameter(s) removed. Replaying is therefore idempotent and needs no condition evaluation.
+PutParameter (as PutParameter takes it back: a SecureString's value decrypted), the names a
+DeleteParameter(s) removed, and an SES identity created or deleted (a verified sender: without it every email is
+refused, "Email address not verified"). Replaying is therefore idempotent and needs no condition evaluation.
 
 Concurrent writers share one fsync (group commit): each appends under the lock, then waits until
 a sync covers its line. A snapshot rotates to a new segment first; after `state.json` is written
@@ -22,8 +23,9 @@ DynamoDB ``BatchWriteItem`` journals its items as they are written and fsyncs on
 answers.
 
 Not journaled: Step Functions executions (the reconciler restarts incidents' workflows),
-moto's own redrive of a message to its DLQ (after a crash such a message is retried again), and a
-parameter's labels and tags (Pagerless sets none).
+moto's own redrive of a message to its DLQ (after a crash such a message is retried again), a
+parameter's labels and tags (Pagerless sets none), and of an SES identity anything but its name, region and tags
+(its DKIM settings, configuration set and policies: moto verifies an identity at once, whatever they say).
 """
 
 import contextlib
@@ -144,11 +146,13 @@ def sync() -> None:
 
 
 def install(journal: Journal) -> None:
-    """Route moto's DynamoDB, SQS and SSM parameter writes through ``journal`` (patches once per process)."""
+    """Route moto's DynamoDB, SQS, SSM parameter and SES identity writes through ``journal`` (patches once per
+    process)."""
     global _journal
     _journal = journal
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.responses import DynamoHandler
+    from moto.ses.models import SESBackend
     from moto.sqs.models import SQSBackend
     from moto.ssm.models import SimpleSystemManagerBackend as SSMBackend
 
@@ -167,6 +171,10 @@ def install(journal: Journal) -> None:
     SSMBackend.put_parameter = _journaled(SSMBackend.put_parameter, _ssm_put)
     SSMBackend.delete_parameter = _journaled(SSMBackend.delete_parameter, _ssm_deleted_one)
     SSMBackend.delete_parameters = _journaled(SSMBackend.delete_parameters, _ssm_deleted)
+    # every way of verifying an identity (SES VerifyEmailIdentity, VerifyDomainIdentity, SESv2 CreateEmailIdentity)
+    # goes through create_email_identity_v2, and every deletion through delete_identity
+    SESBackend.create_email_identity_v2 = _journaled(SESBackend.create_email_identity_v2, _ses_identity_created)
+    SESBackend.delete_identity = _journaled(SESBackend.delete_identity, _ses_identity_deleted)
     DynamoHandler.batch_write_item = _synced_once(DynamoHandler.batch_write_item)
     DynamoDBBackend._pagerless_journaled = True
 
@@ -316,6 +324,20 @@ def parameter_key(name: str) -> str:
     from moto.ssm.models import ParameterDict
 
     return ParameterDict.normalize_name(name)
+
+
+# ---------------------------------------------------------------------- SES outcomes
+def _ses_identity_created(backend, identity, seen, *args, **kwargs):
+    return [{"op": "ses-identity", "r": backend.region_name, "i": identity_record(identity)}]
+
+
+def _ses_identity_deleted(backend, result, seen, name, *args, **kwargs):
+    return [{"op": "ses-identity-del", "r": backend.region_name, "n": name}]  # none there: the replay drops nothing
+
+
+def identity_record(identity) -> dict:
+    """An SES identity (an address or a domain) as it is created again: its name and tags."""
+    return {"EmailIdentity": identity.email_identity, **({"Tags": identity.tags} if identity.tags else {})}
 
 
 def message_attributes(message) -> dict:

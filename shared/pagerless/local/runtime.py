@@ -83,7 +83,7 @@ class LocalRuntime:
         self.endpoint: str | None = None
         self.poller: SqsPoller | None = None
         self.scheduler: Scheduler | None = None
-        self.restored: dict[str, int] = {"items": 0, "messages": 0, "parameters": 0, "journal": 0}
+        self.restored: dict[str, int] = {"items": 0, "messages": 0, "parameters": 0, "identities": 0, "journal": 0}
         self.journal: wal.Journal | None = None
         self.resumed: list[dict] = []
         self._snapshot_stop = threading.Event()

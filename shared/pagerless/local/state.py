@@ -1,21 +1,21 @@
 """Keep the embedded AWS's data across restarts of `pagerless dev`.
 
-Saved: every DynamoDB item, every message waiting in a queue and every SSM parameter (the channels'
+Saved: every DynamoDB item, every message waiting in a queue, every SSM parameter (the channels'
 and chat apps' secrets, SecureStrings; its latest version: name, type, value, description, key,
-tier), to `<state-dir>/state.json` (owner-only: it holds the secrets decrypted), every 30 seconds
+tier) and every SES identity of every region (the verified senders of the email channels: name and tags), to `<state-dir>/state.json` (owner-only: it holds the secrets decrypted), every 30 seconds
 and on a clean stop (Ctrl-C / SIGTERM), written atomically. Between snapshots every write is in
 the journal (`pagerless.local.journal`), fsync'd before it is acknowledged, so a crash (kill -9,
-power loss) loses nothing that was answered; a deleted parameter stays deleted. Restored on start,
+power loss) loses nothing that was answered; a deleted parameter or identity stays deleted. Restored on start,
 before anything runs: the snapshot, then the journal. Not saved: running Step Functions executions
 (a restart ends them; the reconciler restarts each open incident's workflow), SQS receive counts,
-and a parameter's earlier versions, labels and tags.
+a parameter's earlier versions, labels and tags, and an identity's DKIM settings, configuration set and policies.
 """
 
 import json
 import os
 from pathlib import Path
 
-from pagerless.local.journal import Journal, message_attributes, parameter_key, parameter_record
+from pagerless.local.journal import Journal, identity_record, message_attributes, parameter_key, parameter_record
 from pagerless.local.provision import Provisioned
 
 STATE_FILE = "state.json"
@@ -26,7 +26,14 @@ def save(state_dir: Path, provisioned: Provisioned, dynamodb, region: str, journ
     # Rotate first: every write before this point is in the scan below; later ones are in the new
     # segment, and replaying an outcome that the scan already saw is harmless.
     journal_from = journal.rotate() if journal is not None else None
-    data = {"version": 1, "tables": {}, "queues": {}, "parameters": _parameters(region), "journal_from": journal_from}
+    data = {
+        "version": 1,
+        "tables": {},
+        "queues": {},
+        "parameters": _parameters(region),
+        "identities": _identities(),
+        "journal_from": journal_from,
+    }
     for table in provisioned.tables.values():
         data["tables"][table] = _table_items(table, region)
     for logical_id, url in provisioned.queues.items():
@@ -56,6 +63,7 @@ def restore(
     for logical_id, queue_messages in data.get("queues", {}).items():
         queued[logical_id] = {m.get("id") or f"snapshot-{n}": m for n, m in enumerate(queue_messages)}
     parameters = {parameter_key(p["Name"]): p for p in data.get("parameters", [])}
+    identities = {(i["Region"], i["EmailIdentity"]): i for i in data.get("identities", [])}
     items = messages = replayed = 0
     for table, table_items in data.get("tables", {}).items():
         if table not in known_tables:
@@ -82,6 +90,10 @@ def restore(
             parameters[parameter_key(entry["p"]["Name"])] = entry["p"]
         elif op == "ssm-del":
             parameters.pop(parameter_key(entry["n"]), None)
+        elif op == "ses-identity":
+            identities[(entry["r"], entry["i"]["EmailIdentity"])] = {"Region": entry["r"], **entry["i"]}
+        elif op == "ses-identity-del":
+            identities.pop((entry["r"], entry["n"]), None)
     for logical_id, by_id in queued.items():
         url = provisioned.queues.get(logical_id)
         for message in by_id.values() if url else []:
@@ -91,7 +103,14 @@ def restore(
             messages += 1
     for parameter in parameters.values():
         ssm.put_parameter(Overwrite=True, **parameter)
-    return {"items": items, "messages": messages, "parameters": len(parameters), "journal": replayed}
+    _restore_identities(identities.values())
+    return {
+        "items": items,
+        "messages": messages,
+        "parameters": len(parameters),
+        "identities": len(identities),
+        "journal": replayed,
+    }
 
 
 def _table_items(table: str, region: str) -> list[dict]:
@@ -121,6 +140,30 @@ def _parameters(region: str) -> list[dict]:
         for name, versions in list(stored.items())
         if versions and not name.startswith("/aws/")
     ]
+
+
+def _identities() -> list[dict]:
+    """Every SES identity (verified address or domain) of every region, read off moto's backends."""
+    from moto.ses.models import ses_backends
+
+    from pagerless.local.template import ACCOUNT_ID
+
+    return [
+        {"Region": region, **identity_record(identity)}
+        for region, backend in list(ses_backends[ACCOUNT_ID].items())
+        for identity in list(backend.email_identities.values())
+    ]
+
+
+def _restore_identities(identities) -> None:
+    """Create ``identities`` again in moto's SES of their regions (as SESv2 CreateEmailIdentity does: verified)."""
+    from moto.ses.models import ses_backends
+
+    from pagerless.local.template import ACCOUNT_ID
+
+    for identity in identities:
+        backend = ses_backends[ACCOUNT_ID][identity["Region"]]
+        backend.create_email_identity_v2(identity["EmailIdentity"], identity.get("Tags"), None, None)
 
 
 def _queue_messages(url: str, region: str) -> list[dict]:

@@ -16,7 +16,8 @@ from pagerless.mcp.tools import DESCRIPTIONS, Toolbox
 
 INSTRUCTIONS = (
     "Pagerless incident tools. Read incidents, timelines, diagnoses, knowledge and similar incidents; "
-    "dry-run a remediation to see the policy decision and the diff. Approving is for people."
+    "dry-run a remediation to see the policy decision and the diff; start a runbook run and follow its job. "
+    "Approving is for people: a step that needs approval waits for one."
 )
 
 Receive = Callable[[], Awaitable[dict]]

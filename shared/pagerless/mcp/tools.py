@@ -1,7 +1,10 @@
 """The tools an MCP client may call, each bound to the caller's workspace and role.
 
-Read-only except ``propose_action``, which is a server-side dry run: the policy engine and the
-dry-run diff, never a change. There is deliberately no approve tool: approvals are for people.
+Read-only except ``propose_action``, a server-side dry run (the policy engine and the dry-run
+diff, never a change), and ``run_runbook``, which starts a runbook run exactly as the REST API
+does (``POST /api/runs``, the operator role) with one difference: it never approves its own steps
+(no ``auto_approve``), so every step the runbook's risk level or the policy wants approved waits,
+parked, for a person. There is deliberately no approve tool: approvals are for people.
 Results are plain JSON data; a domain error becomes a tool error with its message, so an agent
 can correct itself.
 """
@@ -14,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from pagerless.auth.keys import Principal
-from pagerless.domain.errors import ForbiddenError, NotFoundError
+from pagerless.domain.errors import ForbiddenError, NotFoundError, ValidationError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.domain.roles import Role, role_satisfies
 from pagerless.domain.severity import Severity
@@ -28,6 +31,13 @@ SeverityFilter = Literal[tuple(s.value for s in Severity)]
 # An id the store can look up: an empty one (or one past a key's size) is the model's mistake, told
 # as such, not a DynamoDB ValidationException the model would read as "the tool is broken".
 IncidentId = Annotated[str, Field(min_length=1, max_length=200)]
+JobId = Annotated[str, Field(min_length=1, max_length=200)]
+RunbookId = Annotated[str, Field(min_length=1, max_length=120)]
+JobStatusFilter = Literal["pending", "running", "parked", "completed", "failed", "cancelled"]
+# A limit outside its range is the model's mistake, told as such (not quietly made 1 or the maximum).
+Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
+TimelineLimit = Annotated[int, Field(ge=1, le=MAX_TIMELINE_LIMIT)]
+Query = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 @dataclass(frozen=True)
@@ -43,7 +53,7 @@ class Toolbox:
         status: StatusFilter | None = None,
         severity: SeverityFilter | None = None,
         service: str | None = None,
-        limit: int = 20,
+        limit: Limit = 20,
         cursor: str | None = None,
     ) -> dict:
         from pagerless.incidents.schemas import public
@@ -56,7 +66,7 @@ class Toolbox:
             service=service,
             namespace=None,
             since=None,
-            limit=_bounded(limit),
+            limit=limit,
             cursor=cursor,
         )
         return {"items": [_jsonable(public(i)) for i in items], "next_cursor": next_cursor}
@@ -67,12 +77,10 @@ class Toolbox:
 
         return _jsonable(public(IncidentService().get(self.workspace, incident_id)))
 
-    def get_timeline(self, incident_id: IncidentId, limit: int = 100, cursor: str | None = None) -> dict:
+    def get_timeline(self, incident_id: IncidentId, limit: TimelineLimit = 100, cursor: str | None = None) -> dict:
         from pagerless.incidents.service import IncidentService
 
-        events, next_cursor = IncidentService().timeline_page(
-            self.workspace, incident_id, limit=_bounded(limit, MAX_TIMELINE_LIMIT), cursor=cursor
-        )
+        events, next_cursor = IncidentService().timeline_page(self.workspace, incident_id, limit=limit, cursor=cursor)
         return {"items": [_jsonable(e.to_dict()) for e in events], "next_cursor": next_cursor}
 
     def get_diagnosis(self, incident_id: IncidentId) -> dict:
@@ -83,18 +91,20 @@ class Toolbox:
             raise NotFoundError(f"incident {incident_id} has no diagnosis yet (status {incident.status})")
         return _jsonable(incident.diagnosis)
 
-    def search_knowledge(self, query: str, limit: int = 10) -> dict:
+    def search_knowledge(self, query: Query, limit: Limit = 10) -> dict:
         """What the investigator's knowledge search sees: the entries and the uploaded documents' passages."""
         from pagerless.knowledge.documents import search_everything
 
-        return {"items": [_jsonable(hit) for hit in search_everything(self.workspace, query, _bounded(limit))]}
+        if not query.strip():  # words only: a query of spaces would match nothing and look like "no knowledge"
+            raise ValidationError("query must have a word to search for", details=[{"field": "query"}])
+        return {"items": [_jsonable(hit) for hit in search_everything(self.workspace, query, limit)]}
 
-    def similar_incidents(self, incident_id: IncidentId, limit: int = 10) -> dict:
+    def similar_incidents(self, incident_id: IncidentId, limit: Limit = 10) -> dict:
         from pagerless.incidents.service import IncidentService
         from pagerless.knowledge.similar import similar_to_incident
 
         incident = IncidentService().get(self.workspace, incident_id)
-        return {"items": [_jsonable(s) for s in similar_to_incident(incident, limit=_bounded(limit))]}
+        return {"items": [_jsonable(s) for s in similar_to_incident(incident, limit=limit)]}
 
     def list_actions(self) -> dict:
         from pagerless.remediation.actions import catalog
@@ -111,6 +121,57 @@ class Toolbox:
 
             return {"items": service.match(IncidentService().get(self.workspace, incident_id))}
         return {"items": [r.summary() for r in service.list()]}
+
+    def list_jobs(self, status: JobStatusFilter | None = None, limit: Limit = 20, cursor: str | None = None) -> dict:
+        """The workspace's jobs (runbook runs), newest first, as GET /api/jobs pages them."""
+        from pagerless.jobs.service import list_jobs
+
+        items, next_cursor = list_jobs(self.workspace, status, limit, cursor)
+        return {"items": [_jsonable(i) for i in items], "next_cursor": next_cursor}
+
+    def get_job(self, job_id: JobId) -> dict:
+        """One job as GET /api/jobs/{id} shows it (an incident's id shows its workflow)."""
+        from pagerless.jobs.service import view
+
+        return _jsonable(view(job_id, self.workspace))
+
+    def run_runbook(
+        self,
+        runbook_id: RunbookId,
+        context: dict[str, str | int | float] | None = None,
+        incident_id: IncidentId | None = None,
+        dry_run: bool = False,
+        version: Annotated[int, Field(ge=1)] | None = None,
+    ) -> dict:
+        """Start a runbook run through the REST API's path (``runs.start_run``, the operator role),
+        never approving its own steps: a step that needs approval waits, parked, for a person."""
+        from pagerless.runbooks.runs import start_run
+
+        if not role_satisfies(self.principal.role, Role.OPERATOR):
+            raise ForbiddenError(f"running a runbook needs the operator role; the key has {self.principal.role.value}")
+        incident = None
+        if incident_id:
+            from pagerless.store.incidents import IncidentRepository
+
+            incident = IncidentRepository().get(incident_id, self.workspace)
+        job = start_run(
+            self.workspace,
+            self.principal.key_id,
+            runbook_id.removeprefix("runbook:"),
+            context=context or {},
+            dry_run=dry_run,
+            auto_approve=False,  # an agent never approves: each step the runbook or the policy wants approved waits
+            incident=incident,
+            version=version,
+        )
+        return {
+            "job_id": job.job_id,
+            "status": job.status,
+            "workflow_id": job.workflow_id,
+            "incident_id": job.incident_id,
+            "dry_run": dry_run,
+            "created_at": job.created_at.isoformat(),
+        }
 
     def propose_action(self, action: dict, incident_id: IncidentId | None = None, reason: str = "") -> dict:
         """A dry run through the policy engine; the same right as the API's dry run (operator)."""
@@ -144,19 +205,27 @@ DESCRIPTIONS: dict[str, str] = {
     "get_diagnosis": "The incident's stored diagnosis: root-cause category, confidence, evidence with sources, "
     "ranked alternatives and suggested remediations.",
     "search_knowledge": "Search the team's knowledge by words, English or Chinese: its entries (runbooks, notes; "
-    'kind "entry") and the passages of the documents uploaded to its knowledge bases (kind "document").',
-    "similar_incidents": "Past incidents most like this one, with the reasons and how they were resolved.",
+    'kind "entry") and the passages of the documents uploaded to its knowledge bases (kind "document"). '
+    "`query` needs a word; `limit` is 1 to 100.",
+    "similar_incidents": "Past incidents most like this one, with the reasons and how they were resolved. "
+    "`limit` is 1 to 100.",
     "list_actions": "The remediation action catalog: each action's parameters, risk, blast radius, reversibility.",
     "list_runbooks": "Runbooks (steps from the action catalog, with verify and rollback). With incident_id: only "
     "those matching the incident (alert types, keywords, labels), best first, with the reasons.",
+    "list_jobs": "Jobs of the workspace (runbook runs), newest first: status (pending, running, parked, completed, "
+    "failed, cancelled), the step each is on, its steps' results. Filter by status; at most `limit` (1 to 100) a "
+    "call: pass the answer's next_cursor as `cursor` for the next page; next_cursor null means there are no more.",
+    "get_job": "One job by id (job-...): its status, the step it is on (a parked job waits for a person's approval of "
+    "that step), each step's result, its outcome and error.",
+    "run_runbook": "Start a runbook run (list_runbooks gives the ids; `context` fills its steps' parameters: namespace, "
+    "deployment, container, replicas, ...; with incident_id the incident fills them and the run is on its timeline). "
+    "Needs the operator role. dry_run: true changes nothing (checks and server-side dry runs only). A real run goes "
+    "through the policy at every step, and a step the runbook's risk level or the policy wants approved waits, "
+    "parked, for a person to approve it: this tool never approves. Returns the job id: follow it with get_job.",
     "propose_action": 'Dry-run one catalog action (e.g. {"action": "rollout_restart", "namespace": ..., '
     '"deployment": ...}; list_actions gives each action\'s parameters): returns the policy decision with its '
     "rule and the server-side dry-run diff. Nothing is changed; a person approves real changes.",
 }
-
-
-def _bounded(limit: int, maximum: int = MAX_LIMIT) -> int:
-    return max(1, min(int(limit), maximum))
 
 
 def _jsonable(value: Any) -> Any:

@@ -47,6 +47,7 @@ def build(job: NotifyJob) -> dict:
         "action": None,
         "reason": None,
         "reason_phrase": None,  # likewise (remediation.reasons)
+        "message_phrase": None,  # a job's message as data (incidents.notice_phrases: a fix applied, a resolution...)
         "diff": None,
         "rule": None,
         "expires_at": None,
@@ -152,13 +153,17 @@ def shown(ctx: dict, language: str, zone: str | None = None) -> dict:
 
 
 def _in_language(ctx: dict, language: str) -> dict:
-    """The diagnosis summary and the proposal's reason in ``language``, said from their phrases where the context
-    still shows the text the phrase was said as (`summaries.said`, `reasons.said`): a job's own ``summary`` or
-    ``reason`` stays as it is, and so does an LLM's summary, which has no phrase."""
+    """The diagnosis summary, the proposal's reason and the job's message in ``language``, said from their phrases
+    where the context still shows the text the phrase was said as (`summaries.said`, `reasons.said`,
+    `notice_phrases.shown`): a job's own ``summary`` or ``reason`` stays as it is, and so does an LLM's summary,
+    which has no phrase."""
     from pagerless.diagnosis import summaries
+    from pagerless.incidents import notice_phrases
     from pagerless.remediation import reasons
 
     said = {}
+    if ctx.get("message") and ctx.get("message_phrase"):
+        said["message"] = notice_phrases.shown(ctx["message"], ctx["message_phrase"], language)
     if ctx.get("summary") and ctx.get("summary_phrase"):
         said["summary"] = summaries.said({"summary": ctx["summary"], "summary_phrase": ctx["summary_phrase"]}, language)
     if ctx.get("reason") and ctx.get("reason_phrase"):

@@ -14,8 +14,9 @@ _DIAG = (
     "{% if category %}\nDiagnosis: {{ category }}{% if confidence is not none %} ({{ confidence }}% confident){% endif %}"
     "{% if summary %}\n{{ summary }}{% endif %}{% for e in evidence %}\n- {{ e }}{% endfor %}{% endif %}"
 )
+_INCIDENT_ZH = "{{ incident_id }} · {{ service or '-' }}{% if namespace %}（{{ namespace }}）{% endif %}"
 _DIAG_ZH = (
-    "{% if category %}\n诊断:{{ category }}{% if confidence is not none %}(置信度 {{ confidence }}%){% endif %}"
+    "{% if category %}\n诊断：{{ category }}{% if confidence is not none %}（置信度 {{ confidence }}%）{% endif %}"
     "{% if summary %}\n{{ summary }}{% endif %}{% for e in evidence %}\n- {{ e }}{% endfor %}{% endif %}"
 )
 _DIFF = "{% if diff %}\nDry run:\n```\n{{ diff }}\n```{% endif %}"
@@ -35,12 +36,12 @@ _HANDOFF = (
 _HANDOFF_ZH = (
     "您负责值班表 {{ schedule_name }} 的值班，从 {{ starts_at }}"
     "{% if ends_at %} 到 {{ ends_at }}。{% else %} 开始，此后没有排定的交接。{% endif %}"
-    "\n{% if previous_person_name %}交接人:{{ previous_person_name }}。{% else %}此前无人值班。{% endif %}"
-    "{% if digest %}\n未关闭事件:{{ digest.open }} 个(未确认 {{ digest.unacknowledged }} 个，"
-    "严重 {{ digest.critical_open }} 个)。待审批:{{ digest.pending_approvals }} 个。"
-    "过去 {{ digest_hours or 12 }} 小时新增:{{ digest.opened }} 个。{% endif %}"
+    "\n{% if previous_person_name %}交接人：{{ previous_person_name }}。{% else %}此前无人值班。{% endif %}"
+    "{% if digest %}\n未关闭事件：{{ digest.open }} 个（未确认 {{ digest.unacknowledged }} 个，"
+    "严重 {{ digest.critical_open }} 个）。待审批：{{ digest.pending_approvals }} 个。"
+    "过去 {{ digest_hours or 12 }} 小时新增：{{ digest.opened }} 个。{% endif %}"
     "{% for i in open_incidents %}\n- 【{{ i.severity }}】{{ i.id }} · {{ i.title }}"
-    "{% if not i.acknowledged %}(未确认){% endif %}{% endfor %}"
+    "{% if not i.acknowledged %}（未确认）{% endif %}{% endfor %}"
     "{% if open_incidents_not_listed %}\n……另有 {{ open_incidents_not_listed }} 个{% endif %}"
 )
 
@@ -83,35 +84,39 @@ EN: dict[str, tuple[str, str]] = {
     "test": ("[{{ severity|upper }}] Test notification from Pagerless", "{{ message }}\nService: {{ service or '-' }}"),
 }
 
+# Chinese text takes full-width punctuation (：，（）); codes, ids, times and URLs stay as they are
 ZH: dict[str, tuple[str, str]] = {
     "incident.opened": (
-        "【{{ severity }}】{% if reopened_at %}已重新打开:{% endif %}{{ title }}",
-        _INCIDENT + "\n告警内容:{{ message }}{% if hostname %}\n主机:{{ hostname }}{% endif %}"
-        "{% if reopened_at %}\n重新打开时间:{{ reopened_at }}(首次发生:{{ opened_at }}){% endif %}",
+        "【{{ severity }}】{% if reopened_at %}已重新打开：{% endif %}{{ title }}",
+        _INCIDENT_ZH + "\n告警内容：{{ message }}{% if hostname %}\n主机：{{ hostname }}{% endif %}"
+        "{% if reopened_at %}\n重新打开时间：{{ reopened_at }}（首次发生：{{ opened_at }}）{% endif %}",
     ),
     "incident.acknowledged": (
         "【{{ severity }}】已确认：{{ title }}",
-        _INCIDENT
+        _INCIDENT_ZH
         + "\n确认人：{{ acknowledged_by }}{% if acknowledged_at %}\n确认时间：{{ acknowledged_at }}{% endif %}",
     ),
-    "incident.diagnosed": ("【{{ severity }}】已诊断:{{ title }}", _INCIDENT + _DIAG_ZH),
+    "incident.diagnosed": ("【{{ severity }}】已诊断：{{ title }}", _INCIDENT_ZH + _DIAG_ZH),
     "approval.requested": (
-        "【{{ severity }}】待审批:{{ action }} · {{ title }}",
-        _INCIDENT + _DIAG_ZH + "\n建议操作:{{ action }}{% if reason %}:{{ reason }}{% endif %}"
-        "{% if diff %}\n演练结果:\n```\n{{ diff }}\n```{% endif %}\n策略规则:{{ rule or '-' }}\n过期时间:{{ expires_at }}",
+        "【{{ severity }}】待审批：{{ action }} · {{ title }}",
+        _INCIDENT_ZH + _DIAG_ZH + "\n建议操作：{{ action }}{% if reason %}：{{ reason }}{% endif %}"
+        "{% if diff %}\n演练结果：\n```\n{{ diff }}\n```{% endif %}\n策略规则：{{ rule or '-' }}\n过期时间：{{ expires_at }}",
     ),
     "approval.decided": (
-        "【{{ severity }}】已{{ decision_zh }}:{{ action }} · {{ title }}",
-        _INCIDENT + "\n{{ decision_note }}",
+        "【{{ severity }}】已{{ decision_zh }}：{{ action }} · {{ title }}",
+        _INCIDENT_ZH + "\n{{ decision_note }}",
     ),
-    "incident.remediated": ("【{{ severity }}】已执行修复:{{ action }} · {{ title }}", _INCIDENT + "\n{{ message }}"),
-    "incident.resolved": ("【已恢复】{{ title }}", _INCIDENT + "\n{{ message }}"),
-    "incident.escalated": ("【{{ severity }}】已升级:{{ title }}", _INCIDENT + "\n{{ message }}"),
+    "incident.remediated": (
+        "【{{ severity }}】已执行修复：{{ action }} · {{ title }}",
+        _INCIDENT_ZH + "\n{{ message }}",
+    ),
+    "incident.resolved": ("【已恢复】{{ title }}", _INCIDENT_ZH + "\n{{ message }}"),
+    "incident.escalated": ("【{{ severity }}】已升级：{{ title }}", _INCIDENT_ZH + "\n{{ message }}"),
     "escalation.page": (
-        "【{{ severity }}】呼叫:{{ title }}",
-        _INCIDENT + "\n{{ message }}{% if opened_at %}\n开始时间:{{ opened_at }}{% endif %}",
+        "【{{ severity }}】呼叫：{{ title }}",
+        _INCIDENT_ZH + "\n{{ message }}{% if opened_at %}\n开始时间：{{ opened_at }}{% endif %}",
     ),
-    "oncall.handoff": ("值班交接:{{ schedule_name }}", _HANDOFF_ZH),
-    "report.ready": ("报告已生成:{{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),
-    "test": ("【{{ severity }}】Pagerless 测试通知", "{{ message }}\n服务:{{ service or '-' }}"),
+    "oncall.handoff": ("值班交接：{{ schedule_name }}", _HANDOFF_ZH),
+    "report.ready": ("报告已生成：{{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),
+    "test": ("【{{ severity }}】Pagerless 测试通知", "{{ message }}\n服务：{{ service or '-' }}"),
 }

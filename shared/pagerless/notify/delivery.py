@@ -31,9 +31,11 @@ from pagerless.notify import compose, dead_letters, edits, reach, recipients, re
 from pagerless.notify import context as contexts
 from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import ChannelError, Mention, Message, Parts, PermanentError, RetryableError
-from pagerless.notify.config import ChannelService, RouteService, TemplateService, channel_zone
+from pagerless.notify.config import ChannelService, channel_zone
 from pagerless.notify.email_pages import with_ack_link, with_approval_links
 from pagerless.notify.recipients import Recipient
+from pagerless.notify.route_service import RouteService
+from pagerless.notify.template_service import TemplateService
 from pagerless.notify.throttle import RetryLaterError, held_until, throttle_wait
 from pagerless.observability import logger
 from pagerless.outbox.jobs import NotifyJob
@@ -200,6 +202,12 @@ class NotifyService:
         target = channel["id"] + (f"#{recipient.person_id}" if recipient else "")
         if recipient is not None and recipient.instead_of and not self._refused(job, recipient.instead_of, event):
             return  # the person's direct messages went out (or are being retried): no email on top
+        by_email = module.mentioned_by_email(message) if hasattr(module, "mentioned_by_email") else []
+        if by_email:
+            logger().warning(
+                "teams mentions by email, for lack of a teams contact: they notify only where it is the UPN",
+                extra={"channel_id": channel["id"], "people": [p["person_id"] for p in by_email]},
+            )
         record = store.new_delivery(
             delivery_id(job, target, event),
             workspace=job.workspace,
@@ -210,6 +218,7 @@ class NotifyService:
             title=render_plain(message.title),
             job=json.loads(job.to_json()),
             recipient=recipient.to_public() if recipient else None,
+            mentioned_by_email=by_email,
         )
         claimed = self._claim(record, outcome, target)
         if claimed is None:

@@ -14,8 +14,8 @@ for a page the people it pages), built by the code that sends it.
   the token (`email_pages.preview_link`: a real token is a credential that acts as its person, and is never minted
   for a preview).
 
-What the channel's config adds (its destination, a custom bot's or DingTalk's signature, SES's sender and addresses)
-is not shown, and nothing of a channel's secrets is.
+What the channel's config adds (its destination, a custom bot's or DingTalk's signature, a DingTalk robot's keyword,
+SES's sender and addresses) is not shown, and nothing of a channel's secrets is.
 """
 
 from types import ModuleType

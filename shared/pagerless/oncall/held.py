@@ -12,6 +12,13 @@ resolved, acknowledged, or a person decided its approval meanwhile, nothing is s
 (``held_page_sent``, an ``escalation.page`` job of generation ``<escalation>:held-<person>-<end>``). Its outcome is claimed by a
 conditional write first, so a retried release sends the same page again (the notify function's delivery ids make
 that a no-op) and writes no second timeline entry. The release is not stopped by an acknowledge: it finds it.
+
+The pages wait for the quiet hours as they are, not as they were when the page was held: setting a person's quiet
+hours anew or removing them (`follow`) releases each of their pages still held when the new ones end (at once when
+none hold now), and a release that finds the person in quiet hours again (set anew, longer) waits for their new
+end. Each keeps the claim of the page's first end, so whichever release runs first pages once. A person deleted
+while their page was held is paged by nobody: the timeline says so (``held_page_unreachable``) and the release's
+outcome is ``unreachable``, which counts as reaching nobody.
 """
 
 import json
@@ -23,9 +30,15 @@ from pagerless import settings, step_functions
 from pagerless.clock import display_time, parse_time, utcnow
 from pagerless.incidents import timeline
 from pagerless.oncall import engine, models
-from pagerless.oncall.policies import Cursor
+from pagerless.oncall.policies import Cursor, QuietHours
 from pagerless.outbox.jobs import NotifyJob, enqueue
-from pagerless.store.oncall import EscalationRecord, EscalationRepository, claim_release, release_claimed
+from pagerless.store.oncall import (
+    EscalationRecord,
+    EscalationRepository,
+    claim_release,
+    person_deleted,
+    release_claimed,
+)
 
 
 def _stamp(until: datetime) -> str:
@@ -37,11 +50,18 @@ def execution_name(incident_id: str, generation: str, person: str, until: dateti
 
 
 def schedule(
-    record: EscalationRecord, held_until: dict[str, str], page: dict, *, sfn=None, again: str = ""
+    record: EscalationRecord,
+    held_until: dict[str, str],
+    page: dict,
+    *,
+    sfn=None,
+    again: str = "",
+    moved: dict | None = None,
 ) -> list[str]:
     """Start the release of each person held back (``{person: when their quiet hours end}``), unless one for that
     person and quiet window was started already; ``page`` is the held page's job data. The names started.
-    ``again`` names a release started anew after a restart ended the first (`resume`)."""
+    ``again`` names a release started anew after a restart ended the first (`resume`); ``moved`` one that waits
+    for quiet hours changed since (``{"ends": when, "why": "changed" | "removed"}``, `follow`)."""
     machine = settings.workflow().escalation_state_machine_arn
     client = sfn or step_functions.client()
     started = []
@@ -49,13 +69,14 @@ def schedule(
         until = parse_time(until_text)
         name = execution_name(record.incident_id, record.sk, person, until)
         name = step_functions.fitting_name(f"{name}-{again}") if again else name
-        release = {"person": person, "until": until_text, "page": page}
+        release = {"person": person, "until": until_text, "page": page} | ({"moved": moved} if moved else {})
+        ends = parse_time(moved["ends"]) if moved else until
         payload = {
             "incident_id": record.incident_id,
             "workspace": record.workspace,
             "generation": record.sk,
             "release": release,
-            "wait_seconds": 0 if page.get("raised_to") else max(0, math.ceil((until - utcnow()).total_seconds())),
+            "wait_seconds": 0 if page.get("raised_to") else max(0, math.ceil((ends - utcnow()).total_seconds())),
         }
         try:
             client.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))
@@ -76,28 +97,82 @@ def resume(record: EscalationRecord, *, sfn=None, raised_to: str = "") -> list[s
     incident = _incident(record.incident_id)
     if incident is None:
         return []
-    policy, started, seen = models.to_policy(record.policy), [], set()
-    for page in record.pages or []:
-        step, repeat = (int(n) for n in page["generation"].rsplit(":", 1)[-1].split("-"))
-        for person, until in (page.get("held_until") or {}).items():
-            if (person, until) in seen or release_claimed(f"{record.incident_id}#{record.sk}#{person}#{until}"):
-                continue
-            seen.add((person, until))
-            about = engine.page_data(record, policy, incident, Cursor(step, repeat))
-            about = {**about, "raised_to": raised_to} if raised_to else about
-            again = f"{'raised' if raised_to else 'resume'}-{uuid.uuid4().hex[:8]}"
-            started += schedule(record, {person: until}, about, sfn=sfn, again=again)
+    policy, started = models.to_policy(record.policy), []
+    for cursor, person, until in _unreleased(record):
+        about = engine.page_data(record, policy, incident, cursor)
+        about = {**about, "raised_to": raised_to} if raised_to else about
+        again = f"{'raised' if raised_to else 'resume'}-{uuid.uuid4().hex[:8]}"
+        started += schedule(record, {person: until}, about, sfn=sfn, again=again)
     return started
 
 
-def release(incident_id: str, workspace: str, generation: str, person: str, until: str, page: dict) -> dict:
-    """The quiet hours of ``person`` ended: page them for the held page, unless the incident no longer needs it."""
+def follow(workspace: str, person: str, quiet: QuietHours | None, *, sfn=None) -> list[str]:
+    """The person's quiet hours were set anew (``quiet``) or removed (None): each page of an incident nobody took
+    yet that they held back, not sent or withheld yet, is released when these end, at once when none hold now (the
+    release started when it was held waits for the old end, and then finds it claimed). The names started."""
+    if not settings.workflow().escalation_state_machine_arn:
+        return []
+    now = utcnow()
+    ends = quiet.ends_after(now) if quiet is not None and quiet.contains(now) else now
+    moved = {"ends": ends.isoformat(), "why": "changed" if quiet is not None else "removed"}
+    started = []
+    for incident in _untaken(workspace):
+        for record in EscalationRepository().for_incident(incident.id):
+            policy = models.to_policy(record.policy)
+            for cursor, held, until in _unreleased(record):
+                if held == person:
+                    about = engine.page_data(record, policy, incident, cursor)
+                    again = f"moved-{_stamp(ends)}"
+                    started += schedule(record, {person: until}, about, sfn=sfn, again=again, moved=moved)
+    return started
+
+
+def _unreleased(record: EscalationRecord) -> list[tuple[Cursor, str, str]]:
+    """Each page the escalation held back that was neither sent nor withheld yet: its step, person and first end."""
+    found, seen = [], set()
+    for page in record.pages or []:
+        step, repeat = (int(n) for n in page["generation"].rsplit(":", 1)[-1].split("-"))
+        for person, until in (page.get("held_until") or {}).items():
+            if (person, until) in seen or release_claimed(_key(record.incident_id, record.sk, person, until)):
+                continue
+            seen.add((person, until))
+            found.append((Cursor(step, repeat), person, until))
+    return found
+
+
+def _untaken(workspace: str):
+    """The workspace's incidents nobody acknowledged and not resolved (a page held for one of them may be sent)."""
+    from pagerless.store.incidents import IncidentRepository
+
+    cursor = None
+    while True:
+        found, cursor = IncidentRepository().search(workspace, state="open", limit=100, cursor=cursor)
+        yield from found
+        if not cursor:
+            return
+
+
+def _key(incident_id: str, generation: str, person: str, until: str) -> str:
+    return f"{incident_id}#{generation}#{person}#{until}"
+
+
+def release(
+    incident_id: str, workspace: str, generation: str, person: str, until: str, page: dict, moved: dict | None = None
+) -> dict:
+    """The quiet hours of ``person`` ended: page them for the held page, unless the incident no longer needs it,
+    they are in quiet hours again (set anew since: it waits for those), or they were deleted meanwhile."""
     record = EscalationRepository().get(incident_id, generation)
     incident = _incident(incident_id)
     why = engine.why_stop(incident, record) if record is not None else ("ended", "its escalation is gone")
-    key = f"{incident_id}#{generation}#{person}#{until}"
-    outcome = {"outcome": "withheld", "reason": why[1]} if why else {"outcome": "paged"}
-    claimed = claim_release(key, {**outcome, "at": utcnow().isoformat()})
+    key = _key(incident_id, generation, person, until)
+    if why is None and not page.get("raised_to") and release_claimed(key) is None:
+        later = _quiet_again(workspace, person)
+        if later is not None:  # their quiet hours were set anew since and hold now: the page waits for them
+            moved = {"ends": later.isoformat(), "why": "changed"}
+            schedule(record, {person: until}, page, again=f"moved-{_stamp(later)}", moved=moved)
+            return {"released": person, "outcome": "held", "until": moved["ends"]}
+    outcome = _outcome(why, workspace, person)
+    claimed = claim_release(key, {**outcome, "at": utcnow().isoformat()} | ({"moved": moved} if moved else {}))
     if not claimed:
         outcome = release_claimed(key) or outcome  # a retry: the claimed outcome stands
     if outcome["outcome"] == "paged":
@@ -108,12 +183,28 @@ def release(incident_id: str, workspace: str, generation: str, person: str, unti
                 incident_id=incident_id,
                 generation=f"{generation}:held-{person}-{_stamp(parse_time(until))}",
                 targets=[{"kind": "person", "id": person}],
-                data={**page, "held_until": until},
+                data={**page, "held_until": (moved or {}).get("ends", until)},
             )
         )
     if claimed:
-        _said(incident, person, until, page, outcome)
+        _said(incident, person, until, page, outcome, moved or {})
     return {"released": person, **outcome}
+
+
+def _outcome(why: tuple[str, str] | None, workspace: str, person: str) -> dict:
+    if why:
+        return {"outcome": "withheld", "reason": why[1]}
+    if person_deleted(workspace, person):  # (the people table is not the workflow's to read)
+        return {"outcome": "unreachable", "reason": f"person {person} was deleted while the page was held"}
+    return {"outcome": "paged"}
+
+
+def _quiet_again(workspace: str, person: str) -> datetime | None:
+    """When the person's quiet hours end, if they hold now (they were set anew since the page was held)."""
+    from pagerless.store.oncall import QuietHoursRepository
+
+    quiet, now = models.to_quiet_hours(QuietHoursRepository().get(workspace, person)), utcnow()
+    return quiet.ends_after(now) if quiet is not None and quiet.contains(now) else None
 
 
 def _incident(incident_id: str):
@@ -122,19 +213,25 @@ def _incident(incident_id: str):
     return IncidentRepository().get(incident_id)
 
 
-def _said(incident, person: str, until: str, page: dict, outcome: dict) -> None:
-    step, at, who = page.get("step"), display_time(until), person  # ids, as the engine's entries name people
+def _said(incident, person: str, until: str, page: dict, outcome: dict, moved: dict) -> None:
+    """The timeline entry of a held page's outcome; ``data`` says when it was held until at first (``held_until``)
+    and, when its quiet hours changed since, when it was released (``released_at``) and why (``quiet_hours``)."""
+    step, who = page.get("step"), person  # ids, as the engine's entries name people (names are shown when read)
+    at = display_time(moved.get("ends", until))
     data = {"person_id": person, "held_until": until, "step": step}
-    if outcome["outcome"] == "paged" and page.get("raised_to"):
+    if moved:
+        data |= {"released_at": moved["ends"], "quiet_hours": moved["why"]}
+    if outcome["outcome"] == "unreachable":
         message = (
-            f"{who} paged: the page of step {step} held back by their quiet hours (until {at}) was sent when the "
-            f"incident was raised to {page['raised_to']}"
+            f"the page of step {step} held back by the quiet hours of {who} reached nobody when they ended ({at}): "
+            f"{outcome['reason']}"
         )
-        timeline.record(incident, "held_page_sent", message, actor=engine.ACTOR, data=data)
+        timeline.record(
+            incident, "held_page_unreachable", message, actor=engine.ACTOR, data={**data, "reason": outcome["reason"]}
+        )
         return
     if outcome["outcome"] == "paged":
-        message = f"{who} paged: the page of step {step} was held back until their quiet hours ended ({at})"
-        timeline.record(incident, "held_page_sent", message, actor=engine.ACTOR, data=data)
+        timeline.record(incident, "held_page_sent", _sent(who, step, at, page, moved), actor=engine.ACTOR, data=data)
         return
     message = (
         f"the page of step {step} held back by the quiet hours of {who} was not sent when they ended ({at}): "
@@ -143,3 +240,19 @@ def _said(incident, person: str, until: str, page: dict, outcome: dict) -> None:
     timeline.record(
         incident, "held_page_withheld", message, actor=engine.ACTOR, data={**data, "reason": outcome["reason"]}
     )
+
+
+def _sent(who: str, step, at: str, page: dict, moved: dict) -> str:
+    if page.get("raised_to"):
+        return (
+            f"{who} paged: the page of step {step} held back by their quiet hours (until {at}) was sent when the "
+            f"incident was raised to {page['raised_to']}"
+        )
+    if moved.get("why") == "removed":
+        return f"{who} paged: the page of step {step} held back by their quiet hours was sent when they were removed"
+    if moved:
+        return (
+            f"{who} paged: the page of step {step} was held back until their quiet hours ended ({at}), as set "
+            "anew since it was held"
+        )
+    return f"{who} paged: the page of step {step} was held back until their quiet hours ended ({at})"

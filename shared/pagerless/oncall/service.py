@@ -23,6 +23,7 @@ from pagerless.store.oncall import (
     DocumentRepository,
     OverrideRepository,
     QuietHoursRepository,
+    mark_person_deleted,
 )
 
 T = TypeVar("T")
@@ -259,7 +260,9 @@ class OncallService:
                 )
             return delete(at)
 
-        return references.in_turn(workspace, release, what=f"the deletion of person {person_id}")
+        deleted = references.in_turn(workspace, release, what=f"the deletion of person {person_id}")
+        mark_person_deleted(workspace, person_id)  # a page held back for them now reaches nobody (`oncall.held`)
+        return deleted
 
     def uses_of_person(self, workspace: str, person_id: str, now: datetime | None = None) -> list[dict]:
         """What would still page the person: schedule layers, overrides not yet ended, policy steps."""
@@ -337,11 +340,14 @@ class OncallService:
             stored = self.quiet.get_versioned(workspace, person_id)
             what = f"the quiet hours of {person_id}"
             raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None, if_match=if_match)
+        _held_follow(workspace, person_id, models.to_quiet_hours(doc))
         return doc, version
 
     def delete_quiet_hours(self, workspace: str, person_id: str) -> None:
+        """Remove them: the pages they held back are sent now (`oncall.held.follow`)."""
         if not self.quiet.delete(workspace, person_id):
             raise NotFoundError(f"no quiet hours for {person_id}")
+        _held_follow(workspace, person_id, None)
 
     # ------------------------------------------------------------------ resolution
     def on_call(self, workspace: str, schedule_id: str, at: datetime) -> schedules.Shift | None:
@@ -396,3 +402,9 @@ class OncallService:
             channel_exists=lambda ref: any(channel_targets.names_channel(ref, c) for c in channels),
             channel_unusable=lambda ref: channel_targets.channel_unusable(ref, channels, switched_off),
         )
+
+
+def _held_follow(workspace: str, person_id: str, quiet: policies.QuietHours | None) -> None:
+    from pagerless.oncall import held  # held pages escalate through the engine, which reads this service
+
+    held.follow(workspace, person_id, quiet)

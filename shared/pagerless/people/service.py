@@ -119,6 +119,12 @@ class PeopleService:
         records, next_cursor = self.repository.list(f"{workspace}#person", limit=limit, cursor=cursor)
         return [_person(r) for r in records], next_cursor
 
+    def names(self, workspace: str, person_ids) -> dict[str, str]:
+        """``{person id: name}`` of those of ``person_ids`` who exist in the workspace, read in batches (however
+        many: a page naming people names every one, not the first of a list)."""
+        records = self.repository.get_many([(_pk(p), PERSON_SK) for p in person_ids])
+        return {_person(r).id: _person(r).name for r in records if r.workspace == workspace}
+
     def by_email(self, workspace: str, email: str) -> Person | None:
         claim = self.repository.get(_email_pk(workspace, email), EMAIL_SK)
         return self.find(workspace, claim.data["person_id"]) if claim is not None else None

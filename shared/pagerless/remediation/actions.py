@@ -286,7 +286,8 @@ class NoAction(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     remediation: str
-    reason: str
+    reason: str  # in English; ``why`` says it as data (remediation.reasons.NOT_PLANNED)
+    why: Phrase | None = None
 
 
 def catalog() -> list[dict]:

@@ -28,7 +28,7 @@ from pagerless.remediation.actions import (
 )
 from pagerless.remediation.policy import ActionLimits
 from pagerless.remediation.quantity import MI, cpu_millis, format_cpu, format_memory, memory_bytes
-from pagerless.remediation.reasons import reason
+from pagerless.remediation.reasons import not_planned, reason
 
 REVISION = "deployment.kubernetes.io/revision"
 
@@ -104,7 +104,7 @@ def plan_remediation(
     verify_target = {k: v for k, v in {"namespace": namespace, "deployment": deployment, "pod": pod}.items() if v}
     if remediation == "remediate_node":
         if not node:
-            return NoAction(remediation=remediation, reason="the diagnosis names no node to cordon")
+            return not_planned(remediation, "no_node", verb="cordon")
         return ActionPlan.of(
             CordonNode(node=node),
             remediation,
@@ -114,7 +114,7 @@ def plan_remediation(
         )
     if remediation == "drain_node":
         if not node:
-            return NoAction(remediation=remediation, reason="the diagnosis names no node to drain")
+            return not_planned(remediation, "no_node", verb="drain")
         return ActionPlan.of(
             DrainNode(node=node),
             remediation,
@@ -123,7 +123,7 @@ def plan_remediation(
             target=_node_target(node, verify_target, keeps_pods=False),
         )
     if not namespace:
-        return NoAction(remediation=remediation, reason="the diagnosis target names no namespace")
+        return not_planned(remediation, "no_namespace")
     if remediation == "restart_pod":
         if pod:
             return ActionPlan.of(
@@ -139,18 +139,16 @@ def plan_remediation(
                 reason("rollout_restart", deployment=deployment),
                 target=verify_target,
             )
-        return NoAction(remediation=remediation, reason="the diagnosis target names neither a pod nor a deployment")
+        return not_planned(remediation, "no_pod_or_deployment")
     if remediation in _DEPLOYMENT_PLANNERS:
         if not deployment:
-            return NoAction(
-                remediation=remediation, reason=f"{remediation} needs a deployment and the target names none"
-            )
+            return not_planned(remediation, "no_deployment", remediation=remediation)
         if workload.deployment is None:
-            return NoAction(remediation=remediation, reason=f"deployment {namespace}/{deployment} could not be read")
+            return not_planned(remediation, "unreadable_deployment", namespace=namespace, deployment=deployment)
         return _DEPLOYMENT_PLANNERS[remediation](
             namespace, deployment, target, workload, category, limits, verify_target
         )
-    return NoAction(remediation=remediation, reason=f"no action for this category ({remediation} is done by a human)")
+    return not_planned(remediation, "by_human", remediation=remediation)
 
 
 def _node_target(node: str, workload: dict[str, str], *, keeps_pods: bool) -> dict[str, str]:
@@ -175,18 +173,14 @@ def plan_diagnosis(
 def _increase_memory(namespace, deployment, target, workload, category, limits, verify_target):
     container = workload.container(target.get("container"))
     if container is None:
-        return NoAction(remediation="increase_memory_limit", reason=f"container {target.get('container')!r} not found")
+        return not_planned("increase_memory_limit", "no_container", container=target.get("container"))
     current = (container.get("resources") or {}).get("limits", {}).get("memory")
     if not current:
-        return NoAction(
-            remediation="increase_memory_limit", reason=f"container {container['name']} has no memory limit to raise"
-        )
+        return not_planned("increase_memory_limit", "no_memory_limit", container=container["name"])
     new = min(math.ceil(memory_bytes(current) * 2 / MI) * MI, limits.max_memory_bytes)
     if new <= memory_bytes(current):
-        return NoAction(
-            remediation="increase_memory_limit",
-            reason=f"memory limit {current} is already at the cap {format_memory(limits.max_memory_bytes)}",
-        )
+        cap = format_memory(limits.max_memory_bytes)
+        return not_planned("increase_memory_limit", "memory_at_cap", current=current, cap=cap)
     action = PatchResources(
         namespace=namespace, deployment=deployment, container=container["name"], memory_limit=format_memory(new)
     )
@@ -214,15 +208,13 @@ def _increase_memory(namespace, deployment, target, workload, category, limits, 
 def _increase_cpu(namespace, deployment, target, workload, category, limits, verify_target):
     container = workload.container(target.get("container"))
     if container is None:
-        return NoAction(remediation="increase_cpu_limit", reason=f"container {target.get('container')!r} not found")
+        return not_planned("increase_cpu_limit", "no_container", container=target.get("container"))
     current = (container.get("resources") or {}).get("limits", {}).get("cpu")
     if not current:
-        return NoAction(
-            remediation="increase_cpu_limit", reason=f"container {container['name']} has no CPU limit to raise"
-        )
+        return not_planned("increase_cpu_limit", "no_cpu_limit", container=container["name"])
     new = min(cpu_millis(current) * 2, limits.max_cpu_millis)
     if new <= cpu_millis(current):
-        return NoAction(remediation="increase_cpu_limit", reason=f"CPU limit {current} is already at the cap")
+        return not_planned("increase_cpu_limit", "cpu_at_cap", current=current)
     action = PatchResources(
         namespace=namespace, deployment=deployment, container=container["name"], cpu_limit=format_cpu(new)
     )
@@ -249,7 +241,7 @@ def _rollback(namespace, deployment, target, workload, category, limits, verify_
     current = workload.current_revision
     earlier = [r for r in workload.revisions() if current is None or r < current]
     if not earlier:
-        return NoAction(remediation="rollback_deployment", reason=f"deployment {deployment} has no earlier revision")
+        return not_planned("rollback_deployment", "no_earlier_revision", deployment=deployment)
     action = RollbackDeployment(namespace=namespace, deployment=deployment, to_revision=earlier[-1])
     inverse = RollbackDeployment(namespace=namespace, deployment=deployment, to_revision=current) if current else None
     why = reason(
@@ -272,34 +264,30 @@ def _scale(namespace, deployment, target, workload, category, limits, verify_tar
     if workload.hpas:  # it would set the replicas straight back; its bounds are what to change
         hpa = workload.hpas[0]
         spec = hpa.get("spec") or {}
-        return NoAction(
-            remediation="scale_deployment",
-            reason=f"deployment {deployment} is scaled by HorizontalPodAutoscaler {hpa['metadata']['name']} "
-            f"({spec.get('minReplicas', 1)}-{spec.get('maxReplicas')} replicas): a manual scale would be undone; "
-            "change the autoscaler instead",
+        return not_planned(
+            "scale_deployment",
+            "scaled_by_hpa",
+            deployment=deployment,
+            hpa=hpa["metadata"]["name"],
+            min=spec.get("minReplicas", 1),
+            max=spec.get("maxReplicas"),
         )
     current = workload.deployment.get("spec", {}).get("replicas", 1)
     asked = target.get("replicas")
     if asked is not None and asked != "":
         if not (isinstance(asked, int) or (isinstance(asked, str) and asked.strip().isdecimal())):
-            return NoAction(
-                remediation="scale_deployment",
-                reason=f"the diagnosis target's replicas {asked!r} is not a whole number of replicas: nothing is scaled",
-            )
+            return not_planned("scale_deployment", "replicas_not_whole", asked=asked)
         wanted = int(asked)
     else:
         wanted = max(current + 1, math.ceil(current * 1.5))
     if wanted > limits.max_replicas and current >= limits.max_replicas:
         # capping would scale it down: not what was asked
-        return NoAction(
-            remediation="scale_deployment",
-            reason=f"deployment {deployment} has {current} replicas, at or above the cap of {limits.max_replicas}",
+        return not_planned(
+            "scale_deployment", "replicas_at_cap", deployment=deployment, current=current, cap=limits.max_replicas
         )
     wanted = min(wanted, limits.max_replicas)
     if wanted == current:
-        return NoAction(
-            remediation="scale_deployment", reason=f"deployment {deployment} already has {current} replicas"
-        )
+        return not_planned("scale_deployment", "replicas_already", deployment=deployment, current=current)
     risk = Risk.LOW if wanted > current else Risk.HIGH if wanted == 0 else Risk.MEDIUM
     action = ScaleDeployment(namespace=namespace, deployment=deployment, replicas=wanted)
     inverse = ScaleDeployment(namespace=namespace, deployment=deployment, replicas=current)

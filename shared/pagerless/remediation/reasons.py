@@ -64,6 +64,103 @@ def _scale_zh(p) -> str:
     return f"将 {p['deployment']} 的副本数从 {p['current']} 调整为 {p['wanted']}{asked}"
 
 
+def _hpa_zh(p) -> str:
+    return (
+        f"Deployment {p['deployment']} 由 HorizontalPodAutoscaler {p['hpa']} 扩缩（{p['min']}-{p['max']} 个副本）："
+        "手动扩缩会被它撤销，请改为调整自动扩缩器"
+    )
+
+
+def _nothing_en(p) -> str:
+    if not p["items"]:
+        return "the diagnosis suggests no remediation"
+    return "; ".join(f"{item['remediation']}: {item['reason']}" for item in p["items"])
+
+
+def _nothing_zh(p) -> str:
+    if not p["items"]:
+        return "诊断没有建议任何修复"
+    return "；".join(
+        f"{item['remediation']}：{render(item.get('reason_phrase'), 'zh') or item['reason']}" for item in p["items"]
+    )
+
+
+# why a remediation of the diagnosis became no action (`NoAction`, a human takes it from here); a quoted value is
+# said as Python's repr, as the planner always said it
+NOT_PLANNED = {
+    "no_node": {
+        "en": lambda p: f"the diagnosis names no node to {p['verb']}",
+        "zh": lambda p: f"诊断没有指明要{'封锁' if p['verb'] == 'cordon' else '排空'}的节点",
+    },
+    "no_namespace": {
+        "en": lambda p: "the diagnosis target names no namespace",
+        "zh": lambda p: "诊断目标没有指明命名空间",
+    },
+    "no_pod_or_deployment": {
+        "en": lambda p: "the diagnosis target names neither a pod nor a deployment",
+        "zh": lambda p: "诊断目标既没有指明 Pod，也没有指明 Deployment",
+    },
+    "no_deployment": {
+        "en": lambda p: f"{p['remediation']} needs a deployment and the target names none",
+        "zh": lambda p: f"{p['remediation']} 需要一个 Deployment，但诊断目标没有指明",
+    },
+    "unreadable_deployment": {
+        "en": lambda p: f"deployment {p['namespace']}/{p['deployment']} could not be read",
+        "zh": lambda p: f"无法读取 Deployment {p['namespace']}/{p['deployment']}",
+    },
+    "by_human": {
+        "en": lambda p: f"no action for this category ({p['remediation']} is done by a human)",
+        "zh": lambda p: f"此类别没有自动操作（{p['remediation']} 需由人工完成）",
+    },
+    "no_container": {
+        "en": lambda p: f"container {p['container']!r} not found",
+        "zh": lambda p: f"找不到容器 {p['container']!r}",
+    },
+    "no_memory_limit": {
+        "en": lambda p: f"container {p['container']} has no memory limit to raise",
+        "zh": lambda p: f"容器 {p['container']} 没有可提高的内存限制",
+    },
+    "no_cpu_limit": {
+        "en": lambda p: f"container {p['container']} has no CPU limit to raise",
+        "zh": lambda p: f"容器 {p['container']} 没有可提高的 CPU 限制",
+    },
+    "memory_at_cap": {
+        "en": lambda p: f"memory limit {p['current']} is already at the cap {p['cap']}",
+        "zh": lambda p: f"内存限制 {p['current']} 已达到上限 {p['cap']}",
+    },
+    "cpu_at_cap": {
+        "en": lambda p: f"CPU limit {p['current']} is already at the cap",
+        "zh": lambda p: f"CPU 限制 {p['current']} 已达到上限",
+    },
+    "no_earlier_revision": {
+        "en": lambda p: f"deployment {p['deployment']} has no earlier revision",
+        "zh": lambda p: f"Deployment {p['deployment']} 没有更早的修订版本",
+    },
+    "scaled_by_hpa": {
+        "en": lambda p: (
+            f"deployment {p['deployment']} is scaled by HorizontalPodAutoscaler {p['hpa']} ({p['min']}-{p['max']} "
+            "replicas): a manual scale would be undone; change the autoscaler instead"
+        ),
+        "zh": _hpa_zh,
+    },
+    "replicas_not_whole": {
+        "en": lambda p: (
+            f"the diagnosis target's replicas {p['asked']!r} is not a whole number of replicas: nothing is scaled"
+        ),
+        "zh": lambda p: f"诊断目标的副本数 {p['asked']!r} 不是整数，未做任何扩缩",
+    },
+    "replicas_at_cap": {
+        "en": lambda p: f"deployment {p['deployment']} has {p['current']} replicas, at or above the cap of {p['cap']}",
+        "zh": lambda p: f"Deployment {p['deployment']} 已有 {p['current']} 个副本，达到或超过上限 {p['cap']}",
+    },
+    "replicas_already": {
+        "en": lambda p: f"deployment {p['deployment']} already has {p['current']} replicas",
+        "zh": lambda p: f"Deployment {p['deployment']} 已有 {p['current']} 个副本",
+    },
+    # a proposal of no action: why each remediation became none (``items``: the proposal's ``not_automated``)
+    "nothing_planned": {"en": _nothing_en, "zh": _nothing_zh},
+}
+
 REASONS = Catalog(
     {
         "cordon_node": {
@@ -90,8 +187,24 @@ REASONS = Catalog(
             "en": lambda p: f"roll back {p['action']}: the fix did not work",
             "zh": lambda p: f"回滚 {p['action']}：修复没有生效",
         },
+        **NOT_PLANNED,
     }
 )
+
+
+def not_planned(remediation: str, code: str, /, **params):
+    """The `NoAction` of ``remediation``: why it is not run (``code``: a key of ``NOT_PLANNED``), in English and
+    as its phrase."""
+    from pagerless.remediation.actions import NoAction
+
+    why = reason(code, **params)
+    return NoAction(remediation=remediation, reason=render(why, "en") or code, why=why)
+
+
+def nothing_planned(not_automated: list[dict]) -> Phrase:
+    """Why no remediation became an action: each one's reason (``not_automated``: ``remediation``, ``reason`` and
+    its ``reason_phrase``, as the proposal stores them)."""
+    return reason("nothing_planned", items=not_automated)
 
 
 def reason(code: str, **params) -> Phrase:

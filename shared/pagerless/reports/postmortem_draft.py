@@ -48,7 +48,9 @@ class PostmortemFacts:
     owners: list[str] = field(default_factory=list)
     today: date | None = None
     responses: list[dict] = field(default_factory=list)  # at, by: people's responses (reports.responses), oldest first
-    escalations: list[dict] = field(default_factory=list)  # policy, pages [{at, targets, held}] of this firing
+    escalations: list[dict] = field(
+        default_factory=list
+    )  # policy, pages [{at, targets, held, held_sent}] of this firing
     covering_policy: str | None = None  # the escalation policy that covers its service and severity now
 
 
@@ -295,6 +297,8 @@ def lessons_learned(facts: PostmortemFacts) -> dict:
         if s["budget_consumed_minutes"] > 0
     ] + _what_went_wrong(facts)
     got_lucky = []
+    if paged and paged.late:
+        went_wrong.append(f"Quiet hours held back the page to {_md('; '.join(paged.late))}: it was sent later.")
     if paged and paged.unanswered:
         went_wrong.append("Nobody acknowledged the page.")
     elif paged and paged.why_nobody:

@@ -2,7 +2,8 @@
 
 A page was sent when one of the incident's escalations (of this firing: since its last reopen, else its first
 alert) paged a step that reached someone: a person or a channel (``targets``); people held back by quiet hours
-were not paged yet. It went unanswered when no person responded (`reports.responses`, as the incident's metrics
+were not paged then, but a page held back that was sent later (``held_sent``: when their quiet hours ended, were
+removed, or the incident was raised to critical) was sent when it was, and is told apart (`Paging.late`). It went unanswered when no person responded (`reports.responses`, as the incident's metrics
 count a response) at or after the last such page. When nothing paged anyone, the postmortem says why: no
 escalation policy covers the incident's service and severity, or its policy reached nobody. A correlated
 incident's root is the one paged for it: nothing is judged for the correlated incident itself.
@@ -19,6 +20,7 @@ class Paging:
     unanswered: bool = False  # no one responded at or after the last page
     why_nobody: str | None = None  # why no page reached anyone, when that is a lesson
     fix: str | None = None  # the action item that makes the next incident page someone
+    late: tuple[str, ...] = ()  # the pages quiet hours held back and sent later: whom, and how much later
 
 
 def paging(
@@ -28,10 +30,13 @@ def paging(
     ``responses``, the policy that covers it now); None for a correlated incident (its root is paged)."""
     if incident.get("parent_id"):
         return None
-    pages = [p for e in escalations for p in e["pages"] if p["targets"]]
-    if pages:
-        last = max(parse_time(p["at"]) for p in pages)
-        return Paging(paged=True, unanswered=not any(parse_time(r["at"]) >= last for r in responses))
+    sent = [parse_time(p["at"]) for e in escalations for p in e["pages"] if p["targets"]]
+    late = [(p, held) for e in escalations for p in e["pages"] for held in p.get("held_sent") or []]
+    sent += [parse_time(held["at"]) for _, held in late]
+    if sent:
+        last = max(sent)
+        unanswered = not any(parse_time(r["at"]) >= last for r in responses)
+        return Paging(paged=True, unanswered=unanswered, late=tuple(_late(p, held) for p, held in late))
     service = incident.get("service") or "the service"
     covered = f"{service}'s {incident.get('severity')} incidents"
     if not escalations:
@@ -53,3 +58,8 @@ def paging(
         + (f" (quiet hours held back {', '.join(held)})" if held else ""),
         fix=f"Make escalation policy {policy} reach someone on call for {service}",
     )
+
+
+def _late(page: dict, held: dict) -> str:
+    minutes = round((parse_time(held["at"]) - parse_time(page["at"])).total_seconds() / 60)
+    return f"{held['person']}, {minutes} min after the step paged"

@@ -188,14 +188,15 @@ class PostmortemService:
             owners=self._owners(workspace, record.service),
             today=self.clock().date(),
             responses=[{"at": r.at.isoformat(), "by": label(r.actor, r.actor_name)} for r in answered],
-            escalations=self._escalations(incident_id, since),
+            escalations=self._escalations(incident_id, since, _held_sent(entries)),
             covering_policy=self._covering_policy(workspace, record),
         )
 
     @staticmethod
-    def _escalations(incident_id: str, since: datetime) -> list[dict]:
+    def _escalations(incident_id: str, since: datetime, held_sent: dict[tuple[str, str], str]) -> list[dict]:
         """The incident's escalations of this firing (since ``since``: its last reopen, else its first alert),
-        oldest first, each with the pages it sent since then."""
+        oldest first, each with the pages it sent since then; a page's ``held_sent`` are those of the people it held
+        back by quiet hours that were sent later (``held_sent``: (person, first end) -> when sent)."""
         out = []
         for escalation in sorted(EscalationRepository().for_incident(incident_id), key=lambda r: r.started_at):
             pages = [
@@ -203,6 +204,11 @@ class PostmortemService:
                     "at": page["at"],
                     "targets": [t["id"] for t in page.get("targets") or []],
                     "held": list(page.get("held") or []),
+                    "held_sent": [
+                        {"person": person, "at": held_sent[(person, until)]}
+                        for person, until in (page.get("held_until") or {}).items()
+                        if (person, until) in held_sent
+                    ],
                 }
                 for page in escalation.pages or []
                 if datetime.fromisoformat(page["at"]) >= since
@@ -339,3 +345,12 @@ class PostmortemService:
             if status in (None, item["status"])
         ]
         return sorted(rows, key=lambda r: (r.get("due_date") or "9999", r["incident_id"], r["id"]))
+
+
+def _held_sent(entries) -> dict[tuple[str, str], str]:
+    """When each page quiet hours held back was sent later, by (person, the end it was first held until)."""
+    return {
+        (t.data["person_id"], t.data["held_until"]): t.at.isoformat()
+        for t in entries
+        if t.type == "held_page_sent" and t.data and t.data.get("person_id") and t.data.get("held_until")
+    }

@@ -182,6 +182,7 @@ def charts(data: dict, t: dict) -> list[str]:
                     f"{t['burn']}: {slo['slo_name']}",
                     [_closing_day(p, data["timezone"])[5:] for p in points],
                     [p["remaining_percent"] for p in points],
+                    [p.get("even_percent") for p in points],
                 )
             )
     return out

@@ -4,7 +4,10 @@
 Periods are in the workspace's time zone: a daily report covers a local calendar day, a weekly one
 Monday 00:00 to the next Monday. The hourly tick makes, per workspace, the last complete day and
 week if they are missing: the report id is the period (``daily-2026-12-01``), created with a
-conditional write, so repeated or concurrent ticks store and deliver each report once.
+conditional write, so repeated or concurrent ticks store and deliver each report once. A local date
+names one period per zone: when the id's report covers another period (made before the workspace's
+time zone changed), this period's id adds its UTC start (``daily-2026-12-01-20261130T1600Z``), so the
+day is still made and the other zone's report is kept.
 
 A tick claims a report before delivering it, so two ticks never deliver it together, and retries
 a delivery that failed. A report stored without delivery (an operator generated the period's
@@ -19,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pagerless.clock import STORED, utcnow, zone_field
+from pagerless.clock import STORED, parse_time, utcnow, zone_field
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.domain.schema_docs import documented
@@ -96,6 +99,16 @@ def standard_period(report_type: str, now: datetime, zone: str) -> tuple[str, da
     monday = today - timedelta(days=today.weekday())
     first = monday - timedelta(days=7)
     return f"weekly-{first.isoformat()}", local_midnight(first, zone), local_midnight(monday, zone)
+
+
+def period_id(record: ReportRecord | None, report_id: str, start: datetime, end: datetime) -> str:
+    """``report_id`` when it is free or names this very period; else the id with the period's UTC start (the
+    same date in another time zone is another period)."""
+    if record is None or record.period_start is None:  # free, or stored without its period: as before
+        return report_id
+    if (parse_time(record.period_start), parse_time(record.period_end)) == (start, end):
+        return report_id
+    return f"{report_id}-{start.astimezone(UTC):%Y%m%dT%H%MZ}"
 
 
 def _facts(record, reopens: list[datetime] | None = None) -> report_data.IncidentFacts:
@@ -260,6 +273,7 @@ class ReportService:
                     details=[{"field": "period_start"}, {"field": "period_end"}],
                 )
             report_id = f"{report_type}-{start.astimezone(ZoneInfo(zone)).strftime('%Y-%m-%dT%H%M')}-{int((end - start).total_seconds() // 60)}m"
+        report_id = period_id(self.repository.find(workspace, report_id), report_id, start, end)
         existing = self.repository.find(workspace, report_id)
         record = self.repository.create(
             workspace,
@@ -296,6 +310,7 @@ class ReportService:
                 continue
             now = self.clock()
             report_id, start, end = standard_period(report_type, now, settings.timezone)
+            report_id = period_id(self.repository.find(workspace, report_id), report_id, start, end)
             record, new = self.repository.find(workspace, report_id), False
             if record is None:
                 data = self.build(workspace, report_type, start, end, settings.timezone)

@@ -2,7 +2,7 @@
 
 Each chart is a self-contained ``<svg>`` with a title, axes with a few labelled ticks, and either bars
 (incidents per day), lines (MTTA / MTTR trend) or a burn-down (error budget remaining, a point per day joined by
-a line, with the even spend line from 100 % to 0 %).
+a line, with the even spend line: what spending the budget evenly over the SLO's window leaves each day).
 """
 
 from html import escape
@@ -93,15 +93,22 @@ def line_chart(title: str, labels: list[str], series: dict[str, list[float | Non
     return "\n".join(parts)
 
 
-def burn_down(title: str, labels: list[str], remaining_percent: list[float | None]) -> str:
-    """Budget remaining (%) at each point, against the even-spend line from 100 % to 0 %."""
+def burn_down(
+    title: str, labels: list[str], remaining_percent: list[float | None], even_percent: list[float | None] | None = None
+) -> str:
+    """Budget remaining (%) at each point, against the even-spend line: ``even_percent``, what spending evenly over
+    the SLO's window (not the report's days) leaves at each point; none for a report stored without it."""
     lowest = min((v for v in remaining_percent if v is not None), default=0)
     top = 100.0
     parts = _frame(title, labels, top, "%")
-    if len(labels) > 1:
+    even = [(_x(i, len(labels)), _y(v, top)) for i, v in enumerate(even_percent or []) if v is not None]
+    if len(even) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in even)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="#9ca3af" stroke-dasharray="4 4"/>')
+    elif even:
+        x, y = even[0]
         parts.append(
-            f'<line x1="{_x(0, len(labels)):.1f}" y1="{_y(100, top):.1f}" x2="{_x(len(labels) - 1, len(labels)):.1f}" '
-            f'y2="{_y(0, top):.1f}" stroke="#9ca3af" stroke-dasharray="4 4"/>'
+            f'<line x1="{x - 12:.1f}" y1="{y:.1f}" x2="{x + 12:.1f}" y2="{y:.1f}" stroke="#9ca3af" stroke-dasharray="4 4"/>'
         )
     points = [
         (_x(i, len(labels)), _y(max(min(v, 100.0), 0.0), top), labels[i], v)

@@ -23,7 +23,7 @@ from pagerless.domain.approvals import Approval
 from pagerless.incidents.approval_tokens import wait_again
 from pagerless.incidents.notices import publish
 from pagerless.store.approvals import ApprovalRepository
-from pagerless.store.jobs import PARKED, RUNNING, JobRecord, JobRepository
+from pagerless.store.jobs import PARKED, RUNNING, WAIT, JobRecord, JobRepository
 
 KIND = vocab.RUNBOOK_STEP
 
@@ -124,6 +124,8 @@ def _park(job: JobRecord, step, record: Approval) -> None:
         status=PARKED,
         correlation_key=record.approval_id,
         current_node=step.name,
+        sweep=WAIT,  # the approval sweep ends the wait if the run is lost before its timeout does
+        sweep_since=record.expires_at,
         expected_status=(RUNNING, PARKED),  # parked: a retried invocation of this step
     ):
         # Stopped while the approval was being requested: the stop stands, nobody is asked.
@@ -169,6 +171,8 @@ def wake(job: JobRecord, record: Approval) -> bool:
         job,
         status=RUNNING,
         correlation_key=None,
+        sweep=None,
+        sweep_since=None,
         expected_status=(PARKED,),
         expected_correlation_key=record.approval_id,
     ):

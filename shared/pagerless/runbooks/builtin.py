@@ -9,6 +9,8 @@ _HEALTHY = {
     "interval_seconds": 15,
 }
 _PODS = {"check": "pods_running", "params": {"namespace": "{namespace}", "deployment": "{deployment}"}}
+# it records the pods' state before the fix of that very state (none Ready in a crash loop): it does not gate
+_INSPECT = {"name": "Inspect the pods", "kind": "check", "check": _PODS, "on_fail": "continue"}
 _REVISION = {"check": "deployment_revision", "params": {"namespace": "{namespace}", "deployment": "{deployment}"}}
 _UNDO = {"action": "rollback_deployment", "params": {"namespace": "{namespace}", "deployment": "{deployment}"}}
 
@@ -25,7 +27,7 @@ _DEFINITIONS = [
         "risk_level": "confirm",
         "safety_checks": ["require_namespace"],
         "steps": [
-            {"name": "Inspect the pods", "kind": "check", "check": _PODS},
+            _INSPECT,
             {
                 "name": "Raise the memory limit",
                 "kind": "action",
@@ -55,7 +57,7 @@ _DEFINITIONS = [
         "risk_level": "confirm",
         "safety_checks": ["require_namespace"],
         "steps": [
-            {"name": "Inspect the pods", "kind": "check", "check": _PODS},
+            _INSPECT,
             {"name": "Record the revision", "kind": "check", "check": _REVISION},
             {
                 "name": "Rollout restart",
@@ -96,7 +98,12 @@ _DEFINITIONS = [
         },
         "risk_level": "confirm",
         "steps": [
-            {"name": "Check the node", "kind": "check", "check": {"check": "node_ready", "params": {"node": "{node}"}}},
+            {
+                "name": "Check the node",
+                "kind": "check",
+                "check": {"check": "node_ready", "params": {"node": "{node}"}},
+                "on_fail": "continue",  # records it: a NotReady node is the one this drains
+            },
             {
                 "name": "Drain the node",
                 "kind": "action",
@@ -123,7 +130,7 @@ _DEFINITIONS = [
         "risk_level": "confirm",
         "safety_checks": ["require_namespace"],
         "steps": [
-            {"name": "Inspect the pods", "kind": "check", "check": _PODS},
+            _INSPECT,
             {
                 "name": "Scale out",
                 "kind": "action",

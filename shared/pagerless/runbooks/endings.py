@@ -1,6 +1,6 @@
 """How a runbook run ends: completed, or stopped early with the steps before it rolled back.
 
-A run that stops early — a failed step or verify, a step the policy denies, a person rejects or
+A run that stops early — a failed step, verify or check, a step the policy denies, a person rejects or
 nobody approves in time, an unexpected error — rolls back the steps before it that changed
 something, last first, each through the policy on the approval its step had, each putting back
 what its step found (``pagerless.remediation.restore``). A rollback that cannot be built is noted
@@ -43,7 +43,7 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
     """Undo what ran, last step first; each rollback is a catalog action and goes through the policy.
 
     ``ending`` is the outcome the run ends with (``denied``, ``rejected``, ``timed_out``,
-    ``error``); without one it stops because a step or its verify failed, and ends ``rolled_back``,
+    ``check_failed``, ``error``); without one it stops because a step or its verify failed, and ends ``rolled_back``,
     or ``rollback_incomplete`` when a step could not be rolled back."""
     from pagerless.kube import cluster
     from pagerless.remediation.executor import execute as run
@@ -176,6 +176,8 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
         error=None if status == COMPLETED else summary["reason"] or outcome,
         current_node=None,
         correlation_key=None,
+        sweep=None,
+        sweep_since=None,
         expected_status=(RUNNING, PARKED, "pending"),
     ):
         return step_reply("end")  # stopped meanwhile: the stop is what happened

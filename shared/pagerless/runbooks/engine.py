@@ -148,11 +148,17 @@ def plan(job_id: str, entered: str | None = None) -> dict:
 
 
 def _check_step(job: JobRecord, step: Step, entered: str | None) -> dict:
+    """Run the check. A check gates: one that fails stops the run here, before any later step, and
+    the steps before it that changed something are rolled back (a dry run stops too: it shows what
+    a real run would do); one that says ``on_fail: continue`` only records what it saw."""
     result = run_check(job, step.check)
-    reply = step_reply("plan")
     status = "ok" if result["ok"] else "not_ok"
+    gated = not result["ok"] and step.on_fail == "stop"
+    message = f"{step.name}: {result['message']}"
+    stopped = f"{message}; the run stops before its next step"
+    reply = step_reply("check_failed", reason=stopped) if gated else step_reply("plan")
     advance(job, {"step": step.name, "kind": "check", "status": status, **result}, planned_reply(entered, reply))
-    note(job, "StepCompleted", f"{step.name}: {result['message']}", node=step.name, ok=result["ok"])
+    note(job, "StepFailed" if gated else "StepCompleted", message, node=step.name, ok=result["ok"])
     return reply
 
 
@@ -271,9 +277,19 @@ def execute(job_id: str) -> dict:
         diff=diff,
     )
     state = dict(job.state)
+    result = {
+        "step": step.name,
+        "kind": "action",
+        "status": status,
+        "action": action_plan.action.action,
+        "message": outcome.message,
+        "approved_by": approver,
+        "diff": diff,
+    }
     if status not in ("succeeded", "no_change"):
         reply = step_reply("rollback", reason=f"{step.name} did not succeed ({status}): {outcome.message}")
-        save_step(job, state={**state, "executed": {"reply": reply}})
+        # the job's steps list it: the step that failed is the one an operator looks for first
+        save_step(job, state={**state, "failed": result, "executed": {"reply": reply}})
         return reply
     if status == "succeeded":
         note_action(job.workspace, action_plan.workload, outcome.started_at)
@@ -286,15 +302,6 @@ def execute(job_id: str) -> dict:
                 "found": found(action_plan.action, outcome.changes),  # what its rollback sets back
             },
         ]
-    result = {
-        "step": step.name,
-        "kind": "action",
-        "status": status,
-        "action": action_plan.action.action,
-        "message": outcome.message,
-        "approved_by": approver,
-        "diff": diff,
-    }
     if step.verify is not None:
         reply = step_reply("verify", seconds=_interval(job, step.verify))
         state["verify"] = {"since": outcome.started_at.isoformat(), "result": result}

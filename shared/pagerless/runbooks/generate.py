@@ -93,6 +93,7 @@ def from_history(workspace: str, actor: str, pattern: str, min_incidents: int, s
             "name": "Inspect the node" if inspect == "node_ready" else "Inspect the pods",
             "kind": "check",
             "check": {"check": inspect, "params": inspect_params},
+            "on_fail": "continue",  # it records the state the fix is for: it does not gate the fix
         }
     ]
     for name, count in top:
@@ -199,6 +200,7 @@ def _template(description: str, risk_level: str) -> dict:
                         "check": "pods_running",
                         "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
                     },
+                    "on_fail": "continue",
                 }
             ],
         }
@@ -217,8 +219,10 @@ _SYSTEM = (
     'fields: {fields}, written like "{{namespace}}". Shape: {{"name", "description", "match": '
     '{{"alert_types": [], "keywords": [], "labels": {{}}}}, "steps": [{{"name", "kind": '
     '"action"|"check"|"wait", "action": {{"action", "params"}}, "check": {{"check", '
-    '"params", "max_attempts", "interval_seconds"}}, "seconds", "verify": <check>, "rollback": '
-    "<action>}}]}}. If the request needs anything else (a shell command, a database call), use the closest "
+    '"params", "max_attempts", "interval_seconds"}}, "on_fail": "stop"|"continue", "seconds", "verify": <check>, '
+    '"rollback": <action>}}]}}. A failed check step stops the run ("stop", the default); a check that only records '
+    'the state a later step fixes says "continue". If the request needs anything else (a shell command, a '
+    "database call), use the closest "
     "read-only checks and say so in the description. Answer with the JSON object only."
 )
 

@@ -5,7 +5,11 @@ A step is one of three kinds:
 - ``action``: an action of the catalog (``pagerless.remediation.actions``), its parameters
   written as templates over the run's context (``"{namespace}"``, ``"{deployment}"``...);
   optional ``verify`` (a read-only check, polled) and ``rollback`` (another catalog action);
-- ``check``: a read-only check (``pagerless.runbooks.checks.CHECKS``);
+- ``check``: a read-only check (``pagerless.runbooks.checks.CHECKS``). A check gates: one that
+  fails stops the run there, before any later step (``on_fail: "stop"``, the default), and the
+  steps before it that changed something are rolled back, as after a failed verify. A check that
+  only records what it sees before the fix of that very state (the pods of a crash-looping
+  Deployment) says ``on_fail: "continue"``;
 - ``wait``: a pause of ``seconds``.
 
 Nothing else can be written: there is no shell command and no free-form API call.
@@ -85,6 +89,7 @@ class Step(BaseModel):
     rollback: ActionSpec | None = None
     timeout_sec: int = Field(default=60, ge=1, le=3600)
     description: str = Field(default="", max_length=500)
+    on_fail: Literal["stop", "continue"] = "stop"  # a check step's: does its failure stop the run?
 
     @model_validator(mode="after")
     def _shape(self) -> Step:
@@ -96,6 +101,8 @@ class Step(BaseModel):
             raise ValueError(f"a {self.kind} step cannot also have {extra}")
         if self.kind != "action" and (self.verify or self.rollback):
             raise ValueError("only an action step has a verify or a rollback")
+        if self.kind != "check" and self.on_fail != "stop":
+            raise ValueError("only a check step has on_fail")
         return self
 
     @property

@@ -98,6 +98,13 @@ def parse(body: dict) -> Runbook:
                 for where, name in unknown
             ],
         )
+    refused = list(_refused_params(runbook))
+    if refused:  # a rollback is built only when its run stops early: a wrong value would leave its step applied
+        raise ValidationError(
+            "the runbook's steps give an action values it refuses: "
+            + "; ".join(f"{d['field']}: {d['message']}" for d in refused[:3]),
+            details=refused,
+        )
     names = [step.name for step in runbook.steps]
     twice = [(index, name) for index, name in enumerate(names) if names.index(name) != index]
     if twice:  # a run names its steps in its events, approvals and timeline: two alike could not be told apart
@@ -118,6 +125,38 @@ def _unknown_fields(runbook: Runbook):
             for key, value in (spec.params if spec is not None else {}).items():
                 for name in sorted(template_fields({key: value}) - set(CONTEXT_FIELDS)):
                     yield f"steps.{index}.{part}.params.{key}", name
+
+
+def _refused_params(runbook: Runbook):
+    """``{"field", "message"}`` of every parameter of a step's action or rollback that the catalog
+    action refuses as written (a replica count that is no number, a parameter the action does not
+    have, one it needs and is not given). A parameter that is a template is filled from the run's
+    context and checked when the run starts (``runs.check_actions``)."""
+    from pydantic import TypeAdapter
+    from pydantic import ValidationError as ParamsError
+
+    from pagerless.remediation.actions import Action
+
+    adapter = TypeAdapter(Action)
+    for index, step in enumerate(runbook.steps):
+        for part in ("action", "rollback"):
+            spec = getattr(step, part)
+            if spec is None:
+                continue
+            templated = {k for k, v in spec.params.items() if template_fields({k: v})}
+            literal = {k: v for k, v in spec.params.items() if k not in templated and v is not None}
+            try:
+                adapter.validate_python({"action": spec.action, **literal})
+            except ParamsError as exc:
+                for error in exc.errors():
+                    name = ".".join(str(p) for p in error["loc"][1:])
+                    if (error["type"] == "missing" and name in templated) or (not name and templated):
+                        continue  # filled from the context (the whole action then checked) when the run starts
+                    got = f" (got {literal[name]!r})" if name in literal else ""
+                    yield {
+                        "field": f"steps.{index}.{part}.params" + (f".{name}" if name else ""),
+                        "message": f"{spec.action}: {name + ' ' if name else ''}{error['msg'].lower()}{got}",
+                    }
 
 
 class RunbookService:

@@ -4,11 +4,16 @@ A bucket is ``[start, start + 5m)`` with ``good`` and ``total`` event counts (``
 
 - Budget total (minutes) = window length × (1 − target). A rolling window is 28 or 30 days; a
   calendar month is its own length in its time zone (28–31 days, DST included).
-- Occurrences: consumed fraction = bad / ((1 − target) × total) over the window so far; consumed
-  minutes = consumed fraction × budget total.
+- Elapsed: the part of the window the SLI covers, from the window's start or, for an SLI whose first bucket is
+  later (a new SLO, a new metric), from that bucket, to ``now``.
+- Occurrences: consumed minutes = bad / total × elapsed minutes: the error ratio so far, spent over the time so
+  far (the workbook's "a burn rate of 14.4 for an hour spends 2 % of a 30-day budget"). Over a whole window this
+  is bad / ((1 − target) × total) of the budget, the workbook's events-based budget; a new SLO's short burst is
+  not spread over the whole window (one hour of 1 % errors against 99.9 % spends 0.6 minutes, not 10 × the budget).
 - Timeslices: a 5-minute slice with data is bad when good/total < timeSliceTarget; consumed
   minutes = bad slices × 5. Slices without data are not counted against the budget.
-- Remaining = total − consumed (negative when overspent; the percent is of the total).
+- Remaining = total − consumed (negative when overspent; the percent is of the total). The elapsed part's
+  budget is elapsed × (1 − target), against the same consumed minutes: how the time so far went.
 - Burn rate over a lookback L: the error rate in the last L divided by (1 − target) — bad/total
   for occurrences, bad-slice minutes / L for timeslices. 1 spends the budget exactly by the window's end.
 - ``burn_rate`` in the budget answer is the **1-hour** burn rate, and ``time_to_exhaustion_hours``
@@ -60,6 +65,7 @@ class BudgetStatus:
     window_start: datetime
     window_end: datetime
     window_minutes: Fraction
+    elapsed_start: datetime
     total_minutes: Fraction
     consumed_minutes: Fraction
     good: Fraction
@@ -74,6 +80,15 @@ class BudgetStatus:
     @property
     def remaining_fraction(self) -> Fraction:
         return self.remaining_minutes / self.total_minutes if self.total_minutes else Fraction(0)
+
+    @property
+    def elapsed_minutes(self) -> Fraction:
+        return Fraction(int((self.window_end - self.elapsed_start).total_seconds()), 60)
+
+    @property
+    def elapsed_budget_minutes(self) -> Fraction:
+        """The budget of the elapsed part: its length × (1 − target)."""
+        return self.total_minutes * self.elapsed_minutes / self.window_minutes if self.window_minutes else Fraction(0)
 
     @property
     def burn_rate(self) -> Fraction:
@@ -117,7 +132,8 @@ def slice_is_bad(bucket: Bucket, objective: Objective) -> bool:
     return bucket.good / bucket.total < objective.time_slice_target
 
 
-def consumed_minutes(buckets: Iterable[Bucket], objective: Objective, budget_minutes: Fraction) -> Fraction:
+def consumed_minutes(buckets: Iterable[Bucket], objective: Objective, elapsed_minutes: Fraction) -> Fraction:
+    """Budget minutes the buckets spent: bad slices × 5, or (occurrences) their error ratio × the elapsed minutes."""
     buckets = list(buckets)
     if objective.timeslices:
         return Fraction(BUCKET_MINUTES * sum(1 for b in buckets if slice_is_bad(b, objective)))
@@ -125,7 +141,13 @@ def consumed_minutes(buckets: Iterable[Bucket], objective: Objective, budget_min
     if total <= 0:
         return Fraction(0)
     bad = sum((b.bad for b in buckets), Fraction(0))
-    return bad / (objective.allowed * total) * budget_minutes
+    return bad / total * elapsed_minutes
+
+
+def elapsed_from(buckets: list[Bucket], start: datetime, end: datetime) -> datetime:
+    """Where the window's elapsed part starts: its start, or the SLI's first bucket when that is later."""
+    first = min((b.start for b in buckets), default=end)
+    return min(max(start, first), end)
 
 
 def burn_rate(buckets: Iterable[Bucket], objective: Objective, end: datetime, minutes: int) -> Fraction:
@@ -160,12 +182,15 @@ def evaluate(
     buckets = [b for b in buckets if b.start < end]
     in_window = [b for b in buckets if b.start >= start]
     budget = length * objective.allowed
-    consumed = consumed_minutes(in_window, objective, budget)
+    elapsed_start = elapsed_from(buckets, start, end)
+    elapsed = Fraction(int((end - elapsed_start).total_seconds()), 60)
+    consumed = consumed_minutes(in_window, objective, elapsed)
     rates = {name: burn_rate(buckets, objective, end, minutes) for name, minutes in LOOKBACKS.items()}
     return BudgetStatus(
         window_start=start,
         window_end=end,
         window_minutes=length,
+        elapsed_start=elapsed_start,
         total_minutes=budget,
         consumed_minutes=consumed,
         good=sum((b.good for b in in_window), Fraction(0)),

@@ -7,13 +7,21 @@ several SLOs holds no duplicate rule for `promtool check rules`' lint):
 - ``severity: critical`` (page): 1 h and 5 m error ratio above 14.4 × (1 − target), or 6 h and 30 m above 6 ×;
 - ``severity: warning`` (ticket): 3 d and 6 h above 1 ×.
 
-The same thresholds as the evaluator (`pagerless.slo.budget`), so Prometheus and Pagerless agree.
+The same thresholds as the evaluator (`pagerless.slo.budget`), so Prometheus and Pagerless agree. A
+``Timeslices`` SLO burns bad slices, not bad events, as the evaluator counts them: a recording rule
+``slo:sli_slice_bad:5m`` is 1 while the last 5 minutes' good/total is below ``timeSliceTarget`` (0 without
+traffic, as a slice without data is good), and its ``slo:sli_error:ratio_rate<w>`` is the share of bad slices
+over ``w`` (``avg_over_time``), the bad-slice minutes / w that the evaluator's burn rate divides by (1 − target).
+Two differences remain: Prometheus's slices slide with each rule evaluation where the evaluator's are fixed
+5-minute buckets, and the share over ``w`` counts only the slices recorded since the rules were loaded.
 """
 
-from pagerless.slo.spec import SloDocument, SourceType
+from pagerless.slo.spec import BudgetingMethod, SloDocument, SourceType
 
 WINDOWS = ("5m", "30m", "1h", "6h", "3d")
 RECORD = "slo:sli_error:ratio_rate{window}"
+SLICE_RECORD = "slo:sli_slice_bad:5m"
+SLICE_WINDOW = "5m"
 
 
 def _rate(query: str, window: str) -> str:
@@ -40,6 +48,26 @@ def _threshold(factor: str, allowed: str) -> str:
     return f"({factor} * {allowed})"
 
 
+def _event_records(slo: SloDocument, labels: dict) -> list[dict]:
+    return [{"record": RECORD.format(window=w), "expr": _error_ratio(slo, w), "labels": dict(labels)} for w in WINDOWS]
+
+
+def _slice_records(slo: SloDocument, labels: dict, selector: str) -> list[dict]:
+    """A bad-slice flag over the last 5 minutes, and the share of bad slices over each window."""
+    slice_target = slo.spec.objectives[0].time_slice_target
+    bad = f"({_error_ratio(slo, SLICE_WINDOW)}) > bool {1 - slice_target:.10g}"
+    flag = {"record": SLICE_RECORD, "expr": f"({bad}) or on() vector(0)", "labels": dict(labels)}
+    shares = [
+        {
+            "record": RECORD.format(window=w),
+            "expr": f"avg_over_time({SLICE_RECORD}{selector}[{w}])",
+            "labels": dict(labels),
+        }
+        for w in WINDOWS
+    ]
+    return [flag, *shares]
+
+
 def rule_group(slo: SloDocument) -> dict:
     labels = {"slo": slo.name, "service": slo.service}
     selector = f'{{slo="{slo.name}"}}'
@@ -48,9 +76,10 @@ def rule_group(slo: SloDocument) -> dict:
     def above(window: str, factor: str) -> str:
         return f"{RECORD.format(window=window)}{selector} > {_threshold(factor, allowed)}"
 
-    records = [
-        {"record": RECORD.format(window=w), "expr": _error_ratio(slo, w), "labels": dict(labels)} for w in WINDOWS
-    ]
+    if slo.spec.budgeting_method is BudgetingMethod.TIMESLICES:
+        records = _slice_records(slo, labels, selector)
+    else:
+        records = _event_records(slo, labels)
     page = f"({above('1h', '14.4')} and {above('5m', '14.4')}) or ({above('6h', '6')} and {above('30m', '6')})"
     ticket = f"{above('3d', '1')} and {above('6h', '1')}"
     summary = f"SLO {slo.name} is burning its error budget"

@@ -47,8 +47,33 @@ def window_of(slo: SloDocument, now: datetime, *, ended: bool = False) -> tuple[
     return maths.calendar_month(now, zone, ended=ended)
 
 
+def window_days(minutes: Fraction) -> int:
+    """Seed 002's ``window_days`` of a window this long: a rolling window's days; a calendar month's own (28 to 31;
+    the hour a DST change adds or takes leaves it whole)."""
+    return round(minutes / 1440)
+
+
+def _even_percent(status: maths.BudgetStatus) -> Fraction:
+    """The budget an even spend (burn rate 1 over the SLO's window) leaves at the status's end: what its elapsed part
+    does not use of the whole window's (a calendar month's line runs from 100 % on its first day to 0 % at its end)."""
+    return (1 - status.elapsed_minutes / status.window_minutes) * 100 if status.window_minutes else Fraction(0)
+
+
 def _round(value: Fraction | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
+
+
+def _elapsed(status: maths.BudgetStatus) -> dict:
+    """The budget of the window's elapsed part (from its start, or the SLI's first bucket) against what it spent."""
+    total = status.elapsed_budget_minutes
+    remaining = total - status.consumed_minutes
+    return {
+        "start": status.elapsed_start.isoformat(),
+        "minutes": int(status.elapsed_minutes),
+        "budget_total_minutes": _round(total, 2),
+        "budget_remaining_minutes": _round(remaining, 2),
+        "budget_remaining_percent": _round(remaining / total * 100, 2) if total else None,
+    }
 
 
 class SloService:
@@ -267,7 +292,7 @@ class SloService:
             "slo_name": slo.name,
             "service": slo.service,
             "target": slo.target,
-            "window_days": slo.window_days(),
+            "window_days": window_days(status.window_minutes),
             "budgeting_method": slo.spec.budgeting_method.value,
             "window": {
                 "start": status.window_start.isoformat(),
@@ -278,6 +303,7 @@ class SloService:
             "budget_consumed_minutes": _round(status.consumed_minutes, 2),
             "budget_remaining_minutes": _round(status.remaining_minutes, 2),
             "budget_remaining_percent": _round(remaining_percent, 2),
+            "elapsed": _elapsed(status),
             "burn_rate": _round(status.burn_rate),
             "burn_rate_window": maths.BURN_RATE_WINDOW,
             "burn_rates": {k: _round(v) for k, v in status.burn_rates.items()},
@@ -292,7 +318,8 @@ class SloService:
 
     def burn_down(self, workspace: str, slo: SloDocument, moments: list[datetime]) -> list[dict]:
         """Budget remaining (%) as it stood at each moment, each the end of a day (from the stored buckets): a
-        calendar month that ends at a moment is the month shown there."""
+        calendar month that ends at a moment is the month shown there; with what an even spend over the SLO's window
+        would have left then (``even_percent``)."""
         if not moments:
             return []
         last = self.evaluated_to(workspace, slo.name)  # a day still running stands as far as it was evaluated
@@ -306,7 +333,13 @@ class SloService:
         points = []
         for moment in moments:
             status = maths.evaluate(buckets, objective, window_of(slo, moment, ended=True))
-            points.append({"at": moment.isoformat(), "remaining_percent": _round(status.remaining_fraction * 100, 2)})
+            points.append(
+                {
+                    "at": moment.isoformat(),
+                    "remaining_percent": _round(status.remaining_fraction * 100, 2),
+                    "even_percent": _round(_even_percent(status), 2),
+                }
+            )
         return points
 
     def impact(self, workspace: str, slo: SloDocument, spans: list[tuple[datetime, datetime]]) -> dict:
@@ -325,11 +358,12 @@ class SloService:
         in_window = [b for b in buckets if window_start <= b.start < window[1]]
         during = [b for b in buckets if any(maths.align(s) <= b.start < e for s, e in spans)]
         if objective.timeslices:
-            spent = maths.consumed_minutes(during, objective, budget)
+            spent = maths.consumed_minutes(during, objective, Fraction(0))
         else:  # the span's bad events against the window's events, as the window's budget counts them
+            elapsed = window[1] - maths.elapsed_from(buckets, window_start, window[1])
             total = sum((b.total for b in in_window), Fraction(0))
             bad = sum((b.bad for b in during), Fraction(0))
-            spent = bad / (objective.allowed * total) * budget if total else Fraction(0)
+            spent = bad / total * Fraction(int(elapsed.total_seconds()), 60) if total else Fraction(0)
         return {
             "slo_name": slo.name,
             "budget_consumed_minutes": _round(spent, 2),
@@ -355,13 +389,13 @@ class SloService:
         return rows
 
     def summary(self, slo: SloDocument) -> dict:
-        """Seed 002's list item."""
+        """Seed 002's list item (a calendar month's ``window_days`` is this month's)."""
         item = {
             "name": slo.name,
             "service": slo.service,
             "target": slo.target,
             "target_percent": round(slo.target * 100, 4),
-            "window_days": slo.window_days(),
+            "window_days": window_days(window_of(slo, self.clock())[2]),
             "indicator": slo.indicator_kind,
             "budgeting_method": slo.spec.budgeting_method.value,
             "display_name": slo.metadata.display_name,

@@ -18,7 +18,11 @@ One document per SLO (``apiVersion: openslo/v1``, ``kind: SLO``), inline indicat
       budgetingMethod: Occurrences          # or Timeslices
       objectives: [{target: 0.9995}]        # Timeslices add timeSliceTarget and timeSliceWindow
 
-The ratio is ``good/total`` or ``bad/total`` (exactly one of good and bad). Sources:
+The ratio is ``good/total`` or ``bad/total`` (exactly one of good and bad). A ``thresholdMetric`` SLI (a value
+compared with ``objectives[].op``/``value``, e.g. p99 latency ≤ 200 ms) is refused with a 422 naming what is
+supported: budgets are counted from good and total events per 5-minute bucket, which a sampled value does not give
+soundly (a p99 per bucket says nothing of how many requests were slow); a latency objective is written as a ratio
+(good = requests under the threshold, e.g. a histogram's ``le`` bucket count, over total). Sources:
 ``Prometheus`` (``query``: a counter selector, summed with ``increase`` per bucket, or a
 full expression containing ``{{window}}``), ``CloudWatch`` (``namespace``, ``metricName``,
 ``dimensions``, ``stat``, ``region``), ``Pagerless`` (``kind: downtime`` or ``minutes``: the
@@ -43,7 +47,7 @@ from pydantic import (
 )
 
 from pagerless.clock import STORED, zone_field
-from pagerless.domain.errors import ValidationError
+from pagerless.domain.errors import UnsupportedError, ValidationError
 
 NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 DURATION = re.compile(r"^(\d+)([mhdwM])$")
@@ -216,7 +220,8 @@ class SloDocument(_Strict):
         return hashlib.sha256(json.dumps(ratio, sort_keys=True).encode()).hexdigest()[:16]
 
     def window_days(self) -> int:
-        """Days of a rolling window; 30 for a calendar month (the seed's ``window_days``)."""
+        """Days of a rolling window; 30 for a calendar month (the seed's ``window_days`` of a month whose length is
+        not known here: `pagerless.slo.service` answers the length of the month at hand)."""
         match = DURATION.match(self.window.duration)
         if match and match.group(2) == "d":
             return int(match.group(1))
@@ -242,11 +247,39 @@ def duration_minutes(text: str) -> int:
     return int(match.group(1)) * UNIT_MINUTES[match.group(2)]
 
 
+THRESHOLD_UNSUPPORTED = (
+    "thresholdMetric SLIs are not supported: Pagerless counts an SLO's budget from good and total events "
+    "(indicator.spec.ratioMetric: good or bad, and total), per 5-minute bucket; write a threshold as a ratio, "
+    "e.g. good = requests faster than the threshold (a histogram's le bucket), total = all requests"
+)
+
+
+def _refuse_threshold(data: dict) -> None:
+    """An OpenSLO thresholdMetric SLI (or an objective's op/value) is refused with what is supported, not as an
+    unknown field."""
+    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    indicator = spec.get("indicator") if isinstance(spec.get("indicator"), dict) else {}
+    sli = indicator.get("spec") if isinstance(indicator.get("spec"), dict) else {}
+    objectives = spec.get("objectives") if isinstance(spec.get("objectives"), list) else []
+    fields = ["spec.indicator.spec.thresholdMetric"] if "thresholdMetric" in sli else []
+    fields += [
+        f"spec.objectives.{n}.{key}"
+        for n, objective in enumerate(objectives)
+        if isinstance(objective, dict)
+        for key in ("op", "value")
+        if key in objective
+    ]
+    if fields:
+        details = [{"field": field, "supported": "ratioMetric"} for field in fields]
+        raise UnsupportedError(THRESHOLD_UNSUPPORTED, details=details)
+
+
 def parse_document(data: Any, *, stored: bool = False) -> SloDocument:
     """One SLO from a decoded document (``stored``: read back from the store); a domain
-    ValidationError naming each bad field."""
+    ValidationError naming each bad field (an UnsupportedError, 422, for a thresholdMetric SLI)."""
     if not isinstance(data, dict):
         raise ValidationError("an SLO document is a mapping")
+    _refuse_threshold(data)
     try:
         return SloDocument.model_validate(data, context=STORED if stored else None)
     except PydanticValidationError as exc:

@@ -87,6 +87,9 @@ class DeliveryRecord(BaseModel):
     title = UnicodeAttribute(default="")
     job = JSONAttribute(null=True)
     recipient = JSONAttribute(null=True)  # a page to a person: {person_id, name, address}
+    # a page to a Teams channel: the people its card @-mentions by their email for lack of a ``teams`` contact,
+    # [{person_id, name, email}]; Teams notifies them only where that email is their sign-in name (UPN)
+    mentioned_by_email = JSONAttribute(null=True)
     created_at = UTCDateTimeAttribute(default=utcnow)
     replayed_at = UTCDateTimeAttribute(null=True)  # the last replay: a new run of tries (and throttles) began
     claimed_at = UTCDateTimeAttribute(null=True)
@@ -113,6 +116,7 @@ class DeliveryRecord(BaseModel):
             "channel_type": self.channel_type,
             "channel_name": self.channel_name,
             "recipient": self.recipient,
+            "mentioned_by_email": self.mentioned_by_email or [],
             "status": self.status,
             "attempts": int(self.attempts or 0),
             "last_error": self.last_error,
@@ -163,6 +167,8 @@ class DeliveryRepository:
             actions.append(DeliveryRecord.job.set(record.job))
         if record.recipient is not None:
             actions.append(DeliveryRecord.recipient.set(record.recipient))
+        if record.mentioned_by_email:
+            actions.append(DeliveryRecord.mentioned_by_email.set(record.mentioned_by_email))
         if not written(record.update, actions=actions, condition=condition):
             return None
         return record
@@ -314,6 +320,7 @@ def new_delivery(
     title: str,
     job: dict | None,
     recipient: dict | None = None,
+    mentioned_by_email: list[dict] | None = None,
 ) -> DeliveryRecord:
     return DeliveryRecord(
         delivery_id,
@@ -328,6 +335,7 @@ def new_delivery(
         title=title,
         job=job,
         recipient=recipient,
+        mentioned_by_email=mentioned_by_email or None,
     )
 
 

@@ -4,6 +4,11 @@ A job is one run of a workflow (a runbook run, an incident workflow): its status
 parked, its recorded input and its working state. Each step writes an event as it completes, so a
 job's trace outlives the Step Functions execution (``pagerless dev`` cannot keep executions
 across a restart; DynamoDB items it does keep). Status moves are conditional writes.
+
+A job parked on a step's approval carries the system table's sparse `sweeps` keys (``WAIT``, the
+approval's deadline) while it waits: the approval sweep ends the wait of a run whose execution
+was lost before its timeout could (``pagerless.runbooks.lost_waits``). Leaving the wait removes
+them; one left behind is dropped by that sweep.
 """
 
 import uuid
@@ -14,6 +19,7 @@ from pynamodb.exceptions import DoesNotExist
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
 from pagerless.store.base import BaseModel, Region, TableName, written
+from pagerless.store.sweeps import WAIT, Sweeps
 
 PENDING, RUNNING, PARKED, COMPLETED, FAILED, CANCELLED = (
     "pending",
@@ -51,6 +57,9 @@ class JobRecord(BaseModel):
     event_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute(default=utcnow)
     updated_at = UTCDateTimeAttribute(default=utcnow)
+    sweep = UnicodeAttribute(null=True)  # WAIT while parked on an approval (the `sweeps` index)
+    sweep_since = UTCDateTimeAttribute(null=True)  # that approval's deadline
+    by_sweep = Sweeps()
 
     @property
     def job_id(self) -> str:
@@ -126,6 +135,13 @@ class JobRepository:
                 f"job-events#{job_id}", JobEventRecord.sk > f"{after:06d}", consistent_read=True
             )
         ]
+
+    def waits_past(self, deadline) -> list[JobRecord]:
+        """The jobs whose approval wait's deadline is before ``deadline``, of every workspace: a query
+        of the sparse `sweeps` index (which may lag: each is read consistently after)."""
+        ids = [entry.sk for entry in JobRecord.by_sweep.query(WAIT, JobRecord.sweep_since < deadline)]
+        found = (self.find(job_id) for job_id in ids)
+        return [record for record in found if record is not None and record.sweep == WAIT]
 
     def list(self, workspace: str, *, status: str | None = None) -> list[JobRecord]:
         """Every job of ``workspace`` (in ``status``), in no particular order."""

@@ -10,6 +10,8 @@ from pagerless.clock import utcnow
 from pagerless.domain.errors import ServiceUnavailableError
 from pagerless.store.base import BaseModel, Region, TableName, written
 
+FAILURES_KEPT_SECONDS = 3600  # an email's failed sign-ins count until an hour after the latest
+
 
 class ThrottleRecord(BaseModel):
     class Meta:
@@ -37,18 +39,27 @@ class LoginThrottleRepository:
     def count_attempt(self, key: str, *, now: float) -> int | None:
         """Count a sign-in attempt on ``key`` before its password is checked (one atomic add, so a
         burst of parallel guesses gets one number each); the attempt's number, or None while
-        ``key`` is locked."""
+        ``key`` is locked. The count lasts ``FAILURES_KEPT_SECONDS`` after its latest attempt: an attempt after
+        that starts it again at 1. Its record's TTL says the same, but DynamoDB deletes an expired item only
+        within days (and reads return it until then), so the expiry is checked here: else failures days apart
+        added up, and a single typo locked an account that last failed a week before."""
         record = ThrottleRecord(f"THROTTLE#{key}", "LOGIN")
-        if not written(
-            record.update,
-            actions=[
-                ThrottleRecord.failures.add(1),
-                ThrottleRecord.expires.set(datetime.fromtimestamp(now + 3600, tz=utcnow().tzinfo)),
-            ],
-            condition=ThrottleRecord.locked_until.does_not_exist() | (ThrottleRecord.locked_until <= int(now)),
-        ):
-            return None
-        return int(record.failures)
+        unlocked = ThrottleRecord.locked_until.does_not_exist() | (ThrottleRecord.locked_until <= int(now))
+        expires = ThrottleRecord.expires.set(datetime.fromtimestamp(now + FAILURES_KEPT_SECONDS, tz=utcnow().tzinfo))
+        kept = ThrottleRecord.expires > datetime.fromtimestamp(now, tz=utcnow().tzinfo)
+        for _ in range(3):
+            if written(record.update, actions=[ThrottleRecord.failures.add(1), expires], condition=unlocked & kept):
+                return int(record.failures)
+            if written(
+                record.update,
+                actions=[ThrottleRecord.failures.set(1), expires],
+                condition=unlocked & (ThrottleRecord.expires.does_not_exist() | ~kept),
+            ):
+                return 1
+            current = self.throttle(key)  # neither: locked, or another attempt renewed the count meanwhile
+            if current is not None and current.locked_until and current.locked_until > now:
+                return None
+        raise ServiceUnavailableError("sign-ins for this email are being counted; try again", retry_after=1)
 
     def count_address_attempt(self, key: str, email_tag: str, *, now: float, window: float) -> int | None:
         """Count a sign-in attempt from an address (``key``) for an email (``email_tag``) before its password is

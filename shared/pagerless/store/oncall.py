@@ -160,6 +160,21 @@ def claim_handoff(workspace: str, schedule_id: str, at: datetime, data: dict) ->
     return written(record.save, condition=SystemRecord.pk.does_not_exist())
 
 
+def mark_person_deleted(workspace: str, person_id: str) -> None:
+    """Note that the person was deleted, where the functions that release held pages read (they may not read the
+    people table): a page held back for them reaches nobody (`oncall.held`). Person ids are never reused."""
+    SystemRecord("person-deleted", f"{workspace}#{person_id}", data={}, updated_at=utcnow()).save()
+
+
+def person_deleted(workspace: str, person_id: str) -> bool:
+    """Whether `mark_person_deleted` noted the person."""
+    try:
+        SystemRecord.get("person-deleted", f"{workspace}#{person_id}", consistent_read=True)
+    except DoesNotExist:
+        return False
+    return True
+
+
 def claim_release(key: str, data: dict) -> bool:
     """Record what became of a page held back by quiet hours once they ended (``key``: incident, escalation, person
     and end); False if that was recorded already (a retried release)."""

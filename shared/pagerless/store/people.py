@@ -95,5 +95,10 @@ class PeopleRepository:
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
 
+    def get_many(self, keys: list[tuple[str, str]]) -> list[PeopleRecord]:
+        """The items of ``keys`` ((pk, sk)) that exist, in batches (BatchGetItem: 100 a call, unprocessed keys
+        asked again), in no particular order."""
+        return list(PeopleRecord.batch_get(list(dict.fromkeys(keys)))) if keys else []
+
     def all(self, workspace_key: str) -> list[PeopleRecord]:
         return list(PeopleRecord.by_workspace.query(workspace_key))

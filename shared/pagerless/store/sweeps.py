@@ -3,8 +3,9 @@
 `sweeps` is sparse and KEYS_ONLY: only an item a scheduled sweep (or the restart reconciler) has to look
 at carries `sweep` (its kind) and `sweep_since`: an escalation still waiting for its execution
 (``ESCALATION``, `store.oncall.EscalationRecord`), an escalation running with its execution
-(``RUNNING_ESCALATION``: the reconciler's, which reads both escalation kinds) and the marker of an incident
-flapping now (``FLAP``, `FlapMarker`).
+(``RUNNING_ESCALATION``: the reconciler's, which reads both escalation kinds), the marker of an incident
+flapping now (``FLAP``, `FlapMarker`) and a runbook job parked on a step's approval (``WAIT``, since its
+deadline: `store.jobs.JobRecord`, the approval sweep's).
 One index for both because a stack update can create at most one GSI per table (docs/writes.md).
 
 A flap marker (pk ``flap``, sk the incident's id) exists while its incident is marked flapping and not
@@ -27,6 +28,7 @@ from pagerless.store.base import BaseModel, Region, TableName, lost_race
 from pagerless.store.incident_records import IncidentRecord
 
 ESCALATION, RUNNING_ESCALATION, FLAP = "escalation", "escalation-running", "flap"  # the kinds of `sweep`
+WAIT = "runbook-wait"
 
 
 class Sweeps(GlobalSecondaryIndex):
@@ -36,7 +38,7 @@ class Sweeps(GlobalSecondaryIndex):
         index_name = "sweeps"
         projection = KeysOnlyProjection()
 
-    sweep = UnicodeAttribute(hash_key=True)  # the kind: ESCALATION, RUNNING_ESCALATION or FLAP
+    sweep = UnicodeAttribute(hash_key=True)  # the kind: ESCALATION, RUNNING_ESCALATION, FLAP or WAIT
     sweep_since = UTCDateTimeAttribute(range_key=True)
 
 

@@ -24,9 +24,11 @@ def _status_probe() -> dict:
 
 
 def _approval_sweep() -> dict:
+    from pagerless.runbooks import lost_waits
     from pagerless.workflow.approval_delivery import sweep
 
-    return {"delivered": sweep()}
+    # the decisions recorded and never sent; then the runbook runs' waits nothing would end
+    return {"delivered": sweep(), "lost_waits": lost_waits.sweep()}
 
 
 def _flap_sweep() -> dict:

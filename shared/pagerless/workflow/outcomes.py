@@ -3,6 +3,7 @@
 from pagerless.clock import parse_time, utcnow
 from pagerless.domain.incidents import IncidentStatus, seconds_to_resolve
 from pagerless.incidents import timeline
+from pagerless.incidents.notice_phrases import data, english, phrase
 from pagerless.incidents.notices import generation_of, publish
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
@@ -25,7 +26,9 @@ def resolve(incident_id: str, workspace: str) -> dict:
 
     incident = load(incident_id, workspace, closed_ok=True)
     action = (incident.proposal or {}).get("action", "the action")
-    why = (incident.verification or {}).get("reason") or "the workload is healthy"
+    verification = incident.verification or {}
+    why = verification.get("reason") or "the workload is healthy"
+    said = phrase("resolved_verified", action=action, **_cause(why, verification))
     if incident.status == IncidentStatus.RESOLVED.value:
         if incident.resolved_by != ACTOR or incident.resolved_at is None:
             raise IncidentClosedError(f"incident {incident_id} was resolved meanwhile; the workflow stops")
@@ -51,17 +54,26 @@ def resolve(incident_id: str, workspace: str) -> dict:
         "incident.resolved",
         incident,
         generation=generation_of(incident.execution_arn),
-        data={"message": f"{action} worked; {why}"[:500]},
+        data={"message": english(said)[:500], "message_phrase": data(said)},
     )
     return {"status": IncidentStatus.RESOLVED.value}
 
 
-def escalate(incident_id: str, workspace: str, reason: str, *, page: bool = True) -> dict:
+def _cause(text: str, outcome: dict | None) -> dict:
+    """A phrase's ``cause``: ``text`` (a reason) and, where ``outcome`` (the result or record that gave it) says it
+    as a phrase, that phrase."""
+    said = (outcome or {}).get("reason_phrase")
+    same = said and (outcome or {}).get("reason") == text
+    return {"cause_text": text, "cause": said if same else None}
+
+
+def escalate(incident_id: str, workspace: str, reason: str, outcome: dict | None = None, *, page: bool = True) -> dict:
     """Hand the incident to humans with the reason (a no-op move if it is already closed), and page
     them again through its escalation policy unless someone acknowledged it (``page`` False: the
     caller pages, as an approval's timeout does). A page that did not start raises
     EscalationNotStartedError after the move: the retried step finds the incident escalated and
-    starts only the page."""
+    starts only the page. ``outcome``: what gave the reason (a step's result, ``{"reason", "reason_phrase"}``),
+    whose phrase a Chinese card says it from (`pagerless.incidents.notice_phrases`)."""
     incident = load(incident_id, workspace, closed_ok=True)
     if page and incident.status == IncidentStatus.ESCALATED.value:
         # a retried step whose escalation did not start (EscalationNotStartedError): start it now
@@ -73,11 +85,12 @@ def escalate(incident_id: str, workspace: str, reason: str, *, page: bool = True
         return {"status": incident.status}
     advance(incident, IncidentStatus.ESCALATED, f"escalated: {reason}")
     timeline.record(incident, "escalated", reason[:1000], actor=ACTOR)
+    said = _cause(reason, outcome)["cause"]
     publish(
         "incident.escalated",
         incident,
         generation=generation_of(incident.execution_arn, reason),
-        data={"message": reason[:1000], "reason": reason[:1000]},
+        data={"message": reason[:1000], "reason": reason[:1000], "message_phrase": said},
     )
     result = {"status": IncidentStatus.ESCALATED.value}
     if page:
@@ -137,14 +150,15 @@ def approval_timed_out(incident_id: str, workspace: str) -> dict:
 
         return {"status": incident.status, **start_for_approval_timeout(incident_id, latest.approval_id)}
     timeout = (incident.proposal or {}).get("approval_timeout_seconds")
-    reason = f"nobody approved or rejected the proposal within {timeout}s; nothing ran"
+    said = phrase("approval_timed_out", timeout=timeout)
+    reason = english(said)
     expiry = ApprovalService().expire(incident_id, reason)
     update(incident, **(_approval_view(incident_id) or {"approval": None}))
     if expiry.changed or expiry.approval is None:
         # a retry whose first attempt expired the approval (and died before escalating) wrote this already
         timeline.record(incident, "approval_expired", reason, actor=ACTOR)
     expired = expiry.approval
-    result = escalate(incident_id, workspace, reason, page=expired is None)
+    result = escalate(incident_id, workspace, reason, _outcome(said), page=expired is None)
     if expired is not None:  # an approval nobody decides pages the next level of the escalation policy
         from pagerless.oncall.starts import start_for_approval_timeout
 
@@ -152,7 +166,12 @@ def approval_timed_out(incident_id: str, workspace: str) -> dict:
     return result
 
 
-def rollback(incident_id: str, workspace: str, reason: str) -> dict:
+def _outcome(said) -> dict:
+    """A reason as `escalate` takes it: its English and its phrase."""
+    return {"reason": english(said), "reason_phrase": data(said)}
+
+
+def rollback(incident_id: str, workspace: str, reason: str, outcome: dict | None = None) -> dict:
     """Run the inverse of the failed fix (the policy decides again), then escalate with the reason.
 
     The inverse puts back what the fix found (``pagerless.remediation.restore``): the uncordon of a
@@ -163,10 +182,11 @@ def rollback(incident_id: str, workspace: str, reason: str) -> dict:
     inverse is marked on the incident's verification as the last write before it is sent, so a step
     run again after that point never sends it again (`_rolled_back_before`); before it, nothing was
     sent and the step runs as the first time. Its escalation's reason is the same either way, so its
-    page (keyed by the reason) is made once."""
+    page (keyed by the reason) is made once. ``outcome``: the verification's result that gave the reason."""
     incident = load(incident_id, workspace)
+    cause = _cause(reason, outcome or incident.verification)
     if sent := (incident.verification or {}).get("rollback"):
-        return _rolled_back_before(incident, sent, reason)
+        return _rolled_back_before(incident, sent, cause)
     plan = last_plan(incident)
     inverse = rollback_plan(plan)
     action, why = restoring(inverse.action, plan.action, _found_by_fix(incident, plan))
@@ -179,7 +199,8 @@ def rollback(incident_id: str, workspace: str, reason: str) -> dict:
                 actor=ACTOR,
                 data={"action": inverse.action.action},
             )
-        return escalate(incident_id, workspace, f"the fix did not work ({reason}); not rolled back: {why}")
+        said = phrase("not_rolled_back", why=why, fix=plan.action.action, **cause)
+        return escalate(incident_id, workspace, english(said), _outcome(said))
     inverse = inverse.model_copy(update={"action": action})
     decision = evaluate(inverse, get_policy(workspace), policy_context(workspace))
     # A human approved the action together with its stated inverse; rollback runs on that approval.
@@ -196,19 +217,20 @@ def rollback(incident_id: str, workspace: str, reason: str) -> dict:
         entry={"source": "workflow", "rollback": True, "plan": sending["plan"]},
     )
     _say_rolled_back(incident, inverse, result)
-    return escalate(incident_id, workspace, _rolled_back_reason(reason, result))
+    said = _rolled_back_reason(cause, result)
+    return escalate(incident_id, workspace, english(said), _outcome(said))
 
 
-def _rolled_back_before(incident, sent: dict, reason: str) -> dict:
+def _rolled_back_before(incident, sent: dict, cause: dict) -> dict:
     """The step runs again after an earlier attempt marked the inverse as sent: it is not sent again. Its
     recorded outcome is said (once) and escalated with; without one (the write that records it failed, or the
     attempt ended between the mark and the send) the escalation says the inverse may have been sent."""
     inverse = ActionPlan.model_validate(sent["plan"])
     name = inverse.action.action
     result = _sent_record(incident, inverse, parse_time(sent["at"]))
+    unknown = phrase("rollback_unrecorded", action=name)
     if result is None:
-        told = f"{name} may have been sent by an earlier attempt of this step and its outcome was not recorded"
-        why = f"{told}; it is not sent again: check the workload"
+        why = english(unknown)
     else:
         _say_rolled_back(incident, inverse, result)
         why = f"{name} was sent by an earlier attempt of this step ({result.get('status')}); it is not sent again"
@@ -219,7 +241,8 @@ def _rolled_back_before(incident, sent: dict, reason: str) -> dict:
         actor=ACTOR,
         data={"action": name, "status": result.get("status") if result else None},
     )
-    return escalate(incident.id, incident.workspace, _rolled_back_reason(reason, result, unknown=why))
+    said = _rolled_back_reason(cause, result, unknown)
+    return escalate(incident.id, incident.workspace, english(said), _outcome(said))
 
 
 def _sent_record(incident, inverse: ActionPlan, since) -> dict | None:
@@ -244,12 +267,12 @@ def _say_rolled_back(incident, inverse: ActionPlan, result: dict) -> None:
     )
 
 
-def _rolled_back_reason(reason: str, result: dict | None, unknown: str = "") -> str:
-    """Why the workflow escalates after its rollback: the same for the step run again (its page is keyed by it)."""
+def _rolled_back_reason(cause: dict, result: dict | None, unknown=None):
+    """Why the workflow escalates after its rollback (a phrase): the same for the step run again (its page is keyed
+    by its English). ``unknown``: what is said when the rollback's outcome was not recorded."""
     if result is None:
-        return f"the fix did not work ({reason}); {unknown}"
-    verb = "rolled back" if result["status"] == "succeeded" else f"rollback {result['status']}"
-    return f"the fix did not work ({reason}); {verb}"
+        return phrase("rolled_back", status=None, unknown=english(unknown), unknown_phrase=data(unknown), **cause)
+    return phrase("rolled_back", status=result["status"], **cause)
 
 
 def _found_by_fix(incident, plan: ActionPlan) -> dict | None:
@@ -261,5 +284,7 @@ def _found_by_fix(incident, plan: ActionPlan) -> dict | None:
 
 def handle_failure(incident_id: str, workspace: str, error: dict | None) -> dict:
     error = error or {}
-    cause = str(error.get("Cause", ""))[:500]
-    return escalate(incident_id, workspace, f"workflow step failed: {error.get('Error', 'unknown error')}: {cause}")
+    said = phrase(
+        "step_failed", error=str(error.get("Error", "unknown error")), cause_text=str(error.get("Cause", ""))[:500]
+    )
+    return escalate(incident_id, workspace, english(said), _outcome(said))

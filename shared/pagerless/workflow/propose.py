@@ -12,6 +12,7 @@ from pagerless.incidents import timeline
 from pagerless.kube import cluster
 from pagerless.remediation.actions import ActionPlan, NoAction
 from pagerless.remediation.policy import Decision, Policy, evaluate
+from pagerless.remediation.reasons import nothing_planned
 from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow.incidents import ACTOR, load, update
@@ -51,7 +52,11 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy) 
     from pagerless.remediation.workloads import with_pod_owner
 
     plans = [with_pod_owner(p, kube) for p in planned if isinstance(p, ActionPlan)]
-    not_automated = [{"remediation": p.remediation, "reason": p.reason} for p in planned if isinstance(p, NoAction)]
+    not_automated = [
+        {"remediation": p.remediation, "reason": p.reason, "reason_phrase": p.why.model_dump() if p.why else None}
+        for p in planned
+        if isinstance(p, NoAction)
+    ]
     if not plans:
         reason = why_nothing(not_automated)
         return {
@@ -59,6 +64,8 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy) 
             "route": "none",
             "not_automated": not_automated,
             "reason": reason,
+            # said in the reader's language (remediation.reasons: `reasons.said`)
+            "reason_phrase": nothing_planned(not_automated).model_dump(mode="json"),
             "message": f"nothing proposed: {reason}; a human takes it from here",
         }
     context = policy_context(workspace)

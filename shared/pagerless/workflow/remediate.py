@@ -11,6 +11,7 @@ from pagerless.clock import parse_time, utcnow
 from pagerless.domain.approvals import APPROVED
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
+from pagerless.incidents.notice_phrases import data, english, phrase
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.remediation.workspace_policy import get_policy, policy_context
@@ -50,26 +51,27 @@ def _approver(approval, proposal: dict) -> str | None:
 
 
 def remediate(incident_id: str, workspace: str, options: dict | None = None, defaults: dict | None = None) -> dict:
-    """Run the proposal's plan; ``next`` is ``verify`` or ``escalate`` (with the reason)."""
+    """Run the proposal's plan; ``next`` is ``verify`` or ``escalate`` (with the reason, and its phrase
+    ``reason_phrase``: `pagerless.incidents.notice_phrases`, which the escalate step says it in)."""
     incident = load(incident_id, workspace)
     proposal = incident.proposal or {}
     if not proposal.get("plan"):
         raise NoProposalError(f"incident {incident_id} has no plan to run")
     plan = ActionPlan.model_validate(proposal["plan"])
-    result = {"next": "escalate", "reason": "", **timings(options, defaults)}
+    result = {"next": "escalate", "reason": "", "reason_phrase": None, **timings(options, defaults)}
     if incident.status in (IncidentStatus.REMEDIATING.value, IncidentStatus.VERIFYING.value):
         return _ran_before(incident, plan, result)
     decision = evaluate(plan, get_policy(workspace), policy_context(workspace))
     approval = ApprovalRepository().latest(incident_id)
     approved_by = _approver(approval, proposal)
     if not decision.allowed:
-        result["reason"] = (
-            f"the policy no longer allows {plan.action.action} (rule {decision.rule}): {decision.reason}; nothing ran"
+        _because(
+            result, phrase("policy_refused", action=plan.action.action, rule=decision.rule, reason=decision.reason)
         )
         timeline.record(incident, "action_refused", result["reason"], actor=ACTOR, data={"rule": decision.rule})
         return result
     if drift := changed_since_dry_run(plan, proposal):
-        result["reason"] = f"{plan.action.action} not run: {drift}"
+        _because(result, phrase("changed_since", action=plan.action.action, differences=drift))
         timeline.record(incident, "action_refused", result["reason"], actor=ACTOR, data={"rule": "changed_since"})
         return result
     approval_view = {**approval.to_public(), "proposal": None} if approval is not None else None
@@ -101,25 +103,38 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
         },
     )
     from pagerless.incidents.notices import publish
+    from pagerless.remediation.diff import render
 
+    applied = phrase(
+        "fix_applied",
+        action=plan.action.action,
+        status=outcome.status,
+        message=outcome.message,
+        changes=render(outcome.changes),
+    )
     publish(
         "incident.remediated",
         incident,
         generation=str(len(incident.actions or [])),
-        data={
-            "message": f"{plan.action.action}: {outcome.status}. {outcome.message}"[:1000],
-            "action": plan.action.action,
-        },
+        data={"message": english(applied)[:1000], "message_phrase": data(applied), "action": plan.action.action},
     )
     if outcome.status != "succeeded":
-        result["reason"] = f"{plan.action.action} did not succeed ({outcome.status}): {outcome.message}"
+        _because(
+            result, phrase("fix_failed", action=plan.action.action, status=outcome.status, message=outcome.message)
+        )
         return result
     _start_verification(incident, plan, outcome.started_at.isoformat())
     return {**result, "next": "verify"}
 
 
-def changed_since_dry_run(plan: ActionPlan, proposal: dict) -> str | None:
-    """How the workload differs from what the proposal's dry run found (and the approver saw), or None.
+def _because(result: dict, said) -> None:
+    """Put the escalation's reason on the step's ``result``: its English, and the phrase it is said from."""
+    result["reason"], result["reason_phrase"] = english(said), data(said)
+
+
+def changed_since_dry_run(plan: ActionPlan, proposal: dict) -> list[dict] | None:
+    """How the workload differs from what the proposal's dry run found (and the approver saw), field by field
+    (``{"field", "was", "now"}``), or None.
 
     The plan sets values computed from the workload as it was then (a limit, a replica count, a
     revision); on a workload changed since, it would do something nobody was shown (lower a limit
@@ -140,13 +155,11 @@ def changed_since_dry_run(plan: ActionPlan, proposal: dict) -> str | None:
     found = {c["field"]: c.get("before") for c in shown.get("changes") or []}
     finds = {c["field"]: c.get("before") for c in (change.model_dump(mode="json") for change in now.changes)}
     differences = [
-        f"{field} was {found.get(field, '(not changed)')}, is now {finds.get(field, '(not changed)')}"
+        {"field": field, "was": str(found.get(field, "(not changed)")), "now": str(finds.get(field, "(not changed)"))}
         for field in [*found, *(f for f in finds if f not in found)]
         if found.get(field, ...) != finds.get(field, ...)
     ]
-    if not differences:
-        return None
-    return "the workload changed since the dry run the proposal showed: " + "; ".join(differences) + "; check it"
+    return differences or None
 
 
 def _start_verification(incident, plan: ActionPlan, since: str) -> None:
@@ -167,12 +180,10 @@ def _ran_before(incident, plan: ActionPlan, result: dict) -> dict:
 
     fix = fix_record(incident, plan)
     if fix is None:
-        result["reason"] = (
-            f"{plan.action.action} may have run in an earlier attempt of this step and nothing was recorded; "
-            "it is not run again: check the workload"
-        )
+        _because(result, phrase("fix_unrecorded", action=plan.action.action))
     elif fix.get("status") != "succeeded":
-        result["reason"] = f"{plan.action.action} did not succeed ({fix.get('status')}): {fix.get('message')}"
+        failed = phrase("fix_failed", action=plan.action.action, status=fix.get("status"), message=fix.get("message"))
+        _because(result, failed)
     else:
         if not incident.verification or incident.status == IncidentStatus.REMEDIATING.value:
             _start_verification(incident, plan, fix["started_at"])

@@ -117,6 +117,8 @@ def _lost(service, record: Approval, incident_id: str | None, *, decided: bool) 
         error=f"{why}; replay it",
         current_node=None,
         correlation_key=None,
+        sweep=None,
+        sweep_since=None,
         expected_status=("pending", "running", "parked"),
     ):
         note(job, "JobFailed", f"run ended: {why}; nothing more ran", outcome="lost")

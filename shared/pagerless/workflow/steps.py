@@ -50,7 +50,13 @@ def _escalation_release(event: dict) -> dict:
 
     held = event["release"]
     return release(
-        event["incident_id"], event["workspace"], event["generation"], held["person"], held["until"], held["page"]
+        event["incident_id"],
+        event["workspace"],
+        event["generation"],
+        held["person"],
+        held["until"],
+        held["page"],
+        held.get("moved"),
     )
 
 
@@ -173,8 +179,9 @@ STEPS: dict[str, Step] = {
     "remediate": _remediate,
     "verify": _verify,
     "resolve": _outcome("resolve"),
-    "rollback": _outcome("rollback", "reason"),
-    "escalate": _outcome("escalate", "reason"),
+    # ``outcome``: the result of the step whose reason it is (remediate's, verify's), with the reason's phrase
+    "rollback": _outcome("rollback", "reason", "outcome"),
+    "escalate": _outcome("escalate", "reason", "outcome"),
     "handle_failure": _outcome("handle_failure", "error"),
     "escalation_tick": _escalation_tick,
     "escalation_release": _escalation_release,

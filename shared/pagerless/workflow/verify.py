@@ -16,6 +16,7 @@ the reason.
 from pagerless import settings
 from pagerless.clock import parse_time, utcnow
 from pagerless.incidents import timeline
+from pagerless.incidents.notice_phrases import data, english, phrase
 from pagerless.kube import cluster
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
@@ -25,7 +26,8 @@ from pagerless.workflow.incidents import ACTOR, load, update
 
 
 def verify(incident_id: str, workspace: str, attempt: int, max_checks: int, *, retried: bool = False) -> dict:
-    """One verification check; returns ``{"attempt", "next", "reason"}``. ``retried``: Step Functions runs the
+    """One verification check; returns ``{"attempt", "next", "reason", "reason_phrase"}`` (the reason as a phrase:
+    `pagerless.incidents.notice_phrases`; None while it rechecks). ``retried``: Step Functions runs the
     step again (an attempt failed, perhaps after storing its check): that check is replaced, not counted twice."""
     from pagerless.remediation.verify import check_action
 
@@ -56,17 +58,14 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int, *, r
     state["checks"] = [*checks, check]
     unhealthy = sum(1 for c in state["checks"] if not c.get("healthy"))
     reason = "; ".join(result.reasons)
+    said = None
     grace = settings.workflow_timing().alert_clear_grace_seconds
     waited = (now - since).total_seconds()
     held = result.summary or "the workload is healthy"
     if result.healthy and not alerts_open:
-        next_step, reason = "resolve", f"{held} and every alert has cleared"
+        next_step, said = "resolve", phrase("healthy_cleared", held=held)
     elif result.healthy and waited >= grace:
-        next_step = "resolve"
-        reason = (
-            f"{held}; {alerts_open} alert(s) still firing after the {grace}s grace period: "
-            "resolved anyway (an alert that keeps firing reopens the incident)"
-        )
+        next_step, said = "resolve", phrase("healthy_after_grace", held=held, alerts_open=alerts_open, grace=grace)
     elif result.healthy:
         next_step = "recheck"
         reason = f"{held}; waiting for {alerts_open} alert(s) to clear ({int(waited)}s of {grace}s)"
@@ -74,9 +73,12 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int, *, r
         next_step = "recheck"
     else:
         next_step, why = _after_failure(plan, workspace, fix_approver(incident, plan))
-        reason = f"still unhealthy after {unhealthy} checks: {reason}; {why}"
+        said = phrase("still_unhealthy", checks=unhealthy, reasons=list(result.reasons), cause=data(why))
+    if said is not None:
+        reason = english(said)
     state["outcome"] = next_step
     state["reason"] = reason[:1000]
+    state["reason_phrase"] = data(said) if said is not None else None
     update(incident, verification=state)
     message = reason[:400] if result.healthy else f"check {unhealthy}/{max_checks}: {'; '.join(result.reasons)[:400]}"
     timeline.record(
@@ -86,7 +88,12 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int, *, r
         actor=ACTOR,
         data={"attempt": attempt, "healthy": result.healthy, "next": next_step, "alerts_open": alerts_open},
     )
-    return {"attempt": attempt, "next": next_step, "reason": reason[:1000]}
+    return {
+        "attempt": attempt,
+        "next": next_step,
+        "reason": reason[:1000],
+        "reason_phrase": state["reason_phrase"],
+    }
 
 
 def last_plan(incident: IncidentRecord) -> ActionPlan:
@@ -118,18 +125,19 @@ def rollback_plan(plan: ActionPlan) -> ActionPlan | None:
     return ActionPlan.of(plan.inverse, plan.remediation, why, target=plan.target)
 
 
-def _after_failure(plan: ActionPlan, workspace: str, approved_by: str | None) -> tuple[str, str]:
+def _after_failure(plan: ActionPlan, workspace: str, approved_by: str | None):
+    """What follows a fix that did not work (``rollback`` or ``escalate``), and why (a phrase)."""
     inverse = rollback_plan(plan)
     if inverse is None:
-        return "escalate", f"{plan.action.action} cannot be rolled back"
+        return "escalate", phrase("cannot_roll_back", action=plan.action.action)
     decision = evaluate(inverse, get_policy(workspace), policy_context(workspace))
     if not decision.allowed:
-        return "escalate", f"rollback not allowed by policy rule {decision.rule}: {decision.reason}"
+        return "escalate", phrase("rollback_not_allowed", rule=decision.rule, reason=decision.reason)
     if decision.requires_approval and not approved_by:
-        return "escalate", f"rollback needs a human approval (policy {decision.rule}) and the action had none"
+        return "escalate", phrase("rollback_needs_approval", rule=decision.rule)
     # the rollback step decides whether anything is to be set back (pagerless.remediation.restore)
     # and says what it did: this reason only says it will try
-    return "rollback", f"will try to roll back {plan.action.action} (policy {decision.rule})"
+    return "rollback", phrase("will_roll_back", action=plan.action.action, rule=decision.rule)
 
 
 def _small(details: dict) -> dict:

@@ -97,3 +97,21 @@ def test_a_burst_of_parallel_guesses_over_many_emails_gets_no_more_tries_than_th
     # Then only 3 were checked against a password; the others were refused unchecked, and the address is locked
     assert codes == [401] * 3 + [429] * 5, codes
     assert login(api, "ada@example.com").status_code == 429
+
+
+def test_failed_sign_ins_an_hour_old_no_longer_count_though_their_record_is_not_deleted_yet(api, team):
+    from datetime import UTC, datetime, timedelta
+
+    from pagerless.store.login_throttles import ThrottleRecord
+
+    # Given Carol mistyped her password four times, and then signed in no more for over an hour: the count's TTL
+    # passed, but DynamoDB deletes an expired item only within days, and reads return it until then
+    assert [login(api, "carol@example.com", "wrong password").status_code for _ in range(4)] == [401] * 4
+    record = ThrottleRecord.get("THROTTLE#email:carol@example.com", "LOGIN", consistent_read=True)
+    assert record.failures == 4
+    record.update(actions=[ThrottleRecord.expires.set(datetime.now(UTC) - timedelta(minutes=1))])
+    # When she mistypes it again, six times
+    answers = [login(api, "carol@example.com", "wrong password").status_code for _ in range(6)]
+    # Then the old failures no longer count: her fifth new failure locks her, as it would have on a fresh count
+    # (the first new one locked her: she was told to wait 15 minutes after one typo)
+    assert answers == [401] * 5 + [429]

@@ -2,6 +2,8 @@
 fields (reply, incident_id, incidents, applied). The analyzers' diagnosis summary and the planner's reason are said
 in Chinese from their phrases."""
 
+import json
+
 import pytest
 
 from tests.functional.chat.conftest import HALF_WIDTH
@@ -98,3 +100,37 @@ def _save_with_service(incident_id: str, service: str) -> None:
     record = save_incident(incident_id)
     record.service = service
     record.save()
+
+
+def test_why_no_fix_was_proposed_is_said_in_the_language_of_the_question(api, admin_key, runtime):
+    from pagerless.diagnosis.engine import run_diagnosis
+    from pagerless.remediation.actions import NoAction
+    from pagerless.remediation.planner import Workload, plan_diagnosis
+    from pagerless.remediation.reasons import nothing_planned
+    from pagerless.workflow.propose import why_nothing
+    from tests.functional.notify.test_chinese_card_phrases import SCENARIOS
+
+    # Given an incident the planner proposed nothing for: its deployment could not be read (as Propose stores it)
+    diagnosis = run_diagnosis(json.loads((SCENARIOS / "oom_killed_payments.json").read_text("utf-8")))
+    not_automated = [
+        {"remediation": p.remediation, "reason": p.reason, "reason_phrase": p.why.model_dump()}
+        for p in plan_diagnosis(diagnosis, Workload())
+        if isinstance(p, NoAction)
+    ]
+    record = save_incident(INCIDENT, status="diagnosed")
+    record.diagnosis = diagnosis.model_dump(mode="json")
+    record.proposal = {
+        "status": "no_action",
+        "route": "none",
+        "not_automated": not_automated,
+        "reason": why_nothing(not_automated),
+        "reason_phrase": nothing_planned(not_automated).model_dump(mode="json"),
+    }
+    record.save()
+    # When it is asked about in Chinese and in English
+    chinese = _ask(api, admin_key, "这个事件怎么样了？", INCIDENT)["reply"]
+    english = _ask(api, admin_key, "What is wrong?", INCIDENT)["reply"]
+    # Then each says why no fix was proposed, in its language
+    assert "未提出修复：" in chinese and "无法读取 Deployment payments/payments-api" in chinese, chinese
+    assert "could not be read" not in chinese and not HALF_WIDTH.search(chinese.split("证据：")[0]), chinese
+    assert f" No fix proposed: {record.proposal['reason']}." in english, english

@@ -51,7 +51,7 @@ def test_tool_calls_work_on_cold_and_warm_invocations(runtime, sample_key):
         assert items[0]["title"] == "disk full on db-1"
 
 
-def test_tools_list_has_the_read_tools_and_no_approve_tool(runtime, sample_key):
+def test_tools_list_has_the_read_and_run_tools_and_no_approve_tool(runtime, sample_key):
     event = _rpc(json.loads(EVENT.read_text("utf-8")), "tools/list", {})
     answer = _invoke(runtime, event)
     names = {tool["name"] for tool in json.loads(answer["body"])["result"]["tools"]}
@@ -65,6 +65,9 @@ def test_tools_list_has_the_read_tools_and_no_approve_tool(runtime, sample_key):
         "list_actions",
         "propose_action",
         "list_runbooks",
+        "list_jobs",
+        "get_job",
+        "run_runbook",
     }
     assert not any("approve" in name or "reject" in name for name in names)
 

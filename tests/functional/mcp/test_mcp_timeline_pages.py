@@ -74,3 +74,27 @@ def test_a_cursor_that_is_not_the_timelines_is_a_tool_error(runtime):
     [result] = asyncio.run(_call(principal, [("get_timeline", {"incident_id": opened.incident_id, "cursor": "x"})]))
     # Then it is told so, as a tool error it can read
     assert result.is_error is True and "cursor" in result.content[0].text.lower(), result
+
+
+@pytest.mark.parametrize(
+    "tool, arguments, said",
+    [
+        ("search_knowledge", {"query": ""}, "query"),
+        ("search_knowledge", {"query": "   "}, "query"),
+        ("search_knowledge", {"query": "redis", "limit": 0}, "limit"),
+        ("search_knowledge", {"query": "redis", "limit": -3}, "limit"),
+        ("list_incidents", {"limit": 0}, "limit"),
+        ("list_jobs", {"limit": 0}, "limit"),
+        ("get_timeline", {"incident_id": "INC-20260101-0001", "limit": 0}, "limit"),
+    ],
+)
+def test_an_empty_query_or_a_limit_below_one_is_a_tool_error_naming_the_argument(runtime, tool, arguments, said):
+    from pagerless.auth.keys import Principal
+    from pagerless.domain.roles import Role
+
+    # When an agent searches for nothing, or asks for fewer than one result
+    principal = Principal("key_viewer", "default", Role.VIEWER)
+    [result] = asyncio.run(_call(principal, [(tool, arguments)]))
+    # Then it is told which argument is wrong (not shown an empty list, nor one result it did not ask for)
+    assert result.is_error is True, result
+    assert said in result.content[0].text, result.content[0].text

@@ -19,6 +19,16 @@ DIFF = (
     "````\n"
     "  memory: 512Mi"
 )
+# the diff where a single line break shows as a space (DingTalk's markdown, a Teams TextBlock): each line a
+# paragraph, an indent in no-break spaces
+DIFF_AS_PARAGRAPHS = (
+    "```\n\n"
+    "- image: registry.example/api:1.2 <at id=all></at>\n\n"
+    "+ image: registry.example/api:1.3 **bold** _italic_\n\n"
+    "+ matchPattern: '[a-z](api|web)'\n\n"
+    "````\n\n"
+    "\u00a0\u00a0memory: 512Mi"
+)
 # the same diff in Lark's code block: a zero-width space after a "<" that would open a tag (<at id=all> pages a
 # whole group) and inside every run of three backticks (the run would end the block); nothing else changes
 DIFF_IN_LARK = (
@@ -166,7 +176,8 @@ def test_a_teams_card_shows_the_diff_in_a_code_block_with_the_text_as_fallback(a
     [request] = vendors.to("/workflows/t1")
     card = request.body["attachments"][0]["content"]
     # Then the diff is the CodeBlock's snippet exactly as the dry run wrote it; a client without CodeBlock shows
-    # the fallback: the diff as text, its "<at" and "](" made inert as everywhere else in the card
+    # the fallback: the diff as text, its "<at" and "](" made inert as everywhere else in the card. Each line of the
+    # text is a paragraph, the fallback's too (a TextBlock shows a single line break as a space)
     assert card["version"] == "1.4" and "msteams" not in card
     assert card["body"] == [
         {
@@ -177,20 +188,20 @@ def test_a_teams_card_shows_the_diff_in_a_code_block_with_the_text_as_fallback(a
             "wrap": True,
             "color": "Attention",
         },
-        {"type": "TextBlock", "text": BEFORE, "wrap": True},
+        {"type": "TextBlock", "text": BEFORE.replace("\n", "\n\n"), "wrap": True},
         {
             "type": "CodeBlock",
             "codeSnippet": DIFF,
             "language": "PlainText",
             "fallback": {
                 "type": "TextBlock",
-                "text": "```\n"
-                + DIFF.replace("<at", "<\u200bat").replace("</at", "<\u200b/at").replace("](", "] (")
-                + "\n```",
+                "text": "```\n\n"
+                + DIFF_AS_PARAGRAPHS.replace("<at", "<\u200bat").replace("</at", "<\u200b/at").replace("](", "] (")
+                + "\n\n```",
                 "wrap": True,
             },
         },
-        {"type": "TextBlock", "text": f"Policy rule: approve.default\nExpires: {EXPIRES_SHOWN}", "wrap": True},
+        {"type": "TextBlock", "text": f"Policy rule: approve.default\n\nExpires: {EXPIRES_SHOWN}", "wrap": True},
     ]
 
 

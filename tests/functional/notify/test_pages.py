@@ -465,7 +465,7 @@ def test_a_chinese_approval_email_carries_chinese_links_that_say_so_in_their_sig
     # Chinese (its confirm page and answer are Chinese: tests/functional/chat/test_email_approvals.py)
     [carol] = _emails()
     body = str(carol.body)
-    assert "过期时间:2026-12-02 10:30 UTC" in body, body
+    assert "过期时间：2026-12-02 10:30 UTC" in body, body
     links = dict(re.findall(r"(批准|拒绝): https://pagerless\.example\.com/email/approvals/([\w-]+\.[\w-]+)", body))
     assert set(links) == {"批准", "拒绝"}, body
     assert {verify(token, key=EMAIL_LINK_SECRET, now=0).language for token in links.values()} == {"zh"}

@@ -102,7 +102,7 @@ def test_a_chinese_report_reaches_a_channel_of_no_language_in_chinese(api, notif
     notify_env.poller.drain()
     # Then the message is Chinese throughout, not "Report ready: 每日事件报告"
     [post] = vendors.to("/slack/api/chat.postMessage")
-    assert post.body["text"].startswith("报告已生成:每日事件报告"), post.body["text"]
+    assert post.body["text"].startswith("报告已生成：每日事件报告"), post.body["text"]
 
 
 def test_a_channel_that_chose_english_keeps_english_around_a_chinese_report(api, notify_env, admin_key, vendors):

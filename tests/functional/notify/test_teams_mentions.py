@@ -74,6 +74,11 @@ def test_a_teams_page_mentions_people_by_their_teams_identity_or_else_their_emai
     }
     # And the delivered card reached them all: nobody is on the timeline as unreachable
     assert _unreachable(api, admin_key, incident.id) == []
+    # And the page's notification log says that Carol was mentioned by her email, for lack of a teams contact
+    # (Teams notifies her only if it is her sign-in name, and says nothing when it is not); the others were not
+    logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
+    [log] = [entry for entry in logs["items"] if entry["channel_id"] == teams["id"]]
+    assert log["mentioned_by_email"] == [{"person_id": carol["id"], "name": "Carol Wu", "email": "carol@corp.com"}]
 
 
 def test_a_changed_teams_identity_is_what_the_next_page_mentions(api, notify_env, admin_key, vendors):
@@ -92,10 +97,12 @@ def test_a_changed_teams_identity_is_what_the_next_page_mentions(api, notify_env
     # When she is paged through the Teams channel
     enqueue(_page(incident.id, [{"kind": "channel", "id": teams["id"]}, {"kind": "person", "id": dana["id"]}]))
     notify_env.poller.drain()
-    # Then the mention names her by that UPN
+    # Then the mention names her by that UPN, and her page's log names nobody mentioned by email
     [request] = vendors.to("/workflows/")
     [entity] = request.body["attachments"][0]["content"]["msteams"]["entities"]
     assert entity["mentioned"] == {"id": "dzhou@corp.onmicrosoft.com", "name": "Dana Zhou"}
+    logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
+    assert [entry["mentioned_by_email"] for entry in logs["items"]] == [[]]
 
 
 def _stored_with_contacts(person_id: str, contacts: list[dict]) -> None:

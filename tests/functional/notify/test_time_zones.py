@@ -79,7 +79,7 @@ def test_a_chinese_lark_channel_in_shanghai_shows_its_times_there_before_and_aft
     # Then the card's expiry is Shanghai's wall clock, its offset named
     [send] = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
     text, actions = _lark_card(send)
-    assert f"过期时间:{_in(approval.expires_at, SHANGHAI)}\n" in text + "\n", text
+    assert f"过期时间：{_in(approval.expires_at, SHANGHAI)}\n" in text + "\n", text
     assert " UTC\n" not in text + "\n"
     # And its buttons carry the zone beside the language
     assert {(a["value"]["lang"], a["value"]["tz"]) for a in actions} == {("zh", SHANGHAI)}
@@ -242,8 +242,8 @@ def test_a_built_in_page_says_when_the_incident_opened_in_the_readers_zone_and_l
     notify_env.poller.drain()
     # Then each page says when it opened, in Chinese, in the zone its reader reads
     sent = {r.body["receive_id"]: _lark_card(r)[0] for r in vendors.to("/open-apis/im/v1/messages")}
-    assert sent["ou_fay"].endswith(f"开始时间:{_in(opened, SHANGHAI)}"), sent["ou_fay"]
-    assert sent["ou_gus"].endswith(f"开始时间:{_in(opened, 'UTC')}"), sent["ou_gus"]
+    assert sent["ou_fay"].endswith(f"开始时间：{_in(opened, SHANGHAI)}"), sent["ou_fay"]
+    assert sent["ou_gus"].endswith(f"开始时间：{_in(opened, 'UTC')}"), sent["ou_gus"]
     # And on the channel in English, Fay's next page says it in English
     _set(api, admin_key, lark, {"language": "en", "timezone": SHANGHAI})
     other = save_incident("INC-20261206-0307")
@@ -302,13 +302,13 @@ def test_the_template_preview_shows_the_zone(api, notify_env, admin_key):
     assert response.status_code == 200, response.text
     preview = response.json()
     assert preview["timezone"] == SHANGHAI
-    assert "过期时间:2026-12-06 22:03 UTC+08:00" in preview["body"], preview["body"]
+    assert "过期时间：2026-12-06 22:03 UTC+08:00" in preview["body"], preview["body"]
     card = json.loads(preview["payload"]["content"])
     assert {a["value"]["tz"] for e in card["elements"] if e["tag"] == "action" for a in e["actions"]} == {SHANGHAI}
     # And without a zone, in UTC as before
     del body["timezone"]
     plain = api.post("/api/notifications/templates/preview", headers=auth(admin_key), json=body).json()
-    assert plain["timezone"] == "UTC" and "过期时间:2026-12-06 14:03 UTC" in plain["body"]
+    assert plain["timezone"] == "UTC" and "过期时间：2026-12-06 14:03 UTC" in plain["body"]
     # And an unknown zone is refused, naming the field
     bad = api.post(
         "/api/notifications/templates/preview", headers=auth(admin_key), json={**body, "timezone": "Nowhere"}

@@ -248,3 +248,68 @@ def test_two_steps_of_one_name_are_refused_as_a_run_could_not_tell_them_apart(ap
     assert error["details"] == [{"field": "steps.2.name", "message": "'Restart' names an earlier step"}], error
     assert "Restart names more than one step" in error["message"]
     assert api.get("/api/runbooks/twice", headers=auth(admin_key)).status_code == 404
+
+
+_SCALE = {
+    "name": "Scale out",
+    "action": "scale_deployment",
+    "params": {"namespace": "{namespace}", "deployment": "{deployment}", "replicas": 4},
+}
+
+
+@pytest.mark.parametrize(
+    "rollback, field",
+    [
+        (
+            {
+                "action": "scale_deployment",
+                "params": {"namespace": "{namespace}", "deployment": "x", "replicas": "two"},
+            },
+            "steps.0.rollback.params.replicas",
+        ),
+        (
+            {"action": "scale_deployment", "params": {"namespace": "{namespace}", "deployment": "x", "replicas": -1}},
+            "steps.0.rollback.params.replicas",
+        ),
+        (
+            {"action": "rollback_deployment", "params": {"namespace": "{namespace}"}},
+            "steps.0.rollback.params.deployment",
+        ),
+        (
+            {"action": "rollout_restart", "params": {"namespace": "{namespace}", "deployment": "x", "force": True}},
+            "steps.0.rollback.params.force",
+        ),
+        (
+            {"action": "rollout_restart", "params": {"namespace": "Not A Name", "deployment": "{deployment}"}},
+            "steps.0.rollback.params.namespace",
+        ),
+    ],
+    ids=["no-number", "below-zero", "missing", "unknown", "not-a-name"],
+)
+def test_a_rollback_the_catalog_refuses_is_refused_when_the_runbook_is_written(api, admin_key, rollback, field):
+    # Given a runbook whose step's rollback gives its action a value the action refuses (it would be
+    # built only when a run stops early, and then leave the step applied)
+    body = {"name": "bad-rollback", "steps": [{**_SCALE, "rollback": rollback}]}
+    # When it is created
+    response = api.post("/api/custom-runbooks", json=body, headers=auth(admin_key))
+    # Then it is a 400 in the API's error format naming the rollback's field, and nothing is saved
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and [d["field"] for d in error["details"]] == [field], error
+    assert field in error["message"]
+    assert api.get("/api/runbooks/bad-rollback", headers=auth(admin_key)).status_code == 404
+
+
+def test_a_rollback_whose_values_come_from_the_context_is_accepted(api, admin_key):
+    # Given a rollback whose replica count is a template (filled from the run's context)
+    rollback = {
+        "action": "scale_deployment",
+        "params": {"namespace": "{namespace}", "deployment": "{deployment}", "replicas": "{current_replicas}"},
+    }
+    # When the runbook is created, Then it is (the value is checked when a run starts)
+    response = api.post(
+        "/api/custom-runbooks",
+        json={"name": "good-rollback", "steps": [{**_SCALE, "rollback": rollback}]},
+        headers=auth(admin_key),
+    )
+    assert response.status_code == 201, response.text

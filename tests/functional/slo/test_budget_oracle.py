@@ -35,11 +35,14 @@ def oracle(
         return [v for t, v in buckets.items() if end - timedelta(minutes=minutes) <= t < end]
 
     window = within(days * 1440)
+    # the window's elapsed part: from its start, or from the SLI's first bucket when that is later
+    first = min((t for t in buckets if t < end), default=end)
+    elapsed = Fraction(int((end - max(first, end - timedelta(days=days))).total_seconds()), 60)
     if slice_target:
         consumed = Fraction(5 * sum(1 for g, n in window if bad_slice(g, n)))
-    else:
+    else:  # the error ratio so far, over the time so far
         total = sum(n for _, n in window)
-        consumed = Fraction(sum(n - g for g, n in window), total) / allowed * budget if total else Fraction(0)
+        consumed = Fraction(sum(n - g for g, n in window), total) * elapsed if total else Fraction(0)
     rates = {}
     for name, minutes in LOOKBACKS.items():
         inside = within(minutes)
@@ -60,6 +63,8 @@ def oracle(
     else:
         exhaustion = remaining / (rates["1h"] * allowed) / 60 if rates["1h"] else None
     return {
+        "elapsed_minutes": elapsed,
+        "elapsed_budget_minutes": elapsed * allowed,
         "budget_total_minutes": budget,
         "budget_consumed_minutes": consumed,
         "budget_remaining_minutes": remaining,
@@ -76,6 +81,10 @@ def agrees(answer: dict, want: dict) -> list[str]:
     for key in ("budget_total_minutes", "budget_consumed_minutes", "budget_remaining_minutes"):
         if abs(answer[key] - float(want[key])) > 0.006:
             wrong.append(f"{key}: {answer[key]} != {float(want[key])}")
+    if answer["elapsed"]["minutes"] != want["elapsed_minutes"]:
+        wrong.append(f"elapsed: {answer['elapsed']['minutes']} != {want['elapsed_minutes']}")
+    if abs(answer["elapsed"]["budget_total_minutes"] - float(want["elapsed_budget_minutes"])) > 0.006:
+        wrong.append(f"elapsed budget: {answer['elapsed']['budget_total_minutes']} != {want['elapsed_budget_minutes']}")
     if abs(answer["budget_remaining_percent"] - float(want["budget_remaining_percent"])) > 0.006:
         wrong.append(f"percent: {answer['budget_remaining_percent']} != {float(want['budget_remaining_percent'])}")
     for name, rate in want["burn_rates"].items():
@@ -151,10 +160,10 @@ def random_series(rng: random.Random, style: str, end: datetime) -> dict[datetim
     return out
 
 
-def at_threshold(end: datetime, bad_per_10000: int, hours: int) -> dict[datetime, tuple[int, int]]:
-    """Six clean hours, the last ``hours`` of them burning ``bad_per_10000`` errors per 10,000 requests."""
+def at_threshold(end: datetime, bad_per_10000: int, hours: int, span: int = 6) -> dict[datetime, tuple[int, int]]:
+    """``span`` (six) clean hours, the last ``hours`` of them burning ``bad_per_10000`` errors per 10,000 requests."""
     out = {}
-    for n in range(72):
+    for n in range(span * 12):
         moment = end - FIVE * (n + 1)
         bad = bad_per_10000 if moment >= end - timedelta(hours=hours) else 0
         out[moment] = (10000 - bad, 10000)
@@ -174,7 +183,8 @@ CASES = [
     ("fast-above-14-4", 7, "0.999", None, ("threshold", 145, 1)),
     ("slow-at-6", 7, "0.999", None, ("threshold", 60, 6)),  # 6 h and 30 m exactly 6: a ticket, no page
     ("slow-above-6", 7, "0.999", None, ("threshold", 61, 6)),
-    ("spent-exactly", 1, "0.999", None, ("threshold", 30, 2)),  # an error ratio of exactly 0.001: all spent
+    ("spent-exactly", 1, "0.999", None, ("threshold", 30, 8, 24)),  # a whole day's error ratio exactly 0.001: all spent
+    ("new-and-burning", 7, "0.999", None, ("threshold", 30, 2)),  # 6 h of a new SLO at 0.001: 6 h's budget spent
 ]
 
 
@@ -185,7 +195,7 @@ def test_budgets_agree_with_an_independent_calculation(api, admin_key):
         if how[0] != "threshold":
             series[name] = random_series(random.Random(how[0]), how[1], end)
         else:
-            series[name] = at_threshold(end, how[1], how[2])
+            series[name] = at_threshold(end, *how[1:])
         created = api.post("/api/slo", json=cloudwatch_slo(name, days, target, slice_target), headers=auth(admin_key))
         assert created.status_code == 201, created.text
         put_series(name, series[name])
@@ -272,3 +282,28 @@ def test_an_uptime_sli_over_its_minutes_gives_the_budget_of_the_downtime_sli(api
     assert down["budget_consumed_minutes"] > 0
     for key in ("budget_consumed_minutes", "budget_remaining_percent", "burn_rates", "alert_level"):
         assert up[key] == down[key], key
+
+
+def test_a_new_slos_budget_is_spent_over_the_time_it_has_run(api, admin_key):
+    from pagerless.slo.service import SloService
+    from pagerless.store.slos import SloRepository
+
+    # Given a new 7-day 99.9 % SLO whose SLI began 6 hours before 08:00, with 0.3 % errors in its last 2 hours
+    end = datetime.fromisoformat("2026-12-07T08:00:00+00:00")
+    created = api.post("/api/slo", json=cloudwatch_slo("new-and-burning", 7, "0.999", None), headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    rows = [(t, float(g), float(n)) for t, (g, n) in at_threshold(end, 30, 2).items()]
+    SloRepository().put_buckets("default", "new-and-burning", rows)
+    # When its budget is read at 08:00
+    answer = SloService(clock=lambda: end).budget("default", "new-and-burning")
+    # Then its 6 hours at an error ratio of exactly 0.001 spent 6 hours' budget, 0.36 of the week's 10.08 min,
+    # and the whole of its elapsed part's
+    assert answer["budget_total_minutes"] == 10.08 and answer["budget_consumed_minutes"] == 0.36
+    assert answer["budget_remaining_percent"] == pytest.approx(100 * (1 - 0.36 / 10.08), abs=0.006)
+    assert answer["elapsed"] == {
+        "start": "2026-12-07T02:00:00+00:00",
+        "minutes": 360,
+        "budget_total_minutes": 0.36,
+        "budget_remaining_minutes": 0.0,
+        "budget_remaining_percent": 0.0,
+    }

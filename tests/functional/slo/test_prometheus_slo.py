@@ -96,16 +96,18 @@ def test_a_burn_opens_an_slo_incident_and_recovery_resolves_it(runtime, api, adm
     budget = at_burn_end.budget("default", NAME)
 
     # Then the numbers are the hand-computed ones (within 1 %) and the level is critical
-    # bad = 1 × (5,340 − 120) + 40 × 120 = 10,020 of 2,000 × 5,340 requests; budget 43.2 min
+    # bad = 1 × (5,340 − 120) + 40 × 120 = 10,020 of 2,000 × 5,340 requests; budget 43.2 min; the SLI covers
+    # the 5,340 minutes elapsed, so their error ratio spends 10,020 / 2,000 minutes (the budget's 5,340 × 0.001)
     assert result["alert_level"] == "critical"
     assert budget["budget_total_minutes"] == 43.2
-    assert close(budget["budget_consumed_minutes"], 10020 / 10680 * 43.2)
+    assert close(budget["budget_consumed_minutes"], 10020 / 2000)
+    assert close(budget["elapsed"]["minutes"], 5340) and close(budget["elapsed"]["budget_total_minutes"], 5.34)
     assert close(budget["burn_rates"]["1h"], 20) and close(budget["burn_rates"]["5m"], 20)
     assert close(budget["burn_rates"]["6h"], 7)  # (4,800 + 240) / 720,000 / 0.001
     assert close(budget["burn_rates"]["1d"], 2.125)  # (4,800 + 1,320) / 2,880,000 / 0.001
     assert close(budget["burn_rates"]["3d"], 9000 / 8640)
     assert budget["burn_rate"] == budget["burn_rates"]["1h"]
-    remaining = 43.2 - 10020 / 10680 * 43.2
+    remaining = 43.2 - 10020 / 2000
     assert close(budget["time_to_exhaustion_hours"], remaining / (20 * 0.001) / 60)
 
     # And one incident was opened through intake, as source slo
@@ -130,12 +132,13 @@ def test_a_burn_opens_an_slo_incident_and_recovery_resolves_it(runtime, api, adm
 
     assert IncidentRecord.get(incident.id).status == "resolved"
 
-    # And the budget over the whole 4 days: bad = 5,640 + 4,800 of 2,000 × 5,760 requests
+    # And the budget over the whole 4 days: bad = 5,640 + 4,800 of 2,000 × 5,760 requests, in 5,760 minutes
     now = api.get(f"/api/slo/{NAME}/budget", headers=auth(admin_key)).json()
     assert now["alert_level"] == "ok"
-    assert close(now["budget_consumed_minutes"], 10440 / 11520 * 43.2)
+    assert close(now["budget_consumed_minutes"], 10440 / 2000)
     assert close(now["burn_rates"]["1h"], 0.5)
-    assert now["budget_remaining_percent"] == pytest.approx(100 * (1 - 10440 / 11520), rel=0.01)
+    assert now["budget_remaining_percent"] == pytest.approx(100 * (1 - 10440 / 2000 / 43.2), rel=0.01)
+    assert now["elapsed"]["budget_remaining_percent"] == pytest.approx(100 * (1 - 10440 / 11520), rel=0.01)
 
 
 def test_a_query_prometheus_refuses_is_a_validation_error(runtime, api, admin_key, prometheus):

@@ -194,11 +194,22 @@ def test_a_calendar_slo_in_a_report_is_the_month_that_ended(api, admin_key):
     SloRepository().put_buckets("default", "monthly", [(t, float(g), float(n)) for t, (g, n) in buckets.items()])
 
     def remaining_percent(day: date) -> float:
-        """As ``day`` ended: the error ratio of its month up to the next local midnight, against the 1 % allowed."""
+        """As ``day`` ended: the error ratio of its month up to the next local midnight, over the month's elapsed
+        minutes (from its first midnight, or the first bucket, 20 October), against the 1 % of the whole month."""
         first = local_midnight(day.replace(day=1), zone)
-        inside = [v for t, v in buckets.items() if first <= t < local_midnight(day + timedelta(days=1), zone)]
+        end = local_midnight(day + timedelta(days=1), zone)
+        month = (local_midnight((day.replace(day=28) + timedelta(days=4)).replace(day=1), zone) - first).total_seconds()
+        elapsed = (end - max(first, min(buckets))).total_seconds()
+        inside = [v for t, v in buckets.items() if first <= t < end]
         ratio = sum(n - g for g, n in inside) / sum(n for _, n in inside)
-        return 100 * (1 - ratio / 0.01)
+        return 100 * (1 - ratio * elapsed / (0.01 * month))
+
+    def even_percent(day: date) -> float:
+        """What an even spend of the month (from its elapsed part's start, 20 October in October) leaves as ``day`` ends."""
+        first = local_midnight(day.replace(day=1), zone)
+        end = local_midnight(day + timedelta(days=1), zone)
+        month = (local_midnight((day.replace(day=28) + timedelta(days=4)).replace(day=1), zone) - first).total_seconds()
+        return 100 * (1 - (end - max(first, min(buckets))).total_seconds() / month)
 
     # When the reports of the last day of October and of November, and of the week across both ends, are made
     periods = [
@@ -226,6 +237,10 @@ def test_a_calendar_slo_in_a_report_is_the_month_that_ended(api, admin_key):
         assert [p["date"] for p in status["burn_down"]] == [d.isoformat() for d in days]
         for point, day in zip(status["burn_down"], days, strict=True):
             assert point["remaining_percent"] == pytest.approx(remaining_percent(day), abs=0.006), day
+            # and the even-spend line is the month's, not the report's days' (October's from its first bucket)
+            assert point["even_percent"] == pytest.approx(even_percent(day), abs=0.006), day
+        if first == date(2026, 11, 30):  # November's last day: an even spend of all November has left nothing
+            assert status["burn_down"][-1]["even_percent"] == 0.0
 
 
 def test_a_report_of_a_period_still_running_shows_no_budget_from_the_future(api, admin_key):
@@ -255,10 +270,14 @@ def test_a_report_of_a_period_still_running_shows_no_budget_from_the_future(api,
     assert made.status_code == 200, made.text
     (status,) = made.json()["data"]["slo_status"]
 
-    # Then the budget is as it stands now: 240 errors of 24,000 requests, 1 % against the 1 % allowed, all spent
-    assert status["budget_remaining_percent"] == 0.0
+    # Then the budget is as it stands now: 240 errors of 24,000 requests, 1 % over the 23 hours the SLI covers
+    # (and the 5 minutes more, should a bucket have ended while the report was made), 13.8 of the day's 14.4 minutes
+    # spent
+    elapsed = {23 * 60, 23 * 60 + (align(utcnow()) - now) // timedelta(minutes=1)}
+    spent = [round(100 * (1 - 0.01 * minutes / 14.4), 2) for minutes in sorted(elapsed)]
+    assert status["budget_remaining_percent"] in spent, (status, spent)
     # and the burn-down's last point says the same, not what the window would hold tomorrow without those errors
-    assert status["burn_down"][-1]["remaining_percent"] == 0.0
+    assert status["burn_down"][-1]["remaining_percent"] == status["budget_remaining_percent"]
 
 
 def _ratio_slo(name: str, window: dict) -> dict:

@@ -439,3 +439,30 @@ def test_a_report_is_read_in_the_workspace_s_language_when_its_other_settings_no
     markdown = api.get(f"/api/reports/{made.json()['id']}", params={"format": "markdown"}, headers=auth(admin_key))
     # Then it still reads, in Chinese
     assert markdown.status_code == 200 and markdown.text.startswith("# 每日事件报告"), markdown.text
+
+
+def test_a_time_zone_change_skips_no_day(runtime, api, admin_key):
+    from pagerless.reports.service import ReportService
+    from pagerless.store.reports import ReportRepository
+
+    # Given a UTC workspace whose hourly tick made 6 December's report (and the week to 7 December) at 08:00 UTC
+    assert api.put("/api/reports/settings", json={"timezone": "UTC"}, headers=auth(admin_key)).status_code == 200
+    first = ReportService(clock=lambda: datetime.fromisoformat("2026-12-07T08:00:00+00:00"))
+    made = first.run_due()
+    assert sorted(made["generated"]) == ["default/daily-2026-12-06", "default/weekly-2026-11-30"], made
+    # When the workspace moves to Asia/Shanghai, and the tick runs at 17:00 there (09:00 UTC)
+    put = api.put("/api/reports/settings", json={"timezone": "Asia/Shanghai"}, headers=auth(admin_key))
+    assert put.status_code == 200, put.text
+    ticked = ReportService(clock=lambda: datetime.fromisoformat("2026-12-07T09:00:00+00:00")).run_due()
+    # Then Shanghai's 6 December (from 16:00 UTC on the 5th) and its week are made too, not taken as done
+    assert sorted(ticked["generated"]) == [
+        "default/daily-2026-12-06-20261205T1600Z",
+        "default/weekly-2026-11-30-20261129T1600Z",
+    ], ticked
+    shanghai = ReportRepository().get("default", "daily-2026-12-06-20261205T1600Z")
+    assert shanghai.period_start == "2026-12-05T16:00:00+00:00"
+    assert shanghai.period_end == "2026-12-06T16:00:00+00:00"
+    # And the UTC day's report is kept as it was; a second tick makes nothing more
+    assert ReportRepository().get("default", "daily-2026-12-06").period_start == "2026-12-06T00:00:00+00:00"
+    again = ReportService(clock=lambda: datetime.fromisoformat("2026-12-07T10:00:00+00:00")).run_due()
+    assert again["generated"] == [] and again["already_done"] == 2, again

@@ -498,3 +498,52 @@ def test_the_import_example_the_openapi_documents_imports(api, admin_key):
     imported = _import(api, admin_key, text=example)
     assert imported.status_code == 200, imported.text
     assert imported.json()["imported"] == [{"name": "payments-api-downtime", "action": "created"}]
+
+
+def test_a_calendar_months_window_days_is_that_months_length(api, admin_key):
+    from pagerless.slo.service import SloService
+
+    # Given the Asia/Shanghai calendar-month SLO of the fixture
+    assert _import(api, admin_key).status_code == 200
+    for moment, days in (
+        (datetime(2026, 12, 15, 4, tzinfo=UTC), 31),
+        (datetime(2027, 2, 10, 4, tzinfo=UTC), 28),
+        (datetime(2026, 11, 30, 17, tzinfo=UTC), 31),  # already 1 December in Shanghai
+        (datetime(2026, 11, 20, tzinfo=UTC), 30),
+    ):
+        # When its list item and budget are read at that moment
+        service = SloService(clock=lambda moment=moment: moment)
+        [latency] = [s for s in service.overview("default") if s["name"] == "search-api-latency-p99"]
+        budget = service.budget("default", "search-api-latency-p99")
+        # Then window_days (seed 002's field) is the month's own, as its budget's window is
+        assert latency["window_days"] == days and budget["window_days"] == days, moment
+        assert budget["window"]["minutes"] == days * 1440
+
+
+def test_a_threshold_sli_is_refused_saying_what_is_supported(api, admin_key):
+    # Given an OpenSLO v1 document with a thresholdMetric SLI: p99 latency at most 200 ms in 99 % of slices
+    document = next(yaml.safe_load_all(YAML))
+    query = 'histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{job="payments-api"}[5m])) by (le))'
+    document["spec"]["indicator"] = {
+        "spec": {"thresholdMetric": {"metricSource": {"type": "Prometheus", "spec": {"query": query}}}}
+    }
+    document["spec"]["budgetingMethod"] = "Timeslices"
+    document["spec"]["objectives"] = [
+        {"op": "lte", "value": 0.2, "target": 0.99, "timeSliceTarget": 1, "timeSliceWindow": "5m"}
+    ]
+    # When it is created as JSON, and imported as YAML
+    created = api.post("/api/slo", json=document, headers=auth(admin_key))
+    imported = _import(api, admin_key, text=yaml.safe_dump(document))
+    # Then both are 422s that say thresholdMetric is not supported and that a ratioMetric is, naming the fields
+    for refused in (created, imported):
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "VALIDATION_ERROR"
+        assert "thresholdMetric SLIs are not supported" in error["message"] and "ratioMetric" in error["message"]
+        assert [d["field"] for d in error["details"]] == [
+            "spec.indicator.spec.thresholdMetric",
+            "spec.objectives.0.op",
+            "spec.objectives.0.value",
+        ]
+    # And nothing was stored
+    assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0

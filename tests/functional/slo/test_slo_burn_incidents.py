@@ -98,3 +98,72 @@ def test_a_burn_resolved_on_request_closes_its_pending_approvals_cards(api, admi
     jobs()
     [closed] = [job for job in jobs.seen if job["event"] == "approval.decided"]
     assert closed["data"]["decision"] == "closed" and closed["data"]["approval_id"] == "a1"
+
+
+def _exported_burn(statuses: dict[str, str]) -> dict:
+    """Alertmanager's webhook (version 4) for the exported rules' SLOErrorBudgetBurn alerts of sla-payments-api,
+    one per severity, as Alertmanager groups them by alertname and slo."""
+    from pagerless.intake.sources.alertmanager import label_fingerprint
+
+    common = {"alertname": "SLOErrorBudgetBurn", "slo": "sla-payments-api", "service": "payments-api"}
+    alerts = []
+    for severity, status in statuses.items():
+        labels = {**common, "severity": severity, "prometheus": "monitoring/k8s"}
+        alerts.append(
+            {
+                "status": status,
+                "labels": labels,
+                "annotations": {"summary": "SLO sla-payments-api is burning its error budget"},
+                "startsAt": "2026-12-07T07:00:00.000Z",
+                "endsAt": "0001-01-01T00:00:00Z" if status == "firing" else "2026-12-07T07:30:00.000Z",
+                "generatorURL": "http://prometheus:9090/graph?g0.expr=slo%3Asli_error%3Aratio_rate1h",
+                "fingerprint": label_fingerprint(labels),
+            }
+        )
+    return {
+        "receiver": "pagerless",
+        "status": "firing" if "firing" in statuses.values() else "resolved",
+        "alerts": alerts,
+        "groupLabels": {"alertname": "SLOErrorBudgetBurn", "slo": "sla-payments-api"},
+        "commonLabels": common,
+        "commonAnnotations": {"summary": "SLO sla-payments-api is burning its error budget"},
+        "externalURL": "http://alertmanager:9093",
+        "version": "4",
+        "groupKey": '{}:{alertname="SLOErrorBudgetBurn", slo="sla-payments-api"}',
+        "truncatedAlerts": 0,
+    }
+
+
+def test_prometheus_burning_the_exported_rules_joins_the_evaluators_burn_incident(api, admin_key, runtime):
+    import json
+
+    from pagerless.store.incidents import IncidentRecord
+    from tests.functional.intake.conftest import make_key
+
+    # Given payments-api's SLO burning fast: Pagerless's evaluation opened its burn incident
+    payments_slo(api, admin_key)
+    end = align(utcnow())
+    seed_incident("INC-DOWN", service="payments-api", severity="critical", opened=end - minutes(60))
+    assert api.post("/api/slo/sla-payments-api/evaluate", headers=auth(admin_key)).json()["alert_level"] == "critical"
+    burn = burn_incident()
+    key = make_key("ingest")
+
+    def alertmanager_sends(statuses: dict[str, str]) -> None:
+        body = json.dumps(_exported_burn(statuses)).encode()
+        headers = {**auth(key), "content-type": "application/json"}
+        response = api.post("/api/webhooks/alertmanager", content=body, headers=headers)
+        assert response.status_code in (200, 202), response.text
+        runtime.poller.drain()
+
+    # When Prometheus, loaded with the exported rules, fires both of the SLO's burn alerts through Alertmanager
+    alertmanager_sends({"critical": "firing", "warning": "firing"})
+    # Then they are the same burn: no second incident, no child of the first
+    incidents = [i for i in IncidentRecord.scan() if i.id != "INC-DOWN"]
+    assert [i.id for i in incidents] == [burn.id], [(i.id, i.source, i.title, i.parent_id) for i in incidents]
+    assert IncidentRecord.get(burn.id).status != "resolved"
+    # When the fast burn ends in Prometheus while the slow one goes on (one notification of the group)
+    alertmanager_sends({"critical": "resolved", "warning": "firing"})
+    # Then the burn incident stays open: it was never resolved
+    still = IncidentRecord.get(burn.id)
+    assert still.status != "resolved" and still.resolved_at is None
+    assert [i.id for i in IncidentRecord.scan() if i.id != "INC-DOWN"] == [burn.id]

@@ -145,7 +145,8 @@ def test_a_rollback_that_fails_is_not_run_again_and_the_run_says_what_is_still_a
 
 def test_a_rollback_that_cannot_be_built_is_noted_and_the_other_steps_are_still_rolled_back(hungry, runs, sandbox, api):
     # Given a runbook: scale out, then raise the memory limit with a verify that fails (the pods
-    # need 2Gi) and a rollback that cannot be built (there is no revision 0)
+    # need 2Gi) and a rollback that cannot be built from the run's context (there is no revision 0;
+    # written as a literal 0, it would be refused when the runbook is written)
     key = runs["alice"]
     before = replicas(sandbox)
     unbuildable = {
@@ -158,7 +159,7 @@ def test_a_rollback_that_cannot_be_built_is_noted_and_the_other_steps_are_still_
         },
         "rollback": {
             "action": "rollback_deployment",
-            "params": {"namespace": "{namespace}", "deployment": "{deployment}", "to_revision": 0},
+            "params": {"namespace": "{namespace}", "deployment": "{deployment}", "to_revision": "{days}"},
         },
     }
     body = {"name": "scale then raise for good", "risk_level": "auto", "steps": [SCALE_OUT, unbuildable]}
@@ -166,7 +167,7 @@ def test_a_rollback_that_cannot_be_built_is_noted_and_the_other_steps_are_still_
     # When step 2's verify fails and the run rolls back
     started = api.post(
         "/api/workflows/scale-then-raise-for-good/execute",
-        json={"context": CONTEXT, "auto_approve": True, "options": FAST},
+        json={"context": {**CONTEXT, "days": 0}, "auto_approve": True, "options": FAST},
         headers=auth(key),
     ).json()
     done = wait_job(api, key, started["job_id"], "failed", "completed")

@@ -263,7 +263,8 @@ def test_a_failing_verify_rolls_back_in_reverse(hungry, runs, sandbox, api):
         ("scale-out", {"replicas": 4}, ["not_ok", "would_change"]),
         # coredns (kube-system, denied by default) runs on the node: the drain is refused per pod
         ("node-drain", {"node": "ip-10-0-1-23.ec2.internal"}, ["ok", "refused"]),
-        ("certificate-expiry-check", {}, ["not_ok"]),  # the sandbox serves no secrets: the check says so
+        # the sandbox serves no secrets: the check says so, and a failed check ends the run (checks gate)
+        ("certificate-expiry-check", {}, ["not_ok"]),
     ],
 )
 def test_every_builtin_dry_runs_against_the_sandbox(runs, sandbox, api, runbook, extra, statuses):
@@ -276,7 +277,8 @@ def test_every_builtin_dry_runs_against_the_sandbox(runs, sandbox, api, runbook,
     )
     assert started.status_code == 202, started.text
     done = wait_job(api, key, started.json()["job_id"], "completed", "failed")
-    assert done["status"] == "completed", done
+    gated = runbook == "certificate-expiry-check"  # its one check fails; the others' failing checks only record
+    assert done["status"] == ("failed" if gated else "completed"), done
     assert [s["status"] for s in done["steps"]] == statuses, done["steps"]
     assert all(s["diff"] for s in done["steps"] if s["status"] == "would_change")
 

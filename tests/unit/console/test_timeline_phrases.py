@@ -34,6 +34,7 @@ DATA = {
     "children": ["INC-2", "INC-3"],
     "person_id": "bo",
     "held_until": "2026-12-07T06:00:00+00:00",
+    "released_at": "2026-12-07T01:00:00+00:00",
     "step": 1,
     "reason": "acknowledged by ann",
     "runbook": "OOMKilled recovery",
@@ -101,6 +102,16 @@ def test_a_kinds_variant_follows_its_data():
         "免打扰时段已结束（2026-12-07 06:00 UTC）：已呼叫 bo（第 1 级的呼叫暂缓至此时）"
     )
     assert say(_entry("held_page_sent", "as stored", **held), "en", _label) == "as stored"
+    removed = {**held, "released_at": "2026-12-07T01:00:00+00:00", "quiet_hours": "removed"}
+    assert say(_entry("held_page_sent", **removed), "zh", _label) == "免打扰时段已删除：已呼叫 bo（第 1 级暂缓的呼叫）"
+    changed = {**removed, "quiet_hours": "changed"}
+    assert say(_entry("held_page_sent", **changed), "zh", _label) == (
+        "重新设置的免打扰时段已结束（2026-12-07 01:00 UTC）：已呼叫 bo（第 1 级的呼叫暂缓至此时）"
+    )
+    gone = {**held, "reason": "person bo was deleted while the page was held"}
+    assert say(_entry("held_page_unreachable", **gone), "zh", _label) == (
+        "bo 的免打扰时段已结束（2026-12-07 06:00 UTC）：第 1 级暂缓的呼叫无人可达，因为此人已被删除"
+    )
     assert say(_entry("approved", actor="ann", comment=""), "zh", _label) == "ann 批准了修复方案"
     dry = {"action": "restart_pod", "status": "would_change", "rule": "rate_limit"}
     assert say(_entry("action_dry_run", actor="ann", allowed=False, **dry), "zh", _label) == (

@@ -73,6 +73,16 @@ def test_every_reason_code_renders_in_both_languages():
         "to": 3,
         "wanted": 4,
         "action": "scale_deployment",
+        # why a remediation became no action (reasons.NOT_PLANNED)
+        "verb": "drain",
+        "remediation": "fix_command",
+        "namespace": "ns1",
+        "cap": "8Gi",
+        "hpa": "h1",
+        "min": 2,
+        "max": 10,
+        "asked": "three",
+        "items": [{"remediation": "fix_command", "reason": "r", "reason_phrase": {"code": "no_namespace"}}],
     }
     for code in reasons.REASONS.entries:
         phrase = reasons.reason(code, **facts)
@@ -85,3 +95,25 @@ def test_a_phrase_that_cannot_be_said_gives_none_and_a_catalog_needs_both_langua
     assert reasons.render(None, "zh") is None
     with pytest.raises(ValueError, match="without a rendering"):
         Catalog({"x": {"en": lambda p: "x"}})
+
+
+def test_why_nothing_was_planned_is_said_in_chinese_from_the_facts_the_english_says():
+    from pagerless.workflow.propose import why_nothing
+
+    # Given a diagnosis whose remediations the planner cannot carry out (its deployment could not be read)
+    diagnosis = run_diagnosis(json.loads((SCENARIOS / "oom_killed_payments.json").read_text("utf-8")))
+    planned = plan_diagnosis(diagnosis, Workload())
+    not_automated = [
+        {"remediation": p.remediation, "reason": p.reason, "reason_phrase": p.why.model_dump()} for p in planned
+    ]
+    assert not_automated and not any(isinstance(p, ActionPlan) for p in planned)
+    # When the proposal's reason is said from its phrase, as stored (JSON) and read back
+    stored = json.loads(json.dumps(reasons.nothing_planned(not_automated).model_dump(mode="json")))
+    proposal = {"reason": why_nothing(not_automated), "reason_phrase": stored}
+    # Then the English is the reason the planner always gave, and the Chinese says each remediation's reason
+    assert reasons.render(stored, "en") == proposal["reason"]
+    assert "deployment payments/payments-api could not be read" in proposal["reason"]
+    chinese = reasons.said(proposal, "zh")
+    assert "无法读取 Deployment payments/payments-api" in chinese and "could not be read" not in chinese, chinese
+    # And a reason someone wrote (no phrase, or not the phrase's English) stays as written
+    assert reasons.said({**proposal, "reason": "waiting for the DBA"}, "zh") == "waiting for the DBA"

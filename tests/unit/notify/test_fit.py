@@ -104,7 +104,8 @@ def test_a_chinese_card_says_it_was_cut_in_chinese_within_every_vendors_limit():
     teams_text = json.dumps(teams_card, ensure_ascii=False)
     # Then each is cut, marked in Chinese (then the incident link), and within the vendor's limit, mark counted
     for text in (slack_text, lark_text, ding["markdown"]["text"], wecom_text):
-        assert text.endswith(f"{mark}\n{LINK}"), text[-80:]
+        # (DingTalk's on a line of its own: its markdown shows a single line break as a space)
+        assert text.endswith(f"{mark}\n\n{LINK}" if text == ding["markdown"]["text"] else f"{mark}\n{LINK}"), text[-80:]
         assert "truncated" not in text
     assert mark in teams_text and "truncated" not in teams_text
     assert len(slack_text.encode("utf-16-le")) // 2 <= slack.SECTION_MAX_CHARS

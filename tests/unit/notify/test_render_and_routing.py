@@ -182,7 +182,7 @@ def test_the_default_approval_card_splits_around_the_fenced_diff(language):
     # Then the code is the diff as written, between the body's text before and after the fence
     assert code is not None and code.code == data["diff"]
     assert body.startswith(code.before) and body.endswith(code.after)
-    assert code.before.endswith(("Dry run:", "演练结果:")) and code.after.startswith(("Policy rule: r", "策略规则:r"))
+    assert code.before.endswith(("Dry run:", "演练结果：")) and code.after.startswith(("Policy rule: r", "策略规则：r"))
 
 
 @pytest.mark.parametrize(

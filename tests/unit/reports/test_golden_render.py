@@ -18,6 +18,8 @@ from tests.unit.reports.history import APPROVALS, END, INCIDENTS, START
 
 GOLDEN = ROOT / "tests" / "golden" / "reports"
 DAYS = ["03-04", "03-05", "03-06", "03-07", "03-08", "03-09", "03-10"]
+# a March calendar-month SLO spending evenly has 100 × (1 − d/31) % left as day d ends
+EVEN = [round(100 * (1 - d / 31), 2) for d in range(4, 11)]
 SLOS = [
     {
         "slo_name": "payments-api-availability",
@@ -26,8 +28,8 @@ SLOS = [
         "budget_remaining_percent": 61.5,
         "alert_level": "warning",
         "burn_down": [
-            {"at": f"2026-{d}T16:00:00+00:00", "remaining_percent": p}
-            for d, p in zip(DAYS, [96.0, 92.5, 90.0, 81.0, 74.5, 70.0, 61.5], strict=True)
+            {"at": f"2026-{d}T16:00:00+00:00", "remaining_percent": p, "even_percent": e}
+            for d, p, e in zip(DAYS, [96.0, 92.5, 90.0, 81.0, 74.5, 70.0, 61.5], EVEN, strict=True)
         ],
     }
 ]
@@ -62,7 +64,7 @@ CHARTS = {
         {"MTTA": [4.0, None, 6.5, 3.0, 12.0, 2.0, 6.67], "MTTR": [35.0, None, 48.0, 20.0, 95.5, 15.0, 30.67]},
     ),
     "budget_burn_down.svg": lambda: svg.burn_down(
-        "Error budget burn-down", DAYS, [96.0, 92.5, 90.0, 81.0, 74.5, 70.0, 61.5]
+        "Error budget burn-down", DAYS, [96.0, 92.5, 90.0, 81.0, 74.5, 70.0, 61.5], EVEN
     ),
 }
 
@@ -86,6 +88,17 @@ def test_bars_are_proportional_to_their_values():
     assert heights[4] == pytest.approx(svg.PLOT_H, abs=0.1) and heights[1] == 0
     assert heights[6] == pytest.approx(svg.PLOT_H / 2, abs=0.1)
     assert heights[2] / heights[0] == pytest.approx(5 / 3, rel=0.01)
+
+
+def test_the_even_spend_line_follows_the_slos_window_not_the_reports_days():
+    # Given a week's burn-down of a March calendar-month SLO (4 to 10 March)
+    root = ET.fromstring(CHARTS["budget_burn_down.svg"]())
+    # Then the dashed even-spend line is at what an even spend of the month leaves each day (87 % to 68 %),
+    # not a line from 100 % on the week's first day to 0 % on its last
+    [line] = [p for p in root.iter("{http://www.w3.org/2000/svg}polyline") if p.get("stroke-dasharray")]
+    heights = [float(point.split(",")[1]) for point in line.get("points").split()]
+    assert heights == [pytest.approx(svg.TOP + svg.PLOT_H * (1 - e / 100), abs=0.1) for e in EVEN]
+    assert not [x for x in root.iter("{http://www.w3.org/2000/svg}line") if x.get("stroke-dasharray")]
 
 
 def test_a_one_day_burn_down_shows_its_budget():

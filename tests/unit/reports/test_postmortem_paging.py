@@ -52,3 +52,23 @@ def test_an_escalation_that_never_paged_is_no_lesson():
 
 def test_a_correlated_incident_is_not_judged_its_root_is_paged():
     assert paging({**INCIDENT, "parent_id": "INC-1"}, [], [], None) is None
+
+
+def test_a_page_held_back_by_quiet_hours_and_sent_later_is_told_apart_from_one_sent_at_once():
+    # Given a step that paged alice at once and held bob back until his quiet hours ended 40 minutes later
+    held = {
+        **page("00:00", ALICE, held=["per_bob"]),
+        "held_sent": [{"person": "per_bob", "at": "2026-03-10T12:40:00+00:00"}],
+    }
+    responses = [{"at": "2026-03-10T12:20:00+00:00", "by": "alice"}]
+    judged = paging(INCIDENT, [{"policy": "catalog", "pages": [held]}], responses, "catalog")
+    # Then bob's page counts as sent when it was, later than alice's, and says so
+    assert judged == Paging(paged=True, unanswered=True, late=("per_bob, 40 min after the step paged",))
+
+
+def test_a_step_that_held_everyone_back_paged_them_when_it_sent_the_held_page():
+    # Given a step that held bob back, and his page sent 5 minutes later (his quiet hours were removed)
+    held = {**page("00:00", held=["per_bob"]), "held_sent": [{"person": "per_bob", "at": "2026-03-10T12:05:00+00:00"}]}
+    judged = paging(INCIDENT, [{"policy": "catalog", "pages": [held]}], [], "catalog")
+    # Then the incident was paged (not "reached nobody on call"), late
+    assert judged == Paging(paged=True, unanswered=True, late=("per_bob, 5 min after the step paged",))

@@ -172,3 +172,16 @@ def test_a_month_that_ended_is_that_month_not_the_next_ones_empty_start():
     assert start == end == december and length == 31 * 1440
     assert ended_start == datetime(2026, 11, 1, 4, 0, tzinfo=UTC) and ended_end == december
     assert ended_length == 30 * 1440 + 60
+
+
+def test_a_new_slos_short_burst_spends_its_hour_not_the_whole_window():
+    # Given a new 30-day SLO of 99.9 % whose SLI began an hour ago, with 1 % errors all along
+    data = buckets(END - timedelta(hours=1), 12, good=990, total=1000)
+    # When
+    status = maths.evaluate(data, THREE_NINES, rolling_30d())
+    # Then the hour spent 10x its own budget (0.6 min of 0.06), 1.39 % of the window's 43.2 min, not 10x the window's
+    assert status.elapsed_start == END - timedelta(hours=1) and status.elapsed_minutes == 60
+    assert status.consumed_minutes == Fraction(6, 10)
+    assert status.elapsed_budget_minutes == Fraction(6, 100)
+    assert status.remaining_fraction == 1 - Fraction(6, 10) / Fraction(216, 5)
+    assert status.burn_rate == 10

@@ -100,3 +100,74 @@ def test_a_rule_file_of_two_slos_has_no_duplicate_rules(tmp_path):
     assert check.returncode == 0 and "FAILED" not in check.stdout + check.stderr, check.stdout + check.stderr
     alerts = [r for g in yaml.safe_load(rule_file(two))["groups"] for r in g["rules"] if "alert" in r]
     assert [a["labels"]["slo"] for a in alerts] == ["payments-api-availability"] * 2 + ["checkout-availability"] * 2
+
+
+def _timeslices_slo():
+    """Payments' Prometheus SLI budgeted in 5-minute slices: a slice is bad below 99 % good, 99.9 % of slices good."""
+    document = SLOS[0].to_dict()
+    document["metadata"] = {"name": "payments-api-slices"}
+    document["spec"]["budgetingMethod"] = "Timeslices"
+    document["spec"]["objectives"] = [{"target": 0.999, "timeSliceTarget": 0.99, "timeSliceWindow": "5m"}]
+    return load_yaml(yaml.safe_dump(document))
+
+
+def _evaluator_level(good: int, bad: int) -> str:
+    """What Pagerless's evaluator says of 90 minutes of these per-minute requests in 5-minute buckets."""
+    from datetime import UTC, datetime, timedelta
+    from fractions import Fraction
+
+    from pagerless.slo import budget as maths
+
+    end = datetime(2026, 12, 7, tzinfo=UTC)
+    buckets = [
+        maths.Bucket(end - timedelta(minutes=5 * (i + 1)), Fraction(5 * good), Fraction(5 * (good + bad)))
+        for i in range(18)
+    ]
+    objective = maths.Objective(Fraction("0.999"), timeslices=True, time_slice_target=Fraction("0.99"))
+    return maths.evaluate(buckets, objective, maths.rolling_window(end, 30)).alert_level
+
+
+@pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+def test_timeslices_rules_alert_on_bad_slices_as_the_evaluator_does(tmp_path):
+    # Given a Timeslices SLO's exported rules: 0.5 % errors is 5x the events' allowance but no slice is bad,
+    # 2 % errors makes every slice bad
+    [slo] = _timeslices_slo()
+    (tmp_path / "slo.rules.yml").write_text(rule_file([slo]))
+    labels = {"slo": "payments-api-slices", "service": "payments-api"}
+    summary = "SLO payments-api-slices is burning its error budget"
+    fired = [
+        {"exp_labels": {**labels, "severity": s}, "exp_annotations": {"summary": summary, "description": d}}
+        for s, d in (
+            ("critical", "fast burn: 14.4x over 1h and 5m, or 6x over 6h and 30m"),
+            ("warning", "slow burn: 1x over 3d and 6h"),
+        )
+    ]
+    cases = [((1990, 10), []), ((1960, 40), fired)]
+    tests = {
+        "rule_files": ["slo.rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": _series(good, bad),
+                "alert_rule_test": [{"eval_time": "90m", "alertname": "SLOErrorBudgetBurn", "exp_alerts": expected}],
+            }
+            for (good, bad), expected in cases
+        ],
+    }
+    (tmp_path / "slo.test.yml").write_text(yaml.safe_dump(tests, sort_keys=False))
+    # When promtool checks and tests them
+    check = subprocess.run(
+        [PROMTOOL, "check", "rules", "--lint-fatal", "slo.rules.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    run = subprocess.run(
+        [PROMTOOL, "test", "rules", "slo.test.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    # Then Prometheus alerts as the evaluator does: quiet on good slices, paging and ticketing on bad ones
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert [_evaluator_level(*case) for case, _ in cases] == ["ok", "critical"]

@@ -99,8 +99,10 @@ def incident_timeline(
     cursor: CursorParam = None,
 ) -> dict:
     """Everything that happened to an incident, oldest first, a page at a time."""
+    from pagerless.incidents.timeline_names import named
+
     events, next_cursor = incidents.timeline_page(principal.workspace, incident_id, limit=limit, cursor=cursor)
-    return {"items": [t.to_dict() for t in events], "next_cursor": next_cursor}
+    return {"items": named(principal.workspace, [t.to_dict() for t in events]), "next_cursor": next_cursor}
 
 
 @router.get("/api/incidents/{incident_id}/group", response_model=IncidentGroup)

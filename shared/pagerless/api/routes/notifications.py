@@ -166,6 +166,9 @@ class NotificationLog(BaseModel):
     channel_type: str
     channel_name: str
     recipient: dict | None = None  # a page to a person: {person_id, name, address}
+    # a page to a Teams channel: whom its card @-mentions by email for lack of a teams contact ({person_id, name,
+    # email}); Teams notifies them only where the email is their sign-in name (UPN)
+    mentioned_by_email: list[dict] = []
     status: str
     attempts: int
     last_error: str | None
@@ -227,17 +230,19 @@ def delete_channel(channel_id: str, principal: AdminDep) -> Response:
 @router.post("/api/notifications/channels/{channel_id}/test")
 def test_channel(channel_id: str, principal: AdminDep) -> dict:
     """Send a test message to this channel now (one delivery, logged) and report the vendor's answer."""
+    from pagerless.incidents.notice_phrases import data, english, phrase
     from pagerless.notify.throttle import RetryLaterError
     from pagerless.outbox.jobs import NotifyJob
 
     service = _service()
     channel = service.channels.get(principal.workspace, channel_id)
+    said = phrase("channel_test", channel=channel["name"])  # said in the channel's language
     job = NotifyJob(
         workspace=principal.workspace,
         event="test",
         generation=f"test-{uuid.uuid4().hex[:12]}",
         targets=[{"kind": "channel", "id": channel["id"]}],
-        data={"title": "Test notification", "severity": "info", "message": f"Pagerless can reach {channel['name']}."},
+        data={"title": "Test notification", "severity": "info", "message": english(said), "message_phrase": data(said)},
     )
     try:
         outcome = service.handle(job)
@@ -344,6 +349,7 @@ def test_notification(
     """Queue a routed test notification; answers which channels the routes chose, and which route names none."""
     from pagerless import settings
     from pagerless.domain.errors import ServiceUnavailableError
+    from pagerless.incidents.notice_phrases import data, phrase
     from pagerless.notify import context
     from pagerless.notify.routing import sends_nowhere
     from pagerless.outbox.jobs import NotifyJob, enqueue
@@ -354,7 +360,15 @@ def test_notification(
         workspace=principal.workspace,
         event="test",
         generation=f"test-{uuid.uuid4().hex[:12]}",
-        data={"severity": severity, "service": service, "namespace": namespace, "message": message, "title": message},
+        data={
+            "severity": severity,
+            "service": service,
+            "namespace": namespace,
+            "message": message,
+            "title": message,
+            # the default message is said in each channel's language; one the caller wrote, as written
+            "message_phrase": data(phrase("test_notification")),
+        },
     )
     channels = _service().targets(job, context.build(job))
     enqueue(job)

@@ -11,7 +11,7 @@ from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.clock import utcnow
 from pagerless.domain.preconditions import FIRST_VERSION
-from pagerless.oncall import ical, lookup, views
+from pagerless.oncall import ical, views
 from pagerless.oncall.models import Moment, OverrideIn, QuietHoursIn, ScheduleIn
 from pagerless.oncall.service import OncallService
 
@@ -110,7 +110,7 @@ def schedule_ical(
     start, end = _range(start or utcnow() - timedelta(days=7), end, days=35)
     views.rendered(service, principal.workspace, schedule_id, start, end)  # validates the range
     schedule = service.schedule(principal.workspace, schedule_id)
-    shifts = lookup.render_whole(schedule, start, end)
+    shifts = ical.feed_shifts(schedule, start, end)
     name = views.person_names(principal.workspace)
     body = ical.calendar(schedule.id, schedule.name, shifts, now=utcnow(), person_name=name)
     return Response(

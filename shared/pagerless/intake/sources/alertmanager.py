@@ -4,6 +4,10 @@ Each alert in the group is judged on its own: the group `status` is "firing" as 
 alert fires. Status never comes from `endsAt`: Alertmanager leaves it at Go's zero time on
 some resolved alerts. The fingerprint is Alertmanager's own; when an old sender omits it we
 compute the same FNV-1a hash of the label set that Alertmanager would have sent.
+
+An ``SLOErrorBudgetBurn`` alert of Pagerless's exported SLO rules is the SLO's burn: it takes source ``slo``
+and the SLO's fingerprint (`sources.slo.burn_of`), so it and the evaluator's burn alert are one incident. Its
+critical and warning alerts are one burn: a resolve of one while the other fires in the same group is dropped.
 """
 
 from collections.abc import Mapping
@@ -14,6 +18,7 @@ from pagerless.clock import parse_time
 from pagerless.domain.alerts import Alert, AlertStatus
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.severity import severity_from
+from pagerless.intake.sources import slo
 from pagerless.intake.sources._common import (
     first_text,
     load_json,
@@ -37,8 +42,23 @@ NO_DATA_ALERTNAMES = frozenset({"DatasourceNoData", "DatasourceError"})
 
 
 def normalize(payload: dict | list | str) -> list[Alert]:
-    """One Alert per entry of ``alerts[]`` in an Alertmanager webhook body."""
-    return normalize_group(payload, source=SOURCE)
+    """One Alert per entry of ``alerts[]`` in an Alertmanager webhook body (SLO burns as `slo`'s)."""
+    alerts = [_as_burn(alert) for alert in normalize_group(payload, source=SOURCE)]
+    burning = {a.fingerprint for a in alerts if a.source == slo.SOURCE and a.status is AlertStatus.FIRING}
+    return [
+        a
+        for a in alerts
+        if not (a.source == slo.SOURCE and a.status is AlertStatus.RESOLVED and a.fingerprint in burning)
+    ]
+
+
+def _as_burn(alert: Alert) -> Alert:
+    name = slo.burn_of(alert.labels)
+    if name is None:
+        return alert
+    return alert.model_copy(
+        update={"source": slo.SOURCE, "fingerprint": slo.fingerprint_of(name), "title": slo.title_of(name)}
+    )
 
 
 def normalize_group(payload: Any, *, source: str) -> list[Alert]:

@@ -7,7 +7,8 @@ Each module exposes ``TYPE``, ``SECRET_FIELDS`` (stored in SSM, shown masked), `
 it), ``send(http, config, message)`` and, where ``CAN_UPDATE``, ``update(http, config, ref, message)``. A channel that @-mentions people
 in a group sets ``MENTIONS`` to what it mentions them by, ``"phone"`` (DingTalk, WeCom) or ``"teams"``
 (Teams: the ``teams`` contact, else the email; see ``Mention.reachable_by``): a page to it carries the paged people it can mention in ``Message.mentions``, and a delivered page
-counts as reaching them. A channel that sends one message in several requests (SES batches, WeCom's card and
+counts as reaching them. A channel whose mention may fall back to an id that need not reach the person has
+``mentioned_by_email(message)`` (Teams: by email for lack of a ``teams`` contact), which its delivery records. A channel that sends one message in several requests (SES batches, WeCom's card and
 its mentions) sets ``SENDS_IN_PARTS = True`` and takes ``send(..., parts=Parts)``: it skips the parts done and
 marks each as it goes out, and the delivery keeps them, so a retry sends only the rest. Such a channel with a
 ``RATE_PER_MINUTE`` that counts every request also has ``requests(message, parts)``: how many it sends now, each

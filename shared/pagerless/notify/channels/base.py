@@ -258,6 +258,24 @@ def fit_bytes(text: str, limit: int, link: str | None = None, *, mark: str = TRU
     return fit(text, limit, link, size=utf8_size, mark=mark)
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_INDENT = re.compile(r"^[ \t]+")
+
+
+def paragraph_lines(text: str) -> str:
+    """``text`` for a markdown that renders a single newline as a space, as CommonMark does with a "soft line
+    break": DingTalk's robot markdown (a single ``\n`` "usually is not rendered as a visible line break"; a blank
+    line, ``\n\n``, is) and Teams' Adaptive Card TextBlock ("a subset of the Commonmark Markdown syntax",
+    https://learn.microsoft.com/en-us/adaptive-cards/create/textfeatures; only its lists take ``\r``). Each line
+    becomes a paragraph, so every line of the message is a line of its own there instead of running into the one
+    before; blank lines go (a paragraph is set apart already). A line's indent (a diff's YAML) is kept as
+    no-break spaces: markdown drops leading spaces, and four of them after a blank line would make a code block."""
+    lines = (line.rstrip() for line in _LINE_BREAK.split(text))
+    return "\n\n".join(
+        _INDENT.sub(lambda m: "\u00a0" * len(m.group().expandtabs(4)), line) for line in lines if line.strip()
+    )
+
+
 # a link reference definition, "[ref]: url" or "[ref]: url 'title'", at the start of a line
 _LINK_DEFINITION = re.compile(r"""^( {0,3}\[[^\]\n]*\]):(?=[ \t]*\S+[ \t]*(?:$|["'(]))""", re.MULTILINE)
 

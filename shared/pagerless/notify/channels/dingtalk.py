@@ -9,13 +9,20 @@ group members by the mobile number of their account): ``at.atMobiles`` and ``@<n
 text, under the title. A mainland number is sent as DingTalk accounts hold it, the 11 digits
 without +86; any other number as written, without spaces or brackets (how DingTalk matches
 international numbers could not be checked). ``isAtAll`` is never set.
+
+A robot whose security setting is "custom keywords" (自定义关键词) refuses a message holding none of them with
+errcode 310000 ("keywords not in content"). ``keywords`` (optional, separated by commas) names them: a message whose
+title holds none of them gets the first at the end of its heading, ``### <title> · <keyword>`` (the heading is never
+cut). Every 310000 (a keyword, the signature, the IP allowlist) fails saying which setting refused it and what to set.
 """
 
 import base64
 import hashlib
 import hmac
 import json
+import re
 import time
+from collections.abc import Sequence
 from urllib.parse import quote_plus
 
 import httpx
@@ -31,6 +38,7 @@ from pagerless.notify.channels.base import (
     json_body,
     links_markdown,
     mobiles,
+    paragraph_lines,
     request,
     require,
     truncated,
@@ -39,7 +47,7 @@ from pagerless.notify.channels.base import (
 TYPE = "dingtalk"
 SECRET_FIELDS = ("webhook_url", "secret")
 REQUIRED = ("webhook_url",)
-OPTIONAL = ("secret",)
+OPTIONAL = ("secret", "keywords")
 RATE_PER_MINUTE = 20
 CAN_UPDATE = False
 MENTIONS = "phone"
@@ -74,23 +82,43 @@ def signed_url(url: str, secret: str | None, now: float | None = None) -> str:
     return f"{url}{'&' if '?' in url else '?'}timestamp={timestamp}&sign={sign(timestamp, secret)}"
 
 
-def payload(message: Message, limit: int = MAX_BYTES) -> dict:
-    """The markdown message; when the request would exceed ``limit`` bytes, its text is cut on a character
-    boundary, marked (`truncated`, in the card's language), with the incident link after the mark."""
+_SECURITY_REFUSAL = 310000
+_KEYWORD_SEPARATORS = re.compile(r"[,，、\n]")
+
+
+def keywords(config: dict) -> list[str]:
+    """The robot's custom keywords, as the channel's ``keywords`` names them (separated by commas)."""
+    return [k.strip() for k in _KEYWORD_SEPARATORS.split(config.get("keywords") or "") if k.strip()]
+
+
+def payload(message: Message, limit: int = MAX_BYTES, *, keywords: Sequence[str] = ()) -> dict:
+    """The markdown message, each line of its body a paragraph (`paragraph_lines`: DingTalk shows a single line
+    break as a space), its heading holding one of the robot's ``keywords`` (`_heading`); when the request would exceed ``limit`` bytes, its text is cut on a character boundary,
+    marked (`truncated`, in the card's language), with the incident link after the mark."""
     numbers = mobiles(message.mentions)
     mentions = "".join(f"@{m} " for m in numbers).rstrip()
-    text = f"### {message.title}\n\n" + (f"{mentions}\n\n" if mentions else "") + message.body
+    text = (
+        f"### {_heading(message.title, keywords)}\n\n"
+        + (f"{mentions}\n\n" if mentions else "")
+        + paragraph_lines(message.body)
+    )
     if links := links_markdown(message):
         text += "\n\n" + links
     whole = _payload(message, text, numbers)
     excess = _sent_size(whole) - limit
     if excess <= 0:
         return whole
-    return _payload(
-        message,
-        fit(text, _text_size(text) - excess, message.link, size=_text_size, mark=truncated(message.language)),
-        numbers,
-    )
+    # the link after the mark on a line of its own too (one byte more, within MAX_BYTES' margin)
+    cut = fit(text, _text_size(text) - excess, message.link, size=_text_size, mark=truncated(message.language))
+    return _payload(message, paragraph_lines(cut), numbers)
+
+
+def _heading(title: str, keywords: Sequence[str]) -> str:
+    """The text's heading: the title, and where it holds none of the robot's ``keywords``, the first of them after
+    it (a keyword robot refuses a message without one; the heading is never cut, the body may be)."""
+    if not keywords or any(k in title or escape(k) in title for k in keywords):
+        return title
+    return f"{title} · {escape(keywords[0])}"
 
 
 def _payload(message: Message, text: str, numbers: list[str]) -> dict:
@@ -115,9 +143,8 @@ def _text_size(text: str) -> int:
 
 def send(http: httpx.Client, config: dict, message: Message, *, now: float | None = None) -> Sent:
     require(config, *REQUIRED)
-    data = json_body(
-        request(http, "POST", signed_url(config["webhook_url"], config.get("secret"), now), json=payload(message))
-    )
+    body = payload(message, keywords=keywords(config))
+    data = json_body(request(http, "POST", signed_url(config["webhook_url"], config.get("secret"), now), json=body))
     code = data.get("errcode", 0)
     if code == 0:
         return Sent()
@@ -127,4 +154,31 @@ def send(http: httpx.Client, config: dict, message: Message, *, now: float | Non
             THROTTLE_RETRY_SECONDS if code == 130101 else None,
             throttled=code == 130101,
         )
-    raise PermanentError(f"dingtalk {code}: {data.get('errmsg')}")
+    words = f"dingtalk {code}: {data.get('errmsg')}"
+    raise PermanentError(
+        f"{words}; {refused_by_security(str(data.get('errmsg') or ''), config)}" if code == _SECURITY_REFUSAL else words
+    )
+
+
+def refused_by_security(errmsg: str, config: dict) -> str:
+    """What a 310000 means, by the robot's security setting that refused the message, and what to set."""
+    said = errmsg.lower()
+    if "keyword" in said:
+        if keywords(config):
+            return (
+                "the robot's security setting 'custom keywords' found none of its keywords in the message: the "
+                "channel's keywords (" + ", ".join(keywords(config)) + ") are not the robot's; copy them from the "
+                "robot's settings"
+            )
+        return (
+            "the robot's security setting 'custom keywords' refuses a message without one of its keywords: set the "
+            "channel's config.keywords to them (separated by commas); every message then holds one"
+        )
+    if "sign" in said:
+        return "the robot's security setting 'signature' (加签) refused the signature: set config.secret to its SEC… secret"
+    if "ip" in said:
+        return "the robot's security setting 'IP address (range)' does not allow the address Pagerless sends from"
+    return (
+        "the robot's security settings refused the message: set config.keywords to its custom keywords, config.secret "
+        "to its signing secret, or allow Pagerless's address"
+    )

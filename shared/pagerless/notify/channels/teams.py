@@ -30,6 +30,7 @@ from pagerless.notify.channels.base import (
     Sent,
     button_label,
     defuse_links,
+    paragraph_lines,
     request,
     require,
     tone,
@@ -103,14 +104,20 @@ def adaptive_card(message: Message) -> dict:
 
 
 def _text_blocks(message: Message) -> list[dict]:
+    """The body's TextBlocks, each line of the text a paragraph (`paragraph_lines`: a TextBlock shows a single line
+    break as a space), a dry run's diff in a `code_block` between them."""
     code = message.code
     if code is None:
-        return [{"type": "TextBlock", "text": message.body, "wrap": True}]
+        return [_text(message.body)]
     return [
-        *([{"type": "TextBlock", "text": code.before, "wrap": True}] if code.before else []),
+        *([_text(code.before)] if code.before else []),
         code_block(code.code),
-        *([{"type": "TextBlock", "text": code.after, "wrap": True}] if code.after else []),
+        *([_text(code.after)] if code.after else []),
     ]
+
+
+def _text(text: str) -> dict:
+    return {"type": "TextBlock", "text": paragraph_lines(text), "wrap": True}
 
 
 def code_block(code: str) -> dict:
@@ -119,13 +126,25 @@ def code_block(code: str) -> dict:
     https://learn.microsoft.com/en-us/dotnet/api/microsoft.teams.cards.codeblock): the snippet is not markdown and
     mentions are only TextBlock's and FactSet's, so it is the diff exactly as written. A client that does not know
     the element shows its ``fallback`` ("what to do when an unknown element is encountered",
-    https://adaptivecards.io/explorer/TextBlock.html): the diff as text, escaped as every text in the card."""
+    https://adaptivecards.io/explorer/TextBlock.html): the diff as text, escaped as every text in the card, a line
+    of it a paragraph (`paragraph_lines`)."""
     return {
         "type": "CodeBlock",
         "codeSnippet": code,
         "language": "PlainText",
-        "fallback": {"type": "TextBlock", "text": "```\n" + escape(code) + "\n```", "wrap": True},
+        "fallback": _text("```\n" + escape(code) + "\n```"),
     }
+
+
+def mentioned_by_email(message: Message) -> list[dict]:
+    """The people ``message`` @-mentions by their email, having no ``teams`` contact: ``{person_id, name, email}``
+    each. Teams resolves the id as a sign-in name (UPN); where someone's UPN is not their email, the mention notifies
+    nobody, and Teams does not say so. The delivery records them (`mentioned_by_email` in the notification log)."""
+    return [
+        {"person_id": m.person_id, "name": m.name, "email": m.email}
+        for m in message.mentions
+        if not m.teams and m.email
+    ]
 
 
 def mention_tags(people: Sequence[Mention]) -> list[str]:

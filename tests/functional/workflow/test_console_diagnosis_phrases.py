@@ -1,0 +1,82 @@
+"""The incident page in Chinese says the analyzers' diagnosis summary, the planner's reason and why nothing was
+proposed in Chinese, from the phrases they are stored with (the same the Chinese cards say), while an English page
+and the API keep the stored English. A real workflow on the embedded AWS, against the sandbox cluster."""
+
+import re
+from html import unescape
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.console.conftest import admin_user  # noqa: F401 - the fixture
+from tests.functional.console.test_console import sign_in
+from tests.functional.workflow.conftest import DEPLOYMENT, incident, open_incident, wait_for_status
+
+pytestmark = pytest.mark.functional
+HALF_WIDTH = re.compile(r"[\u4e00-\u9fff][,.:;!?()]|[,:;!?()][\u4e00-\u9fff]")
+
+
+def _said(html: str, element: str) -> str:
+    found = re.search(rf'<p id="{element}">(.*?)</p>', html, re.S)
+    assert found, html
+    return unescape(found.group(1))
+
+
+def _page(api, incident_id: str, lang: str) -> str:
+    api.cookies.set("pl_lang", lang)
+    return api.get(f"/console/incidents/{incident_id}").text
+
+
+def test_a_chinese_incident_page_says_the_diagnosis_summary_and_the_reason_in_chinese(
+    sandbox,
+    scenario,
+    api,
+    admin_user,  # noqa: F811
+):
+    # Given an OOMKilled incident whose workflow diagnosed it and proposed the memory fix
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    stored = incident(opened.id)
+    sign_in(api, "root@example.com")
+    # When a Chinese reader opens its page
+    chinese = _page(api, opened.id, "zh")
+    # Then the summary and the reason are said in Chinese, with full-width punctuation
+    summary = _said(chinese, "diagnosis-summary")
+    assert summary.startswith("oom_killed：容器超出内存限制") and "位置：" in summary, summary
+    assert not HALF_WIDTH.search(summary.split("证据：")[0]), summary
+    reason = _said(chinese, "proposal-reason")
+    assert reason.startswith(f"将 {DEPLOYMENT} 中容器 api 的内存限制从 256Mi 提高到 512Mi"), reason
+    # And an English page and the API say them as stored
+    english = _page(api, opened.id, "en")
+    assert _said(english, "diagnosis-summary") == stored.diagnosis["summary"]
+    assert _said(english, "proposal-reason") == stored.proposal["reason"]
+
+
+@pytest.fixture
+def unreadable(scenario):
+    """The OOM scenario without its Deployment: the planner cannot read what it would change."""
+    scenario["cluster"]["deployments"]["items"] = []
+    return scenario
+
+
+def test_a_chinese_incident_page_says_why_nothing_was_proposed_in_chinese(
+    unreadable,
+    sandbox,
+    api,
+    admin_key,
+    admin_user,  # noqa: F811
+):
+    # Given an incident for which the planner proposed nothing (the deployment could not be read)
+    opened = open_incident(unreadable)
+    wait_for_status(opened.id, "diagnosed", settled=True)
+    proposal = api.get(f"/api/incidents/{opened.id}/proposal", headers=auth(admin_key)).json()
+    assert proposal["status"] == "no_action", proposal
+    sign_in(api, "root@example.com")
+    # When a Chinese reader opens its page
+    reason = _said(_page(api, opened.id, "zh"), "proposal-reason")
+    # Then why is said in Chinese, each remediation by its id
+    assert "无法读取 Deployment payments/payments-api" in reason, reason
+    assert not HALF_WIDTH.search(reason) and "could not be read" not in reason, reason
+    # And the English page says it as the API stores it
+    assert _said(_page(api, opened.id, "en"), "proposal-reason") == proposal["reason"]
+    assert "deployment payments/payments-api could not be read" in proposal["reason"]
