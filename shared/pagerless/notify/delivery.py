@@ -35,6 +35,7 @@ from pagerless.notify.config import ChannelService, channel_zone
 from pagerless.notify.email_pages import with_ack_link, with_approval_links
 from pagerless.notify.recipients import Recipient
 from pagerless.notify.route_service import RouteService
+from pagerless.notify.routing import pick
 from pagerless.notify.template_service import TemplateService
 from pagerless.notify.throttle import RetryLaterError, held_until, throttle_wait
 from pagerless.observability import logger
@@ -155,11 +156,11 @@ class NotifyService:
         whose type is switched off in /api/plugins is not delivered to."""
         channels = self.channels.usable(job.workspace)
         if job.event == ACKNOWLEDGED:  # the opened cards it edits, whatever the routes say now, then the routes'
-            opened = _pick(channels, threads.opened_channels(self.deliveries, job))
+            opened = pick(channels, threads.opened_channels(self.deliveries, job))
             edited = [c for c in opened if channel_module(c["channel_type"]).CAN_UPDATE]
             return edited + [c for c in self._routed(job, ctx, channels) if c not in edited]
         if job.targets is not None:
-            return _pick(channels, [t.get("id") for t in job.targets if t.get("kind") == "channel"])
+            return pick(channels, [t.get("id") for t in job.targets if t.get("kind") == "channel"])
         return self._routed(job, ctx, channels)
 
     def _routed(self, job: NotifyJob, ctx: dict, channels: list[dict]) -> list[dict]:
@@ -168,7 +169,7 @@ class NotifyService:
             return []
         from pagerless.notify.routing import resolve
 
-        return _pick(channels, resolve(route_set, contexts.facts(ctx)))
+        return pick(channels, resolve(route_set, contexts.facts(ctx)))
 
     # ------------------------------------------------------------------ one channel
     def _deliver(
@@ -391,18 +392,6 @@ def _time_for(deadline: float | None, wait: float) -> bool:
 
 def render_plain(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _pick(channels: list[dict], refs: list[str]) -> list[dict]:
-    """Channels named by id, by name, or by type (every channel of that type), in order, once each."""
-    from pagerless.notify.routing import names
-
-    chosen: list[dict] = []
-    for ref in refs:
-        for channel in channels:
-            if names(ref, channel) and channel not in chosen:
-                chosen.append(channel)
-    return chosen
 
 
 __all__ = ["ChannelError", "NotifyService", "Outcome", "RetryLaterError", "delivery_id"]
