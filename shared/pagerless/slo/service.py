@@ -17,7 +17,8 @@ from pagerless.observability import logger
 from pagerless.slo import budget as maths
 from pagerless.slo.config import slo_settings
 from pagerless.slo.sources import ReadContext, read_buckets
-from pagerless.slo.spec import BudgetingMethod, SloDocument, dump_yaml, load_yaml, parse_document
+from pagerless.slo.spec import SloDocument, dump_yaml, load_yaml, parse_document
+from pagerless.slo.windows import elapsed, even_percent, objective_of, rounded, window_days, window_of
 from pagerless.store.slos import SloRecord, SloRepository
 
 LONGEST_LOOKBACK = timedelta(minutes=max(maths.LOOKBACKS.values()))
@@ -25,55 +26,6 @@ LONGEST_LOOKBACK = timedelta(minutes=max(maths.LOOKBACKS.values()))
 SNAPSHOT = ("budget_remaining_percent", "burn_rates", "alert_level", "time_to_exhaustion_hours")
 SNAPSHOT_FRESH = timedelta(minutes=15)
 OVERLAP = 2 * maths.BUCKET
-
-
-def objective_of(slo: SloDocument) -> maths.Objective:
-    objective = slo.spec.objectives[0]
-    timeslices = slo.spec.budgeting_method is BudgetingMethod.TIMESLICES
-    return maths.Objective(
-        target=Fraction(str(objective.target)),
-        timeslices=timeslices,
-        time_slice_target=Fraction(str(objective.time_slice_target)) if timeslices else None,
-    )
-
-
-def window_of(slo: SloDocument, now: datetime, *, ended: bool = False) -> tuple[datetime, datetime, Fraction]:
-    """The SLO's window at ``now``; ``ended``: as a period ending at ``now`` left it (a calendar month that
-    ends at ``now`` is that month, not the next one's empty start)."""
-    window = slo.window
-    if window.is_rolling:
-        return maths.rolling_window(now, slo.window_days())
-    zone = window.calendar.time_zone if window.calendar else "UTC"
-    return maths.calendar_month(now, zone, ended=ended)
-
-
-def window_days(minutes: Fraction) -> int:
-    """Seed 002's ``window_days`` of a window this long: a rolling window's days; a calendar month's own (28 to 31;
-    the hour a DST change adds or takes leaves it whole)."""
-    return round(minutes / 1440)
-
-
-def _even_percent(status: maths.BudgetStatus) -> Fraction:
-    """The budget an even spend (burn rate 1 over the SLO's window) leaves at the status's end: what its elapsed part
-    does not use of the whole window's (a calendar month's line runs from 100 % on its first day to 0 % at its end)."""
-    return (1 - status.elapsed_minutes / status.window_minutes) * 100 if status.window_minutes else Fraction(0)
-
-
-def _round(value: Fraction | None, digits: int = 4) -> float | None:
-    return None if value is None else round(float(value), digits)
-
-
-def _elapsed(status: maths.BudgetStatus) -> dict:
-    """The budget of the window's elapsed part (from its start, or the SLI's first bucket) against what it spent."""
-    total = status.elapsed_budget_minutes
-    remaining = total - status.consumed_minutes
-    return {
-        "start": status.elapsed_start.isoformat(),
-        "minutes": int(status.elapsed_minutes),
-        "budget_total_minutes": _round(total, 2),
-        "budget_remaining_minutes": _round(remaining, 2),
-        "budget_remaining_percent": _round(remaining / total * 100, 2) if total else None,
-    }
 
 
 class SloService:
@@ -299,20 +251,20 @@ class SloService:
                 "end": status.window_end.isoformat(),
                 "minutes": int(status.window_minutes),
             },
-            "budget_total_minutes": _round(status.total_minutes, 2),
-            "budget_consumed_minutes": _round(status.consumed_minutes, 2),
-            "budget_remaining_minutes": _round(status.remaining_minutes, 2),
-            "budget_remaining_percent": _round(remaining_percent, 2),
-            "elapsed": _elapsed(status),
-            "burn_rate": _round(status.burn_rate),
+            "budget_total_minutes": rounded(status.total_minutes, 2),
+            "budget_consumed_minutes": rounded(status.consumed_minutes, 2),
+            "budget_remaining_minutes": rounded(status.remaining_minutes, 2),
+            "budget_remaining_percent": rounded(remaining_percent, 2),
+            "elapsed": elapsed(status),
+            "burn_rate": rounded(status.burn_rate),
             "burn_rate_window": maths.BURN_RATE_WINDOW,
-            "burn_rates": {k: _round(v) for k, v in status.burn_rates.items()},
-            "time_to_exhaustion_hours": _round(status.time_to_exhaustion_hours(objective), 2),
+            "burn_rates": {k: rounded(v) for k, v in status.burn_rates.items()},
+            "time_to_exhaustion_hours": rounded(status.time_to_exhaustion_hours(objective), 2),
             "alert_level": status.alert_level,
             "sli": {
-                "good": _round(status.good, 4),
-                "total": _round(status.total, 4),
-                "ratio": _round(status.good / status.total, 6) if status.total else None,
+                "good": rounded(status.good, 4),
+                "total": rounded(status.total, 4),
+                "ratio": rounded(status.good / status.total, 6) if status.total else None,
             },
         }
 
@@ -336,8 +288,8 @@ class SloService:
             points.append(
                 {
                     "at": moment.isoformat(),
-                    "remaining_percent": _round(status.remaining_fraction * 100, 2),
-                    "even_percent": _round(_even_percent(status), 2),
+                    "remaining_percent": rounded(status.remaining_fraction * 100, 2),
+                    "even_percent": rounded(even_percent(status), 2),
                 }
             )
         return points
@@ -360,14 +312,14 @@ class SloService:
         if objective.timeslices:
             spent = maths.consumed_minutes(during, objective, Fraction(0))
         else:  # the span's bad events against the window's events, as the window's budget counts them
-            elapsed = window[1] - maths.elapsed_from(buckets, window_start, window[1])
+            ran = window[1] - maths.elapsed_from(buckets, window_start, window[1])
             total = sum((b.total for b in in_window), Fraction(0))
             bad = sum((b.bad for b in during), Fraction(0))
-            spent = bad / total * Fraction(int(elapsed.total_seconds()), 60) if total else Fraction(0)
+            spent = bad / total * Fraction(int(ran.total_seconds()), 60) if total else Fraction(0)
         return {
             "slo_name": slo.name,
-            "budget_consumed_minutes": _round(spent, 2),
-            "budget_consumed_percent": _round(spent / budget * 100, 2) if budget else 0.0,
+            "budget_consumed_minutes": rounded(spent, 2),
+            "budget_consumed_percent": rounded(spent / budget * 100, 2) if budget else 0.0,
         }
 
     def overview(self, workspace: str) -> list[dict]:
