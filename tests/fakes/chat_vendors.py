@@ -6,6 +6,7 @@ One server answers, by path:
   ``POST /open-apis/im/v1/messages/{id}/reply`` (``reply_in_thread`` puts the reply in the
   thread of the first message, answered with its ``root_id`` and ``thread_id``; a reply to a message the test
   recalled (``lark_recalled``) is refused with code 230011; a card request over 30 KB is refused, code 230025),
+  ``GET /open-apis/bot/v3/info`` (the app's bot, open_id ``LARK_BOT_OPEN_ID``),
   and custom bots at ``POST /open-apis/bot/v2/hook/{token}`` (checks the signature when a
   secret is registered);
 - Slack Web API: ``POST /slack/api/chat.postMessage`` (a ``thread_ts`` puts the reply in that message's thread; one
@@ -46,6 +47,7 @@ from urllib.parse import parse_qs, urlsplit
 LARK_APP_ID = "cli_fake_app"
 LARK_APP_SECRET = "fake-app-secret"
 LARK_TOKEN = "t-fake-tenant-token"
+LARK_BOT_OPEN_ID = "ou_fake_pagerless_bot"  # the app's bot, as GET /open-apis/bot/v3/info names it
 SLACK_TOKEN = "xoxb-fake-token"
 # What a Teams connector answers, with HTTP 200, when Teams refused the message (Microsoft's connector docs:
 # "Connectors do not throw 429s"; their sample looks for "Microsoft Teams endpoint returned HTTP error 429")
@@ -163,6 +165,11 @@ class ChatVendors:
             )
         if path.startswith("/open-apis/im/v1/messages"):
             return self._lark_message(req)
+        if path == "/open-apis/bot/v3/info":
+            if req.headers.get("authorization") != f"Bearer {LARK_TOKEN}":
+                return 200, {"code": 99991663, "msg": "Invalid access token for authorization"}, {}
+            bot = {"activate_status": 2, "app_name": "Pagerless", "ip_white_list": [], "open_id": LARK_BOT_OPEN_ID}
+            return 200, {"code": 0, "msg": "ok", "bot": bot}, {}
         if path.startswith("/open-apis/bot/v2/hook/"):
             return self._lark_bot(req)
         if path.startswith("/slack/api/"):

@@ -17,6 +17,7 @@ MODELS = [
     ("pagerless.store.oncall:EscalationRecord", "SystemTable"),
     ("pagerless.store.sweeps:FlapMarker", "SystemTable"),
     ("pagerless.store.approvals:ApprovalRecord", "ApprovalsTable"),
+    ("pagerless.store.deliveries:DeliveryRecord", "DeliveriesTable"),
 ]
 
 # The global secondary indexes of every table as the last release deployed them (template.yaml at

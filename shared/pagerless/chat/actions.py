@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pagerless.auth.keys import Principal
 from pagerless.chat import wording
 from pagerless.chat.clicks import Click
+from pagerless.chat.injected import Injected
 from pagerless.chat.paged import IDENTIFIED_BY, paged_person
 from pagerless.domain.approvals import CHAT_VIA, VIA_EMAIL, Via
 from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavailableError
@@ -200,26 +201,6 @@ class ChatActions:
         except Exception:  # the decision stands; a lost audit line must not turn it into an error
             logger().exception("audit write failed", extra={"incident_id": click.incident_id})
 
-    @property
-    def approvals(self):
-        if self._approvals is None:
-            from pagerless.workflow.approvals import ApprovalService
-
-            self._approvals = ApprovalService()
-        return self._approvals
-
-    @property
-    def incidents(self):
-        if self._incidents is None:
-            from pagerless.incidents.service import IncidentService
-
-            self._incidents = IncidentService()
-        return self._incidents
-
-    @property
-    def audit(self):
-        if self._audit is None:
-            from pagerless.store.audit import AuditRepository
-
-            self._audit = AuditRepository()
-        return self._audit
+    approvals = Injected("pagerless.workflow.approvals:ApprovalService")
+    incidents = Injected("pagerless.incidents.service:IncidentService")
+    audit = Injected("pagerless.store.audit:AuditRepository")

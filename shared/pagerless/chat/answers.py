@@ -78,6 +78,13 @@ def nothing_matches(language: str, open_now: list) -> str:
     return f"No open incident matches that. {len(open_now)} open incident(s): " + "; ".join(listed)
 
 
+def which_service(language: str, services: list[str]) -> str:
+    """The message may name any of several services: which one?"""
+    if _zh(language):
+        return "你指的是哪个服务？" + "、".join(services) + "都有未关闭的事件，请写出完整的服务名。"
+    return f"Which service do you mean? {', '.join(services)} all have open incidents; write the service's full name."
+
+
 def _status(status: str, language: str) -> str:
     return INCIDENT_STATUS_ZH.get(status, status) if _zh(language) else status
 

@@ -30,6 +30,22 @@ class Answer:
     decided: object | None = None
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def services_named(message: str, services: set[str]) -> tuple[set[str], set[str]]:
+    """The services ``message`` names, whatever the case and however it joins the words of the name ("Payments API",
+    "payments_api", "paymentsapi" name payments-api); and, when it names none, those whose name's first word it writes
+    on its own ("payments" for payments-api and payments-worker)."""
+    said = _words(message)
+    text, joined = " " + " ".join(said) + " ", set(said)
+    exact = {s for s in services if _words(s) and (f" {' '.join(_words(s))} " in text or "".join(_words(s)) in joined)}
+    if exact:
+        return exact, set()
+    return set(), {s for s in services if len(_words(s)) > 1 and _words(s)[0] in joined}
+
+
 class BotService:
     def __init__(self, incidents: IncidentService | None = None) -> None:
         self.incidents = incidents or IncidentService()
@@ -51,8 +67,13 @@ class BotService:
             return Answer(body, decided)
         if auto_apply:
             raise ValidationError("auto_apply needs an incident_id: name the incident whose proposal to approve")
-        matches = self._mentioned(principal.workspace, message)
-        if not matches:
+        named, ambiguous = self._mentioned(principal.workspace, message)
+        if ambiguous:
+            reply = answers.which_service(language, sorted({i.service for i in ambiguous}))
+            return Answer(
+                {"reply": reply, "incident_id": None, "incidents": [i.id for i in ambiguous], "applied": False}
+            )
+        if not named:
             open_now = self._open(principal.workspace)
             reply = answers.nothing_matches(language, open_now)
             return Answer(
@@ -60,9 +81,9 @@ class BotService:
             )
         return Answer(
             {
-                "reply": ("" if language == "zh" else " ").join(answers.describe(i, language) for i in matches[:3]),
-                "incident_id": matches[0].id,
-                "incidents": [i.id for i in matches],
+                "reply": ("" if language == "zh" else " ").join(answers.describe(i, language) for i in named[:3]),
+                "incident_id": named[0].id,
+                "incidents": [i.id for i in named],
                 "applied": False,
             }
         )
@@ -76,13 +97,17 @@ class BotService:
             found += items
         return sorted(found, key=lambda i: i.created_at, reverse=True)
 
-    def _mentioned(self, workspace: str, message: str) -> list:
+    def _mentioned(self, workspace: str, message: str) -> tuple[list, list]:
         """The incidents the message names by id (any status: one that resolved is said as resolved), then the open
-        ones of the services it names."""
+        ones of the services it names (`services_named`); and, when it names no service but a word starts the names
+        of several, their open incidents (it is ambiguous: the answer asks which)."""
         named = [i for i in (self._named(workspace, n.upper()) for n in INCIDENT_ID.findall(message)) if i]
-        words = set(re.findall(r"[a-z0-9][a-z0-9._-]*", message.lower()))
-        by_service = [i for i in self._open(workspace) if i.service and i.service.lower() in words]
-        return list({i.id: i for i in named + by_service}.values())
+        open_now = [i for i in self._open(workspace) if i.service]
+        exact, partial = services_named(message, {i.service for i in open_now})
+        by_service = [i for i in open_now if i.service in (exact or partial)]
+        if not named and not exact and len(partial) > 1:
+            return [], by_service
+        return list({i.id: i for i in named + by_service}.values()), []
 
     def _named(self, workspace: str, incident_id: str):
         try:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from pagerless.chat import answers
 from pagerless.chat.clicks import LANGUAGE_KEY, Click
+from pagerless.chat.injected import Injected
 from pagerless.domain.errors import NotFoundError
 
 # word -> (command, language)
@@ -54,6 +55,8 @@ class ChatMessage:
     message_ref: str = ""  # Slack ts; Lark message_id (the reply answers it)
     channel: str = ""  # Slack channel id; Lark chat id
     thread: str = ""  # the root of the thread the message is written in: Slack thread_ts; Lark root_id
+    group: bool = False  # Lark: written in a group chat (a Slack event is the bot's already: a DM or a mention)
+    mentions: tuple[tuple[str, str], ...] = ()  # Lark: whom it mentions, (key in the text, open_id)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,12 @@ def parse(text: str) -> Command:
     if name in ("status", "ack") and (named := INCIDENT_ID.search(argument)):
         argument = named.group(0).upper()  # ids are INC-YYYYMMDD-NNNN; people type them as they like
     return Command(name, argument, language)
+
+
+def _actions(bot: "ChatBot"):
+    from pagerless.chat.actions import ChatActions
+
+    return ChatActions(identities=bot.identities, incidents=bot._incidents)
 
 
 class ChatBot:
@@ -161,42 +170,8 @@ class ChatBot:
             self.identities.request(app_workspace, message.provider, message.tenant, message.user)
         return answers.unbound(language, message.provider, message.user)
 
-    @property
-    def identities(self):
-        if self._identities is None:
-            from pagerless.people.identities import ChatIdentityService
-
-            self._identities = ChatIdentityService()
-        return self._identities
-
-    @property
-    def actions(self):
-        if self._actions is None:
-            from pagerless.chat.actions import ChatActions
-
-            self._actions = ChatActions(identities=self.identities, incidents=self._incidents)
-        return self._actions
-
-    @property
-    def incidents(self):
-        if self._incidents is None:
-            from pagerless.incidents.service import IncidentService
-
-            self._incidents = IncidentService()
-        return self._incidents
-
-    @property
-    def oncall(self):
-        if self._oncall is None:
-            from pagerless.oncall.service import OncallService
-
-            self._oncall = OncallService()
-        return self._oncall
-
-    @property
-    def people(self):
-        if self._people is None:
-            from pagerless.people.service import PeopleService
-
-            self._people = PeopleService()
-        return self._people
+    identities = Injected("pagerless.people.identities:ChatIdentityService")
+    actions = Injected(_actions)
+    incidents = Injected("pagerless.incidents.service:IncidentService")
+    oncall = Injected("pagerless.oncall.service:OncallService")
+    people = Injected("pagerless.people.service:PeopleService")

@@ -245,6 +245,20 @@ class BindRequest:
     email: str
     message_id: str | None = None
     language: str = "en"  # "zh" when the user wrote 绑定
+    group: bool = False  # written in a group chat: for the bot only when it mentions the bot (`for_bot`)
+    mentions: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Text:
+    """An ``im.message.receive_v1`` text message from a user."""
+
+    open_id: str
+    text: str
+    message_id: str | None
+    chat_id: str
+    group: bool  # chat_type is not p2p: in a group chat the bot acts only when mentioned
+    mentions: tuple[tuple[str, str], ...]  # message.mentions: (key in the text, e.g. "@_user_1", open_id)
 
 
 def bind_request(data: dict) -> BindRequest | None:
@@ -254,12 +268,11 @@ def bind_request(data: dict) -> BindRequest | None:
     said = _text_message(data)
     if said is None:
         return None
-    open_id, text, message_id, _ = said
-    found = _BIND.search(text.strip())
+    found = _BIND.search(said.text.strip())
     if found is None:
         return None
     language = "zh" if found.group(1) == "绑定" else "en"
-    return BindRequest(open_id, found.group(2), message_id, language)
+    return BindRequest(said.open_id, found.group(2), said.message_id, language, said.group, said.mentions)
 
 
 def message(data: dict, app: LarkApp) -> ChatMessage | None:
@@ -267,15 +280,37 @@ def message(data: dict, app: LarkApp) -> ChatMessage | None:
 
     ValueError if the event does not have Lark's shape."""
     said = _text_message(data)
-    if said is None or _BIND.search(said[1].strip()):
+    if said is None or _BIND.search(said.text.strip()):
         return None
-    open_id, text, message_id, chat_id = said
     root = str(member(member(data, "event"), "message").get("root_id") or "")  # a reply's thread: its first message
-    return ChatMessage("lark", app.app_id, open_id, text, message_id or "", chat_id, thread=root)
+    return ChatMessage(
+        "lark",
+        app.app_id,
+        said.open_id,
+        said.text,
+        said.message_id or "",
+        said.chat_id,
+        thread=root,
+        group=said.group,
+        mentions=said.mentions,
+    )
 
 
-def _text_message(data: dict) -> tuple[str, str, str | None, str] | None:
-    """(sender's open_id, text, message_id, chat_id) of an ``im.message.receive_v1`` text event from a user."""
+def for_bot(group: bool, mentions: tuple[tuple[str, str], ...], text: str, bot_open_id: str | None) -> str | None:
+    """The text of a message for the bot, without the bot's mention; None when it is not for the bot: a group
+    message that does not mention it (an app with the "read all group messages" scope gets every message of its
+    groups). A direct (p2p) message is for the bot without a mention. When the bot's open_id is not known, a group
+    message that mentions anybody is taken for the bot (an app without that scope is sent only those)."""
+    if group and not any(open_id == bot_open_id or not bot_open_id for _, open_id in mentions):
+        return None
+    for key, open_id in mentions:
+        if key and open_id == bot_open_id:
+            text = text.replace(key, " ")
+    return " ".join(text.split())
+
+
+def _text_message(data: dict) -> _Text | None:
+    """The ``im.message.receive_v1`` text event of a user, or None."""
     header, event = member(data, "header"), member(data, "event")
     if header.get("event_type") != "im.message.receive_v1":
         return None
@@ -287,7 +322,17 @@ def _text_message(data: dict) -> tuple[str, str, str | None, str] | None:
         text = json.loads(sent.get("content") or "{}").get("text", "")
     except (ValueError, TypeError, AttributeError):
         return None
-    return str(open_id), str(text), str(sent.get("message_id") or "") or None, str(sent.get("chat_id") or "")
+    mentions = sent.get("mentions") or []
+    if not isinstance(mentions, list) or not all(isinstance(m, dict) for m in mentions):
+        raise ValueError("message.mentions is not a list of objects")
+    return _Text(
+        str(open_id),
+        str(text),
+        str(sent.get("message_id") or "") or None,
+        str(sent.get("chat_id") or ""),
+        group=str(sent.get("chat_type") or "p2p") != "p2p",
+        mentions=tuple((str(m.get("key") or ""), str(member(m, "id").get("open_id") or "")) for m in mentions),
+    )
 
 
 def toast(kind: str, text: str, card: dict | None = None) -> dict:

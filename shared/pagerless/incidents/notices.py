@@ -93,8 +93,9 @@ def incident_resolved(incident, *, by: str, previous_status: str | None) -> None
 
 
 def incident_acknowledged(incident, *, by: str, at) -> None:
-    """An acknowledgement (a person's, or one made at the alert's source): the incident's opened card (Slack, the
-    Lark app) is updated to say who acknowledged and when, in place of its Acknowledge button."""
+    """An acknowledgement (a person's, or one made at the alert's source): the incident's opened cards and the page
+    cards people got (Slack, the Lark app) are updated to say who acknowledged and when, in place of their Acknowledge
+    button; the channels the routes send it to where no card is edited get a message of its own."""
     publish(
         "incident.acknowledged",
         incident,

@@ -16,6 +16,7 @@ _TIMES = (
     "starts_at",
     "ends_at",
     "acknowledged_at",
+    "resolved_at",
 )  # a handoff's shift: `starts_at`, `ends_at`
 _NOBODY_DECIDED = ("expired", "superseded")  # the system ended the approval: its "system" decider is no one
 
@@ -72,6 +73,8 @@ def build(job: NotifyJob) -> dict:
             namespace=incident.namespace,
             status=incident.status,
             opened_at=incident.created_at.isoformat() if incident.created_at else None,
+            resolved_by=incident.resolved_by,
+            resolved_at=incident.resolved_at.isoformat() if incident.resolved_at else None,
             labels=labels,
             hostname=labels.get("instance") or labels.get("host") or labels.get("node"),
         )

@@ -1,8 +1,9 @@
 """The built-in templates, English and Chinese, one (title, body) pair per event.
 
 ``incident.opened``'s title says a reopen (``{{ reopened }}``: the job of a reopened incident's new run), so the
-message of an incident that came back does not read as a new one. ``incident.acknowledged`` has none: it updates
-the opened card, which keeps that template's content (`compose.message`).
+message of an incident that came back does not read as a new one. ``incident.acknowledged`` edits the opened card
+where one was sent (the card keeps that template's content, `compose.message`); its own template is the message a
+channel the routes send it to gets where no card of the incident is edited.
 
 ``approval.decided``'s title is also the title of an approval's card once it is decided (`compose.message`): an
 updated card, or one sent after its decision, says the decision where it said that it awaited one.
@@ -50,6 +51,11 @@ EN: dict[str, tuple[str, str]] = {
         _INCIDENT + "\n{{ message }}{% if hostname %}\nHost: {{ hostname }}{% endif %}"
         "{% if reopened_at %}\nReopened: {{ reopened_at }} (first opened {{ opened_at }}){% endif %}",
     ),
+    "incident.acknowledged": (
+        "[{{ severity|upper }}] Acknowledged: {{ title }}",
+        _INCIDENT
+        + "\nAcknowledged by {{ acknowledged_by }}{% if acknowledged_at %} at {{ acknowledged_at }}{% endif %}",
+    ),
     "incident.diagnosed": ("[{{ severity|upper }}] Diagnosed: {{ title }}", _INCIDENT + _DIAG),
     "approval.requested": (
         "[{{ severity|upper }}] Approval needed: {{ action }} · {{ title }}",
@@ -84,6 +90,11 @@ ZH: dict[str, tuple[str, str]] = {
         "【{{ severity }}】{% if reopened_at %}已重新打开：{% endif %}{{ title }}",
         _INCIDENT_ZH + "\n告警内容：{{ message }}{% if hostname %}\n主机：{{ hostname }}{% endif %}"
         "{% if reopened_at %}\n重新打开时间：{{ reopened_at }}（首次发生：{{ opened_at }}）{% endif %}",
+    ),
+    "incident.acknowledged": (
+        "【{{ severity }}】已确认：{{ title }}",
+        _INCIDENT_ZH
+        + "\n确认人：{{ acknowledged_by }}{% if acknowledged_at %}\n确认时间：{{ acknowledged_at }}{% endif %}",
     ),
     "incident.diagnosed": ("【{{ severity }}】已诊断：{{ title }}", _INCIDENT_ZH + _DIAG_ZH),
     "approval.requested": (

@@ -21,12 +21,13 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import httpx
 
 from pagerless import settings
 from pagerless.clock import utcnow
-from pagerless.notify import compose, dead_letters, reach, recipients, render, threads
+from pagerless.notify import compose, dead_letters, edits, reach, recipients, render, threads
 from pagerless.notify import context as contexts
 from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import ChannelError, Mention, Message, Parts, PermanentError, RetryableError
@@ -34,6 +35,7 @@ from pagerless.notify.config import ChannelService, channel_zone
 from pagerless.notify.email_pages import with_ack_link, with_approval_links
 from pagerless.notify.recipients import Recipient
 from pagerless.notify.route_service import RouteService
+from pagerless.notify.routing import pick
 from pagerless.notify.template_service import TemplateService
 from pagerless.notify.throttle import RetryLaterError, held_until, throttle_wait
 from pagerless.observability import logger
@@ -85,15 +87,28 @@ class NotifyService:
         waiting_only = True  # every delivery to retry only waits (throttled): no receive of the job failed
         plan, unreachable = self.recipients(job, ctx)
         mentions = self._mentions(job, [c for c, r in plan if r is None])
-        for channel, recipient in plan:
-            label = channel["id"] + (f"#{recipient.person_id}" if recipient else "")
+        steps = [
+            (
+                c["id"] + (f"#{r.person_id}" if r else ""),
+                partial(self._deliver, job, c, ctx, outcome, deadline, r, mentions),
+            )
+            for c, r in plan
+        ]
+        if job.event in (ACKNOWLEDGED, RESOLVED):  # and the cards sent earlier it edits, whatever the routes say
+            usable = self.channels.usable(job.workspace)
+            cards = edits.page_cards(self.deliveries, job, usable)
+            cards += edits.closing_cards(self.deliveries, job, usable) if job.event == RESOLVED else []
+            steps += [
+                (card.delivery_id, partial(self._edit, job, c, card, ctx, outcome, deadline)) for c, card in cards
+            ]
+        for label, step in steps:
             if not _time_for(deadline, 0):
                 retry_later.append(f"{label}: no time left in this invocation")
                 waits.append(None)
                 waiting_only = False
                 continue
             try:
-                self._deliver(job, channel, ctx, outcome, deadline, recipient, mentions)
+                step()
             except RetryLaterError as exc:
                 retry_later.append(f"{label}: {exc}")
                 waits.append(exc.retry_after)
@@ -140,16 +155,21 @@ class NotifyService:
         """Enabled channels: the job's own channel targets, else whatever the routes say. A channel
         whose type is switched off in /api/plugins is not delivered to."""
         channels = self.channels.usable(job.workspace)
-        if job.event == ACKNOWLEDGED:  # wherever the opened card went, whatever the routes say now
-            return _pick(channels, threads.opened_channels(self.deliveries, job))
+        if job.event == ACKNOWLEDGED:  # the opened cards it edits, whatever the routes say now, then the routes'
+            opened = pick(channels, threads.opened_channels(self.deliveries, job))
+            edited = [c for c in opened if channel_module(c["channel_type"]).CAN_UPDATE]
+            return edited + [c for c in self._routed(job, ctx, channels) if c not in edited]
         if job.targets is not None:
-            return _pick(channels, [t.get("id") for t in job.targets if t.get("kind") == "channel"])
+            return pick(channels, [t.get("id") for t in job.targets if t.get("kind") == "channel"])
+        return self._routed(job, ctx, channels)
+
+    def _routed(self, job: NotifyJob, ctx: dict, channels: list[dict]) -> list[dict]:
         route_set = self.routes.get(job.workspace)
         if route_set is None or not route_set.routes:
             return []
         from pagerless.notify.routing import resolve
 
-        return _pick(channels, resolve(route_set, contexts.facts(ctx)))
+        return pick(channels, resolve(route_set, contexts.facts(ctx)))
 
     # ------------------------------------------------------------------ one channel
     def _deliver(
@@ -165,14 +185,11 @@ class NotifyService:
         module = channel_module(channel["channel_type"])
         ref = None
         event = job.event
-        if job.event == ACKNOWLEDGED:  # the opened card says who acknowledged: an update, never a message of its own
-            ref = threads.opened_message(self.deliveries, job, channel["id"]) if module.CAN_UPDATE else None
-            if ref is None or recipient is not None:
-                outcome.skipped.append(channel["id"])
-                return
-            ctx = {**ctx, **threads.opened_said(self.deliveries, job, channel["id"])}  # a reopen's card stays one
+        if job.event == ACKNOWLEDGED and module.CAN_UPDATE:  # an opened card there says who: edited, no message
+            if (ref := threads.opened_message(self.deliveries, job, channel["id"])) is not None:
+                ctx = {**ctx, **threads.opened_said(self.deliveries, job, channel["id"])}  # a reopen's stays one
         if job.event == "approval.decided":
-            card = self._card(job, channel)
+            card = threads.approval_card(self.deliveries, job, channel["id"])
             if card is not None and module.CAN_UPDATE:
                 ref = card.provider_ref
             elif module.CAN_UPDATE:
@@ -204,17 +221,8 @@ class NotifyService:
             recipient=recipient.to_public() if recipient else None,
             mentioned_by_email=by_email,
         )
-        claimed = self.deliveries.claim(
-            record,
-            stale_seconds=settings.notify().claim_stale_seconds,
-            retention_days=settings.notify().log_retention_days,
-        )
+        claimed = self._claim(record, outcome, target)
         if claimed is None:
-            if (due := self.deliveries.not_before(record.delivery_id)) is not None:  # the vendor's wait is not over
-                raise RetryLaterError(
-                    f"waiting until {due.isoformat()}", (due - utcnow()).total_seconds(), throttled=True
-                )
-            outcome.skipped.append(target)
             return
         override, configured = (recipient.override if recipient is not None else {}), channel
 
@@ -227,6 +235,46 @@ class NotifyService:
         if recipient is not None:
             channel = {**channel, "id": target}  # what the outcome and the dead letter name
         self._attempt(job, channel, module, config, claimed, message, ref, outcome, deadline, thread)
+
+    def _claim(self, record, outcome: Outcome, target: str):
+        """The delivery claimed for an attempt; None (noted skipped) when it was sent or is being sent."""
+        conf = settings.notify()
+        claimed = self.deliveries.claim(
+            record, stale_seconds=conf.claim_stale_seconds, retention_days=conf.log_retention_days
+        )
+        if claimed is None:
+            if (due := self.deliveries.not_before(record.delivery_id)) is not None:  # the vendor's wait is not over
+                raise RetryLaterError(
+                    f"waiting until {due.isoformat()}", (due - utcnow()).total_seconds(), throttled=True
+                )
+            outcome.skipped.append(target)
+        return claimed
+
+    def _edit(self, job: NotifyJob, channel: dict, card, ctx: dict, outcome: Outcome, deadline) -> None:
+        """A card sent earlier (``card``, its delivery), edited to say what ``job`` says (`edits`)."""
+        earlier = edits.card_job(card)
+        shown = self.message(earlier, channel, contexts.build(earlier), recipient=edits.recipient(job.workspace, card))
+        message = edits.edited(shown, job, ctx)
+        target = card.delivery_id  # a person paged twice got two cards
+        record = store.new_delivery(
+            delivery_id(job, target),
+            workspace=job.workspace,
+            incident_id=job.incident_id,
+            event=job.event,
+            generation=job.generation,
+            channel=channel,
+            title=render_plain(message.title),
+            job=json.loads(job.to_json()),
+            recipient=card.recipient,
+        )
+        if (claimed := self._claim(record, outcome, target)) is None:
+            return
+        module, config = (
+            channel_module(channel["channel_type"]),
+            partial(self.channels.delivery_config, job.workspace, channel),
+        )
+        ref = dict(card.provider_ref)
+        self._attempt(job, {**channel, "id": target}, module, config, claimed, message, ref, outcome, deadline)
 
     def _refused(self, job: NotifyJob, targets: tuple[str, ...], event: str) -> bool:
         """Whether every one of the job's deliveries to ``targets`` was refused for good."""
@@ -296,23 +344,6 @@ class NotifyService:
             outcome.delivered.append(channel["id"])
             return
 
-    def _card(self, job: NotifyJob, channel: dict):
-        """The sent approval card of this approval in this channel, if any.
-
-        A card still being sent (or waiting for a retry) makes the update wait: the queue brings the
-        decision back later, so a card can never be left with live buttons after its decision.
-        """
-        if not job.incident_id:
-            return None
-        cards = [
-            d
-            for d in self.deliveries.for_incident(job.workspace, job.incident_id)
-            if d.event == "approval.requested" and d.generation == job.generation and d.channel_id == channel["id"]
-        ]
-        if any(d.status in (store.SENDING, store.FAILED) for d in cards):
-            raise RetryLaterError("the approval card is still being sent")
-        return next((d for d in cards if d.status == store.SENT and d.provider_ref), None)
-
     # ------------------------------------------------------------------ rendering
     def message(
         self,
@@ -349,7 +380,7 @@ class NotifyService:
             self._http.close()
 
 
-ACKNOWLEDGED = "incident.acknowledged"
+ACKNOWLEDGED, RESOLVED = "incident.acknowledged", "incident.resolved"
 # an update's event -> the event of the card it updates, whose template renders it (the card keeps its content)
 _UPDATED = {"approval.decided": "approval.requested", ACKNOWLEDGED: "incident.opened"}
 
@@ -361,18 +392,6 @@ def _time_for(deadline: float | None, wait: float) -> bool:
 
 def render_plain(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _pick(channels: list[dict], refs: list[str]) -> list[dict]:
-    """Channels named by id, by name, or by type (every channel of that type), in order, once each."""
-    from pagerless.notify.routing import names
-
-    chosen: list[dict] = []
-    for ref in refs:
-        for channel in channels:
-            if names(ref, channel) and channel not in chosen:
-                chosen.append(channel)
-    return chosen
 
 
 __all__ = ["ChannelError", "NotifyService", "Outcome", "RetryLaterError", "delivery_id"]

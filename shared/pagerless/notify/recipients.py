@@ -152,7 +152,9 @@ def _chat(person, found: dict, channels: list[dict]) -> list[tuple[dict, Recipie
                 continue  # already messaged through an earlier channel
             reached.add((kind, user))
             override = {"channel": user} if kind == "slack" else {"receive_id": user, "receive_id_type": "open_id"}
-            out.append((channel, Recipient(person.id, person.name, f"{kind}:{user}", override, timezone=_zone(person))))
+            out.append(
+                (channel, Recipient(person.id, person.name, f"{kind}:{user}", override, timezone=zone_of(person)))
+            )
             break  # one direct message per person and channel
     return out
 
@@ -164,10 +166,10 @@ def _email(person, channels: list[dict]) -> list[tuple[dict, Recipient]]:
     if channel is None:
         return []
     override = {"to_addresses": [person.email]}
-    return [(channel, Recipient(person.id, person.name, f"email:{person.email}", override, timezone=_zone(person)))]
+    return [(channel, Recipient(person.id, person.name, f"email:{person.email}", override, timezone=zone_of(person)))]
 
 
-def _zone(person) -> str | None:
+def zone_of(person) -> str | None:
     """The zone a person's page reads in: theirs, UTC when they chose it, None (the channel's) when they chose none."""
     from pagerless.clock import reading_zone
 

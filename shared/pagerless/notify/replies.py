@@ -37,18 +37,37 @@ class _DeadlineClient(httpx.Client):
         return super().request(method, url, **kwargs)
 
 
-def reply_in_lark(
-    workspace: str, app_id: str, message_id: str | None, text: str, *, deadline: float | None = None
-) -> bool:
-    """Answer the user's message as the app before ``deadline`` (time.monotonic; by default
-    REPLY_TIMEOUT_SECONDS from now); False (and a log line) when it cannot be answered in time."""
+_bots: dict[tuple[str, str], str] = {}  # (workspace, app id) -> the app's bot's open_id (it never changes)
+
+
+def lark_bot_open_id(workspace: str, app_id: str, *, deadline: float | None = None) -> str | None:
+    """The open_id of the Lark app's bot, read once through the app's channel (`reply_in_lark`); None when it cannot
+    be read (no channel of the app, Lark refuses, no time left)."""
     from pagerless.notify.channels import lark as lark_channel
     from pagerless.notify.channels.base import PermanentError, RetryableError
+
+    if (workspace, app_id) in _bots:
+        return _bots[workspace, app_id]
+    found = _lark_channel(workspace, app_id)
+    if found is None:
+        return None
+    channels, channel = found
+    deadline = time.monotonic() + REPLY_TIMEOUT_SECONDS if deadline is None else deadline
+    try:
+        with _DeadlineClient(deadline, follow_redirects=False) as http:
+            open_id = lark_channel.bot_open_id(http, channels.delivery_config(workspace, channel))
+    except (PermanentError, RetryableError, httpx.HTTPError) as exc:
+        logger().warning("the Lark bot's open_id is not known", extra={"app_id": app_id, "error": str(exc)[:200]})
+        return None
+    if open_id:
+        _bots[workspace, app_id] = open_id
+    return open_id or None
+
+
+def _lark_channel(workspace: str, app_id: str):
+    """(ChannelService, the usable Lark channel of ``app_id``), or None (with a log line)."""
     from pagerless.notify.config import ChannelService
 
-    if not message_id:
-        return False
-    deadline = time.monotonic() + REPLY_TIMEOUT_SECONDS if deadline is None else deadline
     channels = ChannelService()
     channel = next(
         (c for c in channels.usable(workspace, "lark") if (c.get("config") or {}).get("app_id") == app_id),
@@ -56,7 +75,25 @@ def reply_in_lark(
     )
     if channel is None:
         logger().info("no Lark channel of this app to reply with", extra={"app_id": app_id})
+        return None
+    return channels, channel
+
+
+def reply_in_lark(
+    workspace: str, app_id: str, message_id: str | None, text: str, *, deadline: float | None = None
+) -> bool:
+    """Answer the user's message as the app before ``deadline`` (time.monotonic; by default
+    REPLY_TIMEOUT_SECONDS from now); False (and a log line) when it cannot be answered in time."""
+    from pagerless.notify.channels import lark as lark_channel
+    from pagerless.notify.channels.base import PermanentError, RetryableError
+
+    if not message_id:
         return False
+    deadline = time.monotonic() + REPLY_TIMEOUT_SECONDS if deadline is None else deadline
+    found = _lark_channel(workspace, app_id)
+    if found is None:
+        return False
+    channels, channel = found
     try:
         with _DeadlineClient(deadline, follow_redirects=False) as http:
             lark_channel.reply_text(http, channels.delivery_config(workspace, channel), message_id, text)

@@ -126,6 +126,16 @@ def matches(route: Route, facts: dict, at: datetime) -> bool:
     return not any(i.contains(at) for i in route.mute_times)
 
 
+def pick(channels: list[dict], refs: list[str]) -> list[dict]:
+    """Channels named by id, by name, or by type (every channel of that type), in order, once each."""
+    chosen: list[dict] = []
+    for ref in refs:
+        for channel in channels:
+            if names(ref, channel) and channel not in chosen:
+                chosen.append(channel)
+    return chosen
+
+
 def names(ref: str, channel: dict) -> bool:
     """Whether a route's channel reference names ``channel``: its id, its name, or its type."""
     return ref in (channel["id"], channel["name"], channel["channel_type"])

@@ -1,7 +1,9 @@
 """Where an incident's messages sit in a chat that threads (Slack, the Lark app: a channel module's ``THREADS``).
 
 The incident's first message in a channel is its root: it is sent on its own, and updated in place where that
-happens already (an approval card's decision; the opened card's acknowledgement). Every later message of the
+happens already (an approval card's decision; the opened card's acknowledgement; the root's resolution,
+`pagerless.notify.edits`). A Lark reopen's card is sent on its own (Lark has no ``reply_broadcast``), with a note in
+the thread; it is no root: the thread keeps its first message. Every later message of the
 incident in that channel (its diagnosis, an approval, a fix, a raised severity, a reopen, its resolution) is a
 reply in the root's thread. A page to the channel is not: it is there to wake someone, and a thread's reply
 notifies only the people following the thread, so it is sent on its own as before. The delivery log (``deliveries``) knows the root: the oldest delivery of the incident
@@ -12,8 +14,9 @@ chat (its reference names the root it ``replaces``): the incident's later messag
 the Lark custom bot), has no thread.
 """
 
+from pagerless.notify.throttle import RetryLaterError
 from pagerless.outbox.jobs import NotifyJob
-from pagerless.store.deliveries import SENT, DeliveryRepository
+from pagerless.store.deliveries import FAILED, SENDING, SENT, DeliveryRepository
 
 OPENED = "incident.opened"
 UNTHREADED = ("escalation.page",)  # sent on its own: see the module docstring
@@ -56,6 +59,24 @@ def _opened_card(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str
         if record.event == OPENED and _own_message(record, channel_id):
             found = record
     return found
+
+
+def approval_card(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str):
+    """The sent approval card (its delivery) of the job's approval in the channel, if any, which its decision updates.
+
+    A card still being sent (or waiting for a retry) makes the update wait: the queue brings the
+    decision back later, so a card can never be left with live buttons after its decision.
+    """
+    if not job.incident_id:
+        return None
+    cards = [
+        d
+        for d in deliveries.for_incident(job.workspace, job.incident_id)
+        if d.event == "approval.requested" and d.generation == job.generation and d.channel_id == channel_id
+    ]
+    if any(d.status in (SENDING, FAILED) for d in cards):
+        raise RetryLaterError("the approval card is still being sent")
+    return next((d for d in cards if d.status == SENT and d.provider_ref), None)
 
 
 def opened_channels(deliveries: DeliveryRepository, job: NotifyJob) -> list[str]:

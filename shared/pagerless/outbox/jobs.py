@@ -30,7 +30,7 @@ KIND = "notify"
 # Every event a template and a route can name.
 EVENTS = (
     "incident.opened",
-    "incident.acknowledged",  # updates the opened card in place (Slack, the Lark app); no message of its own
+    "incident.acknowledged",  # edits the opened and page cards (Slack, the Lark app); routed where none is edited
     "incident.diagnosed",
     "approval.requested",
     "approval.decided",

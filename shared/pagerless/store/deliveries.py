@@ -14,7 +14,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
@@ -42,6 +42,26 @@ class ByIncident(GlobalSecondaryIndex):
     created_key = UnicodeAttribute(range_key=True)
 
 
+class ByMessage(GlobalSecondaryIndex):
+    """Sparse: only a sent message with a vendor reference has a ``message_key`` (`message_key`)."""
+
+    class Meta:
+        index_name = "by_message"
+        projection = IncludeProjection(["incident_id"])
+
+    message_key = UnicodeAttribute(hash_key=True)
+
+
+def message_key(workspace: str, ref: dict) -> str | None:
+    """The key of the vendor message ``ref`` names in the workspace: Slack's ``channel`` and ``ts``, Lark's
+    ``message_id``; None for a reference that names no message (a webhook's)."""
+    if ref.get("ts") and ref.get("channel"):
+        return f"{workspace}#slack#{ref['channel']}#{ref['ts']}"
+    if ref.get("message_id"):
+        return f"{workspace}#lark#{ref['message_id']}"
+    return None
+
+
 class DeliveryRecord(BaseModel):
     class Meta:
         table_name = TableName("deliveries")
@@ -63,6 +83,7 @@ class DeliveryRecord(BaseModel):
     last_error = UnicodeAttribute(null=True)
     provider_message_id = UnicodeAttribute(null=True)
     provider_ref = JSONAttribute(null=True)  # what a later update needs (Slack channel + ts, Lark message id)
+    message_key = UnicodeAttribute(null=True)  # the sent message, for `incident_of_message` (`by_message`)
     title = UnicodeAttribute(default="")
     job = JSONAttribute(null=True)
     recipient = JSONAttribute(null=True)  # a page to a person: {person_id, name, address}
@@ -82,6 +103,7 @@ class DeliveryRecord(BaseModel):
 
     by_workspace = ByWorkspace()
     by_incident = ByIncident()
+    by_message = ByMessage()
 
     def to_public(self) -> dict:
         return {
@@ -174,6 +196,8 @@ class DeliveryRepository:
             actions.append(DeliveryRecord.provider_message_id.set(message_id))
         if ref:
             actions.append(DeliveryRecord.provider_ref.set(ref))
+            if key := message_key(record.workspace, ref):
+                actions.append(DeliveryRecord.message_key.set(key))
         record.update(actions=actions)
 
     def mark_failed(self, record: DeliveryRecord, status: str, error: str, *, retry_at: datetime | None = None) -> None:
@@ -235,12 +259,21 @@ class DeliveryRepository:
         """The workspace's ``limit`` most recently created deliveries, newest first (one query)."""
         return list(DeliveryRecord.by_workspace.query(workspace, scan_index_forward=False, limit=limit))
 
-    def incident_of_message(self, workspace: str, ref: dict, *, within: int = 500) -> str | None:
-        """The incident whose message, among the workspace's ``within`` latest deliveries, is the vendor message
-        ``ref`` names (every key of ``ref`` equal: Slack's ``channel`` and ``ts``, Lark's ``message_id``)."""
+    def incident_of_message(self, workspace: str, ref: dict) -> str | None:
+        """The incident whose message is the vendor message ``ref`` names (Slack's ``channel`` and ``ts``, Lark's
+        ``message_id``): one query of ``by_message``, however long ago it was sent (within the log's retention)."""
+        key = message_key(workspace, ref)
+        if key is None:
+            return None
+        found = next((r.incident_id for r in DeliveryRecord.by_message.query(key) if r.incident_id), None)
+        return found or self._recent_incident_of_message(workspace, ref)
+
+    def _recent_incident_of_message(self, workspace: str, ref: dict, within: int = 500) -> str | None:
+        """A message sent before ``message_key`` was written (an upgrade's open incidents): among the workspace's
+        ``within`` latest deliveries, as the lookup was before."""
         for record in self.latest(workspace, limit=within):
             sent = record.provider_ref or {}
-            if record.incident_id and all(sent.get(key) == value for key, value in ref.items()):
+            if record.incident_id and not record.message_key and all(sent.get(k) == v for k, v in ref.items()):
                 return record.incident_id
         return None
 

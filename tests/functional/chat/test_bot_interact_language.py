@@ -77,6 +77,31 @@ def test_a_question_naming_an_incident_by_its_id_is_about_that_incident(api, adm
     assert english["reply"].startswith("INC-20261202-0061 (critical) CheckoutLatencyHigh on checkout"), english
 
 
+def test_a_service_is_found_however_its_name_is_written_and_an_ambiguous_word_is_asked_about(api, admin_key, runtime):
+    # Given open incidents of payments-api and payments-worker
+    save_incident(INCIDENT)
+    _save_with_service("INC-20261202-0061", "payments-worker")
+    # When the service is written in another case, with a space, an underscore, or as one word
+    for said in ("What is wrong with Payments-API?", "payments api 怎么了？", "PAYMENTS_API down?", "paymentsapi?"):
+        found = _ask(api, admin_key, said)
+        # Then it names payments-api, and only it
+        assert (found["incident_id"], found["incidents"]) == (INCIDENT, [INCIDENT]), (said, found)
+    # And a word that starts both names is answered with the question which one, in the language asked
+    english, chinese = _ask(api, admin_key, "is payments broken?"), _ask(api, admin_key, "payments 出事了吗")
+    assert english["incident_id"] is None and sorted(english["incidents"]) == [INCIDENT, "INC-20261202-0061"]
+    assert english["reply"].startswith("Which service do you mean? payments-api, payments-worker"), english
+    assert chinese["reply"].startswith("你指的是哪个服务？payments-api、payments-worker"), chinese
+    # And a word that starts one name only finds that one
+    _save_with_service("INC-20261202-0062", "search-api")
+    assert _ask(api, admin_key, "search is slow")["incidents"] == ["INC-20261202-0062"]
+
+
+def _save_with_service(incident_id: str, service: str) -> None:
+    record = save_incident(incident_id)
+    record.service = service
+    record.save()
+
+
 def test_why_no_fix_was_proposed_is_said_in_the_language_of_the_question(api, admin_key, runtime):
     from pagerless.diagnosis.engine import run_diagnosis
     from pagerless.remediation.actions import NoAction

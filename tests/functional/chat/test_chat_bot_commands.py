@@ -11,7 +11,7 @@ import pytest
 
 from pagerless.chat import lark, slack
 from tests.conftest import auth
-from tests.fakes.chat_vendors import LARK_APP_ID
+from tests.fakes.chat_vendors import LARK_APP_ID, LARK_BOT_OPEN_ID
 from tests.functional.chat.conftest import FIXTURES, HALF_WIDTH, LARK_APP, SLACK_APP, SLACK_SECRET, lark_headers
 from tests.functional.notify.conftest import (
     lark_channel,
@@ -61,9 +61,11 @@ def bot(runtime, monkeypatch, vendors, api, admin_key):  # noqa: F811
     chat_routes.chat_apps.cache_clear()
 
 
-def _to_lark_bot(api, vendors, text: str, *, open_id: str = ALICE_LARK, root_id: str = "") -> str | None:  # noqa: F811
-    """Write ``text`` to the Lark bot (an encrypted, signed im.message.receive_v1 with the fixture's header); the
-    bot's reply, if it made one."""
+def _to_lark_bot(  # noqa: F811
+    api, vendors, text: str, *, open_id: str = ALICE_LARK, root_id: str = "", chat_type="p2p", mentions=()
+) -> str | None:
+    """Write ``text`` to the Lark bot (an encrypted, signed im.message.receive_v1 with the fixture's header; in a
+    group chat with ``mentions``, Lark's message.mentions); the bot's reply, if it made one."""
     message_id = f"om_{uuid.uuid4().hex[:12]}"
     event = {
         "schema": "2.0",
@@ -73,9 +75,10 @@ def _to_lark_bot(api, vendors, text: str, *, open_id: str = ALICE_LARK, root_id:
             "message": {
                 "message_id": message_id,
                 "chat_id": LARK_CLICK["event"]["context"]["open_chat_id"],
-                "chat_type": "p2p",
+                "chat_type": chat_type,
                 "message_type": "text",
                 "content": json.dumps({"text": text}, ensure_ascii=False),
+                "mentions": list(mentions),
                 **({"root_id": root_id, "parent_id": root_id} if root_id else {}),
             },
         },
@@ -120,6 +123,19 @@ def _to_slack_bot(api, vendors, data: dict) -> list[dict]:  # noqa: F811
     assert answered.status_code == 200, answered.text
     channel = data["event"]["channel"]
     return [m for (to, _), m in vendors.slack_messages.items() if to == channel and "blocks" not in m]
+
+
+def _opened_roots(api, vendors, admin_key, runtime) -> tuple[str, str]:  # noqa: F811
+    """The incident's opened message sent to every channel: (the Slack root's ts, the Lark root's message id)."""
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    channels = api.get("/api/notifications/channels", headers=auth(admin_key)).json()
+    route_all(api, admin_key, *[c["id"] for c in channels])
+    enqueue(NotifyJob("default", "incident.opened", incident_id=INCIDENT))
+    runtime.poller.drain()
+    slack_root = next(ts for (to, ts), m in vendors.slack_messages.items() if to == "C0OPS" and "blocks" in m)
+    lark_root = next(m for m, sent in vendors.lark_messages.items() if sent.get("receive_id") == "oc_fakechat")
+    return slack_root, lark_root
 
 
 def _acknowledged_by() -> str | None:
@@ -245,14 +261,7 @@ def test_alert_text_in_a_lark_answer_mentions_nobody(bot, api, vendors):  # noqa
 
 def test_status_and_ack_in_an_incidents_thread_need_no_id(bot, api, vendors, admin_key, runtime):  # noqa: F811
     # Given the incident's opened message in the Slack channel and the Lark chat (the roots of its threads)
-    from pagerless.outbox.jobs import NotifyJob, enqueue
-
-    channels = api.get("/api/notifications/channels", headers=auth(admin_key)).json()
-    route_all(api, admin_key, *[c["id"] for c in channels])
-    enqueue(NotifyJob("default", "incident.opened", incident_id=INCIDENT))
-    runtime.poller.drain()
-    slack_root = next(ts for (to, ts), m in vendors.slack_messages.items() if to == "C0OPS" and "blocks" in m)
-    lark_root = next(m for m, sent in vendors.lark_messages.items() if sent.get("receive_id") == "oc_fakechat")
+    slack_root, lark_root = _opened_roots(api, vendors, admin_key, runtime)
     # When Alice mentions the bot in the Slack thread with a bare "ack"
     event = _slack_event("<@U0PAGERLESS> ack", kind="app_mention", thread_ts=slack_root)
     event["event"]["channel"] = "C0OPS"
@@ -268,3 +277,68 @@ def test_status_and_ack_in_an_incidents_thread_need_no_id(bot, api, vendors, adm
         _to_lark_bot(api, vendors, "状态", root_id="om_someone_elses")
         == "请写明事件编号，例如：状态 INC-20260311-0042。"
     )
+
+
+def _mention(key: str, open_id: str, name: str) -> dict:
+    """An entry of Lark's message.mentions, as im.message.receive_v1 carries it."""
+    ids = {"open_id": open_id, "union_id": "on_" + open_id[3:], "user_id": ""}
+    return {"key": key, "id": ids, "name": name, "tenant_key": "736588c9260f175d"}
+
+
+def test_in_a_group_the_bots_act_only_when_mentioned(bot, api, vendors):  # noqa: F811
+    # Given a Lark app that reads every message of its groups
+    bob = _mention("@_user_1", "ou_bob", "Bob Li")
+    pagerless = _mention("@_user_1", LARK_BOT_OPEN_ID, "Pagerless")
+    # When people chat in the group, about an incident, or mentioning somebody else
+    assert _to_lark_bot(api, vendors, "午饭吃什么？", chat_type="group") is None
+    assert _to_lark_bot(api, vendors, f"status {INCIDENT}", chat_type="group") is None
+    assert _to_lark_bot(api, vendors, f"@_user_1 确认 {INCIDENT}", chat_type="group", mentions=[bob]) is None
+    assert _acknowledged_by() is None
+    # Then the bot says nothing; mentioned, it answers the command written after its mention
+    answered = _to_lark_bot(api, vendors, f"@_user_1 确认 {INCIDENT}", chat_type="group", mentions=[pagerless])
+    assert answered == f"你已确认 {INCIDENT}。" and _acknowledged_by() == bot["alice"].label
+    both = [_mention("@_user_1", "ou_bob", "Bob Li"), _mention("@_user_2", LARK_BOT_OPEN_ID, "Pagerless")]
+    assert _to_lark_bot(api, vendors, "@_user_2 help @_user_1", chat_type="group", mentions=both).startswith(
+        "Pagerless bot commands"
+    )
+    # And a direct message needs no mention
+    assert _to_lark_bot(api, vendors, f"status {INCIDENT}").startswith(f"{INCIDENT} (critical)")
+    # And in Slack a channel's message is not the bot's (it answers direct messages and app_mention only)
+    chatter = _slack_event(f"status {INCIDENT}")
+    chatter["event"].update(channel="C0CHATTER", channel_type="channel")
+    assert _to_slack_bot(api, vendors, chatter) == []
+
+
+def test_a_threads_incident_is_found_however_many_messages_were_sent_since(bot, api, vendors, admin_key, runtime):  # noqa: F811
+    # Given the incident's opened message in the Slack channel and the Lark chat
+    from pagerless.clock import utcnow
+    from pagerless.store.deliveries import SENT, DeliveryRecord
+
+    slack_root, lark_root = _opened_roots(api, vendors, admin_key, runtime)
+    # And a busy workspace: 600 messages of other incidents delivered since
+    with DeliveryRecord.batch_write() as batch:
+        for n in range(600):
+            at = utcnow().isoformat()
+            batch.save(
+                DeliveryRecord(
+                    f"dlv-busy-{n:04d}",
+                    workspace="default",
+                    created_key=f"{at}#dlv-busy-{n:04d}",
+                    incident_key=f"default#INC-20261203-{n:04d}",
+                    incident_id=f"INC-20261203-{n:04d}",
+                    event="incident.opened",
+                    channel_id="ch-busy",
+                    channel_type="slack",
+                    status=SENT,
+                    provider_ref={"channel": "C0OPS", "ts": f"1700000000.{n:06d}"},
+                )
+            )
+    # When Bob asks for the status with a bare 状态 in the Lark thread, and Alice acks in the Slack thread
+    status = _to_lark_bot(api, vendors, "状态", open_id="ou_bob", root_id=lark_root)
+    event = _slack_event("<@U0PAGERLESS> ack", kind="app_mention", thread_ts=slack_root)
+    event["event"]["channel"] = "C0OPS"
+    [reply] = _to_slack_bot(api, vendors, event)
+    # Then both are about the thread's incident
+    assert status.startswith(f"{INCIDENT}（critical）"), status
+    assert reply["text"] == f"You acknowledged {INCIDENT}.", reply
+    assert _acknowledged_by() == bot["alice"].label

@@ -5,9 +5,10 @@ import json
 
 import pytest
 
+from tests.conftest import auth
 from tests.fakes.chat_vendors import ChatVendors
 from tests.functional.chat.conftest import lark_headers, lark_v2_body, slack_form, slack_headers
-from tests.functional.notify.conftest import lark_channel, route_all, save_incident, slack_channel
+from tests.functional.notify.conftest import create_channel, lark_channel, route_all, save_incident, slack_channel
 
 pytestmark = pytest.mark.functional
 
@@ -154,3 +155,34 @@ def test_a_reopened_card_acknowledged_still_says_it_reopened(api, runtime, chat_
     [patch] = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "PATCH"]
     sent, patched = json.loads(send.body["content"]), json.loads(patch.body["content"])
     assert patched["header"]["title"] == sent["header"]["title"] and "Reopened" in str(sent["header"]), sent
+
+
+def test_an_acknowledgement_is_routed_and_said_where_no_card_is_edited(api, admin_key, runtime, opened, vendors):
+    # Given, beside the opened cards in Slack and Lark, a Chinese DingTalk group and a webhook that routes send the
+    # acknowledgement to (the catch-all, and a route naming the event), neither holding a card to edit
+    from pagerless.clock import utcnow
+    from pagerless.incidents.acknowledgements import acknowledge_at_source
+    from pagerless.store.incidents import IncidentRepository
+
+    ding = f"{vendors.base_url}/robot/send?access_token=t0"
+    create_channel(api, admin_key, "ops-ding", "dingtalk", {"webhook_url": ding, "language": "zh"})
+    hook = create_channel(api, admin_key, "acks", "webhook", {"url": f"{vendors.base_url}/hooks/acks"})
+    channels = [c["id"] for c in api.get("/api/notifications/channels", headers=auth(admin_key)).json()]
+    routes = [
+        {"name": "acks", "channels": [hook["id"]], "match": {"events": ["incident.acknowledged"]}, "continue": True},
+        {"name": "everything", "channels": [c for c in channels if c != hook["id"]]},
+    ]
+    saved = api.put("/api/notifications/routes", headers=auth(admin_key), json={"routes": routes})
+    assert saved.status_code == 200, saved.text
+    # When the incident is acknowledged
+    assert acknowledge_at_source(opened.id, "opsgenie", utcnow(), IncidentRepository())
+    runtime.poller.drain()
+    # Then the Slack and Lark cards are edited, and nothing new is posted there (the edit is their notice)
+    assert len(vendors.to("/slack/api/chat.update")) == 1 and len(vendors.to("/slack/api/chat.postMessage")) == 1
+    assert len([r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "PATCH"]) == 1
+    assert len([r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]) == 1
+    # And the DingTalk group and the webhook get the acknowledgement from its built-in template, in their language
+    [said] = [r.body["markdown"]["text"] for r in vendors.to("/robot/send")]
+    assert "已确认：" in said and "确认人：opsgenie" in said, said
+    [hooked] = [r.body for r in vendors.to("/hooks/acks")]
+    assert hooked["type"] == "incident.acknowledged" and "Acknowledged by opsgenie" in hooked["data"]["body"], hooked

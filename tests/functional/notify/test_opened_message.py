@@ -131,7 +131,7 @@ def test_a_link_that_is_no_http_url_or_would_close_the_markup_is_not_a_link(api,
     assert [e["text"] for e in links["elements"]] == ["<https://x.example/a%7C%3C!channel%3E|Alert source>"]
 
 
-def test_a_reopened_incident_says_so_in_the_thread_of_its_first_message(api, notify_env, admin_key, vendors):
+def test_a_reopened_incident_says_so_in_slacks_thread_and_in_the_lark_chat(api, notify_env, admin_key, vendors):
     from pagerless.clock import utcnow
     from pagerless.incidents.workflow_events import record_workflow_started
     from pagerless.store.incidents import IncidentRepository
@@ -153,11 +153,14 @@ def test_a_reopened_incident_says_so_in_the_thread_of_its_first_message(api, not
     assert first["text"] == "[CRITICAL] PaymentsApiHighErrorRate &lt;!channel&gt;"
     assert reopened["text"] == "[CRITICAL] Reopened: PaymentsApiHighErrorRate &lt;!channel&gt;"
     assert reopened["thread_ts"] and "thread_ts" not in first
-    # And Lark's reply in the thread says it in Chinese
+    # And Lark (no reply_broadcast) shows the reopen's card in the chat, saying it in Chinese, and notes it in the
+    # thread in Chinese
     sends = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
-    assert sends[1].path.endswith("/reply") and sends[1].body["reply_in_thread"] is True
+    assert sends[1].path == "/open-apis/im/v1/messages" and sends[1].body["receive_id"] == "oc_fakechat"
     title = json.loads(sends[1].body["content"])["header"]["title"]["content"]
     assert title == "【critical】已重新打开：PaymentsApiHighErrorRate <!channel>"
+    assert sends[2].path.endswith("/reply") and sends[2].body["reply_in_thread"] is True
+    assert json.loads(sends[2].body["content"])["text"] == "已重新打开，新的卡片已发到群聊中。"
 
 
 def test_a_long_runbook_url_is_linked_whole_even_when_intake_cut_the_alert_to_fit(

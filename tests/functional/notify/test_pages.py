@@ -274,6 +274,57 @@ def test_the_acknowledge_button_of_a_page_acknowledges_as_the_bound_person(
     assert IncidentRepository().get(incident.id).acknowledged_by == team["bob"].label
 
 
+def test_once_acknowledged_every_page_card_a_person_got_says_who_instead_of_its_button(
+    api, notify_env, admin_key, vendors, team, chat_apps
+):  # noqa: F811
+    from pagerless.outbox.jobs import enqueue
+
+    slack_channel(api, admin_key, vendors)
+    lark_channel(api, admin_key, vendors)
+    incident = save_incident(status="open", source="alertmanager", fingerprint="5f0e2c1d9a8b7c6d")
+    # Given pages by direct message: Alice on Slack and Lark, Bob on Slack, and Bob again at the next step
+    alice, bob = {"kind": "person", "id": team["alice"].id}, {"kind": "person", "id": team["bob"].id}
+    enqueue(_page(incident.id, [alice, bob]))
+    enqueue(_page(incident.id, [bob], generation="1-0"))
+    notify_env.poller.drain()
+    posts = {(p.body["channel"], p.body["text"]): p for p in vendors.to("/slack/api/chat.postMessage")}
+    assert len(posts) == 2 and len(vendors.to("/slack/api/chat.postMessage")) == 3
+    [lark_page] = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
+    # When Bob acknowledges from his first page's button
+    [post] = [p for p in vendors.to("/slack/api/chat.postMessage") if p.body["channel"] == "U0G9QF9C6"][:1]
+    [actions] = [b for b in post.body["blocks"] if b["type"] == "actions"]
+    body = slack_form(json.loads(actions["elements"][0]["value"]), user="U0G9QF9C6")
+    assert api.post("/slack/interactivity", content=body, headers=slack_headers(body)).status_code == 200
+    notify_env.poller.drain()
+    # Then each of the three Slack page cards is updated in place: no button, who acknowledged
+    sent = {(to, ts) for (to, ts) in vendors.slack_messages if to in ("U0ALICE01", "U0G9QF9C6")}
+    updates = [r.body for r in vendors.to("/slack/api/chat.update")]
+    assert {(u["channel"], u["ts"]) for u in updates} == sent and len(updates) == 3, updates
+    for update in updates:
+        assert not [b for b in update["blocks"] if b["type"] == "actions"], update
+        [note] = [b["elements"][0]["text"] for b in update["blocks"] if b["type"] == "context"]
+        assert note.startswith(f"Acknowledged by Bob Li ({team['bob'].id}) at "), note
+        assert update["text"].startswith("[CRITICAL] Page: ")  # the card keeps its content
+    # And Alice's Lark page card too
+    [patch] = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "PATCH"]
+    assert patch.path.endswith("/" + next(m for m, v in vendors.lark_messages.items() if "receive_id" in v))
+    card = json.loads(patch.body["content"])
+    assert not [e for e in card["elements"] if e["tag"] == "action"] and lark_page.body["receive_id"] == "ou_alice"
+    # And the acknowledgement posted nothing new; the delivery log names the person of each update
+    assert len(vendors.to("/slack/api/chat.postMessage")) == 3
+    logged = [e for e in _logs(api, admin_key, incident_id=incident.id) if e["event"] == "incident.acknowledged"]
+    assert sorted(e["recipient"]["person_id"] for e in logged) == sorted([team["alice"].id] * 2 + [team["bob"].id] * 2)
+    # And once it resolves, the page cards say that instead
+    resolved = api.post(f"/api/incidents/{incident.id}/resolve", headers=auth(admin_key))
+    assert resolved.status_code == 200, resolved.text
+    notify_env.poller.drain()
+    updates = [r.body for r in vendors.to("/slack/api/chat.update")][3:]
+    assert {(u["channel"], u["ts"]) for u in updates} == sent and len(updates) == 3, updates
+    for update in updates:
+        [note] = [b["elements"][0]["text"] for b in update["blocks"] if b["type"] == "context"]
+        assert note.startswith("Resolved by "), note
+
+
 EMAIL_LINK_SECRET = "email-link-secret-for-tests"
 
 

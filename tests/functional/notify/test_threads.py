@@ -42,7 +42,7 @@ def test_later_messages_of_an_incident_reply_in_the_thread_of_its_first(api, not
     # Then Slack got the opened message on its own, and the two others as replies in its thread (not broadcast)
     root, diagnosed, resolved = _slack_posts(vendors)
     assert "thread_ts" not in root
-    root_ts = next(ts for (channel, ts), body in vendors.slack_messages.items() if body is root)
+    root_ts = next(iter(vendors.slack_messages))[1]  # the first posted (the resolve edited it since)
     assert diagnosed["thread_ts"] == root_ts and diagnosed["channel"] == "C0OPS"
     assert resolved["thread_ts"] == root_ts and "reply_broadcast" not in resolved
     assert resolved["text"].startswith("[RESOLVED]")
@@ -59,8 +59,12 @@ def test_later_messages_of_an_incident_reply_in_the_thread_of_its_first(api, not
     # And the delivery log says each reply's root
     from pagerless.store.deliveries import DeliveryRepository
 
+    records = DeliveryRepository().for_incident("default", incident.id)
+    # (the resolve's edit of the root is a delivery too, with the root's own ref: not a reply)
     refs = {
-        (d.channel_type, d.event): d.provider_ref for d in DeliveryRepository().for_incident("default", incident.id)
+        (d.channel_type, d.event): d.provider_ref
+        for d in records
+        if "root" in (d.provider_ref or {}) or d.event == "incident.opened"
     }
     assert refs["slack", "incident.resolved"]["root"] == root_ts
     assert refs["lark", "incident.diagnosed"]["root"] == root_id
@@ -86,7 +90,7 @@ def test_a_root_never_sent_leaves_the_next_message_on_its_own(api, notify_env, a
     # Then the diagnosis went top-level, as it did before threads, and became the root of the resolution
     _refused, diagnosed, resolved = _slack_posts(vendors)
     assert "thread_ts" not in diagnosed
-    diagnosed_ts = next(ts for (channel, ts), body in vendors.slack_messages.items() if body is diagnosed)
+    diagnosed_ts = next(iter(vendors.slack_messages))[1]  # the first posted (the resolve edited it since)
     assert resolved["thread_ts"] == diagnosed_ts
 
 
@@ -201,3 +205,60 @@ def test_after_a_deleted_root_the_message_sent_in_its_place_is_the_new_root(api,
     assert resolved["thread_ts"] == diagnosed_ts and resolved["text"].startswith("[RESOLVED]")
     [reply] = _lark_sends(vendors)[lark_before:]
     assert reply.path == f"/open-apis/im/v1/messages/{lark_diagnosed}/reply"
+
+
+def test_a_resolve_closes_the_threads_first_message_and_a_lark_reopen_is_seen_in_the_chat(
+    api, notify_env, admin_key, vendors
+):
+    from datetime import UTC, datetime
+
+    from pagerless.incidents.workflow_events import record_workflow_started
+    from pagerless.store.incidents import IncidentRecord
+
+    # Given an incident announced in a Slack channel and a Lark chat, diagnosed in their threads
+    slack = slack_channel(api, admin_key, vendors)
+    lark = lark_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"], lark["id"])
+    incident = save_incident(created_at=datetime(2026, 12, 2, 0, 0, tzinfo=UTC))
+    _notify(incident.id, "incident.opened")
+    notify_env.poller.drain()
+    _notify(incident.id, "incident.diagnosed")
+    notify_env.poller.drain()
+    root_id = next(m for m, sent in vendors.lark_messages.items() if sent.get("receive_id") == "oc_fakechat")
+    root_ts = next(ts for (to, ts), body in vendors.slack_messages.items() if to == "C0OPS" and "thread_ts" not in body)
+    # When it resolves
+    resolved_at = datetime(2026, 12, 2, 1, 15, tzinfo=UTC)
+    incident.update(
+        actions=[
+            IncidentRecord.status.set("resolved"),
+            IncidentRecord.resolved_by.set("alice"),
+            IncidentRecord.resolved_at.set(resolved_at),
+        ]
+    )
+    _notify(incident.id, "incident.resolved", "resolved-1", {"message": "resolved by alice"})
+    notify_env.poller.drain()
+    # Then besides the resolution in the threads, each thread's first message says it resolved, with no button left
+    [update] = [r.body for r in vendors.to("/slack/api/chat.update")]
+    assert (update["channel"], update["ts"]) == ("C0OPS", root_ts)
+    assert not [b for b in update["blocks"] if b["type"] == "actions"]
+    [note] = [b["elements"][0]["text"] for b in update["blocks"] if b["type"] == "context"]
+    assert note.startswith("Resolved by alice at 2026-12-02 01:15"), note
+    [patch] = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "PATCH"]
+    assert patch.path == f"/open-apis/im/v1/messages/{root_id}"
+    card = json.loads(patch.body["content"])
+    assert not [e for e in card["elements"] if e["tag"] == "action"] and card["header"]["template"] == "green"
+    # When it reopens, its new run announcing it
+    incident.update(actions=[IncidentRecord.reopened_at.set(datetime(2026, 12, 2, 9, 30, tzinfo=UTC))])
+    record_workflow_started(incident.id)
+    notify_env.poller.drain()
+    # Then the Lark chat sees the reopen's card on its own, and the thread a note pointing to it
+    sends = _lark_sends(vendors)
+    card_sent, note_sent = sends[-2:]
+    assert card_sent.path == "/open-apis/im/v1/messages" and card_sent.body["receive_id"] == "oc_fakechat"
+    assert json.loads(card_sent.body["content"])["header"]["title"]["content"].startswith("[CRITICAL] Reopened:")
+    assert note_sent.path == f"/open-apis/im/v1/messages/{root_id}/reply" and note_sent.body["reply_in_thread"]
+    assert json.loads(note_sent.body["content"])["text"] == "Reopened: its new card is in the chat."
+    # And the thread keeps its root: the next message replies there
+    _notify(incident.id, "incident.diagnosed", "again")
+    notify_env.poller.drain()
+    assert _lark_sends(vendors)[-1].path == f"/open-apis/im/v1/messages/{root_id}/reply"

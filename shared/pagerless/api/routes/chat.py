@@ -11,6 +11,7 @@ no vendor call except Slack's response_url and the bots' replies to "bind" and t
 """
 
 import time
+from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -159,6 +160,8 @@ def _bind_and_reply(workspace: str, app_id: str, wants: lark.BindRequest, deadli
     from pagerless.chat import bindings
     from pagerless.notify import replies
 
+    if _for_bot(workspace, app_id, wants.group, wants.mentions, "", deadline) is None:
+        return  # chatter in a group the app reads: not for the bot
     text = bindings.file_lark_request(workspace, app_id, wants)
     replies.reply_in_lark(workspace, app_id, wants.message_id, text, deadline=deadline)
 
@@ -168,8 +171,20 @@ def _answer_in_lark(workspace: str, app_id: str, said: "ChatMessage", deadline: 
     from pagerless.chat.commands import ChatBot
     from pagerless.notify import replies
 
-    text = ChatBot().answer(said, workspace, "Lark")
+    command = _for_bot(workspace, app_id, said.group, said.mentions, said.text, deadline)
+    if command is None:
+        return  # chatter in a group the app reads: not for the bot
+    text = ChatBot().answer(replace(said, text=command), workspace, "Lark")
     replies.reply_in_lark(workspace, app_id, said.message_ref or None, text, deadline=deadline)
+
+
+def _for_bot(workspace: str, app_id: str, group: bool, mentions: tuple, text: str, deadline: float) -> str | None:
+    """The text without the bot's mention, or None when a group message does not mention the bot (`lark.for_bot`);
+    the bot's open_id is read only for a group message that mentions someone."""
+    from pagerless.notify import replies
+
+    bot = replies.lark_bot_open_id(workspace, app_id, deadline=deadline) if group and mentions else None
+    return lark.for_bot(group, mentions, text, bot)
 
 
 async def _slack_message(said: "ChatMessage", event_id: str | None, workspace: str, background, deadline: float):

@@ -78,6 +78,7 @@ class Message:
 # severity while someone is needed, else how it went (`tone`)
 GOOD, ENDED, UNDER_WAY = "good", "ended", "under_way"
 ACKNOWLEDGED = "acknowledged"  # an opened card's ``decision`` once someone acknowledged the incident
+RESOLVED = "resolved"  # a thread's first message's and an opened card's ``decision`` once the incident resolved
 
 
 def tone(message: Message) -> str:
@@ -85,7 +86,7 @@ def tone(message: Message) -> str:
     approval that ended otherwise (rejected, expired, closed, superseded: its card no longer asks anything),
     ``UNDER_WAY`` for a fix applied (its verification follows), else the severity."""
     if message.decision and message.decision.get("status") != ACKNOWLEDGED:  # acknowledged: still the severity
-        return GOOD if message.decision.get("status") == "approved" else ENDED
+        return GOOD if message.decision.get("status") in ("approved", RESOLVED) else ENDED
     if message.event == "incident.resolved":
         return GOOD
     if message.event == "incident.remediated":
@@ -341,7 +342,7 @@ _BUTTON_LABELS = {
         "source": "告警来源",
     },
 }
-_DECIDED_ZH = {"approved": "批准", "rejected": "拒绝", "closed": "关闭", ACKNOWLEDGED: "确认"}
+_DECIDED_ZH = {"approved": "批准", "rejected": "拒绝", "closed": "关闭", ACKNOWLEDGED: "确认", RESOLVED: "解决"}
 
 
 def _zh(language: str) -> bool:

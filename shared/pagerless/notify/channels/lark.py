@@ -49,6 +49,9 @@ CAN_UPDATE = True
 # card's buttons call back (the app's card callback URL), so a card may carry Acknowledge
 THREADS = True
 CLICKS = True
+REOPENED_IN_THREAD = "incident.opened"  # an opened message for a thread: the root was the first; a reopen's
+REOPENED_NOTE = "Reopened: its new card is in the chat."
+REOPENED_NOTE_ZH = "已重新打开，新的卡片已发到群聊中。"
 CODE_BLOCKS = True  # a dry run's diff goes in a code block of its own (`code_block`)
 DEFAULT_BASE = "https://open.feishu.cn"
 _RETRYABLE_CODES = {99991400, 99991401, 230020, 11232}  # too many requests / frequency limits
@@ -210,6 +213,8 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
         and thread.get("receive_id", config["receive_id"]) == config["receive_id"]
     ):
         root = str(thread["message_id"])
+        if message.event == REOPENED_IN_THREAD:  # Lark has no reply_broadcast: the group must see the reopen
+            return _reopened(http, config, message, root)
         try:
             data = _call(
                 http,
@@ -224,6 +229,12 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
         else:
             message_id = (data.get("data") or {}).get("message_id")
             return Sent(message_id=message_id, ref={"message_id": message_id, "root": root})
+    message_id = _to_chat(http, config, message)
+    return Sent(message_id=message_id, ref={"message_id": message_id, "receive_id": config["receive_id"], **replaces})
+
+
+def _to_chat(http: httpx.Client, config: dict, message: Message) -> str | None:
+    """Send ``message`` to the channel's chat on its own; its message id."""
     id_type = config.get("receive_id_type") or "chat_id"
     data = _call(
         http,
@@ -232,8 +243,23 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
         f"/open-apis/im/v1/messages?receive_id_type={id_type}",
         {"receive_id": config["receive_id"], **payload(message)},
     )
-    message_id = (data.get("data") or {}).get("message_id")
-    return Sent(message_id=message_id, ref={"message_id": message_id, "receive_id": config["receive_id"], **replaces})
+    return (data.get("data") or {}).get("message_id")
+
+
+def _reopened(http: httpx.Client, config: dict, message: Message, root: str) -> Sent:
+    """A reopen (an ``incident.opened`` for a thread): its card goes to the chat on its own, where the group sees it
+    (a thread's reply reaches only the thread's followers, and the root reads resolved), and the thread gets a note
+    that points to it, so the thread still tells the incident's whole story. The thread keeps its root: the card is
+    sent after it (`pagerless.notify.threads`). The note is best-effort: a retry of the delivery would post the card
+    twice for it."""
+    message_id = _to_chat(http, config, message)
+    note = REOPENED_NOTE_ZH if message.language.startswith("zh") else REOPENED_NOTE
+    try:
+        text = {"msg_type": "text", "content": dumps({"text": note}), "reply_in_thread": True}
+        _call(http, config, "POST", f"/open-apis/im/v1/messages/{quote(root, safe='')}/reply", text)
+    except (PermanentError, RetryableError, httpx.HTTPError) as exc:
+        logger().warning("lark reopen note not sent in the thread", extra={"root": root, "error": str(exc)[:200]})
+    return Sent(message_id=message_id, ref={"message_id": message_id, "receive_id": config["receive_id"]})
 
 
 def update(http: httpx.Client, config: dict, ref: dict, message: Message) -> Sent:
@@ -258,6 +284,13 @@ def reply_text(http: httpx.Client, config: dict, message_id: str, text: str) -> 
     return (data.get("data") or {}).get("message_id", "")
 
 
+def bot_open_id(http: httpx.Client, config: dict) -> str:
+    """The app's bot's open_id (``GET /open-apis/bot/v3/info``): a group message is for the bot when it mentions
+    that open_id (`pagerless.chat.lark.for_bot`)."""
+    data = _call(http, config, "GET", "/open-apis/bot/v3/info", None)
+    return str((data.get("bot") or {}).get("open_id") or "")
+
+
 def tenant_token(http: httpx.Client, config: dict, *, fresh: bool = False) -> str:
     base = _base(config)
     key = (base, config["app_id"], hashlib.sha256(str(config["app_secret"]).encode()).hexdigest())
@@ -280,7 +313,7 @@ def tenant_token(http: httpx.Client, config: dict, *, fresh: bool = False) -> st
     return token
 
 
-def _call(http: httpx.Client, config: dict, method: str, path: str, payload: dict) -> dict:
+def _call(http: httpx.Client, config: dict, method: str, path: str, payload: dict | None) -> dict:
     for fresh in (False, True):
         token = tenant_token(http, config, fresh=fresh)
         response = request(

@@ -207,7 +207,7 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
     the root's thread: ``thread_ts`` is the root's ``ts`` (https://docs.slack.dev/reference/methods/chat.postMessage:
     "Provide another message's ts value to make this message a reply"). No ``reply_broadcast``: the root is where
     the channel looks, and its thread is where the incident goes on; but for a reopen (an ``incident.opened`` in the
-    thread), which the channel must see as it saw the opening (the root still reads as before the resolve). A reply Slack refuses for good (its root deleted:
+    thread), which the channel must see as it saw the opening (the root reads resolved: `pagerless.notify.edits`). A reply Slack refuses for good (its root deleted:
     ``thread_not_found``) is posted on its own, and its ref names the root it replaces (``replaces``). The reply's ref
     names its root (``root``)."""
     require(config, *REQUIRED)
