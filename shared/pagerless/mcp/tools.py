@@ -79,9 +79,11 @@ class Toolbox:
 
     def get_timeline(self, incident_id: IncidentId, limit: TimelineLimit = 100, cursor: str | None = None) -> dict:
         from pagerless.incidents.service import IncidentService
+        from pagerless.incidents.timeline_names import named
 
         events, next_cursor = IncidentService().timeline_page(self.workspace, incident_id, limit=limit, cursor=cursor)
-        return {"items": [_jsonable(e.to_dict()) for e in events], "next_cursor": next_cursor}
+        entries = named(self.workspace, [e.to_dict() for e in events])  # as the REST timeline reads them
+        return {"items": [_jsonable(e) for e in entries], "next_cursor": next_cursor}
 
     def get_diagnosis(self, incident_id: IncidentId) -> dict:
         from pagerless.incidents.service import IncidentService

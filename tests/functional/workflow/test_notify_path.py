@@ -71,9 +71,13 @@ def test_workflow_notifies_each_step_and_the_approval_updates_every_card(
     wait_for_status(incident.id, "resolved")
     runtime.poller.drain()
     # Then both cards were updated in place, and the fix and the resolution were announced
-    [update] = vendors.to("/slack/api/chat.update")
-    assert update.body["ts"] and all(b["type"] != "actions" for b in update.body["blocks"])
-    assert len([r for r in vendors.requests if r.method == "PATCH"]) == 1
+    # (the approval card says who approved; the thread's first message says resolved: both without buttons)
+    updates = {u.body["text"].split(" ", 1)[1].split(":")[0]: u.body for u in vendors.to("/slack/api/chat.update")}
+    assert sorted(updates) == ["Approved", "PaymentsApiHighErrorRate"], updates
+    assert all(u["ts"] and all(b["type"] != "actions" for b in u["blocks"]) for u in updates.values())
+    patched = [json.loads(r.body["content"]) for r in vendors.requests if r.method == "PATCH"]
+    notes = sorted(c["elements"][-1]["elements"][0]["content"].split(" by ")[0] for c in patched)
+    assert notes == ["Approved", "Resolved"], patched
     titles = [r.body["text"] for r in vendors.to("/slack/api/chat.postMessage")]
     assert any("Fix applied" in t for t in titles) and any(t.startswith("[RESOLVED]") for t in titles), titles
     logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
