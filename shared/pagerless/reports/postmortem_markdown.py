@@ -1,55 +1,52 @@
-"""A postmortem document as Markdown (what the postmortem API answers for Markdown)."""
+"""A postmortem document as Markdown (what the postmortem API answers for Markdown), its headings in the document's
+language (``language``: en or zh; a document drafted before it had one is English)."""
 
+from pagerless.domain.phrases import language_of
 from pagerless.reports.markdown import markdown_text
+from pagerless.reports.postmortem_phrases import HEADINGS, word
 
 
 def _cell(value) -> str:
     return "—" if value is None else markdown_text(str(value))
 
 
+def _row(cells) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
 def to_markdown(document: dict) -> str:
     """The postmortem as Markdown: its title and tables hold text (alert text cannot add a heading, a row or
     markup to them); its sections are prose people write in Markdown, as they wrote it."""
-    s = document["sections"]
+    lang = language_of(document.get("language"))
+    h, s = HEADINGS[lang], document["sections"]
+    status = word(document.get("status", "draft"), lang)
     lines = [
         f"# {markdown_text(document['title'])}",
         "",
-        f"Status: {document.get('status', 'draft')} · version {document.get('version', 1)}",
+        h["status"].format(status=status, version=document.get("version", 1)),
         "",
-        "## Summary",
+        f"## {h['summary']}",
         s["summary"],
         "",
-        "## Impact",
+        f"## {h['impact']}",
         s["impact"],
         "",
-        "| Metric | Value |",
+        _row(h["metric_value"]),
         "|---|---|",
     ]
-    lines += [f"| {_cell(row['metric'])} | {_cell(row['value'])} |" for row in document["impact_table"]]
-    for key, title in (
-        ("root_causes", "Root causes"),
-        ("trigger", "Trigger"),
-        ("detection", "Detection"),
-        ("resolution", "Resolution"),
-    ):
-        lines += ["", f"## {title}", s[key]]
+    lines += [_row((_cell(row["metric"]), _cell(row["value"]))) for row in document["impact_table"]]
+    for key in ("root_causes", "trigger", "detection", "resolution"):
+        lines += ["", f"## {h[key]}", s[key]]
+    lines += ["", f"## {h['action_items']}", "", _row(h["item_columns"]), "|---|---|---|---|---|---|"]
     lines += [
-        "",
-        "## Action items",
-        "",
-        "| ID | Kind | Description | Owner | Due | Status |",
-        "|---|---|---|---|---|---|",
-    ]
-    lines += [
-        "| " + " | ".join(_cell(i[k]) for k in ("id", "kind", "description", "owner", "due_date", "status")) + " |"
+        _row(
+            _cell(word(i[k], lang) if k in ("kind", "status") else i[k])
+            for k in ("id", "kind", "description", "owner", "due_date", "status")
+        )
         for i in document["action_items"]
     ]
     lessons = s["lessons_learned"]
-    for key, title in (
-        ("went_well", "What went well"),
-        ("went_wrong", "What went wrong"),
-        ("got_lucky", "Where we got lucky"),
-    ):
-        lines += ["", f"### {title}", *([f"- {x}" for x in lessons.get(key, [])] or ["- —"])]
-    lines += ["", "## Timeline"] + [f"- {e}" for e in s["timeline"]]
+    for key in ("went_well", "went_wrong", "got_lucky"):
+        lines += ["", f"### {h[key]}", *([f"- {x}" for x in lessons.get(key, [])] or ["- —"])]
+    lines += ["", f"## {h['timeline']}"] + [f"- {e}" for e in s["timeline"]]
     return "\n".join(lines) + "\n"
