@@ -1,7 +1,7 @@
 """What a postmortem draft says, as phrases (`pagerless.domain.phrases`): each sentence and heading is a code and
 its facts, rendered in English or Chinese (full-width punctuation). The draft (`reports.postmortem_draft`) and the
 paging judgement (`reports.postmortem_paging`) say what happened as phrases; `say` renders one in the draft's
-language; the Markdown's headings are `HEADINGS`.
+language (the Markdown's headings are `reports.postmortem_markdown`'s).
 
 The facts are given as the draft quotes them (already Markdown text where they come from the record). What the
 record holds in words (a timeline message, a diagnosis a model wrote, a note) is quoted as it came; what a model
@@ -11,7 +11,7 @@ wrote (Claude's polish) is never translated.
 from collections.abc import Mapping
 
 from pagerless.domain.approvals import CHAT_VIA
-from pagerless.domain.phrases import Catalog, Phrase, language_of
+from pagerless.domain.phrases import Catalog, Phrase
 from pagerless.incidents.notice_phrases import STATUS_ZH
 
 # how a person's decision reached Pagerless (``Approval.decided_via``): English, Chinese
@@ -114,7 +114,9 @@ def _approved_en(p) -> str:
 def _approved_zh(p) -> str:
     if p.get("after") is None:
         return f"{p['who']} 批准了 {p['action']}；Pagerless 已执行并验证。"
-    return f"{p['who']}在事件{_began_zh(p)}后 {p['after']}{_via(p, True)}批准了 {p['action']}；Pagerless 已执行并验证。"
+    return (
+        f"{p['who']} 在事件{_began_zh(p)}后 {p['after']}{_via(p, True)}批准了 {p['action']}；Pagerless 已执行并验证。"
+    )
 
 
 def _service(p, zh: bool = False) -> str:
@@ -175,11 +177,11 @@ _ENTRIES: dict[str, dict] = {
     },
     "resolved_by_hand": {
         "en": lambda p: f"{p['who'] or 'someone'} resolved it by hand.",
-        "zh": lambda p: f"{p['who'] or '有人'}手动解决了事件。",
+        "zh": lambda p: f"{p['who'] + ' ' if p['who'] else '有人'}手动解决了事件。",
     },
     "resolved_with_note": {
         "en": lambda p: f"{p['who'] or 'someone'} resolved it: {p['note']}.",
-        "zh": lambda p: f"{p['who'] or '有人'}解决了事件：{p['note']}。",
+        "zh": lambda p: f"{p['who'] + ' ' if p['who'] else '有人'}解决了事件：{p['note']}。",
     },
     "timeline_entry": {
         "en": lambda p: f"{p['at']} {p['type']} ({p['actor']}): {p['message']}".rstrip(": "),
@@ -261,7 +263,7 @@ _ENTRIES: dict[str, dict] = {
             f"No one was paged ({p['why']}); {p['who']} responded anyway, {p['after']} after the incident "
             f"{_began_en(p)}."
         ),
-        "zh": lambda p: f"没有呼叫任何人（{p['why']}）；{p['who']} 仍在事件{_began_zh(p)}后 {p['after']} 做出了响应。",
+        "zh": lambda p: f"没有呼叫任何人（{p['why']}）；{p['who']} 仍在事件{_began_zh(p)}后 {p['after']}做出了响应。",
     },
     "nobody_paged_fixed": {
         "en": lambda p: f"No one was paged ({p['why']}); Pagerless fixed it without anyone.",
@@ -310,55 +312,6 @@ _ENTRIES: dict[str, dict] = {
 
 PHRASES = Catalog(_ENTRIES)
 
-# the Markdown's headings and fixed words, per language (the Chinese: the console's words for the same headings)
-HEADINGS = {
-    "en": {
-        "status": "Status: {status} · version {version}",
-        "summary": "Summary",
-        "impact": "Impact",
-        "metric_value": ("Metric", "Value"),
-        "root_causes": "Root causes",
-        "trigger": "Trigger",
-        "detection": "Detection",
-        "resolution": "Resolution",
-        "action_items": "Action items",
-        "item_columns": ("ID", "Kind", "Description", "Owner", "Due", "Status"),
-        "went_well": "What went well",
-        "went_wrong": "What went wrong",
-        "got_lucky": "Where we got lucky",
-        "timeline": "Timeline",
-    },
-    "zh": {
-        "status": "状态：{status} · 第 {version} 版",
-        "summary": "概要",
-        "impact": "影响",
-        "metric_value": ("指标项", "值"),
-        "root_causes": "根本原因",
-        "trigger": "触发因素",
-        "detection": "发现方式",
-        "resolution": "解决过程",
-        "action_items": "改进项",
-        "item_columns": ("编号", "类型", "描述", "负责人", "截止日期", "状态"),
-        "went_well": "做得好的地方",
-        "went_wrong": "出问题的地方",
-        "got_lucky": "侥幸之处",
-        "timeline": "时间线",
-    },
-}
-# the codes the Markdown shows in words in Chinese (a document's status, an action item's kind and status: the
-# console's words for them); English shows the codes as they are
-WORDS_ZH = {
-    "draft": "草稿",
-    "published": "已发布",
-    "mitigate": "缓解",
-    "prevent": "预防",
-    "process": "流程",
-    "open": "待处理",
-    "in_progress": "进行中",
-    "done": "已完成",
-    "wont_do": "不做",
-}
-
 
 def phrase(code: str, **params) -> Phrase:
     """The phrase ``code`` (a key of ``PHRASES``) with its facts."""
@@ -386,8 +339,3 @@ def via(decided_via: str | None) -> dict:
         vendor = decided_via.removeprefix(CHAT_VIA)
         return {"via": "chat", "vendor": CHAT_VENDORS.get(vendor, vendor)}
     return {"via": decided_via}
-
-
-def word(code: str, language: str) -> str:
-    """A code the Markdown shows (a status, a kind) in ``language``'s words."""
-    return WORDS_ZH.get(code, code) if language_of(language) == "zh" else code

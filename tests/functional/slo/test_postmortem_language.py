@@ -99,6 +99,8 @@ def test_the_markdown_of_a_chinese_draft_has_chinese_headings_and_tables(api, ad
         assert heading in lines, heading
     assert "| 指标项 | 值 |" in lines and "| 编号 | 类型 | 描述 | 负责人 | 截止日期 | 状态 |" in lines
     assert any(line.startswith("| AI-1 | 缓解 | ") and line.endswith(" | 待处理 |") for line in lines), text
+    assert "| 确认用时（分钟） | 4.0 |" in lines and "| 严重程度 | critical |" in lines, text
+    assert any(line.startswith("| SLO sla-payments-api 消耗的预算 | ") for line in lines), text
     assert "Summary" not in text and "Action items" not in text
 
 
