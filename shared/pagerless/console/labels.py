@@ -48,6 +48,16 @@ ENGLISH = {
     "auto": "Automatic",
     "confirm": "Needs approval",
     "manual": "Manual",
+    # how a run ended (a job's ``result.outcome``; completed, rejected and cancelled are above)
+    "check_failed": "Stopped: a check failed",
+    "rolled_back": "Rolled back",
+    "rollback_incomplete": "Not fully rolled back",
+    "denied": "Denied by the policy",
+    "timed_out": "Nobody approved in time",
+    "error": "Error",
+    # what a check step does when it fails (its ``on_fail``)
+    "stop": "Stop the run",
+    "continue": "Record it and go on",
     "builtin": "Built-in",
     "custom": "Custom",
     "generated": "Generated",

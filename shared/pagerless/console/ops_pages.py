@@ -6,18 +6,21 @@ operators generate reports and see the delivery log).
 """
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pagerless.api.deferred import DeferredRoute
 from pagerless.clock import utcnow
+from pagerless.console import i18n
 from pagerless.console.session import check_csrf, current_principal, require_role
 from pagerless.console.web import (
     PAGE_SIZE,
     SHOWN_VERSION,
+    TZ_COOKIE,
     page_links,
     refused_form,
     render,
@@ -29,6 +32,7 @@ from pagerless.domain.roles import Role
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 CsrfChecked = Depends(check_csrf)
+BURN_DOWN_DAYS = 7  # the SLO page's burn-down: the ends of the last 7 days, and now
 CHANNEL_TYPES = ("slack", "lark", "lark_bot", "dingtalk", "wecom", "teams", "email", "webhook")
 # the channel forms' labels of the fields a refusal names (channels.html)
 CHANNEL_LABELS = {
@@ -265,11 +269,28 @@ def slo_page(request: Request) -> HTMLResponse:
 
 @router.get("/console/slo/{name}", response_class=HTMLResponse)
 def slo_budget_page(request: Request, name: str) -> HTMLResponse:
-    """One SLO's error budget."""
+    """One SLO's error budget, its elapsed part's own budget, and its burn-down (the budget left at each of the
+    last days' ends in the page's time zone, and now) beside what an even spend would have left."""
     principal = current_principal(request)
     from pagerless.api.routes.slo import slo_service
 
-    return render(request, "slo.html", slos=None, budget=slo_service().budget(principal.workspace, name))
+    slos = slo_service()
+    slo = slos.get(principal.workspace, name)
+    moments = _day_ends(i18n.zone(request.cookies.get(TZ_COOKIE)), utcnow(), BURN_DOWN_DAYS)
+    return render(
+        request,
+        "slo.html",
+        slos=None,
+        budget=slos.budget(principal.workspace, name, slo),
+        burn_down=slos.burn_down(principal.workspace, slo, moments),
+    )
+
+
+def _day_ends(zone: str, now: datetime, days: int) -> list[datetime]:
+    """The ends of the ``days`` local days before today in ``zone`` (each its next midnight), then ``now``."""
+    midnight = now.astimezone(ZoneInfo(zone)).replace(hour=0, minute=0, second=0, microsecond=0)
+    ends = [(midnight - timedelta(days=back)).astimezone(UTC) for back in range(days - 1, -1, -1)]
+    return [end for end in ends if end < now] + [now]
 
 
 # ---------------------------------------------------------------- reports

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
 from pagerless.api.deferred import DeferredRoute
 from pagerless.console.session import can, check_csrf, current_principal, require_role
-from pagerless.console.web import render
+from pagerless.console.web import language, render
 from pagerless.domain.errors import NotFoundError
 from pagerless.domain.roles import Role
 
@@ -91,11 +91,11 @@ def postmortem_markdown(
 def draft_postmortem(
     request: Request, incident_id: str, regenerate: Annotated[str | None, Form()] = None
 ) -> RedirectResponse:
-    """Draft the postmortem from the incident's record (``regenerate``: draft it again, as a new version), as
-    the signed-in operator; one that exists (without ``regenerate``) or is published is refused (409)."""
+    """Draft the postmortem from the incident's record (``regenerate``: draft it again, as a new version) in the
+    console's language, as the signed-in operator; one that exists (without ``regenerate``) or is published is refused (409)."""
     principal = require_role(request, Role.OPERATOR)
     document = _postmortems().create(
-        principal.workspace, incident_id, principal.key_id, regenerate=regenerate == "true"
+        principal.workspace, incident_id, principal.key_id, regenerate=regenerate == "true", language=language(request)
     )
     request.state.audit_details = {"incident_id": incident_id, "version": document["version"]}
     return RedirectResponse(f"/console/postmortems/{incident_id}", status_code=303)

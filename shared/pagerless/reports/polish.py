@@ -1,7 +1,8 @@
 """Claude polishes a postmortem draft's prose when a key is set; on anything unexpected the draft stands.
 
 Only the prose sections go to the model (summary, impact, root causes, lessons learned), redacted of
-secrets; it answers one JSON object with the same keys. The impact table, action items and timeline
+secrets; it answers one JSON object with the same keys, asked to keep the draft's language (English or Chinese):
+what it answers is kept as it wrote it, never translated. The impact table, action items and timeline
 are never the model's to change. ``anthropic`` is imported only here, only when a key is configured. The
 key and settings are the workspace's, read as every caller of Claude reads them (`workspace_llm`: the
 environment's key, else the SSM parameter ``PAGERLESS_ANTHROPIC_KEY_PARAMETER`` names, read on first use), so a
@@ -27,14 +28,16 @@ PROSE = ("summary", "impact", "root_causes")
 LESSONS = ("went_well", "went_wrong", "got_lucky")
 SYSTEM = (
     "You edit blameless incident postmortems in the Google SRE style. Rewrite the given sections in clear, "
-    "factual English for engineers: keep every fact, invent none, blame no person. Answer with one JSON "
-    'object only: {"summary": str, "impact": str, "root_causes": str, "lessons_learned": '
-    '{"went_well": [str], "went_wrong": [str], "got_lucky": [str]}}.'
+    "factual {language} for engineers: keep every fact, invent none, blame no person. Answer with one JSON "
+    'object only: {{"summary": str, "impact": str, "root_causes": str, "lessons_learned": '
+    '{{"went_well": [str], "went_wrong": [str], "got_lucky": [str]}}}}.'
 )
+# the language the draft was written in, as the model is asked to keep it (its answer is not translated)
+WRITTEN_IN = {"en": "English", "zh": "Simplified Chinese (full-width punctuation)"}
 MAX_OUTPUT_TOKENS = 2048
 
 
-def polish(sections: dict, *, workspace: str | None = None, client=None) -> tuple[dict, dict]:
+def polish(sections: dict, *, workspace: str | None = None, client=None, language: str = "en") -> tuple[dict, dict]:
     """(sections, engine info): Claude's prose merged over the draft, or the draft and why it stands."""
     if client is None:
         llm = workspace_llm(workspace)
@@ -57,7 +60,7 @@ def polish(sections: dict, *, workspace: str | None = None, client=None) -> tupl
         answer = client.messages.create(
             model=settings.model,
             max_tokens=MAX_OUTPUT_TOKENS,
-            system=SYSTEM,
+            system=SYSTEM.format(language=WRITTEN_IN.get(language, WRITTEN_IN["en"])),
             messages=[{"role": "user", "content": json.dumps(payload, ensure_ascii=False)}],
         )
         text = "".join(block.text for block in answer.content if getattr(block, "type", "") == "text")

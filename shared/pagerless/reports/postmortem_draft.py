@@ -18,17 +18,20 @@ prevent) and a status.
 The sections are Markdown (people edit them as Markdown): what they quote from the record (the alert's title, the
 service, the diagnosis, timeline messages, names) is escaped as text there, so alert text makes no link, emphasis,
 HTML or list of its own. The title, impact table and action items hold plain text; `to_markdown` escapes them.
+
+Each sentence is a phrase (`reports.postmortem_phrases`) said in ``language`` (en, zh); record text is quoted.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from pagerless.clock import parse_time
-from pagerless.domain.approvals import CHAT_VIA
+from pagerless.diagnosis import summaries
 from pagerless.domain.incidents import REOPENED_EVENT, RESOLVED_EVENT
 from pagerless.reports.data import named_cause
 from pagerless.reports.markdown import markdown_paragraph, markdown_text
 from pagerless.reports.postmortem_paging import paging
+from pagerless.reports.postmortem_phrases import said, say, via
 
 ITEM_STATUSES = ("open", "in_progress", "done", "wont_do")
 MITIGATE_DAYS, PREVENT_DAYS = 7, 14
@@ -52,6 +55,7 @@ class PostmortemFacts:
         default_factory=list
     )  # policy, pages [{at, targets, held, held_sent}] of this firing
     covering_policy: str | None = None  # the escalation policy that covers its service and severity now
+    language: str = "en"  # what the draft is written in: en or zh
 
 
 def _minutes(start: str | None, end: str | None) -> float | None:
@@ -60,20 +64,10 @@ def _minutes(start: str | None, end: str | None) -> float | None:
     return round((parse_time(end) - parse_time(start)).total_seconds() / 60, 2)
 
 
-def _after(start: str | None, end: str | None) -> str:
+def _after(start: str | None, end: str | None, language: str) -> str:
     """How long from ``start`` to ``end``, as people say it: "35 s", "12 min", "3.5 h"."""
-    if not start or not end:
-        return "some time"
-    seconds = (parse_time(end) - parse_time(start)).total_seconds()
-    if seconds < 120:
-        return f"{round(seconds)} s"
-    if seconds < 7200:
-        return f"{round(seconds / 60)} min"
-    return f"{round(seconds / 3600, 1):g} h"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    seconds = (parse_time(end) - parse_time(start)).total_seconds() if start and end else None
+    return said("after", language, seconds=seconds)
 
 
 def time_to_acknowledge(incident: dict) -> float | None:
@@ -104,9 +98,15 @@ def _action_outcome(action: dict) -> str:
     return "unknown"
 
 
-def _action_line(action: dict) -> str:
-    line = f"{_action_name(action)} ({_md(_action_outcome(action))})"
-    return f"rolled back by {line}" if action.get("rollback") else line
+def _action_line(action: dict, language: str, rollback: bool | None = None) -> str:
+    """The action and its outcome; a rollback says so (unless ``rollback`` is False: a list of rollbacks)."""
+    return said(
+        "action_line",
+        language,
+        action=_action_name(action),
+        outcome=_md(_action_outcome(action)),
+        rollback=bool(action.get("rollback")) if rollback is None else rollback,
+    )
 
 
 def _entries(facts: PostmortemFacts, kind: str) -> list[dict]:
@@ -121,29 +121,28 @@ def _sentence(entry: dict) -> str:
 def _what_went_wrong(facts: PostmortemFacts) -> list[str]:
     """What the record says went wrong besides the budget: a fix that did not work (rolled back or
     failed), an escalation to people, a severity raised after the page, reopens, no acknowledgement."""
-    wrong = []
+    lang, wrong = facts.language, []
     fixes = [a for a in facts.actions if a.get("source") == "workflow" and not a.get("rollback")]
     rollbacks = [a for a in facts.actions if a.get("rollback")]
     if rollbacks:
         wrong.append(
-            "The fix did not work ("
-            + (", ".join(_action_name(a) for a in fixes) or "the workflow's action")
-            + "); Pagerless rolled it back: "
-            + ", ".join(f"{_action_name(a)} ({_md(_action_outcome(a))})" for a in rollbacks)
-            + "."
+            said(
+                "fix_rolled_back",
+                lang,
+                fixes=[_action_name(a) for a in fixes],
+                rollbacks=[_action_line(a, lang, rollback=False) for a in rollbacks],
+            )
         )
     elif skipped := _entries(facts, "rollback_skipped"):
-        wrong.append(f"The fix did not work and was not rolled back: {_sentence(skipped[-1])}.")
+        wrong.append(said("fix_not_rolled_back", lang, why=_sentence(skipped[-1])))
     failed = [a for a in fixes if _action_outcome(a) != "succeeded"]
     if failed:
-        wrong.append("The fix did not succeed: " + ", ".join(_action_line(a) for a in failed) + ".")
-    for entry in _entries(facts, "escalated"):
-        wrong.append(f"The incident was escalated to people: {_sentence(entry)}.")
-    for entry in _entries(facts, "severity_raised"):
-        wrong.append(f"Its severity was raised after it opened ({_sentence(entry)}).")
+        wrong.append(said("fix_failed", lang, actions=[_action_line(a, lang) for a in failed]))
+    wrong += [said("escalated", lang, why=_sentence(e)) for e in _entries(facts, "escalated")]
+    wrong += [said("severity_raised", lang, why=_sentence(e)) for e in _entries(facts, "severity_raised")]
     reopens = _entries(facts, REOPENED_EVENT)
     if reopens:
-        wrong.append(f"It reopened {len(reopens)} time(s) after it was resolved.")
+        wrong.append(said("reopened", lang, count=len(reopens)))
     return wrong
 
 
@@ -151,26 +150,10 @@ def _paging(facts: PostmortemFacts):
     return paging(facts.incident, facts.escalations, facts.responses, facts.covering_policy)
 
 
-def _began(incident: dict) -> str:
-    return "reopened" if incident.get("reopened_at") else "opened"
-
-
-# how a person's decision reached Pagerless (``Approval.decided_via``), as the postmortem says it
-_VIA = {"api": " through the API", "console": " in the console", "email": " from an e-mailed link", "bot": " from chat"}
-_CHAT_VENDORS = {"slack": "Slack", "lark": "Lark/Feishu"}
-
-
-def _via(decided_via: str | None) -> str:
-    if decided_via and decided_via.startswith(CHAT_VIA):
-        vendor = decided_via.removeprefix(CHAT_VIA)
-        return f" from {_CHAT_VENDORS.get(vendor, vendor)}"
-    return _VIA.get(decided_via or "", "")
-
-
 def _fixes_that_worked(facts: PostmortemFacts, fixes: list[dict]) -> list[str]:
     """What went well of the workflow's verified fixes: each one a person approved, crediting them (who, through
     what, how soon after the incident began); those it ran by itself (its policy let it), together."""
-    lines, alone = [], []
+    lang, lines, alone = facts.language, [], []
     for fix in fixes:
         approver = fix.get("approved_by")
         if not approver:
@@ -188,27 +171,35 @@ def _fixes_that_worked(facts: PostmortemFacts, fixes: list[dict]) -> list[str]:
             None,
         )
         if approval is None:
-            lines.append(f"{_md(approver)} approved {_action_name(fix)}; Pagerless applied and verified it.")
+            lines.append(said("fix_approved", lang, who=_md(approver), action=_action_name(fix)))
             continue
         lines.append(
-            f"{_md(approval.get('decided_by') or approver)} approved {_action_name(fix)}"
-            f"{_via(approval.get('decided_via'))} "
-            f"{_after(facts.incident.get('responding_since'), approval.get('decided_at'))} after the incident "
-            f"{_began(facts.incident)}; Pagerless applied and verified it."
+            said(
+                "fix_approved",
+                lang,
+                who=_md(approval.get("decided_by") or approver),
+                action=_action_name(fix),
+                after=_after(facts.incident.get("responding_since"), approval.get("decided_at"), lang),
+                reopened=bool(facts.incident.get("reopened_at")),
+                **via(approval.get("decided_via")),
+            )
         )
     if alone:
-        lines.insert(0, "Pagerless ran the fix itself: " + ", ".join(_action_name(a) for a in alone) + ".")
+        lines.insert(0, said("fix_ran_alone", lang, actions=[_action_name(a) for a in alone]))
     return lines
 
 
-def _impact(incident: dict, service: str) -> str:
-    """The alerts on the service: how many, and how often they were delivered when it was more often."""
-    alerts, deliveries = int(incident.get("alerts") or 1), int(incident.get("alert_count") or 1)
-    correlated = incident.get("correlated_incidents")
-    return (
-        f"{_plural(alerts, 'alert')} on {service}"
-        + (f" ({correlated} correlated incident(s))" if correlated else "")
-        + (f", delivered {deliveries} times" if deliveries > alerts else "")
+def _impact(facts: PostmortemFacts, service: str) -> str:
+    """The alerts on the service: how many, how often they were delivered when it was more often; the SLOs hit."""
+    incident = facts.incident
+    return said(
+        "impact",
+        facts.language,
+        alerts=int(incident.get("alerts") or 1),
+        deliveries=int(incident.get("alert_count") or 1),
+        correlated=incident.get("correlated_incidents"),
+        service=service,
+        slos=len(facts.slo_impact),
     )
 
 
@@ -216,7 +207,7 @@ def impact_table(facts: PostmortemFacts) -> list[dict]:
     incident = facts.incident
     rows = [
         {"metric": "severity", "value": incident.get("severity")},
-        {"metric": "service", "value": incident.get("service") or "unknown"},
+        {"metric": "service", "value": incident.get("service") or said("unknown_service", facts.language)},
         {"metric": "started_at", "value": incident.get("first_seen")},
         {"metric": "acknowledged_at", "value": incident.get("acknowledged_at")},
         *([{"metric": "reopened_at", "value": incident["reopened_at"]}] if incident.get("reopened_at") else []),
@@ -235,34 +226,39 @@ def impact_table(facts: PostmortemFacts) -> list[dict]:
         rows.append(
             {
                 "metric": f"slo_budget_spent:{slo['slo_name']}",
-                "value": f"{slo['budget_consumed_minutes']} min ({slo['budget_consumed_percent']}% of the budget)",
+                "value": said(
+                    "budget_value",
+                    facts.language,
+                    minutes=slo["budget_consumed_minutes"],
+                    percent=slo["budget_consumed_percent"],
+                ),
             }
         )
     return rows
 
 
 def action_items(facts: PostmortemFacts) -> list[dict]:
-    today = facts.today or date.today()
-    owner = ", ".join(facts.owners) or "unassigned"
+    today, lang = facts.today or date.today(), facts.language
+    owner = ", ".join(facts.owners) or said("unassigned", lang)
     diagnosis = facts.diagnosis or {}
-    service = facts.incident.get("service") or "the service"
+    service = facts.incident.get("service") or said("the_service", lang)
     items = []
     cause = named_cause(diagnosis.get("category"))
     if cause:
         for remediation in diagnosis.get("remediations") or []:
-            items.append(("mitigate", f"Make '{remediation}' for {service} a reviewed runbook step"))
-        items.append(("prevent", f"Prevent {cause} on {service}: fix the cause found by the diagnosis"))
+            items.append(("mitigate", said("runbook_step", lang, remediation=remediation, service=service)))
+        items.append(("prevent", said("prevent_cause", lang, cause=cause, service=service)))
     elif diagnosis.get("category"):  # it abstained: its remediations (gather more evidence) are no runbook step
-        items.append(("prevent", f"Find the cause on {service}: the diagnosis found no conclusive evidence"))
+        items.append(("prevent", said("find_cause", lang, service=service)))
     paged = _paging(facts)
     if paged and paged.unanswered:
-        items.append(("process", f"Find out why nobody acknowledged the page for {service}"))
+        items.append(("process", said("why_unanswered", lang, service=service)))
     elif paged and paged.fix:
-        items.append(("process", paged.fix))
+        items.append(("process", say(paged.fix, lang)))
     if any(s["budget_consumed_percent"] >= 10 for s in facts.slo_impact):
-        items.append(("prevent", f"Review the error-budget policy of {service}: this incident spent 10 % or more"))
+        items.append(("prevent", said("review_budget", lang, service=service)))
     if not items:
-        items.append(("prevent", f"Add a test or alert that would have caught this on {service} earlier"))
+        items.append(("prevent", said("add_test", lang, service=service)))
     return [
         {
             "id": f"AI-{n}",
@@ -278,7 +274,7 @@ def action_items(facts: PostmortemFacts) -> list[dict]:
 
 def lessons_learned(facts: PostmortemFacts) -> dict:
     """What went well, what went wrong and where we got lucky, from the record (see the module's docstring)."""
-    incident = facts.incident
+    incident, lang = facts.incident, facts.language
     diagnosis = facts.diagnosis or {}
     # the workflow's fix went well only when it was verified: the workflow resolved the incident
     automatic = [a for a in facts.actions if a.get("source") == "workflow" and not a.get("rollback")]
@@ -286,33 +282,39 @@ def lessons_learned(facts: PostmortemFacts) -> dict:
     paged = _paging(facts)
     went_well = []
     if incident.get("acknowledged_at") and (time_to_acknowledge(incident) or 0) <= 5:
-        went_well.append(f"{'The page' if paged and paged.paged else 'It'} was acknowledged within 5 minutes.")
+        went_well.append(said("acknowledged_fast", lang, paged=bool(paged and paged.paged)))
     if automatic and fixed_by_workflow:
         went_well += _fixes_that_worked(facts, automatic)
     if cause := named_cause(diagnosis.get("category")):
-        went_well.append(f"The diagnosis named the cause ({_md(cause)}, confidence {diagnosis.get('confidence')}).")
+        went_well.append(said("cause_named", lang, cause=_md(cause), confidence=diagnosis.get("confidence")))
     went_wrong = [
-        f"SLO {_md(s['slo_name'])} spent {s['budget_consumed_percent']}% of its error budget."
+        said("slo_spent", lang, slo=_md(s["slo_name"]), percent=s["budget_consumed_percent"])
         for s in facts.slo_impact
         if s["budget_consumed_minutes"] > 0
     ] + _what_went_wrong(facts)
     got_lucky = []
     if paged and paged.late:
-        went_wrong.append(f"Quiet hours held back the page to {_md('; '.join(paged.late))}: it was sent later.")
+        went_wrong.append(said("page_late", lang, late=[_md(say(late, lang)) for late in paged.late]))
     if paged and paged.unanswered:
-        went_wrong.append("Nobody acknowledged the page.")
+        went_wrong.append(said("unanswered", lang))
     elif paged and paged.why_nobody:
-        nobody = _md(paged.why_nobody)
+        nobody = _md(say(paged.why_nobody, lang))
         if facts.responses:
             first = facts.responses[0]
             got_lucky.append(
-                f"No one was paged ({nobody}); {_md(first['by'])} responded anyway, "
-                f"{_after(incident.get('responding_since'), first['at'])} after the incident {_began(incident)}."
+                said(
+                    "nobody_paged_responded",
+                    lang,
+                    why=nobody,
+                    who=_md(first["by"]),
+                    after=_after(incident.get("responding_since"), first["at"], lang),
+                    reopened=bool(incident.get("reopened_at")),
+                )
             )
         elif fixed_by_workflow:
-            got_lucky.append(f"No one was paged ({nobody}); Pagerless fixed it without anyone.")
+            got_lucky.append(said("nobody_paged_fixed", lang, why=nobody))
         else:
-            went_wrong.append(f"No one was paged: {nobody}.")
+            went_wrong.append(said("nobody_paged", lang, why=nobody))
     return {"went_well": went_well, "went_wrong": went_wrong, "got_lucky": got_lucky}
 
 
@@ -321,46 +323,76 @@ def _resolved_by_hand(facts: PostmortemFacts) -> str | None:
     resolves = _entries(facts, RESOLVED_EVENT)
     if not resolves or facts.incident.get("resolved_by") in (None, "workflow", "source"):
         return None
-    who, note = _md(resolves[-1].get("actor") or "someone"), _sentence(resolves[-1])
-    return f"{who} resolved it by hand." if note in ("", "resolved by hand") else f"{who} resolved it: {note}."
+    who, note = _md(resolves[-1].get("actor") or ""), _sentence(resolves[-1])
+    if note in ("", "resolved by hand"):
+        return said("resolved_by_hand", facts.language, who=who)
+    return said("resolved_with_note", facts.language, who=who, note=note)
+
+
+def _resolution(facts: PostmortemFacts) -> str:
+    """What was done (the actions and their outcomes, else who resolved it by hand) and the approvals decided."""
+    lang = facts.language
+    actions = [_action_line(a, lang) for a in facts.actions]
+    resolution = (said("actions", lang, lines=actions) if actions else _resolved_by_hand(facts)) or said(
+        "no_action", lang
+    )
+    approvals = [
+        said(
+            "approval",
+            lang,
+            status=_md(a.get("status")),
+            who=_md(a.get("decided_by") or ""),
+            minutes=_minutes(a.get("requested_at"), a.get("decided_at")),
+        )
+        for a in facts.approvals
+    ]
+    return resolution + (said("approvals", lang, items=approvals, after=resolution) if approvals else "")
+
+
+def _root_causes(diagnosis: dict, language: str) -> str:
+    """The diagnosis's summary in ``language`` (the analyzers' phrase; a model's summary as it wrote it)."""
+    # it starts its section's line with record text: a leading "#" or "1." must not open a block
+    summary = summaries.said(diagnosis, language) if diagnosis.get("summary") else ""
+    return markdown_paragraph(summary) if summary else said("not_diagnosed", language)
 
 
 def draft(facts: PostmortemFacts) -> dict:
-    """The postmortem document: title, sections (text), impact table, action items."""
-    incident = facts.incident
+    """The postmortem document in ``facts.language``: title, sections (text), impact table, action items."""
+    incident, lang = facts.incident, facts.language
     diagnosis = facts.diagnosis or {}
-    ttr = time_to_resolve(incident)
-    service = _md(incident.get("service") or "an unknown service")
-    title = _md(incident.get("title") or "")
-    summary = f"{_md(incident.get('severity', '').capitalize())} incident on {service}: {title}. " + (
-        f"Resolved after {ttr} minutes." if ttr is not None else "Not resolved when this draft was written."
-    )
-    resolution = (
-        "; ".join(_action_line(a) for a in facts.actions) or _resolved_by_hand(facts) or "No action was recorded."
-    )
-    approvals = "; ".join(
-        f"{_md(a.get('status'))} by {_md(a.get('decided_by') or 'nobody')} after "
-        f"{_minutes(a.get('requested_at'), a.get('decided_at'))} min"
-        for a in facts.approvals
+    service = _md(incident.get("service") or said("unknown_service", lang))
+    summary = said(
+        "summary",
+        lang,
+        severity=_md(incident.get("severity", "")),
+        service=service,
+        title=_md(incident.get("title") or ""),
+        ttr=time_to_resolve(incident),
     )
     sections = {
         "summary": summary,
-        "impact": _impact(incident, service)
-        + (f"; {len(facts.slo_impact)} SLO(s) affected." if facts.slo_impact else "; no SLO is defined for it."),
-        # these two start their section's line with record text: a leading "#" or "1." must not open a block
-        "root_causes": markdown_paragraph(diagnosis["summary"]) if diagnosis.get("summary") else "Not diagnosed.",
+        "impact": _impact(facts, service),
+        "root_causes": _root_causes(diagnosis, lang),
         "trigger": markdown_paragraph(incident.get("title") or ""),
-        "detection": f"Alert from {_md(incident.get('source') or 'a monitor')} at {incident.get('first_seen')}.",
-        "resolution": resolution + (f" Approvals: {approvals}." if approvals else ""),
+        "detection": said("detection", lang, source=_md(incident.get("source") or ""), at=incident.get("first_seen")),
+        "resolution": _resolution(facts),
         "lessons_learned": lessons_learned(facts),
         "timeline": [
-            f"{e['at']} {_md(e['type'])} ({_md(e.get('actor', 'system'))}): {_md(e.get('message') or '')}".rstrip(": ")
+            said(
+                "timeline_entry",
+                lang,
+                at=e["at"],
+                type=_md(e["type"]),
+                actor=_md(e.get("actor", "system")),
+                message=_md(e.get("message") or ""),
+            )
             for e in facts.timeline
         ],
     }
     return {
-        "title": f"Postmortem: {incident.get('title')}",
+        "title": said("title", lang, title=incident.get("title")),
         "incident_id": incident.get("id"),
+        "language": lang,
         "sections": sections,
         "impact_table": impact_table(facts),
         "slo_impact": facts.slo_impact,

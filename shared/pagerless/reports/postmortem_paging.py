@@ -6,21 +6,24 @@ were not paged then, but a page held back that was sent later (``held_sent``: wh
 removed, or the incident was raised to critical) was sent when it was, and is told apart (`Paging.late`). It went unanswered when no person responded (`reports.responses`, as the incident's metrics
 count a response) at or after the last such page. When nothing paged anyone, the postmortem says why: no
 escalation policy covers the incident's service and severity, or its policy reached nobody. A correlated
-incident's root is the one paged for it: nothing is judged for the correlated incident itself.
+incident's root is the one paged for it: nothing is judged for the correlated incident itself. What it finds is
+said as phrases (`reports.postmortem_phrases`), in the draft's language.
 """
 
 from dataclasses import dataclass
 
 from pagerless.clock import parse_time
+from pagerless.domain.phrases import Phrase
+from pagerless.reports.postmortem_phrases import phrase
 
 
 @dataclass(frozen=True)
 class Paging:
     paged: bool  # a page reached someone
     unanswered: bool = False  # no one responded at or after the last page
-    why_nobody: str | None = None  # why no page reached anyone, when that is a lesson
-    fix: str | None = None  # the action item that makes the next incident page someone
-    late: tuple[str, ...] = ()  # the pages quiet hours held back and sent later: whom, and how much later
+    why_nobody: Phrase | None = None  # why no page reached anyone, when that is a lesson
+    fix: Phrase | None = None  # the action item that makes the next incident page someone
+    late: tuple[Phrase, ...] = ()  # the pages quiet hours held back and sent later: whom, and how much later
 
 
 def paging(
@@ -37,29 +40,27 @@ def paging(
         last = max(sent)
         unanswered = not any(parse_time(r["at"]) >= last for r in responses)
         return Paging(paged=True, unanswered=unanswered, late=tuple(_late(p, held) for p, held in late))
-    service = incident.get("service") or "the service"
-    covered = f"{service}'s {incident.get('severity')} incidents"
+    service, severity = incident.get("service"), incident.get("severity")
     if not escalations:
         if covering_policy:  # a policy covers it now (made since?); nothing ran for this incident
-            return Paging(paged=False, why_nobody=f"no escalation ran for it (policy {covering_policy} covers it now)")
+            return Paging(paged=False, why_nobody=phrase("why_nobody", why="ran_none", policy=covering_policy))
         return Paging(
             paged=False,
-            why_nobody=f"no escalation policy covers {covered}",
-            fix=f"Cover {covered} with an escalation policy: no one was paged for this one",
+            why_nobody=phrase("why_nobody", why="no_policy", service=service, severity=severity),
+            fix=phrase("cover_policy", service=service, severity=severity),
         )
     reached_nobody = [e for e in escalations if e["pages"]]
     if not reached_nobody:  # it never paged: someone answered first, the incident resolved first, or it did not start
         return Paging(paged=False)
-    policy = reached_nobody[0].get("policy") or "its escalation policy"
+    policy = reached_nobody[0].get("policy")
     held = sorted({person for e in reached_nobody for p in e["pages"] for person in p["held"]})
     return Paging(
         paged=False,
-        why_nobody=f"escalation policy {policy} reached nobody on call"
-        + (f" (quiet hours held back {', '.join(held)})" if held else ""),
-        fix=f"Make escalation policy {policy} reach someone on call for {service}",
+        why_nobody=phrase("why_nobody", why="reached_nobody", policy=policy, held=held),
+        fix=phrase("reach_someone", policy=policy, service=service),
     )
 
 
-def _late(page: dict, held: dict) -> str:
+def _late(page: dict, held: dict) -> Phrase:
     minutes = round((parse_time(held["at"]) - parse_time(page["at"])).total_seconds() / 60)
-    return f"{held['person']}, {minutes} min after the step paged"
+    return phrase("late_one", person=held["person"], minutes=minutes)

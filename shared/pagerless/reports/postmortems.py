@@ -108,7 +108,7 @@ class PostmortemService:
             self._slos = SloService(clock=self.clock)
         return self._slos
 
-    def facts(self, workspace: str, incident_id: str) -> PostmortemFacts:
+    def facts(self, workspace: str, incident_id: str, language: str = "en") -> PostmortemFacts:
         record = self.incidents.get(incident_id, workspace)
         first_seen = record.first_seen or record.created_at
         since = responding_since(record)
@@ -190,6 +190,7 @@ class PostmortemService:
             responses=[{"at": r.at.isoformat(), "by": label(r.actor, r.actor_name)} for r in answered],
             escalations=self._escalations(incident_id, since, _held_sent(entries)),
             covering_policy=self._covering_policy(workspace, record),
+            language=language,
         )
 
     @staticmethod
@@ -232,15 +233,31 @@ class PostmortemService:
         return next((list(s.owners) for s in get_environment(workspace).services if s.name == service), [])
 
     # ------------------------------------------------------------------ lifecycle
-    def create(self, workspace: str, incident_id: str, author: str, *, regenerate: bool = False) -> dict:
-        """A new draft (version 1, or the next version when ``regenerate``); 409 if one exists and not regenerating."""
+    def language(self, workspace: str) -> str:
+        """The language a draft is written in when the caller names none: the workspace's report language."""
+        from pagerless.reports.service import ReportService
+
+        return ReportService().language(workspace)
+
+    def create(
+        self,
+        workspace: str,
+        incident_id: str,
+        author: str,
+        *,
+        regenerate: bool = False,
+        language: str | None = None,
+    ) -> dict:
+        """A new draft (version 1, or the next version when ``regenerate``) in ``language`` (en or zh; default the
+        workspace's report language); 409 if one exists and not regenerating."""
         current = self.repository.latest(workspace, incident_id)
         if current is not None and not regenerate:
             raise ConflictError(f"incident {incident_id} has a postmortem already (regenerate=true makes a new draft)")
         if current is not None and current["status"] == "published":
             raise ConflictError("the postmortem is published; it is not regenerated")
-        document = draft(self.facts(workspace, incident_id))
-        document["sections"], engine = polish(document["sections"], workspace=workspace)
+        language = language or self.language(workspace)
+        document = draft(self.facts(workspace, incident_id, language))
+        document["sections"], engine = polish(document["sections"], workspace=workspace, language=language)
         version = (current["version"] + 1) if current else 1
         return self.repository.save_version(
             workspace,

@@ -157,7 +157,8 @@ def _check_step(job: JobRecord, step: Step, entered: str | None) -> dict:
     message = f"{step.name}: {result['message']}"
     stopped = f"{message}; the run stops before its next step"
     reply = step_reply("check_failed", reason=stopped) if gated else step_reply("plan")
-    advance(job, {"step": step.name, "kind": "check", "status": status, **result}, planned_reply(entered, reply))
+    recorded = {"step": step.name, "kind": "check", "on_fail": step.on_fail, "status": status, **result}
+    advance(job, recorded, planned_reply(entered, reply))
     note(job, "StepFailed" if gated else "StepCompleted", message, node=step.name, ok=result["ok"])
     return reply
 

@@ -60,3 +60,26 @@ def test_an_operator_drafts_a_postmortem_reads_its_markdown_and_drafts_it_again(
     assert 'id="postmortem-title"' in read and 'id="regenerate-postmortem"' not in read
     assert post(api, page_url, {"regenerate": "true"}).status_code == 403
     assert api.get("/console/postmortems/INC-NOPE").status_code == 404
+
+
+def test_the_console_drafts_the_postmortem_in_its_own_language(api, admin_user, admin_key):
+    # Given an incident, and an operator whose console speaks Chinese (the workspace's reports are in English)
+    ingest(api, admin_key, "Checkout latency", description="p99 above 2s")
+    [incident] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+    page_url = f"/console/postmortems/{incident['id']}"
+    make_user(api, admin_user, "op@example.com", "operator")
+    sign_in(api, "op@example.com")
+    api.cookies.set("pl_lang", "zh")
+    # When the operator drafts the postmortem
+    assert post(api, page_url, {}).status_code == 303
+    # Then the draft is written in Chinese, and its Markdown's headings too
+    stored = api.get(f"/api/incidents/{incident['id']}/postmortem", headers=auth(admin_key)).json()
+    assert stored["language"] == "zh" and stored["title"] == "复盘：Checkout latency", stored["title"]
+    assert "撰写本草稿时尚未解决。" in stored["sections"]["summary"]
+    page = api.get(page_url).text
+    assert "## 概要" in page and "复盘：Checkout latency" in page
+    # When the console speaks English and drafts it again, Then that version is English
+    api.cookies.set("pl_lang", "en")
+    assert post(api, page_url, {"regenerate": "true"}).status_code == 303
+    again = api.get(f"/api/incidents/{incident['id']}/postmortem", headers=auth(admin_key)).json()
+    assert again["language"] == "en" and again["title"] == "Postmortem: Checkout latency"

@@ -65,6 +65,8 @@ def test_a_failed_check_stops_the_run_before_its_next_mutating_step_and_rolls_ba
     assert "Healthy?" in done["error"], done
     assert memory_limit(sandbox) == "256Mi" and replicas(sandbox) == before
     assert [(s["step"], s["status"]) for s in done["steps"]] == [("Scale out", "succeeded"), ("Healthy?", "not_ok")]
+    # And the check step records what it does when it fails (the job page says it: "If it fails: Stop the run")
+    assert [s.get("on_fail") for s in done["steps"]] == [None, "stop"]
     names = [(e["event"], e.get("node")) for e in events(api, key, done["job_id"])]
     assert ("StepFailed", "Healthy?") in names and ("RollbackStep", "Scale out") in names
     assert not any(node == "Raise memory" for _, node in names), names

@@ -1,9 +1,14 @@
 """How a postmortem judges paging, from the incident's escalations and people's responses (pure)."""
 
 from pagerless.reports.postmortem_paging import Paging, paging
+from pagerless.reports.postmortem_phrases import say
 
 INCIDENT = {"service": "catalog-api", "severity": "warning"}
 ALICE = [{"kind": "person", "id": "per_alice"}]
+
+
+def en(said) -> str | None:
+    return None if said is None else say(said, "en")
 
 
 def page(at: str, targets=(), held=()) -> dict:
@@ -26,23 +31,26 @@ def test_a_page_sent_after_the_last_response_went_unanswered():
 def test_nobody_was_paged_when_no_policy_covers_it_now_or_then():
     judged = paging(INCIDENT, [], [], None)
     assert not judged.paged and not judged.unanswered
-    assert judged.why_nobody == "no escalation policy covers catalog-api's warning incidents"
+    assert en(judged.why_nobody) == "no escalation policy covers catalog-api's warning incidents"
     assert (
-        judged.fix == "Cover catalog-api's warning incidents with an escalation policy: no one was paged for this one"
+        en(judged.fix)
+        == "Cover catalog-api's warning incidents with an escalation policy: no one was paged for this one"
     )
 
 
 def test_a_policy_made_since_is_named_and_asks_for_nothing():
     judged = paging(INCIDENT, [], [], "catalog")
-    assert judged.why_nobody == "no escalation ran for it (policy catalog covers it now)" and judged.fix is None
+    assert en(judged.why_nobody) == "no escalation ran for it (policy catalog covers it now)" and judged.fix is None
 
 
 def test_a_policy_that_reached_nobody_on_call_says_so_and_whom_quiet_hours_held_back():
     escalations = [{"policy": "catalog", "pages": [page("00:05"), page("05:05", held=["per_bob"])]}]
     judged = paging(INCIDENT, escalations, [], "catalog")
     assert not judged.paged
-    assert judged.why_nobody == "escalation policy catalog reached nobody on call (quiet hours held back per_bob)"
-    assert judged.fix == "Make escalation policy catalog reach someone on call for catalog-api"
+    assert en(judged.why_nobody) == "escalation policy catalog reached nobody on call (quiet hours held back per_bob)"
+    assert en(judged.fix) == "Make escalation policy catalog reach someone on call for catalog-api"
+    # and says it in Chinese from the same facts
+    assert say(judged.why_nobody, "zh") == "升级策略 catalog 没有呼叫到任何值班人员（免打扰时段暂缓了 per_bob）"
 
 
 def test_an_escalation_that_never_paged_is_no_lesson():
@@ -63,7 +71,9 @@ def test_a_page_held_back_by_quiet_hours_and_sent_later_is_told_apart_from_one_s
     responses = [{"at": "2026-03-10T12:20:00+00:00", "by": "alice"}]
     judged = paging(INCIDENT, [{"policy": "catalog", "pages": [held]}], responses, "catalog")
     # Then bob's page counts as sent when it was, later than alice's, and says so
-    assert judged == Paging(paged=True, unanswered=True, late=("per_bob, 40 min after the step paged",))
+    assert (judged.paged, judged.unanswered) == (True, True)
+    assert [en(late) for late in judged.late] == ["per_bob, 40 min after the step paged"]
+    assert [say(late, "zh") for late in judged.late] == ["per_bob（在该步骤呼叫后 40 分钟）"]
 
 
 def test_a_step_that_held_everyone_back_paged_them_when_it_sent_the_held_page():
@@ -71,4 +81,5 @@ def test_a_step_that_held_everyone_back_paged_them_when_it_sent_the_held_page():
     held = {**page("00:00", held=["per_bob"]), "held_sent": [{"person": "per_bob", "at": "2026-03-10T12:05:00+00:00"}]}
     judged = paging(INCIDENT, [{"policy": "catalog", "pages": [held]}], [], "catalog")
     # Then the incident was paged (not "reached nobody on call"), late
-    assert judged == Paging(paged=True, unanswered=True, late=("per_bob, 5 min after the step paged",))
+    assert (judged.paged, judged.unanswered) == (True, True)
+    assert [en(late) for late in judged.late] == ["per_bob, 5 min after the step paged"]

@@ -28,9 +28,13 @@ def create_postmortem(
     principal: OperatorDep,
     postmortems: PostmortemsDep,
     regenerate: Annotated[bool, Query(description="draft again as a new version")] = False,
+    lang: Annotated[
+        Literal["en", "zh"] | None,
+        Query(description="the draft's language (default: the workspace's report language, else en)"),
+    ] = None,
 ) -> dict:
     """Draft a postmortem from the timeline, diagnosis, actions, approvals and SLO impact (Claude polishes it when a key is set)."""
-    return postmortems.create(principal.workspace, incident_id, principal.key_id, regenerate=regenerate)
+    return postmortems.create(principal.workspace, incident_id, principal.key_id, regenerate=regenerate, language=lang)
 
 
 @router.get("/api/incidents/{incident_id}/postmortem")
