@@ -6,7 +6,8 @@ were not paged then, but a page held back that was sent later (``held_sent``: wh
 removed, or the incident was raised to critical) was sent when it was, and is told apart (`Paging.late`). It went unanswered when no person responded (`reports.responses`, as the incident's metrics
 count a response) at or after the last such page. When nothing paged anyone, the postmortem says why: no
 escalation policy covers the incident's service and severity, or its policy reached nobody. A correlated
-incident's root is the one paged for it: nothing is judged for the correlated incident itself.
+incident's root is the one paged for it: nothing is judged for the correlated incident itself; nor is a flapping
+incident's firing that paged nobody, since a flap's paging waits until its alert holds firing.
 """
 
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ def paging(
         last = max(sent)
         unanswered = not any(parse_time(r["at"]) >= last for r in responses)
         return Paging(paged=True, unanswered=unanswered, late=tuple(_late(p, held) for p, held in late))
+    if incident.get("flapping"):  # its alert flaps: paging waits until it holds firing (intake), by design
+        return Paging(paged=False)
     service = incident.get("service") or "the service"
     covered = f"{service}'s {incident.get('severity')} incidents"
     if not escalations:
