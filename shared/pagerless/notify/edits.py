@@ -16,7 +16,6 @@ A card keeps what it said: its own job renders it again (a page's in the person'
 import json
 from dataclasses import replace
 
-from pagerless.chat.wording import resolver
 from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import ACKNOWLEDGED, RESOLVED, Message
 from pagerless.notify.recipients import Recipient, zone_of
@@ -93,11 +92,7 @@ def recipient(workspace: str, record: DeliveryRecord) -> Recipient | None:
 def edited(message: Message, job: NotifyJob, ctx: dict) -> Message:
     """The card once ``job`` happened: who acknowledged (or resolved) it and when, in place of its buttons."""
     if job.event == "incident.resolved":
-        decision = {
-            "status": RESOLVED,
-            "decided_by": resolver(ctx.get("resolved_by"), message.language),
-            "decided_at": ctx.get("resolved_at"),
-        }
+        decision = {"status": RESOLVED, "decided_by": ctx.get("resolved_by"), "decided_at": ctx.get("resolved_at")}
     else:
         decision = {
             "status": ACKNOWLEDGED,
