@@ -162,8 +162,24 @@ def decision_refused(language: str, refused: PagerlessError, incident_id: str) -
     return f"未做任何更改：{refused.message}。"
 
 
+# What resolved an incident when no person did (its ``resolved_by``): "source" and "workflow" are codes, which read
+# as someone's name ("Resolved by source at …", "source 于 … 解决")
+_RESOLVERS = {
+    "source": {"en": "its source (every alert cleared)", "zh": "告警源头（所有告警已恢复）"},
+    "workflow": {"en": "the workflow (fix verified)", "zh": "工作流（修复已验证）"},
+}
+
+
+def resolver(resolved_by: str | None, language: str = "en") -> str | None:
+    """Who resolved an incident, in ``language``: a person as they are named, its source or the workflow in words."""
+    said = _RESOLVERS.get(resolved_by or "")
+    return said["zh" if _zh(language) else "en"] if said else resolved_by
+
+
 def acknowledgement_refused(language: str, refused: PagerlessError, incident_id: str, who: str | None) -> str:
     """Why ``IncidentService.acknowledge`` changed nothing; ``who`` acknowledged or resolved it first."""
+    if _detail(refused).get("status") == "resolved":
+        who = resolver(who, language)
     if not _zh(language):
         return f"{refused.message}" + (f" by {who}" if who else "") + "; nothing changed."
     detail = _detail(refused)

@@ -76,8 +76,9 @@ EN: dict[str, tuple[str, str]] = {
     "incident.resolved": ("[RESOLVED] {{ title }}", _INCIDENT + "\n{{ message }}"),
     "incident.escalated": ("[{{ severity|upper }}] Escalated: {{ title }}", _INCIDENT + "\n{{ message }}"),
     "escalation.page": (
-        "[{{ severity|upper }}] Page: {{ title }}",
-        _INCIDENT + "\n{{ message }}{% if opened_at %}\nOpened: {{ opened_at }}{% endif %}",
+        "[{{ severity|upper }}] Page: {% if reopened_at %}Reopened: {% endif %}{{ title }}",
+        _INCIDENT + "\n{{ message }}{% if reopened_at %}\nReopened: {{ reopened_at }} (first opened {{ opened_at }})"
+        "{% elif opened_at %}\nOpened: {{ opened_at }}{% endif %}",
     ),
     "oncall.handoff": ("On-call handoff: {{ schedule_name }}", _HANDOFF),
     "report.ready": ("Report ready: {{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),
@@ -113,8 +114,10 @@ ZH: dict[str, tuple[str, str]] = {
     "incident.resolved": ("【已恢复】{{ title }}", _INCIDENT_ZH + "\n{{ message }}"),
     "incident.escalated": ("【{{ severity }}】已升级：{{ title }}", _INCIDENT_ZH + "\n{{ message }}"),
     "escalation.page": (
-        "【{{ severity }}】呼叫：{{ title }}",
-        _INCIDENT_ZH + "\n{{ message }}{% if opened_at %}\n开始时间：{{ opened_at }}{% endif %}",
+        "【{{ severity }}】呼叫：{% if reopened_at %}已重新打开：{% endif %}{{ title }}",
+        _INCIDENT_ZH
+        + "\n{{ message }}{% if reopened_at %}\n重新打开时间：{{ reopened_at }}（首次发生：{{ opened_at }}）"
+        "{% elif opened_at %}\n开始时间：{{ opened_at }}{% endif %}",
     ),
     "oncall.handoff": ("值班交接：{{ schedule_name }}", _HANDOFF_ZH),
     "report.ready": ("报告已生成：{{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),

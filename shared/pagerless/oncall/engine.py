@@ -230,8 +230,11 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
 
 
 def page_data(record: EscalationRecord, policy: Policy, incident, at: Cursor) -> dict:
-    """What an ``escalation.page`` job says about the page: its step, policy and incident."""
+    """What an ``escalation.page`` job says about the page: its step, policy and incident; a reopen's escalation
+    (one started at or after the incident reopened) also when it reopened, which its page says."""
+    reopened = incident.reopened_at is not None and record.started_at >= incident.reopened_at
     return {
+        **({"reopened_at": incident.reopened_at.isoformat()} if reopened else {}),
         "step": at.step + 1,
         "repeat": at.repeat,
         "policy_id": policy.id,

@@ -6,7 +6,8 @@ were not paged then, but a page held back that was sent later (``held_sent``: wh
 removed, or the incident was raised to critical) was sent when it was, and is told apart (`Paging.late`). It went unanswered when no person responded (`reports.responses`, as the incident's metrics
 count a response) at or after the last such page. When nothing paged anyone, the postmortem says why: no
 escalation policy covers the incident's service and severity, or its policy reached nobody. A correlated
-incident's root is the one paged for it: nothing is judged for the correlated incident itself. What it finds is
+incident's root is the one paged for it: nothing is judged for the correlated incident itself; nor is a flapping
+incident's firing that paged nobody, since a flap's paging waits until its alert holds firing. What it finds is
 said as phrases (`reports.postmortem_phrases`), in the draft's language.
 """
 
@@ -40,6 +41,8 @@ def paging(
         last = max(sent)
         unanswered = not any(parse_time(r["at"]) >= last for r in responses)
         return Paging(paged=True, unanswered=unanswered, late=tuple(_late(p, held) for p, held in late))
+    if incident.get("flapping"):  # its alert flaps: paging waits until it holds firing (intake), by design
+        return Paging(paged=False)
     service, severity = incident.get("service"), incident.get("severity")
     if not escalations:
         if covering_policy:  # a policy covers it now (made since?); nothing ran for this incident

@@ -125,6 +125,7 @@ class PostmortemService:
             "namespace": record.namespace,
             "source": record.source,
             "parent_id": record.parent_id,
+            "flapping": bool(record.flapping),
             "first_seen": _iso(first_seen),
             "acknowledged_at": _iso(record.acknowledged_at),
             "resolved_at": _iso(record.resolved_at),

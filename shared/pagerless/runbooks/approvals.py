@@ -84,6 +84,7 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
                 "blast_radius": plan["blast_radius"],
                 "decision": {"rule": job.state.get("rule")},
                 "dry_run": checked,
+                "card_reason": f"runbook {runbook_of(job).name}: {step.name}",
             },
         )
     )
@@ -103,14 +104,7 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
             "approval.requested",
             IncidentRepository().get(job.incident_id),
             generation=record.approval_id,
-            data={
-                "approval_id": record.approval_id,
-                "expires_at": record.expires_at.isoformat(),
-                "action": plan["action"]["action"],
-                "reason": f"runbook {runbook_of(job).name}: {step.name}",
-                "rule": job.state.get("rule"),
-                "diff": checked["diff"],  # the step's own, not the incident's proposal's
-            },
+            data={"approval_id": record.approval_id, "expires_at": record.expires_at.isoformat(), **_card(record)},
         )
     _wake_if_decided(job, record)
     return {"approval_id": record.approval_id}
@@ -242,7 +236,8 @@ def expire(job: JobRecord, key: str | None = None, note: str = "the step's appro
 
 
 def publish_decided(incident_id: str | None, record: Approval) -> None:
-    """The step's cards (a run on an incident has some) show the outcome and lose their buttons."""
+    """The step's cards (a run on an incident has some) show the outcome and lose their buttons; they still say the
+    step they asked about (its action, reason and diff), where the incident's own proposal would fill them in."""
     if incident_id:
         from pagerless.store.incidents import IncidentRepository
 
@@ -250,5 +245,17 @@ def publish_decided(incident_id: str | None, record: Approval) -> None:
             "approval.decided",
             IncidentRepository().get(incident_id),
             generation=record.approval_id,
-            data=record.decided_notice(),
+            data={**_card(record), **record.decided_notice()},
         )
+
+
+def _card(record: Approval) -> dict:
+    """What the step's cards say: its own action, reason and diff, not the incident's proposal's (an approval asked
+    before the cards' reason was kept says its step's name)."""
+    proposal = record.proposal or {}
+    return {
+        "action": proposal.get("action"),
+        "reason": proposal.get("card_reason") or proposal.get("step"),
+        "rule": (proposal.get("decision") or {}).get("rule"),
+        "diff": (proposal.get("dry_run") or {}).get("diff"),
+    }

@@ -483,3 +483,26 @@ def test_non_ascii_signatures_timestamps_and_tokens_are_401_not_500(chat_apps, a
         response = api.post(path, content=body, headers=raw)
         assert response.status_code == 401, (path, headers, response.text)
         assert response.json()["error"]["code"] == "UNAUTHORIZED"
+
+
+def test_a_stale_ack_card_of_an_incident_its_source_resolved_says_so_in_words(chat_apps, people, fixture_incident, api):
+    from datetime import UTC, datetime
+
+    from pagerless.store.incidents import IncidentRecord
+
+    # Given the page cards' incident, resolved because every alert cleared at its source (resolved_by "source")
+    fixture_incident.update(
+        actions=[
+            IncidentRecord.status.set("resolved"),
+            IncidentRecord.resolved_by.set("source"),
+            IncidentRecord.resolved_at.set(datetime(2024, 5, 14, 10, 0, tzinfo=UTC)),
+        ]
+    )
+    # When Alice taps Acknowledge on the Slack card
+    vectors = json.loads((FIXTURES / "slack" / "signature_vectors.json").read_text())
+    slack_body = vectors["block_actions_computed"]["raw_body"].encode()
+    text = api.post("/slack/interactivity", content=slack_body, headers=slack_headers(slack_body)).json()["text"]
+    # Then the answer says its source resolved it, not "resolved by source" as if a person named source had
+    assert (
+        text == f"incident {FIXTURE_INCIDENT} is already resolved by its source (every alert cleared); nothing changed."
+    )

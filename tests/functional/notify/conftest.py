@@ -43,19 +43,17 @@ def slack_channel(api, key, vendors, name="ops-slack") -> dict:
     )
 
 
+def lark_channel_config(vendors) -> dict:
+    return {
+        "app_id": LARK_APP_ID,
+        "app_secret": LARK_APP_SECRET,
+        "receive_id": "oc_fakechat",
+        "api_base": vendors.base_url,
+    }
+
+
 def lark_channel(api, key, vendors, name="ops-lark") -> dict:
-    return create_channel(
-        api,
-        key,
-        name,
-        "lark",
-        {
-            "app_id": LARK_APP_ID,
-            "app_secret": LARK_APP_SECRET,
-            "receive_id": "oc_fakechat",
-            "api_base": vendors.base_url,
-        },
-    )
+    return create_channel(api, key, name, "lark", lark_channel_config(vendors))
 
 
 def route_all(api, key, *channels: str) -> None:

@@ -316,3 +316,46 @@ def test_chinese_channels_get_chinese_buttons_and_a_chinese_decision_line(api, n
     [patch] = [r for r in vendors.requests if r.method == "PATCH"]
     note = json.loads(patch.body["content"])["elements"][-1]["elements"][0]["content"]
     assert note.startswith(f"alice ({alice[:8]}…) 于 ") and note.endswith(" 批准：go"), note
+
+
+def test_an_approval_closed_because_its_source_resolved_the_incident_says_so_in_words(
+    api, notify_env, admin_key, vendors
+):
+    from datetime import UTC, datetime
+
+    from pagerless.incidents.notices import incident_resolved
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.workflow.approvals import ApprovalService
+
+    # Given an approval card in a Chinese Lark chat, and the incident then resolved at its source before anyone decided
+    lark = lark_channel(api, admin_key, vendors)
+    assert (
+        api.put(
+            f"/api/notifications/channels/{lark['id']}",
+            headers=auth(admin_key),
+            json={"config": {**lark["config"], "app_secret": "fake-app-secret", "language": "zh"}},
+        ).status_code
+        == 200
+    )
+    route_all(api, admin_key, lark["id"])
+    incident = save_incident("INC-20261202-0049", status="awaiting_approval")
+    ApprovalService(sfn=FakeStepFunctions()).request(
+        incident.id, "default", task_token="tok", execution_arn="arn:x", timeout_seconds=600
+    )
+    notify_env.poller.drain()
+    resolved_at = datetime(2026, 12, 2, 1, 15, tzinfo=UTC)
+    incident.update(
+        actions=[
+            IncidentRecord.status.set("resolved"),
+            IncidentRecord.resolved_by.set("source"),
+            IncidentRecord.resolved_at.set(resolved_at),
+        ]
+    )
+    # When its closing is announced
+    incident_resolved(incident, by="source", previous_status="awaiting_approval")
+    notify_env.poller.drain()
+    # Then the card says its source closed it, not "source 于 … 关闭" as if someone were called that
+    [patch] = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "PATCH"]
+    card = json.loads(patch.body["content"])
+    [note] = [e["elements"][0]["content"] for e in card["elements"] if e["tag"] == "note"]
+    assert note.startswith("告警源头（所有告警已恢复） 于 2026-12-02 01:15 UTC 关闭"), note

@@ -4,7 +4,14 @@ import json
 
 import pytest
 
-from tests.functional.notify.conftest import create_channel, lark_channel, route_all, save_incident, slack_channel
+from tests.functional.notify.conftest import (
+    create_channel,
+    lark_channel,
+    lark_channel_config,
+    route_all,
+    save_incident,
+    slack_channel,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -262,3 +269,50 @@ def test_a_resolve_closes_the_threads_first_message_and_a_lark_reopen_is_seen_in
     _notify(incident.id, "incident.diagnosed", "again")
     notify_env.poller.drain()
     assert _lark_sends(vendors)[-1].path == f"/open-apis/im/v1/messages/{root_id}/reply"
+
+
+@pytest.mark.parametrize(
+    ("resolved_by", "language", "said"),
+    [
+        ("source", "en", "Resolved by its source (every alert cleared) at 2026-12-02 01:15 UTC"),
+        ("source", "zh", "告警源头（所有告警已恢复） 于 2026-12-02 09:15 UTC+08:00 解决"),
+        ("workflow", "en", "Resolved by the workflow (fix verified) at 2026-12-02 01:15 UTC"),
+        ("workflow", "zh", "工作流（修复已验证） 于 2026-12-02 09:15 UTC+08:00 解决"),
+    ],
+    ids=["source-en", "source-zh", "workflow-en", "workflow-zh"],
+)
+def test_a_card_closed_by_a_resolve_no_person_made_says_what_resolved_it(
+    api, notify_env, admin_key, vendors, resolved_by, language, said
+):
+    from datetime import UTC, datetime
+
+    from pagerless.store.incidents import IncidentRecord
+
+    # Given an incident announced in a Lark chat (Chinese in Asia/Shanghai, or English in UTC)
+    config = {"language": language, "timezone": "Asia/Shanghai"} if language == "zh" else {}
+    lark = create_channel(
+        api,
+        admin_key,
+        "ops-lark",
+        "lark",
+        {**lark_channel_config(vendors), **config},
+    )
+    route_all(api, admin_key, lark["id"])
+    incident = save_incident(created_at=datetime(2026, 12, 2, 0, 0, tzinfo=UTC))
+    _notify(incident.id, "incident.opened")
+    notify_env.poller.drain()
+    # When every alert cleared at its source, or the workflow verified its fix (no person resolved it)
+    incident.update(
+        actions=[
+            IncidentRecord.status.set("resolved"),
+            IncidentRecord.resolved_by.set(resolved_by),
+            IncidentRecord.resolved_at.set(datetime(2026, 12, 2, 1, 15, tzinfo=UTC)),
+        ]
+    )
+    _notify(incident.id, "incident.resolved", "resolved-1", {"message": "resolved"})
+    notify_env.poller.drain()
+    # Then the opened card says what resolved it, not "source 于 … 解决" / "Resolved by source" as if a person had
+    [patch] = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "PATCH"]
+    card = json.loads(patch.body["content"])
+    [note] = [e["elements"][0]["content"] for e in card["elements"] if e["tag"] == "note"]
+    assert note == said

@@ -352,3 +352,33 @@ def test_an_approval_nobody_decides_after_a_reopen_pages_the_level_after_the_reo
     paged = wait_for(lambda: next((j for j in pages() if j["generation"].startswith(f"{second[0].sk}:")), None))
     assert paged["generation"] == f"{second[0].sk}:1-0"
     assert paged["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
+
+
+def test_a_reopens_page_says_it_reopened_and_when_not_only_when_it_first_opened(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from pagerless.notify import context, render
+    from pagerless.outbox.jobs import NotifyJob
+    from pagerless.store.incidents import IncidentRepository
+
+    # Given an incident that paged alice, then resolved at its source and fired again: a reopen, paged anew
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    first = pages.wait_for("0-0")
+    resolved_and_fired_again(scenario, opened.id)
+    [generation] = reopen_generations(opened.id)
+    page = pages.wait_for(f"{generation}:0-0")
+    reopened_at = IncidentRepository().get(opened.id).reopened_at
+    # Then the reopen's page says when it reopened (a page with only the first opening read as the old page again),
+    # in English and in Chinese; the first page says only when it opened
+    ctx = context.build(NotifyJob(**page))
+    assert ctx["reopened_at"] == reopened_at.isoformat()
+    for language, reopened in (("en", "Reopened: "), ("zh", "重新打开时间：")):
+        shown = context.shown(ctx, language, None)
+        title, body = render.render(render.default_template("escalation.page", language), shown, lambda s: s)
+        assert ("Reopened" in title or "已重新打开" in title) and reopened in body, (title, body)
+    first_ctx = context.build(NotifyJob(**first))
+    title, body = render.render(
+        render.default_template("escalation.page", "en"), context.shown(first_ctx, "en", None), lambda s: s
+    )
+    assert "Reopened" not in title + body and "Opened: " in body, (title, body)

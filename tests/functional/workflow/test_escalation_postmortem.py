@@ -6,7 +6,12 @@ import pytest
 
 from tests.conftest import auth
 from tests.functional.workflow.conftest import open_incident, status_of
-from tests.functional.workflow.escalations import post_alert, resolved_payload, unpaged_warning
+from tests.functional.workflow.escalations import (
+    acknowledged_flap,
+    post_alert,
+    resolved_payload,
+    unpaged_warning,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -48,3 +53,16 @@ def test_an_incident_no_policy_covers_says_nobody_was_paged(fast_workflow, scena
     items = [i["description"] for i in pm["action_items"]]
     assert "Cover payments-api's warning incidents with an escalation policy: no one was paged for this one" in items
     assert not any("acknowledged the page" in item for item in items), items
+
+
+def test_a_flapping_firing_is_not_said_to_have_paged_nobody(
+    fast_workflow, scenario, oncall, pages, api, operator_key, monkeypatch
+):
+    # Given an incident that paged alice, who acknowledged it, and whose alert then resolved and fired again: a flap,
+    # whose paging waits until the alert holds firing (its settle period, an hour here)
+    opened = acknowledged_flap(scenario, oncall, pages, api, operator_key, monkeypatch, settle_seconds=3600)
+    # When its postmortem is drafted while it flaps
+    pm = _postmortem(api, operator_key, opened.id)
+    # Then it does not say, as a lesson, that nobody was paged because no escalation ran for it
+    lessons = pm["sections"]["lessons_learned"]
+    assert not any("No one was paged" in line for line in lessons["went_wrong"] + lessons["got_lucky"]), lessons

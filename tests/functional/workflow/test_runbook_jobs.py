@@ -111,6 +111,48 @@ def test_a_step_card_shows_the_dry_run_of_the_step_not_the_incidents_proposal(ru
     assert approval["proposal"]["dry_run"]["status"] == "would_change"
 
 
+def test_a_step_card_once_decided_still_says_the_step_not_the_incidents_proposal(runs, sandbox, scenario, api, runtime):
+    from pagerless.notify.context import build
+    from pagerless.outbox.jobs import NotifyJob
+    from pagerless.workflow.approvals import ApprovalService
+
+    # Given an incident whose own proposal (raise the memory limit) waits, and a runbook run on it parked on its
+    # rollout restart, whose card says that restart
+    key = runs["alice"]
+    incident = open_incident(scenario)
+    wait_for_status(incident.id, "awaiting_approval")
+    notify_jobs(runtime)
+    started = api.post(
+        f"/api/incidents/{incident.id}/runbooks/crashloop-triage/execute", json={"options": FAST}, headers=auth(key)
+    ).json()
+    parked = wait_job(api, key, started["job_id"], "parked")
+    asked = build(NotifyJob(**notify_job(runtime, parked["correlation_key"])))
+    # When an operator approves the step
+    ApprovalService().decide(
+        incident.id,
+        "default",
+        approve=True,
+        actor="lark:ou_oncall",
+        role="operator",
+        approval_id=parked["correlation_key"],
+    )
+    # Then the decision's notice (which updates the card, or is the message of a channel that cannot update one) says
+    # the same step: its action, reason and diff, not the incident's patch_resources and its 512Mi
+    found: list[dict] = []
+    decided = wait_for(
+        lambda: (
+            found.extend(notify_jobs(runtime))
+            or next(
+                (j for j in found if j["event"] == "approval.decided" and j["generation"] == parked["correlation_key"]),
+                None,
+            )
+        )
+    )
+    ctx = build(NotifyJob(**decided))
+    assert (ctx["action"], ctx["reason"], ctx["diff"]) == (asked["action"], asked["reason"], asked["diff"])
+    assert ctx["action"] == "rollout_restart" and "512Mi" not in (ctx["diff"] or "") and ctx["decision"] == "approved"
+
+
 def test_a_denied_step_stops_the_run_and_nothing_runs(runs, sandbox, api):
     store_policy(denied_namespaces=[NS])
     key = runs["alice"]

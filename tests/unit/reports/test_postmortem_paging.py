@@ -83,3 +83,11 @@ def test_a_step_that_held_everyone_back_paged_them_when_it_sent_the_held_page():
     # Then the incident was paged (not "reached nobody on call"), late
     assert (judged.paged, judged.unanswered) == (True, True)
     assert [en(late) for late in judged.late] == ["per_bob, 5 min after the step paged"]
+
+
+def test_a_flapping_firing_that_paged_nobody_is_no_lesson_about_the_policy():
+    # Given a firing that reopened while its alert flapped: paging waits until it holds firing, so no escalation ran
+    flapping = {**INCIDENT, "flapping": True}
+    # Then the postmortem does not say that no one was paged because no escalation ran, under what went wrong
+    assert paging(flapping, [], [], "catalog") == Paging(paged=False)
+    assert paging(flapping, [], [], None) == Paging(paged=False)

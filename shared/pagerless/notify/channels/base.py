@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from pagerless.chat.clicks import button_value
-from pagerless.chat.wording import decision_comment, decision_route
+from pagerless.chat.wording import decision_comment, decision_route, resolver
 from pagerless.clock import display_time
 
 
@@ -386,7 +386,10 @@ def decision_line(decision: dict, language: str = "en", zone: str | None = None)
     approved ... within 600s; nothing ran", "the job was stopped by ..."): a Chinese card says what every one of
     them means, that it expired and nothing ran, rather than show it."""
     status = decision.get("status", "decided")
-    who = decision.get("decided_by") or ("系统" if _zh(language) else "system")
+    who = decision.get("decided_by")  # a resolve's (or the approval it closed): its source, the workflow, in words
+    who = (resolver(who, language) if status in (RESOLVED, "closed") else who) or (
+        "系统" if _zh(language) else "system"
+    )
     when = display_time(decision.get("decided_at"), zone)
     route = decision_route(language, decision.get("comment"))
     comment = "" if route else decision_comment(language, status, decision.get("comment"))
