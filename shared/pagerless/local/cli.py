@@ -150,6 +150,10 @@ def run(args: argparse.Namespace) -> int:
             execution_retention_seconds=args.execution_retention,
         ),
     )
+    # PynamoDB's modules are imported before the runtime's threads start, which import them too: two threads
+    # importing them at once can each hold a module lock the other waits for (Python's _DeadlockError ended a start)
+    import pagerless.store.keys  # noqa: F401
+
     started = time.monotonic()
     runtime.start()
     admin_key, created = _admin_key(args.state_dir)
