@@ -115,6 +115,7 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations) -> None:
 
         return said(proposal or {}, lang)
 
+    env.globals["colon"] = "：" if lang == "zh" else ": "  # after a label: Chinese punctuation is full-width
     env.filters["label"] = label
     env.filters["say"] = say
     env.filters["summary"] = summary

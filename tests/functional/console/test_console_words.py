@@ -81,3 +81,17 @@ def test_a_note_stays_verbatim_and_what_the_catalogue_cannot_say_is_shown_as_sto
     assert _said(api.get(f"/console/incidents/{item['id']}").text, "incident_created") == [
         "由 generic 告警创建：Payments down"
     ]
+
+
+def test_a_label_is_followed_by_its_languages_colon(api, admin_user):
+    # Given an incident whose proposal waits for approval
+    incident = awaiting_approval("INC-20261206-0042")
+    sign_in(api, "root@example.com")
+    # When its page is read in Chinese, then in English
+    api.cookies.set("pl_lang", "zh")
+    chinese = api.get(f"/console/incidents/{incident.id}").text
+    api.cookies.set("pl_lang", "en")
+    english = api.get(f"/console/incidents/{incident.id}").text
+    # Then a Chinese label takes a full-width colon, an English one ": "
+    assert "风险：" in chinese and "风险:" not in chinese
+    assert "Risk: " in english
