@@ -135,7 +135,7 @@ def shown(ctx: dict, language: str, zone: str | None = None) -> dict:
     decision said in a sentence of ``language``, as an updated card's note says it (`decision_line`)."""
     out = dict(ctx)
     if out.get("decision"):
-        from pagerless.notify.channels.base import decision_line
+        from pagerless.notify.channels.card_words import decision_line
 
         decision = {"status": out["decision"], **{k: out.get(k) for k in ("decided_by", "decided_at", "comment")}}
         if out["decision"] in _NOBODY_DECIDED:

@@ -14,7 +14,8 @@ secret, and it is said beside the preview."""
 from dataclasses import replace
 
 from pagerless.clock import parse_time
-from pagerless.notify.channels.base import Message, button_label
+from pagerless.notify.channels.base import Message
+from pagerless.notify.channels.card_words import button_label
 from pagerless.notify.recipients import Recipient
 from pagerless.outbox.jobs import NotifyJob
 

@@ -217,7 +217,7 @@ def test_a_bot_approval_is_audited_once_under_its_decision(awaiting, api, operat
 
 
 def test_a_bot_approval_says_how_it_was_decided_in_the_cards_language(awaiting, api, operator_key):
-    from pagerless.notify.channels.base import decision_line
+    from pagerless.notify.channels.card_words import decision_line
     from pagerless.notify.context import decided_already
 
     incident_id = awaiting["incident_id"]

@@ -36,13 +36,13 @@ from pagerless.notify.channels.base import (
     ellipsize,
     fit,
     json_body,
-    links_markdown,
     mobiles,
     paragraph_lines,
     request,
     require,
     truncated,
 )
+from pagerless.notify.channels.card_words import links_markdown
 
 TYPE = "dingtalk"
 SECRET_FIELDS = ("webhook_url", "secret")

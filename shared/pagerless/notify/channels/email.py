@@ -11,7 +11,8 @@ from email.utils import formataddr, parseaddr
 
 import httpx
 
-from pagerless.notify.channels.base import Message, Parts, PermanentError, RetryableError, Sent, links_text, require
+from pagerless.notify.channels.base import Message, Parts, PermanentError, RetryableError, Sent, require
+from pagerless.notify.channels.card_words import links_text
 
 TYPE = "email"
 SECRET_FIELDS = ()

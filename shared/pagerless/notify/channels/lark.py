@@ -23,10 +23,6 @@ from pagerless.notify.channels.base import (
     PermanentError,
     RetryableError,
     Sent,
-    approval_value,
-    button_label,
-    card_links,
-    decision_line,
     defuse_links,
     dumps,
     ellipsize,
@@ -37,6 +33,7 @@ from pagerless.notify.channels.base import (
     tone,
     truncated,
 )
+from pagerless.notify.channels.card_words import approval_value, button_label, card_links, decision_line
 from pagerless.observability import logger
 
 TYPE = "lark"

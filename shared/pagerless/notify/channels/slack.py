@@ -15,10 +15,6 @@ from pagerless.notify.channels.base import (
     PermanentError,
     RetryableError,
     Sent,
-    approval_value,
-    button_label,
-    card_links,
-    decision_line,
     ellipsize,
     fit,
     json_body,
@@ -27,6 +23,7 @@ from pagerless.notify.channels.base import (
     truncated,
     utf16_size,
 )
+from pagerless.notify.channels.card_words import approval_value, button_label, card_links, decision_line
 from pagerless.observability import logger
 
 TYPE = "slack"

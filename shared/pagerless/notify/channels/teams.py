@@ -28,7 +28,6 @@ from pagerless.notify.channels.base import (
     PermanentError,
     RetryableError,
     Sent,
-    button_label,
     defuse_links,
     paragraph_lines,
     request,
@@ -36,6 +35,7 @@ from pagerless.notify.channels.base import (
     tone,
     truncated,
 )
+from pagerless.notify.channels.card_words import button_label
 
 TYPE = "teams"
 SECRET_FIELDS = ("webhook_url",)

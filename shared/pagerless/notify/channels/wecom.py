@@ -25,13 +25,13 @@ from pagerless.notify.channels.base import (
     defuse_links,
     fit_bytes,
     json_body,
-    links_markdown,
     mobiles,
     request,
     require,
     tone,
     truncated,
 )
+from pagerless.notify.channels.card_words import links_markdown
 
 TYPE = "wecom"
 SECRET_FIELDS = ("webhook_url",)
