@@ -40,4 +40,4 @@ def test_the_workflow_section_says_when_each_step_started_in_the_browsers_zone(
     api.cookies.set("pl_lang", "zh")
     chinese = api.get(f"/console/incidents/{incident.id}").text
     assert "<strong>运行中</strong>" in chinese
-    assert "风险: 中 · 影响范围: 整个 Deployment" in chinese
+    assert "风险：中 · 影响范围：整个 Deployment" in chinese
