@@ -22,7 +22,7 @@ from pagerless.domain.roles import Role
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 CsrfChecked = Depends(check_csrf)
 JOB_STATUSES = ("pending", "running", "parked", "completed", "failed", "cancelled")
-JOBS_PAGE = 50  # as GET /api/jobs: each job listed reads its execution's status
+JOBS_PAGE = 50  # as GET /api/jobs (our tables only: no Step Functions call per job)
 LIVE = ("pending", "running")  # a job page refreshes itself while its job is in one of these
 # the context fields a run form asks for (`runbooks.models.CONTEXT_FIELDS`; current_replicas is read by the run)
 FORM_FIELDS = (

@@ -225,6 +225,42 @@ def test_a_job_whose_execution_is_gone_keeps_its_state_and_trace(runs, sandbox, 
     assert "id: 1\n" not in resumed.text and "id: 4\n" in resumed.text
 
 
+def test_a_page_of_jobs_is_read_from_our_tables_without_a_step_functions_call_per_job(runs, sandbox, api):
+    from pagerless import step_functions
+    from pagerless.auth.authenticate import user_service
+    from tests.functional.console.test_console import sign_in
+
+    key = runs["alice"]
+    user_service.cache_clear()
+    api.post("/api/auth/register", json={"email": "root@example.com", "password": "password123"})
+    assert sign_in(api, "root@example.com").status_code == 303
+    # Given three finished dry runs
+    started = [
+        api.post(
+            "/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "dry_run": True}, headers=auth(key)
+        ).json()["job_id"]
+        for _ in range(3)
+    ]
+    for job_id in started:
+        wait_job(api, key, job_id, "completed")
+    described: list[str] = []
+    events = step_functions.client().meta.events
+    count = lambda model, **_: described.append(model.name)  # noqa: E731
+    events.register("before-call.sfn.DescribeExecution", count)
+    try:
+        # When the jobs are listed (the API and the console's page)
+        listed = api.get("/api/jobs", headers=auth(key)).json()["items"]
+        page = api.get("/console/jobs")
+        # Then each shows the status its record says, and Step Functions was not asked about any
+        assert [(j["job_id"], j["status"]) for j in listed] == [(j, "completed") for j in reversed(started)]
+        assert page.status_code == 200 and all(j in page.text for j in started)
+        assert described == [] and "execution" not in listed[0]
+        # And a job's own view still puts its execution's status beside it
+        assert job(api, key, started[0])["execution"]["status"] == "SUCCEEDED" and len(described) == 1
+    finally:
+        events.unregister("before-call.sfn.DescribeExecution", count)
+
+
 def test_an_incident_workflow_is_a_job(runs, sandbox, scenario, api):
     key = runs["alice"]
     incident = open_incident(scenario)
