@@ -70,7 +70,26 @@ def view(job_id: str, workspace: str) -> dict:
     record = find(job_id, workspace)
     if record is None:
         return _incident_view(_incident(job_id, workspace))
-    return {**_listed(record), "execution": _execution(record.execution_arn)}
+    execution = _execution(record.execution_arn)
+    _reconcile(record, execution)
+    return {**_listed(record), "execution": execution}
+
+
+ENDED_UNFINISHED = ("FAILED", "TIMED_OUT", "ABORTED")  # an execution's end that no step recorded on the job
+
+
+def _reconcile(record: JobRecord, execution: dict | None) -> None:
+    """Reconciled lazily, when the job itself is read: a job our records say is pending or running whose
+    execution ended without a step saying so (stopped in the Step Functions console, timed out, or its
+    failure handler failed too) has failed; the list, reading only our tables, shows it so from then on.
+    A parked job whose execution ended is the approval sweep's (``runbooks.lost_waits``)."""
+    ended = (execution or {}).get("status")
+    if record.status not in ("pending", "running") or ended not in ENDED_UNFINISHED:
+        return
+    why = f"its execution ended {ended} while the job was {record.status}; nothing recorded its end"
+    repo = JobRepository()
+    if repo.update(record, status="failed", error=why, current_node=None, expected_status=("pending", "running")):
+        repo.add_event(record, "JobFailed", message=why)
 
 
 def _listed(record: JobRecord) -> dict:

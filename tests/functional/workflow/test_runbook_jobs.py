@@ -261,6 +261,44 @@ def test_a_page_of_jobs_is_read_from_our_tables_without_a_step_functions_call_pe
         events.unregister("before-call.sfn.DescribeExecution", count)
 
 
+def test_a_running_job_whose_execution_ended_unrecorded_is_failed_when_it_is_read(runs, sandbox, api, runtime):
+    """An execution that ends with no step recording it (here: its failure handler failed too) leaves our
+    record running; reading the job reconciles it, and the list (our tables only) shows it failed from then on."""
+    import json as _json
+
+    from pagerless.store.jobs import JobRecord, JobRepository, new_job_id
+
+    key = runs["alice"]
+    sfn = runtime.client("stepfunctions")
+    machine = runtime.provisioned.state_machines["RunbookRunStateMachine"]
+    # Given an execution of the runbook run whose every step fails (an input naming no job)
+    arn = sfn.start_execution(stateMachineArn=machine, name=f"orphan-{new_job_id()}", input=_json.dumps({}))[
+        "executionArn"
+    ]
+    wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"] == "FAILED", timeout=60)
+    # And a job whose record says it is running on it
+    record = JobRecord(
+        "job",
+        new_job_id(),
+        workspace="default",
+        workflow_id="runbook:oom-recovery",
+        kind="runbook_run",
+        status="running",
+        current_node="Plan",
+        input={"runbook_id": "oom-recovery", "context": CONTEXT, "dry_run": True},
+        execution_arn=arn,
+    )
+    job_id = JobRepository().create(record).job_id
+    assert [j["status"] for j in api.get("/api/jobs", headers=auth(key)).json()["items"]] == ["running"]
+    # When the job is read
+    read = job(api, key, job_id)
+    # Then it has failed, saying its execution ended without it, and the list says so too
+    assert read["status"] == "failed" and read["execution"]["status"] == "FAILED", read
+    assert "ended FAILED" in read["error"] and read["current_node"] is None
+    assert [j["status"] for j in api.get("/api/jobs", headers=auth(key)).json()["items"]] == ["failed"]
+    assert "JobFailed" in [e["event"] for e in events(api, key, job_id)]
+
+
 def test_an_incident_workflow_is_a_job(runs, sandbox, scenario, api):
     key = runs["alice"]
     incident = open_incident(scenario)
