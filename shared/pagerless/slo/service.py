@@ -297,6 +297,19 @@ class SloService:
             )
         return points
 
+    def even_line(self, workspace: str, slo: SloDocument, moments: list[datetime]) -> list[float]:
+        """`burn_down`'s ``even_percent`` at each moment, without reading the window's buckets (a report stored
+        before its points had it): the SLO's window there, from its start (`budget.elapsed_from`: its creation, or
+        its earliest stored bucket when that is earlier)."""
+        started = self._marks(workspace, slo.name)[1]
+        line = []
+        for moment in moments:
+            window = window_of(slo, moment, ended=True)
+            first = self.repository.first_bucket(workspace, slo.name, window[1])
+            buckets = [maths.Bucket(first, Fraction(0), Fraction(0))] if first else []
+            line.append(rounded(even_percent(maths.evaluate(buckets, objective_of(slo), window, started)), 2))
+        return line
+
     def impact(self, workspace: str, slo: SloDocument, spans: list[tuple[datetime, datetime]]) -> dict:
         """Budget the SLO spent in ``spans`` (each [start, end), oldest first; an incident's open periods): the
         consumed minutes of the buckets in any of them (each bucket once), against the window that ends at the
