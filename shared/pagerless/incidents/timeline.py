@@ -159,6 +159,11 @@ def recorded(incident_id: str, event_type: str) -> bool:
     return has_item(incident_id, event_type)
 
 
+def recorded_with(incident_id: str, event_type: str, **data) -> bool:
+    """Whether the incident's timeline has a stored entry of ``event_type`` whose data holds ``data``."""
+    return any(all(item.data.get(k) == v for k, v in data.items()) for item in items_of_type(incident_id, event_type))
+
+
 def publish(workspace: str, event_type: str, *, incident_id: str | None = None, data: dict | None = None) -> int:
     """Put an event on the workspace stream with the next sequence number; returns it (one write:
     the number is taken with the event, no counter item — docs/writes.md)."""
