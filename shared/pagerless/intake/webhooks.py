@@ -155,10 +155,10 @@ class WebhookIntake:
                     "not dropped",
                 )
                 return outcome
-        acknowledged = 0
+        taken: frozenset[int] = frozenset()
         if alerts and not self._synchronous(request):
-            acknowledged = self._acknowledge(request, source, received_at, alerts)
-            if acknowledged == len(alerts):
+            taken = self._acknowledge(request, source, received_at, alerts)
+            if len(taken) == len(alerts):
                 metrics.queued("accepted")
                 return WebhookOutcome(
                     202,
@@ -171,8 +171,10 @@ class WebhookIntake:
                         "(add ?sync=true to wait for the incident ids)",
                     },
                 )
+        queued = [a for index, a in enumerate(alerts) if index in taken]  # by the acknowledgement
+        pending = [a for index, a in enumerate(alerts) if index not in taken]
         results = []
-        for index, alert in enumerate(alerts[acknowledged:], start=acknowledged):
+        for index, alert in enumerate(pending):
             try:
                 # marked as the queued copy will be: if this fails after its change, the copy is a replay
                 mark = DeliveryMark.of(alert.status.value, received_at)
@@ -180,10 +182,10 @@ class WebhookIntake:
             except (ValidationError, PayloadTooLargeError):
                 raise  # the alert itself is wrong: nothing to retry
             except Exception as exc:  # the store or Step Functions failed: keep the alert, process it later
-                return self._queue(request, source, received_at, alerts[index:], results, exc)
+                return self._queue(request, source, received_at, pending[index:], results, exc, queued)
         body: dict = {"alerts": [r.to_dict() for r in results]}
-        if acknowledged:  # the queue took only the first ones; the rest were processed here
-            body["queued_alerts"] = [a.fingerprint for a in alerts[:acknowledged]]
+        if queued:  # the queue took only some; the rest were processed here
+            body["queued_alerts"] = [a.fingerprint for a in queued]
         return WebhookOutcome(200, body)
 
     @staticmethod
@@ -192,9 +194,9 @@ class WebhookIntake:
             return request.sync
         return settings.intake().acknowledge == "sync"
 
-    def _acknowledge(self, request: WebhookRequest, source: str, received_at, alerts: list[Alert]) -> int:
+    def _acknowledge(self, request: WebhookRequest, source: str, received_at, alerts: list[Alert]) -> frozenset[int]:
         """Queue the accepted alerts in one call: the payload as one message when it fits, else its
-        alerts batched. Returns how many (in payload order) the queue took; 0 when it is down."""
+        alerts batched. Returns which (their places in the payload) the queue took; none when it is down."""
         whole = IngestEnvelope.build(
             source=source,
             workspace=request.workspace,
@@ -218,13 +220,13 @@ class WebhookIntake:
         try:
             self.queue_all(envelopes)
         except ServiceUnavailableError as exc:  # processed in the request instead: nothing lost
-            queued = getattr(exc, "queued", 0) if len(envelopes) > 1 else 0
+            taken = frozenset(getattr(exc, "taken", ())) if len(envelopes) > 1 else frozenset()
             logger().warning(
                 "the alert queue did not take the alerts; processing them in the request",
-                extra={"source": source, "workspace": request.workspace, "queued": queued},
+                extra={"source": source, "workspace": request.workspace, "queued": len(taken)},
             )
-            return queued
-        return len(alerts)
+            return taken
+        return frozenset(range(len(alerts)))
 
     def settings_for(self, workspace: str) -> WebhookSettings:
         cached = self._settings_cache.get(workspace)
@@ -259,10 +261,12 @@ class WebhookIntake:
         pending: list[Alert],
         done: list[IngestResult],
         error: Exception,
+        acknowledged: list[Alert] = (),
     ) -> WebhookOutcome:
-        """Queue what is left: the whole payload if nothing was processed and it fits one SQS
-        message, else each remaining alert alone. The answer says what was processed and what
-        was queued; a 503 (nothing queued) names what was processed already."""
+        """Queue what is left: the whole payload if nothing was processed or queued (``acknowledged``:
+        the alerts the acknowledgement queued) and it fits one SQS message, else each remaining alert
+        alone. The answer says what was processed and what was queued; a 503 names what was
+        processed or queued already, and what was not kept (the sender's retry brings it)."""
         logger().warning(
             "alert queued for later processing",
             extra={
@@ -282,7 +286,7 @@ class WebhookIntake:
         )
         envelopes = (
             [whole]
-            if not done and fits(whole)
+            if not done and not acknowledged and fits(whole)
             else [
                 AlertEnvelope(
                     source=source,
@@ -293,7 +297,7 @@ class WebhookIntake:
                 for alert in pending
             ]
         )
-        queued: list[Alert] = []
+        queued: list[Alert] = list(acknowledged)
         for envelope, alert in zip(envelopes, pending, strict=False):
             try:
                 self.queue(envelope)
@@ -302,13 +306,13 @@ class WebhookIntake:
                     {
                         "processed": [r.to_dict() for r in done],
                         "queued": [a.fingerprint for a in queued],
-                        "not_kept": [a.fingerprint for a in pending[len(queued) :]],
+                        "not_kept": [a.fingerprint for a in pending[len(queued) - len(acknowledged) :]],
                     }
                 ]
                 if done or queued:
                     exc.message = (
                         f"{len(done)} alert(s) processed and {len(queued)} queued, but the other "
-                        f"{len(pending) - len(queued)} could not be stored or queued; retry later "
+                        f"{len(pending) + len(acknowledged) - len(queued)} could not be stored or queued; retry later "
                         "(a retry deduplicates what was kept)"
                     )
                     exc.args = (exc.message,)
@@ -317,7 +321,7 @@ class WebhookIntake:
         metrics.queued(type(error).__name__)
         body: dict = {"queued": True}
         if done or len(envelopes) > 1:
-            body.update(alerts=[r.to_dict() for r in done], queued_alerts=[a.fingerprint for a in pending])
+            body.update(alerts=[r.to_dict() for r in done], queued_alerts=[a.fingerprint for a in queued])
         return WebhookOutcome(202, body)
 
     def _verify_sns(self, message: dict, config: WebhookSettings) -> None:
