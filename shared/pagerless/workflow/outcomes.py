@@ -125,9 +125,11 @@ def _say_escalated(incident, reason: str, outcome: dict | None, notice: str | No
 
 
 def notify(incident_id: str, workspace: str) -> dict:
-    """Nothing Pagerless may run: status diagnosed, the proposal says why; humans decide."""
+    """Nothing Pagerless may run: status diagnosed, the proposal says why; humans decide, and the incident's thread
+    hears why (``incident.no_fix``: once per run, its deliveries claimed by generation)."""
     incident = load(incident_id, workspace)
-    message = (incident.proposal or {}).get("message", "nothing to run")
+    proposal = incident.proposal or {}
+    message = proposal.get("message", "nothing to run")
     if can_move(incident, IncidentStatus.DIAGNOSED):
         advance(incident, IncidentStatus.DIAGNOSED, f"diagnosed; no automated action: {message}")
     timeline.record(
@@ -135,9 +137,22 @@ def notify(incident_id: str, workspace: str) -> dict:
         "handed_to_humans",
         message,
         actor=ACTOR,
-        data={"proposal_status": (incident.proposal or {}).get("status")},
+        data={"proposal_status": proposal.get("status")},
+    )
+    publish(
+        "incident.no_fix", incident, generation=generation_of(incident.execution_arn, "no_fix"), data=_no_fix(proposal)
     )
     return {"status": incident.status}
+
+
+def _no_fix(proposal: dict) -> dict:
+    """Why no fix was proposed, as ``incident.no_fix`` says it: the planner's reason and its phrase (said in a Chinese
+    channel's words), else the proposal's message (no cluster, a dry run that would change nothing or failed)."""
+    if proposal.get("status") == "no_action" and proposal.get("reason"):
+        reason = {"reason": proposal["reason"][:1000], "reason_phrase": proposal.get("reason_phrase")}
+    else:
+        reason = {"reason": str(proposal.get("message") or "nothing to run")[:1000], "reason_phrase": None}
+    return {**reason, "message": reason["reason"]}
 
 
 def approval_rejected(incident_id: str, workspace: str) -> dict:
