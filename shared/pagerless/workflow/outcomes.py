@@ -5,6 +5,7 @@ from pagerless.domain.incidents import IncidentStatus, seconds_to_resolve
 from pagerless.incidents import timeline
 from pagerless.incidents.notice_phrases import data, english, phrase
 from pagerless.incidents.notices import generation_of, publish
+from pagerless.remediation import reasons
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.remediation.restore import found_in_record, restoring
@@ -147,12 +148,34 @@ def notify(incident_id: str, workspace: str) -> dict:
 
 def _no_fix(proposal: dict) -> dict:
     """Why no fix was proposed, as ``incident.no_fix`` says it: the planner's reason and its phrase (said in a Chinese
-    channel's words), else the proposal's message (no cluster, a dry run that would change nothing or failed)."""
+    channel's words), else the proposal's message, with a phrase of its status where it has one (no cluster, a policy
+    block, a dry run that would change nothing or failed; the dry run's and the policy's own words quoted)."""
     if proposal.get("status") == "no_action" and proposal.get("reason"):
         reason = {"reason": proposal["reason"][:1000], "reason_phrase": proposal.get("reason_phrase")}
     else:
-        reason = {"reason": str(proposal.get("message") or "nothing to run")[:1000], "reason_phrase": None}
+        message = str(proposal.get("message") or "nothing to run")
+        why = _status_phrase(proposal)
+        # the phrase is said only while its English is the stored message (`reasons.said`)
+        said = why is not None and reasons.render(why, "en") == message
+        reason = {"reason": message[:1000], "reason_phrase": why.model_dump(mode="json") if said else None}
     return {**reason, "message": reason["reason"]}
+
+
+def _status_phrase(proposal: dict):
+    checked, decision = proposal.get("dry_run") or {}, proposal.get("decision") or {}
+    try:
+        match proposal.get("status"):
+            case "no_cluster":
+                return reasons.reason("no_cluster")
+            case "no_change":
+                return reasons.reason("no_change", action=proposal["action"])
+            case "dry_run_failed":
+                return reasons.reason("dry_run_failed", status=checked.get("status"), message=checked.get("message"))
+            case "blocked":
+                return reasons.reason("blocked_by_policy", rule=decision.get("rule"), reason=decision.get("reason"))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None
 
 
 def approval_rejected(incident_id: str, workspace: str) -> dict:
