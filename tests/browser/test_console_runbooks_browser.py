@@ -1,7 +1,7 @@
 """The runbook, job and SLO-definition pages in the real browser, on the one server and Chromium session of
 tests/browser/conftest.py: an operator starts a run from a runbook's form, watches its job park on the step
 that changes the cluster, approves it and sees the job finish; an admin defines an SLO (a refused form first)
-and imports OpenSLO YAML; axe finds nothing serious on the new pages."""
+and imports OpenSLO YAML; axe finds nothing serious on the new pages. An operator stops a waiting run first."""
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -13,6 +13,24 @@ from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.e2e
 state: dict = {}
+
+
+def test_operator_stops_a_run_that_waits_for_approval(server, browser):
+    sign_in(browser, server.base, "operator@example.com")
+    # Given a CrashLoopBackOff run on the ledger worker, waiting for approval of its restart
+    browser.get(f"{server.base}/console/runbooks/crashloop-triage")
+    form = settled(browser).until(EC.presence_of_element_located((By.ID, "run-form")))
+    form.find_element(By.ID, "run-namespace").send_keys("payments")
+    form.find_element(By.ID, "run-deployment").send_keys("ledger-worker")
+    form.find_element(By.ID, "start-run").click()
+    settled(browser).until(EC.presence_of_element_located((By.ID, "job-waiting")))
+    # When the operator stops it from its page
+    browser.find_element(By.ID, "stop-job").click()
+    # Then the job is cancelled by them, waits for nothing, and offers no Stop any more
+    settled(browser).until(lambda d: d.find_element(By.ID, "job-status").text == "Cancelled")
+    assert "stopped by" in browser.find_element(By.ID, "job-error").text
+    assert not browser.find_elements(By.ID, "job-waiting") and not browser.find_elements(By.ID, "stop-job")
+    shot(browser, "13a-job-stopped")
 
 
 def test_operator_starts_a_run_approves_its_step_and_the_job_finishes(server, browser):

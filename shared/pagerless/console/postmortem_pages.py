@@ -7,6 +7,7 @@ as POST and GET /api/incidents/{id}/postmortem), as the signed-in user. The page
 every other path under an incident.
 """
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -29,6 +30,8 @@ SECTIONS = (  # the draft's prose sections, in the Markdown's order, with their 
     ("resolution", "Resolution"),
 )
 LESSONS = (("went_well", "What went well"), ("went_wrong", "What went wrong"), ("got_lucky", "Where we got lucky"))
+CONSOLE_SECONDS = 30  # the console function's timeout (template.yaml), for a request without its Lambda context
+SAVE_SECONDS = 5.0  # what a draft needs once Claude has answered: its version saved, the redirect answered
 
 
 def _postmortems():
@@ -92,10 +95,26 @@ def draft_postmortem(
     request: Request, incident_id: str, regenerate: Annotated[str | None, Form()] = None
 ) -> RedirectResponse:
     """Draft the postmortem from the incident's record (``regenerate``: draft it again, as a new version) in the
-    console's language, as the signed-in operator; one that exists (without ``regenerate``) or is published is refused (409)."""
+    console's language, as the signed-in operator; one that exists (without ``regenerate``) or is published is refused (409).
+    Claude's polish is waited for only while the console function has time for it: the Reports function behind
+    POST /api/incidents/{id}/postmortem has 60 s, the console's 30 s; a draft Claude did not answer in time stands
+    unpolished and says so (its engine's note), and the API drafts it again with the longer wait."""
     principal = require_role(request, Role.OPERATOR)
     document = _postmortems().create(
-        principal.workspace, incident_id, principal.key_id, regenerate=regenerate == "true", language=language(request)
+        principal.workspace,
+        incident_id,
+        principal.key_id,
+        regenerate=regenerate == "true",
+        language=language(request),
+        polish_deadline=_polish_deadline(request),
     )
     request.state.audit_details = {"incident_id": incident_id, "version": document["version"]}
     return RedirectResponse(f"/console/postmortems/{incident_id}", status_code=303)
+
+
+def _polish_deadline(request: Request) -> float:
+    """When Claude's polish must have answered (``time.monotonic()``): the console function's time left (its
+    Lambda context's, else its whole timeout) less what the draft needs after it."""
+    remaining = getattr(request.scope.get("aws.context"), "get_remaining_time_in_millis", None)
+    left = remaining() / 1000 if remaining else CONSOLE_SECONDS
+    return time.monotonic() + left - SAVE_SECONDS

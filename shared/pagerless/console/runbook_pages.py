@@ -22,8 +22,9 @@ from pagerless.domain.roles import Role
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 CsrfChecked = Depends(check_csrf)
 JOB_STATUSES = ("pending", "running", "parked", "completed", "failed", "cancelled")
-JOBS_PAGE = 50  # as GET /api/jobs: each job listed reads its execution's status
+JOBS_PAGE = 50  # as GET /api/jobs (our tables only: no Step Functions call per job)
 LIVE = ("pending", "running")  # a job page refreshes itself while its job is in one of these
+STOPPABLE = ("pending", "running", "parked")  # a runbook run an operator may stop (jobs.service.stop)
 # the context fields a run form asks for (`runbooks.models.CONTEXT_FIELDS`; current_replicas is read by the run)
 FORM_FIELDS = (
     "namespace",
@@ -181,6 +182,7 @@ def job_page(request: Request, job_id: str, partial: str | None = None) -> HTMLR
         "runbook_id": (job["input"] or {}).get("runbook_id") or job["workflow_id"],
         "waiting": _waiting_on(job, principal.workspace),
         "can_decide": can(principal, Role.OPERATOR),
+        "can_stop": can(principal, Role.OPERATOR) and job["kind"] == "runbook_run" and job["status"] in STOPPABLE,
         "live": job["status"] in LIVE,
     }
     if partial == "live":
@@ -198,6 +200,18 @@ def _waiting_on(job: dict, workspace: str) -> dict | None:
     if record is None or record.workspace != workspace:
         return None
     return record.to_public()
+
+
+@router.post("/console/jobs/{job_id}/stop", dependencies=[CsrfChecked])
+def stop_job(request: Request, job_id: str) -> RedirectResponse:
+    """Stop a runbook run, as the signed-in operator, through the API's path (POST /api/jobs/{id}/stop):
+    the job is cancelled first, its pending approval expired, then its execution stopped."""
+    principal = require_role(request, Role.OPERATOR)
+    from pagerless.jobs.service import stop
+
+    request.state.audit_details = {"job_id": job_id}
+    stop(job_id, principal.workspace, principal.key_id)
+    return RedirectResponse(f"/console/jobs/{job_id}", status_code=303)
 
 
 @router.post("/console/jobs/{job_id}/{decision}", dependencies=[CsrfChecked])

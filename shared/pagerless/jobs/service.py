@@ -66,9 +66,35 @@ def find(job_id: str, workspace: str) -> JobRecord | None:
 
 
 def view(job_id: str, workspace: str) -> dict:
+    """The job as its record says, and its execution's own status beside it (one Step Functions call)."""
     record = find(job_id, workspace)
     if record is None:
         return _incident_view(_incident(job_id, workspace))
+    execution = _execution(record.execution_arn)
+    _reconcile(record, execution)
+    return {**_listed(record), "execution": execution}
+
+
+ENDED_UNFINISHED = ("FAILED", "TIMED_OUT", "ABORTED")  # an execution's end that no step recorded on the job
+
+
+def _reconcile(record: JobRecord, execution: dict | None) -> None:
+    """Reconciled lazily, when the job itself is read: a job our records say is pending or running whose
+    execution ended without a step saying so (stopped in the Step Functions console, timed out, or its
+    failure handler failed too) has failed; the list, reading only our tables, shows it so from then on.
+    A parked job whose execution ended is the approval sweep's (``runbooks.lost_waits``)."""
+    ended = (execution or {}).get("status")
+    if record.status not in ("pending", "running") or ended not in ENDED_UNFINISHED:
+        return
+    why = f"its execution ended {ended} while the job was {record.status}; nothing recorded its end"
+    repo = JobRepository()
+    if repo.update(record, status="failed", error=why, current_node=None, expected_status=("pending", "running")):
+        repo.add_event(record, "JobFailed", message=why)
+
+
+def _listed(record: JobRecord) -> dict:
+    """The job as our records alone say (its status is the record's): what a page of jobs shows,
+    with no call to Step Functions per job; the execution's status is on the job's own view."""
     return {
         "job_id": record.job_id,
         "status": record.status,
@@ -86,7 +112,6 @@ def view(job_id: str, workspace: str) -> dict:
         "steps": _steps(record),
         "replay_of": (record.state or {}).get("replay_of"),
         "execution_arn": record.execution_arn,
-        "execution": _execution(record.execution_arn),
     }
 
 
@@ -367,7 +392,8 @@ def _not_deleted(workspace: str, runbook_id: str, job_id: str) -> None:
 def list_jobs(
     workspace: str, status: str | None, limit: int, cursor: str | None = None
 ) -> tuple[list[dict], str | None]:
-    """A page of the workspace's jobs, newest first, and the cursor of the next page."""
+    """A page of the workspace's jobs, newest first, and the cursor of the next page: read from our
+    tables only (a page of 50 is not 50 DescribeExecution calls); ``view`` adds the execution."""
     records, next_cursor = page_of(
         JobRepository().list(workspace, status=status),
         limit=limit,
@@ -375,4 +401,4 @@ def list_jobs(
         order=lambda r: (r.created_at.isoformat(), r.job_id),
         reverse=True,
     )
-    return [view(r.job_id, workspace) for r in records], next_cursor
+    return [_listed(r) for r in records], next_cursor

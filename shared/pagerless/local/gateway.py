@@ -5,7 +5,8 @@ Like API Gateway, it matches the template's routes with API Gateway's priorities
 with the API's CORS configuration, it answers OPTIONS itself, and adds the configuration's
 `access-control-allow-origin` and `-expose-headers` to the answers of requests with an Origin. A path that exists with another
 method is a 405, anything else a 404, both in the API's error format. The
-matched function's ASGI app then serves the request in-process (SSE streams pass through).
+matched function's ASGI app then serves the request in-process (SSE streams pass through), with a Lambda
+context in its scope (``aws.context``, as Mangum's) whose time left counts down from the function's timeout.
 While a request is answered, until its response starts, background work steps aside
 (`pagerless.local.priority`).
 """
@@ -15,7 +16,7 @@ import json
 from starlette.types import Receive, Scope, Send
 
 from pagerless.api.errors import error_body
-from pagerless.local.lambdas import InProcessLambdas, running_function
+from pagerless.local.lambdas import InProcessLambdas, LambdaContext, running_function
 from pagerless.local.priority import FOREGROUND
 from pagerless.local.routes import RouteTable
 
@@ -59,6 +60,9 @@ class Gateway:
             )
             return
         app = self.lambdas.module(logical_id).app
+        spec = self.lambdas.by_logical_id[logical_id]
+        # as Mangum's scope under Lambda: the invocation's context, its time left counted from its function's timeout
+        scope = {**scope, "aws.context": LambdaContext(spec.name, spec.timeout, self.lambdas.template.region)}
         running = running_function.set(logical_id)
         with FOREGROUND.serving() as token:
 

@@ -24,15 +24,53 @@ Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
 
 
-def build_server(principal: Principal, *, host: str):
-    """A fresh MCP server whose tools act for ``principal`` (see the module docstring)."""
+def build_server(principal: Principal, *, host: str, audit: dict | None = None):
+    """A fresh MCP server whose tools act for ``principal`` (see the module docstring); a tool
+    call notes what it did in ``audit`` (the request's audit details: the tool, a run's job id)."""
     from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.tools import Tool
 
-    server = MCPServer("pagerless", version=__version__, instructions=INSTRUCTIONS)
-    toolbox = Toolbox(principal)
-    for name, description in DESCRIPTIONS.items():
-        server.add_tool(_in_thread(getattr(toolbox, name)), name=name, description=description, structured_output=False)
+    toolbox = Toolbox(principal, {} if audit is None else audit)
+    tools = [
+        _strict(
+            Tool.from_function(
+                _in_thread(getattr(toolbox, name)), name=name, description=description, structured_output=False
+            ),
+            toolbox.audit,
+        )
+        for name, description in DESCRIPTIONS.items()
+    ]
+    server = MCPServer("pagerless", version=__version__, instructions=INSTRUCTIONS, tools=tools)
     return server, _security(host)
+
+
+def _strict(tool, audit: dict):
+    """The tool with arguments that refuse a name it does not take: the SDK's argument model drops
+    unknown names silently, so ``run_runbook(auto_approve=true)`` would "succeed" and still wait for
+    a person. Its input schema says so too (``additionalProperties: false``). Every call is checked
+    here first, so the call's tool is noted in ``audit`` here, valid or not."""
+    from pydantic import ConfigDict, model_validator
+
+    loose = tool.fn_metadata.arg_model
+    taken = sorted(field.alias or name for name, field in loose.model_fields.items())
+
+    def known_names_only(cls, data):
+        audit["tool"] = tool.name
+        unknown = sorted(set(data) - set(taken)) if isinstance(data, dict) else []
+        if unknown:
+            raise ValueError(f"{tool.name} takes no {', '.join(unknown)} (its arguments: {', '.join(taken) or 'none'})")
+        return data
+
+    strict = type(
+        loose.__name__,
+        (loose,),
+        {
+            "model_config": ConfigDict(extra="forbid"),
+            "known_names_only": model_validator(mode="before")(classmethod(known_names_only)),
+        },
+    )
+    metadata = tool.fn_metadata.model_copy(update={"arg_model": strict})
+    return tool.model_copy(update={"fn_metadata": metadata, "parameters": strict.model_json_schema(by_alias=True)})
 
 
 def _in_thread(method):
@@ -69,7 +107,9 @@ def _security(host: str):
 async def handle(principal: Principal, scope: dict, receive: Receive, send: Send) -> None:
     """Serve one MCP HTTP request (POST, GET or DELETE on the MCP path) for ``principal``."""
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
-    server, security = build_server(principal, host=headers.get("host", ""))
+    # The request's audit record (api.app.write_audit) gets what the tool call did, as a REST route's would.
+    audit = scope.setdefault("state", {}).setdefault("audit_details", {})
+    server, security = build_server(principal, host=headers.get("host", ""), audit=audit)
     app = server.streamable_http_app(
         streamable_http_path=scope["path"], stateless_http=True, json_response=True, transport_security=security
     )

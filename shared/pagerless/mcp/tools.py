@@ -10,7 +10,7 @@ can correct itself.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Annotated, Any, Literal
 
@@ -43,6 +43,8 @@ Query = Annotated[str, Field(min_length=1, max_length=500)]
 @dataclass(frozen=True)
 class Toolbox:
     principal: Principal
+    # What a call did, for the request's audit record (as a REST route's ``request.state.audit_details``).
+    audit: dict = field(default_factory=dict, compare=False)
 
     @property
     def workspace(self) -> str:
@@ -166,6 +168,7 @@ class Toolbox:
             incident=incident,
             version=version,
         )
+        self.audit.update(job_id=job.job_id, runbook_id=runbook_id.removeprefix("runbook:"), dry_run=dry_run)
         return {
             "job_id": job.job_id,
             "status": job.status,

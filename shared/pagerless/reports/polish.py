@@ -35,10 +35,22 @@ SYSTEM = (
 # the language the draft was written in, as the model is asked to keep it (its answer is not translated)
 WRITTEN_IN = {"en": "English", "zh": "Simplified Chinese (full-width punctuation)"}
 MAX_OUTPUT_TOKENS = 2048
+MIN_WAIT_SECONDS = 3.0  # less left before a caller's deadline than this: the draft stands unpolished
 
 
-def polish(sections: dict, *, workspace: str | None = None, client=None, language: str = "en") -> tuple[dict, dict]:
-    """(sections, engine info): Claude's prose merged over the draft, or the draft and why it stands."""
+def polish(
+    sections: dict,
+    *,
+    workspace: str | None = None,
+    client=None,
+    language: str = "en",
+    deadline: float | None = None,
+) -> tuple[dict, dict]:
+    """(sections, engine info): Claude's prose merged over the draft, or the draft and why it stands.
+
+    ``deadline`` (a ``time.monotonic()`` time): Claude's answer is waited for until then at the latest, in
+    one attempt (a caller whose function times out first, the console's, passes its time left less what it
+    needs to save the draft); without it, up to two attempts of 25 s each (the Reports function has 60 s)."""
     if client is None:
         llm = workspace_llm(workspace)
         if llm.settings is None:
@@ -47,6 +59,9 @@ def polish(sections: dict, *, workspace: str | None = None, client=None, languag
     else:
         settings = get_llm_settings()
     payload = redact_obj({k: sections[k] for k in PROSE} | {"lessons_learned": sections["lessons_learned"]})
+    wait = _wait_seconds(settings.request_timeout_s, deadline)
+    if wait is None:
+        return sections, {"engine": "deterministic", "note": "Claude's polish was not used (no time left to wait)"}
     try:
         if client is None:
             import anthropic
@@ -54,8 +69,8 @@ def polish(sections: dict, *, workspace: str | None = None, client=None, languag
             client = anthropic.Anthropic(
                 api_key=settings.api_key.get_secret_value(),
                 base_url=settings.base_url,
-                max_retries=1,
-                timeout=min(settings.request_timeout_s, 25.0),
+                max_retries=1 if deadline is None else 0,
+                timeout=wait if deadline is None else _phases(anthropic.Timeout, wait),
             )
         answer = client.messages.create(
             model=settings.model,
@@ -76,6 +91,25 @@ def polish(sections: dict, *, workspace: str | None = None, client=None, languag
         "input_tokens": getattr(usage, "input_tokens", None),
         "output_tokens": getattr(usage, "output_tokens", None),
     }
+
+
+def _wait_seconds(request_timeout_s: float, deadline: float | None) -> float | None:
+    """How long one attempt may wait: 25 s (or the settings' shorter timeout), cut to the time left before
+    ``deadline``; None when too little is left to be worth a call."""
+    import time
+
+    per_attempt = min(request_timeout_s, 25.0)
+    if deadline is None:
+        return per_attempt
+    left = min(per_attempt, deadline - time.monotonic())
+    return left if left >= MIN_WAIT_SECONDS else None
+
+
+def _phases(timeout_type, seconds: float):
+    """A client timeout whose phases (connect, write, pool, read: timed apart) add up to ``seconds``."""
+    connect = write = min(2.0, seconds / 5)
+    pool = min(1.0, seconds / 10)
+    return timeout_type(seconds - connect - write - pool, connect=connect, write=write, pool=pool)
 
 
 def _validated(text: str) -> dict:

@@ -248,9 +248,11 @@ class PostmortemService:
         *,
         regenerate: bool = False,
         language: str | None = None,
+        polish_deadline: float | None = None,
     ) -> dict:
         """A new draft (version 1, or the next version when ``regenerate``) in ``language`` (en or zh; default the
-        workspace's report language); 409 if one exists and not regenerating."""
+        workspace's report language); 409 if one exists and not regenerating. Claude's polish is waited for until
+        ``polish_deadline`` (``time.monotonic()``) at the latest (``polish.polish``)."""
         current = self.repository.latest(workspace, incident_id)
         if current is not None and not regenerate:
             raise ConflictError(f"incident {incident_id} has a postmortem already (regenerate=true makes a new draft)")
@@ -258,7 +260,9 @@ class PostmortemService:
             raise ConflictError("the postmortem is published; it is not regenerated")
         language = language or self.language(workspace)
         document = draft(self.facts(workspace, incident_id, language))
-        document["sections"], engine = polish(document["sections"], workspace=workspace, language=language)
+        document["sections"], engine = polish(
+            document["sections"], workspace=workspace, language=language, deadline=polish_deadline
+        )
         version = (current["version"] + 1) if current else 1
         return self.repository.save_version(
             workspace,

@@ -130,33 +130,61 @@ def _unknown_fields(runbook: Runbook):
 def _refused_params(runbook: Runbook):
     """``{"field", "message"}`` of every parameter of a step's action or rollback that the catalog
     action refuses as written (a replica count that is no number, a parameter the action does not
-    have, one it needs and is not given). A parameter that is a template is filled from the run's
-    context and checked when the run starts (``runs.check_actions``)."""
+    have, one it needs and is not given), and of every whole-action rule it breaks whatever the
+    context fills in (patch_resources with no limit at all). A parameter that is a template is
+    filled from the run's context and checked when the run starts (``runs.check_actions``)."""
+    for index, step in enumerate(runbook.steps):
+        for part in ("action", "rollback"):
+            spec = getattr(step, part)
+            if spec is not None:
+                yield from _refused_spec(spec, f"steps.{index}.{part}.params")
+
+
+def _refused_spec(spec, where: str):
     from pydantic import TypeAdapter
     from pydantic import ValidationError as ParamsError
 
     from pagerless.remediation.actions import Action
 
-    adapter = TypeAdapter(Action)
-    for index, step in enumerate(runbook.steps):
-        for part in ("action", "rollback"):
-            spec = getattr(step, part)
-            if spec is None:
-                continue
-            templated = {k for k, v in spec.params.items() if template_fields({k: v})}
-            literal = {k: v for k, v in spec.params.items() if k not in templated and v is not None}
+    templated = {k: v for k, v in spec.params.items() if template_fields({k: v})}
+    literal = {k: v for k, v in spec.params.items() if k not in templated and v is not None}
+    try:
+        TypeAdapter(Action).validate_python({"action": spec.action, **literal})
+    except ParamsError as exc:
+        for error in exc.errors():
+            name = ".".join(str(p) for p in error["loc"][1:])
+            if (error["type"] == "missing" and name in templated) or (not name and templated):
+                continue  # filled from the context (the whole action then checked) when the run starts
+            got = f" (got {literal[name]!r})" if name in literal else ""
+            yield {
+                "field": where + (f".{name}" if name else ""),
+                "message": f"{spec.action}: {name + ' ' if name else ''}{error['msg'].lower()}{got}",
+            }
+    if templated:  # pydantic runs no whole-action rule while a parameter is missing: run them here
+        for broken in _whole_action_rules_broken(spec.action, {**literal, **templated}):
+            yield {"field": where, "message": f"{spec.action}: {broken}"}
+
+
+def _whole_action_rules_broken(action: str, params: dict) -> list[str]:
+    """What the action's whole-object rules (its ``model_validator(mode="after")``s) say of these
+    parameters, a templated one standing as its template: present, its value unknown till the run.
+    A rule that reads a templated value's content would read the template; the catalog's rules
+    (patch_resources needs a limit) ask only whether a parameter is given."""
+    from pagerless.remediation.actions import ACTION_TYPES
+
+    model = next((m for m in ACTION_TYPES if m.model_fields["action"].default == action), None)
+    if model is None:
+        return []  # an unknown action is reported by the validation above
+    known = {k: v for k, v in params.items() if k in model.model_fields}
+    stand_in = model.model_construct(**known)
+    broken = []
+    for name, decorator in model.__pydantic_decorators__.model_validators.items():
+        if decorator.info.mode == "after":
             try:
-                adapter.validate_python({"action": spec.action, **literal})
-            except ParamsError as exc:
-                for error in exc.errors():
-                    name = ".".join(str(p) for p in error["loc"][1:])
-                    if (error["type"] == "missing" and name in templated) or (not name and templated):
-                        continue  # filled from the context (the whole action then checked) when the run starts
-                    got = f" (got {literal[name]!r})" if name in literal else ""
-                    yield {
-                        "field": f"steps.{index}.{part}.params" + (f".{name}" if name else ""),
-                        "message": f"{spec.action}: {name + ' ' if name else ''}{error['msg'].lower()}{got}",
-                    }
+                getattr(stand_in, name)()
+            except ValueError as exc:
+                broken.append(str(exc))
+    return broken
 
 
 class RunbookService:

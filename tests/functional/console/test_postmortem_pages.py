@@ -83,3 +83,48 @@ def test_the_console_drafts_the_postmortem_in_its_own_language(api, admin_user, 
     assert post(api, page_url, {"regenerate": "true"}).status_code == 303
     again = api.get(f"/api/incidents/{incident['id']}/postmortem", headers=auth(admin_key)).json()
     assert again["language"] == "en" and again["title"] == "Postmortem: Checkout latency"
+
+
+def test_a_draft_claude_does_not_polish_within_the_consoles_time_stands_unpolished_and_says_so(
+    api, admin_user, admin_key, runtime, monkeypatch
+):
+    import threading
+
+    from pagerless.diagnosis.llm import get_llm_settings
+    from tests.fakes.anthropic_api import FakeMessagesApi, message, text_block
+    from tests.functional.slo.postmortems import workflows_ended
+
+    ingest(api, admin_key, "Checkout latency", description="p99 above 2s")
+    [incident] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+    page_url = f"/console/postmortems/{incident['id']}"
+    make_user(api, admin_user, "op@example.com", "operator")
+    sign_in(api, "op@example.com")
+    workflows_ended(runtime)  # no Diagnose step of the incident's workflow asks the fake Claude
+    # Given Claude keyed, and answering later than the console function has time for (its timeout 9 s here)
+    monkeypatch.setattr(runtime.lambdas.by_logical_id["ConsoleFunction"], "timeout", 9)
+    released = threading.Event()
+    polished = '{"summary": "s", "impact": "i", "root_causes": "r", "lessons_learned": {}}'
+
+    def slowly(_request):
+        released.wait(15)
+        return message(text_block(polished))
+
+    with FakeMessagesApi() as fake:
+        fake.respond_with(slowly)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0000000000000000")
+        monkeypatch.setenv("PAGERLESS_LLM_BASE_URL", fake.base_url)
+        get_llm_settings.cache_clear()
+        try:
+            # When the operator drafts the postmortem
+            drafted = post(api, page_url, {})
+        finally:
+            released.set()
+            get_llm_settings.cache_clear()
+        # Then the console answers (it did not wait past its function's time), once, with no retry
+        assert drafted.status_code == 303, drafted.text
+        assert len(fake.message_requests) <= 1
+    # And the draft stands unpolished, saying why, on the API and on the page
+    stored = api.get(f"/api/incidents/{incident['id']}/postmortem", headers=auth(admin_key)).json()
+    assert stored["engine"]["engine"] == "deterministic", stored["engine"]
+    assert stored["engine"]["note"].startswith("Claude's polish was not used"), stored["engine"]
+    assert 'id="postmortem-engine-note"' in api.get(page_url).text

@@ -283,8 +283,15 @@ _SCALE = {
             {"action": "rollout_restart", "params": {"namespace": "Not A Name", "deployment": "{deployment}"}},
             "steps.0.rollback.params.namespace",
         ),
+        (
+            {
+                "action": "patch_resources",
+                "params": {"namespace": "{namespace}", "deployment": "{deployment}", "container": "{container}"},
+            },
+            "steps.0.rollback.params",
+        ),
     ],
-    ids=["no-number", "below-zero", "missing", "unknown", "not-a-name"],
+    ids=["no-number", "below-zero", "missing", "unknown", "not-a-name", "no-limit-with-context"],
 )
 def test_a_rollback_the_catalog_refuses_is_refused_when_the_runbook_is_written(api, admin_key, rollback, field):
     # Given a runbook whose step's rollback gives its action a value the action refuses (it would be
@@ -300,12 +307,27 @@ def test_a_rollback_the_catalog_refuses_is_refused_when_the_runbook_is_written(a
     assert api.get("/api/runbooks/bad-rollback", headers=auth(admin_key)).status_code == 404
 
 
-def test_a_rollback_whose_values_come_from_the_context_is_accepted(api, admin_key):
-    # Given a rollback whose replica count is a template (filled from the run's context)
-    rollback = {
-        "action": "scale_deployment",
-        "params": {"namespace": "{namespace}", "deployment": "{deployment}", "replicas": "{current_replicas}"},
-    }
+@pytest.mark.parametrize(
+    "rollback",
+    [
+        {
+            "action": "scale_deployment",
+            "params": {"namespace": "{namespace}", "deployment": "{deployment}", "replicas": "{current_replicas}"},
+        },
+        {  # the whole-action rule (a limit to set) is met by a limit the context fills in
+            "action": "patch_resources",
+            "params": {
+                "namespace": "{namespace}",
+                "deployment": "{deployment}",
+                "container": "{container}",
+                "memory_limit": "{memory_limit}",
+            },
+        },
+    ],
+    ids=["replicas", "memory-limit"],
+)
+def test_a_rollback_whose_values_come_from_the_context_is_accepted(api, admin_key, rollback):
+    # Given a rollback whose values are templates (filled from the run's context)
     # When the runbook is created, Then it is (the value is checked when a run starts)
     response = api.post(
         "/api/custom-runbooks",

@@ -122,3 +122,48 @@ def test_a_run_refused_on_a_chinese_page_says_why_in_chinese(
         headers=auth(admin_key),
     )
     assert answer.status_code in (400, 422) and "needs memory_limit in the context" in answer.text, answer.text
+
+
+def test_an_operator_stops_a_parked_run_from_its_page_as_the_api_stops_it(
+    runs,  # noqa: F811
+    sandbox,
+    api,
+    admin_user,  # noqa: F811
+    admin_key,
+):
+    make_user(api, admin_user, "op@example.com", "operator")
+    make_user(api, admin_user, "viewer@example.com", "viewer")
+    # Given a run parked on the step that changes the cluster
+    started = api.post(
+        "/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}}, headers=auth(admin_key)
+    ).json()
+    job_id = started["job_id"]
+    parked = wait_for(lambda: (j := job(api, admin_key, job_id))["status"] == "parked" and j, timeout=60)
+    # Then a viewer sees no Stop button and is refused if they post one
+    sign_in(api, "viewer@example.com")
+    assert 'id="stop-job"' not in api.get(f"/console/jobs/{job_id}").text
+    assert post(api, f"/console/jobs/{job_id}/stop", {}, page=f"/console/jobs/{job_id}").status_code == 403
+    # And an operator sees it, and a post without the form's CSRF token is refused
+    api.cookies.clear()
+    sign_in(api, "op@example.com")
+    assert 'id="stop-job"' in api.get(f"/console/jobs/{job_id}").text
+    forged = api.post(f"/console/jobs/{job_id}/stop", headers={**ORIGIN, "Accept": "text/html"}, follow_redirects=False)
+    assert forged.status_code == 403 and job(api, admin_key, job_id)["status"] == "parked"
+    # When the operator stops it from its page
+    stopped = post(api, f"/console/jobs/{job_id}/stop", {}, page=f"/console/jobs/{job_id}")
+    assert stopped.status_code == 303 and stopped.headers["location"] == f"/console/jobs/{job_id}"
+    # Then the job is cancelled as POST /api/jobs/{id}/stop cancels it: its approval expired, nothing changed
+    done = job(api, admin_key, job_id)
+    assert done["status"] == "cancelled" and done["error"].startswith("stopped by user:"), done
+    [approval] = [
+        a
+        for a in api.get("/api/approvals?status=expired", headers=auth(admin_key)).json()["items"]
+        if a["approval_id"] == parked["correlation_key"]
+    ]
+    assert memory_limit(sandbox) == "256Mi"
+    page = api.get(f"/console/jobs/{job_id}").text
+    assert re.search(r'<dd id="job-status">Cancelled</dd>', page) and 'id="stop-job"' not in page
+    # And the stop is audited with the job, as the API's is
+    audited = api.get("/api/audit-logs?action=POST /console/jobs", headers=auth(admin_key)).json()["items"]
+    stops = [a for a in audited if a["action"].endswith("/stop") and a["status"] == 303]
+    assert [a["details"]["job_id"] for a in stops] == [job_id], audited

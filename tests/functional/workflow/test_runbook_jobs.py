@@ -230,6 +230,80 @@ def test_a_job_whose_execution_is_gone_keeps_its_state_and_trace(runs, sandbox, 
     assert "id: 1\n" not in resumed.text and "id: 4\n" in resumed.text
 
 
+def test_a_page_of_jobs_is_read_from_our_tables_without_a_step_functions_call_per_job(runs, sandbox, api):
+    from pagerless import step_functions
+    from pagerless.auth.authenticate import user_service
+    from tests.functional.console.test_console import sign_in
+
+    key = runs["alice"]
+    user_service.cache_clear()
+    api.post("/api/auth/register", json={"email": "root@example.com", "password": "password123"})
+    assert sign_in(api, "root@example.com").status_code == 303
+    # Given three finished dry runs
+    started = [
+        api.post(
+            "/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "dry_run": True}, headers=auth(key)
+        ).json()["job_id"]
+        for _ in range(3)
+    ]
+    for job_id in started:
+        wait_job(api, key, job_id, "completed")
+    described: list[str] = []
+    events = step_functions.client().meta.events
+    count = lambda model, **_: described.append(model.name)  # noqa: E731
+    events.register("before-call.sfn.DescribeExecution", count)
+    try:
+        # When the jobs are listed (the API and the console's page)
+        listed = api.get("/api/jobs", headers=auth(key)).json()["items"]
+        page = api.get("/console/jobs")
+        # Then each shows the status its record says, and Step Functions was not asked about any
+        assert [(j["job_id"], j["status"]) for j in listed] == [(j, "completed") for j in reversed(started)]
+        assert page.status_code == 200 and all(j in page.text for j in started)
+        assert described == [] and "execution" not in listed[0]
+        # And a job's own view still puts its execution's status beside it
+        assert job(api, key, started[0])["execution"]["status"] == "SUCCEEDED" and len(described) == 1
+    finally:
+        events.unregister("before-call.sfn.DescribeExecution", count)
+
+
+def test_a_running_job_whose_execution_ended_unrecorded_is_failed_when_it_is_read(runs, sandbox, api, runtime):
+    """An execution that ends with no step recording it (here: its failure handler failed too) leaves our
+    record running; reading the job reconciles it, and the list (our tables only) shows it failed from then on."""
+    import json as _json
+
+    from pagerless.store.jobs import JobRecord, JobRepository, new_job_id
+
+    key = runs["alice"]
+    sfn = runtime.client("stepfunctions")
+    machine = runtime.provisioned.state_machines["RunbookRunStateMachine"]
+    # Given an execution of the runbook run whose every step fails (an input naming no job)
+    arn = sfn.start_execution(stateMachineArn=machine, name=f"orphan-{new_job_id()}", input=_json.dumps({}))[
+        "executionArn"
+    ]
+    wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"] == "FAILED", timeout=60)
+    # And a job whose record says it is running on it
+    record = JobRecord(
+        "job",
+        new_job_id(),
+        workspace="default",
+        workflow_id="runbook:oom-recovery",
+        kind="runbook_run",
+        status="running",
+        current_node="Plan",
+        input={"runbook_id": "oom-recovery", "context": CONTEXT, "dry_run": True},
+        execution_arn=arn,
+    )
+    job_id = JobRepository().create(record).job_id
+    assert [j["status"] for j in api.get("/api/jobs", headers=auth(key)).json()["items"]] == ["running"]
+    # When the job is read
+    read = job(api, key, job_id)
+    # Then it has failed, saying its execution ended without it, and the list says so too
+    assert read["status"] == "failed" and read["execution"]["status"] == "FAILED", read
+    assert "ended FAILED" in read["error"] and read["current_node"] is None
+    assert [j["status"] for j in api.get("/api/jobs", headers=auth(key)).json()["items"]] == ["failed"]
+    assert "JobFailed" in [e["event"] for e in events(api, key, job_id)]
+
+
 def test_an_incident_workflow_is_a_job(runs, sandbox, scenario, api):
     key = runs["alice"]
     incident = open_incident(scenario)

@@ -63,15 +63,30 @@ def test_an_agents_run_waits_for_a_persons_approval_and_its_job_is_readable(runs
     assert memory_limit(sandbox) == "512Mi"
 
 
-def test_an_agent_asking_to_approve_its_own_steps_still_waits_for_a_person(runs, sandbox, api):
+def test_an_agent_asking_to_approve_its_own_steps_is_told_the_tool_takes_no_such_argument(runs, sandbox, api):
+    agent = _principal("operator")
     # When an agent asks for a run that approves its own steps (run_runbook has no such argument)
-    result = _tool(
-        _principal("operator"), "run_runbook", {"runbook_id": "oom-recovery", "context": CONTEXT, "auto_approve": True}
-    )
-    # Then the run still parks on its first mutating step, for a person, and nothing changed
-    parked = wait_job(api, runs["alice"], _data(result)["job_id"], "parked")
-    assert parked["input"]["auto_approve"] is False and parked["current_node"] == "Raise the memory limit"
+    result = _tool(agent, "run_runbook", {"runbook_id": "oom-recovery", "context": CONTEXT, "auto_approve": True})
+    # Then the call is a tool error naming the argument, not a run that quietly ignores it, and nothing started
+    assert result.is_error is True and "auto_approve" in result.content[0].text, result
+    assert _data(_tool(agent, "list_jobs", {}))["items"] == []
     assert memory_limit(sandbox) == "256Mi"
+
+
+def test_every_tool_refuses_an_argument_it_does_not_take_and_says_so_in_its_schema(runs):
+    async def listed():
+        from mcp import Client
+        from pagerless.mcp.server import build_server
+
+        server, _ = build_server(_principal("operator"), host="testserver")
+        async with Client(server) as client:
+            return (await client.list_tools()).tools
+
+    tools = asyncio.run(listed())
+    assert len(tools) == 12 and all(t.input_schema.get("additionalProperties") is False for t in tools)
+    # A read tool too: a misspelt filter is an error, not the whole unfiltered list
+    misspelt = _tool(_principal("viewer"), "list_jobs", {"state": "parked"})
+    assert misspelt.is_error is True and "state" in misspelt.content[0].text, misspelt
 
 
 def test_an_agents_run_goes_through_the_policy(runs, sandbox, api):
@@ -94,8 +109,9 @@ def test_a_viewers_agent_cannot_run_a_runbook_and_a_bad_run_is_a_tool_error(runs
     assert unknown.is_error is True and "not found" in unknown.content[0].text
 
 
-def test_the_mcp_function_runs_a_runbook_and_reads_its_job(runs, sandbox, api, runtime):
-    """Through the MCP function, as Lambda runs it (its role's grants are the ones checked)."""
+def test_the_mcp_function_runs_a_runbook_and_reads_its_job(runs, sandbox, api, runtime, admin_key):
+    """Through the MCP function, as Lambda runs it (its role's grants are the ones checked); the run
+    is audited with its tool and job id, as POST /api/runs audits its job id."""
     from pagerless.api.security import key_service
     from tests.functional.mcp.test_mcp_function import EVENT, _invoke, _rpc
 
@@ -113,3 +129,12 @@ def test_the_mcp_function_runs_a_runbook_and_reads_its_job(runs, sandbox, api, r
     wait_job(api, runs["alice"], started["job_id"], "completed", "failed")
     assert call("get_job", {"job_id": started["job_id"]})["status"] == "completed"
     assert [j["job_id"] for j in call("list_jobs", {})["items"]] == [started["job_id"]]
+    audited = api.get("/api/audit-logs?action=POST /api/mcp", headers=auth(admin_key)).json()["items"]
+    details = [a["details"] for a in audited]
+    assert {
+        "tool": "run_runbook",
+        "job_id": started["job_id"],
+        "runbook_id": "oom-recovery",
+        "dry_run": True,
+    }.items() <= [d for d in details if d.get("tool") == "run_runbook"][0].items(), details
+    assert {d.get("tool") for d in details} == {"run_runbook", "get_job", "list_jobs"}
