@@ -8,6 +8,7 @@ stateless JSON-response mode (no session to keep between Lambda invocations).
 
 import functools
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from pagerless import __version__
@@ -28,34 +29,48 @@ def build_server(principal: Principal, *, host: str, audit: dict | None = None):
     """A fresh MCP server whose tools act for ``principal`` (see the module docstring); a tool
     call notes what it did in ``audit`` (the request's audit details: the tool, a run's job id)."""
     from mcp.server.mcpserver import MCPServer
-    from mcp.server.mcpserver.tools import Tool
 
     toolbox = Toolbox(principal, {} if audit is None else audit)
-    tools = [
-        _strict(
-            Tool.from_function(
-                _in_thread(getattr(toolbox, name)), name=name, description=description, structured_output=False
-            ),
-            toolbox.audit,
-        )
-        for name, description in DESCRIPTIONS.items()
-    ]
+    _AUDIT.set(toolbox.audit)  # this request's: each task serving it copies the context
+    tools = [_tool(name, description, _in_thread(getattr(toolbox, name))) for name, description in DESCRIPTIONS.items()]
     server = MCPServer("pagerless", version=__version__, instructions=INSTRUCTIONS, tools=tools)
     return server, _security(host)
 
 
-def _strict(tool, audit: dict):
+_TEMPLATES: dict[str, Any] = {}  # tool name -> its registration, built once per process
+
+
+def _tool(name: str, description: str, fn):
+    """The tool ``name`` calling ``fn`` (bound to this request's toolbox). Its registration (the argument
+    model, strict, and its JSON schema: about 2 ms of pydantic per tool) depends only on the method's
+    signature, so it is built on a process's first request and copied with each request's ``fn`` after;
+    the call's audit details reach its validator through ``_AUDIT``."""
+    template = _TEMPLATES.get(name)
+    if template is None:
+        from mcp.server.mcpserver.tools import Tool
+
+        loose = Tool.from_function(fn, name=name, description=description, structured_output=False)
+        template = _TEMPLATES[name] = _strict(loose)
+    return template.model_copy(update={"fn": fn})
+
+
+_AUDIT: ContextVar[dict | None] = ContextVar("pagerless_mcp_audit", default=None)
+
+
+def _strict(tool):
     """The tool with arguments that refuse a name it does not take: the SDK's argument model drops
     unknown names silently, so ``run_runbook(auto_approve=true)`` would "succeed" and still wait for
     a person. Its input schema says so too (``additionalProperties: false``). Every call is checked
-    here first, so the call's tool is noted in ``audit`` here, valid or not."""
+    here first, so the call's tool is noted in the request's audit details here, valid or not."""
     from pydantic import ConfigDict, model_validator
 
     loose = tool.fn_metadata.arg_model
     taken = sorted(field.alias or name for name, field in loose.model_fields.items())
 
     def known_names_only(cls, data):
-        audit["tool"] = tool.name
+        audit = _AUDIT.get()
+        if audit is not None:
+            audit["tool"] = tool.name
         unknown = sorted(set(data) - set(taken)) if isinstance(data, dict) else []
         if unknown:
             raise ValueError(f"{tool.name} takes no {', '.join(unknown)} (its arguments: {', '.join(taken) or 'none'})")
