@@ -314,9 +314,12 @@ class EscalationRepository:
         """One conditional update of ``record``; False if its condition failed."""
         return written(record.update, actions=actions, condition=condition)
 
-    def hand_over(self, record: EscalationRecord, name: str, arn: str) -> bool:
+    def hand_over(self, record: EscalationRecord, name: str, arn: str, *, pages: int | None = None) -> bool:
         """The escalation belongs to execution ``name`` from now on (its acknowledge stops that one);
-        False if it stopped meanwhile."""
+        False if it stopped meanwhile (or, given ``pages``, paged more than that many pages)."""
+        condition = EscalationRecord.status == "running"
+        if pages is not None:
+            condition &= EscalationRecord.paged_count == pages
         return written(
             record.update,
             actions=[
@@ -324,11 +327,12 @@ class EscalationRepository:
                 EscalationRecord.execution_arn.set(arn),
                 *_keyed(RUNNING_ESCALATION, record),
             ],
-            condition=EscalationRecord.status == "running",
+            condition=condition,
         )
 
     def claim_page(self, record: EscalationRecord, page: dict) -> bool:
-        """Append a page only while the escalation still runs (a stop written first wins)."""
+        """Append a page only while the escalation still runs (a stop written first wins) and still belongs to the
+        execution it belonged to when ``record`` was read (one handed over since pages nothing)."""
         return written(
             record.update,
             actions=[
@@ -336,7 +340,8 @@ class EscalationRepository:
                 EscalationRecord.paged_count.add(1),
             ],
             condition=(EscalationRecord.status == "running")
-            & (EscalationRecord.paged_count == len(record.pages or [])),
+            & (EscalationRecord.paged_count == len(record.pages or []))
+            & (EscalationRecord.execution_name == record.execution_name),
         )
 
     def finish(self, record: EscalationRecord, status: str, reason: str) -> bool:

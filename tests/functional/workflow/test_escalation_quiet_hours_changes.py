@@ -124,7 +124,8 @@ def test_a_page_held_for_a_person_deleted_meanwhile_reaches_nobody_and_says_so(
     assert held_pages(pages) == []
     assert said(opened.id, "held_page_sent") == []
     assert entry.data["person_id"] == PEOPLE["alice"]
-    assert entry.message.endswith(f"person {PEOPLE['alice']} was deleted while the page was held")
+    assert f"person {PEOPLE['alice']} was deleted while the page was held" in entry.message
+    assert entry.data["reason"] == f"person {PEOPLE['alice']} was deleted while the page was held"
 
 
 def test_a_postmortem_tells_a_held_page_sent_later_from_one_sent_at_once(
