@@ -160,14 +160,16 @@ def claim_handoff(workspace: str, schedule_id: str, at: datetime, data: dict) ->
     return written(record.save, condition=SystemRecord.pk.does_not_exist())
 
 
-def mark_person_deleted(workspace: str, person_id: str) -> None:
-    """Note that the person was deleted, where the functions that release held pages read (they may not read the
-    people table): a page held back for them reaches nobody (`oncall.held`). Person ids are never reused."""
-    SystemRecord("person-deleted", f"{workspace}#{person_id}", data={}, updated_at=utcnow()).save()
+def person_deleted_note(workspace: str, person_id: str) -> Write:
+    """The note that the person was deleted, where the functions that release held pages read (they may not read
+    the people table): a page held back for them reaches nobody (`oncall.held`). Person ids are never reused. It is
+    written in the transaction that deletes the person (`references.Seen.joined`): a crash between two writes
+    would leave the person gone and their held page sent to nobody as if it reached them."""
+    return Write("save", SystemRecord("person-deleted", f"{workspace}#{person_id}", data={}, updated_at=utcnow()))
 
 
 def person_deleted(workspace: str, person_id: str) -> bool:
-    """Whether `mark_person_deleted` noted the person."""
+    """Whether the person's deletion wrote its `person_deleted_note`."""
     try:
         SystemRecord.get("person-deleted", f"{workspace}#{person_id}", consistent_read=True)
     except DoesNotExist:
