@@ -190,7 +190,9 @@ def release(
                 incident_id=incident_id,
                 generation=f"{generation}:held-{person}-{_stamp(parse_time(until))}",
                 targets=[{"kind": "person", "id": person}],
-                data={**page, "held_until": (moved or {}).get("ends", until)},
+                # why it went out before the quiet hours it was held for ended, if it did (the page says it)
+                data={**page, "held_until": (moved or {}).get("ends", until)}
+                | ({"quiet_hours": moved["why"]} if moved else {}),
             )
         )
     skipped = None
