@@ -1,7 +1,9 @@
 """The top-level packages of ``pagerless`` form layers and no cycle (docs/architecture.md).
 
 import-linter checks the ``layers`` contract of pyproject.toml (lazy imports inside functions
-count); the AST walk below is a second, dependency-free check that names the files of any cycle.
+count); the AST walk below is a second, dependency-free check that names the files of any cycle. A
+collaborator named by its path (``Injected("pagerless.incidents.service:IncidentService")``, imported on
+first use) is invisible to import-linter: the walk counts it, and it is held to the layers here.
 """
 
 import ast
@@ -31,6 +33,19 @@ def _top_level_names() -> set[str]:
     return names
 
 
+def _injected_paths(node: ast.AST) -> list[str]:
+    """``Injected("pagerless.x.y:Name")``'s module path (chat/injected.py): an import made on first use."""
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Injected" and node.args:
+        first = node.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("pagerless."):
+            return [first.value.split(":")[0]]
+    return []
+
+
+def _layer_of(package: str, layers: list[str]) -> int:
+    return next(i for i, layer in enumerate(layers) if f"pagerless.{package}" in [n.strip() for n in layer.split("|")])
+
+
 def _edges() -> dict[str, dict[str, set[str]]]:
     """package -> package -> files, from every import statement (module level or inside a function)."""
     top = _top_level_names()
@@ -46,6 +61,7 @@ def _edges() -> dict[str, dict[str, set[str]]]:
                     targets += [parts[1]] if len(parts) > 1 else [a.name for a in node.names if a.name in top]
             elif isinstance(node, ast.Import):
                 targets += [a.name.split(".")[1] for a in node.names if a.name.startswith("pagerless.")]
+            targets += [path.split(".")[1] for path in _injected_paths(node)]
             for target in targets:
                 if target != source:
                     edges.setdefault(source, {}).setdefault(target, set()).add(str(rel))
@@ -122,3 +138,20 @@ def test_the_cycle_check_sees_lazy_imports():
     edges = {"a": {"b": {"a/x.py"}}, "b": {"a": {"b/y.py"}}, "c": {"a": {"c/z.py"}}}
     assert _cycles(edges) == [["a", "b"]]
     assert "workflow" in _edges()["chat"]  # chat/actions.py imports the ApprovalService inside a function
+
+
+def test_collaborators_named_by_path_point_down_the_layers():
+    """import-linter cannot see an import named by a string: each must go to a lower layer, and exist."""
+    layers, found = _layers(), []
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE)
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            for module in _injected_paths(node):
+                source, target = rel.parts[0], module.split(".")[1]
+                found.append(module)
+                assert (PACKAGE.parent / (module.replace(".", "/") + ".py")).exists(), f"{rel}: {module}"
+                if source != target:
+                    assert _layer_of(target, layers) > _layer_of(source, layers), (
+                        f"{rel} names {module}: a higher layer"
+                    )
+    assert "pagerless.incidents.service" in found  # chat/commands.py's, so the walk sees them

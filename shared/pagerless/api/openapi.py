@@ -40,7 +40,7 @@ def combined_schema() -> dict:
         "apiKeyQuery": {"type": "apiKey", "in": "query", "name": "api_key"},
     }
     schema["paths"] = {path: ops for path, ops in schema["paths"].items() if path not in DOC_PATHS}
-    _document_errors(schema, _keyed_operations(app))
+    _document_errors(schema, _keyed_operations(app), _signed_callbacks(app))
     _document_seed_paths(schema)
     return schema
 
@@ -61,6 +61,31 @@ def _keyed_operations(app: FastAPI) -> set[tuple[str, str]]:
     }
 
 
+def _signed_callbacks(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every chat vendor's callback (Slack, Lark): it answers errors in the error format
+    (an email approval link's pages do not)."""
+    from pagerless.api.app import iter_api_routes
+    from pagerless.api.security import SignatureRequirement
+
+    def vendor(dependant) -> str | None:
+        found = [d.call.vendor for d in dependant.dependencies if isinstance(d.call, SignatureRequirement)]
+        return found[0] if found else None
+
+    return {
+        (method.lower(), route.path_format)
+        for route in iter_api_routes(app.router)
+        if route.include_in_schema and vendor(route.dependant) in ("slack", "lark")
+        for method in route.methods
+    }
+
+
+_CALLBACK_ERRORS = {
+    "400": "a signed body that is not the vendor's request (VALIDATION_ERROR)",
+    "401": "the vendor's signature or timestamp is missing, wrong or too old, or no chat app of that vendor "
+    "is configured (UNAUTHORIZED): nothing is done",
+    "413": "the request body is larger than PAGERLESS_MAX_REQUEST_BYTES, 1 MiB by default (PAYLOAD_TOO_LARGE)",
+    "503": "a dependency is over its capacity or down for the moment (SERVICE_UNAVAILABLE): the vendor retries",
+}
 _ERRORS = {
     "400": "the request is not valid (VALIDATION_ERROR), e.g. a malformed cursor",
     "401": "no valid API key (UNAUTHORIZED)",
@@ -74,10 +99,11 @@ _ERRORS = {
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
 
 
-def _document_errors(schema: dict, keyed: set[tuple[str, str]]) -> None:
+def _document_errors(schema: dict, keyed: set[tuple[str, str]], callbacks: set[tuple[str, str]]) -> None:
     """Every operation answers errors in one format: {"error": {"code", "message", "details"}}. Each one under
     /api, or taking a key elsewhere, documents the answers every such operation may give; a request that
-    does not match the schema is a 422 in that format everywhere, and a body over the limit a 413."""
+    does not match the schema is a 422 in that format everywhere, and a body over the limit a 413. A chat
+    vendor's callback documents its own (a signature instead of a key)."""
     schema["components"].setdefault("schemas", {})["Error"] = {
         "type": "object",
         "required": ["error"],
@@ -101,6 +127,11 @@ def _document_errors(schema: dict, keyed: set[tuple[str, str]]) -> None:
                 responses["413"] = {"description": _ERRORS["413"], "content": reference}
             if "422" in responses:  # FastAPI's own validation answer is not what the server answers
                 responses["422"] = {"description": _ERRORS["422"], "content": reference}
+            if (method, path) in callbacks:
+                for status, description in _CALLBACK_ERRORS.items():
+                    responses[status] = {"description": description, "content": reference}
+                responses["503"]["headers"] = RETRY_AFTER
+                continue
             if not path.startswith("/api") and (method, path) not in keyed:
                 continue
             for status, description in _ERRORS.items():

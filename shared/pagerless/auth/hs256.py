@@ -8,7 +8,8 @@ called by a signed-in user), about a tenth of a FastAPI hello world's whole cold
 (docs/performance.md, section 4). So the tokens are checked here, with the standard library, as
 PyJWT checks them (`jwt.decode(token, secret, algorithms=["HS256"], issuer=..., options={"require":
 [...]})`, leeway 0), and stricter where PyJWT is lenient: the segments must be strict base64url (PyJWT
-drops characters outside the alphabet), and a header with ``crit`` or ``b64`` is refused.
+drops characters outside the alphabet), and a header with ``crit`` or ``b64`` is refused. As PyJWT, a
+segment whose last character sets bits past the data (another spelling of the same bytes) is refused.
 ``tests/unit/test_hs256.py`` holds it to PyJWT's answers on tokens PyJWT signs and on tampered ones.
 Tokens of other issuers (OIDC, RS256) are PyJWT's (`oidc`).
 """
@@ -87,9 +88,12 @@ def verified_claims(
 def _decode(segment: str) -> bytes:
     try:
         data = segment.encode("ascii")
-        return base64.b64decode(data + b"=" * (-len(data) % 4), altchars=b"-_", validate=True)
+        decoded = base64.b64decode(data + b"=" * (-len(data) % 4), altchars=b"-_", validate=True)
     except (UnicodeEncodeError, binascii.Error) as exc:
         raise InvalidTokenError("not base64url") from exc
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=") != data:  # a last character's unused bits set, as PyJWT
+        raise InvalidTokenError("not canonical base64url")
+    return decoded
 
 
 def _json_object(segment: str) -> dict:

@@ -3,7 +3,8 @@
 ``incidents = Injected("pagerless.incidents.service:IncidentService")`` reads ``self._incidents`` (set by the
 constructor, None when not given) and, when it is None, builds and keeps one. The class is named by its path and
 imported only then: a chat callback loads only what it uses. ``build`` may be a function of the owner instead, for a
-collaborator that needs the owner's others (``ChatBot.actions`` shares its identities and incidents).
+collaborator that needs the owner's others (``ChatBot.actions`` shares its identities and incidents). import-linter
+cannot see a path in a string: ``tests/unit/test_package_layers.py`` holds these to the layers.
 """
 
 from collections.abc import Callable

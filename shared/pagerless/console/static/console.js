@@ -120,6 +120,18 @@
     if (question && !window.confirm(question)) event.preventDefault();
   }, true);
 
+  // The navigation's "More" menu closes on a click elsewhere and on Escape (focus back on its summary).
+  document.addEventListener("click", function (event) {
+    var menu = document.getElementById("settings-menu");
+    if (menu && menu.open && !menu.contains(event.target)) menu.open = false;
+  });
+  document.addEventListener("keydown", function (event) {
+    var menu = document.getElementById("settings-menu");
+    if (event.key !== "Escape" || !menu || !menu.open) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     // A page rendered before the zone was known is rendered again in it, once.
     if (keepTimeZone() && !document.getElementById("sign-in")) {
