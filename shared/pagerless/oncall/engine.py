@@ -14,12 +14,15 @@ import math
 import uuid
 from datetime import datetime, timedelta
 
+from botocore.exceptions import ClientError
+
 from pagerless import settings, step_functions
 from pagerless.clock import display_time, utcnow
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.domain.severity import Severity
 from pagerless.incidents import timeline
 from pagerless.incidents.escalations import finish as _finish
+from pagerless.observability import logger
 from pagerless.oncall import models
 from pagerless.oncall.policies import FIRST, Cursor, Policy, following, job_targets
 from pagerless.oncall.service import OncallService
@@ -152,8 +155,8 @@ def skip_ahead(record: EscalationRecord, *, sfn=None) -> dict | None:
     if resumed["resume"].startswith("step") and waiting:
         try:
             client.stop_execution(executionArn=waiting, cause="its step reached nobody: the next step is paged")
-        except client.exceptions.ExecutionDoesNotExist:
-            pass
+        except ClientError:  # ended already, or not stopped now: a tick of it finds the escalation handed over
+            logger().warning("the escalation's waiting execution was not stopped", extra={"execution": waiting})
     return resumed
 
 
