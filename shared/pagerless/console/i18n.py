@@ -90,12 +90,13 @@ def _environment(loader: BaseLoader) -> Environment:
     return env
 
 
-def _speak(env: Environment, lang: str, catalog: NullTranslations) -> None:
+def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | None = None) -> None:
     """The filters that put what is stored into words in ``lang``: ``label`` (a code: ``awaiting_approval``
     is "Awaiting approval", 待审批), ``say`` (a timeline entry, from its kind and data:
     `pagerless.console.timeline_phrases`, imported with the first entry said), and ``summary`` and ``reason``
     (a diagnosis's summary, a proposal's reason: said from their phrases as the Chinese cards say them,
-    `pagerless.diagnosis.summaries`, `pagerless.remediation.reasons`; a model's summary as it wrote it)."""
+    `pagerless.diagnosis.summaries`, `pagerless.remediation.reasons`; a model's summary as it wrote it), ``described``
+    and ``dry_run`` (a proposal's action described, its dry run's line: `pagerless.remediation.action_phrases`)."""
 
     def label(code):
         return labels.label(code, catalog.gettext)
@@ -108,18 +109,32 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations) -> None:
     def summary(diagnosis: dict) -> str:
         from pagerless.diagnosis.summaries import said
 
-        return said(diagnosis or {}, lang)
+        return said(diagnosis or {}, lang, zone)  # its times in the page's zone
 
     def reason(proposal: dict) -> str:
         from pagerless.remediation.reasons import said
 
         return said(proposal or {}, lang)
 
+    def described(proposal: dict) -> str:
+        from pagerless.remediation.action_phrases import description
+
+        action = proposal.get("action")
+        name = (action.get("action") or action.get("type") or "") if isinstance(action, dict) else action
+        return description(str(name or ""), proposal.get("description") or "", lang)
+
+    def dry_run(checked: dict) -> str:
+        from pagerless.remediation.action_phrases import dry_run_line
+
+        return dry_run_line(checked, lang)
+
     env.globals["colon"] = "：" if lang == "zh" else ": "  # after a label: Chinese punctuation is full-width
     env.filters["label"] = label
     env.filters["say"] = say
     env.filters["summary"] = summary
     env.filters["reason"] = reason
+    env.filters["described"] = described
+    env.filters["dry_run"] = dry_run
 
 
 @cache
@@ -149,7 +164,7 @@ def environment(lang: str, zone: str = "UTC") -> Environment:
     compiled = HERE / COMPILED
     env = _environment(ModuleLoader(str(compiled))) if compiled.is_dir() else source_environment()
     env.install_gettext_translations(translations(lang), newstyle=True)
-    _speak(env, lang, translations(lang))
+    _speak(env, lang, translations(lang), zone)
     locale = "zh_Hans_CN" if lang == "zh" else "en_US"
     tzinfo = UTC if zone == "UTC" else ZoneInfo(zone)
     env.filters["when"] = lambda value: _when(value, locale, tzinfo)

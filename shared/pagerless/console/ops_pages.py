@@ -310,7 +310,7 @@ def reports_page(request: Request) -> HTMLResponse:
 def generate_report(
     request: Request, report_type: Annotated[str, Form()] = "daily", deliver: Annotated[str | None, Form()] = None
 ) -> RedirectResponse:
-    """Generate a report now (yesterday, or the last 7 days), delivering it if asked."""
+    """Generate a report now (yesterday, or the last complete Monday-to-Monday week), delivering it if asked."""
     principal = require_role(request, Role.OPERATOR)
     from pagerless.api.routes.reports import report_service
 
@@ -338,7 +338,7 @@ def report_html(request: Request, report_id: str) -> HTMLResponse:
     from pagerless.console.web import language
     from pagerless.reports.render import render as render_report
 
-    record = report_service().repository.get(principal.workspace, report_id)
+    record = report_service().read(principal.workspace, report_id)
     return HTMLResponse(
         render_report(record.data, "html", language(request)),
         headers={

@@ -26,6 +26,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "alert_resolved": ("resolved at the source: {message}", "告警已在源头恢复：{message}"),
     "alert_no_data": ("{message}", "{actor} 的告警不再有数据；未确认已恢复，事件保持打开"),
     "severity_raised": ("{message}", "{actor} 将严重程度从 {from} 提升到 {to}"),
+    "severity_raised:child": ("{message}", "关联事件 {child_id} 的告警（来源 {actor}）将严重程度从 {from} 提升到 {to}"),
     "incident_reopened": ("{message}", "告警在重新打开窗口内再次触发，事件已重新打开"),
     "flapping_detected": ("{message}", "告警反复触发又恢复；等它持续触发后才会呼叫"),
     "flapping_stopped": ("{message}", "告警已持续触发不再恢复，按真正的重新打开处理"),
@@ -163,6 +164,8 @@ def _variants(kind: str, data: dict, entry: dict) -> list[str]:
         return ["approval_expired:timed_out" if actor in SYSTEM_ACTORS else "approval_expired:late"]
     if kind == "action_dry_run" and data.get("allowed") is False:  # a real run would be refused now
         return ["action_dry_run:blocked"]
+    if kind == "severity_raised" and data.get("child_id"):  # a correlated incident's alert raised it
+        return ["severity_raised:child", kind]
     if kind == "action_refused":
         return ["action_refused:changed_since" if data.get("rule") == "changed_since" else "action_refused:policy"]
     if kind == "verification_check" and isinstance(data.get("healthy"), bool):

@@ -87,13 +87,15 @@ def _navigating(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") and not request.headers.get("hx-request")
 
 
-def _error_page(request: Request, status: int, code: str, message: str = "", **extra) -> Response:
+def _error_page(
+    request: Request, status: int, code: str, message: str = "", details: list | None = None, **extra
+) -> Response:
     return render(
         request,
         "error.html",
         status_code=status,
         title=ERROR_TITLES.get(code, "Something went wrong"),
-        message=said(request, message),
+        message=refusal(request, code, message, details or []),
         back=_same_origin_path(request),
         **extra,
     )
@@ -104,13 +106,18 @@ async def _page_error(request: Request, exc: PagerlessError) -> Response:
         return await _domain_error(request, exc)
     if exc.code == "PRECONDITION_FAILED":  # an editor's save refused (`saved_meanwhile`): the page says it, translated
         return _error_page(request, 412, exc.code, saved_meanwhile=True)
-    return _error_page(request, STATUS_FOR_CODE.get(exc.code, 500), exc.code, exc.message, fields=_fields(exc))
+    status = STATUS_FOR_CODE.get(exc.code, 500)
+    return _error_page(request, status, exc.code, exc.message, exc.details, fields=_fields(exc, request))
 
 
-def _fields(exc: PagerlessError) -> list[tuple[str, str]]:
-    """The fields an error names (its ``details``), each with what is wrong with it when it says."""
+def _fields(exc: PagerlessError, request: Request | None = None) -> list[tuple[str, str]]:
+    """The fields an error names (its ``details``), each with what is wrong with it when it says (in the page's
+    language where the catalog has it: ``request``)."""
     return [
-        (str(d.get("field") or ""), str(d.get("message") or ""))
+        (
+            str(d.get("field") or ""),
+            said(request, str(d.get("message") or "")) if request else str(d.get("message") or ""),
+        )
         for d in exc.details
         if isinstance(d, dict) and (d.get("field") or d.get("message"))
     ]
@@ -143,7 +150,9 @@ def _problem(request: Request, exc: PagerlessError, labels: dict[str, str]) -> d
         for field, message in _fields(exc)
     ]
     restated = any(f["message"] and exc.message == f"{f['field']}: {f['message']}" for f in fields)
-    return {"message": "" if restated else said(request, exc.message), "fields": fields}
+    for f in fields:
+        f["message"] = said(request, f["message"])
+    return {"message": "" if restated else refusal(request, exc.code, exc.message, exc.details), "fields": fields}
 
 
 SHOWN_VERSION = r"^(new|0|[1-9][0-9]{0,17})$"  # an editor page's hidden ``version``: the stored one, or "new"
@@ -280,6 +289,17 @@ def said(request: Request, message: str) -> str:
     expired form, a policy that is not valid); the service's other messages as they are. Looked up, never
     formatted: a message may hold a ``%``."""
     return i18n.translations(language(request)).gettext(message) if message else message
+
+
+def refusal(request: Request, code: str, message: str, details: list) -> str:
+    """A service's refusal as the page says it: the catalog's words for it (`said`), else in Chinese as its error
+    code and details say it (`pagerless.console.refusals`), else as the service wrote it."""
+    shown = said(request, message)
+    if shown != message or language(request) == "en":
+        return shown
+    from pagerless.console import refusals
+
+    return refusals.said(code, message, details, language(request))
 
 
 def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:

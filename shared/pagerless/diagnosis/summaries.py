@@ -9,9 +9,11 @@ the model wrote it.
 
 from collections.abc import Mapping
 
+from pagerless.clock import display_time, reading_zone
 from pagerless.domain.phrases import Catalog, Phrase
 
 INSUFFICIENT = "insufficient_evidence"
+_TIMES = ("since", "alert_started")  # a summary's times, stored in UTC
 
 # taxonomy.json's categories, said in Chinese: what the fault is (a test holds this to the taxonomy)
 CAUSES_ZH: dict[str, str] = {
@@ -129,16 +131,29 @@ def insufficient(title: str, threshold: float, lead: dict | None) -> Phrase:
     return Phrase(code=INSUFFICIENT, params={"title": title, "threshold": threshold, "lead": lead})
 
 
-def render(phrase, language: str) -> str | None:
-    """``phrase`` (a `Phrase` or its stored dict) in ``language``; None when there is none to say."""
-    return SUMMARIES.render(phrase, language)
+def render(phrase, language: str, zone: str | None = None) -> str | None:
+    """``phrase`` (a `Phrase` or its stored dict) in ``language``; None when there is none to say. Its times (when
+    the fault began, when the alert started: stored in UTC, ``2026-12-06 14:03Z``) in the reader's ``zone`` where
+    one is known, named (``2026-12-06 22:03 UTC+08:00``: `display_time`); as stored without one."""
+    return SUMMARIES.render(_in_zone(phrase, zone), language)
 
 
-def said(diagnosis: dict, language: str) -> str:
-    """A stored diagnosis's summary in ``language``: said from its phrase while the stored English is still the
-    phrase's (an LLM's summary has none, and is quoted as the model wrote it)."""
+def _in_zone(phrase, zone: str | None):
+    if reading_zone(zone) is None or not isinstance(phrase, (Mapping, Phrase)):
+        return phrase
+    stored = phrase.model_dump() if isinstance(phrase, Phrase) else dict(phrase)
+    params = dict(stored.get("params") or {})
+    for key in _TIMES:
+        if isinstance(params.get(key), str) and params[key]:
+            params[key] = display_time(params[key], zone)
+    return {**stored, "params": params}
+
+
+def said(diagnosis: dict, language: str, zone: str | None = None) -> str:
+    """A stored diagnosis's summary in ``language``, its times in ``zone`` (`render`): said from its phrase while the
+    stored English is still the phrase's (an LLM's summary has none, and is quoted as the model wrote it)."""
     stored = (diagnosis.get("summary") or "").strip()
     phrase = diagnosis.get("summary_phrase")
     if phrase and stored and stored == (render(phrase, "en") or "").strip():
-        return render(phrase, language) or stored
+        return render(phrase, language, zone) or stored
     return stored

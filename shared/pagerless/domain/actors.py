@@ -21,3 +21,12 @@ def label(actor: str | None, name: str | None) -> str:
     if not name or name == actor or not actor or actor.endswith(")"):  # "Alice Chen (per_1a2b)" is labelled
         return actor or name
     return f"{name} ({short_id(actor)})"
+
+
+def full_width(labelled: str) -> str:
+    """A `label` as Chinese text writes it: its id in full-width parentheses (``艾丽丝（per_1a2b）``); anything
+    else as it is (a name's own parentheses included)."""
+    name, sep, rest = (labelled or "").rpartition(" (")
+    if not sep or not name or not rest.endswith(")") or "(" in rest or ")" in rest[:-1]:
+        return labelled
+    return f"{name}（{rest[:-1]}）"

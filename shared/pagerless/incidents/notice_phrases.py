@@ -10,20 +10,10 @@ language; where that one cannot be said, its English (``cause_text``) is quoted.
 from collections.abc import Mapping
 
 from pagerless.domain.phrases import Catalog, Phrase, language_of
+from pagerless.remediation import action_phrases, check_phrases, policy_phrases
 
 # an action's outcome status (remediation.executor.Status), said in Chinese
-STATUS_ZH = {
-    "succeeded": "成功",
-    "would_change": "将会变更",
-    "no_change": "无变更",
-    "blocked_by_pdb": "被 PodDisruptionBudget 阻止",
-    "refused": "被拒绝执行，未发送任何变更",
-    "not_found": "对象不存在",
-    "rejected": "被 API 服务器拒绝",
-    "forbidden": "权限不足（RBAC 拒绝）",
-    "conflict": "冲突",
-    "failed": "失败",
-}
+STATUS_ZH = action_phrases.STATUS_ZH
 # what the executor itself writes when the cluster cannot be reached (no Kubernetes text to quote)
 _EXECUTOR_ZH = {
     "cluster unreachable (no connection): nothing was applied": "无法连接集群：未应用任何变更",
@@ -32,6 +22,14 @@ _EXECUTOR_ZH = {
 
 # who resolved an incident, where Pagerless says it in words (`incidents.source_resolves.SOURCE_ANNOUNCED_BY`)
 _BY_ZH = {"its source (every alert resolved)": "所有告警已在源头恢复，事件已解决"}
+
+
+# a severity (domain.severity.Severity), in the console's Chinese words for it
+SEVERITY_ZH = {"critical": "严重", "high": "高", "warning": "警告", "info": "提示"}
+
+
+def _severity(value) -> str:
+    return SEVERITY_ZH.get(str(value), str(value))
 
 
 def _status(value) -> str:
@@ -52,13 +50,32 @@ def _cause(p: Mapping, language: str) -> str:
     return NOTICES.render(p.get("cause"), language) or str(p.get("cause_text") or "")
 
 
+def _policy_zh(p: Mapping) -> str:
+    """The policy's reason in Chinese, after a full-width colon, where its phrase (``why``) says it; else nothing
+    (its English is the API's and the English line's)."""
+    said = policy_phrases.reason_in(p.get("reason") or "", p.get("why"), "zh")
+    return f"：{said}" if p.get("why") and said != p.get("reason") else ""
+
+
+def found_unhealthy(result) -> dict:
+    """A verification's reasons as a notice phrase holds them: in English, and each as its phrase (or None)."""
+    said = [w.model_dump(mode="json") if w is not None else None for w in result.why]
+    return {"reasons": list(result.reasons), "said": said if len(said) == len(result.reasons) else None}
+
+
+def decided_by_policy(decision) -> dict:
+    """A policy decision's facts as a notice phrase holds them: its rule, its English reason and its phrase."""
+    why = decision.why.model_dump(mode="json") if decision.why is not None else None
+    return {"rule": decision.rule, "reason": decision.reason, "why": why}
+
+
 def _applied_en(p) -> str:
     return f"{p['action']}: {p['status']}. {p['message']}"
 
 
 def _applied_zh(p) -> str:
     if p["status"] == "succeeded":
-        changes = f"：{p['changes']}" if p.get("changes") else ""
+        changes = f"：{action_phrases.diff_in(p['changes'], 'zh')}" if p.get("changes") else ""
         return f"已执行 {p['action']}{changes}"
     return f"{p['action']} 未成功（{_status(p['status'])}）：{_quoted(p['message'])}"
 
@@ -91,7 +108,8 @@ def _unhealthy_en(p) -> str:
 
 
 def _unhealthy_zh(p) -> str:
-    found = f"（{'；'.join(p['reasons'])}）" if p.get("reasons") else ""
+    reasons = check_phrases.reasons_in(p.get("reasons") or [], p.get("said"), "zh")
+    found = f"（{'；'.join(reasons)}）" if reasons else ""
     return f"经过 {p['checks']} 次检查仍不健康{found}；{_cause(p, 'zh')}"
 
 
@@ -124,7 +142,7 @@ _ENTRIES = {
     # why the remediate step escalates
     "policy_refused": {
         "en": lambda p: f"the policy no longer allows {p['action']} (rule {p['rule']}): {p['reason']}; nothing ran",
-        "zh": lambda p: f"策略已不再允许执行 {p['action']}（规则 {p['rule']}），未执行任何操作",
+        "zh": lambda p: f"策略已不再允许执行 {p['action']}（规则 {p['rule']}{_policy_zh(p)}），未执行任何操作",
     },
     "changed_since": {
         "en": lambda p: f"{p['action']} not run: {_drift_en(p)}",
@@ -163,7 +181,7 @@ _ENTRIES = {
     },
     "rollback_not_allowed": {
         "en": lambda p: f"rollback not allowed by policy rule {p['rule']}: {p['reason']}",
-        "zh": lambda p: f"策略规则 {p['rule']} 不允许回滚",
+        "zh": lambda p: f"策略规则 {p['rule']} 不允许回滚{_policy_zh(p)}",
     },
     "rollback_needs_approval": {
         "en": lambda p: f"rollback needs a human approval (policy {p['rule']}) and the action had none",
@@ -205,8 +223,8 @@ _ENTRIES = {
             + (f" (its correlated incident {p['child']})" if p.get("child") else "")
         ),
         "zh": lambda p: (
-            f"严重程度已由 {p['source']} 从 {p['from']} 提升到 {p['to']}"
-            + (f"（关联事件 {p['child']}）" if p.get("child") else "")
+            (f"关联事件 {p['child']} 的告警（来源 {p['source']}）" if p.get("child") else f"{p['source']} 的告警")
+            + f"将严重程度从 {_severity(p['from'])} 提升到 {_severity(p['to'])}"
         ),
     },
     # a test message (`POST /api/notifications/channels/{id}/test`, `POST /api/notifications/test`'s default)

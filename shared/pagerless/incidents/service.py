@@ -88,8 +88,17 @@ class IncidentService:
         return self.repository.get(incident_id, workspace)
 
     def counted(self, incident: IncidentRecord) -> IncidentRecord:
-        """``incident`` with its exact alert count (reads the alerts table)."""
-        return self._with_pending([incident])[0]
+        """``incident`` with its exact alert count (reads the alerts table). Exact though a delivery folded the
+        alert's pending duplicates onto the incident after it was read (an acknowledgement reads it before its
+        work): the fold set the alert's ``folded_at`` and the incident's ``last_seen`` to one time, so an alert
+        folded later than the incident as read was seen has the incident read again."""
+        for _ in range(3):
+            pending, folded_at = self.alerts.pending_of(incident)
+            if folded_at is None or incident.last_seen is None or folded_at <= incident.last_seen:
+                break
+            incident = self.repository.get(incident.id, incident.workspace)
+        incident.alert_count = int(incident.alert_count or 0) + pending
+        return incident
 
     def _with_pending(self, incidents: list) -> list:
         """Exact alert counts: an incident's stored ``alert_count`` plus the duplicates its alert

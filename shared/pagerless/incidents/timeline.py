@@ -51,6 +51,7 @@ def record(
     write: Callable[[TimelineRecord], bool] | None = None,
     once: str | None = None,
     at: datetime | None = None,
+    live: bool = True,
 ) -> TimelineRecord | None:
     """Append to the incident's timeline and publish ``stream_type`` (default: the same type).
 
@@ -62,7 +63,10 @@ def record(
     nothing is recorded or published (None).
 
     ``once`` (with ``at``, the same on every call): the entry is written and published at most once
-    for that key (a workflow execution's ARN), so a retried step does not say it twice (None then)."""
+    for that key (a workflow execution's ARN), so a retried step does not say it twice (None then).
+
+    ``live`` False: the entry is stored but not published; the caller publishes it (`announce`) once its work has
+    succeeded, so a retried step's live event follows the attempt that succeeds, not the one that wrote the entry."""
     from pagerless.auth.actors import name_of
 
     now = at or utcnow()
@@ -77,13 +81,28 @@ def record(
         item = append_timeline(incident.id, now, event_type, **fields)
     elif not write(item := timeline_item(incident.id, now, event_type, **fields)):
         return None
-    publish(
+    if live:
+        publish(
+            incident.workspace,
+            stream_type or event_type,
+            incident_id=incident.id,
+            data={"message": message, "actor": actor, **(data or {})},
+        )
+    return item
+
+
+def announce(incident, event_type: str, message: str = "", *, actor: str = "system", data: dict | None = None) -> int:
+    """Publish the live (stream) event of an entry `record` stored with ``live=False``, as `record` would have."""
+    from pagerless.auth.actors import name_of
+
+    if name := name_of(incident.workspace, actor):
+        data = {**(data or {}), "actor_name": name}
+    return publish(
         incident.workspace,
-        stream_type or event_type,
+        event_type,
         incident_id=incident.id,
         data={"message": message, "actor": actor, **(data or {})},
     )
-    return item
 
 
 @dataclass(frozen=True)
@@ -138,6 +157,11 @@ def record_all(
 def recorded(incident_id: str, event_type: str) -> bool:
     """Whether the incident's timeline has a stored entry of ``event_type``."""
     return has_item(incident_id, event_type)
+
+
+def recorded_with(incident_id: str, event_type: str, **data) -> bool:
+    """Whether the incident's timeline has a stored entry of ``event_type`` whose data holds ``data``."""
+    return any(all(item.data.get(k) == v for k, v in data.items()) for item in items_of_type(incident_id, event_type))
 
 
 def publish(workspace: str, event_type: str, *, incident_id: str | None = None, data: dict | None = None) -> int:

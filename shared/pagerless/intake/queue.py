@@ -22,6 +22,7 @@ ALERT_KIND = "alert"  # one normalized alert, queued alone when the whole payloa
 KIND_ATTRIBUTE = "pagerless_kind"
 MAX_MESSAGE_BYTES = 256 * 1024  # the SQS limit the local runtime and older queues enforce
 MAX_BATCH_ENTRIES = 10  # SendMessageBatch: at most 10 entries and 256 KiB in all
+MAX_ATTEMPTS = 3  # SendMessageBatch calls for an entry SQS refuses for its own reasons (a Failed entry)
 MAX_VISIBILITY = 12 * 3600  # SQS's upper bound on a message's visibility timeout
 
 
@@ -138,46 +139,69 @@ def delay_redelivery(receipt_handle: str, seconds: float) -> None:
 
 def enqueue_all(envelopes: "list[IngestEnvelope | AlertEnvelope]") -> int:
     """Put envelopes on the AlertQueue in as few calls as SQS allows (one SendMessageBatch per 10
-    entries / 256 KiB); returns how many were queued, in order. A failure after some were queued
-    raises ServiceUnavailableError with ``queued`` set to how many made it (their order is kept:
-    an entry that failed stops the run, later ones are not counted even if SQS took them)."""
+    entries / 256 KiB); returns how many were queued. Entries SQS refuses in a batch (its ``Failed``,
+    not the sender's fault) are sent again, up to `MAX_ATTEMPTS` times; a batch whose call fails is
+    left (botocore retried it already) and the next batches are still sent. When some could not be
+    queued, raises ServiceUnavailableError with ``taken``, the indices SQS took (the caller keeps
+    the others some other way)."""
     url = settings.workflow().alert_queue_url
     messages = [(envelope.to_json(), envelope.kind) for envelope in envelopes]
     if not url or any(len(m.encode("utf-8")) > MAX_MESSAGE_BYTES for m, _ in messages):
-        raise _unavailable(0)
+        raise _unavailable(set())
     if len(messages) == 1:
         try:
             enqueue(envelopes[0])
         except ServiceUnavailableError as exc:
-            exc.queued = 0
+            exc.taken = frozenset()
             raise
         return 1
-    queued = 0
-    for batch in _batches(messages):
+    taken: set[int] = set()
+    for batch in _batches(list(enumerate(messages))):
+        taken |= _send_batch(url, dict(batch))
+    if len(taken) < len(messages):
+        raise _unavailable(taken)
+    return len(messages)
+
+
+def _send_batch(url: str, pending: dict[int, tuple[str, str]]) -> set[int]:
+    """Send one batch (``pending``: message by its index in the call), again for the entries SQS
+    refused for its own reasons; the indices SQS took."""
+    taken: set[int] = set()
+    for _ in range(MAX_ATTEMPTS):
         entries = [
             {
-                "Id": str(i),
+                "Id": str(index),
                 "MessageBody": body,
                 "MessageAttributes": {KIND_ATTRIBUTE: {"DataType": "String", "StringValue": kind}},
             }
-            for i, (body, kind) in enumerate(batch)
+            for index, (body, kind) in pending.items()
         ]
         try:
             response = _sqs().send_message_batch(QueueUrl=url, Entries=entries)
-        except Exception as exc:
-            raise _unavailable(queued) from exc
-        failed = sorted(int(f["Id"]) for f in response.get("Failed", []))
-        if failed:  # a duplicate of what SQS did take is harmless: the consumer is idempotent per alert
-            raise _unavailable(queued + failed[0])
-        queued += len(batch)
-    return queued
+        except Exception:
+            logger().warning("the alert queue refused a batch", exc_info=True, extra={"entries": len(entries)})
+            return taken
+        taken |= {int(entry["Id"]) for entry in response.get("Successful", [])}
+        failed = response.get("Failed", [])
+        if failed:
+            logger().warning(
+                "the alert queue refused entries of a batch",
+                extra={"codes": sorted({f.get("Code", "") for f in failed}), "entries": len(failed)},
+            )
+        again = {
+            int(f["Id"]) for f in failed if not f.get("SenderFault")
+        }  # the sender's fault: sent again, refused again
+        pending = {index: message for index, message in pending.items() if index in again}
+        if not pending:
+            break
+    return taken
 
 
-def _batches(messages: list[tuple[str, str]]):
-    batch: list[tuple[str, str]] = []
+def _batches(messages: list[tuple[int, tuple[str, str]]]):
+    batch: list[tuple[int, tuple[str, str]]] = []
     size = 0
     for message in messages:
-        length = len(message[0].encode("utf-8"))
+        length = len(message[1][0].encode("utf-8"))
         if batch and (len(batch) == MAX_BATCH_ENTRIES or size + length > MAX_MESSAGE_BYTES):
             yield batch
             batch, size = [], 0
@@ -187,7 +211,7 @@ def _batches(messages: list[tuple[str, str]]):
         yield batch
 
 
-def _unavailable(queued: int) -> ServiceUnavailableError:
+def _unavailable(taken: set[int]) -> ServiceUnavailableError:
     exc = ServiceUnavailableError("the alert could not be stored or queued; retry later")
-    exc.queued = queued
+    exc.taken = frozenset(taken)
     return exc

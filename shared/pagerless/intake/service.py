@@ -251,6 +251,8 @@ class IntakeService(AlertReopens, AlertResolves):
             return IngestResult(alert.fingerprint, record.incident_id, True, "unknown", "deduplicated")
         if is_higher(alert, incident):  # it fires again at a higher severity: so does its incident
             incident = raise_severity(incident, alert, now) or incident  # None: another delivery raised it
+        if incident.parent_id:  # a child whose delivery stopped before raising its root (retried as a duplicate)
+            self._raise_root(incident, alert, now)  # one read of the root; a raise already made is not made again
         if incident.raise_page_due:  # this raise's page, or one whose delivery stopped before starting it
             incident = self._page_raise(incident)
         folds = self.alerts.needs_fold(record, now, FOLD_EVERY)

@@ -12,13 +12,10 @@ left goes to the AlertQueue and the caller gets 202 saying what was processed an
 """
 
 import functools
-import re
 import time
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from typing import TYPE_CHECKING
 
 from pagerless import settings
 from pagerless.clock import utcnow
@@ -34,6 +31,7 @@ from pagerless.intake import metrics, signatures
 from pagerless.intake.payloads import parse_payload
 from pagerless.intake.queue import AlertEnvelope, IngestEnvelope, enqueue, enqueue_all, fits
 from pagerless.intake.results import IngestResult
+from pagerless.intake.senders import fetch_url, is_sns_subscribe_url, refuse_disabled_source, verify_signature
 from pagerless.intake.sources import normalize, resolve_source
 from pagerless.intake.sources.cloudwatch import sns_message_type
 from pagerless.observability import logger
@@ -44,9 +42,6 @@ if TYPE_CHECKING:
     from pagerless.intake.service import IntakeService
 
 UrlFetcher = Callable[[str], int]  # GET a URL, return the HTTP status
-
-SIGNED_SOURCES = frozenset({"pagerduty", "grafana", "sentry"})  # sources whose webhooks carry a signature
-_SNS_HOST = re.compile(r"^sns\.[a-z]{2}(-[a-z]+)+-\d\.amazonaws\.com(\.cn)?$")
 
 
 @dataclass(frozen=True)
@@ -63,28 +58,6 @@ class WebhookRequest:
 class WebhookOutcome:
     status_code: int
     body: dict
-
-
-def is_sns_subscribe_url(url: Any) -> bool:
-    """https://sns.<region>.amazonaws.com/?Action=ConfirmSubscription&... and nothing else."""
-    if not isinstance(url, str):
-        return False
-    parts = urlsplit(url)
-    return (
-        parts.scheme == "https"
-        and parts.netloc == parts.hostname
-        and bool(_SNS_HOST.match(parts.hostname or ""))
-        and parse_qs(parts.query).get("Action") == ["ConfirmSubscription"]
-        and not parts.fragment
-    )
-
-
-def fetch_url(url: str) -> int:
-    """GET an SNS SubscribeURL (checked by the caller) and return the status."""
-    if not is_sns_subscribe_url(url):
-        raise ValueError("not an SNS subscription URL")
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - https, host checked
-        return response.status
 
 
 class RateLimited(Exception):
@@ -155,10 +128,10 @@ class WebhookIntake:
                     "not dropped",
                 )
                 return outcome
-        acknowledged = 0
+        taken: frozenset[int] = frozenset()
         if alerts and not self._synchronous(request):
-            acknowledged = self._acknowledge(request, source, received_at, alerts)
-            if acknowledged == len(alerts):
+            taken = self._acknowledge(request, source, received_at, alerts)
+            if len(taken) == len(alerts):
                 metrics.queued("accepted")
                 return WebhookOutcome(
                     202,
@@ -171,8 +144,10 @@ class WebhookIntake:
                         "(add ?sync=true to wait for the incident ids)",
                     },
                 )
+        queued = [a for index, a in enumerate(alerts) if index in taken]  # by the acknowledgement
+        pending = [a for index, a in enumerate(alerts) if index not in taken]
         results = []
-        for index, alert in enumerate(alerts[acknowledged:], start=acknowledged):
+        for index, alert in enumerate(pending):
             try:
                 # marked as the queued copy will be: if this fails after its change, the copy is a replay
                 mark = DeliveryMark.of(alert.status.value, received_at)
@@ -180,10 +155,10 @@ class WebhookIntake:
             except (ValidationError, PayloadTooLargeError):
                 raise  # the alert itself is wrong: nothing to retry
             except Exception as exc:  # the store or Step Functions failed: keep the alert, process it later
-                return self._queue(request, source, received_at, alerts[index:], results, exc)
+                return self._queue(request, source, received_at, pending[index:], results, exc, queued)
         body: dict = {"alerts": [r.to_dict() for r in results]}
-        if acknowledged:  # the queue took only the first ones; the rest were processed here
-            body["queued_alerts"] = [a.fingerprint for a in alerts[:acknowledged]]
+        if queued:  # the queue took only some; the rest were processed here
+            body["queued_alerts"] = [a.fingerprint for a in queued]
         return WebhookOutcome(200, body)
 
     @staticmethod
@@ -192,9 +167,9 @@ class WebhookIntake:
             return request.sync
         return settings.intake().acknowledge == "sync"
 
-    def _acknowledge(self, request: WebhookRequest, source: str, received_at, alerts: list[Alert]) -> int:
+    def _acknowledge(self, request: WebhookRequest, source: str, received_at, alerts: list[Alert]) -> frozenset[int]:
         """Queue the accepted alerts in one call: the payload as one message when it fits, else its
-        alerts batched. Returns how many (in payload order) the queue took; 0 when it is down."""
+        alerts batched. Returns which (their places in the payload) the queue took; none when it is down."""
         whole = IngestEnvelope.build(
             source=source,
             workspace=request.workspace,
@@ -218,13 +193,13 @@ class WebhookIntake:
         try:
             self.queue_all(envelopes)
         except ServiceUnavailableError as exc:  # processed in the request instead: nothing lost
-            queued = getattr(exc, "queued", 0) if len(envelopes) > 1 else 0
+            taken = frozenset(getattr(exc, "taken", ())) if len(envelopes) > 1 else frozenset()
             logger().warning(
                 "the alert queue did not take the alerts; processing them in the request",
-                extra={"source": source, "workspace": request.workspace, "queued": queued},
+                extra={"source": source, "workspace": request.workspace, "queued": len(taken)},
             )
-            return queued
-        return len(alerts)
+            return taken
+        return frozenset(range(len(alerts)))
 
     def settings_for(self, workspace: str) -> WebhookSettings:
         cached = self._settings_cache.get(workspace)
@@ -259,10 +234,12 @@ class WebhookIntake:
         pending: list[Alert],
         done: list[IngestResult],
         error: Exception,
+        acknowledged: list[Alert] = (),
     ) -> WebhookOutcome:
-        """Queue what is left: the whole payload if nothing was processed and it fits one SQS
-        message, else each remaining alert alone. The answer says what was processed and what
-        was queued; a 503 (nothing queued) names what was processed already."""
+        """Queue what is left: the whole payload if nothing was processed or queued (``acknowledged``:
+        the alerts the acknowledgement queued) and it fits one SQS message, else each remaining alert
+        alone. The answer says what was processed and what was queued; a 503 names what was
+        processed or queued already, and what was not kept (the sender's retry brings it)."""
         logger().warning(
             "alert queued for later processing",
             extra={
@@ -282,7 +259,7 @@ class WebhookIntake:
         )
         envelopes = (
             [whole]
-            if not done and fits(whole)
+            if not done and not acknowledged and fits(whole)
             else [
                 AlertEnvelope(
                     source=source,
@@ -293,7 +270,7 @@ class WebhookIntake:
                 for alert in pending
             ]
         )
-        queued: list[Alert] = []
+        queued: list[Alert] = list(acknowledged)
         for envelope, alert in zip(envelopes, pending, strict=False):
             try:
                 self.queue(envelope)
@@ -302,13 +279,13 @@ class WebhookIntake:
                     {
                         "processed": [r.to_dict() for r in done],
                         "queued": [a.fingerprint for a in queued],
-                        "not_kept": [a.fingerprint for a in pending[len(queued) :]],
+                        "not_kept": [a.fingerprint for a in pending[len(queued) - len(acknowledged) :]],
                     }
                 ]
                 if done or queued:
                     exc.message = (
                         f"{len(done)} alert(s) processed and {len(queued)} queued, but the other "
-                        f"{len(pending) - len(queued)} could not be stored or queued; retry later "
+                        f"{len(pending) + len(acknowledged) - len(queued)} could not be stored or queued; retry later "
                         "(a retry deduplicates what was kept)"
                     )
                     exc.args = (exc.message,)
@@ -317,7 +294,7 @@ class WebhookIntake:
         metrics.queued(type(error).__name__)
         body: dict = {"queued": True}
         if done or len(envelopes) > 1:
-            body.update(alerts=[r.to_dict() for r in done], queued_alerts=[a.fingerprint for a in pending])
+            body.update(alerts=[r.to_dict() for r in done], queued_alerts=[a.fingerprint for a in queued])
         return WebhookOutcome(202, body)
 
     def _verify_sns(self, message: dict, config: WebhookSettings) -> None:
@@ -357,43 +334,3 @@ def _reader():
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(max_workers=2, thread_name_prefix="intake-settings")
-
-
-def refuse_disabled_source(source: str, workspace: str) -> None:
-    """A source switched off in /api/plugins answers 403 before anything is parsed or stored."""
-    from pagerless.plugin_switches import disabled
-
-    try:
-        off = disabled(workspace, "source")
-    except Exception:  # the store is down: never lose an alert over a switch we cannot read
-        return
-    if source in off:
-        raise ForbiddenError(
-            f"the alert source {source!r} is disabled in this workspace; enable it with "
-            f"POST /api/plugins/{source}/enable",
-            details=[{"plugin": f"source:{source}"}],
-        )
-
-
-def verify_signature(source: str, request: WebhookRequest, config: WebhookSettings) -> None:
-    """Check the vendor signature when the workspace has a secret for ``source``; 401 if it fails."""
-    secret = config.secrets.get(source)
-    if not secret:
-        return
-    headers = request.headers
-    if source == "pagerduty":
-        valid = signatures.verify_pagerduty_signature(request.body, headers.get("x-pagerduty-signature"), secret)
-    elif source == "grafana":
-        timestamps = (headers.get(name) for name in signatures.GRAFANA_TIMESTAMP_HEADERS)
-        valid = signatures.verify_grafana_signature(
-            request.body,
-            headers.get(signatures.GRAFANA_SIGNATURE_HEADER),
-            secret,
-            timestamp=next((t for t in timestamps if t is not None), None),
-        )
-    elif source == "sentry":
-        valid = signatures.verify_sentry_signature(request.body, headers.get("sentry-hook-signature"), secret)
-    else:
-        return  # the source does not sign its webhooks; the API key authenticates the sender
-    if not valid:
-        raise UnauthorizedError(f"the {source} webhook signature is missing or not valid")

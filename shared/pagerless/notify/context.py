@@ -145,7 +145,7 @@ def shown(ctx: dict, language: str, zone: str | None = None) -> dict:
     for key in _TIMES:
         if out.get(key):
             out[key] = display_time(out[key], zone)
-    out.update(_in_language(out, language))
+    out.update(_in_language(out, language, zone))
     if out.get("decision"):
         if out["decision"] in _NOBODY_DECIDED:
             out["decided_by"] = ""
@@ -153,7 +153,7 @@ def shown(ctx: dict, language: str, zone: str | None = None) -> dict:
     return out
 
 
-def _in_language(ctx: dict, language: str) -> dict:
+def _in_language(ctx: dict, language: str, zone: str | None = None) -> dict:
     """The diagnosis summary, the proposal's reason and the job's message in ``language``, said from their phrases
     where the context still shows the text the phrase was said as (`summaries.said`, `reasons.said`,
     `notice_phrases.shown`): a job's own ``summary`` or ``reason`` stays as it is, and so does an LLM's summary,
@@ -166,7 +166,8 @@ def _in_language(ctx: dict, language: str) -> dict:
     if ctx.get("message") and ctx.get("message_phrase"):
         said["message"] = notice_phrases.shown(ctx["message"], ctx["message_phrase"], language)
     if ctx.get("summary") and ctx.get("summary_phrase"):
-        said["summary"] = summaries.said({"summary": ctx["summary"], "summary_phrase": ctx["summary_phrase"]}, language)
+        summary = {"summary": ctx["summary"], "summary_phrase": ctx["summary_phrase"]}
+        said["summary"] = summaries.said(summary, language, zone)  # its times in the channel's zone
     if ctx.get("reason") and ctx.get("reason_phrase"):
         said["reason"] = reasons.said({"reason": ctx["reason"], "reason_phrase": ctx["reason_phrase"]}, language)
     return said

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.kube.clients import ChangeWithheldError, KubeClients
 from pagerless.remediation import actions as a
+from pagerless.remediation.action_phrases import dry_run_phrase, english, succeeded_phrase
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.diff import Change, diff, render
 from pagerless.remediation.policy import Decision
@@ -98,7 +99,7 @@ def dry_run(plan: ActionPlan, kube: KubeClients, decision: Decision | None = Non
         action=plan.action.action,
         status=status,
         changes=changes,
-        message=f"dry run: {len(changes)} change(s) would be made" if changes else "dry run: nothing would change",
+        message=english(dry_run_phrase(len(changes))),
     )
 
 
@@ -134,7 +135,8 @@ def execute(
     for attempt in range(1, max_attempts + 1):
         try:
             changes = _apply(plan.action, kube, dry=False, decision=decision, sleep=sleep)
-            return outcome("succeeded", f"{plan.action.action} done: {render(changes)}", attempt, changes)
+            done = english(succeeded_phrase(plan.action.action, render(changes)))
+            return outcome("succeeded", done, attempt, changes)
         except _Failed as failure:
             if failure.http_status not in _RETRYABLE or attempt == max_attempts:
                 return outcome(failure.status, failure.message, attempt, failure.changes)

@@ -37,8 +37,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from pagerless.clock import zone_field
 from pagerless.domain.errors import ValidationError
+from pagerless.domain.phrases import Phrase
 from pagerless.domain.schema_docs import documented
 from pagerless.remediation.actions import ActionPlan, BlastRadius, PatchResources, Risk, ScaleDeployment
+from pagerless.remediation.policy_phrases import english, why
 from pagerless.remediation.quantity import cpu_millis, memory_bytes, parse_quantity
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -232,6 +234,8 @@ class Decision(BaseModel):
     requires_approval: bool
     rule: str
     reason: str
+    # ``reason`` as data, said per language (`policy_phrases`); not in the stored or returned decision
+    why: Phrase | None = Field(default=None, exclude=True)
     plan_id: str = ""
     approval_timeout_seconds: int | None = None  # how long to wait for a human, when one must approve
     # for an action that touches pods in many namespaces (a drain): the namespace rules, applied per pod
@@ -254,40 +258,46 @@ class Decision(BaseModel):
 def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decision:
     """Decide whether ``plan`` may run, and whether a human must approve it first."""
 
-    def deny(rule: str, reason: str) -> Decision:
-        return Decision(allowed=False, requires_approval=False, rule=rule, reason=reason, plan_id=plan.id)
+    def deny(rule: str, said: Phrase) -> Decision:
+        return Decision(
+            allowed=False, requires_approval=False, rule=rule, reason=english(said), why=said, plan_id=plan.id
+        )
 
     action = plan.action
     namespace = action.namespace_scope
     per_pod = action.action == "drain_node"  # its pods' namespaces are judged one by one when it runs
     if policy.kill_switch:
-        return deny("kill_switch", "the kill switch is on: no action runs")
+        return deny("kill_switch", why("kill_switch"))
     if action.action in context.disabled_actions:
-        return deny("action_disabled", f"the action {action.action} is disabled in this workspace (/api/plugins)")
+        return deny("action_disabled", why("action_disabled", action=action.action))
     if policy.autonomy is Autonomy.OBSERVE:
-        return deny("autonomy:observe", "autonomy is observe: Pagerless proposes, nothing runs")
+        return deny("autonomy:observe", why("observe"))
     if not per_pod and namespace in policy.denied_namespaces:
-        return deny("denied_namespace", f"namespace {namespace} is denied")
+        return deny("denied_namespace", why("denied_namespace", namespace=namespace))
     if not per_pod and policy.allowed_namespaces and namespace not in policy.allowed_namespaces:
-        where = f"namespace {namespace}" if namespace else "a cluster-scoped action"
-        return deny("namespace_not_allowed", f"{where} is outside the allowed namespaces {policy.allowed_namespaces}")
+        outside = why("namespace_not_allowed", namespace=namespace, allowed=list(policy.allowed_namespaces))
+        return deny("namespace_not_allowed", outside)
     if over := policy.action_limits.exceeded(plan):
-        return deny("action_limits", over)
+        return deny("action_limits", why("action_limits", over=over))
     if plan.blast_radius.rank > policy.max_blast_radius.rank:
-        return deny(
-            "max_blast_radius",
-            f"blast radius {plan.blast_radius.value} exceeds the maximum {policy.max_blast_radius.value}",
-        )
+        wider = why("max_blast_radius", radius=plan.blast_radius.value, max=policy.max_blast_radius.value)
+        return deny("max_blast_radius", wider)
     for window in [*policy.freeze_windows, *policy.weekly_freezes]:
         if window.covers(context.now):
-            return deny("change_freeze", f"change freeze in effect{': ' + window.reason if window.reason else ''}")
+            return deny("change_freeze", why("change_freeze", why=window.reason))
     since = context.now - timedelta(minutes=policy.rate_limit.window_minutes)
     recent = [t for t in context.recent_actions.get(plan.workload, []) if t > since]
     if len(recent) >= policy.rate_limit.max_actions:
+        limits = policy.rate_limit
         return deny(
             "rate_limit",
-            f"{plan.workload} already had {len(recent)} actions in the last "
-            f"{policy.rate_limit.window_minutes} minutes (max {policy.rate_limit.max_actions})",
+            why(
+                "rate_limit",
+                workload=plan.workload,
+                count=len(recent),
+                window=limits.window_minutes,
+                max=limits.max_actions,
+            ),
         )
     rule = f"autonomy:{policy.autonomy.value}"
     scope = (
@@ -305,23 +315,19 @@ def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decisi
             rule=rule,
             plan_id=plan.id,
             **scope,
-            reason=f"{action.action} always needs approval ({plan.risk.value} risk)",
+            **_because(why("always_approve", action=action.action, risk=plan.risk.value)),
             approval_timeout_seconds=policy.approval_timeout_seconds,
         )
     if policy.autonomy is Autonomy.AUTO:
-        return Decision(allowed=True, requires_approval=False, rule=rule, reason="autonomy is auto", plan_id=plan.id)
+        return Decision(allowed=True, requires_approval=False, rule=rule, **_because(why("auto")), plan_id=plan.id)
     if policy.autonomy is Autonomy.AUTO_SAFE:
         safe = plan.risk is Risk.LOW and plan.blast_radius in (BlastRadius.SINGLE_POD, BlastRadius.DEPLOYMENT)
-        reason = (
-            "low risk, small blast radius: runs without approval"
-            if safe
-            else f"{plan.risk.value} risk / {plan.blast_radius.value} blast radius: needs approval"
-        )
+        said = why("auto_safe") if safe else why("needs_approval", risk=plan.risk.value, radius=plan.blast_radius.value)
         return Decision(
             allowed=True,
             requires_approval=not safe,
             rule=rule,
-            reason=reason,
+            **_because(said),
             plan_id=plan.id,
             approval_timeout_seconds=None if safe else policy.approval_timeout_seconds,
         )
@@ -329,10 +335,15 @@ def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decisi
         allowed=True,
         requires_approval=True,
         rule=rule,
-        reason="every action needs approval",
+        **_because(why("every_action")),
         plan_id=plan.id,
         approval_timeout_seconds=policy.approval_timeout_seconds,
     )
+
+
+def _because(said: Phrase) -> dict:
+    """A decision's reason: its English and its phrase."""
+    return {"reason": english(said), "why": said}
 
 
 def evaluate_dry_run(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decision:

@@ -187,6 +187,11 @@ REASONS = Catalog(
             "en": lambda p: f"roll back {p['action']}: the fix did not work",
             "zh": lambda p: f"回滚 {p['action']}：修复没有生效",
         },
+        # a runbook step's card: the runbook (its name) and the step that asks for approval
+        "runbook_step": {
+            "en": lambda p: f"runbook {p['runbook']}: {p['step']}",
+            "zh": lambda p: f"Runbook {p['runbook']}：步骤 {p['step']}",
+        },
         **NOT_PLANNED,
     }
 )

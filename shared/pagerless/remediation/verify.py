@@ -18,8 +18,10 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.clock import parse_time
+from pagerless.domain.phrases import Phrase
 from pagerless.kube.clients import KubeClients
 from pagerless.remediation.actions import ActionPlan, CordonNode, DrainNode
+from pagerless.remediation.check_phrases import check, english
 from pagerless.remediation.planner import target_names
 from pagerless.remediation.workloads import controller_of, deployment_of_pod, owned_replicasets, selector_string
 
@@ -28,6 +30,8 @@ class VerificationResult(BaseModel):
     model_config = ConfigDict(frozen=True)
     healthy: bool
     reasons: list[str] = Field(default_factory=list)  # why not healthy (empty when healthy)
+    # each reason as data (`check_phrases`), None for one quoted as found (a drain's); not in a dump
+    why: list[Phrase | None] = Field(default_factory=list, exclude=True)
     details: dict = Field(default_factory=dict)
     summary: str = ""  # what was found to hold, when healthy ("node x is cordoned"); empty: a workload
 
@@ -49,6 +53,7 @@ def check_action(
     return VerificationResult(
         healthy=node.healthy and workload.healthy,
         reasons=node.reasons + workload.reasons,
+        why=_aligned(node) + _aligned(workload),
         details={**workload.details, "node": node.details},
         summary=f"{node.summary} and {what}",
     )
@@ -69,18 +74,14 @@ def check_node(kube: KubeClients, action: CordonNode | DrainNode) -> Verificatio
     try:
         obj = kube.call(kube.core.read_node, action.node)
     except ApiException as exc:
-        return VerificationResult(healthy=False, reasons=[f"node {action.node} unreadable: {exc.status}"])
+        return _unhealthy([check("unreadable", kind="node", name=action.node, status=exc.status)])
     unschedulable = bool(obj.get("spec", {}).get("unschedulable"))
     details = {"unschedulable": unschedulable}
     if unschedulable == action.unschedulable:
         state = "cordoned" if unschedulable else "schedulable"
         return VerificationResult(healthy=True, details=details, summary=f"node {action.node} is {state}")
-    reason = (
-        f"node {action.node} is schedulable: the cordon did not hold"
-        if action.unschedulable
-        else f"node {action.node} is still cordoned: the uncordon did not hold"
-    )
-    return VerificationResult(healthy=False, reasons=[reason], details=details)
+    code = "cordon_not_held" if action.unschedulable else "uncordon_not_held"
+    return _unhealthy([check(code, node=action.node)], details)
 
 
 def check_workload(kube: KubeClients, target: dict[str, str], since: datetime) -> VerificationResult:
@@ -101,10 +102,8 @@ def check_workload(kube: KubeClients, target: dict[str, str], since: datetime) -
         own = {rs["metadata"]["name"] for rs in owned_replicasets(kube, obj)}
         pods = [p for p in pods if (owner := controller_of(p)) and owner[0] == "ReplicaSet" and owner[1] in own]
     except ApiException as exc:
-        return VerificationResult(
-            healthy=False, reasons=[f"deployment {namespace}/{deployment} unreadable: {exc.status}"]
-        )
-    reasons = rollout_reasons(obj) + pod_reasons(pods, since)
+        return _unhealthy([check("unreadable", kind="deployment", name=f"{namespace}/{deployment}", status=exc.status)])
+    reasons = rollout_why(obj) + pod_why(pods, since)
     status = obj.get("status", {})
     details = {
         "deployment": f"{namespace}/{deployment}",
@@ -114,22 +113,35 @@ def check_workload(kube: KubeClients, target: dict[str, str], since: datetime) -
         "available_replicas": status.get("availableReplicas", 0),
         "pods": {p["metadata"]["name"]: pod_summary(p) for p in pods},
     }
-    return VerificationResult(healthy=not reasons, reasons=reasons, details=details)
+    return _unhealthy(reasons, details)
+
+
+def _unhealthy(why: list[Phrase], details: dict | None = None) -> VerificationResult:
+    """A result from the reasons found (healthy when there are none): each in English and as its phrase."""
+    return VerificationResult(healthy=not why, reasons=[english(w) for w in why], why=why, details=details or {})
+
+
+def _aligned(result: VerificationResult) -> list[Phrase | None]:
+    return list(result.why) if len(result.why) == len(result.reasons) else [None] * len(result.reasons)
 
 
 def rollout_reasons(deployment: dict) -> list[str]:
     """Why the Deployment's rollout is not complete, if it is not."""
+    return [english(w) for w in rollout_why(deployment)]
+
+
+def rollout_why(deployment: dict) -> list[Phrase]:
+    """`rollout_reasons` as phrases."""
     spec, status, meta = deployment.get("spec", {}), deployment.get("status", {}), deployment["metadata"]
     wanted = spec.get("replicas", 1)
     reasons = []
     if status.get("observedGeneration", 0) < meta.get("generation", 0):
         reasons.append(
-            f"rollout not observed yet (generation {meta.get('generation')}, "
-            f"observed {status.get('observedGeneration', 0)})"
+            check("not_observed", generation=meta.get("generation"), observed=status.get("observedGeneration", 0))
         )
     counts = {k: status.get(k, 0) for k in ("replicas", "updatedReplicas", "availableReplicas")}
     if any(count != wanted for count in counts.values()):
-        reasons.append("rollout incomplete: " + ", ".join(f"{k}={v}" for k, v in counts.items()) + f" of {wanted}")
+        reasons.append(check("rollout_incomplete", counts=counts, wanted=wanted))
     return reasons
 
 
@@ -141,6 +153,11 @@ _REMOVED_BY_NODE = frozenset({"Evicted", "Preempting", "Shutdown", "NodeShutdown
 
 def pod_reasons(pods: list[dict], since: datetime) -> list[str]:
     """Pods not Ready, or restarted since ``since`` (a pod the node removed, left behind, is history)."""
+    return [english(w) for w in pod_why(pods, since)]
+
+
+def pod_why(pods: list[dict], since: datetime) -> list[Phrase]:
+    """`pod_reasons` as phrases."""
     reasons = []
     for pod in pods:
         status = pod.get("status") or {}
@@ -148,14 +165,12 @@ def pod_reasons(pods: list[dict], since: datetime) -> list[str]:
             continue
         name = pod["metadata"]["name"]
         if not _ready(pod):
-            reasons.append(f"pod {name} not Ready ({pod_summary(pod)['state']})")
+            reasons.append(check("pod_not_ready", pod=name, state=pod_summary(pod)["state"]))
         for status in pod.get("status", {}).get("containerStatuses") or []:
             if _restarted_since(pod, status, since):
                 last = ((status.get("lastState") or {}).get("terminated") or {}).get("reason", "restart")
-                reasons.append(
-                    f"container {name}/{status['name']} restarted since the action ({last}, "
-                    f"restartCount {status.get('restartCount', 0)})"
-                )
+                count = status.get("restartCount", 0)
+                reasons.append(check("container_restarted", pod=name, container=status["name"], last=last, count=count))
     return reasons
 
 
@@ -176,13 +191,12 @@ def _check_bare_pod(kube: KubeClients, namespace: str | None, pod: str | None, s
     from kubernetes.client.exceptions import ApiException
 
     if not namespace or not pod:
-        return VerificationResult(healthy=False, reasons=["the target names no deployment or pod to check"])
+        return _unhealthy([check("no_target")])
     try:
         obj = kube.call(kube.core.read_namespaced_pod, pod, namespace)
     except ApiException as exc:
-        return VerificationResult(healthy=False, reasons=[f"pod {namespace}/{pod} unreadable: {exc.status}"])
-    reasons = pod_reasons([obj], since)
-    return VerificationResult(healthy=not reasons, reasons=reasons, details={"pods": {pod: pod_summary(obj)}})
+        return _unhealthy([check("unreadable", kind="pod", name=f"{namespace}/{pod}", status=exc.status)])
+    return _unhealthy(pod_why([obj], since), {"pods": {pod: pod_summary(obj)}})
 
 
 def _ready(pod: dict) -> bool:

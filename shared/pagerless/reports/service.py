@@ -2,7 +2,9 @@
 `pagerless.reports.delivery` (notification job + SES e-mail).
 
 Periods are in the workspace's time zone: a daily report covers a local calendar day, a weekly one
-Monday 00:00 to the next Monday. The hourly tick makes, per workspace, the last complete day and
+Monday 00:00 to the next Monday. A report is of a finished period: the tick and `generate` without a period make
+the last complete day and week (today is in neither: it is reported once its day and week have ended); a period
+still running is reported when asked with its start and end, under an id naming them. The hourly tick makes, per workspace, the last complete day and
 week if they are missing: the report id is the period (``daily-2026-12-01``), created with a
 conditional write, so repeated or concurrent ticks store and deliver each report once. A local date
 names one period per zone: when the id's report covers another period (made before the workspace's
@@ -23,7 +25,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pagerless.clock import STORED, parse_time, utcnow, zone_field
-from pagerless.domain.errors import ValidationError
+from pagerless.domain.errors import NotFoundError, ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.domain.schema_docs import documented
 from pagerless.observability import logger
@@ -184,6 +186,24 @@ class ReportService:
             raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None, if_match=if_match)
         return settings, version
 
+    # ------------------------------------------------------------------ reading
+    def read(self, workspace: str, report_id: str) -> ReportRecord:
+        """A stored report as it is shown. One stored before burn-down points had ``even_percent`` (before 7
+        December 2026) has it computed now from the SLO's definition (`SloService.even_line`), so its chart shows the
+        even-spend line; an SLO deleted since shows none. Nothing is written back."""
+        record = self.repository.get(workspace, report_id)
+        for status in (record.data or {}).get("slo_status") or []:
+            points = status.get("burn_down") or []
+            if not points or all("even_percent" in point for point in points):
+                continue
+            try:
+                slo = self.slos.get(workspace, status["slo_name"])
+            except NotFoundError:
+                continue
+            even = self.slos.even_line(workspace, slo, [parse_time(point["at"]) for point in points])
+            status["burn_down"] = [{**point, "even_percent": e} for point, e in zip(points, even, strict=True)]
+        return record
+
     # ------------------------------------------------------------------ generation
     def build(self, workspace: str, report_type: str, start: datetime, end: datetime, zone: str) -> dict:
         # The period's incidents: those opened in it (their first alert may precede their creation a
@@ -247,18 +267,14 @@ class ReportService:
         *,
         deliver: bool = False,
     ) -> ReportRecord:
-        """Generate (or regenerate) a report; default period: yesterday (daily) or the last 7 days (weekly)."""
+        """Generate (or regenerate) a report; default period: the tick's, the last complete day (yesterday) or week
+        (the Monday-to-Monday week before this one), under the tick's id (`standard_period`)."""
         if report_type not in TYPES:
             raise ValidationError("report_type is daily or weekly", details=[{"field": "report_type"}])
         zone = self.settings(workspace).timezone
         now = self.clock()
         if start is None and end is None:
-            if report_type == "daily":
-                report_id, start, end = standard_period("daily", now, zone)
-            else:
-                today = now.astimezone(ZoneInfo(zone)).date()
-                start, end = local_midnight(today - timedelta(days=7), zone), local_midnight(today, zone)
-                report_id = f"weekly-{(today - timedelta(days=7)).isoformat()}"
+            report_id, start, end = standard_period(report_type, now, zone)
         elif start is None or end is None:
             raise ValidationError("give both period_start and period_end, or neither")
         else:

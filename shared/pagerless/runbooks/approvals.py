@@ -22,6 +22,7 @@ from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
 from pagerless.incidents.approval_tokens import wait_again
 from pagerless.incidents.notices import publish
+from pagerless.remediation.reasons import reason, render
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.jobs import PARKED, RUNNING, WAIT, JobRecord, JobRepository
 
@@ -60,6 +61,7 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
             wake(job, asked)
             return {"approval_id": asked.approval_id, "handed_over": status}
     checked = _dry_run(job.workspace, plan)
+    card_reason = reason("runbook_step", runbook=runbook_of(job).name, step=step.name)
     now = utcnow()
     record = ApprovalRepository().create(
         Approval(
@@ -84,7 +86,8 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
                 "blast_radius": plan["blast_radius"],
                 "decision": {"rule": job.state.get("rule")},
                 "dry_run": checked,
-                "card_reason": f"runbook {runbook_of(job).name}: {step.name}",
+                "card_reason": render(card_reason, "en"),
+                "card_reason_phrase": card_reason.model_dump(mode="json"),
             },
         )
     )
@@ -256,6 +259,8 @@ def _card(record: Approval) -> dict:
     return {
         "action": proposal.get("action"),
         "reason": proposal.get("card_reason") or proposal.get("step"),
+        # said in the card's language (`notify.context.shown`); None rather than the incident's proposal's phrase
+        "reason_phrase": proposal.get("card_reason_phrase"),
         "rule": (proposal.get("decision") or {}).get("rule"),
         "diff": (proposal.get("dry_run") or {}).get("diff"),
     }

@@ -4,8 +4,11 @@ A bucket is ``[start, start + 5m)`` with ``good`` and ``total`` event counts (``
 
 - Budget total (minutes) = window length × (1 − target). A rolling window is 28 or 30 days; a
   calendar month is its own length in its time zone (28–31 days, DST included).
-- Elapsed: the part of the window the SLI covers, from the window's start or, for an SLI whose first bucket is
-  later (a new SLO, a new metric), from that bucket, to ``now``.
+- Elapsed: the part of the window the SLO covers, to ``now``: from the window's start, or from the SLO's start when
+  that is later. The SLO starts when it was created (``started``), or earlier at the first bucket its backfill read
+  (an SLO created over a metric with history covers that history). A bucket without samples after the start is no
+  data, not a later start: a quiet service's window starts where the window does. Without ``started`` (a bare
+  calculation) the SLO starts at its first bucket.
 - Occurrences: consumed minutes = bad / total × elapsed minutes: the error ratio so far, spent over the time so
   far (the workbook's "a burn rate of 14.4 for an hour spends 2 % of a 30-day budget"). Over a whole window this
   is bad / ((1 − target) × total) of the budget, the workbook's events-based budget; a new SLO's short burst is
@@ -144,9 +147,12 @@ def consumed_minutes(buckets: Iterable[Bucket], objective: Objective, elapsed_mi
     return bad / total * elapsed_minutes
 
 
-def elapsed_from(buckets: list[Bucket], start: datetime, end: datetime) -> datetime:
-    """Where the window's elapsed part starts: its start, or the SLI's first bucket when that is later."""
+def elapsed_from(buckets: list[Bucket], start: datetime, end: datetime, started: datetime | None = None) -> datetime:
+    """Where the window's elapsed part starts: its start, or the SLO's start when that is later: ``started`` (its
+    creation, aligned to its bucket) or its first bucket, whichever is earlier."""
     first = min((b.start for b in buckets), default=end)
+    if started is not None:
+        first = min(first, align(started))
     return min(max(start, first), end)
 
 
@@ -175,14 +181,18 @@ def alert_level(rates: dict[str, Fraction], remaining: Fraction) -> str:
 
 
 def evaluate(
-    buckets: Iterable[Bucket], objective: Objective, window: tuple[datetime, datetime, Fraction]
+    buckets: Iterable[Bucket],
+    objective: Objective,
+    window: tuple[datetime, datetime, Fraction],
+    started: datetime | None = None,
 ) -> BudgetStatus:
-    """The budget of one SLO over ``window`` (start, end, full length in minutes) from its buckets."""
+    """The budget of one SLO over ``window`` (start, end, full length in minutes) from its buckets; ``started``: when
+    the SLO was created (None: it starts at its first bucket)."""
     start, end, length = window
     buckets = [b for b in buckets if b.start < end]
     in_window = [b for b in buckets if b.start >= start]
     budget = length * objective.allowed
-    elapsed_start = elapsed_from(buckets, start, end)
+    elapsed_start = elapsed_from(buckets, start, end, started)
     elapsed = Fraction(int((end - elapsed_start).total_seconds()), 60)
     consumed = consumed_minutes(in_window, objective, elapsed)
     rates = {name: burn_rate(buckets, objective, end, minutes) for name, minutes in LOOKBACKS.items()}

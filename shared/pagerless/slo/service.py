@@ -197,15 +197,17 @@ class SloService:
         logger().info("SLO burn alert sent", extra={"slo": slo.name, "workspace": workspace, "firing": firing})
 
     # ------------------------------------------------------------------ budget
-    def evaluated_to(self, workspace: str, name: str) -> datetime | None:
-        """The end of the last bucket the SLO's evaluation read (None before its first)."""
-        return parse_time((self.repository.get(workspace, name).state or {}).get("last_bucket_end"))
+    def _marks(self, workspace: str, name: str) -> tuple[datetime | None, datetime | None]:
+        """The end of the last bucket evaluated (None before the first evaluation), and when the SLO was created
+        (where its window's elapsed part may start, `budget.elapsed_from`)."""
+        record = self.repository.get(workspace, name)
+        return parse_time((record.state or {}).get("last_bucket_end")), record.created_at
 
-    def _as_of(self, workspace: str, name: str, moment: datetime, evaluated_to: datetime | None) -> datetime:
+    @staticmethod
+    def _as_of(moment: datetime, last: datetime | None) -> datetime:
         """``moment``, or the end of the last bucket evaluated when that is earlier: the schedule reads each bucket
         up to 5 minutes after it ends, and a bucket not read yet is no bucket without errors (the 5-minute burn
         rate would read 0, and the alert level ok, while the SLO burns)."""
-        last = evaluated_to or self.evaluated_to(workspace, name)
         return min(moment, last) if last else moment
 
     def status(
@@ -217,14 +219,15 @@ class SloService:
         evaluated_to: datetime | None = None,
     ) -> tuple[maths.BudgetStatus, maths.Objective]:
         slo = slo or self.get(workspace, name)
-        now = self._as_of(workspace, name, at or self.clock(), evaluated_to)
+        last, started = self._marks(workspace, name)
+        now = self._as_of(at or self.clock(), evaluated_to or last)
         window = window_of(slo, now, ended=at is not None)
         start, end, _ = window
         read_from = min(start.astimezone(UTC), end - LONGEST_LOOKBACK)
         rows = self.repository.buckets(workspace, name, read_from, end)
         buckets = [maths.Bucket(moment, Fraction(good), Fraction(total)) for moment, good, total in rows]
         objective = objective_of(slo)
-        return maths.evaluate(buckets, objective, window), objective
+        return maths.evaluate(buckets, objective, window, started), objective
 
     def budget(
         self,
@@ -274,8 +277,8 @@ class SloService:
         would have left then (``even_percent``)."""
         if not moments:
             return []
-        last = self.evaluated_to(workspace, slo.name)  # a day still running stands as far as it was evaluated
-        moments = [min(moment, last) if last else moment for moment in moments]
+        last, started = self._marks(workspace, slo.name)  # a day still running stands as far as it was evaluated
+        moments = [self._as_of(moment, last) for moment in moments]
         first_start = window_of(slo, moments[0], ended=True)[0].astimezone(UTC)
         rows = self.repository.buckets(
             workspace, slo.name, min(first_start, moments[0] - LONGEST_LOOKBACK), moments[-1]
@@ -284,7 +287,7 @@ class SloService:
         objective = objective_of(slo)
         points = []
         for moment in moments:
-            status = maths.evaluate(buckets, objective, window_of(slo, moment, ended=True))
+            status = maths.evaluate(buckets, objective, window_of(slo, moment, ended=True), started)
             points.append(
                 {
                     "at": moment.isoformat(),
@@ -293,6 +296,19 @@ class SloService:
                 }
             )
         return points
+
+    def even_line(self, workspace: str, slo: SloDocument, moments: list[datetime]) -> list[float]:
+        """`burn_down`'s ``even_percent`` at each moment, without reading the window's buckets (a report stored
+        before its points had it): the SLO's window there, from its start (`budget.elapsed_from`: its creation, or
+        its earliest stored bucket when that is earlier)."""
+        started = self._marks(workspace, slo.name)[1]
+        line = []
+        for moment in moments:
+            window = window_of(slo, moment, ended=True)
+            first = self.repository.first_bucket(workspace, slo.name, window[1])
+            buckets = [maths.Bucket(first, Fraction(0), Fraction(0))] if first else []
+            line.append(rounded(even_percent(maths.evaluate(buckets, objective_of(slo), window, started)), 2))
+        return line
 
     def impact(self, workspace: str, slo: SloDocument, spans: list[tuple[datetime, datetime]]) -> dict:
         """Budget the SLO spent in ``spans`` (each [start, end), oldest first; an incident's open periods): the
@@ -312,7 +328,8 @@ class SloService:
         if objective.timeslices:
             spent = maths.consumed_minutes(during, objective, Fraction(0))
         else:  # the span's bad events against the window's events, as the window's budget counts them
-            ran = window[1] - maths.elapsed_from(buckets, window_start, window[1])
+            started = self._marks(workspace, slo.name)[1]
+            ran = window[1] - maths.elapsed_from(buckets, window_start, window[1], started)
             total = sum((b.total for b in in_window), Fraction(0))
             bad = sum((b.bad for b in during), Fraction(0))
             spent = bad / total * Fraction(int(ran.total_seconds()), 60) if total else Fraction(0)

@@ -44,7 +44,7 @@ def rounded(value: Fraction | None, digits: int = 4) -> float | None:
 
 
 def elapsed(status: maths.BudgetStatus) -> dict:
-    """The budget of the window's elapsed part (from its start, or the SLI's first bucket) against what it spent."""
+    """The budget of the window's elapsed part (from its start, or the SLO's when later) against what it spent."""
     total = status.elapsed_budget_minutes
     remaining = total - status.consumed_minutes
     return {

@@ -358,6 +358,18 @@ class AlertRepository:
         record.pending, record.folded_at = 0, now
         return True
 
+    def pending_of(self, incident) -> tuple[int, datetime | None]:
+        """``incident``'s duplicates not yet folded onto it, and when its alert's last fold was (which set the
+        incident's ``last_seen`` to the same time): one strongly consistent read of its alert."""
+        record = (
+            self.get(alert_key(incident.workspace, incident.source, incident.fingerprint))
+            if incident.fingerprint
+            else None
+        )
+        if record is None or record.incident_id != incident.id:
+            return 0, None
+        return int(record.pending or 0), record.folded_at
+
     def pending_for(self, incidents: list) -> dict[str, int]:
         """Duplicates not yet folded, per incident id: what readers add to ``alert_count``. An
         incident's alerts are its opening fingerprint (re-firings come back to the same item)."""

@@ -152,6 +152,13 @@ class SloRepository:
                     )
                 )
 
+    def first_bucket(self, workspace: str, name: str, before: datetime) -> datetime | None:
+        """The start of the SLO's earliest stored bucket before ``before`` (None: it has none)."""
+        rows = SloRecord.query(
+            _buckets(workspace, name), SloRecord.sk < _utc(before), limit=1, attributes_to_get=["sk"]
+        )
+        return next((parse_time(row.sk) for row in rows), None)
+
     def buckets(self, workspace: str, name: str, start: datetime, end: datetime) -> list[tuple[datetime, float, float]]:
         rows = SloRecord.query(
             _buckets(workspace, name),

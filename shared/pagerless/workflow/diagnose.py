@@ -41,20 +41,18 @@ def diagnose_incident(
             llm_usage=usage,
             **with_metric(incident, "time_to_diagnose_seconds", seconds_to_diagnose(incident, diagnosed_at)),
         )
+    said = {
+        "category": diagnosis.category,
+        "confidence": diagnosis.confidence,
+        "engine": diagnosis.engine,
+        "remediations": diagnosis.remediations,
+        "target": diagnosis.target,
+    }
+    # stored once per diagnosis (a retry does not write it again), its live event sent last, by the attempt that
+    # succeeds: an attempt that failed after writing the entry sent none, and its retry sends it
+    once = f"diagnosed#{incident.id}#{diagnosed_at.isoformat()}"
     timeline.record(
-        incident,
-        "diagnosed",
-        diagnosis.summary[:500],
-        actor=ACTOR,
-        data={
-            "category": diagnosis.category,
-            "confidence": diagnosis.confidence,
-            "engine": diagnosis.engine,
-            "remediations": diagnosis.remediations,
-            "target": diagnosis.target,
-        },
-        once=f"diagnosed#{incident.id}#{diagnosed_at.isoformat()}",
-        at=diagnosed_at,
+        incident, "diagnosed", diagnosis.summary[:500], actor=ACTOR, data=said, once=once, at=diagnosed_at, live=False
     )
     from pagerless.incidents.notices import generation_of, publish
 
@@ -63,6 +61,7 @@ def diagnose_incident(
         incident,
         generation=generation_of(incident.execution_arn, diagnosis.category, diagnosis.summary),
     )
+    timeline.announce(incident, "diagnosed", diagnosis.summary[:500], actor=ACTOR, data=said)
     return {"category": diagnosis.category, "engine": diagnosis.engine}
 
 

@@ -67,37 +67,61 @@ def _cause(text: str, outcome: dict | None) -> dict:
     return {"cause_text": text, "cause": said if same else None}
 
 
-def escalate(incident_id: str, workspace: str, reason: str, outcome: dict | None = None, *, page: bool = True) -> dict:
+def escalate(
+    incident_id: str,
+    workspace: str,
+    reason: str,
+    outcome: dict | None = None,
+    *,
+    page: bool = True,
+    notice: str | None = None,
+) -> dict:
     """Hand the incident to humans with the reason (a no-op move if it is already closed), and page
     them again through its escalation policy unless someone acknowledged it (``page`` False: the
     caller pages, as an approval's timeout does). A page that did not start raises
     EscalationNotStartedError after the move: the retried step finds the incident escalated and
     starts only the page. ``outcome``: what gave the reason (a step's result, ``{"reason", "reason_phrase"}``),
-    whose phrase a Chinese card says it from (`pagerless.incidents.notice_phrases`)."""
+    whose phrase a Chinese card says it from (`pagerless.incidents.notice_phrases`).
+
+    ``notice``: the idempotency key of the `incident.escalated` notification (its generation; default: the execution
+    and the reason), for a step whose retry may give another reason. With it, a retried step that finds the incident
+    escalated says it again too: the `escalated` entry if that key's is missing, and the notification under the same
+    key, which the notify function's delivery ids deliver once (an attempt that died after the move sent none)."""
     incident = load(incident_id, workspace, closed_ok=True)
     if page and incident.status == IncidentStatus.ESCALATED.value:
         # a retried step whose escalation did not start (EscalationNotStartedError): start it now
         from pagerless.oncall.starts import start_for_workflow_escalation
 
+        if notice is not None:
+            _say_escalated(incident, reason, outcome, notice)
         return {"status": incident.status, **start_for_workflow_escalation(incident_id, reason)}
     if not can_move(incident, IncidentStatus.ESCALATED):
         timeline.record(incident, "workflow_ended", f"not escalated ({incident.status}): {reason}", actor=ACTOR)
         return {"status": incident.status}
     advance(incident, IncidentStatus.ESCALATED, f"escalated: {reason}")
-    timeline.record(incident, "escalated", reason[:1000], actor=ACTOR)
-    said = _cause(reason, outcome)["cause"]
-    publish(
-        "incident.escalated",
-        incident,
-        generation=generation_of(incident.execution_arn, reason),
-        data={"message": reason[:1000], "reason": reason[:1000], "message_phrase": said},
-    )
+    _say_escalated(incident, reason, outcome, notice)
     result = {"status": IncidentStatus.ESCALATED.value}
     if page:
         from pagerless.oncall.starts import start_for_workflow_escalation
 
         result["escalation"] = start_for_workflow_escalation(incident_id, reason)["escalation"]
     return result
+
+
+def _say_escalated(incident, reason: str, outcome: dict | None, notice: str | None) -> None:
+    """The `escalated` entry and the `incident.escalated` notification. Under a ``notice`` key (`escalate`) both are
+    idempotent: the entry is written once for that key, the notification is queued under it (delivered once)."""
+    if notice is None:
+        timeline.record(incident, "escalated", reason[:1000], actor=ACTOR)
+    elif not timeline.recorded_with(incident.id, "escalated", notice=notice):
+        timeline.record(incident, "escalated", reason[:1000], actor=ACTOR, data={"notice": notice})
+    said = _cause(reason, outcome)["cause"]
+    publish(
+        "incident.escalated",
+        incident,
+        generation=notice or generation_of(incident.execution_arn, reason),
+        data={"message": reason[:1000], "reason": reason[:1000], "message_phrase": said},
+    )
 
 
 def notify(incident_id: str, workspace: str) -> dict:
@@ -218,7 +242,7 @@ def rollback(incident_id: str, workspace: str, reason: str, outcome: dict | None
     )
     _say_rolled_back(incident, inverse, result)
     said = _rolled_back_reason(cause, result)
-    return escalate(incident_id, workspace, english(said), _outcome(said))
+    return escalate(incident_id, workspace, english(said), _outcome(said), notice=_rollback_notice(incident, sending))
 
 
 def _rolled_back_before(incident, sent: dict, cause: dict) -> dict:
@@ -242,7 +266,15 @@ def _rolled_back_before(incident, sent: dict, cause: dict) -> dict:
         data={"action": name, "status": result.get("status") if result else None},
     )
     said = _rolled_back_reason(cause, result, unknown)
-    return escalate(incident.id, incident.workspace, english(said), _outcome(said))
+    return escalate(
+        incident.id, incident.workspace, english(said), _outcome(said), notice=_rollback_notice(incident, sent)
+    )
+
+
+def _rollback_notice(incident, sent: dict) -> str:
+    """The idempotency key of the escalation a rollback ends with: its execution's and its mark's (the same for every
+    attempt after the mark, whatever reason the attempt gives), so people hear of it once."""
+    return generation_of(incident.execution_arn, "rolled_back", sent["at"])
 
 
 def _sent_record(incident, inverse: ActionPlan, since) -> dict | None:

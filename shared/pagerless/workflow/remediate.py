@@ -11,7 +11,7 @@ from pagerless.clock import parse_time, utcnow
 from pagerless.domain.approvals import APPROVED
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
-from pagerless.incidents.notice_phrases import data, english, phrase
+from pagerless.incidents.notice_phrases import data, decided_by_policy, english, phrase
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.remediation.workspace_policy import get_policy, policy_context
@@ -65,9 +65,7 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     approval = ApprovalRepository().latest(incident_id)
     approved_by = _approver(approval, proposal)
     if not decision.allowed:
-        _because(
-            result, phrase("policy_refused", action=plan.action.action, rule=decision.rule, reason=decision.reason)
-        )
+        _because(result, phrase("policy_refused", action=plan.action.action, **decided_by_policy(decision)))
         timeline.record(incident, "action_refused", result["reason"], actor=ACTOR, data={"rule": decision.rule})
         return result
     if drift := changed_since_dry_run(plan, proposal):

@@ -181,7 +181,7 @@ STEPS: dict[str, Step] = {
     "remediate": _remediate,
     "verify": _verify,
     "resolve": _outcome("resolve"),
-    # ``outcome``: the result of the step whose reason it is (remediate's, verify's), with the reason's phrase
+    # ``outcome``: the reason and its phrase, as the step that gave them (remediate, verify) handed them back
     "rollback": _outcome("rollback", "reason", "outcome"),
     "escalate": _outcome("escalate", "reason", "outcome"),
     "handle_failure": _outcome("handle_failure", "error"),
@@ -234,15 +234,21 @@ INCIDENT_STEPS = frozenset(
 
 def run_step(event: dict) -> dict:
     """Run the step ``event`` names. AWS unavailable for a moment is raised as AwsUnavailableError, whatever the
-    step and the SDK call (the ASL's Retry matches that one name); every other error keeps its class name."""
+    step and the SDK call (the ASL's Retry matches that one name); every other error keeps its class name. What it
+    hands Step Functions is bounded (`pagerless.workflow.state_size`): the state stays under its 256 KiB."""
+    from pagerless.workflow.state_size import bounded_error, bounded_result
+
     try:
-        return _run(event)
+        return bounded_result(_run(event))
     except Exception as exc:
         from pagerless.store.throttling import sdk_unavailable
 
         found = sdk_unavailable(exc)
         if found is None:
-            raise
+            cut = bounded_error(exc)
+            if cut is exc:
+                raise
+            raise cut from exc
         raise AwsUnavailableError(f"{event.get('step')}: AWS {found.kind} ({found.code}); try again") from exc
 
 

@@ -16,7 +16,7 @@ the reason.
 from pagerless import settings
 from pagerless.clock import parse_time, utcnow
 from pagerless.incidents import timeline
-from pagerless.incidents.notice_phrases import data, english, phrase
+from pagerless.incidents.notice_phrases import data, decided_by_policy, english, found_unhealthy, phrase
 from pagerless.kube import cluster
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
@@ -73,7 +73,7 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int, *, r
         next_step = "recheck"
     else:
         next_step, why = _after_failure(plan, workspace, fix_approver(incident, plan))
-        said = phrase("still_unhealthy", checks=unhealthy, reasons=list(result.reasons), cause=data(why))
+        said = phrase("still_unhealthy", checks=unhealthy, **found_unhealthy(result), cause=data(why))
     if said is not None:
         reason = english(said)
     state["outcome"] = next_step
@@ -132,7 +132,7 @@ def _after_failure(plan: ActionPlan, workspace: str, approved_by: str | None):
         return "escalate", phrase("cannot_roll_back", action=plan.action.action)
     decision = evaluate(inverse, get_policy(workspace), policy_context(workspace))
     if not decision.allowed:
-        return "escalate", phrase("rollback_not_allowed", rule=decision.rule, reason=decision.reason)
+        return "escalate", phrase("rollback_not_allowed", **decided_by_policy(decision))
     if decision.requires_approval and not approved_by:
         return "escalate", phrase("rollback_needs_approval", rule=decision.rule)
     # the rollback step decides whether anything is to be set back (pagerless.remediation.restore)

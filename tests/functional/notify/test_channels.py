@@ -84,13 +84,14 @@ def test_a_long_chinese_alert_fits_wecoms_byte_limit(api, notify_env, admin_key,
     incident.save()
     enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
     notify_env.poller.drain()
-    # Then WeCom gets at most its 4,096 bytes of markdown (not 4,096 characters) and accepts it,
-    # cut on a character boundary, saying (in the channel's Chinese, the mark counted) it was cut and where the rest is
+    # Then WeCom gets at most its 4,096 bytes of markdown (not 4,096 characters) and accepts it, the body
+    # cut on a character boundary, saying (in the channel's Chinese, the mark counted) it was cut, and the console
+    # link (the group has no buttons) kept after it
     [request] = vendors.to("/cgi-bin/webhook/send")
     content = request.body["markdown"]["content"]
     assert len(content.encode()) <= 4096
     assert content.endswith(
-        f"…（内容过长已截断，请在控制台查看）\nhttps://pagerless.example.com/console/incidents/{incident.id}"
+        f"…（内容过长已截断，请在控制台查看）\n\n[在 Pagerless 中打开](https://pagerless.example.com/console/incidents/{incident.id})"
     )
     assert "\ufffd" not in content and "支付服务数据库连接池耗尽" in content
     assert len(content.encode()) > 3900  # cut to fit, not to nothing
@@ -161,13 +162,13 @@ def test_a_long_chinese_alert_fits_dingtalks_message_size_limit(api, notify_env,
     incident.save()
     enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
     notify_env.poller.drain()
-    # Then DingTalk gets a request within its 20,000 bytes, cut on a character boundary, saying it was cut
-    # and where the rest is, and accepts it (it refused the whole: errcode 460101, given up)
+    # Then DingTalk gets a request within its 20,000 bytes, the body cut on a character boundary, saying it was
+    # cut, and the console link kept after it, and accepts it (it refused the whole: errcode 460101, given up)
     [request] = vendors.to("/robot/send")
     assert len(request.raw) <= 20_000
     text = request.body["markdown"]["text"]
     assert text.endswith(
-        f"…(truncated, see the console)\n\nhttps://pagerless.example.com/console/incidents/{incident.id}"
+        f"…(truncated, see the console)\n\n[Open in Pagerless](https://pagerless.example.com/console/incidents/{incident.id})"
     )
     assert "\ufffd" not in text and "支付服务数据库连接池耗尽" in text
     assert len(request.raw) > 18_000  # cut to fit, not to nothing

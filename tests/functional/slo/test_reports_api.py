@@ -466,3 +466,68 @@ def test_a_time_zone_change_skips_no_day(runtime, api, admin_key):
     assert ReportRepository().get("default", "daily-2026-12-06").period_start == "2026-12-06T00:00:00+00:00"
     again = ReportService(clock=lambda: datetime.fromisoformat("2026-12-07T10:00:00+00:00")).run_due()
     assert again["generated"] == [] and again["already_done"] == 2, again
+
+
+def test_generating_a_weekly_report_makes_the_ticks_last_complete_week(runtime, api, admin_key):
+    from pagerless.reports.service import ReportService
+    from pagerless.store.reports import ReportRepository
+
+    # Given a workspace in Asia/Shanghai, on Wednesday 9 December 2026 at 18:00 there
+    settings = {"timezone": "Asia/Shanghai", "daily": False, "weekly": True}
+    assert api.put("/api/reports/settings", json=settings, headers=auth(admin_key)).status_code == 200
+    wednesday = ReportService(clock=lambda: datetime.fromisoformat("2026-12-09T10:00:00+00:00"))
+
+    # When an operator generates a weekly report without a period
+    made = wednesday.generate("default", "weekly")
+
+    # Then it is the last complete Monday-to-Monday week, under the hourly tick's id (not the last 7 days to today)
+    assert made.sk == "weekly-2026-11-30"
+    assert (made.period_start, made.period_end) == ("2026-11-29T16:00:00+00:00", "2026-12-06T16:00:00+00:00")
+    assert made.data["per_day"][0]["date"] == "2026-11-30" and made.data["per_day"][-1]["date"] == "2026-12-06"
+    # And the tick takes it as that week's report: it delivers it rather than making another
+    ticked = wednesday.run_due()
+    assert ticked["generated"] == [] and ticked["retried"] == ["default/weekly-2026-11-30"], ticked
+    assert [r.sk for r in ReportRepository().all("default") if r.report_type == "weekly"] == ["weekly-2026-11-30"]
+
+
+def test_a_report_stored_without_the_even_spend_line_shows_it_when_read(api, admin_key):
+    from pagerless.slo.budget import align
+    from pagerless.store.reports import ReportRepository
+    from pagerless.store.slos import SloRepository
+    from tests.functional.slo.test_budget_oracle import cloudwatch_slo
+
+    # Given a 30-day SLO whose buckets began 3 days ago, and a report of the last two UTC days generated with it
+    name = "checkout-old-report"
+    assert (
+        api.post("/api/slo", json=cloudwatch_slo(name, 30, "0.999", None), headers=auth(admin_key)).status_code == 201
+    )
+    today = datetime.combine(utcnow().date(), time(0), tzinfo=ZoneInfo("UTC"))
+    first, rows = align(today - timedelta(days=3)), []
+    while first + timedelta(minutes=5 * len(rows)) < today:
+        rows.append((first + timedelta(minutes=5 * len(rows)), 999.0, 1000.0))
+    SloRepository().put_buckets("default", name, rows)
+    period = {"period_start": (today - timedelta(days=2)).isoformat(), "period_end": today.isoformat()}
+    made = api.post("/api/reports/generate", json={"report_type": "daily", **period}, headers=auth(admin_key))
+    assert made.status_code == 200, made.text
+    report_id = made.json()["id"]
+    record = ReportRepository().get("default", report_id)
+    [status] = [s for s in record.data["slo_status"] if s["slo_name"] == name]
+    line = [point["even_percent"] for point in status["burn_down"]]
+    assert line == [round(100 * (1 - d / 30), 2) for d in (2, 3)]  # 2 and 3 of the window's 30 days spent evenly
+    # And that report stored as reports were before their points had even_percent
+    for point in status["burn_down"]:
+        del point["even_percent"]
+    ReportRepository().create("default", report_id, "daily", record.data, replace=True)
+
+    # When it is read as JSON and as HTML
+    data = api.get(f"/api/reports/{report_id}", headers=auth(admin_key)).json()["data"]
+    html = api.get(f"/api/reports/{report_id}", params={"format": "html"}, headers=auth(admin_key)).text
+
+    # Then its points have the even-spend line computed on read, as a report generated now has it, and its chart
+    # draws the dashed line
+    [read] = [s for s in data["slo_status"] if s["slo_name"] == name]
+    assert [point["even_percent"] for point in read["burn_down"]] == line
+    assert 'stroke-dasharray="4 4"' in html
+    # And nothing was written back
+    stored = ReportRepository().get("default", report_id).data["slo_status"]
+    assert all("even_percent" not in p for s in stored for p in s["burn_down"])

@@ -135,3 +135,22 @@ def test_a_diagnose_throttled_after_it_stored_its_diagnosis_does_not_diagnose_ag
     assert incident(opened.id).diagnosis["engine"] == "claude"
     assert timeline_types(opened.id).count("diagnosed") == 1
     assert "handed_to_humans" in timeline_types(opened.id)
+
+
+def test_a_diagnose_whose_live_event_was_throttled_sends_it_when_tried_again(fast_workflow, scenario, runtime):
+    from pagerless.store.timeline import stream_events_after
+    from tests.functional.workflow.test_rollback_retries import within
+
+    # Given DynamoDB throttling the Diagnose step's first stream event (its `diagnosed` entry's live event), written
+    # after the step stored its diagnosis and its timeline entry
+    with refusing("PutItem", "ThrottlingException", when=within("diagnose_incident", "append_stream_event")) as refused:
+        # When an incident opens (no cluster: the workflow diagnoses it and hands it to humans)
+        opened = open_incident(scenario)
+        assert wait_for_status(opened.id, "diagnosed", settled=True) == "diagnosed"
+    assert refused == ["PutItem"]
+    # Then the retried step sent the live event the first attempt lost, once, beside its one timeline entry
+    streamed = [e for e in stream_events_after(opened.workspace, 0, limit=1000) if e.incident_id == opened.id]
+    assert [e.type for e in streamed].count("diagnosed") == 1
+    assert timeline_types(opened.id).count("diagnosed") == 1
+    [event] = [e for e in streamed if e.type == "diagnosed"]
+    assert event.data["category"] == incident(opened.id).diagnosis["category"]

@@ -22,9 +22,16 @@ def _said(html: str, element: str) -> str:
     return unescape(found.group(1))
 
 
-def _page(api, incident_id: str, lang: str) -> str:
+def _page(api, incident_id: str, lang: str, zone: str = "UTC") -> str:
     api.cookies.set("pl_lang", lang)
+    api.cookies.set("pl_tz", zone)
     return api.get(f"/console/incidents/{incident_id}").text
+
+
+def _span(html: str, element: str) -> str:
+    found = re.search(rf'<span id="{element}">(.*?)</span>', html, re.S)
+    assert found, html
+    return unescape(found.group(1))
 
 
 def test_a_chinese_incident_page_says_the_diagnosis_summary_and_the_reason_in_chinese(
@@ -50,6 +57,35 @@ def test_a_chinese_incident_page_says_the_diagnosis_summary_and_the_reason_in_ch
     english = _page(api, opened.id, "en")
     assert _said(english, "diagnosis-summary") == stored.diagnosis["summary"]
     assert _said(english, "proposal-reason") == stored.proposal["reason"]
+
+
+def test_a_chinese_incident_page_describes_the_action_and_its_dry_run_in_chinese_and_times_in_its_zone(
+    sandbox,
+    scenario,
+    api,
+    admin_user,  # noqa: F811
+):
+    # Given an incident whose proposal (raise the memory limit) was dry-run on the cluster
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    stored = incident(opened.id)
+    dry_run = stored.proposal["dry_run"]
+    assert dry_run["message"] == f"dry run: {len(dry_run['changes'])} change(s) would be made", dry_run
+    sign_in(api, "root@example.com")
+    # When a Chinese reader in Shanghai opens its page
+    chinese = _page(api, opened.id, "zh", "Asia/Shanghai")
+    # Then the action's description and the dry run's line are Chinese
+    described = _span(chinese, "proposal-description")
+    assert described.startswith("提高容器的内存/CPU 限制") and "Raise" not in described, described
+    assert _said(chinese, "dry-run-line") == f"试运行：将会产生 {len(dry_run['changes'])} 项变更"
+    # And the summary's times are Shanghai's, named, not UTC's "...Z" (the evidence is quoted as found)
+    summary = _said(chinese, "diagnosis-summary").split("证据：")[0]
+    assert "UTC+08:00" in summary and not re.search(r"\d\d:\d\dZ", summary), summary
+    # And an English page in UTC shows the catalog's description, the stored line and summary
+    english = _page(api, opened.id, "en")
+    assert _span(english, "proposal-description") == stored.proposal["description"]
+    assert _said(english, "dry-run-line") == f"would_change {dry_run['message']}"
+    assert _said(english, "diagnosis-summary") == stored.diagnosis["summary"]
 
 
 @pytest.fixture

@@ -96,3 +96,29 @@ def test_an_operator_starts_a_run_from_the_form_and_approves_its_step_on_the_job
     again = post(api, f"/console/jobs/{job_id}/reject", {"approval_id": parked["correlation_key"]})
     assert again.status_code in (303, 409), again.text
     assert job(api, admin_key, job_id)["status"] == "completed"
+
+
+def test_a_run_refused_on_a_chinese_page_says_why_in_chinese(
+    runs,  # noqa: F811
+    sandbox,
+    api,
+    admin_user,  # noqa: F811
+    admin_key,
+):
+    # Given a signed-in admin reading the console in Chinese
+    sign_in(api, "root@example.com")
+    api.cookies.set("pl_lang", "zh")
+    # When the run form leaves out the memory limit the step needs
+    refused = post(api, "/console/runbooks/oom-recovery/run", {**CONTEXT, "memory_limit": "", "version": "1"})
+    # Then the form says so in Chinese, naming the field, not the service's English
+    assert refused.status_code == 400, refused.text
+    problem = re.search(r'<div[^>]*id="form-problem".*?</div>', refused.text, re.S).group(0)
+    assert "运行所需的上下文缺少：memory_limit" in problem and "步骤需要此项" in problem, problem
+    assert "needs memory_limit in the context" not in problem and "required by a step" not in problem
+    # And the API answers the same refusal in English, as it did
+    answer = api.post(
+        "/api/workflows/oom-recovery/execute",
+        json={"context": {**CONTEXT, "memory_limit": ""}},
+        headers=auth(admin_key),
+    )
+    assert answer.status_code in (400, 422) and "needs memory_limit in the context" in answer.text, answer.text

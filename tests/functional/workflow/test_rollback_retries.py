@@ -158,3 +158,34 @@ def test_a_rollback_throttled_while_it_escalates_pages_once(
     [record] = records  # (its reason, cut at 500 characters, is the rollback's, not the failure path's)
     assert record.reason.startswith("the workflow escalated: the fix did not work ("), record.reason
     assert timeline_types(opened.id).count("rolled_back") == 1
+
+
+def escalated_notices(opened, pages) -> list[dict]:
+    """The `incident.escalated` jobs put on the NotifyQueue for the incident (read with the pages)."""
+    pages()
+    return [j for j in pages.seen if j["event"] == "incident.escalated" and j["incident_id"] == opened.id]
+
+
+def test_a_rollback_that_died_after_its_move_to_escalated_says_so_once_when_tried_again(
+    sandbox, scenario, oncall, pages, api, operator_key, runtime
+):
+    # Given an approved fix that will not be enough, and DynamoDB throttling the escalation's first new item, written
+    # after the incident moved to escalated and before its notification was queued (the step dies in that window)
+    opened = approved_fix_that_fails(scenario, oncall, pages)
+    with refusing("PutItem", "ThrottlingException", when=within("rollback", "escalate", "advance")) as refused:
+        # When the fix fails its verification
+        approve(opened, api, operator_key)
+        assert wait_for_status(opened.id, "escalated", settled=True, timeout=60) == "escalated"
+        workflow_pages(opened, pages)
+    assert refused == ["PutItem"]
+    assert execution_status(runtime, opened) == "SUCCEEDED"
+    # Then the retried step queued the escalation's notification the first attempt never sent, under the rollback's
+    # idempotency key (every job under one generation: the notify function delivers it once)
+    notices = wait_for(lambda: escalated_notices(opened, pages))
+    assert len({job["generation"] for job in notices}) == 1, notices
+    assert notices[0]["data"]["reason"] == escalation_reason(opened)
+    assert escalation_reason(opened).endswith("; rolled back")
+    # And the timeline says once that it escalated; people are paged once
+    assert timeline_types(opened.id).count("escalated") == 1
+    assert len(workflow_pages(opened, pages)) == 1
+    assert patches(sandbox) == 2

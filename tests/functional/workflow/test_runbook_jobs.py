@@ -83,7 +83,7 @@ def test_incident_lists_matching_runbooks_and_a_run_is_approved_from_its_chat_ca
 
 
 def test_a_step_card_shows_the_dry_run_of_the_step_not_the_incidents_proposal(runs, sandbox, scenario, api, runtime):
-    from pagerless.notify.context import build
+    from pagerless.notify.context import build, shown
     from pagerless.outbox.jobs import NotifyJob
 
     # Given an incident whose own proposal (raise the memory limit to 512Mi) waits for approval
@@ -109,10 +109,14 @@ def test_a_step_card_shows_the_dry_run_of_the_step_not_the_incidents_proposal(ru
     assert "restartedAt" in (ctx["diff"] or ""), ctx["diff"]
     assert "restartedAt" in approval["proposal"]["dry_run"]["diff"]
     assert approval["proposal"]["dry_run"]["status"] == "would_change"
+    # And a Chinese card says the step's reason in Chinese (English cards as before)
+    assert ctx["reason"] == "runbook CrashLoopBackOff triage: Rollout restart", ctx["reason"]
+    assert shown(ctx, "en")["reason"] == ctx["reason"]
+    assert shown(ctx, "zh")["reason"] == "Runbook CrashLoopBackOff triage：步骤 Rollout restart"
 
 
 def test_a_step_card_once_decided_still_says_the_step_not_the_incidents_proposal(runs, sandbox, scenario, api, runtime):
-    from pagerless.notify.context import build
+    from pagerless.notify.context import build, shown
     from pagerless.outbox.jobs import NotifyJob
     from pagerless.workflow.approvals import ApprovalService
 
@@ -151,6 +155,7 @@ def test_a_step_card_once_decided_still_says_the_step_not_the_incidents_proposal
     ctx = build(NotifyJob(**decided))
     assert (ctx["action"], ctx["reason"], ctx["diff"]) == (asked["action"], asked["reason"], asked["diff"])
     assert ctx["action"] == "rollout_restart" and "512Mi" not in (ctx["diff"] or "") and ctx["decision"] == "approved"
+    assert shown(ctx, "zh")["reason"] == shown(asked, "zh")["reason"] != ctx["reason"]
 
 
 def test_a_denied_step_stops_the_run_and_nothing_runs(runs, sandbox, api):

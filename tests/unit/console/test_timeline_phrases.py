@@ -78,6 +78,8 @@ def test_a_kinds_variant_follows_its_data():
     assert say(_entry("severity_raised", actor="grafana", **{"from": "warning", "to": "critical"}), "zh", _label) == (
         "grafana 将严重程度从 警告 提升到 严重"
     )
+    child = _entry("severity_raised", actor="grafana", child_id="INC-2", **{"from": "warning", "to": "critical"})
+    assert say(child, "zh", _label) == "关联事件 INC-2 的告警（来源 grafana）将严重程度从 警告 提升到 严重"
     paged = _entry("escalation_paged", targets=[{"kind": "person", "id": "ann"}], held=["bo"])
     assert say(paged, "zh", _label) == "已呼叫：ann（因免打扰时段暂缓：bo）"
     # a step that paged nobody, holding bo back until his quiet hours end, and channels that reached nobody

@@ -83,6 +83,9 @@ def test_every_reason_code_renders_in_both_languages():
         "max": 10,
         "asked": "three",
         "items": [{"remediation": "fix_command", "reason": "r", "reason_phrase": {"code": "no_namespace"}}],
+        # a runbook step's card
+        "runbook": "CrashLoopBackOff triage",
+        "step": "Rollout restart",
     }
     for code in reasons.REASONS.entries:
         phrase = reasons.reason(code, **facts)
@@ -117,3 +120,22 @@ def test_why_nothing_was_planned_is_said_in_chinese_from_the_facts_the_english_s
     assert "无法读取 Deployment payments/payments-api" in chinese and "could not be read" not in chinese, chinese
     # And a reason someone wrote (no phrase, or not the phrase's English) stays as written
     assert reasons.said({**proposal, "reason": "waiting for the DBA"}, "zh") == "waiting for the DBA"
+
+
+def test_a_summarys_times_are_said_in_the_readers_zone_when_one_is_known():
+    from pagerless.notify.context import shown
+
+    # Given the OOM scenario's diagnosis, whose summary stores when the fault began in UTC
+    diagnosis = run_diagnosis(json.loads((SCENARIOS / "oom_killed_payments.json").read_text("utf-8")))
+    stored = diagnosis.summary_phrase.model_dump(mode="json")
+    assert "Z." in diagnosis.summary.split("Evidence:")[0], diagnosis.summary
+    # When it is said to a reader in Shanghai, and to one whose zone is not known
+    shanghai = summaries.said({"summary": diagnosis.summary, "summary_phrase": stored}, "zh", "Asia/Shanghai")
+    unknown = summaries.said({"summary": diagnosis.summary, "summary_phrase": stored}, "zh")
+    # Then Shanghai's reads its own wall clock, the zone named; without a zone it is as it was
+    assert "UTC+08:00。" in shanghai and "Z。" not in shanghai.split("证据：")[0], shanghai
+    assert "Z。" in unknown.split("证据：")[0], unknown
+    assert summaries.said({"summary": diagnosis.summary, "summary_phrase": stored}, "en") == diagnosis.summary
+    # And a Chinese channel in Shanghai says it so (the card's context)
+    card = shown({"summary": diagnosis.summary, "summary_phrase": stored}, "zh", "Asia/Shanghai")
+    assert card["summary"] == shanghai

@@ -320,6 +320,10 @@ class FakeAlerts:
         self.folds += 1
         return True
 
+    def pending_of(self, incident) -> tuple[int, datetime | None]:
+        item = next((i for i in self.items.values() if i.incident_id == incident.id), None)
+        return (item.pending, item.folded_at) if item is not None else (0, None)
+
     def pending_for(self, incidents: list) -> dict[str, int]:
         return {
             i.incident_id: i.pending

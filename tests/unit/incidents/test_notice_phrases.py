@@ -78,7 +78,8 @@ def test_the_english_is_the_text_pagerless_stored_before():
     assert english(SAID[20]) == "Pagerless can reach ops-lark."
     raised = phrase("severity_raised", **{"from": "warning", "to": "critical", "source": "grafana", "child": "INC-2"})
     assert english(raised) == "severity raised from warning to critical by grafana (its correlated incident INC-2)"
-    assert NOTICES.render(raised, "zh") == "严重程度已由 grafana 从 warning 提升到 critical（关联事件 INC-2）"
+    # a critical child raising its warning parent: the child named, the severities in Chinese words
+    assert NOTICES.render(raised, "zh") == "关联事件 INC-2 的告警（来源 grafana）将严重程度从 警告 提升到 严重"
 
 
 def test_a_failure_quotes_kubernetes_as_it_came_and_says_the_rest_in_chinese():
@@ -106,3 +107,52 @@ def test_text_is_said_from_its_phrase_only_while_it_is_the_phrases_english():
     assert shown(stored, said, "en") == stored
     assert shown("hello from the API", notice_phrases.data(phrase("test_notification")), "zh") == "hello from the API"
     assert shown(stored, None, "zh") == stored
+
+
+def test_an_applied_fixs_changes_say_their_own_words_in_chinese():
+    # Given a fix whose diff sets a field that was unset (`remediation.diff.render`)
+    changes = "metadata.annotations.restartedAt: (unset) → 2026-12-07T10:00:00Z"
+    said = phrase("fix_applied", action="rollout_restart", status="succeeded", message="m", changes=changes)
+    # Then the Chinese line says "(unset)" in Chinese, the field and values as Kubernetes writes them
+    assert NOTICES.render(said, "zh") == (
+        "已执行 rollout_restart：metadata.annotations.restartedAt: （未设置） → 2026-12-07T10:00:00Z"
+    )
+
+
+def test_a_policys_reason_and_a_checks_reasons_are_said_in_chinese_inside_chinese_lines():
+    from datetime import UTC, datetime
+
+    from pagerless.remediation.actions import ActionPlan, RestartPod
+    from pagerless.remediation.policy import Policy, PolicyContext, evaluate
+    from pagerless.remediation.verify import VerificationResult, _unhealthy, pod_why
+
+    # Given a policy that denies the fix's namespace, and a check that found a pod not Ready
+    plan = ActionPlan.of(RestartPod(namespace="payments", pod="api-1"), "restart_pod", "r", target={})
+    decision = evaluate(plan, Policy(denied_namespaces=["payments"]), PolicyContext(now=datetime.now(UTC)))
+    pod = {"metadata": {"name": "api-1"}, "status": {"phase": "Running", "containerStatuses": []}}
+    checked = _unhealthy(pod_why([pod], datetime.now(UTC)))
+    # When the escalation's lines are said (stored as JSON and read back)
+    refused = phrase("policy_refused", action="restart_pod", **notice_phrases.decided_by_policy(decision))
+    denied = phrase("rollback_not_allowed", **notice_phrases.decided_by_policy(decision))
+    unhealthy = phrase("still_unhealthy", checks=2, **notice_phrases.found_unhealthy(checked), cause=None)
+    said = {s.code: json.loads(json.dumps(notice_phrases.data(s))) for s in (refused, denied, unhealthy)}
+    # Then the Chinese says the policy's reason and the check's reason in Chinese
+    assert NOTICES.render(said["policy_refused"], "zh") == (
+        "策略已不再允许执行 restart_pod（规则 denied_namespace：命名空间 payments 被禁止），未执行任何操作"
+    )
+    assert (
+        NOTICES.render(said["rollback_not_allowed"], "zh")
+        == "策略规则 denied_namespace 不允许回滚：命名空间 payments 被禁止"
+    )
+    assert NOTICES.render(said["still_unhealthy"], "zh").startswith(
+        "经过 2 次检查仍不健康（Pod api-1 未就绪（Running））"
+    )
+    # And the English is what it was
+    assert english(refused) == (
+        "the policy no longer allows restart_pod (rule denied_namespace): namespace payments is denied; nothing ran"
+    )
+    assert english(unhealthy).startswith("still unhealthy after 2 checks: pod api-1 not Ready (Running); ")
+    # And a reason with no phrase (a drain's, a stored one from before) is quoted in English
+    plain = VerificationResult(healthy=False, reasons=["drain of n1 incomplete"])
+    quoted = phrase("still_unhealthy", checks=1, **notice_phrases.found_unhealthy(plain), cause=None)
+    assert "（drain of n1 incomplete）" in NOTICES.render(quoted, "zh")

@@ -10,7 +10,7 @@ from pagerless.incidents import stream
 from pagerless.intake.deliveries import parse_delivery
 from pagerless.intake.payloads import MAX_DEPTH, parse_payload
 from pagerless.intake.queue import IngestEnvelope, is_envelope
-from pagerless.intake.webhooks import is_sns_subscribe_url
+from pagerless.intake.senders import is_sns_subscribe_url
 
 pytestmark = pytest.mark.unit
 

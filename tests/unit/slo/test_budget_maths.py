@@ -185,3 +185,36 @@ def test_a_new_slos_short_burst_spends_its_hour_not_the_whole_window():
     assert status.elapsed_budget_minutes == Fraction(6, 100)
     assert status.remaining_fraction == 1 - Fraction(6, 10) / Fraction(216, 5)
     assert status.burn_rate == 10
+
+
+def test_a_quiet_start_is_no_data_not_a_later_start():
+    # Given a 30-day SLO of 99.9 % created 60 days ago whose service served nothing in the window's first 20 days,
+    # then 1 % errors for its last 10
+    created = END - timedelta(days=60)
+    data = buckets(END - timedelta(days=10), 10 * 288, good=990, total=1000)
+    # When
+    status = maths.evaluate(data, THREE_NINES, rolling_30d(), started=created)
+    # Then the window's elapsed part is all 30 days (the quiet days are no data): the 1 % error ratio over the
+    # window spends 10x the 43.2 min budget, not the 10 days' 14.4 min x 10
+    assert status.elapsed_start == END - timedelta(days=30) and status.elapsed_minutes == 43200
+    assert status.consumed_minutes == Fraction(432)
+
+
+def test_an_slo_created_in_the_window_starts_at_its_creation():
+    # Given a 30-day SLO created 10 days ago (2 minutes into a 5-minute bucket), whose first samples came 2 days ago
+    created = END - timedelta(days=10) + timedelta(minutes=2)
+    data = buckets(END - timedelta(days=2), 2 * 288, good=990, total=1000)
+    # When
+    status = maths.evaluate(data, THREE_NINES, rolling_30d(), started=created)
+    # Then its window starts at its creation's bucket: 10 days elapsed, of which 8 without data
+    assert status.elapsed_start == END - timedelta(days=10) and status.elapsed_minutes == 14400
+    assert status.consumed_minutes == Fraction(144)
+
+
+def test_an_slo_created_over_a_metric_with_history_covers_the_history_its_backfill_read():
+    # Given an SLO created an hour ago whose backfill read 4 days of samples
+    data = buckets(END - timedelta(days=4), 4 * 288, good=999, total=1000)
+    # When
+    status = maths.evaluate(data, THREE_NINES, rolling_30d(), started=END - timedelta(hours=1))
+    # Then the SLO starts at that first bucket
+    assert status.elapsed_start == END - timedelta(days=4) and status.elapsed_minutes == 4 * 1440

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from pagerless.slo.rules import rule_file
-from pagerless.slo.spec import load_yaml
+from pagerless.slo.spec import SloDocument, load_yaml
 from tests.conftest import FIXTURES
 from tests.functional.slo.prometheus_server import MISSING, PROMTOOL
 
@@ -171,3 +171,122 @@ def test_timeslices_rules_alert_on_bad_slices_as_the_evaluator_does(tmp_path):
     assert check.returncode == 0, check.stdout + check.stderr
     assert run.returncode == 0, run.stdout + run.stderr
     assert [_evaluator_level(*case) for case, _ in cases] == ["ok", "critical"]
+
+
+def _good_based(budgeting: str) -> SloDocument:
+    """Payments' SLI counted by its good requests (code 200), budgeted by events or in 5-minute slices."""
+    document = SLOS[0].to_dict()
+    document["metadata"] = {"name": f"payments-api-good-{budgeting.lower()}"}
+    ratio = document["spec"]["indicator"]["spec"]["ratioMetric"]
+    ratio["good"] = {"metricSource": {"type": "Prometheus", "spec": {"query": 'http_requests_total{code="200"}'}}}
+    del ratio["bad"]
+    document["spec"]["budgetingMethod"] = budgeting
+    document["spec"]["objectives"] = [{"target": 0.999, "timeSliceTarget": 0.99, "timeSliceWindow": "5m"}]
+    if budgeting == "Occurrences":
+        document["spec"]["objectives"] = [{"target": 0.999}]
+    return load_yaml(yaml.safe_dump(document))[0]
+
+
+@pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+@pytest.mark.parametrize("budgeting", ["Timeslices", "Occurrences"])
+def test_requests_without_a_good_series_are_all_bad(tmp_path, budgeting):
+    # Given a good-based SLI whose good series does not exist at all (every request failed: only code 500 is
+    # exported), and one with neither series (no traffic)
+    slo = _good_based(budgeting)
+    (tmp_path / "slo.rules.yml").write_text(rule_file([slo]))
+    labels = {"slo": slo.name, "service": "payments-api"}
+    failing = [{"series": 'http_requests_total{job="payments-api",code="500"}', "values": "0+100x300"}]
+    quiet = [{"series": "up", "values": "1x300"}]
+    tests = {
+        "rule_files": ["slo.rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": failing,
+                "promql_expr_test": [
+                    {  # every window's error ratio (or share of bad slices) is 1
+                        "expr": "slo:sli_error:ratio_rate30m",
+                        "eval_time": "90m",
+                        "exp_samples": [{"labels": f"slo:sli_error:ratio_rate30m{_labels(labels)}", "value": 1}],
+                    }
+                ],
+                "alert_rule_test": [
+                    {
+                        "eval_time": "90m",
+                        "alertname": "SLOErrorBudgetBurn",
+                        "exp_alerts": [
+                            {
+                                "exp_labels": {**labels, "severity": severity},
+                                "exp_annotations": {
+                                    "summary": f"SLO {slo.name} is burning its error budget",
+                                    "description": description,
+                                },
+                            }
+                            for severity, description in (
+                                ("critical", "fast burn: 14.4x over 1h and 5m, or 6x over 6h and 30m"),
+                                ("warning", "slow burn: 1x over 3d and 6h"),
+                            )
+                        ],
+                    }
+                ],
+            },
+            {  # without any request nothing burns
+                "interval": "1m",
+                "input_series": quiet,
+                "alert_rule_test": [{"eval_time": "90m", "alertname": "SLOErrorBudgetBurn", "exp_alerts": []}],
+            },
+        ],
+    }
+    (tmp_path / "slo.test.yml").write_text(yaml.safe_dump(tests, sort_keys=False))
+    # When promtool checks and tests them
+    check = subprocess.run(
+        [PROMTOOL, "check", "rules", "--lint-fatal", "slo.rules.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    run = subprocess.run(
+        [PROMTOOL, "test", "rules", "slo.test.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    # Then the requests count as failed: the burn pages and tickets, as the evaluator counts such buckets
+    # (a bucket with a total and no good value is all bad, `pagerless.slo.sources.read_buckets`)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _labels(labels: dict) -> str:
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
+
+
+@pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+def test_requests_without_a_bad_series_record_no_errors(tmp_path):
+    # Given payments' bad-based SLI while no request has failed yet (no code 500 series at all)
+    (tmp_path / "slo.rules.yml").write_text(rule_file(SLOS))
+    tests = {
+        "rule_files": ["slo.rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    {"series": 'http_requests_total{job="payments-api",code="200"}', "values": "0+100x300"}
+                ],
+                "promql_expr_test": [
+                    {
+                        "expr": "slo:sli_error:ratio_rate1h",
+                        "eval_time": "90m",
+                        "exp_samples": [{"labels": f"slo:sli_error:ratio_rate1h{_labels(LABELS)}", "value": 0}],
+                    }
+                ],
+            }
+        ],
+    }
+    (tmp_path / "slo.test.yml").write_text(yaml.safe_dump(tests, sort_keys=False))
+    # When promtool tests them
+    run = subprocess.run(
+        [PROMTOOL, "test", "rules", "slo.test.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    # Then the error ratio is recorded as 0, not left out (the dashboards' panel shows 0 %, not "no data")
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -126,7 +126,7 @@ def test_every_task_of_every_state_machine_retries_aws_unavailable_with_backoff(
                 continue
             assert rule is not None, f"{machine}.{name} does not retry {AwsUnavailableError.__name__}"
             assert rule["IntervalSeconds"] >= 2 and rule["BackoffRate"] >= 2 and rule["MaxAttempts"] >= 4, name
-            if rule["ErrorEquals"] != ["States.ALL"]:  # the escalation's Tick retries every error already
+            if rule["ErrorEquals"] != ["States.ALL"]:  # the escalation's ReleaseHeldPage retries every error
                 assert rule["ErrorEquals"] == [AwsUnavailableError.__name__], f"{machine}.{name}"
                 assert (rule["IntervalSeconds"], rule["BackoffRate"], rule["MaxAttempts"]) == (2, 2, 4), name
                 assert rule["JitterStrategy"] == "FULL", f"{machine}.{name}"

@@ -79,7 +79,8 @@ def list_reports(
 
 @router.post("/api/reports/generate")
 def generate_report(body: ReportGenerate, principal: OperatorDep, reports: ReportsDep) -> dict:
-    """Generate a report now (default period: yesterday, or the last 7 days); deliver it if asked."""
+    """Generate a report now (default period: the last complete day, yesterday, or week, Monday to Monday, as the
+    hourly tick makes them, under the same id); deliver it if asked."""
     record = reports.generate(
         principal.workspace, body.report_type, body.period_start, body.period_end, deliver=body.deliver
     )
@@ -113,7 +114,7 @@ def get_report(
 ) -> Response:
     """One report: its data (JSON), or rendered to HTML or Markdown in lang (default: the workspace's report
     language)."""
-    record = reports.repository.get(principal.workspace, report_id)
+    record = reports.read(principal.workspace, report_id)
     lang = lang or reports.language(principal.workspace)
     if format == "html":
         return HTMLResponse(render(record.data, "html", lang))

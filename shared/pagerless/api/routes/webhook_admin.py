@@ -10,7 +10,8 @@ from pagerless.domain.errors import ValidationError
 from pagerless.domain.schema_docs import documented
 from pagerless.intake.bootstrap import dead_letter_service, webhook_intake
 from pagerless.intake.dead_letters import DeadLetterService
-from pagerless.intake.webhooks import SIGNED_SOURCES, WebhookIntake
+from pagerless.intake.senders import SIGNED_SOURCES
+from pagerless.intake.webhooks import WebhookIntake
 from pagerless.store.webhook_settings import WebhookSettingsRepository
 
 router = APIRouter(tags=["webhooks"], route_class=DeferredRoute)

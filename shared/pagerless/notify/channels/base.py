@@ -237,6 +237,26 @@ def fit(
     return kept + tail
 
 
+def fit_body(
+    body: str,
+    excess: int,
+    tail: str,
+    link: str | None = None,
+    *,
+    size: Callable[[str], int] = len,
+    mark: str = TRUNCATED,
+) -> str | None:
+    """``body`` shortened by ``excess`` (as ``size`` measures), cut as `fit` cuts, for a message whose ``tail`` (its
+    row of links, the console link among them) follows the body and is kept whole: a vendor's size limit cuts the
+    body, never the links. ``link`` follows the mark unless the tail holds it. None when the body cannot give that
+    much and keep room for the mark (the tail itself is too large: the caller cuts the whole text with `fit`)."""
+    link = None if link and link in tail else link
+    budget = size(body) - excess
+    if budget < size(mark + (f"\n{link}" if link else "")):
+        return None
+    return fit(body, budget, link, size=size, mark=mark)
+
+
 ELLIPSIS = "…"
 
 

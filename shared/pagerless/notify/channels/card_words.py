@@ -3,6 +3,7 @@
 from pagerless.chat.clicks import button_value
 from pagerless.chat.wording import decision_comment, decision_route, resolver
 from pagerless.clock import display_time
+from pagerless.domain.actors import full_width
 from pagerless.notify.channels.base import ACKNOWLEDGED, RESOLVED, Message, chinese
 
 
@@ -85,7 +86,7 @@ def decision_line(decision: dict, language: str = "en", zone: str | None = None)
             return f"已于 {when} 过期，未执行任何操作。"
         # "通过飞书批准", "通过 Slack 批准": a Latin word stands apart from the Chinese around it
         verb = (route + " " * route[-1].isascii() if route else "") + _DECIDED_ZH.get(status, status)
-        return f"{who} 于 {when} {verb}" + (f"：{comment}" if comment else "")
+        return f"{full_width(who)} 于 {when} {verb}" + (f"：{comment}" if comment else "")
     if status == "superseded":
         return f"Superseded at {when} by a newer approval request; this card changes nothing."
     if status == "expired":

@@ -35,6 +35,7 @@ from pagerless.notify.channels.base import (
     defuse_links,
     ellipsize,
     fit,
+    fit_body,
     json_body,
     mobiles,
     paragraph_lines,
@@ -60,7 +61,7 @@ THROTTLE_RETRY_SECONDS = 660.0
 # DingTalk refuses a request body over 20,000 bytes for good: errcode 460101 "message too long, exceed 20000
 # bytes" (its documentation of the limit could not be checked; its refusal is quoted the same by many users,
 # e.g. timonwong/prometheus-webhook-dingtalk#30, and as "body 大小不合法 ... 请保持大小在 20000bytes 以内").
-# A longer message is cut to fit, with a margin, marked, with the incident link after the mark.
+# A longer message's body is cut to fit, with a margin, marked; its row of links is kept whole after it.
 MAX_BYTES = 19_500
 TITLE_MAX_CHARS = 100  # the markdown title (conversation list, notification) Pagerless has always kept to
 
@@ -93,23 +94,24 @@ def keywords(config: dict) -> list[str]:
 
 def payload(message: Message, limit: int = MAX_BYTES, *, keywords: Sequence[str] = ()) -> dict:
     """The markdown message, each line of its body a paragraph (`paragraph_lines`: DingTalk shows a single line
-    break as a space), its heading holding one of the robot's ``keywords`` (`_heading`); when the request would exceed ``limit`` bytes, its text is cut on a character boundary,
-    marked (`truncated`, in the card's language), with the incident link after the mark."""
+    break as a space), its heading holding one of the robot's ``keywords`` (`_heading`); when the request would exceed ``limit`` bytes, its body is cut on a character boundary,
+    marked (`truncated`, in the card's language), and its row of links (the console link among them) kept after it."""
     numbers = mobiles(message.mentions)
     mentions = "".join(f"@{m} " for m in numbers).rstrip()
-    text = (
-        f"### {_heading(message.title, keywords)}\n\n"
-        + (f"{mentions}\n\n" if mentions else "")
-        + paragraph_lines(message.body)
-    )
-    if links := links_markdown(message):
-        text += "\n\n" + links
-    whole = _payload(message, text, numbers)
+    head = f"### {_heading(message.title, keywords)}\n\n" + (f"{mentions}\n\n" if mentions else "")
+    body = paragraph_lines(message.body)
+    tail = f"\n\n{links}" if (links := links_markdown(message)) else ""
+    whole = _payload(message, head + body + tail, numbers)
     excess = _sent_size(whole) - limit
     if excess <= 0:
         return whole
-    # the link after the mark on a line of its own too (one byte more, within MAX_BYTES' margin)
-    cut = fit(text, _text_size(text) - excess, message.link, size=_text_size, mark=truncated(message.language))
+    # the body is cut, the links kept (`fit_body`); the link after the mark on a line of its own too (one byte
+    # more, within MAX_BYTES' margin)
+    mark = truncated(message.language)
+    if (cut := fit_body(body, excess, tail, message.link, size=_text_size, mark=mark)) is not None:
+        return _payload(message, head + paragraph_lines(cut) + tail, numbers)
+    text = head + body + tail
+    cut = fit(text, _text_size(text) - excess, message.link, size=_text_size, mark=mark)
     return _payload(message, paragraph_lines(cut), numbers)
 
 

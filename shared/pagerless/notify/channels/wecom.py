@@ -2,8 +2,8 @@
 
 Config: ``webhook_url`` (secret: it embeds the key). WeCom allows 20 messages a minute per robot (errcode
 45009 over it; each request counts, so a page with mentions takes two of them: `requests`) and refuses
-markdown content over 4096 UTF-8 bytes (errcode 40058): a Chinese character is 3. A longer message is cut to
-fit, marked, with the incident link after the mark.
+markdown content over 4096 UTF-8 bytes (errcode 40058): a Chinese character is 3. A longer message's body is cut
+to fit, marked, and its row of links (the console link among them) kept whole after it.
 
 A page to the group @-mentions the paged people by their phone numbers. The robot's markdown message
 cannot mention by number (only ``<@userid>``, and Pagerless knows no WeCom userid); its text message can:
@@ -23,6 +23,7 @@ from pagerless.notify.channels.base import (
     RetryableError,
     Sent,
     defuse_links,
+    fit_body,
     fit_bytes,
     json_body,
     mobiles,
@@ -30,6 +31,7 @@ from pagerless.notify.channels.base import (
     require,
     tone,
     truncated,
+    utf8_size,
 )
 from pagerless.notify.channels.card_words import links_markdown
 
@@ -77,13 +79,14 @@ def payload(message: Message) -> dict:
     """The card: the markdown message, its title in the colour of its `tone`, within ``MAX_BYTES``. (A page's
     mention is a second message, `mention_payload`.)"""
     color = _COLORS.get(tone(message), "info")
-    content = f'**<font color="{color}">{message.title}</font>**\n{message.body}'
-    if links := links_markdown(message):
-        content += "\n\n" + links
-    return {
-        "msgtype": "markdown",
-        "markdown": {"content": fit_bytes(content, MAX_BYTES, message.link, mark=truncated(message.language))},
-    }
+    head = f'**<font color="{color}">{message.title}</font>**\n'
+    tail = f"\n\n{links}" if (links := links_markdown(message)) else ""
+    content = head + message.body + tail
+    if (excess := utf8_size(content) - MAX_BYTES) > 0:  # the body is cut, the links kept (`fit_body`)
+        mark = truncated(message.language)
+        body = fit_body(message.body, excess, tail, message.link, size=utf8_size, mark=mark)
+        content = head + body + tail if body is not None else fit_bytes(content, MAX_BYTES, message.link, mark=mark)
+    return {"msgtype": "markdown", "markdown": {"content": content}}
 
 
 def requests(message: Message, parts: Parts) -> int:

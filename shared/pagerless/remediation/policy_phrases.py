@@ -1,0 +1,113 @@
+"""Why the policy decided as it did, as a phrase (`pagerless.domain.phrases`): one code per rule or outcome of
+`policy.evaluate`, its facts as parameters. The decision's ``reason`` is the English rendering (what the API and the
+timeline keep); a Chinese line renders the phrase. Names and quantities stay as written; a freeze's own reason and an
+action limit's words are quoted as the policy holds them.
+"""
+
+from pagerless.domain.phrases import Catalog, Phrase, language_of
+
+RISK_ZH = {"low": "低", "medium": "中", "high": "高"}
+RADIUS_ZH = {
+    "single_pod": "单个 Pod",
+    "deployment": "整个 Deployment",
+    "namespace": "整个命名空间",
+    "cluster": "整个集群",
+}
+
+
+def _risk(value) -> str:
+    return RISK_ZH.get(str(value), str(value))
+
+
+def _radius(value) -> str:
+    return RADIUS_ZH.get(str(value), str(value))
+
+
+def _outside_en(p) -> str:
+    where = f"namespace {p['namespace']}" if p.get("namespace") else "a cluster-scoped action"
+    return f"{where} is outside the allowed namespaces {p['allowed']}"
+
+
+def _outside_zh(p) -> str:
+    where = f"命名空间 {p['namespace']}" if p.get("namespace") else "集群范围的操作"
+    return f"{where}不在允许的命名空间 {'、'.join(p['allowed'])} 之内"
+
+
+POLICY = Catalog(
+    {
+        "kill_switch": {
+            "en": lambda p: "the kill switch is on: no action runs",
+            "zh": lambda p: "紧急停止开关已打开：不执行任何操作",
+        },
+        "action_disabled": {
+            "en": lambda p: f"the action {p['action']} is disabled in this workspace (/api/plugins)",
+            "zh": lambda p: f"操作 {p['action']} 在此工作区已被禁用（/api/plugins）",
+        },
+        "observe": {
+            "en": lambda p: "autonomy is observe: Pagerless proposes, nothing runs",
+            "zh": lambda p: "自治级别为 observe：Pagerless 只提议，不执行任何操作",
+        },
+        "denied_namespace": {
+            "en": lambda p: f"namespace {p['namespace']} is denied",
+            "zh": lambda p: f"命名空间 {p['namespace']} 被禁止",
+        },
+        "namespace_not_allowed": {"en": _outside_en, "zh": _outside_zh},
+        # ``over``: which bound the action goes past, as `ActionLimits.exceeded` says it
+        "action_limits": {"en": lambda p: p["over"], "zh": lambda p: f"超出操作上限（action_limits）：{p['over']}"},
+        "max_blast_radius": {
+            "en": lambda p: f"blast radius {p['radius']} exceeds the maximum {p['max']}",
+            "zh": lambda p: f"影响范围（{_radius(p['radius'])}）超过允许的最大值（{_radius(p['max'])}）",
+        },
+        "change_freeze": {
+            "en": lambda p: "change freeze in effect" + (f": {p['why']}" if p.get("why") else ""),
+            "zh": lambda p: "正处于变更冻结期" + (f"：{p['why']}" if p.get("why") else ""),
+        },
+        "rate_limit": {
+            "en": lambda p: (
+                f"{p['workload']} already had {p['count']} actions in the last {p['window']} minutes (max {p['max']})"
+            ),
+            "zh": lambda p: (
+                f"{p['workload']} 在最近 {p['window']} 分钟内已执行 {p['count']} 次操作（上限 {p['max']} 次）"
+            ),
+        },
+        "always_approve": {
+            "en": lambda p: f"{p['action']} always needs approval ({p['risk']} risk)",
+            "zh": lambda p: f"{p['action']} 始终需要审批（{_risk(p['risk'])}风险）",
+        },
+        "auto": {"en": lambda p: "autonomy is auto", "zh": lambda p: "自治级别为 auto：自动执行"},
+        "auto_safe": {
+            "en": lambda p: "low risk, small blast radius: runs without approval",
+            "zh": lambda p: "低风险、影响范围小：无需审批即可执行",
+        },
+        "needs_approval": {
+            "en": lambda p: f"{p['risk']} risk / {p['radius']} blast radius: needs approval",
+            "zh": lambda p: f"{_risk(p['risk'])}风险 / 影响范围（{_radius(p['radius'])}）：需要审批",
+        },
+        "every_action": {
+            "en": lambda p: "every action needs approval",
+            "zh": lambda p: "所有操作都需要审批",
+        },
+    }
+)
+
+
+def why(code: str, **params) -> Phrase:
+    """The phrase of a decision's reason (``code``: a key of ``POLICY``)."""
+    if code not in POLICY.entries:
+        raise KeyError(f"no policy phrase {code!r}")
+    return Phrase(code=code, params=params)
+
+
+def english(said: Phrase) -> str:
+    text = POLICY.render(said, "en")
+    if text is None:
+        raise ValueError(f"policy phrase {said.code!r} cannot be said with {sorted(said.params)}")
+    return text
+
+
+def reason_in(reason: str, said, language: str) -> str:
+    """A decision's ``reason`` (its stored English) in ``language``: said from its phrase (``said``, a `Phrase` or
+    its stored dict) while ``reason`` is still the phrase's English; else as stored."""
+    if language_of(language) == "en" or not said or reason != POLICY.render(said, "en"):
+        return reason
+    return POLICY.render(said, language) or reason

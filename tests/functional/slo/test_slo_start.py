@@ -1,0 +1,44 @@
+"""Where an SLO's window starts: at its creation when that is in the window (stored with its definition), and a
+quiet stretch after it is no data, not a later start."""
+
+from datetime import timedelta
+
+import pytest
+
+from pagerless.clock import utcnow
+from pagerless.slo.budget import align
+from tests.conftest import auth
+from tests.functional.slo.test_budget_oracle import cloudwatch_slo
+
+pytestmark = pytest.mark.functional
+
+NAME = "checkout-quiet-start"
+
+
+def test_a_quiet_week_after_its_creation_counts_from_the_creation(api, admin_key):
+    from pagerless.slo.service import SloService
+    from pagerless.store.slos import SloRepository
+
+    # Given a 30-day SLO created now, whose service serves nothing for 8 days and then 1 % errors for 2 days
+    created = api.post("/api/slo", json=cloudwatch_slo(NAME, 30, "0.999", None), headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    created_at = SloRepository().get("default", NAME).created_at
+    end = align(utcnow()) + timedelta(days=10)
+    rows, moment = [], end - timedelta(days=2)
+    while moment < end:
+        rows.append((moment, 990.0, 1000.0))
+        moment += timedelta(minutes=5)
+    SloRepository().put_buckets("default", NAME, rows)
+
+    # When its budget is read 10 days after its creation, as evaluated to then
+    later = SloService(clock=lambda: end)
+    budget = later.budget("default", NAME, evaluated_to=end)
+
+    # Then the window's elapsed part starts at the creation (its bucket), not at the first samples 2 days ago:
+    # 1 % errors over the 10 days spend 10 x their 14.4 min (144 of 43.2), not 10 x 2 days' 2.88 min
+    assert budget["elapsed"]["start"] == align(created_at).isoformat()
+    assert budget["elapsed"]["minutes"] == int((end - align(created_at)).total_seconds() // 60)
+    assert budget["budget_consumed_minutes"] == pytest.approx(budget["elapsed"]["minutes"] * 0.01, abs=0.01)
+    # And the burn-down's even-spend line starts there too: 10 of the 30 days spent evenly leave two thirds
+    [point] = later.burn_down("default", later.get("default", NAME), [end])
+    assert point["even_percent"] == pytest.approx(100 * (1 - budget["elapsed"]["minutes"] / 43200), abs=0.01)

@@ -1,0 +1,75 @@
+"""The escalation's Tick retries only what is transient (AWS's guidance for Retry/Catch): the Lambda service's own
+errors and AWS failing the step for a moment (AwsUnavailableError). A validation error of ours fails the execution at
+once: trying again would read the same input. Driven on the embedded Step Functions with the real ASL."""
+
+import json
+
+import pytest
+
+from tests.functional.refusals import refusing
+from tests.functional.workflow.conftest import open_incident, wait_for
+from tests.functional.workflow.escalations import escalation
+from tests.functional.workflow.test_aws_unavailable_steps import inside
+
+pytestmark = pytest.mark.functional
+
+
+def _tick_execution(runtime, incident, cursor: dict, name: str) -> str:
+    """A second execution of the incident's running escalation, whose first Tick reads ``cursor``."""
+    machine = runtime.provisioned.state_machines["EscalationStateMachine"]
+    payload = {"incident_id": incident.id, "workspace": "default", "generation": "1", "cursor": cursor, "failures": 0}
+    sfn = runtime.client("stepfunctions")
+    return sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))["executionArn"]
+
+
+def _ended(runtime, arn: str) -> dict:
+    sfn = runtime.client("stepfunctions")
+    return wait_for(lambda: (d := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and d, timeout=30)
+
+
+def _tick_attempts(runtime, arn: str) -> int:
+    history = runtime.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    return sum(1 for e in history if e["type"] == "TaskScheduled")
+
+
+def _stop(runtime, *arns: str) -> None:
+    sfn = runtime.client("stepfunctions")
+    for arn in arns:
+        if sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+            sfn.stop_execution(executionArn=arn)
+
+
+def test_a_tick_refusing_its_input_fails_at_once_without_retries(fast_workflow, scenario, oncall, pages, runtime):
+    # Given a running escalation (alice paged for a payments-api incident)
+    oncall(delays=(300, 300, 300))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When an execution of it ticks with a cursor that is no step number (our own validation error)
+    arn = _tick_execution(runtime, opened, {"step": "first", "repeat": 0}, f"bad-{opened.id}")
+    try:
+        # Then it fails at once, on that error, after one attempt: no retries, no tick a minute later
+        ended = _ended(runtime, arn)
+        assert ended["status"] == "FAILED"
+        assert ended.get("error") == "ValueError", ended
+        assert _tick_attempts(runtime, arn) == 1
+    finally:
+        _stop(runtime, arn, escalation(opened.id).execution_arn)
+    # And nobody was paged again
+    assert pages.generations() == ["0-0"]
+
+
+def test_a_tick_throttled_once_is_tried_again(fast_workflow, scenario, oncall, pages, runtime):
+    # Given a running escalation, and DynamoDB throttling the next tick's first read of the escalation record
+    oncall(delays=(300, 300, 300))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    with refusing("GetItem", "ThrottlingException", when=inside("tick")) as refused:
+        # When an execution of it ticks at the policy's second step
+        arn = _tick_execution(runtime, opened, {"step": 1, "repeat": 0}, f"retry-{opened.id}")
+        try:
+            # Then the tick is tried again (AwsUnavailableError is transient) and pages that step
+            pages.wait_for("1-0")
+            assert _tick_attempts(runtime, arn) == 2
+        finally:
+            _stop(runtime, arn, escalation(opened.id).execution_arn)
+    assert refused == ["GetItem"]
