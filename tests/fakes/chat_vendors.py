@@ -5,7 +5,8 @@ One server answers, by path:
   ``POST /open-apis/im/v1/messages?receive_id_type=...``, ``PATCH /open-apis/im/v1/messages/{id}``,
   ``POST /open-apis/im/v1/messages/{id}/reply`` (``reply_in_thread`` puts the reply in the
   thread of the first message, answered with its ``root_id`` and ``thread_id``; a reply to a message the test
-  recalled (``lark_recalled``) is refused with code 230011; a card request over 30 KB is refused, code 230025),
+  recalled (``lark_recalled``) is refused with code 230011; a card request over 30 KB is refused, code 230025; a
+  request naming a ``uuid`` sent before is answered with that message, sending nothing: Lark's deduplication),
   ``GET /open-apis/bot/v3/info`` (the app's bot, open_id ``LARK_BOT_OPEN_ID``),
   and custom bots at ``POST /open-apis/bot/v2/hook/{token}`` (checks the signature when a
   secret is registered);
@@ -106,6 +107,7 @@ class ChatVendors:
         self.dingtalk_keywords: dict[str, list[str]] = {}
         self.lark_messages: dict[str, dict] = {}
         self.lark_recalled: set[str] = set()  # message ids recalled in the chat: a reply to one is refused
+        self.lark_uuids: dict[str, str] = {}  # Lark's deduplication key (``uuid``) -> the message it sent
         self.slack_deleted: set[tuple[str, str]] = set()  # (channel, ts) deleted in Slack: a reply to one is refused
         self.slack_messages: dict[tuple[str, str], dict] = {}
         self.released = threading.Event()
@@ -193,6 +195,9 @@ class ChatVendors:
             return 200, {"code": 99991663, "msg": "Invalid access token for authorization"}, {}
         if req.body.get("msg_type", "interactive") == "interactive" and len(req.raw) > LARK_CARD_MAX_BYTES:
             return 400, {"code": 230025, "msg": "The length of the message content reaches its limit."}, {}
+        if req.method == "POST" and req.body.get("uuid") in self.lark_uuids:  # one message per uuid (within an hour)
+            message_id = self.lark_uuids[req.body["uuid"]]
+            return 200, {"code": 0, "msg": "success", "data": {"message_id": message_id}}, {}
         if req.method == "POST" and req.path.endswith("/reply"):
             parent = req.path.rsplit("/", 2)[-2]
             if req.body.get("msg_type") not in ("text", "interactive", "post") or "content" not in req.body:
@@ -210,6 +215,7 @@ class ChatVendors:
                 "msg_type": req.body["msg_type"],
                 "content": req.body["content"],
             }
+            self._keep_uuid(req, message_id)
             data = {"message_id": message_id, "root_id": root, "parent_id": parent, "msg_type": req.body["msg_type"]}
             if in_thread:
                 data["thread_id"] = "omt_" + root.removeprefix("om_")
@@ -217,6 +223,7 @@ class ChatVendors:
         if req.method == "POST":
             message_id = f"om_fake{next(self._ids):04d}"
             self.lark_messages[message_id] = {"receive_id": req.body["receive_id"], "content": req.body["content"]}
+            self._keep_uuid(req, message_id)
             return 200, {"code": 0, "msg": "success", "data": {"message_id": message_id, "msg_type": "interactive"}}, {}
         if req.method == "PATCH":
             message_id = req.path.rsplit("/", 1)[-1]
@@ -225,6 +232,10 @@ class ChatVendors:
             self.lark_messages[message_id]["content"] = req.body["content"]
             return 200, {"code": 0, "msg": "success", "data": {}}, {}
         return 405, {"code": 1, "msg": "method not allowed"}, {}
+
+    def _keep_uuid(self, req: Recorded, message_id: str) -> None:
+        if req.body.get("uuid"):
+            self.lark_uuids[req.body["uuid"]] = message_id
 
     def _lark_bot(self, req: Recorded) -> tuple[int, Any, dict]:
         token = req.path.rsplit("/", 1)[-1]

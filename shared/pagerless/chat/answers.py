@@ -38,6 +38,7 @@ def describe(incident, language: str = "en") -> str:
             text += f"，服务 {incident.service}" + (f"（命名空间 {incident.namespace}）" if incident.namespace else "")
         text += f"，状态：{INCIDENT_STATUS_ZH.get(incident.status, incident.status)}。"
         text += f"已由 {incident.acknowledged_by} 确认。" if incident.acknowledged and incident.acknowledged_by else ""
+        text += _flapping(incident, language)
         if diagnosis:
             text += f"诊断：{diagnosis.get('category')}，置信度 {confidence}——{summary}"
             text += "" if text.endswith(("。", ".")) else "。"
@@ -53,6 +54,7 @@ def describe(incident, language: str = "en") -> str:
     text += (
         f" Acknowledged by {incident.acknowledged_by}." if incident.acknowledged and incident.acknowledged_by else ""
     )
+    text += _flapping(incident, language)
     if diagnosis:
         text += f" Diagnosis: {diagnosis.get('category')} at {confidence} — {summary}"
     if proposal.get("action"):
@@ -60,6 +62,19 @@ def describe(incident, language: str = "en") -> str:
     elif proposal.get("status") == "no_action" and reason:  # why nothing was proposed (remediation.reasons)
         text += f" No fix proposed: {reason}."
     return text
+
+
+def _flapping(incident, language: str) -> str:
+    """The flap mark (`pagerless.incidents.flapping`): its alert keeps resolving and firing again; while it is open,
+    paging waits until the alert holds firing (`pagerless.workflow.flapping`)."""
+    if not getattr(incident, "flapping", False):
+        return ""
+    waiting = incident.status == "open"
+    if _zh(language):
+        return "告警反复恢复又触发（抖动）" + ("，持续触发后才会呼叫。" if waiting else "。")
+    return " Flapping: its alert keeps resolving and firing again" + (
+        "; paging waits until it holds firing." if waiting else "."
+    )
 
 
 def approved_now(language: str) -> str:

@@ -261,6 +261,9 @@ class IncidentLifecycle(SourceResolves):
             self.record_all(incident, entries, write=reopen_with)
             incident = moved[0]
             metrics.reopened(alert.source)
+            from pagerless.incidents.notices import incident_reopened
+
+            incident_reopened(incident)  # its cards closed by the resolve read open again
         else:
             self.record(
                 incident,

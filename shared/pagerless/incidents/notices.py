@@ -56,16 +56,19 @@ def incident_resolved(incident, *, by: str, previous_status: str | None) -> None
 
     A correlated child's resolve, and a flapping incident's resolve by its source, are not
     announced: their opening never was (no workflow of their own), and in a storm one message per
-    child or per flap would bury the messages that matter."""
-    if not _opened_unannounced(incident):
+    child or per flap would bury the messages that matter; a flap's resolve only closes again the cards its reopen
+    opened (``cards_only``: edits, no message)."""
+    if not incident.parent_id:
         from pagerless.incidents.notice_phrases import data, english, phrase
 
         said = phrase("resolved_by", by=by)
+        # a flap's quiet resolve closes again the cards its reopen opened (`incident_reopened`), and says nothing
+        quiet = {"cards_only": True} if _opened_unannounced(incident) else {}
         publish(
             "incident.resolved",
             incident,
             generation=generation_of("resolved", incident.resolved_at),
-            data={"message": english(said), "message_phrase": data(said)},
+            data={"message": english(said), "message_phrase": data(said), **quiet},
         )
     if previous_status not in ("awaiting_approval", None):
         return
@@ -90,6 +93,16 @@ def incident_resolved(incident, *, by: str, previous_status: str | None) -> None
                 "comment": "the incident was resolved before anyone decided; nothing ran",
             },
         )
+
+
+def incident_reopened(incident) -> None:
+    """A resolved incident reopened (a flap's reopen too): the thread's first message and the incident's opened cards
+    in Slack and the Lark app, closed by its resolve, show it open again, with their Acknowledge button (an edit
+    only, ``incident.reopened``: the reopen's own message is its new run's ``incident.opened``, which a flap's holds
+    back until it settles). A correlated child has no cards of its own."""
+    if incident.parent_id or incident.reopened_at is None:
+        return
+    publish("incident.reopened", incident, generation=generation_of("reopened", incident.reopened_at.isoformat()))
 
 
 def incident_acknowledged(incident, *, by: str, at) -> None:

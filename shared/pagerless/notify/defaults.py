@@ -89,8 +89,12 @@ EN: dict[str, tuple[str, str]] = {
     ),
     "incident.resolved": ("[RESOLVED] {{ title }}", _INCIDENT + "\n{{ message }}"),
     "incident.escalated": ("[{{ severity|upper }}] Escalated: {{ title }}", _INCIDENT + "\n{{ message }}"),
+    "incident.no_fix": (
+        "[{{ severity|upper }}] No automatic fix: {{ title }}",
+        _INCIDENT + "\nNo automatic fix: {{ reason }}",
+    ),
     "escalation.page": (
-        "[{{ severity|upper }}] Page: {% if reopened_at %}Reopened: {% endif %}{{ title }}",
+        "[{{ severity|upper }}] {% if reopened_at %}Reopened page{% else %}Page{% endif %}: {{ title }}",
         _INCIDENT + "\n{{ message }}{% if reopened_at %}\nReopened: {{ reopened_at }} (first opened {{ opened_at }})"
         "{% elif opened_at %}\nOpened: {{ opened_at }}{% endif %}" + _HELD,
     ),
@@ -127,8 +131,9 @@ ZH: dict[str, tuple[str, str]] = {
     ),
     "incident.resolved": ("【已恢复】{{ title }}", _INCIDENT_ZH + "\n{{ message }}"),
     "incident.escalated": ("【{{ severity }}】已升级：{{ title }}", _INCIDENT_ZH + "\n{{ message }}"),
+    "incident.no_fix": ("【{{ severity }}】无自动修复：{{ title }}", _INCIDENT_ZH + "\n无自动修复：{{ reason }}"),
     "escalation.page": (
-        "【{{ severity }}】呼叫：{% if reopened_at %}已重新打开：{% endif %}{{ title }}",
+        "【{{ severity }}】呼叫{% if reopened_at %}（已重新打开）{% endif %}：{{ title }}",
         _INCIDENT_ZH
         + "\n{{ message }}{% if reopened_at %}\n重新打开时间：{{ reopened_at }}（首次发生：{{ opened_at }}）"
         "{% elif opened_at %}\n开始时间：{{ opened_at }}{% endif %}" + _HELD_ZH,

@@ -85,7 +85,7 @@ class NotifyService:
         retry_later: list[str] = []
         waits: list[float | None] = []  # per delivery to retry: the vendor's wait, or None (the queue's pace)
         waiting_only = True  # every delivery to retry only waits (throttled): no receive of the job failed
-        plan, unreachable = self.recipients(job, ctx)
+        plan, unreachable = self.recipients(job, ctx) if not edits.only_edits(job) else ([], [])
         mentions = self._mentions(job, [c for c, r in plan if r is None])
         steps = [
             (
@@ -94,10 +94,9 @@ class NotifyService:
             )
             for c, r in plan
         ]
-        if job.event in (ACKNOWLEDGED, RESOLVED):  # and the cards sent earlier it edits, whatever the routes say
-            usable = self.channels.usable(job.workspace)
-            cards = edits.page_cards(self.deliveries, job, usable)
-            cards += edits.closing_cards(self.deliveries, job, usable) if job.event == RESOLVED else []
+        if job.event in edits.EDITING:  # and the cards sent earlier it edits, whatever the routes say
+            latest = [threads.opened_message(self.deliveries, job, c["id"]) for c, r in plan if r is None]
+            cards = edits.cards(self.deliveries, job, self.channels.usable(job.workspace), latest)
             steps += [
                 (card.delivery_id, partial(self._edit, job, c, card, ctx, outcome, deadline)) for c, card in cards
             ]

@@ -1,13 +1,21 @@
 """Cards sent earlier that a later event edits in place (Slack, the Lark app: channels that update a message).
 
-- ``incident.acknowledged``: every page card a person got by direct message (`page_cards`), whose Acknowledge button
-  would otherwise stay live, says who acknowledged and when instead (the incident's opened cards in its channels are
-  edited by the delivery itself: `pagerless.notify.threads.opened_message`).
+- ``incident.acknowledged``: every page card of the incident's current episode a person got by direct message
+  (`page_cards`), whose Acknowledge button would otherwise stay live, says who acknowledged and when instead (the
+  incident's latest opened card in a channel is edited by the delivery itself: `pagerless.notify.threads.opened_message`;
+  after a reopen, the thread's first message and the earlier opened cards, which the reopen opened again, with it).
 - ``incident.resolved``: in a chat that threads, the thread's first message and the incident's opened cards
   (`closing_cards`) say who resolved it and when: the resolution is a reply in the thread, and the message the channel
-  sees read as before (open, or acknowledged, with its button). The page cards people got say it too.
+  sees read as before (open, or acknowledged, with its button). The current episode's page cards say it too.
+- ``incident.reopened`` (an edit only: `pagerless.outbox.jobs.CARD_EDITS`): the cards the resolve closed
+  (`closing_cards`) read as the incident is now, open, with their Acknowledge button again.
 
-Both edit wherever the cards went, whatever the routes say now.
+Episodes: the thread's first message and the opened cards are the incident's face in the channel and follow it
+through every reopen. A page card belongs to the episode that paged: its job names the reopen it paged for (the
+escalation's ``reopened_at``, `pagerless.oncall.engine`; none for the first opening), and it follows the incident only
+while that is the incident's last reopen. A page card of an earlier episode stays as its episode's resolve left it.
+
+All of them are edited wherever the cards went, whatever the routes say now.
 
 A card keeps what it said: its own job renders it again (a page's in the person's time zone), with the decision line
 (`Message.decision`) in place of its buttons.
@@ -16,28 +24,75 @@ A card keeps what it said: its own job renders it again (a page's in the person'
 import json
 from dataclasses import replace
 
+from pagerless.domain.incidents import IncidentStatus
 from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import ACKNOWLEDGED, RESOLVED, Message
 from pagerless.notify.recipients import Recipient, zone_of
-from pagerless.outbox.jobs import NotifyJob
+from pagerless.outbox.jobs import CARD_EDITS, NotifyJob
 from pagerless.store.deliveries import SENT, DeliveryRecord, DeliveryRepository
 
-PAGE, OPENED = "escalation.page", "incident.opened"
+PAGE, OPENED, REOPENED = "escalation.page", "incident.opened", "incident.reopened"
 APPROVAL_CARDS = ("approval.requested", "approval.decided")
+EDITING = ("incident.acknowledged", "incident.resolved", REOPENED)  # the events that edit cards sent earlier
+
+
+def only_edits(job: NotifyJob) -> bool:
+    """Whether ``job`` only edits cards (a reopen's; a flap's quiet resolve, ``cards_only``): no message of its own."""
+    return job.event in CARD_EDITS or bool(job.event in EDITING and (job.data or {}).get("cards_only"))
 
 
 def page_cards(
-    deliveries: DeliveryRepository, job: NotifyJob, channels: list[dict]
+    deliveries: DeliveryRepository, job: NotifyJob, channels: list[dict], episode: str | None
 ) -> list[tuple[dict, DeliveryRecord]]:
-    """(channel, delivery) of each page card of the incident sent to a person through one of ``channels`` (usable
-    now) whose buttons call back (and so which updates its messages), oldest first."""
+    """(channel, delivery) of each page card of the incident's episode ``episode`` (its last reopen, ISO 8601; None:
+    never reopened) sent to a person through one of ``channels`` (usable now) whose buttons call back (and so which
+    updates its messages), oldest first."""
     return [
         (channel, record)
         for channel, record in _sent(deliveries, job, channels)
         if record.event == PAGE
         and record.recipient
         and getattr(channel_module(channel["channel_type"]), "CLICKS", False)
+        and ((record.job or {}).get("data") or {}).get("reopened_at") == episode
     ]
+
+
+def episode(job: NotifyJob) -> str | None:
+    """The incident's current episode: when it last reopened (ISO 8601); None if it never did (or is gone)."""
+    incident = _incident(job)
+    reopened = getattr(incident, "reopened_at", None)
+    return reopened.isoformat() if reopened else None
+
+
+def cards(
+    deliveries: DeliveryRepository, job: NotifyJob, channels: list[dict], latest_opened: list[dict]
+) -> list[tuple[dict, DeliveryRecord]]:
+    """(channel, delivery) of each card sent earlier that ``job`` edits (see the module docstring), through
+    ``channels`` (usable now); ``latest_opened``: the references of the opened cards the acknowledgement's own
+    delivery edits (`pagerless.notify.threads.opened_message`)."""
+    if job.event == REOPENED:
+        incident = _incident(job)  # resolved again meanwhile: its resolve's edit says so
+        open_now = incident is not None and incident.status != IncidentStatus.RESOLVED.value
+        return closing_cards(deliveries, job, channels) if open_now else []
+    now = episode(job)
+    found = page_cards(deliveries, job, channels, now)
+    if job.event == "incident.resolved":
+        return found + closing_cards(deliveries, job, channels)
+    if now is not None:  # an acknowledgement after a reopen: the cards the reopen opened again
+        found += [(c, r) for c, r in closing_cards(deliveries, job, channels) if r.provider_ref not in latest_opened]
+    return found
+
+
+def _incident(job: NotifyJob):
+    from pagerless.domain.errors import NotFoundError
+    from pagerless.store.incidents import IncidentRepository
+
+    if not job.incident_id:
+        return None
+    try:
+        return IncidentRepository().get(job.incident_id)
+    except NotFoundError:
+        return None
 
 
 def closing_cards(
@@ -90,7 +145,10 @@ def recipient(workspace: str, record: DeliveryRecord) -> Recipient | None:
 
 
 def edited(message: Message, job: NotifyJob, ctx: dict) -> Message:
-    """The card once ``job`` happened: who acknowledged (or resolved) it and when, in place of its buttons."""
+    """The card once ``job`` happened: who acknowledged (or resolved) it and when, in place of its buttons; reopened,
+    as it was sent (its buttons back)."""
+    if job.event == REOPENED:
+        return replace(message, decision=None)
     if job.event == "incident.resolved":
         decision = {"status": RESOLVED, "decided_by": ctx.get("resolved_by"), "decided_at": ctx.get("resolved_at")}
     else:

@@ -37,11 +37,14 @@ EVENTS = (
     "incident.remediated",
     "incident.resolved",
     "incident.escalated",
+    "incident.no_fix",  # the workflow proposed no fix: why, in the incident's thread (the planner's reason)
     "escalation.page",
     "oncall.handoff",
     "report.ready",
     "test",
 )
+# Jobs that only edit cards sent earlier (`pagerless.notify.edits`): no route, no template names them.
+CARD_EDITS = ("incident.reopened",)  # a reopen: the thread's first message and the opened cards are open again
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class NotifyJob:
     kind: str = KIND
 
     def __post_init__(self) -> None:
-        if self.event not in EVENTS:
+        if self.event not in EVENTS + CARD_EDITS:
             raise ValueError(f"unknown notification event {self.event!r}")
 
     def to_json(self) -> str:

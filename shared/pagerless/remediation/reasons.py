@@ -192,6 +192,26 @@ REASONS = Catalog(
             "en": lambda p: f"runbook {p['runbook']}: {p['step']}",
             "zh": lambda p: f"Runbook {p['runbook']}：步骤 {p['step']}",
         },
+        # why a proposal ran nothing though the planner chose an action (``incident.no_fix``; the English is the
+        # proposal's stored ``message``, word for word)
+        "no_cluster": {
+            "en": lambda p: (
+                "no cluster configured: nothing was planned against a cluster, nothing was dry-run and nothing ran"
+            ),
+            "zh": lambda p: "未配置集群：没有针对集群制定计划，没有试运行，也没有执行任何操作",
+        },
+        "no_change": {
+            "en": lambda p: f"{p['action']} would change nothing (server-side dry run); nothing ran",
+            "zh": lambda p: f"{p['action']} 不会带来任何变更（服务端试运行）；未执行任何操作",
+        },
+        "dry_run_failed": {
+            "en": lambda p: f"the server-side dry run failed ({p['status']}): {p['message']}; nothing ran",
+            "zh": lambda p: f"服务端试运行失败（{p['status']}）：{p['message']}；未执行任何操作",
+        },
+        "blocked_by_policy": {
+            "en": lambda p: f"blocked by policy rule {p['rule']}: {p['reason']}; nothing ran",
+            "zh": lambda p: f"被策略规则 {p['rule']} 阻止：{p['reason']}；未执行任何操作",
+        },
         **NOT_PLANNED,
     }
 )

@@ -5,6 +5,7 @@ from pagerless.domain.incidents import IncidentStatus, seconds_to_resolve
 from pagerless.incidents import timeline
 from pagerless.incidents.notice_phrases import data, english, phrase
 from pagerless.incidents.notices import generation_of, publish
+from pagerless.remediation import reasons
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.remediation.restore import found_in_record, restoring
@@ -125,9 +126,11 @@ def _say_escalated(incident, reason: str, outcome: dict | None, notice: str | No
 
 
 def notify(incident_id: str, workspace: str) -> dict:
-    """Nothing Pagerless may run: status diagnosed, the proposal says why; humans decide."""
+    """Nothing Pagerless may run: status diagnosed, the proposal says why; humans decide, and the incident's thread
+    hears why (``incident.no_fix``: once per run, its deliveries claimed by generation)."""
     incident = load(incident_id, workspace)
-    message = (incident.proposal or {}).get("message", "nothing to run")
+    proposal = incident.proposal or {}
+    message = proposal.get("message", "nothing to run")
     if can_move(incident, IncidentStatus.DIAGNOSED):
         advance(incident, IncidentStatus.DIAGNOSED, f"diagnosed; no automated action: {message}")
     timeline.record(
@@ -135,9 +138,44 @@ def notify(incident_id: str, workspace: str) -> dict:
         "handed_to_humans",
         message,
         actor=ACTOR,
-        data={"proposal_status": (incident.proposal or {}).get("status")},
+        data={"proposal_status": proposal.get("status")},
+    )
+    publish(
+        "incident.no_fix", incident, generation=generation_of(incident.execution_arn, "no_fix"), data=_no_fix(proposal)
     )
     return {"status": incident.status}
+
+
+def _no_fix(proposal: dict) -> dict:
+    """Why no fix was proposed, as ``incident.no_fix`` says it: the planner's reason and its phrase (said in a Chinese
+    channel's words), else the proposal's message, with a phrase of its status where it has one (no cluster, a policy
+    block, a dry run that would change nothing or failed; the dry run's and the policy's own words quoted)."""
+    if proposal.get("status") == "no_action" and proposal.get("reason"):
+        reason = {"reason": proposal["reason"][:1000], "reason_phrase": proposal.get("reason_phrase")}
+    else:
+        message = str(proposal.get("message") or "nothing to run")
+        why = _status_phrase(proposal)
+        # the phrase is said only while its English is the stored message (`reasons.said`)
+        said = why is not None and reasons.render(why, "en") == message
+        reason = {"reason": message[:1000], "reason_phrase": why.model_dump(mode="json") if said else None}
+    return {**reason, "message": reason["reason"]}
+
+
+def _status_phrase(proposal: dict):
+    checked, decision = proposal.get("dry_run") or {}, proposal.get("decision") or {}
+    try:
+        match proposal.get("status"):
+            case "no_cluster":
+                return reasons.reason("no_cluster")
+            case "no_change":
+                return reasons.reason("no_change", action=proposal["action"])
+            case "dry_run_failed":
+                return reasons.reason("dry_run_failed", status=checked.get("status"), message=checked.get("message"))
+            case "blocked":
+                return reasons.reason("blocked_by_policy", rule=decision.get("rule"), reason=decision.get("reason"))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None
 
 
 def approval_rejected(incident_id: str, workspace: str) -> dict:

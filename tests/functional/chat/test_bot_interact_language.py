@@ -134,3 +134,17 @@ def test_why_no_fix_was_proposed_is_said_in_the_language_of_the_question(api, ad
     assert "未提出修复：" in chinese and "无法读取 Deployment payments/payments-api" in chinese, chinese
     assert "could not be read" not in chinese and not HALF_WIDTH.search(chinese.split("证据：")[0]), chinese
     assert f" No fix proposed: {record.proposal['reason']}." in english, english
+
+
+def test_the_answer_says_that_a_resolved_incident_was_flapping(api, admin_key, oom_incident):
+    from pagerless.store.incidents import IncidentRecord, IncidentRepository
+
+    # Given the incident flapped and its source resolved it
+    IncidentRepository().get(INCIDENT).update(
+        actions=[IncidentRecord.status.set("resolved"), IncidentRecord.flapping.set(True)]
+    )
+    # When asked about it, in English and in Chinese
+    english, chinese = _ask(api, admin_key, "What is wrong?", INCIDENT), _ask(api, admin_key, "怎么样了？", INCIDENT)
+    # Then both say it is flapping (no page waits for a resolved one)
+    assert " is resolved. Flapping: its alert keeps resolving and firing again." in english["reply"], english
+    assert "状态：已解决。告警反复恢复又触发（抖动）。" in chinese["reply"], chinese

@@ -342,3 +342,17 @@ def test_a_threads_incident_is_found_however_many_messages_were_sent_since(bot, 
     assert status.startswith(f"{INCIDENT}（critical）"), status
     assert reply["text"] == f"You acknowledged {INCIDENT}.", reply
     assert _acknowledged_by() == bot["alice"].label
+
+
+def test_status_says_that_the_incident_is_flapping(bot, api, vendors):  # noqa: F811
+    # Given an open incident whose alert keeps resolving and firing again (marked flapping at its reopen)
+    from pagerless.store.incidents import IncidentRecord, IncidentRepository
+
+    IncidentRepository().get(INCIDENT).update(
+        actions=[IncidentRecord.status.set("open"), IncidentRecord.flapping.set(True)]
+    )
+    # When Alice asks for its status, in either language
+    chinese, english = _to_lark_bot(api, vendors, f"状态 {INCIDENT}"), _to_lark_bot(api, vendors, f"status {INCIDENT}")
+    # Then she reads that it is flapping, and that paging waits until its alert holds firing
+    assert "告警反复恢复又触发（抖动），持续触发后才会呼叫。" in chinese, chinese
+    assert "Flapping: its alert keeps resolving and firing again; paging waits until it holds firing." in english

@@ -43,7 +43,12 @@ def _notify_jobs() -> list[dict]:
 
 
 def _resolved(jobs: list[dict]) -> list[str]:
-    return sorted(j["incident_id"] for j in jobs if j["event"] == "incident.resolved")
+    """The incidents whose resolve is announced (a flap's resolve only closes its cards again: ``cards_only``)."""
+    return sorted(
+        j["incident_id"]
+        for j in jobs
+        if j["event"] == "incident.resolved" and not (j.get("data") or {}).get("cards_only")
+    )
 
 
 def test_a_storm_that_clears_announces_its_root_once_not_every_child(runtime):
@@ -86,7 +91,11 @@ def test_a_flapping_alert_is_not_announced_on_every_flap(runtime):
     incident = IncidentRecord.get(incident_id)
     assert (incident.status, incident.flapping) == ("resolved", True)
     # Then its resolves are announced while its reopens were (the first three), not once per flap after
-    assert _resolved(_notify_jobs()) == [incident_id] * 3
+    jobs = _notify_jobs()
+    assert _resolved(jobs) == [incident_id] * 3
+    # (the flaps' resolves and reopens only edit the cards: the thread's first message reads as the incident is)
+    quiet = [j for j in jobs if j["event"] == "incident.resolved" and j["data"].get("cards_only")]
+    assert len(quiet) == 4 and len([j for j in jobs if j["event"] == "incident.reopened"]) == 6
 
 
 def test_a_root_whose_own_alert_resolves_stays_open_while_its_children_still_fire(runtime):

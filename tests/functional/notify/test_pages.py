@@ -793,3 +793,39 @@ def test_an_approval_email_to_an_address_written_with_its_name_carries_that_pers
     [carol] = [m for m in _emails() if "carol@example.com" in str(m.destinations)]
     token = re.search(r"Approve: https://pagerless\.example\.com/email/approvals/(\S+)", str(carol.body))[1]
     assert verify(token, key=EMAIL_LINK_SECRET, now=0).person_id == team["carol"].id
+
+
+def test_a_page_card_of_an_episode_before_a_reopen_stays_as_its_resolve_left_it(
+    api, notify_env, admin_key, vendors, team, chat_apps
+):  # noqa: F811
+    from datetime import UTC, datetime
+
+    from pagerless.outbox.jobs import enqueue
+    from pagerless.store.incidents import IncidentRecord
+
+    slack_channel(api, admin_key, vendors)
+    incident = save_incident(status="open", source="alertmanager", fingerprint="5f0e2c1d9a8b7c6d")
+    # Given Alice paged by direct message for the incident's first episode, which then resolved
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["alice"].id}]))
+    notify_env.poller.drain()
+    assert api.post(f"/api/incidents/{incident.id}/resolve", headers=auth(admin_key)).status_code == 200
+    notify_env.poller.drain()
+    [alice_card] = [key for key in vendors.slack_messages if key[0] == "U0ALICE01"]
+    assert "Resolved by " in json.dumps(vendors.slack_messages[alice_card])
+    # When the incident reopens and its new escalation pages Bob (the page names the reopen it is for)
+    reopened_at = datetime.now(UTC)
+    incident.refresh()
+    incident.update(actions=[IncidentRecord.status.set("open"), IncidentRecord.reopened_at.set(reopened_at)])
+    reopen_page = _page(incident.id, [{"kind": "person", "id": team["bob"].id}], generation="r1:0-0")
+    reopen_page.data["reopened_at"] = reopened_at.isoformat()
+    enqueue(reopen_page)
+    notify_env.poller.drain()
+    [bob_card] = [key for key in vendors.slack_messages if key[0] == "U0G9QF9C6"]
+    assert vendors.slack_messages[bob_card]["text"].startswith("[CRITICAL] Reopened page: ")  # one prefix
+    # And Bob acknowledges it
+    assert api.post(f"/api/incidents/{incident.id}/acknowledge", headers=auth(admin_key)).status_code == 200
+    notify_env.poller.drain()
+    # Then Bob's card says who acknowledged it, and Alice's card of the closed episode still says it resolved
+    assert "Acknowledged by " in json.dumps(vendors.slack_messages[bob_card])
+    edits = [r.body for r in vendors.to("/slack/api/chat.update") if (r.body["channel"], r.body["ts"]) == alice_card]
+    assert len(edits) == 1 and "Resolved by " in json.dumps(vendors.slack_messages[alice_card]), edits

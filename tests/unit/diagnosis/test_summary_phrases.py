@@ -86,6 +86,11 @@ def test_every_reason_code_renders_in_both_languages():
         # a runbook step's card
         "runbook": "CrashLoopBackOff triage",
         "step": "Rollout restart",
+        # why a chosen action ran nothing (a dry run's, a policy's)
+        "status": "failure",
+        "message": "admission webhook denied the request",
+        "rule": "no-drain",
+        "reason": "draining nodes needs a person",
     }
     for code in reasons.REASONS.entries:
         phrase = reasons.reason(code, **facts)

@@ -50,6 +50,9 @@ REOPENED_IN_THREAD = "incident.opened"  # an opened message for a thread: the ro
 REOPENED_NOTE = "Reopened: its new card is in the chat."
 REOPENED_NOTE_ZH = "已重新打开，新的卡片已发到群聊中。"
 CODE_BLOCKS = True  # a dry run's diff goes in a code block of its own (`code_block`)
+# every attempt of a delivery names one message id (`send(..., message_id=)`): a reopen's card and its note in the
+# thread carry it as Lark's ``uuid`` (one message per uuid within an hour), so a retry posts neither twice
+DELIVERY_MESSAGE_ID = True
 DEFAULT_BASE = "https://open.feishu.cn"
 _RETRYABLE_CODES = {99991400, 99991401, 230020, 11232}  # too many requests / frequency limits
 _TOKEN_CODES = {99991661, 99991663, 99991668}  # token missing, invalid or expired
@@ -195,7 +198,9 @@ def payload(message: Message) -> dict:
     return {"msg_type": "interactive", "content": dumps(card(message))}
 
 
-def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | None = None) -> Sent:
+def send(
+    http: httpx.Client, config: dict, message: Message, *, thread: dict | None = None, message_id: str | None = None
+) -> Sent:
     """Send ``message`` to the channel's chat; with ``thread`` (the ref of the incident's root message in this
     channel) as a reply to the root in its thread (``POST im/v1/messages/{message_id}/reply`` with
     ``reply_in_thread``: https://open.feishu.cn/document/server-docs/im-v1/message/reply). A root sent to another
@@ -211,7 +216,7 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
     ):
         root = str(thread["message_id"])
         if message.event == REOPENED_IN_THREAD:  # Lark has no reply_broadcast: the group must see the reopen
-            return _reopened(http, config, message, root)
+            return _reopened(http, config, message, root, message_id)
         try:
             data = _call(
                 http,
@@ -230,31 +235,40 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
     return Sent(message_id=message_id, ref={"message_id": message_id, "receive_id": config["receive_id"], **replaces})
 
 
-def _to_chat(http: httpx.Client, config: dict, message: Message) -> str | None:
-    """Send ``message`` to the channel's chat on its own; its message id."""
+def _to_chat(http: httpx.Client, config: dict, message: Message, uuid: str | None = None) -> str | None:
+    """Send ``message`` to the channel's chat on its own; its message id. ``uuid``: Lark's deduplication key (one
+    message per key within an hour: https://open.feishu.cn/document/server-docs/im-v1/message/create)."""
     id_type = config.get("receive_id_type") or "chat_id"
     data = _call(
         http,
         config,
         "POST",
         f"/open-apis/im/v1/messages?receive_id_type={id_type}",
-        {"receive_id": config["receive_id"], **payload(message)},
+        {"receive_id": config["receive_id"], **payload(message), **({"uuid": uuid} if uuid else {})},
     )
     return (data.get("data") or {}).get("message_id")
 
 
-def _reopened(http: httpx.Client, config: dict, message: Message, root: str) -> Sent:
+def _reopened(http: httpx.Client, config: dict, message: Message, root: str, key: str | None = None) -> Sent:
     """A reopen (an ``incident.opened`` for a thread): its card goes to the chat on its own, where the group sees it
     (a thread's reply reaches only the thread's followers, and the root reads resolved), and the thread gets a note
     that points to it, so the thread still tells the incident's whole story. The thread keeps its root: the card is
-    sent after it (`pagerless.notify.threads`). The note is best-effort: a retry of the delivery would post the card
-    twice for it."""
-    message_id = _to_chat(http, config, message)
+    sent after it (`pagerless.notify.threads`). Both carry the delivery's key (``key``) as Lark's ``uuid``, so a note
+    that failed for a while is retried with the delivery, and the retry posts neither the card nor the note twice
+    (within Lark's hour of deduplication); a note Lark refuses for good (the root recalled) is left out."""
+    message_id = _to_chat(http, config, message, key)
     note = REOPENED_NOTE_ZH if message.language.startswith("zh") else REOPENED_NOTE
+    text = {"msg_type": "text", "content": dumps({"text": note}), "reply_in_thread": True}
+    if key:
+        text["uuid"] = f"{key}-note"
     try:
-        text = {"msg_type": "text", "content": dumps({"text": note}), "reply_in_thread": True}
         _call(http, config, "POST", f"/open-apis/im/v1/messages/{quote(root, safe='')}/reply", text)
-    except (PermanentError, RetryableError, httpx.HTTPError) as exc:
+    except PermanentError as exc:
+        logger().warning("lark reopen note not sent in the thread", extra={"root": root, "error": str(exc)[:200]})
+    except (RetryableError, httpx.HTTPError) as exc:
+        if key:  # the retry's card is a duplicate Lark drops: the note is tried again
+            wait, throttled = getattr(exc, "retry_after", None), getattr(exc, "throttled", False)
+            raise RetryableError(f"lark reopen note: {str(exc)[:200]}", wait, throttled=throttled) from exc
         logger().warning("lark reopen note not sent in the thread", extra={"root": root, "error": str(exc)[:200]})
     return Sent(message_id=message_id, ref={"message_id": message_id, "receive_id": config["receive_id"]})
 
