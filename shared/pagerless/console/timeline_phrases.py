@@ -134,7 +134,8 @@ PHRASES: dict[str, tuple[str, str]] = {
     ),
     "held_page_unreachable": (
         "{message}",
-        "{person_id} 的免打扰时段已结束（{released_or_until}）：第 {step} 级暂缓的呼叫无人可达，因为此人已被删除",
+        "{person_id} 的免打扰时段已结束（{released_or_until}）：第 {step} 级暂缓的呼叫无人可达，因为此人已被删除"
+        "{skip_part}",
     ),
     "page_unreachable": ("{message}", "呼叫消息未送达：{person_ids}"),
     "page_reached_after_replay": ("{message}", "重放后呼叫消息已送达：{person_ids}"),
@@ -285,6 +286,13 @@ class _Values(dict):
 
     def _released_or_until(self):
         return self._released() or self._until()
+
+    def _skip_part(self) -> str:
+        """A held page whose step thereby reached nobody: the escalation pages its next step at once."""
+        nxt = self.data.get("next_step")
+        if not isinstance(nxt, int) or isinstance(nxt, bool):
+            return ""
+        return f"；第 {self.data.get('step')} 级无人可达，立即呼叫第 {nxt} 级" if self.zh else ""
 
     def _held_part(self) -> str:
         held = self.data.get("held")

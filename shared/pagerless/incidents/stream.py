@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from pagerless.incidents import timeline_names
 from pagerless.store.timeline import StreamEventRecord, latest_stream_seq, stream_events_after
 
 RETRY_MS = 2000
@@ -41,8 +42,10 @@ def latest_seq(workspace: str) -> int:
     return latest_stream_seq(workspace)
 
 
-def format_event(event: StreamEventRecord, *, seed_000_events: bool = True) -> str:
+def format_event(event: StreamEventRecord, *, seed_000_events: bool = True, names: dict | None = None) -> str:
+    """The event as SSE text. ``names``: what `named` resolved for it (its ``names`` and ``text``), if anything."""
     data = {"type": event.type, "incident_id": event.incident_id, "at": event.at.isoformat(), **(event.data or {})}
+    data |= names or {}
     if event.type == "incident_created":  # seed 000's incident_created names the incident as id and title
         data = {"id": event.incident_id, "title": data.get("message", ""), **data}
     text = f"id: {int(event.seq)}\nevent: {event.type}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
@@ -56,6 +59,27 @@ def format_event(event: StreamEventRecord, *, seed_000_events: bool = True) -> s
 
 
 _SUCCEEDED = ("succeeded", "no_change")
+
+
+def named(workspace: str, event: StreamEventRecord, known: dict[str, str]) -> dict:
+    """For an event that names people or API keys by id (its message, actor or data: a timeline entry's, as
+    `timeline.record` publishes it), their names as a person watching the stream reads them: ``names`` (id ->
+    name) and ``text`` (its message with each id shown as "name (id)"), as the timeline API gives them
+    (`timeline_names`); the ids stay where they are. ``known``: names looked up earlier on this connection (a
+    person deleted since is named by id). Nothing for an event that names nobody."""
+    data = dict(event.data or {})
+    entry = {"message": data.get("message") or "", "actor": data.get("actor") or "", "data": data}
+    entry["actor_name"] = data.get("actor_name") or ""
+    ids = timeline_names.ids_of(entry)
+    if not ids:
+        return {}
+    unknown = {i for i in ids if i not in known}
+    if unknown:
+        known.update(dict.fromkeys(unknown, ""))
+        known.update(timeline_names.names_of(workspace, unknown))
+    found = {i: known[i] for i in sorted(ids) if known.get(i)}
+    said = timeline_names.said(entry, found)
+    return {"names": found, "text": said["text"]} | ({"actor_label": said["actor_label"]} if data.get("actor") else {})
 
 
 def _seed_000_event(event_type: str, incident_id: str | None, data: dict) -> tuple[str, dict] | None:
@@ -88,8 +112,10 @@ def stream_events(
 ) -> Iterator[str]:
     """SSE text chunks for events after ``last_event_id`` (None: only events from now on).
 
-    ``read_after(workspace, seq)`` reads the stored events above ``seq`` in order (the store's, by default)."""
+    ``read_after(workspace, seq)`` reads the stored events above ``seq`` in order (the store's, by default). An
+    event naming people or keys by id carries their names too (`named`)."""
     options = options or StreamOptions()
+    known: dict[str, str] = {}
     started = clock()
     if last_event_id is None:
         last = latest_seq(workspace)
@@ -111,7 +137,8 @@ def stream_events(
             gap_since = None
             last = seq
             emitted = True
-            yield format_event(event, seed_000_events=options.seed_000_events)
+            names = named(workspace, event, known)
+            yield format_event(event, seed_000_events=options.seed_000_events, names=names)
         if emitted:
             last_sent = clock()
         elif clock() - last_sent >= options.heartbeat_seconds:

@@ -24,15 +24,16 @@ DATA_FIELDS = ("person_id", "person_ids", "held", "acknowledged_by", "created_by
 def named(workspace: str, entries: list[dict]) -> list[dict]:
     """``entries`` (`TimelineRecord.to_dict`) with ``names`` and ``text``, and the actor's label from the name
     resolved now when none was stored."""
-    ids = [_ids_of(entry) for entry in entries]
-    names = _names(workspace, set().union(*ids)) if ids else {}
+    ids = [ids_of(entry) for entry in entries]
+    names = names_of(workspace, set().union(*ids)) if ids else {}
     return [
-        _named(entry, {i: names[i] for i in sorted(found) if i in names})
+        said(entry, {i: names[i] for i in sorted(found) if i in names})
         for entry, found in zip(entries, ids, strict=True)
     ]
 
 
-def _ids_of(entry: dict) -> set[str]:
+def ids_of(entry: dict) -> set[str]:
+    """The person and key ids ``entry`` names (its message, actor and data)."""
     found = set(IN_TEXT.findall(entry.get("message") or ""))
     actor = entry.get("actor") or ""
     if PERSON.fullmatch(actor) or KEY.fullmatch(actor):
@@ -47,7 +48,8 @@ def _ids_of(entry: dict) -> set[str]:
     return found
 
 
-def _names(workspace: str, ids: set[str]) -> dict[str, str]:
+def names_of(workspace: str, ids: set[str]) -> dict[str, str]:
+    """The names of those of ``ids`` that still exist."""
     from pagerless.auth.actors import name_of
     from pagerless.people.service import PeopleService
 
@@ -58,7 +60,8 @@ def _names(workspace: str, ids: set[str]) -> dict[str, str]:
     return names
 
 
-def _named(entry: dict, names: dict[str, str]) -> dict:
+def said(entry: dict, names: dict[str, str]) -> dict:
+    """``entry`` with ``names`` (id -> name) resolved: ``names``, ``text``, ``actor_name``, ``actor_label``."""
     actor = entry.get("actor") or ""
     actor_name = entry.get("actor_name") or names.get(actor, "")
     text = IN_TEXT.sub(lambda m: label(m[1], names.get(m[1])), entry.get("message") or "")

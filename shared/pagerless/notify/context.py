@@ -17,7 +17,8 @@ _TIMES = (
     "ends_at",
     "acknowledged_at",
     "resolved_at",
-)  # a handoff's shift: `starts_at`, `ends_at`
+    "held_until",
+)  # a handoff's shift: `starts_at`, `ends_at`; a page held back by quiet hours: `held_until`
 _NOBODY_DECIDED = ("expired", "superseded")  # the system ended the approval: its "system" decider is no one
 
 

@@ -19,6 +19,20 @@ _DIAG_ZH = (
     "{% if category %}\n诊断：{{ category }}{% if confidence is not none %}（置信度 {{ confidence }}%）{% endif %}"
     "{% if summary %}\n{{ summary }}{% endif %}{% for e in evidence %}\n- {{ e }}{% endfor %}{% endif %}"
 )
+# a page held back by the person's quiet hours (`oncall.held`): until when, or why it went out before they ended
+_HELD = (
+    "{% if quiet_hours == 'removed' %}\nHeld back by your quiet hours; sent: quiet hours removed"
+    "{% elif quiet_hours == 'changed' %}\nHeld back by your quiet hours; sent: quiet hours changed (they ended"
+    " {{ held_until }})"
+    "{% elif raised_to %}\nHeld back by your quiet hours; sent: raised to {{ raised_to }}"
+    "{% elif held_until %}\nHeld back by your quiet hours until {{ held_until }}{% endif %}"
+)
+_HELD_ZH = (
+    "{% if quiet_hours == 'removed' %}\n因免打扰时段暂缓；已发送：免打扰时段已删除"
+    "{% elif quiet_hours == 'changed' %}\n因免打扰时段暂缓；已发送：免打扰时段已更改（于 {{ held_until }} 结束）"
+    "{% elif raised_to %}\n因免打扰时段暂缓；已发送：严重程度已提升为 {{ raised_to }}"
+    "{% elif held_until %}\n因免打扰时段暂缓至 {{ held_until }}{% endif %}"
+)
 _DIFF = "{% if diff %}\nDry run:\n```\n{{ diff }}\n```{% endif %}"
 
 _HANDOFF = (
@@ -82,7 +96,7 @@ EN: dict[str, tuple[str, str]] = {
     "escalation.page": (
         "[{{ severity|upper }}] {% if reopened_at %}Reopened page{% else %}Page{% endif %}: {{ title }}",
         _INCIDENT + "\n{{ message }}{% if reopened_at %}\nReopened: {{ reopened_at }} (first opened {{ opened_at }})"
-        "{% elif opened_at %}\nOpened: {{ opened_at }}{% endif %}",
+        "{% elif opened_at %}\nOpened: {{ opened_at }}{% endif %}" + _HELD,
     ),
     "oncall.handoff": ("On-call handoff: {{ schedule_name }}", _HANDOFF),
     "report.ready": ("Report ready: {{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),
@@ -122,7 +136,7 @@ ZH: dict[str, tuple[str, str]] = {
         "【{{ severity }}】呼叫{% if reopened_at %}（已重新打开）{% endif %}：{{ title }}",
         _INCIDENT_ZH
         + "\n{{ message }}{% if reopened_at %}\n重新打开时间：{{ reopened_at }}（首次发生：{{ opened_at }}）"
-        "{% elif opened_at %}\n开始时间：{{ opened_at }}{% endif %}",
+        "{% elif opened_at %}\n开始时间：{{ opened_at }}{% endif %}" + _HELD_ZH,
     ),
     "oncall.handoff": ("值班交接：{{ schedule_name }}", _HANDOFF_ZH),
     "report.ready": ("报告已生成：{{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),

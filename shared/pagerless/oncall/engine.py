@@ -14,12 +14,15 @@ import math
 import uuid
 from datetime import datetime, timedelta
 
+from botocore.exceptions import ClientError
+
 from pagerless import settings, step_functions
 from pagerless.clock import display_time, utcnow
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.domain.severity import Severity
 from pagerless.incidents import timeline
 from pagerless.incidents.escalations import finish as _finish
+from pagerless.observability import logger
 from pagerless.oncall import models
 from pagerless.oncall.policies import FIRST, Cursor, Policy, following, job_targets
 from pagerless.oncall.service import OncallService
@@ -108,10 +111,11 @@ def start(
     return record
 
 
-def resume(record: EscalationRecord, *, sfn=None, now: datetime | None = None) -> dict:
+def resume(record: EscalationRecord, *, sfn=None, now: datetime | None = None, why: str = "resume") -> dict:
     """A running escalation whose execution a restart of the embedded runtime ended: a new execution
-    that pages the step after the last one paged when it falls due (at once if overdue), or the
-    start step if nothing was paged yet. The acknowledge of the incident stops the new execution."""
+    that pages the step after the last one paged when it falls due (at once if overdue, or if that page reached
+    nobody), or the start step if nothing was paged yet. The acknowledge of the incident stops the new execution.
+    Refused (``stopped``) if the escalation stopped or paged again since ``record`` was read."""
     now = now or utcnow()
     policy = models.to_policy(record.policy)
     at, wait = Cursor(**(record.cursor or {"step": 0, "repeat": 0})), 0
@@ -122,17 +126,49 @@ def resume(record: EscalationRecord, *, sfn=None, now: datetime | None = None) -
         if at is None:  # the tick that paged the last step died before it ended the escalation
             EscalationRepository().finish(record, "ended", "the policy ran out of steps")
             return {"escalation": record.sk, "resume": "ended"}
-        delay = 0 if _reached_nobody(last) else policy.steps[paged.step].delay_seconds
+        delay = 0 if _reached_nobody(last) or _unreachable(record, last) else policy.steps[paged.step].delay_seconds
         due = datetime.fromisoformat(last["at"]) + timedelta(seconds=delay)
         wait = max(0, math.ceil((due - now).total_seconds()))
-    name = step_functions.fitting_name(f"esc-{record.incident_id}-{record.sk}-resume-{uuid.uuid4().hex[:8]}")
+    name = step_functions.fitting_name(f"esc-{record.incident_id}-{record.sk}-{why}-{uuid.uuid4().hex[:8]}")
     machine = settings.workflow().escalation_state_machine_arn
     arn = step_functions.execution_arn(machine, name)
-    if not EscalationRepository().hand_over(record, name, arn):
+    if not EscalationRepository().hand_over(record, name, arn, pages=len(record.pages or [])):
         return {"escalation": record.sk, "resume": "stopped"}
     payload = _input(record.incident_id, record.workspace, record.sk, at, wait_seconds=wait)
     (sfn or step_functions.client()).start_execution(stateMachineArn=machine, name=name, input=payload)
     return {"escalation": record.sk, "resume": f"step {at.step + 1}", "wait_seconds": wait}
+
+
+def skip_ahead(record: EscalationRecord, *, sfn=None) -> dict | None:
+    """The escalation's last page turned out to reach nobody after it was sent: nobody else was paged and every
+    person it held back by quiet hours was deleted before they ended (`oncall.held`). Rather than wait out that
+    step's delay, the escalation is handed over to a new execution that pages the next step at once (`resume`),
+    and the one waiting is stopped (were it to tick first, it finds the escalation handed over and pages nothing).
+    What `resume` did, or None when the escalation does not wait on such a page."""
+    if record.status != "running" or not record.pages or not record.pages[-1]["held"]:
+        return None  # a page that held nobody back reached nobody at once and did not wait: nothing waits on it
+    if not _unreachable(record, record.pages[-1]):
+        return None
+    waiting = record.execution_arn
+    client = sfn or step_functions.client()
+    resumed = resume(record, sfn=client, why="skip")
+    if resumed["resume"].startswith("step") and waiting:
+        try:
+            client.stop_execution(executionArn=waiting, cause="its step reached nobody: the next step is paged")
+        except ClientError:  # ended already, or not stopped now: a tick of it finds the escalation handed over
+            logger().warning("the escalation's waiting execution was not stopped", extra={"execution": waiting})
+    return resumed
+
+
+def _unreachable(record: EscalationRecord, page: dict) -> bool:
+    """Whether the page paged nobody at once and each person it held back was found deleted when their quiet
+    hours ended (the outcome of their release, `oncall.held`)."""
+    from pagerless.oncall import held
+
+    if page["targets"] or not page["held"]:
+        return False
+    until = page.get("held_until") or {}
+    return all(p in until and held.outcome_of(record, p, until[p]) == "unreachable" for p in page["held"])
 
 
 def _paged_cursor(page_generation: str) -> Cursor:
@@ -152,12 +188,15 @@ def _input(incident_id: str, workspace: str, generation: str, cursor: Cursor, **
     return json.dumps({**doc, "failures": 0, **extra})  # failures: ticks that failed after their retries
 
 
-def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dict:
-    """One pass of the loop: check, page the current step, say how long to wait for the next."""
+def tick(incident_id: str, workspace: str, generation: str, cursor: dict, *, execution: str | None = None) -> dict:
+    """One pass of the loop: check, page the current step, say how long to wait for the next. ``execution``: the
+    name of the execution ticking; one the escalation was handed over from since (`skip_ahead`) pages nothing."""
     repository = EscalationRepository()
     record = repository.get(incident_id, generation)
     if record is None or record.status != "running":
         return _done(record.status if record else "missing")
+    if execution and execution != record.execution_name:
+        return _done("handed over")
     incident = _load_incident(incident_id)
     why = why_stop(incident, record)
     if why is not None:

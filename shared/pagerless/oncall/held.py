@@ -156,6 +156,13 @@ def _key(incident_id: str, generation: str, person: str, until: str) -> str:
     return f"{incident_id}#{generation}#{person}#{until}"
 
 
+def outcome_of(record: EscalationRecord, person: str, until: str) -> str | None:
+    """What became of the escalation's page held back for ``person`` until ``until`` (its first end): ``paged``,
+    ``withheld`` or ``unreachable``; None while it is held."""
+    claimed = release_claimed(_key(record.incident_id, record.sk, person, until))
+    return claimed["outcome"] if claimed else None
+
+
 def release(
     incident_id: str, workspace: str, generation: str, person: str, until: str, page: dict, moved: dict | None = None
 ) -> dict:
@@ -183,12 +190,17 @@ def release(
                 incident_id=incident_id,
                 generation=f"{generation}:held-{person}-{_stamp(parse_time(until))}",
                 targets=[{"kind": "person", "id": person}],
-                data={**page, "held_until": (moved or {}).get("ends", until)},
+                # why it went out before the quiet hours it was held for ended, if it did (the page says it)
+                data={**page, "held_until": (moved or {}).get("ends", until)}
+                | ({"quiet_hours": moved["why"]} if moved else {}),
             )
         )
+    skipped = None
+    if outcome["outcome"] == "unreachable" and record is not None:  # (a retry, too: the claim may have been its end)
+        skipped = engine.skip_ahead(record)
     if claimed:
-        _said(incident, person, until, page, outcome, moved or {})
-    return {"released": person, **outcome}
+        _said(incident, person, until, page, outcome, moved or {}, skipped)
+    return {"released": person, **outcome} | ({"skipped": skipped} if skipped else {})
 
 
 def _outcome(why: tuple[str, str] | None, workspace: str, person: str) -> dict:
@@ -213,9 +225,12 @@ def _incident(incident_id: str):
     return IncidentRepository().get(incident_id)
 
 
-def _said(incident, person: str, until: str, page: dict, outcome: dict, moved: dict) -> None:
+def _said(
+    incident, person: str, until: str, page: dict, outcome: dict, moved: dict, skipped: dict | None = None
+) -> None:
     """The timeline entry of a held page's outcome; ``data`` says when it was held until at first (``held_until``)
-    and, when its quiet hours changed since, when it was released (``released_at``) and why (``quiet_hours``)."""
+    and, when its quiet hours changed since, when it was released (``released_at``) and why (``quiet_hours``); for
+    a page whose step thereby reached nobody, the step the escalation pages at once instead (``next_step``)."""
     step, who = page.get("step"), person  # ids, as the engine's entries name people (names are shown when read)
     at = display_time(moved.get("ends", until))
     data = {"person_id": person, "held_until": until, "step": step}
@@ -226,6 +241,10 @@ def _said(incident, person: str, until: str, page: dict, outcome: dict, moved: d
             f"the page of step {step} held back by the quiet hours of {who} reached nobody when they ended ({at}): "
             f"{outcome['reason']}"
         )
+        nxt = (skipped or {}).get("resume", "")
+        if nxt.startswith("step "):
+            message += f"; step {step} reached nobody, so {nxt} is paged at once"
+            data["next_step"] = int(nxt.removeprefix("step "))
         timeline.record(
             incident, "held_page_unreachable", message, actor=engine.ACTOR, data={**data, "reason": outcome["reason"]}
         )

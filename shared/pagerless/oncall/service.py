@@ -23,7 +23,7 @@ from pagerless.store.oncall import (
     DocumentRepository,
     OverrideRepository,
     QuietHoursRepository,
-    mark_person_deleted,
+    person_deleted_note,
 )
 
 T = TypeVar("T")
@@ -258,11 +258,10 @@ class OncallService:
                 raise ConflictError(
                     f"person {person_id} is on call or an escalation target: replace them there first", details=uses
                 )
-            return delete(at)
+            # with the delete, a note that a page held back for them now reaches nobody (`oncall.held`)
+            return delete(at.joined(person_deleted_note(workspace, person_id)))
 
-        deleted = references.in_turn(workspace, release, what=f"the deletion of person {person_id}")
-        mark_person_deleted(workspace, person_id)  # a page held back for them now reaches nobody (`oncall.held`)
-        return deleted
+        return references.in_turn(workspace, release, what=f"the deletion of person {person_id}")
 
     def uses_of_person(self, workspace: str, person_id: str, now: datetime | None = None) -> list[dict]:
         """What would still page the person: schedule layers, overrides not yet ended, policy steps."""

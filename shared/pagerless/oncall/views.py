@@ -190,3 +190,24 @@ def escalation_preview(
             "in_minutes": round(upcoming["at_minutes"] - minutes_elapsed, 2),
         },
     }
+
+
+def escalations_named(workspace: str, items: list[dict]) -> list[dict]:
+    """The escalations (`engine.status_of`) as a person reads them, their ids kept: each with ``names`` (id -> name of
+    each person or API key its reason and pages name) and ``reason_text`` (its reason, "acknowledged by …", with each
+    id shown as "name (id)"), resolved when read as the timeline's are (`incidents.timeline_names`)."""
+    from pagerless.incidents import timeline_names
+
+    entries = [
+        {
+            "message": item["reason"] or "",
+            "actor": "",
+            "data": {
+                "targets": [t for page in item["pages"] for t in page.get("targets") or []],
+                "held": [p for page in item["pages"] for p in page.get("held") or []],
+            },
+        }
+        for item in items
+    ]
+    said = timeline_names.named(workspace, entries)
+    return [{**item, "names": s["names"], "reason_text": s["text"]} for item, s in zip(items, said, strict=True)]

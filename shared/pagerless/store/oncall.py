@@ -160,14 +160,16 @@ def claim_handoff(workspace: str, schedule_id: str, at: datetime, data: dict) ->
     return written(record.save, condition=SystemRecord.pk.does_not_exist())
 
 
-def mark_person_deleted(workspace: str, person_id: str) -> None:
-    """Note that the person was deleted, where the functions that release held pages read (they may not read the
-    people table): a page held back for them reaches nobody (`oncall.held`). Person ids are never reused."""
-    SystemRecord("person-deleted", f"{workspace}#{person_id}", data={}, updated_at=utcnow()).save()
+def person_deleted_note(workspace: str, person_id: str) -> Write:
+    """The note that the person was deleted, where the functions that release held pages read (they may not read
+    the people table): a page held back for them reaches nobody (`oncall.held`). Person ids are never reused. It is
+    written in the transaction that deletes the person (`references.Seen.joined`): a crash between two writes
+    would leave the person gone and their held page sent to nobody as if it reached them."""
+    return Write("save", SystemRecord("person-deleted", f"{workspace}#{person_id}", data={}, updated_at=utcnow()))
 
 
 def person_deleted(workspace: str, person_id: str) -> bool:
-    """Whether `mark_person_deleted` noted the person."""
+    """Whether the person's deletion wrote its `person_deleted_note`."""
     try:
         SystemRecord.get("person-deleted", f"{workspace}#{person_id}", consistent_read=True)
     except DoesNotExist:
@@ -314,9 +316,12 @@ class EscalationRepository:
         """One conditional update of ``record``; False if its condition failed."""
         return written(record.update, actions=actions, condition=condition)
 
-    def hand_over(self, record: EscalationRecord, name: str, arn: str) -> bool:
+    def hand_over(self, record: EscalationRecord, name: str, arn: str, *, pages: int | None = None) -> bool:
         """The escalation belongs to execution ``name`` from now on (its acknowledge stops that one);
-        False if it stopped meanwhile."""
+        False if it stopped meanwhile (or, given ``pages``, paged more than that many pages)."""
+        condition = EscalationRecord.status == "running"
+        if pages is not None:
+            condition &= EscalationRecord.paged_count == pages
         return written(
             record.update,
             actions=[
@@ -324,11 +329,12 @@ class EscalationRepository:
                 EscalationRecord.execution_arn.set(arn),
                 *_keyed(RUNNING_ESCALATION, record),
             ],
-            condition=EscalationRecord.status == "running",
+            condition=condition,
         )
 
     def claim_page(self, record: EscalationRecord, page: dict) -> bool:
-        """Append a page only while the escalation still runs (a stop written first wins)."""
+        """Append a page only while the escalation still runs (a stop written first wins) and still belongs to the
+        execution it belonged to when ``record`` was read (one handed over since pages nothing)."""
         return written(
             record.update,
             actions=[
@@ -336,7 +342,8 @@ class EscalationRepository:
                 EscalationRecord.paged_count.add(1),
             ],
             condition=(EscalationRecord.status == "running")
-            & (EscalationRecord.paged_count == len(record.pages or [])),
+            & (EscalationRecord.paged_count == len(record.pages or []))
+            & (EscalationRecord.execution_name == record.execution_name),
         )
 
     def finish(self, record: EscalationRecord, status: str, reason: str) -> bool:

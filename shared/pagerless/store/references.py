@@ -19,7 +19,7 @@ few times.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from pynamodb.connection import Connection
@@ -45,10 +45,15 @@ class ReferencesMoved(Exception):
 
 @dataclass(frozen=True)
 class Seen:
-    """The ledger's version a writer read before its checks."""
+    """The ledger's version a writer read before its checks; ``also``: writes to make in the same transaction as
+    the writer's own (a deleted person's note, `store.oncall.person_deleted_note`), all or none of them."""
 
     workspace: str
     version: int
+    also: tuple[Write, ...] = ()
+
+    def joined(self, *writes: Write) -> Seen:
+        return replace(self, also=(*self.also, *writes))
 
 
 @dataclass(frozen=True)
@@ -72,19 +77,15 @@ def seen(workspace: str) -> Seen:
 
 
 def commit(at: Seen, write: Write) -> bool:
-    """Make ``write`` with the ledger's version raised, if it is still ``at``'s: True when written; False, and
-    nothing written, when the write's own condition failed; `ReferencesMoved` when the ledger moved (or another
-    transaction held one of the items at that moment)."""
+    """Make ``write`` (and ``at.also``) with the ledger's version raised, if it is still ``at``'s: True when
+    written; False, and nothing written, when the write's own condition failed; `ReferencesMoved` when the ledger
+    moved (or another transaction held one of the items at that moment)."""
     ledger = SystemRecord(LEDGER, at.workspace)
     unchanged = SystemRecord.version.does_not_exist() if at.version == 0 else SystemRecord.version == at.version
     try:
         with TransactWrite(connection=Connection(region=Region().__get__(None, SystemRecord))) as tx:
-            if write.kind == "save":
-                tx.save(write.record, condition=write.condition)
-            elif write.kind == "update":
-                tx.update(write.record, actions=list(write.actions), condition=write.condition)
-            else:
-                tx.delete(write.record, condition=write.condition)
+            for each in (write, *at.also):
+                _add(tx, each)
             tx.update(
                 ledger,
                 actions=[SystemRecord.version.add(1), SystemRecord.updated_at.set(utcnow())],
@@ -99,6 +100,15 @@ def commit(at: Seen, write: Write) -> bool:
             raise ReferencesMoved from exc
         return False
     return True
+
+
+def _add(tx: TransactWrite, write: Write) -> None:
+    if write.kind == "save":
+        tx.save(write.record, condition=write.condition)
+    elif write.kind == "update":
+        tx.update(write.record, actions=list(write.actions), condition=write.condition)
+    else:
+        tx.delete(write.record, condition=write.condition)
 
 
 def in_turn(workspace: str, act: Callable[[Seen], T], *, what: str) -> T:

@@ -42,7 +42,9 @@ def _settle_flapping(event: dict) -> dict:
 def _escalation_tick(event: dict) -> dict:
     from pagerless.oncall.engine import tick
 
-    return tick(event["incident_id"], event["workspace"], event["generation"], event["cursor"])
+    return tick(
+        event["incident_id"], event["workspace"], event["generation"], event["cursor"], execution=event.get("execution")
+    )
 
 
 def _escalation_release(event: dict) -> dict:

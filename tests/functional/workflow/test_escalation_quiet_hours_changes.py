@@ -51,6 +51,7 @@ def test_removing_quiet_hours_sends_the_pages_they_held_at_once(
     # Then she is paged now, once, and the timeline says why
     held = wait_for(lambda: held_pages(pages), timeout=60)
     assert [page["targets"] for page in held] == [[{"kind": "person", "id": PEOPLE["alice"]}]]
+    assert held[0]["data"]["quiet_hours"] == "removed"  # the page says why it went out before they ended
     [entry] = wait_for(lambda: said(opened.id, "held_page_sent"), timeout=30)
     assert entry.message.endswith("held back by their quiet hours was sent when they were removed")
     assert entry.data["quiet_hours"] == "removed"
@@ -69,6 +70,7 @@ def test_quiet_hours_set_to_end_sooner_send_the_held_page_at_their_new_end(
     # Then she is paged when they end, not in an hour
     held = wait_for(lambda: held_pages(pages), timeout=120)
     assert [page["targets"] for page in held] == [[{"kind": "person", "id": PEOPLE["alice"]}]]
+    assert held[0]["data"]["quiet_hours"] == "changed"
     [entry] = wait_for(lambda: said(opened.id, "held_page_sent"), timeout=30)
     assert entry.data["held_until"] == first_end
     assert entry.data["released_at"] != first_end and entry.data["quiet_hours"] == "changed"
@@ -124,7 +126,8 @@ def test_a_page_held_for_a_person_deleted_meanwhile_reaches_nobody_and_says_so(
     assert held_pages(pages) == []
     assert said(opened.id, "held_page_sent") == []
     assert entry.data["person_id"] == PEOPLE["alice"]
-    assert entry.message.endswith(f"person {PEOPLE['alice']} was deleted while the page was held")
+    assert f"person {PEOPLE['alice']} was deleted while the page was held" in entry.message
+    assert entry.data["reason"] == f"person {PEOPLE['alice']} was deleted while the page was held"
 
 
 def test_a_postmortem_tells_a_held_page_sent_later_from_one_sent_at_once(

@@ -114,6 +114,10 @@ def test_a_kinds_variant_follows_its_data():
     assert say(_entry("held_page_unreachable", **gone), "zh", _label) == (
         "bo 的免打扰时段已结束（2026-12-07 06:00 UTC）：第 1 级暂缓的呼叫无人可达，因为此人已被删除"
     )
+    assert say(_entry("held_page_unreachable", **gone, next_step=2), "zh", _label) == (
+        "bo 的免打扰时段已结束（2026-12-07 06:00 UTC）：第 1 级暂缓的呼叫无人可达，因为此人已被删除；"
+        "第 1 级无人可达，立即呼叫第 2 级"
+    )
     assert say(_entry("approved", actor="ann", comment=""), "zh", _label) == "ann 批准了修复方案"
     dry = {"action": "restart_pod", "status": "would_change", "rule": "rate_limit"}
     assert say(_entry("action_dry_run", actor="ann", allowed=False, **dry), "zh", _label) == (

@@ -72,11 +72,12 @@ def escalation_preview(
 
 @router.get("/api/incidents/{incident_id}/escalations")
 def incident_escalations(incident_id: str, principal: ViewerDep) -> dict:
-    """The incident's escalations, newest first: status, pages sent, why it stopped."""
+    """The incident's escalations, newest first: status, pages sent, why it stopped (with the names of who it names)."""
     from pagerless.incidents.service import IncidentService
 
     IncidentService().stored(principal.workspace, incident_id)
-    return {"incident_id": incident_id, "items": engine.status_of(incident_id)}
+    items = views.escalations_named(principal.workspace, engine.status_of(incident_id))
+    return {"incident_id": incident_id, "items": items}
 
 
 @router.get("/digest/handoff")  # seed 002's own path
