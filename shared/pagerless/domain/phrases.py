@@ -27,11 +27,25 @@ class Phrase(BaseModel):
 class Catalog:
     """An explicit registry: code -> one render function per language (``{"en": ..., "zh": ...}``)."""
 
-    def __init__(self, entries: Mapping[str, Mapping[str, Render]]) -> None:
+    def __init__(self, entries: Mapping[str, Mapping[str, Render]], kind: str = "") -> None:
         missing = [(code, lang) for code, by in entries.items() for lang in LANGUAGES if lang not in by]
         if missing:
             raise ValueError(f"phrases without a rendering: {missing}")
         self.entries = dict(entries)
+        self.kind = kind  # what its phrases are, for errors ("notice": "no notice phrase 'x'")
+
+    def phrase(self, code: str, /, **params) -> Phrase:
+        """The phrase ``code`` (a key of this catalog) with its facts; KeyError for a code it does not have."""
+        if code not in self.entries:
+            raise KeyError(f"no {self.kind} phrase {code!r}".replace("  ", " "))
+        return Phrase(code=code, params=params)
+
+    def english(self, said: Phrase) -> str:
+        """The text stored and sent for ``said``: its English rendering; ValueError when its facts cannot say it."""
+        text = self.render(said, "en")
+        if text is None:
+            raise ValueError(f"{self.kind} phrase {said.code!r} cannot be said with {sorted(said.params)}".lstrip())
+        return text
 
     def render(self, phrase: "Phrase | Mapping | None", language: str) -> str | None:
         """The phrase in ``language`` (``zh``, ``zh-CN``: Chinese; otherwise English); None for no phrase, an

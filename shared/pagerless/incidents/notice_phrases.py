@@ -235,22 +235,11 @@ _ENTRIES = {
     "test_notification": {"en": lambda p: "Test notification", "zh": lambda p: "这是一条测试通知。"},
 }
 
-NOTICES = Catalog(_ENTRIES)
+NOTICES = Catalog(_ENTRIES, "notice")
 
 
-def phrase(code: str, **params) -> Phrase:
-    """The phrase ``code`` (a key of ``NOTICES``) with its facts."""
-    if code not in NOTICES.entries:
-        raise KeyError(f"no notice phrase {code!r}")
-    return Phrase(code=code, params=params)
-
-
-def english(said: Phrase) -> str:
-    """The text stored and sent for ``said``: its English rendering."""
-    text = NOTICES.render(said, "en")
-    if text is None:
-        raise ValueError(f"notice phrase {said.code!r} cannot be said with {sorted(said.params)}")
-    return text
+phrase = NOTICES.phrase  # the phrase ``code`` (a key of ``NOTICES``) with its facts
+english = NOTICES.english  # the text stored and sent for a phrase: its English rendering
 
 
 def data(said: Phrase) -> dict:

@@ -5,7 +5,7 @@ phrase. Names, states and counts stay as Kubernetes writes them.
 
 from collections.abc import Sequence
 
-from pagerless.domain.phrases import Catalog, Phrase, language_of
+from pagerless.domain.phrases import Catalog, language_of
 
 CHECKS = Catalog(
     {
@@ -50,23 +50,14 @@ CHECKS = Catalog(
             "en": lambda p: f"node {p['node']} is still cordoned: the uncordon did not hold",
             "zh": lambda p: f"节点 {p['node']} 仍处于封锁状态：解除封锁没有生效",
         },
-    }
+    },
+    "check",
 )
 _KINDS_ZH = {"deployment": "Deployment", "pod": "Pod", "node": "节点"}
 
 
-def check(code: str, **params) -> Phrase:
-    """The phrase of a reason a check failed (``code``: a key of ``CHECKS``)."""
-    if code not in CHECKS.entries:
-        raise KeyError(f"no check phrase {code!r}")
-    return Phrase(code=code, params=params)
-
-
-def english(said: Phrase) -> str:
-    text = CHECKS.render(said, "en")
-    if text is None:
-        raise ValueError(f"check phrase {said.code!r} cannot be said with {sorted(said.params)}")
-    return text
+check = CHECKS.phrase  # the phrase of a reason a check failed (a key of ``CHECKS``)
+english = CHECKS.english
 
 
 def reasons_in(reasons: Sequence[str], said: Sequence | None, language: str) -> list[str]:

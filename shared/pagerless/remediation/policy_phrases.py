@@ -4,7 +4,7 @@ timeline keep); a Chinese line renders the phrase. Names and quantities stay as 
 action limit's words are quoted as the policy holds them.
 """
 
-from pagerless.domain.phrases import Catalog, Phrase, language_of
+from pagerless.domain.phrases import Catalog, language_of
 
 RISK_ZH = {"low": "低", "medium": "中", "high": "高"}
 RADIUS_ZH = {
@@ -87,22 +87,13 @@ POLICY = Catalog(
             "en": lambda p: "every action needs approval",
             "zh": lambda p: "所有操作都需要审批",
         },
-    }
+    },
+    "policy",
 )
 
 
-def why(code: str, **params) -> Phrase:
-    """The phrase of a decision's reason (``code``: a key of ``POLICY``)."""
-    if code not in POLICY.entries:
-        raise KeyError(f"no policy phrase {code!r}")
-    return Phrase(code=code, params=params)
-
-
-def english(said: Phrase) -> str:
-    text = POLICY.render(said, "en")
-    if text is None:
-        raise ValueError(f"policy phrase {said.code!r} cannot be said with {sorted(said.params)}")
-    return text
+why = POLICY.phrase  # the phrase of a decision's reason (a key of ``POLICY``)
+english = POLICY.english
 
 
 def reason_in(reason: str, said, language: str) -> str:

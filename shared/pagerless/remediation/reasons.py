@@ -213,7 +213,8 @@ REASONS = Catalog(
             "zh": lambda p: f"被策略规则 {p['rule']} 阻止：{p['reason']}；未执行任何操作",
         },
         **NOT_PLANNED,
-    }
+    },
+    "reason",
 )
 
 
@@ -232,11 +233,7 @@ def nothing_planned(not_automated: list[dict]) -> Phrase:
     return reason("nothing_planned", items=not_automated)
 
 
-def reason(code: str, **params) -> Phrase:
-    """The phrase of a plan's reason (``code``: a key of ``REASONS``)."""
-    if code not in REASONS.entries:
-        raise KeyError(f"no reason phrase {code!r}")
-    return Phrase(code=code, params=params)
+reason = REASONS.phrase  # the phrase of a plan's reason (a key of ``REASONS``)
 
 
 def render(phrase, language: str) -> str | None:

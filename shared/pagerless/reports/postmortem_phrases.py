@@ -310,14 +310,10 @@ _ENTRIES: dict[str, dict] = {
     "budget_value": {"en": _budget_value_en, "zh": _budget_value_zh},
 }
 
-PHRASES = Catalog(_ENTRIES)
+PHRASES = Catalog(_ENTRIES, "postmortem")
 
 
-def phrase(code: str, **params) -> Phrase:
-    """The phrase ``code`` (a key of ``PHRASES``) with its facts."""
-    if code not in PHRASES.entries:
-        raise KeyError(f"no postmortem phrase {code!r}")
-    return Phrase(code=code, params=params)
+phrase = PHRASES.phrase  # the phrase ``code`` (a key of ``PHRASES``) with its facts
 
 
 def say(said: Phrase, language: str) -> str:
