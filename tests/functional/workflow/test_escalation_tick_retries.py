@@ -15,8 +15,17 @@ pytestmark = pytest.mark.functional
 
 
 def _tick_execution(runtime, incident, cursor: dict, name: str) -> str:
-    """A second execution of the incident's running escalation, whose first Tick reads ``cursor``."""
+    """A second execution of the incident's running escalation, whose first Tick reads ``cursor``: the escalation is
+    handed over to it and the first one stopped, as a skip ahead does (a tick of an execution the escalation is not
+    handed to pages nothing)."""
+    from pagerless import step_functions
+    from pagerless.store.oncall import EscalationRepository
+
     machine = runtime.provisioned.state_machines["EscalationStateMachine"]
+    record = escalation(incident.id)
+    waiting = record.execution_arn
+    assert EscalationRepository().hand_over(record, name, step_functions.execution_arn(machine, name))
+    _stop(runtime, waiting)
     payload = {"incident_id": incident.id, "workspace": "default", "generation": "1", "cursor": cursor, "failures": 0}
     sfn = runtime.client("stepfunctions")
     return sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))["executionArn"]
