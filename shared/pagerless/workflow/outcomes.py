@@ -93,7 +93,7 @@ def escalate(
     incident = load(incident_id, workspace, closed_ok=True)
     key = notice or generation_of(incident.execution_arn, reason)
     if incident.status == IncidentStatus.ESCALATED.value:
-        _say_escalated(incident, reason, outcome, key)
+        _say_escalated(incident, reason, outcome, key, again=True)
         if not page:
             return {"status": incident.status}
         # a retried step whose escalation did not start (EscalationNotStartedError): start it now
@@ -113,10 +113,12 @@ def escalate(
     return result
 
 
-def _say_escalated(incident, reason: str, outcome: dict | None, notice: str) -> None:
+def _say_escalated(incident, reason: str, outcome: dict | None, notice: str, *, again: bool = False) -> None:
     """The `escalated` entry and the `incident.escalated` notification, idempotent under the ``notice`` key
-    (`escalate`): the entry is written once for that key, the notification is queued under it (delivered once)."""
-    if not timeline.recorded_with(incident.id, "escalated", notice=notice):
+    (`escalate`): the entry is written once for that key, the notification is queued under it (delivered once).
+    ``again``: the incident was escalated before this call (a retry may have written the entry: it is looked up);
+    otherwise this call just moved it, and no entry has that key yet."""
+    if not again or not timeline.recorded_with(incident.id, "escalated", notice=notice):
         timeline.record(incident, "escalated", reason[:1000], actor=ACTOR, data={"notice": notice})
     said = _cause(reason, outcome)["cause"]
     publish(
