@@ -15,7 +15,17 @@ ROUTERS = [
     Lazy("pagerless.api.routes.users", ("/api/agent-tokens", "/api/auth/", "/api/users", "/api/v1/auth/", "/auth/")),
     Lazy("pagerless.api.routes.people", ("/api/people",)),
     Lazy("pagerless.api.routes.chat_identities", ("/api/chat-apps", "/api/chat-identities", "/api/v1/feishu/")),
-    Lazy("pagerless.api.routes.notifications", ("/api/notification-logs", "/api/notifications/", "/notifications/")),
+    Lazy(
+        "pagerless.api.routes.notifications",
+        (
+            "/api/notification-logs",
+            "/api/notifications/channels",
+            "/api/notifications/routes",
+            "/api/notifications/test",
+            "/notifications/",
+        ),
+    ),
+    Lazy("pagerless.api.routes.notification_templates", ("/api/notifications/templates",)),
     Lazy("pagerless.api.routes.console_slash", ("/console/",)),  # the $default route's: no console route has it
 ]
 app = create_app("admin", ROUTERS)

@@ -312,10 +312,10 @@ def test_chinese_channels_get_chinese_buttons_and_a_chinese_decision_line(api, n
     # Then the updated cards say who decided, in Chinese too
     [update] = vendors.to("/slack/api/chat.update")
     line = update.body["blocks"][-1]["elements"][0]["text"]
-    assert line.startswith(f"alice ({alice[:8]}…) 于 ") and line.endswith(" 批准：go"), line
+    assert line.startswith(f"alice（{alice[:8]}…） 于 ") and line.endswith(" 批准：go"), line
     [patch] = [r for r in vendors.requests if r.method == "PATCH"]
     note = json.loads(patch.body["content"])["elements"][-1]["elements"][0]["content"]
-    assert note.startswith(f"alice ({alice[:8]}…) 于 ") and note.endswith(" 批准：go"), note
+    assert note.startswith(f"alice（{alice[:8]}…） 于 ") and note.endswith(" 批准：go"), note
 
 
 def test_an_approval_closed_because_its_source_resolved_the_incident_says_so_in_words(

@@ -73,11 +73,11 @@ def test_a_chinese_channel_names_the_person_who_decided_in_lark_in_chinese(api, 
     # Then the updated Slack card says, in Chinese, who approved it, when (readable, the zone named) and through what
     [update] = vendors.to("/slack/api/chat.update")
     line = update.body["blocks"][-1]["elements"][0]["text"]
-    assert re.fullmatch(rf"alice \({alice[:8]}…\) 于 {SHOWN.pattern} 通过飞书批准", line), line
+    assert re.fullmatch(rf"alice（{alice[:8]}…） 于 {SHOWN.pattern} 通过飞书批准", line), line
     # And DingTalk, which cannot update its card, gets a message saying the same, all in Chinese
     request, decided = _dingtalk_texts(vendors)
     assert "过期时间：" in request and not ISO.search(request) and SHOWN.search(request)
-    assert f"alice ({alice[:8]}…) 于 " in decided and decided.endswith(" 通过飞书批准"), decided
+    assert f"alice（{alice[:8]}…） 于 " in decided and decided.endswith(" 通过飞书批准"), decided
     assert not ISO.search(decided) and SHOWN.search(decided)
     assert "system" not in decided and "via" not in decided
 

@@ -107,7 +107,7 @@ def test_a_chinese_card_says_rejected_or_expired_in_chinese(api, notify_env, adm
     rejected = f"【critical】已拒绝：patch_resources · {TITLE}"
     assert slack["blocks"][0]["text"]["text"] == rejected and lark["header"]["title"]["content"] == rejected
     line = slack["blocks"][-1]["elements"][0]["text"]
-    assert re.fullmatch(rf"alice \({alice[:8]}…\) 于 {SHOWN} 拒绝：风险太大", line), line
+    assert re.fullmatch(rf"alice（{alice[:8]}…） 于 {SHOWN} 拒绝：风险太大", line), line
     assert [r.body["markdown"]["title"] for r in vendors.to("/robot/send")][-1] == rejected
     # And an approval that times out says it expired
     incident, service = _requested(notify_env, "INC-20261207-0003")
@@ -129,7 +129,7 @@ def test_a_chinese_chat_decision_is_said_through_its_channel(api, notify_env, ad
     slack, lark = _updated(vendors)
     assert slack["blocks"][0]["text"]["text"] == f"【critical】已批准：patch_resources · {TITLE}"
     for line in (slack["blocks"][-1]["elements"][0]["text"], lark["elements"][-1]["elements"][0]["content"]):
-        assert re.fullmatch(rf"alice \({alice[:8]}…\) 于 {SHOWN} 通过飞书批准", line), line
+        assert re.fullmatch(rf"alice（{alice[:8]}…） 于 {SHOWN} 通过飞书批准", line), line
     assert vendors.to("/robot/send")[-1].body["markdown"]["text"].endswith("通过飞书批准")
 
 

@@ -93,7 +93,7 @@ def test_a_chinese_lark_channel_in_shanghai_shows_its_times_there_before_and_aft
     decided = ApprovalRepository().latest(incident.id)
     [patch] = [r for r in vendors.requests if r.method == "PATCH"]
     note = json.loads(patch.body["content"])["elements"][-1]["elements"][0]["content"]
-    assert note == f"alice ({alice[:8]}…) 于 {_in(decided.decided_at, SHANGHAI)} 批准：go", note
+    assert note == f"alice（{alice[:8]}…） 于 {_in(decided.decided_at, SHANGHAI)} 批准：go", note
 
 
 def test_without_a_zone_cards_and_buttons_are_as_they_were(api, notify_env, admin_key, vendors):

@@ -29,6 +29,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "pagerless.api.routes.escalation",
     "pagerless.api.routes.mcp",
     "pagerless.api.routes.notifications",
+    "pagerless.api.routes.notification_templates",
     "pagerless.api.routes.oncall",
     "pagerless.api.routes.people",
     "pagerless.api.routes.postmortems",
