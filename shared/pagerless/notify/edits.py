@@ -7,6 +7,8 @@
 - ``incident.resolved``: in a chat that threads, the thread's first message and the incident's opened cards
   (`closing_cards`) say who resolved it and when: the resolution is a reply in the thread, and the message the channel
   sees read as before (open, or acknowledged, with its button). The current episode's page cards say it too.
+  A resolve older than the incident's latest reopen (its job came after the reopen: the incident is open now)
+  edits nothing: the cards the reopen opened stay open.
 - ``incident.reopened`` (an edit only: `pagerless.outbox.jobs.CARD_EDITS`): the cards the resolve closed
   (`closing_cards`) read as the incident is now, open, with their Acknowledge button again.
 
@@ -57,9 +59,8 @@ def page_cards(
     ]
 
 
-def episode(job: NotifyJob) -> str | None:
-    """The incident's current episode: when it last reopened (ISO 8601); None if it never did (or is gone)."""
-    incident = _incident(job)
+def episode(incident) -> str | None:
+    """The incident's current episode: when it last reopened (ISO 8601); None if it never did (or is gone: None)."""
     reopened = getattr(incident, "reopened_at", None)
     return reopened.isoformat() if reopened else None
 
@@ -70,11 +71,13 @@ def cards(
     """(channel, delivery) of each card sent earlier that ``job`` edits (see the module docstring), through
     ``channels`` (usable now); ``latest_opened``: the references of the opened cards the acknowledgement's own
     delivery edits (`pagerless.notify.threads.opened_message`)."""
-    if job.event == REOPENED:
-        incident = _incident(job)  # resolved again meanwhile: its resolve's edit says so
-        open_now = incident is not None and incident.status != IncidentStatus.RESOLVED.value
-        return closing_cards(deliveries, job, channels) if open_now else []
-    now = episode(job)
+    incident = _incident(job)
+    resolved_now = incident is not None and incident.status == IncidentStatus.RESOLVED.value
+    if job.event == REOPENED:  # resolved again meanwhile: its resolve's edit says so
+        return closing_cards(deliveries, job, channels) if incident is not None and not resolved_now else []
+    if job.event == "incident.resolved" and incident is not None and not resolved_now:
+        return []  # a resolve older than the incident's latest reopen (its job came late): the cards stay open
+    now = episode(incident)
     found = page_cards(deliveries, job, channels, now)
     if job.event == "incident.resolved":
         return found + closing_cards(deliveries, job, channels)

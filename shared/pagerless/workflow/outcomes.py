@@ -84,23 +84,27 @@ def escalate(
     starts only the page. ``outcome``: what gave the reason (a step's result, ``{"reason", "reason_phrase"}``),
     whose phrase a Chinese card says it from (`pagerless.incidents.notice_phrases`).
 
-    ``notice``: the idempotency key of the `incident.escalated` notification (its generation; default: the execution
-    and the reason), for a step whose retry may give another reason. With it, a retried step that finds the incident
-    escalated says it again too: the `escalated` entry if that key's is missing, and the notification under the same
-    key, which the notify function's delivery ids deliver once (an attempt that died after the move sent none)."""
+    The escalation is said (`_say_escalated`) under an idempotency key: ``notice`` (a step whose retry may give
+    another reason: the rollback's), else the execution and the reason. A call that finds the incident escalated
+    already says it too (a retry whose earlier attempt died between the move and the notification, or a second,
+    different escalation of the run: HandleFailure after an escalation step failed): the `escalated` entry if that
+    key's is missing, and the notification under the same key, which the notify function's delivery ids deliver
+    once. Said once per key, however often the step runs; never swallowed."""
     incident = load(incident_id, workspace, closed_ok=True)
-    if page and incident.status == IncidentStatus.ESCALATED.value:
+    key = notice or generation_of(incident.execution_arn, reason)
+    if incident.status == IncidentStatus.ESCALATED.value:
+        _say_escalated(incident, reason, outcome, key, again=True)
+        if not page:
+            return {"status": incident.status}
         # a retried step whose escalation did not start (EscalationNotStartedError): start it now
         from pagerless.oncall.starts import start_for_workflow_escalation
 
-        if notice is not None:
-            _say_escalated(incident, reason, outcome, notice)
         return {"status": incident.status, **start_for_workflow_escalation(incident_id, reason)}
     if not can_move(incident, IncidentStatus.ESCALATED):
         timeline.record(incident, "workflow_ended", f"not escalated ({incident.status}): {reason}", actor=ACTOR)
         return {"status": incident.status}
     advance(incident, IncidentStatus.ESCALATED, f"escalated: {reason}")
-    _say_escalated(incident, reason, outcome, notice)
+    _say_escalated(incident, reason, outcome, key)
     result = {"status": IncidentStatus.ESCALATED.value}
     if page:
         from pagerless.oncall.starts import start_for_workflow_escalation
@@ -109,18 +113,18 @@ def escalate(
     return result
 
 
-def _say_escalated(incident, reason: str, outcome: dict | None, notice: str | None) -> None:
-    """The `escalated` entry and the `incident.escalated` notification. Under a ``notice`` key (`escalate`) both are
-    idempotent: the entry is written once for that key, the notification is queued under it (delivered once)."""
-    if notice is None:
-        timeline.record(incident, "escalated", reason[:1000], actor=ACTOR)
-    elif not timeline.recorded_with(incident.id, "escalated", notice=notice):
+def _say_escalated(incident, reason: str, outcome: dict | None, notice: str, *, again: bool = False) -> None:
+    """The `escalated` entry and the `incident.escalated` notification, idempotent under the ``notice`` key
+    (`escalate`): the entry is written once for that key, the notification is queued under it (delivered once).
+    ``again``: the incident was escalated before this call (a retry may have written the entry: it is looked up);
+    otherwise this call just moved it, and no entry has that key yet."""
+    if not again or not timeline.recorded_with(incident.id, "escalated", notice=notice):
         timeline.record(incident, "escalated", reason[:1000], actor=ACTOR, data={"notice": notice})
     said = _cause(reason, outcome)["cause"]
     publish(
         "incident.escalated",
         incident,
-        generation=notice or generation_of(incident.execution_arn, reason),
+        generation=notice,
         data={"message": reason[:1000], "reason": reason[:1000], "message_phrase": said},
     )
 
@@ -201,19 +205,20 @@ def approval_timed_out(incident_id: str, workspace: str) -> dict:
     """The approval's timeout fired: expire it, escalate, page the policy's next level. A retried
     step (its page did not start: EscalationNotStartedError) finds the approval expired and the
     incident escalated, and starts only the page; one whose first attempt died after expiring the
-    approval escalates without saying again that it expired."""
+    approval escalates without saying again that it expired. Either retry says the escalation once
+    (`escalate`: its entry and notification, if the attempt that moved the incident died before them)."""
     from pagerless.domain.approvals import EXPIRED
     from pagerless.store.approvals import ApprovalRepository
 
     incident = load(incident_id, workspace, closed_ok=True)
     latest = ApprovalRepository().latest(incident_id)
+    said = phrase("approval_timed_out", timeout=(incident.proposal or {}).get("approval_timeout_seconds"))
+    reason = english(said)
     if latest is not None and latest.status == EXPIRED and incident.status == IncidentStatus.ESCALATED.value:
         from pagerless.oncall.starts import start_for_approval_timeout
 
+        escalate(incident_id, workspace, reason, _outcome(said), page=False)
         return {"status": incident.status, **start_for_approval_timeout(incident_id, latest.approval_id)}
-    timeout = (incident.proposal or {}).get("approval_timeout_seconds")
-    said = phrase("approval_timed_out", timeout=timeout)
-    reason = english(said)
     expiry = ApprovalService().expire(incident_id, reason)
     update(incident, **(_approval_view(incident_id) or {"approval": None}))
     if expiry.changed or expiry.approval is None:

@@ -19,6 +19,9 @@ twice:
 | verifying | verification, from its first check |
 | diagnosed, escalated, resolved | nothing (the workflow had ended; a person moves next) |
 
+An outcome the reconciler applies itself (an escalation, a decided approval's) is tried again when AWS fails it for a
+moment, as a Task state's Retry would (`_apply`): the next restart would find it escalated and leave it unsaid.
+
 Every page quiet hours held back and not yet released, of an incident not resolved, is released anew
 (`pagerless.oncall.held.resume`): when the quiet hours end, at once if they ended meanwhile.
 
@@ -30,6 +33,7 @@ from the system table's sparse `sweeps` index, which holds only running escalati
 
 import json
 import re
+import time
 import uuid
 from datetime import datetime
 
@@ -165,11 +169,7 @@ def resume(incident: IncidentRecord, machine: str, sfn) -> dict:
     step = plan(incident)
     outcome = step.pop("outcome", None)
     if outcome is not None:
-        reason = step.get("reason", "")
-        if outcome == "escalate":
-            outcomes.escalate(incident.id, incident.workspace, reason)
-        else:
-            getattr(outcomes, outcome)(incident.id, incident.workspace)
+        _apply(incident, outcome, step.get("reason", ""))
         logger().info(
             "workflow outcome applied after a restart", extra={"incident_id": incident.id, "outcome": outcome}
         )
@@ -181,6 +181,25 @@ def resume(incident: IncidentRecord, machine: str, sfn) -> dict:
     at = step.get("resume", "settle" if "settle_seconds" in step else "start")  # a flap's run waits to settle
     logger().info("workflow resumed after a restart", extra={"incident_id": incident.id, "resume": at})
     return {"incident_id": incident.id, "status": incident.status, "resume": at}
+
+
+def _apply(incident: IncidentRecord, outcome: str, reason: str, attempts: int = 3) -> None:
+    """Apply the outcome ``plan`` found, retried as a Task state's Retry would: AWS failing it for a moment
+    (`sdk_unavailable`, past botocore's own retries) is tried again, up to ``attempts`` times; a retry that finds the
+    incident escalated by an attempt that died after the move says the escalation once (`outcomes.escalate`)."""
+    from pagerless.store.throttling import sdk_unavailable
+
+    for attempt in range(1, attempts + 1):
+        try:
+            if outcome == "escalate":
+                outcomes.escalate(incident.id, incident.workspace, reason)
+            else:
+                getattr(outcomes, outcome)(incident.id, incident.workspace)
+            return
+        except Exception as exc:
+            if attempt == attempts or sdk_unavailable(exc) is None:
+                raise
+            time.sleep(0.5 * attempt)
 
 
 def _run_of(incident: IncidentRecord) -> str:

@@ -102,6 +102,54 @@ def test_a_reopen_opens_the_threads_first_message_again_and_an_acknowledgement_t
     assert len(lark_cards) == 2 and not [m for m in lark_cards if _lark_buttons(chats, m)]
 
 
+def _hold_back_resolves(runtime) -> list[str]:
+    """Take the incident.resolved jobs off the NotifyQueue (their bodies, to deliver later); the others stay."""
+    from pagerless import settings
+
+    sqs, url = runtime.client("sqs"), settings.workflow().notify_queue_url
+    held, others = [], []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in batch:
+            resolve = json.loads(message["Body"])["event"] == "incident.resolved"
+            (held if resolve else others).append(message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    for body in others:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    return held
+
+
+def test_a_resolve_whose_job_comes_after_the_reopen_leaves_the_reopened_cards_open(
+    api, runtime, notify_env, admin_key, chats
+):
+    from pagerless import settings
+
+    # Given an incident announced in a Slack channel and a Lark chat
+    ingest = make_key("ingest")
+    incident_id = post_alert(api, ingest, "alertmanager", fixture_json(FIRING)).json()["alerts"][0]["incident_id"]
+    workflows_done(runtime, 1)
+    runtime.poller.drain()
+    root_ts = next(ts for (to, ts), body in chats.slack_messages.items() if to == "C0OPS" and "thread_ts" not in body)
+    root_id = next(m for m, sent in chats.lark_messages.items() if sent.get("receive_id") == "oc_fakechat")
+    # And resolved by its source, the resolve's notification job held up on its way
+    post_alert(api, ingest, "alertmanager", fixture_json(RESOLVED))
+    late = _hold_back_resolves(runtime)
+    assert late
+    # And reopened since (its alert fired again), the reopen delivered: the cards read open
+    again = post_alert(api, ingest, "alertmanager", _refire()).json()["alerts"][0]
+    assert (again["incident_id"], again["action"]) == (incident_id, "reopened"), again
+    workflows_done(runtime, 2)
+    runtime.poller.drain()
+    assert _slack_buttons(chats, root_ts) and _lark_buttons(chats, root_id)
+    # When the resolve's job arrives at last
+    sqs = runtime.client("sqs")
+    for body in late:
+        sqs.send_message(QueueUrl=settings.workflow().notify_queue_url, MessageBody=body)
+    runtime.poller.drain()
+    # Then it closes no card: the incident is open again, and its cards say so, with their Acknowledge button
+    assert _slack_buttons(chats, root_ts) and _lark_buttons(chats, root_id)
+    assert _lark_card(chats, root_id)["header"]["template"] == "yellow"
+
+
 def test_a_flaps_reopen_opens_the_cards_again_and_its_quiet_resolve_closes_them(
     api, runtime, notify_env, admin_key, chats, monkeypatch
 ):

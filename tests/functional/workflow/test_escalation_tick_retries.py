@@ -15,8 +15,17 @@ pytestmark = pytest.mark.functional
 
 
 def _tick_execution(runtime, incident, cursor: dict, name: str) -> str:
-    """A second execution of the incident's running escalation, whose first Tick reads ``cursor``."""
+    """A second execution of the incident's running escalation, whose first Tick reads ``cursor``: the escalation is
+    handed over to it and the first one stopped, as a skip ahead does (a tick of an execution the escalation is not
+    handed to pages nothing)."""
+    from pagerless import step_functions
+    from pagerless.store.oncall import EscalationRepository
+
     machine = runtime.provisioned.state_machines["EscalationStateMachine"]
+    record = escalation(incident.id)
+    waiting = record.execution_arn
+    assert EscalationRepository().hand_over(record, name, step_functions.execution_arn(machine, name))
+    _stop(runtime, waiting)
     payload = {"incident_id": incident.id, "workspace": "default", "generation": "1", "cursor": cursor, "failures": 0}
     sfn = runtime.client("stepfunctions")
     return sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))["executionArn"]
@@ -69,6 +78,56 @@ def test_a_tick_throttled_once_is_tried_again(fast_workflow, scenario, oncall, p
         try:
             # Then the tick is tried again (AwsUnavailableError is transient) and pages that step
             pages.wait_for("1-0")
+            assert _tick_attempts(runtime, arn) == 2
+        finally:
+            _stop(runtime, arn, escalation(opened.id).execution_arn)
+    assert refused == ["GetItem"]
+
+
+def _release_execution(runtime, incident, release: dict, name: str) -> str:
+    """An execution of the escalation machine that releases a page held back by quiet hours at once."""
+    machine = runtime.provisioned.state_machines["EscalationStateMachine"]
+    payload = {"incident_id": incident.id, "workspace": "default", "generation": "1", "release": release}
+    sfn = runtime.client("stepfunctions")
+    return sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps({**payload, "wait_seconds": 0}))[
+        "executionArn"
+    ]
+
+
+def test_a_held_page_release_refusing_its_input_fails_at_once_without_retries(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    # Given a running escalation (alice paged for a payments-api incident)
+    oncall(delays=(300, 300, 300))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When a release of a held page comes without the page it holds (a KeyError of ours, not a transient failure)
+    arn = _release_execution(
+        runtime, opened, {"person": "p-1", "until": "2026-12-07T08:00:00+00:00"}, f"bad-{opened.id}"
+    )
+    try:
+        # Then it fails at once, on that error, after one attempt: trying again would read the same input
+        ended = _ended(runtime, arn)
+        assert ended["status"] == "FAILED"
+        assert ended.get("error") == "KeyError", ended
+        assert _tick_attempts(runtime, arn) == 1
+    finally:
+        _stop(runtime, arn, escalation(opened.id).execution_arn)
+    assert pages.generations() == ["0-0"]
+
+
+def test_a_held_page_release_throttled_once_is_tried_again(fast_workflow, scenario, oncall, pages, runtime):
+    # Given a running escalation, and DynamoDB throttling the release's first read of the escalation record
+    oncall(delays=(300, 300, 300))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    release = {"person": "p-1", "until": "2026-12-07T08:00:00+00:00", "page": {"step": 0}}
+    with refusing("GetItem", "ThrottlingException", when=inside("release")) as refused:
+        # When a release of a page held back for that escalation runs
+        arn = _release_execution(runtime, opened, release, f"retry-{opened.id}")
+        try:
+            # Then it is tried again (AwsUnavailableError is transient) and ends
+            assert _ended(runtime, arn)["status"] == "SUCCEEDED"
             assert _tick_attempts(runtime, arn) == 2
         finally:
             _stop(runtime, arn, escalation(opened.id).execution_arn)
