@@ -66,3 +66,16 @@ def test_ctrl_c_while_waiting_for_a_server_ends_without_a_traceback():
     # Then it ends with the shell's interrupted status and one line, not a traceback
     assert child.returncode == 130 and out == ""
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_python_dash_m_pagerless_is_the_pagerless_command():
+    # `python -m pagerless dev ...` (as people type it without the .venv/bin script) runs the same command
+    done = subprocess.run(
+        [sys.executable, "-m", "pagerless", "dev", "--help"],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(SHARED)},
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--aws-port" in done.stdout

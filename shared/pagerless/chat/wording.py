@@ -153,6 +153,8 @@ def decision_refused(language: str, refused: PagerlessError, incident_id: str) -
     if status == "superseded":
         current = _DECIDED_ZH.get(detail.get("current_status"), detail.get("current_status"))
         return f"此卡片的审批已被 {incident_id} 的新审批请求取代（新请求：{current}），未做任何更改。"
+    if status == "expired" and detail.get("stopped_by"):  # a runbook step whose run was stopped before the click
+        return f"该运行已被 {detail['stopped_by']} 停止，此决定未生效，未执行任何操作。"
     if status == "expired":
         return f"{incident_id} 的审批已超时，未执行任何操作。"
     if status in ("approved", "rejected") and detail.get("decided_by"):

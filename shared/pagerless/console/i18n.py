@@ -101,6 +101,9 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     def label(code):
         return labels.label(code, catalog.gettext)
 
+    def job_label(code):
+        return labels.job_label(code, catalog.gettext)
+
     def say(entry: dict) -> str:
         from pagerless.console.timeline_phrases import say
 
@@ -130,6 +133,7 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
 
     env.globals["colon"] = "：" if lang == "zh" else ": "  # after a label: Chinese punctuation is full-width
     env.filters["label"] = label
+    env.filters["job_label"] = job_label
     env.filters["say"] = say
     env.filters["summary"] = summary
     env.filters["reason"] = reason

@@ -37,6 +37,7 @@ ENGLISH = {
     "parked": "Waiting for approval",
     "completed": "Completed",
     "cancelled": "Cancelled",
+    "queued": "Pending",  # a job's ``pending`` (JOB_CODES)
     "ok": "OK",
     "not_ok": "Not OK",
     "succeeded": "Succeeded",
@@ -73,6 +74,16 @@ ENGLISH = {
     "namespace": "whole namespace",
     "cluster": "whole cluster",
 }
+
+
+# A job's codes whose words are not the same code's elsewhere: a job ``pending`` waits its turn to run, where an
+# approval ``pending`` waits for a decision (Chinese 待审批, which beside a parked job's 等待审批 read as one status)
+JOB_CODES = {"pending": "queued"}
+
+
+def job_label(code, gettext: Callable[[str], str]):
+    """A job's status in words (``label``, through JOB_CODES)."""
+    return label(JOB_CODES.get(code, code) if isinstance(code, str) else code, gettext)
 
 
 def label(code, gettext: Callable[[str], str]):

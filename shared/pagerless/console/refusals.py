@@ -1,6 +1,6 @@
 """A service's refusal as a Chinese console page says it, from its error code and the facts its ``details`` carry
 (the API's JSON keeps the service's English ``message`` and ``detail``): a run whose context lacks a field, a policy
-that blocks an action, an approval decided, timed out or superseded meanwhile, an incident already resolved or
+that blocks an action, an approval decided, timed out or superseded meanwhile, a run stopped before its step's decision, an incident already resolved or
 acknowledged. A refusal none of these says is shown in English as the service wrote it.
 
 ``REFUSALS``: an explicit registry, error code -> the ways it is said, tried in order; each returns None when the
@@ -57,6 +57,11 @@ def _policy_blocked(details: list[dict]) -> str | None:
     return f"被策略规则 {found['rule']} 阻止，未执行任何操作（{found['reason']}）"  # the policy's words, as stored
 
 
+def _run_stopped(details: list[dict]) -> str | None:
+    who = _first(details).get("stopped_by")
+    return f"该运行已被 {who} 停止，此决定未生效，未执行任何操作" if who else None
+
+
 def _approval_conflict(details: list[dict]) -> str | None:
     found = _first(details)
     status = found.get("status")
@@ -78,7 +83,7 @@ def _approval_conflict(details: list[dict]) -> str | None:
 REFUSALS: dict[str, tuple[Said, ...]] = {
     "VALIDATION_ERROR": (_context_missing, _namespace_required, _label_required, _manual_only),
     "FORBIDDEN": (_policy_blocked,),
-    "CONFLICT": (_approval_conflict,),
+    "CONFLICT": (_run_stopped, _approval_conflict),
 }
 
 

@@ -198,10 +198,21 @@ def _weak_evidence(snapshot: Snapshot, scored: list[Scored]) -> list[Evidence]:
         states = " ".join(f"{c.name}: ready={c.ready} restarts={c.restart_count}" for c in pod.containers)
         evidence.append(Evidence(source=f"{pod.ref()}/status", detail=f"phase={pod.phase} {states}".strip()))
     if not snapshot.focus_pods():
-        where = snapshot.focus.namespace or "the cluster"
-        names = ", ".join(sorted(snapshot.focus.workloads)) or "the alert"
-        evidence.append(Evidence(source=f"pods {where}", detail=f"no pods found for {names} in {where}"))
+        evidence.append(_no_pods(snapshot))
     return evidence[:MAX_EVIDENCE]
+
+
+def _no_pods(snapshot: Snapshot) -> Evidence:
+    """Why no pod is cited: none of the alert's workload was found in the cluster read, or no cluster was read at
+    all (a context of the alert alone has no pods list, and its note says why: no cluster configured, a kubeconfig
+    gone), which is not the same as finding none."""
+    cluster = snapshot.scenario.get("cluster") if isinstance(snapshot.scenario, Mapping) else None
+    if isinstance(cluster, Mapping) and "pods" not in cluster:
+        notes = [str(n) for n in cluster.get("notes") or [] if n]
+        return Evidence(source="cluster", detail=notes[0] if notes else "no cluster was read: the context is the alert")
+    where = snapshot.focus.namespace or "the cluster"
+    names = ", ".join(sorted(snapshot.focus.workloads)) or "the alert"
+    return Evidence(source=f"pods {where}", detail=f"no pods found for {names} in {where}")
 
 
 def _alert_target(snapshot: Snapshot) -> dict[str, str]:

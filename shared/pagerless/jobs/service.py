@@ -269,10 +269,10 @@ def stop(job_id: str, workspace: str, actor: str) -> dict:
         expected_status=tuple(s for s in ("pending", "running", PARKED)),
     ):
         return view(job_id, workspace)
-    from pagerless.runbooks.approvals import expire
+    from pagerless.runbooks.approvals import STOPPED_BY, expire
 
     if record.kind == "runbook_run":
-        expire(record, waiting_on, note=f"the job was stopped by {actor}")
+        expire(record, waiting_on, note=f"{STOPPED_BY}{actor}")
     # the state as the cancel wrote it: a step that had sent its change by then cannot take it back
     in_flight, told = _left_applied(record)
     if told:

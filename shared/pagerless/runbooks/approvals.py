@@ -224,6 +224,15 @@ def _dry_run(workspace: str, plan: dict) -> dict:
     return {"status": checked.status, "message": checked.message, "diff": checked.diff}
 
 
+STOPPED_BY = "the job was stopped by "  # the note of a step's approval that its run's stop expired (jobs.service)
+
+
+def stopped_by(record: Approval) -> str | None:
+    """Who stopped the run, when the step's approval expired because of that stop rather than its time."""
+    note = record.note or ""
+    return note.removeprefix(STOPPED_BY) if record.status == vocab.EXPIRED and note.startswith(STOPPED_BY) else None
+
+
 def expire(job: JobRecord, key: str | None = None, note: str = "the step's approval timed out") -> None:
     """The step's wait ended without a decision (timeout, stop): a pending record becomes expired."""
     key = key or job.correlation_key

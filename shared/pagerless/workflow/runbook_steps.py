@@ -20,7 +20,7 @@ from pagerless.incidents.approval_tokens import (
     refusal_is_timeout,
     refused_early,
 )
-from pagerless.runbooks.approvals import is_step, publish_decided, wake
+from pagerless.runbooks.approvals import is_step, publish_decided, stopped_by, wake
 from pagerless.store.jobs import JobRepository
 from pagerless.workflow.approvals import Decided
 
@@ -52,7 +52,7 @@ def decide(
         via=via,
     )
     if not won:
-        return service._already_decided(record, wanted)
+        return _already_decided(service, record, wanted)
     try:
         deliver(record, approve=approve, actor=actor, comment=comment, sfn=service.sfn, repository=service.repository)
     except TokenRefused as exc:
@@ -71,12 +71,25 @@ def decide(
         if service.repository.undo(record):
             raise not_taken(record, failed) from failed
     if record.status != wanted:  # (a retried request took a decision over meanwhile: it stands)
-        return service._already_decided(record, wanted)
+        return _already_decided(service, record, wanted)
     # the step reads who decided from the approval; the job, its event, the timeline and the cards are
     # told here, or (if this process ends first) by the retried request that hands the decision over or
     # the approval sweep that delivers it
     wake(JobRepository().get(record.proposal["job_id"]), record)
     return Decided(record.to_public(), True)
+
+
+def _already_decided(service, record: Approval, wanted: str) -> Decided:
+    """The step's decision that did not win, said as an incident's is (`ApprovalService._already_decided`), but for a
+    step whose run was stopped: its approval expired with the stop, not with time, so the refusal names who stopped
+    it (details ``stopped_by``)."""
+    who = stopped_by(record)
+    if who is None:
+        return service._already_decided(record, wanted)
+    raise ConflictError(
+        f"the run of job {record.proposal['job_id']} was stopped by {who} before this decision; nothing ran",
+        details=[{"status": vocab.EXPIRED, "stopped_by": who}],
+    )
 
 
 def _run_over(service, record: Approval) -> bool:

@@ -167,3 +167,12 @@ def test_an_operator_stops_a_parked_run_from_its_page_as_the_api_stops_it(
     audited = api.get("/api/audit-logs?action=POST /console/jobs", headers=auth(admin_key)).json()["items"]
     stops = [a for a in audited if a["action"].endswith("/stop") and a["status"] == 303]
     assert [a["details"]["job_id"] for a in stops] == [job_id], audited
+    # When someone approves the step from a page opened before the stop, the refusal says the run was stopped, by
+    # whom, not that the approval timed out (its approval expired with the stop), in English and in Chinese
+    decision = {"approval_id": parked["correlation_key"], "comment": "go"}
+    late = post(api, f"/console/jobs/{job_id}/approve", decision, page=f"/console/jobs/{job_id}")
+    assert late.status_code == 409 and "stopped by user:op@example.com" in late.text, late.text
+    assert "timed out" not in late.text
+    api.cookies.set("pl_lang", "zh")
+    late = post(api, f"/console/jobs/{job_id}/approve", decision, page=f"/console/jobs/{job_id}")
+    assert late.status_code == 409 and "已被 user:op@example.com 停止" in late.text and "超时" not in late.text

@@ -49,3 +49,17 @@ def test_a_decisions_stored_comment_is_shown_in_the_cards_language():
     assert wording.decision_comment("zh", "superseded", superseded) == "此卡片不再生效"
     assert wording.decision_comment("zh", "expired", "nobody approved ... within 600s; nothing ran") == "未执行任何操作"
     assert wording.decision_comment("en", "superseded", superseded) == superseded
+
+
+def test_a_click_on_the_step_of_a_stopped_run_says_who_stopped_it_not_that_it_timed_out():
+    from pagerless.domain.errors import ConflictError
+
+    # Given the refusal of a step's decision whose run someone stopped (its approval expired with the stop)
+    refused = ConflictError(
+        "the run of job job-1 was stopped by user:op@example.com before this decision; nothing ran",
+        details=[{"status": "expired", "stopped_by": "user:op@example.com"}],
+    )
+    # Then a Chinese card's answer names who stopped it, as the English one does
+    chinese = wording.decision_refused("zh", refused, "job-1")
+    assert "已被 user:op@example.com 停止" in chinese and "超时" not in chinese, chinese
+    assert "stopped by user:op@example.com" in wording.decision_refused("en", refused, "job-1")

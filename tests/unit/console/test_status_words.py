@@ -32,3 +32,16 @@ def test_an_open_incident_waits_to_be_handled_and_an_approval_for_a_decision():
 def test_no_two_incident_statuses_read_alike():
     words = [_console_zh(status) for status in wording.INCIDENT_STATUS_ZH]
     assert len(set(words)) == len(words), words
+
+
+def test_a_jobs_statuses_read_apart_in_chinese_and_a_queued_run_waits_for_no_approval():
+    # a job's `pending` is a run waiting its turn; 待审批 ("pending approval") beside 等待审批 (parked) read alike
+    from pagerless.console.runbook_pages import JOB_STATUSES
+
+    job_label = i18n.environment("zh").filters["job_label"]
+    words = [job_label(status) for status in JOB_STATUSES]
+    assert len(set(words)) == len(words), words
+    assert "审批" not in job_label("pending")
+    assert job_label("parked") == _console_zh("parked") and i18n.environment("en").filters["job_label"]("pending") == (
+        "Pending"
+    )

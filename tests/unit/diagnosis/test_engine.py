@@ -84,6 +84,21 @@ def test_nothing_conclusive_means_insufficient_evidence_with_what_was_checked():
     assert result.evidence and "ready=True" in result.evidence[0].detail
 
 
+def test_without_a_cluster_the_evidence_says_none_was_read_not_that_no_pods_were_found():
+    # Given the context a workflow stores when no cluster is configured: the alert alone, and the note saying why
+    from pagerless.workflow.context import NO_CLUSTER
+
+    data = {**scenario(), "cluster": {"notes": [NO_CLUSTER]}}
+    # When diagnosed, then the engine abstains and says that no cluster was read, not that it looked for pods
+    result = diagnose(data)
+    assert result.category == INSUFFICIENT
+    details = [e.detail for e in result.evidence]
+    assert not any("no pods found" in d for d in details), details
+    assert NO_CLUSTER in details
+    # And with a cluster read and no pod of the workload in it, that is what it says, as before
+    assert any("no pods found" in e.detail for e in diagnose(scenario()).evidence)
+
+
 def test_every_category_and_remediation_is_from_the_taxonomy():
     # Given a scenario with several faults
     data = scenario(
