@@ -117,7 +117,9 @@ def test_a_refire_with_a_later_start_reopens_the_incident_and_restarts_its_workf
     assert again["alerts"][0]["incident_id"] == incident_id
     assert _executions(runtime) == sorted([incident_id, f"{incident_id}-r2"])
     incident = api.get(f"/api/incidents/{incident_id}", headers=auth(admin_key)).json()
-    assert incident["status"] == "open" and incident["open_alerts"] == 1
+    # open again (its restarted workflow may have moved it on to diagnosing already)
+    assert incident["status"] != "resolved" and incident["reopened_at"], incident
+    assert incident["open_alerts"] == 1
 
 
 def test_the_first_episodes_resolve_delivered_after_a_refire_resolves_nothing(api, runtime, ingest_key, admin_key):
