@@ -131,6 +131,14 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
 
         return dry_run_line(checked, lang)
 
+    def aside(labelled: str) -> str:
+        """Who (a `label`: ``name (id)``) in parentheses after what they did: full-width in Chinese, the id's too."""
+        if lang == "zh":
+            from pagerless.domain.actors import full_width
+
+            return f"（{full_width(str(labelled))}）"
+        return f" ({labelled})"
+
     env.globals["colon"] = "：" if lang == "zh" else ": "  # after a label: Chinese punctuation is full-width
     env.filters["label"] = label
     env.filters["job_label"] = job_label
@@ -139,6 +147,7 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     env.filters["reason"] = reason
     env.filters["described"] = described
     env.filters["dry_run"] = dry_run
+    env.filters["aside"] = aside
 
 
 @cache

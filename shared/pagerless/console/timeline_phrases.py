@@ -149,7 +149,7 @@ WITHHELD_ZH = {
     "its escalation is gone": "其升级已不存在",
 }
 SYSTEM_ACTORS = frozenset({"system", "workflow", "notify", "runbook", "oncall"})
-LABELLED = frozenset({"from", "to", "status"})  # codes shown in words
+LABELLED = frozenset({"from", "to", "status", "category"})  # codes shown in words
 
 
 def _variants(kind: str, data: dict, entry: dict) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import auth
 from tests.functional.console.conftest import admin_user  # noqa: F401 - the fixture
-from tests.functional.console.test_console import sign_in
+from tests.functional.console.test_console import ORIGIN, csrf, sign_in
 from tests.functional.workflow.conftest import DEPLOYMENT, incident, open_incident, wait_for_status
 
 pytestmark = pytest.mark.functional
@@ -116,3 +116,51 @@ def test_a_chinese_incident_page_says_why_nothing_was_proposed_in_chinese(
     # And the English page says it as the API stores it
     assert _said(_page(api, opened.id, "en"), "proposal-reason") == proposal["reason"]
     assert "deployment payments/payments-api could not be read" in proposal["reason"]
+
+
+def test_a_chinese_page_names_the_kind_of_incident_and_who_decided_in_full_width_words(
+    sandbox,
+    scenario,
+    api,
+    admin_key,
+    admin_user,  # noqa: F811
+):
+    # Given an OOMKilled incident whose proposal an API key approved
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    approved = api.post(f"/api/incidents/{opened.id}/approve", json={"comment": "go"}, headers=auth(admin_key))
+    assert approved.status_code == 200, approved.text
+    decided = approved.json()["approval"] if "approval" in approved.json() else approved.json()
+    label = decided["decided_by_label"]
+    assert label.endswith(")") and " (" in label, decided
+    name, key = label[:-1].split(" (")
+    sign_in(api, "root@example.com")
+    # When a Chinese reader opens its page
+    chinese = _page(api, opened.id, "zh")
+    # Then the diagnosis names the kind of incident in words, its code kept as the title
+    assert re.search(r'<strong id="diagnosis-category" title="oom_killed">内存不足被终止</strong>', chinese)
+    # And who decided is in full-width parentheses, the id's too
+    assert _span(chinese, "approval-decider") == f"（{name}（{key}））"
+    # And an English page shows the category's English words and the decider as "(name (id))"
+    english = _page(api, opened.id, "en")
+    assert re.search(
+        r'<strong id="diagnosis-category" title="oom_killed">Out of memory \(OOMKilled\)</strong>', english
+    )
+    assert _span(english, "approval-decider") == f" ({label})"
+    # When the Chinese reader clicks Reject on the approval already approved (the 409 page)
+    api.cookies.set("pl_lang", "zh")
+    again = api.post(
+        f"/console/incidents/{opened.id}/reject",
+        data={"approval_id": decided["approval_id"], "csrf_token": csrf(api, f"/console/incidents/{opened.id}")},
+        headers={**ORIGIN, "accept": "text/html"},
+    )
+    # Then the page names the decider, not only their id, with the id in full-width parentheses
+    assert again.status_code == 409, again.text
+    assert f"该提议已由 {name}（{key}） 批准，该决定保持有效" in unescape(again.text), again.text
+    api.cookies.set("pl_lang", "en")
+    english_again = api.post(
+        f"/console/incidents/{opened.id}/reject",
+        data={"approval_id": decided["approval_id"], "csrf_token": csrf(api, f"/console/incidents/{opened.id}")},
+        headers={**ORIGIN, "accept": "text/html"},
+    )
+    assert f"already approved by {label}; that decision stands" in unescape(english_again.text), english_again.text
