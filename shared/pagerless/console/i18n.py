@@ -96,7 +96,9 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     `pagerless.console.timeline_phrases`, imported with the first entry said), and ``summary`` and ``reason``
     (a diagnosis's summary, a proposal's reason: said from their phrases as the Chinese cards say them,
     `pagerless.diagnosis.summaries`, `pagerless.remediation.reasons`; a model's summary as it wrote it), ``described``
-    and ``dry_run`` (a proposal's action described, its dry run's line: `pagerless.remediation.action_phrases`)."""
+    and ``dry_run`` (a proposal's action described, its dry run's line: `pagerless.remediation.action_phrases`),
+    ``policy_reason`` (a stored decision's reason, `pagerless.remediation.policy_phrases`) and ``aside`` (who did
+    it, in parentheses: full-width in Chinese)."""
 
     def label(code):
         return labels.label(code, catalog.gettext)
@@ -131,6 +133,11 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
 
         return dry_run_line(checked, lang)
 
+    def policy_reason(decision: dict) -> str:
+        from pagerless.remediation.policy_phrases import decision_reason
+
+        return decision_reason(decision, lang)
+
     def aside(labelled: str) -> str:
         """Who (a `label`: ``name (id)``) in parentheses after what they did: full-width in Chinese, the id's too."""
         if lang == "zh":
@@ -148,6 +155,7 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     env.filters["described"] = described
     env.filters["dry_run"] = dry_run
     env.filters["aside"] = aside
+    env.filters["policy_reason"] = policy_reason
 
 
 @cache

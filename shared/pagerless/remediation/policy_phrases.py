@@ -1,6 +1,7 @@
 """Why the policy decided as it did, as a phrase (`pagerless.domain.phrases`): one code per rule or outcome of
 `policy.evaluate`, its facts as parameters. The decision's ``reason`` is the English rendering (what the API and the
-timeline keep); a Chinese line renders the phrase. Names and quantities stay as written; a freeze's own reason and an
+timeline keep); a Chinese line renders the phrase. A stored decision keeps the phrase beside its reason
+(``reason_phrase``, `stored`); one stored before that is said in its English. Names and quantities stay as written; a freeze's own reason and an
 action limit's words are quoted as the policy holds them.
 """
 
@@ -94,6 +95,20 @@ POLICY = Catalog(
 
 why = POLICY.phrase  # the phrase of a decision's reason (a key of ``POLICY``)
 english = POLICY.english
+
+
+def stored(decision) -> dict:
+    """A decision (`policy.Decision`) as a workflow stores it: its fields, and its reason's phrase beside the English
+    (``reason_phrase``), so what is said of it later is said in the reader's language."""
+    why = decision.why.model_dump(mode="json") if decision.why is not None else None
+    return {**decision.model_dump(mode="json"), "reason_phrase": why}
+
+
+def decision_reason(decision, language: str) -> str:
+    """A stored decision's reason in ``language``: from its ``reason_phrase`` while its ``reason`` is still that
+    phrase's English; a decision stored without one (before phrases were kept) as its English."""
+    decision = decision if isinstance(decision, dict) else {}
+    return reason_in(str(decision.get("reason") or ""), decision.get("reason_phrase"), language)
 
 
 def reason_in(reason: str, said, language: str) -> str:

@@ -4,6 +4,7 @@ card or bot answer renders the same phrase in Chinese. Names, revisions and quan
 them."""
 
 from pagerless.domain.phrases import Catalog, Phrase
+from pagerless.remediation import policy_phrases
 
 
 def _memory_en(p) -> str:
@@ -161,6 +162,11 @@ NOT_PLANNED = {
     "nothing_planned": {"en": _nothing_en, "zh": _nothing_zh},
 }
 
+
+def _policy_reason(p, language: str) -> str:
+    return policy_phrases.reason_in(str(p["reason"]), p.get("why"), language)
+
+
 REASONS = Catalog(
     {
         "cordon_node": {
@@ -208,9 +214,10 @@ REASONS = Catalog(
             "en": lambda p: f"the server-side dry run failed ({p['status']}): {p['message']}; nothing ran",
             "zh": lambda p: f"服务端试运行失败（{p['status']}）：{p['message']}；未执行任何操作",
         },
+        # ``why``: the policy's reason as its phrase (`policy_phrases`), said in Chinese; without one, as stored
         "blocked_by_policy": {
             "en": lambda p: f"blocked by policy rule {p['rule']}: {p['reason']}; nothing ran",
-            "zh": lambda p: f"被策略规则 {p['rule']} 阻止：{p['reason']}；未执行任何操作",
+            "zh": lambda p: f"被策略规则 {p['rule']} 阻止：{_policy_reason(p, 'zh')}；未执行任何操作",
         },
         **NOT_PLANNED,
     },

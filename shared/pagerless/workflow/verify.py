@@ -49,6 +49,7 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int, *, r
         "at": now.isoformat(),
         "healthy": result.healthy,
         "reasons": result.reasons,
+        "said": found_unhealthy(result)["said"],  # each reason's phrase (check_phrases), aligned with ``reasons``
         "alerts_open": alerts_open,
         "details": _small(result.details),
     }
@@ -86,7 +87,13 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int, *, r
         "verification_check",
         message,
         actor=ACTOR,
-        data={"attempt": attempt, "healthy": result.healthy, "next": next_step, "alerts_open": alerts_open},
+        data={
+            "attempt": attempt,
+            "healthy": result.healthy,
+            "next": next_step,
+            "alerts_open": alerts_open,
+            **({} if result.healthy else {"reasons": check["reasons"][:5], "said": (check["said"] or [])[:5]}),
+        },
     )
     return {
         "attempt": attempt,

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import auth
 from tests.functional.console.conftest import admin_user  # noqa: F401 - the fixture
 from tests.functional.console.test_console import ORIGIN, csrf, sign_in
-from tests.functional.workflow.conftest import DEPLOYMENT, incident, open_incident, wait_for_status
+from tests.functional.workflow.conftest import DEPLOYMENT, incident, open_incident, store_policy, wait_for_status
 
 pytestmark = pytest.mark.functional
 HALF_WIDTH = re.compile(r"[\u4e00-\u9fff][,.:;!?()]|[,:;!?()][\u4e00-\u9fff]")
@@ -164,3 +164,27 @@ def test_a_chinese_page_names_the_kind_of_incident_and_who_decided_in_full_width
         headers={**ORIGIN, "accept": "text/html"},
     )
     assert f"already approved by {label}; that decision stands" in unescape(english_again.text), english_again.text
+
+
+def test_a_blocked_proposal_keeps_the_policys_reason_as_a_phrase_and_a_chinese_page_says_it_in_chinese(
+    sandbox,
+    scenario,
+    api,
+    admin_user,  # noqa: F811
+):
+    # Given a policy that denies the incident's namespace, and an incident whose proposal it blocked
+    store_policy(denied_namespaces=["kube-system", "payments"])
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", settled=True)
+    stored = incident(opened.id)
+    decision = stored.proposal["decision"]
+    assert stored.proposal["status"] == "blocked", stored.proposal
+    # Then the stored decision keeps its reason's phrase beside its English
+    assert decision["reason"] == "namespace payments is denied"
+    assert decision["reason_phrase"] == {"code": "denied_namespace", "params": {"namespace": "payments"}}
+    sign_in(api, "root@example.com")
+    # And a Chinese page says the policy's reason in Chinese, an English page as stored
+    assert _said(_page(api, opened.id, "zh"), "policy-decision") == "策略：denied_namespace · 命名空间 payments 被禁止"
+    assert _said(_page(api, opened.id, "en"), "policy-decision") == (
+        "Policy: denied_namespace · namespace payments is denied"
+    )

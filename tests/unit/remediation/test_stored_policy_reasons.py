@@ -1,0 +1,49 @@
+"""A policy decision is stored with its reason's phrase beside the English, so a line said later from what was
+stored (a blocked proposal's reason on a Chinese card or page) says the policy's reason in Chinese; a decision
+stored before the phrase was kept is said in its English."""
+
+import pytest
+
+from pagerless.remediation import policy_phrases, reasons
+from tests.unit.remediation.test_policy import PATCH, decide
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_stored_decision_keeps_its_reasons_phrase_and_is_said_in_chinese_from_it():
+    # Given a decision the denied namespaces rule made, stored as the workflow stores it
+    stored = policy_phrases.stored(decide(PATCH, denied_namespaces=["payments"], autonomy="auto"))
+    # Then the English is as before and the phrase is beside it
+    assert stored["reason"] == "namespace payments is denied"
+    assert stored["reason_phrase"] == {"code": "denied_namespace", "params": {"namespace": "payments"}}
+    # And the reason read back later is Chinese for a Chinese reader, English for an English one
+    assert policy_phrases.decision_reason(stored, "zh") == "命名空间 payments 被禁止"
+    assert policy_phrases.decision_reason(stored, "en") == "namespace payments is denied"
+    # And a blocked proposal's reason said from it (incident.no_fix, the incident page) says it in Chinese
+    blocked = reasons.reason(
+        "blocked_by_policy", rule=stored["rule"], reason=stored["reason"], why=stored["reason_phrase"]
+    )
+    assert reasons.render(blocked, "zh") == "被策略规则 denied_namespace 阻止：命名空间 payments 被禁止；未执行任何操作"
+    assert (
+        reasons.render(blocked, "en")
+        == "blocked by policy rule denied_namespace: namespace payments is denied; nothing ran"
+    )
+
+
+def test_a_decision_stored_without_its_phrase_keeps_its_english():
+    # Given a decision stored before its phrase was kept (no reason_phrase)
+    old = {"allowed": False, "rule": "denied_namespace", "reason": "namespace payments is denied"}
+    # Then it is said in English whatever the reader's language
+    assert policy_phrases.decision_reason(old, "zh") == "namespace payments is denied"
+    blocked = reasons.reason("blocked_by_policy", rule=old["rule"], reason=old["reason"], why=None)
+    assert (
+        reasons.render(blocked, "zh")
+        == "被策略规则 denied_namespace 阻止：namespace payments is denied；未执行任何操作"
+    )
+    # And a phrase whose English is no longer the stored reason (edited since) is not said either
+    edited = {
+        **old,
+        "reason": "edited by hand",
+        "reason_phrase": {"code": "denied_namespace", "params": {"namespace": "x"}},
+    }
+    assert policy_phrases.decision_reason(edited, "zh") == "edited by hand"
