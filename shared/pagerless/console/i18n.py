@@ -97,8 +97,9 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     (a diagnosis's summary, a proposal's reason: said from their phrases as the Chinese cards say them,
     `pagerless.diagnosis.summaries`, `pagerless.remediation.reasons`; a model's summary as it wrote it), ``described``
     and ``dry_run`` (a proposal's action described, its dry run's line: `pagerless.remediation.action_phrases`),
-    ``policy_reason`` (a stored decision's reason, `pagerless.remediation.policy_phrases`) and ``aside`` (who did
-    it, in parentheses: full-width in Chinese)."""
+    ``policy_reason`` (a stored decision's reason, `pagerless.remediation.policy_phrases`), ``engine_note`` (why a
+    postmortem was not polished, `pagerless.reports.postmortem_phrases`) and ``aside`` (a name or a note in
+    parentheses after what it explains: full-width in Chinese)."""
 
     def label(code):
         return labels.label(code, catalog.gettext)
@@ -138,6 +139,11 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
 
         return decision_reason(decision, lang)
 
+    def engine_note(engine: dict) -> str:
+        from pagerless.reports.postmortem_phrases import engine_note
+
+        return engine_note(engine, lang)
+
     def aside(labelled: str) -> str:
         """Who (a `label`: ``name (id)``) in parentheses after what they did: full-width in Chinese, the id's too."""
         if lang == "zh":
@@ -156,6 +162,7 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     env.filters["dry_run"] = dry_run
     env.filters["aside"] = aside
     env.filters["policy_reason"] = policy_reason
+    env.filters["engine_note"] = engine_note
 
 
 @cache
