@@ -47,3 +47,23 @@ def test_a_decision_stored_without_its_phrase_keeps_its_english():
         "reason_phrase": {"code": "denied_namespace", "params": {"namespace": "x"}},
     }
     assert policy_phrases.decision_reason(edited, "zh") == "edited by hand"
+
+
+def test_an_action_limits_words_are_said_in_chinese_from_the_bounds_it_goes_past():
+    from tests.unit.remediation.test_policy import _patch, _scale
+
+    # Given plans past the default action limits
+    too_many = decide(_scale(1000), autonomy="auto")
+    too_much = decide(_patch(memory_limit="64Gi", cpu_limit="16"), autonomy="auto")
+    # Then the English is as before, and a Chinese reader reads each bound in Chinese words
+    assert too_many.reason == "scale_deployment to 1000 replicas exceeds action_limits.max_replicas 20"
+    assert policy_phrases.reason_in(too_many.reason, too_many.why, "zh") == (
+        "超出操作上限：副本数 1000 超过上限 20（action_limits.max_replicas）"
+    )
+    assert policy_phrases.reason_in(too_much.reason, too_much.why, "zh") == (
+        "超出操作上限：内存限制 64Gi 超过上限 8Gi（action_limits.max_memory_limit）；"
+        "CPU 限制 16 超过上限 8（action_limits.max_cpu_limit）"
+    )
+    # And a phrase stored before the bounds were kept quotes the English words
+    old = {"code": "action_limits", "params": {"over": too_many.reason}}
+    assert policy_phrases.reason_in(too_many.reason, old, "zh") == f"超出操作上限（action_limits）：{too_many.reason}"
