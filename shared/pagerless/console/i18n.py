@@ -97,7 +97,8 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     (a diagnosis's summary, a proposal's reason: said from their phrases as the Chinese cards say them,
     `pagerless.diagnosis.summaries`, `pagerless.remediation.reasons`; a model's summary as it wrote it), ``described``
     and ``dry_run`` (a proposal's action described, its dry run's line: `pagerless.remediation.action_phrases`),
-    ``policy_reason`` (a stored decision's reason, `pagerless.remediation.policy_phrases`), ``engine_note`` (why a
+    ``policy_reason`` (a stored decision's reason, `pagerless.remediation.policy_phrases`), ``step_message`` (a
+    runbook run's step's message), ``engine_note`` (why a
     postmortem was not polished, `pagerless.reports.postmortem_phrases`) and ``aside`` (a name or a note in
     parentheses after what it explains: full-width in Chinese)."""
 
@@ -139,6 +140,21 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
 
         return decision_reason(decision, lang)
 
+    def step_message(step: dict) -> str:
+        """A run's step's stored message, said from its phrases where it has them (a check's ``said``, a refusal's
+        ``message_phrase``: `pagerless.remediation.check_phrases`, `pagerless.remediation.reasons`)."""
+        message = str(step.get("message") or "")
+        if lang == "en" or not message:
+            return message
+        if step.get("message_phrase"):
+            from pagerless.remediation.reasons import render
+
+            said = step["message_phrase"]
+            return render(said, lang) or message if render(said, "en") == message else message
+        from pagerless.remediation.check_phrases import message_in
+
+        return message_in(message, step.get("said"), lang)
+
     def engine_note(engine: dict) -> str:
         from pagerless.reports.postmortem_phrases import engine_note
 
@@ -163,6 +179,7 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     env.filters["aside"] = aside
     env.filters["policy_reason"] = policy_reason
     env.filters["engine_note"] = engine_note
+    env.filters["step_message"] = step_message
 
 
 @cache

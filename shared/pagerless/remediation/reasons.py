@@ -219,6 +219,19 @@ REASONS = Catalog(
             "en": lambda p: f"blocked by policy rule {p['rule']}: {p['reason']}; nothing ran",
             "zh": lambda p: f"被策略规则 {p['rule']} 阻止：{_policy_reason(p, 'zh')}；未执行任何操作",
         },
+        # why a runbook's step ran nothing (`runbooks.engine`: the step's stored ``message``)
+        "step_denied": {
+            "en": lambda p: f"{p['step']}: denied by policy rule {p['rule']}: {p['reason']}; nothing ran",
+            "zh": lambda p: f"{p['step']}：被策略规则 {p['rule']} 阻止：{_policy_reason(p, 'zh')}；未执行任何操作",
+        },
+        "step_no_longer_allowed": {
+            "en": lambda p: (
+                f"{p['step']}: the policy no longer allows it (rule {p['rule']}): {p['reason']}; nothing ran"
+            ),
+            "zh": lambda p: (
+                f"{p['step']}：策略已不再允许执行（规则 {p['rule']}）：{_policy_reason(p, 'zh')}；未执行任何操作"
+            ),
+        },
         **NOT_PLANNED,
     },
     "reason",
@@ -246,6 +259,13 @@ reason = REASONS.phrase  # the phrase of a plan's reason (a key of ``REASONS``)
 def render(phrase, language: str) -> str | None:
     """``phrase`` (a `Phrase` or its stored dict) in ``language``; None when there is none to say."""
     return REASONS.render(phrase, language)
+
+
+def refused_step(code: str, step: str, decision) -> Phrase:
+    """Why a runbook's ``step`` ran nothing (``code``: step_denied, step_no_longer_allowed): the policy's ``decision``
+    (`policy.Decision`), its reason's phrase within."""
+    why = decision.why.model_dump(mode="json") if decision.why is not None else None
+    return reason(code, step=step, rule=decision.rule, reason=decision.reason, why=why)
 
 
 def said(proposal: dict, language: str) -> str:

@@ -1,7 +1,8 @@
 """Read-only checks a runbook step or verify may name: they read the cluster and change nothing.
 
-Each check returns ``{"ok": bool, "message": str, "details": {...}}``; an unreadable object is a
-failed check with the API's status, never an exception.
+Each check returns ``{"ok": bool, "message": str, "details": {...}}``, and where the message is said from phrases
+(`remediation.check_phrases`) those too (``said``: a Chinese page says the message from them); an unreadable object is
+a failed check with the API's status, never an exception.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pagerless.kube.clients import KubeClients
+from pagerless.remediation.check_phrases import check, said
 
 
 def _api_error(what: str, exc) -> dict:
@@ -28,8 +30,16 @@ def workload_healthy(kube: KubeClients, params: dict, since: datetime) -> dict:
     result = check_workload(
         kube, {k: str(v) for k, v in params.items() if k in ("namespace", "deployment", "pod")}, since
     )
-    message = "healthy" if result.healthy else "; ".join(result.reasons)
-    return {"ok": result.healthy, "message": message, "details": result.details}
+    if result.healthy:
+        return {"ok": True, **said(check("healthy")), "details": result.details}
+    phrases = [w.model_dump(mode="json") if w is not None else None for w in result.why]
+    message = "; ".join(result.reasons)  # a reason without a phrase is quoted as found (a drain's)
+    return {
+        "ok": False,
+        "message": message,
+        "said": phrases if None not in phrases else None,
+        "details": result.details,
+    }
 
 
 def pods_running(kube: KubeClients, params: dict, since: datetime) -> dict:
@@ -65,7 +75,7 @@ def node_ready(kube: KubeClients, params: dict, since: datetime) -> dict:
     cordoned = bool(node.get("spec", {}).get("unschedulable"))
     return {
         "ok": ready,
-        "message": f"node {params['node']} is {'Ready' if ready else 'NotReady'}{', cordoned' if cordoned else ''}",
+        **said(check("node_state", node=params["node"], ready=ready, cordoned=cordoned)),
         "details": {"ready": ready, "unschedulable": cordoned},
     }
 

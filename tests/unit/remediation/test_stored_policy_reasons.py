@@ -67,3 +67,25 @@ def test_an_action_limits_words_are_said_in_chinese_from_the_bounds_it_goes_past
     # And a phrase stored before the bounds were kept quotes the English words
     old = {"code": "action_limits", "params": {"over": too_many.reason}}
     assert policy_phrases.reason_in(too_many.reason, old, "zh") == f"超出操作上限（action_limits）：{too_many.reason}"
+
+
+def test_a_checks_message_is_kept_with_its_phrases_and_said_in_chinese_from_them():
+    from pagerless.remediation import check_phrases as checks
+
+    # Given what a drain's check found on a node still schedulable with pods left (as drain.check_drained says it)
+    found = checks.said(checks.check("schedulable", node="n-1"), checks.check("pods_left", pods=["a/p-1", "b/p-2"]))
+    # Then its English is as before, and a Chinese reader reads it in Chinese
+    assert found["message"] == "node n-1 is schedulable; 2 pod(s) still on it: a/p-1, b/p-2"
+    assert (
+        checks.message_in(found["message"], found["said"], "zh")
+        == "节点 n-1 仍可调度；节点上仍有 2 个 Pod：a/p-1、b/p-2"
+    )
+    drained = checks.said(checks.check("drained", node="n-1", stay=1))
+    assert (
+        checks.message_in(drained["message"], drained["said"], "zh")
+        == "节点 n-1 已封锁并排空（保留 1 个 DaemonSet/镜像 Pod）"
+    )
+    # And a message stored without phrases, or no longer theirs, is shown as stored
+    assert checks.message_in(found["message"], None, "zh") == found["message"]
+    assert checks.message_in("edited", found["said"], "zh") == "edited"
+    assert checks.message_in(found["message"], found["said"], "en") == found["message"]
