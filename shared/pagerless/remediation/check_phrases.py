@@ -73,6 +73,38 @@ CHECKS = Catalog(
                 f"节点 {p['node']} {'已就绪' if p['ready'] else '未就绪'}" + ("，已封锁" if p["cordoned"] else "")
             ),
         },
+        "pods_ready": {
+            "en": lambda p: (
+                f"{p['ready']}/{p['total']} pods Ready; "
+                + ", ".join(f"{n}: {s['state']} ({s['restarts']} restarts)" for n, s in p["pods"].items())
+            ),
+            "zh": lambda p: (
+                f"{p['ready']}/{p['total']} 个 Pod 就绪；"
+                + "，".join(f"{n}：{s['state']}（重启 {s['restarts']} 次）" for n, s in p["pods"].items())
+            ),
+        },
+        "revision": {
+            "en": lambda p: f"{p['workload']} at revision {p['revision']}: {', '.join(p['images'])}",
+            "zh": lambda p: f"{p['workload']} 当前为修订版本 {p['revision']}：{'、'.join(p['images'])}",
+        },
+        "no_certificate": {
+            "en": lambda p: f"no TLS certificate in {p['namespace']}",
+            "zh": lambda p: f"{p['namespace']} 中没有 TLS 证书",
+        },
+        "certificates_expiring": {
+            "en": lambda p: (
+                f"{len(p['expiring'])} of {p['total']} certificates expire within {p['days']} days: "
+                + ", ".join(f"{n} ({'unreadable' if d is None else f'{d:.1f} days'})" for n, d in p["expiring"].items())
+            ),
+            "zh": lambda p: (
+                f"{p['total']} 个证书中有 {len(p['expiring'])} 个将在 {p['days']} 天内过期："
+                + "、".join(f"{n}（{'无法读取' if d is None else f'{d:.1f} 天'}）" for n, d in p["expiring"].items())
+            ),
+        },
+        "certificates_valid": {
+            "en": lambda p: f"{p['total']} certificates valid for more than {p['days']} days",
+            "zh": lambda p: f"{p['total']} 个证书的有效期均超过 {p['days']} 天",
+        },
     },
     "check",
 )

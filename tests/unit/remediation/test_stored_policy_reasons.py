@@ -89,3 +89,18 @@ def test_a_checks_message_is_kept_with_its_phrases_and_said_in_chinese_from_them
     assert checks.message_in(found["message"], None, "zh") == found["message"]
     assert checks.message_in("edited", found["said"], "zh") == "edited"
     assert checks.message_in(found["message"], found["said"], "en") == found["message"]
+
+
+def test_a_runbooks_certificate_and_revision_checks_are_said_in_chinese():
+    from pagerless.remediation import check_phrases as checks
+
+    expiring = checks.said(
+        checks.check("certificates_expiring", expiring={"api-tls": 3.25, "old": None}, total=4, days=14)
+    )
+    assert expiring["message"] == "2 of 4 certificates expire within 14 days: api-tls (3.2 days), old (unreadable)"
+    assert checks.message_in(expiring["message"], expiring["said"], "zh") == (
+        "4 个证书中有 2 个将在 14 天内过期：api-tls（3.2 天）、old（无法读取）"
+    )
+    revision = checks.said(checks.check("revision", workload="payments/api", revision="7", images=["api:1.2"]))
+    assert revision["message"] == "payments/api at revision 7: api:1.2"
+    assert checks.message_in(revision["message"], revision["said"], "zh") == "payments/api 当前为修订版本 7：api:1.2"
