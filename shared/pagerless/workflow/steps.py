@@ -120,6 +120,7 @@ def _verify(event: dict) -> dict:
         int(event.get("attempt", 0)),
         int(event["max_checks"]),
         retried=int(event.get("retry_count") or 0) > 0,
+        execution_arn=event.get("execution_arn"),
     )
 
 
