@@ -45,6 +45,8 @@ def verify(
     state = dict(incident.verification or {})
     check = _stored_check(state, attempt, execution_arn) if retried else None
     if check is None:
+        if retried:
+            state = _without_unnamed(state, attempt)
         state, check = _check(incident, state, attempt, int(max_checks), execution_arn)
     _say_check(incident, state, check, max_checks, execution_arn)
     return {
@@ -56,13 +58,22 @@ def verify(
 
 
 def _stored_check(state: dict, attempt: int, execution_arn: str | None) -> dict | None:
-    """The last stored check if this execution made it for ``attempt`` (a check stored before checks named their
-    execution counts as this one's: the step retried across a deploy), its outcome stored beside it; else None."""
+    """The last stored check if this execution made it for ``attempt``, its outcome stored beside it; else None."""
     checks = state.get("checks") or []
     last = checks[-1] if checks else None
     if last is None or last.get("attempt") != attempt or not state.get("outcome"):
         return None
-    return last if last.get("execution_arn", execution_arn) == execution_arn else None
+    return last if "execution_arn" in last and last["execution_arn"] == execution_arn else None
+
+
+def _without_unnamed(state: dict, attempt: int) -> dict:
+    """``state`` without its last check if that is of ``attempt`` and names no execution (stored before checks
+    named theirs: perhaps this step's earlier attempt, perhaps an execution's before a restart): it is made again,
+    in its place, not counted twice nor its outcome taken for this execution's."""
+    checks = list(state.get("checks") or [])
+    if checks and checks[-1].get("attempt") == attempt and "execution_arn" not in checks[-1]:
+        return {**state, "checks": checks[:-1]}
+    return state
 
 
 def _check(
