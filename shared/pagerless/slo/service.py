@@ -46,7 +46,7 @@ class SloService:
     def create_versioned(self, workspace: str, document: dict) -> tuple[SloDocument, int]:
         """Store a new SLO: it and the version written (its ETag's)."""
         slo = parse_document(document)
-        return slo, self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=True)
+        return slo, self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=True, at=self.clock())
 
     def replace(
         self, workspace: str, name: str, document: dict, if_match: IfMatch | None = None
@@ -83,7 +83,7 @@ class SloService:
         results = []
         for slo in slos:
             created = slo.name not in existing
-            self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=created)
+            self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=created, at=self.clock())
             if not created:
                 self._forget_other_readings(workspace, stored[slo.name], slo)
             results.append({"name": slo.name, "action": "created" if created else "updated"})

@@ -42,3 +42,26 @@ def test_a_quiet_week_after_its_creation_counts_from_the_creation(api, admin_key
     # And the burn-down's even-spend line starts there too: 10 of the 30 days spent evenly leave two thirds
     [point] = later.burn_down("default", later.get("default", NAME), [end])
     assert point["even_percent"] == pytest.approx(100 * (1 - budget["elapsed"]["minutes"] / 43200), abs=0.01)
+
+
+def test_an_slos_creation_time_is_the_applications_clock_not_the_stores(api):
+    from datetime import UTC, datetime
+
+    from pagerless.slo.service import SloService
+    from pagerless.store.slos import SloRepository
+
+    # Given the application's clock at a moment that is not the machine's
+    moment = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    service = SloService(clock=lambda: moment)
+    # When an SLO is created, and another imported, on it
+    service.create("default", cloudwatch_slo("clocked-create", 30, "0.999", None))
+    service.import_yaml("default", _yaml(cloudwatch_slo("clocked-import", 30, "0.999", None)), replace=False)
+    # Then both were created then: their windows may start at that moment
+    assert SloRepository().get("default", "clocked-create").created_at == moment
+    assert SloRepository().get("default", "clocked-import").created_at == moment
+
+
+def _yaml(document: dict) -> str:
+    import yaml
+
+    return yaml.safe_dump(document)
