@@ -82,13 +82,22 @@ def _reconcile(record: JobRecord, execution: dict | None) -> None:
     """Reconciled lazily, when the job itself is read: a job our records say is pending or running whose
     execution ended without a step saying so (stopped in the Step Functions console, timed out, or its
     failure handler failed too) has failed; the list, reading only our tables, shows it so from then on.
-    A parked job whose execution ended is the approval sweep's (``runbooks.lost_waits``)."""
+    A parked job whose execution ended is the approval sweep's (``runbooks.lost_waits``). A run on an
+    incident says so on its timeline; once, however many reads reconcile it at the same moment: only the
+    read whose conditional update wins writes the event and the entry."""
     ended = (execution or {}).get("status")
     if record.status not in ("pending", "running") or ended not in ENDED_UNFINISHED:
         return
-    why = f"its execution ended {ended} while the job was {record.status}; nothing recorded its end"
+    was = record.status
+    why = f"its execution ended {ended} while the job was {was}; nothing recorded its end"
     repo = JobRepository()
-    if repo.update(record, status="failed", error=why, current_node=None, expected_status=("pending", "running")):
+    if not repo.update(record, status="failed", error=why, current_node=None, expected_status=("pending", "running")):
+        return
+    if record.kind == "runbook_run":  # the run's incident, if it has one, is told on its timeline
+        from pagerless.runbooks.job_state import note
+
+        note(record, "JobFailed", f"run ended: {why}", outcome="lost")
+    else:
         repo.add_event(record, "JobFailed", message=why)
 
 
