@@ -98,6 +98,37 @@ def test_an_operator_starts_a_run_from_the_form_and_approves_its_step_on_the_job
     assert job(api, admin_key, job_id)["status"] == "completed"
 
 
+def test_a_jobs_starter_is_shown_by_name_and_kept_by_id_in_the_api(
+    runs,  # noqa: F811
+    sandbox,
+    api,
+    admin_user,  # noqa: F811
+    admin_key,
+):
+    # Given an operator with a name, who starts a dry run from the console
+    created = api.post(
+        "/api/users",
+        headers=auth(admin_user),
+        json={"email": "olivia@example.com", "name": "Olivia Park", "password": "password123", "role": "operator"},
+    )
+    assert created.status_code == 201, created.text
+    sign_in(api, "olivia@example.com")
+    started = post(api, "/console/runbooks/oom-recovery/run", {**CONTEXT, "version": "1", "dry_run": "true"})
+    job_id = started.headers["location"].removeprefix("/console/jobs/")
+    # When the job's page and the list of jobs are read
+    page = api.get(f"/console/jobs/{job_id}").text
+    listed = api.get("/console/jobs").text
+    # Then both say who started it by name (their login id only as the cell's title)
+    started_by = re.search(r'<dd id="job-started-by"[^>]*>([^<]*)</dd>', page)
+    assert started_by and started_by.group(1) == "Olivia Park", page
+    row = re.search(rf"<tr><td><a href=\"/console/jobs/{job_id}\">.*?</tr>", listed, re.S).group(0)
+    assert '<td title="user:olivia@example.com">Olivia Park</td>' in row, row
+    # And the API keeps the id, with the name beside it, in the list and in the job
+    [item] = [j for j in api.get("/api/jobs", headers=auth(admin_key)).json()["items"] if j["job_id"] == job_id]
+    assert (item["created_by"], item["created_by_name"]) == ("user:olivia@example.com", "Olivia Park")
+    assert job(api, admin_key, job_id)["created_by_name"] == "Olivia Park"
+
+
 def test_a_run_refused_on_a_chinese_page_says_why_in_chinese(
     runs,  # noqa: F811
     sandbox,
