@@ -170,18 +170,39 @@ def test_an_operator_stops_a_parked_run_from_its_page_as_the_api_stops_it(
     ).json()
     job_id = started["job_id"]
     parked = wait_for(lambda: (j := job(api, admin_key, job_id))["status"] == "parked" and j, timeout=60)
-    # Then a viewer sees no Stop button and is refused if they post one
+    # Then a viewer sees no Stop button and is refused if they ask for its question or post a stop
     sign_in(api, "viewer@example.com")
     assert 'id="stop-job"' not in api.get(f"/console/jobs/{job_id}").text
-    assert post(api, f"/console/jobs/{job_id}/stop", {}, page=f"/console/jobs/{job_id}").status_code == 403
+    assert api.get(f"/console/jobs/{job_id}/stop").status_code == 403
+    stop = {"confirm": "yes"}
+    assert post(api, f"/console/jobs/{job_id}/stop", stop, page=f"/console/jobs/{job_id}").status_code == 403
     # And an operator sees it, and a post without the form's CSRF token is refused
     api.cookies.clear()
     sign_in(api, "op@example.com")
     assert 'id="stop-job"' in api.get(f"/console/jobs/{job_id}").text
-    forged = api.post(f"/console/jobs/{job_id}/stop", headers={**ORIGIN, "Accept": "text/html"}, follow_redirects=False)
+    forged = api.post(
+        f"/console/jobs/{job_id}/stop", data=stop, headers={**ORIGIN, "Accept": "text/html"}, follow_redirects=False
+    )
     assert forged.status_code == 403 and job(api, admin_key, job_id)["status"] == "parked"
-    # When the operator stops it from its page
-    stopped = post(api, f"/console/jobs/{job_id}/stop", {}, page=f"/console/jobs/{job_id}")
+    # When the operator presses Stop, they are asked first, on a page of its own (a plain form: no script needed),
+    # in their language, and nothing is stopped yet
+    button = re.search(
+        r'<form method="get" action="([^"]+)"[^>]*id="stop-ask">', api.get(f"/console/jobs/{job_id}").text
+    )
+    assert button and button.group(1) == f"/console/jobs/{job_id}/stop"
+    asked = api.get(button.group(1))
+    assert asked.status_code == 200 and 'id="confirm-stop"' in asked.text and 'name="csrf_token"' in asked.text
+    assert f'<a href="/console/jobs/{job_id}" id="keep-running">' in asked.text
+    assert "a stop rolls nothing back" in asked.text and job(api, admin_key, job_id)["status"] == "parked"
+    api.cookies.set("pl_lang", "zh")
+    assert "停止本次运行？" in api.get(button.group(1)).text and "继续运行" in api.get(button.group(1)).text
+    api.cookies.delete("pl_lang")
+    # And a stop posted without that answer (a page opened before, a crafted form) only asks
+    unasked = post(api, f"/console/jobs/{job_id}/stop", {}, page=f"/console/jobs/{job_id}/stop")
+    assert unasked.status_code == 303 and unasked.headers["location"] == f"/console/jobs/{job_id}/stop"
+    assert job(api, admin_key, job_id)["status"] == "parked"
+    # When the operator confirms
+    stopped = post(api, f"/console/jobs/{job_id}/stop", stop, page=f"/console/jobs/{job_id}/stop")
     assert stopped.status_code == 303 and stopped.headers["location"] == f"/console/jobs/{job_id}"
     # Then the job is cancelled as POST /api/jobs/{id}/stop cancels it: its approval expired, nothing changed
     done = job(api, admin_key, job_id)
@@ -197,7 +218,14 @@ def test_an_operator_stops_a_parked_run_from_its_page_as_the_api_stops_it(
     # And the stop is audited with the job, as the API's is
     audited = api.get("/api/audit-logs?action=POST /console/jobs", headers=auth(admin_key)).json()["items"]
     stops = [a for a in audited if a["action"].endswith("/stop") and a["status"] == 303]
-    assert [a["details"]["job_id"] for a in stops] == [job_id], audited
+    assert [(a["details"]["job_id"], a["details"].get("confirmed", True)) for a in stops] == [
+        (job_id, True),
+        (job_id, False),
+    ], audited
+    # And the stopped run's question page sends back to the job: there is nothing left to stop
+    assert (
+        api.get(f"/console/jobs/{job_id}/stop", follow_redirects=False).headers["location"] == f"/console/jobs/{job_id}"
+    )
     # When someone approves the step from a page opened before the stop, the refusal says the run was stopped, by
     # whom, not that the approval timed out (its approval expired with the stop), in English and in Chinese
     decision = {"approval_id": parked["correlation_key"], "comment": "go"}
