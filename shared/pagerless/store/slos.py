@@ -155,10 +155,13 @@ class SloRepository:
                     )
                 )
 
-    def first_bucket(self, workspace: str, name: str, before: datetime) -> datetime | None:
-        """The start of the SLO's earliest stored bucket before ``before`` (None: it has none)."""
+    def first_bucket(self, workspace: str, name: str, before: datetime | None = None) -> datetime | None:
+        """The start of the SLO's earliest stored bucket (before ``before``, when given; None: it has none)."""
         rows = SloRecord.query(
-            _buckets(workspace, name), SloRecord.sk < _utc(before), limit=1, attributes_to_get=["sk"]
+            _buckets(workspace, name),
+            SloRecord.sk < _utc(before) if before else None,
+            limit=1,
+            attributes_to_get=["sk"],
         )
         return next((parse_time(row.sk) for row in rows), None)
 
