@@ -111,6 +111,14 @@ class FakeIncidents:
 
         return [resolve]
 
+    @staticmethod
+    def notice_due(incident: Incident, event: str, at: datetime, announced_by: str | None = None) -> list:
+        return []  # the outbox of notices is the store's (tests/functional/intake/test_notice_outbox.py)
+
+    @staticmethod
+    def notice_sent(incident_id: str, event: str, at: datetime) -> None:
+        pass
+
     def acknowledge(self, incident: Incident, by: str, now: datetime, seconds: float) -> bool:
         stored = self.items[incident.id]
         if stored.acknowledged or stored.status == "resolved":
