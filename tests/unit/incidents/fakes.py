@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import Incident, IncidentStatus, transition
+from pagerless.store.alert_records import Pending
 
 
 class FakeIncidents:
@@ -328,9 +329,12 @@ class FakeAlerts:
         self.folds += 1
         return True
 
-    def pending_of(self, incident) -> tuple[int, datetime | None]:
+    def pending_of(self, incident) -> Pending:
         item = next((i for i in self.items.values() if i.incident_id == incident.id), None)
-        return (item.pending, item.folded_at) if item is not None else (0, None)
+        return Pending(item.pending) if item is not None else Pending()  # folds are exact here: no tokens
+
+    def folds_for(self, incidents: list) -> dict[str, Pending]:
+        return {incident.id: self.pending_of(incident) for incident in incidents}
 
     def pending_for(self, incidents: list) -> dict[str, int]:
         return {
