@@ -368,24 +368,15 @@ class AlertRepository:
         record.pending, record.folded_at, record.last_fold = 0, now, token
         return True
 
-    def pending_of(self, incident) -> Pending:
-        """``incident``'s duplicates not yet folded onto it, and its alert's last fold into it: one strongly
-        consistent read of its alert."""
-        record = (
-            self.get(alert_key(incident.workspace, incident.source, incident.fingerprint))
-            if incident.fingerprint
-            else None
-        )
-        return Pending.of(record, incident.id)
-
     def pending_for(self, incidents: list) -> dict[str, int]:
         """Duplicates not yet folded, per incident id: what readers add to ``alert_count``. An
         incident's alerts are its opening fingerprint (re-firings come back to the same item)."""
         return {incident_id: p.count for incident_id, p in self.folds_for(incidents).items() if p.count}
 
     def folds_for(self, incidents: list) -> dict[str, Pending]:
-        """`pending_of` of each of ``incidents`` that has an alert, in strongly consistent BatchGetItems (an
-        eventually consistent one could miss a fold or duplicates the incidents as read already show)."""
+        """Each of ``incidents`` that has an alert: its duplicates not yet folded and its alert's last fold into
+        it, in strongly consistent BatchGetItems (an eventually consistent one could miss a fold or duplicates
+        the incidents as read already show)."""
         keys = {alert_key(i.workspace, i.source, i.fingerprint): i.id for i in incidents if i.fingerprint}
         if not keys:
             return {}

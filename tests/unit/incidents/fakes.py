@@ -329,12 +329,12 @@ class FakeAlerts:
         self.folds += 1
         return True
 
-    def pending_of(self, incident) -> Pending:
+    def _pending(self, incident) -> Pending:
         item = next((i for i in self.items.values() if i.incident_id == incident.id), None)
         return Pending(item.pending) if item is not None else Pending()  # folds are exact here: no tokens
 
     def folds_for(self, incidents: list) -> dict[str, Pending]:
-        return {incident.id: self.pending_of(incident) for incident in incidents}
+        return {incident.id: self._pending(incident) for incident in incidents}
 
     def pending_for(self, incidents: list) -> dict[str, int]:
         return {
