@@ -1,4 +1,4 @@
-"""Delivering one notification job: route, render, claim, send with retry, record.
+"""Delivering one notification job: route, render, claim, send with retry (`pagerless.notify.attempts`), record.
 
 Each (job, channel) is a delivery with a deterministic id over (workspace, incident, event,
 channel, generation). The delivery is claimed with a conditional write before the vendor is
@@ -27,17 +27,17 @@ import httpx
 
 from pagerless import settings
 from pagerless.clock import utcnow
-from pagerless.notify import compose, dead_letters, edits, reach, recipients, render, threads
+from pagerless.notify import attempts, compose, edits, reach, recipients, render, threads
 from pagerless.notify import context as contexts
 from pagerless.notify.channels import channel_module
-from pagerless.notify.channels.base import ChannelError, Mention, Message, Parts, PermanentError, RetryableError
+from pagerless.notify.channels.base import ChannelError, Mention, Message
 from pagerless.notify.config import ChannelService, channel_zone
 from pagerless.notify.email_pages import with_ack_link, with_approval_links
 from pagerless.notify.recipients import Recipient
 from pagerless.notify.route_service import RouteService
 from pagerless.notify.routing import pick
 from pagerless.notify.template_service import TemplateService
-from pagerless.notify.throttle import RetryLaterError, held_until, throttle_wait
+from pagerless.notify.throttle import RetryLaterError
 from pagerless.observability import logger
 from pagerless.outbox.jobs import NotifyJob
 from pagerless.store import deliveries as store
@@ -101,7 +101,7 @@ class NotifyService:
                 (card.delivery_id, partial(self._edit, job, c, card, ctx, outcome, deadline)) for c, card in cards
             ]
         for label, step in steps:
-            if not _time_for(deadline, 0):
+            if not attempts.time_for(deadline, 0):
                 retry_later.append(f"{label}: no time left in this invocation")
                 waits.append(None)
                 waiting_only = False
@@ -280,68 +280,8 @@ class NotifyService:
         records = [self.deliveries.find(delivery_id(job, target, event)) for target in targets]
         return all(r is not None and r.status in (store.GAVE_UP, store.DEAD) for r in records)
 
-    def _attempt(self, job, channel, module, config_for, record, message, ref, outcome, deadline, thread=None) -> None:
-        conf = settings.notify()
-        rate = channel["config"].get("rate_per_minute") or module.RATE_PER_MINUTE
-        attempts = int(record.attempts or 0)
-        counted = attempts - int(record.throttles or 0)  # throttled attempts do not use up max_attempts
-        throttled_here = 0  # but at most max_attempts of them in one invocation: then the queue's pace
-        parts = Parts(record.parts_sent or (), lambda keys: self.deliveries.mark_parts_sent(record, keys))
-        in_parts = {"parts": parts} if getattr(module, "SENDS_IN_PARTS", False) else {}
-        if getattr(module, "DELIVERY_MESSAGE_ID", False):  # every attempt of the delivery sends one message id
-            in_parts["message_id"] = "msg_" + record.delivery_id.removeprefix("dlv-")
-        if thread is not None:
-            in_parts["thread"] = thread
-        requests = getattr(module, "requests", None)  # a message sent in several requests takes a slot for each
-        while True:
-            slots = min(int(rate or 0), requests(message, parts) if requests and not ref else 1)
-            if slots:
-                wait = self.config.take_rate_slot(job.workspace, channel["id"], int(rate), slots=slots)
-                if wait > 0:
-                    if wait > conf.max_wait_seconds or not _time_for(deadline, wait):
-                        self.deliveries.release(record, f"rate limited: {rate} messages a minute")
-                        raise RetryLaterError(f"rate limited for {wait:.0f}s", throttled=True)
-                    self.sleep(wait)
-                    continue
-            attempts += 1
-            counted += 1
-            self.deliveries.note_attempt(record)
-            try:
-                config = config_for()
-                sent = (
-                    module.update(self.http, config, ref, message)
-                    if ref
-                    else module.send(self.http, config, message, **in_parts)
-                )
-            except PermanentError as exc:
-                self.deliveries.mark_failed(record, store.GAVE_UP, exc.message)
-                outcome.failed.append({"channel_id": channel["id"], "status": store.GAVE_UP, "error": exc.message})
-                logger().warning(
-                    "notification refused", extra={"delivery_id": record.delivery_id, "error": exc.message}
-                )
-                return
-            except RetryableError as exc:
-                wait = exc.retry_after
-                if exc.throttled:
-                    counted -= 1
-                    throttled_here += 1
-                    self.deliveries.note_throttle(record)
-                    wait = throttle_wait(record, wait)
-                if (wait is None) if exc.throttled else counted >= conf.max_attempts:
-                    self.deliveries.mark_failed(record, store.DEAD, exc.message)
-                    dead_letters.put_delivery(job, channel, record, exc.message, attempts)
-                    outcome.failed.append({"channel_id": channel["id"], "status": store.DEAD, "error": exc.message})
-                    return
-                delay = wait if wait is not None else conf.backoff_base_seconds * 2 ** (counted - 1)
-                later = delay > conf.max_wait_seconds or throttled_here >= conf.max_attempts
-                if later or not _time_for(deadline, delay):
-                    self.deliveries.mark_failed(record, store.FAILED, exc.message, retry_at=held_until(wait))
-                    raise RetryLaterError(exc.message, wait, throttled=exc.throttled) from exc
-                self.sleep(delay)
-                continue
-            self.deliveries.mark_sent(record, message_id=sent.message_id, ref=sent.ref or ref)
-            outcome.delivered.append(channel["id"])
-            return
+    def _attempt(self, job, channel, module, config_for, record, message, ref, outcome, deadline, thread=None) -> bool:
+        return attempts.attempt(self, job, channel, module, config_for, record, message, ref, outcome, deadline, thread)
 
     # ------------------------------------------------------------------ rendering
     def message(
@@ -382,11 +322,6 @@ class NotifyService:
 ACKNOWLEDGED, RESOLVED = "incident.acknowledged", "incident.resolved"
 # an update's event -> the event of the card it updates, whose template renders it (the card keeps its content)
 _UPDATED = {"approval.decided": "approval.requested", ACKNOWLEDGED: "incident.opened"}
-
-
-def _time_for(deadline: float | None, wait: float) -> bool:
-    """Is there time to wait ``wait`` seconds and then make one vendor call before the deadline?"""
-    return deadline is None or time.monotonic() + wait + settings.notify().timeout_seconds + 1 <= deadline
 
 
 def render_plain(text: str) -> str:
