@@ -87,10 +87,13 @@ class NotifyService:
         waiting_only = True  # every delivery to retry only waits (throttled): no receive of the job failed
         plan, unreachable = self.recipients(job, ctx) if not edits.only_edits(job) else ([], [])
         mentions = self._mentions(job, [c for c, r in plan if r is None])
+        stale = edits.stale_resolve(job)  # a resolve the incident reopened since: its message is not said
         steps = [
             (
                 c["id"] + (f"#{r.person_id}" if r else ""),
-                partial(self._deliver, job, c, ctx, outcome, deadline, r, mentions),
+                partial(self._skip, job, c, ctx, stale, outcome)
+                if stale
+                else partial(self._deliver, job, c, ctx, outcome, deadline, r, mentions),
             )
             for c, r in plan
         ]
@@ -185,8 +188,10 @@ class NotifyService:
         ref = None
         event = job.event
         if job.event == ACKNOWLEDGED and module.CAN_UPDATE:  # an opened card there says who: edited, no message
-            if (ref := threads.opened_message(self.deliveries, job, channel["id"])) is not None:
+            if (opened := threads.opened_card(self.deliveries, job, channel["id"])) is not None:
+                ref = dict(opened.provider_ref)
                 ctx = {**ctx, **threads.opened_said(self.deliveries, job, channel["id"])}  # a reopen's stays one
+                self.deliveries.forget_shown(opened)  # edited here, not by `_edit`: what it shows is not known
         if job.event == "approval.decided":
             card = threads.approval_card(self.deliveries, job, channel["id"])
             if card is not None and module.CAN_UPDATE:
@@ -233,7 +238,9 @@ class NotifyService:
             thread = threads.root(self.deliveries, job, channel["id"])  # later messages reply in the root's thread
         if recipient is not None:
             channel = {**channel, "id": target}  # what the outcome and the dead letter name
-        self._attempt(job, channel, module, config, claimed, message, ref, outcome, deadline, thread)
+        sent = self._attempt(job, channel, module, config, claimed, message, ref, outcome, deadline, thread)
+        if sent and ref is None and module.CAN_UPDATE:  # a card a later event may edit: what it shows (`_edit`)
+            self.deliveries.mark_shown(claimed, edits.digest(message))
 
     def _claim(self, record, outcome: Outcome, target: str):
         """The delivery claimed for an attempt; None (noted skipped) when it was sent or is being sent."""
@@ -254,7 +261,7 @@ class NotifyService:
         earlier = edits.card_job(card)
         shown = self.message(earlier, channel, contexts.build(earlier), recipient=edits.recipient(job.workspace, card))
         message = edits.edited(shown, job, ctx)
-        target = card.delivery_id  # a person paged twice got two cards
+        target, showing = card.delivery_id, edits.digest(message)  # a person paged twice got two cards
         record = store.new_delivery(
             delivery_id(job, target),
             workspace=job.workspace,
@@ -268,12 +275,36 @@ class NotifyService:
         )
         if (claimed := self._claim(record, outcome, target)) is None:
             return
+        if card.shown == showing:  # the card shows that already: no vendor call (Slack's chat.update is rate-limited)
+            self.deliveries.mark_skipped(claimed, "not edited: the card shows this already")
+            outcome.skipped.append(target)
+            return
         module, config = (
             channel_module(channel["channel_type"]),
             partial(self.channels.delivery_config, job.workspace, channel),
         )
-        ref = dict(card.provider_ref)
-        self._attempt(job, {**channel, "id": target}, module, config, claimed, message, ref, outcome, deadline)
+        self.deliveries.forget_shown(card)
+        ref, to = dict(card.provider_ref), {**channel, "id": target}
+        if self._attempt(job, to, module, config, claimed, message, ref, outcome, deadline):
+            self.deliveries.mark_shown(card, showing)
+
+    def _skip(self, job: NotifyJob, channel: dict, ctx: dict, why: str, outcome: Outcome) -> None:
+        """The job's message to ``channel``, not sent: the delivery log says ``why`` (`edits.stale_resolve`)."""
+        message = self.message(job, channel, ctx)
+        record = store.new_delivery(
+            delivery_id(job, channel["id"]),
+            workspace=job.workspace,
+            incident_id=job.incident_id,
+            event=job.event,
+            generation=job.generation,
+            channel=channel,
+            title=render_plain(message.title),
+            job=json.loads(job.to_json()),
+        )
+        if (claimed := self._claim(record, outcome, channel["id"])) is not None:
+            self.deliveries.mark_skipped(claimed, why)
+            outcome.skipped.append(channel["id"])
+            logger().info("notification not said", extra={"delivery_id": record.delivery_id, "reason": why})
 
     def _refused(self, job: NotifyJob, targets: tuple[str, ...], event: str) -> bool:
         """Whether every one of the job's deliveries to ``targets`` was refused for good."""
