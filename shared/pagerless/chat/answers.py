@@ -70,8 +70,11 @@ def describe(incident, language: str = "en") -> str:
 
 def _flapping(incident, language: str) -> str:
     """The flap mark (`pagerless.incidents.flapping`): its alert keeps resolving and firing again; while it is open,
-    paging waits until the alert holds firing (`pagerless.workflow.flapping`)."""
-    if not getattr(incident, "flapping", False):
+    paging waits until the alert holds firing (`pagerless.workflow.flapping`). A resolved incident says nothing of it:
+    the mark outlives the resolve on purpose (the resolve reads it to stay quiet, `notices.incident_resolved`, and a
+    reopen to keep it, `IncidentRepository.reopen_actions`), but nothing flaps while the incident is resolved, and
+    no count of its flaps is kept to say it in the past."""
+    if not getattr(incident, "flapping", False) or incident.status == "resolved":
         return ""
     waiting = incident.status == "open"
     if _zh(language):

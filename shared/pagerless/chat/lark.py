@@ -196,8 +196,12 @@ def url_verification(data: dict, apps: list[LarkApp], opened_by: LarkApp | None)
 
 
 def event_id(data: dict) -> str | None:
-    """The dedup key: header.event_id (schema 2.0) or uuid (schema 1.0); ValueError if malformed."""
+    """The dedup key: header.event_id (schema 2.0) or uuid (schema 1.0); a legacy v1 card action, which has
+    neither, by its ``token`` (one per action: the card's update token, ``c-…``); ValueError if malformed."""
     found = member(data, "header").get("event_id") or data.get("uuid")
+    if not found and "open_id" in data and "action" in data:  # a legacy v1 card callback (`click`)
+        token = data.get("token")
+        found = f"card-token#{token}" if isinstance(token, str) and token else None
     return str(found) if found else None
 
 

@@ -15,6 +15,9 @@ from pagerless.chat.clicks import Click, member, parse_button_value
 from pagerless.chat.commands import ChatMessage
 
 WINDOW_SECONDS = 300
+# how long a click's signature is remembered (a replay refused): as long as verify accepts its timestamp, which may
+# be up to the window ahead of now or behind it, and a minute more for the clocks
+REPLAY_MARK_SECONDS = 2 * WINDOW_SECONDS + 60
 ACTION_IDS = {
     "pl_approve": "approve",
     "pl_reject": "reject",

@@ -141,6 +141,13 @@ def already_handled(language: str) -> str:
     return "此操作已处理。" if _zh(language) else "Already handled."
 
 
+def replayed(language: str) -> str:
+    """The same signed click again (a replay of the request): it was acted on once, and is not again."""
+    if _zh(language):
+        return "此请求已处理过，重复发送的同一请求不会再执行任何操作。"
+    return "This request was already handled; the same request sent again changes nothing."
+
+
 def decision_refused(language: str, refused: PagerlessError, incident_id: str) -> str:
     """Why ``ApprovalService.decide`` changed nothing (superseded, timed out, decided by someone else, ...), in the
     card's words: the service's own message only where none of these says it."""

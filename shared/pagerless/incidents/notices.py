@@ -70,7 +70,7 @@ def incident_resolved(incident, *, by: str, previous_status: str | None) -> bool
             "incident.resolved",
             incident,
             generation=generation_of("resolved", incident.resolved_at),
-            data={"message": english(said), "message_phrase": data(said), **quiet},
+            data={"message": english(said), "message_phrase": data(said), **quiet, **resolved_episode(incident)},
         )
     if previous_status in ("awaiting_approval", None):
         _close_pending_approval(incident, by)
@@ -99,6 +99,14 @@ def _close_pending_approval(incident, by: str) -> None:
                 "comment": "the incident was resolved before anyone decided; nothing ran",
             },
         )
+
+
+def resolved_episode(incident) -> dict:
+    """What an ``incident.resolved`` job says of the episode it ended: ``episode``, when the incident last reopened
+    before this resolve (ISO 8601), None for its first opening. Its job closes that episode's page cards, and, when
+    the incident reopened since (the job came late), leaves the reopened cards open and says nothing in the thread
+    (`pagerless.notify.edits`). A job without it (queued by an older version) is judged by the incident as it is."""
+    return {"episode": incident.reopened_at.isoformat() if incident.reopened_at else None}
 
 
 def incident_reopened(incident) -> bool:

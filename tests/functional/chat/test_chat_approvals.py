@@ -233,7 +233,9 @@ def test_a_click_step_functions_did_not_take_is_answered_and_the_next_click_appr
     # Then she is told to try again and the approval still waits (not "approved" with the workflow never told)
     assert first.status_code == 200 and "try again" in first.json()["text"], first.text
     assert _approval(awaiting["incident_id"]).status == "pending"
-    # and her next click approves, and the workflow runs the fix to resolution
+    # and her next click (a new request: the same one again would be a replay) approves, and the workflow runs the
+    # fix to resolution
+    body = slack_form(button_value(awaiting, "approve"))
     again = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
     assert again.json()["text"].startswith("You approved patch_resources"), again.text
     assert _approval(awaiting["incident_id"]).decided_by == people["alice"].label

@@ -359,3 +359,8 @@ def test_status_says_that_the_incident_is_flapping(bot, api, vendors):  # noqa: 
     # Then she reads that it is flapping, and that paging waits until its alert holds firing
     assert "告警反复恢复又触发（抖动），持续触发后才会呼叫。" in chinese, chinese
     assert "Flapping: its alert keeps resolving and firing again; paging waits until it holds firing." in english
+    # And once its source resolved it (the flap mark stays on the incident), status says it is resolved, not flapping
+    IncidentRepository().get(INCIDENT).update(actions=[IncidentRecord.status.set("resolved")])
+    chinese, english = _to_lark_bot(api, vendors, f"状态 {INCIDENT}"), _to_lark_bot(api, vendors, f"status {INCIDENT}")
+    assert "状态：已解决。" in chinese and "抖动" not in chinese, chinese
+    assert " is resolved." in english and "Flapping" not in english, english

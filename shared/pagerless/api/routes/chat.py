@@ -1,7 +1,10 @@
 """Chat callbacks: Slack interactivity and Lark/Feishu events and card actions.
 
 Each route reads the RAW body and checks the vendor's signature before acting on it: a forged
-or replayed request gets 401 and changes nothing. Lark's url_verification is the exception: Lark
+or replayed request gets 401 and changes nothing. A replay inside the signature window acts once: a Slack click
+is remembered by its signature (`pagerless.store.chat_events`, for as long as the window accepts it), a Lark event
+or card action by its event id (a legacy v1 card action's by its per-action token), and the same request again is
+answered as already handled. Lark's url_verification is the exception: Lark
 does not sign it, so it is answered, whatever signature headers come with it, when it opens with an
 app's Encrypt Key (and carries the token of an app with that key, if it has one) or, plaintext,
 carries the token of an app without an Encrypt Key. A signed body that is not the vendor's shape is
@@ -73,7 +76,15 @@ async def slack_interactivity(request: Request, background: BackgroundTasks):
                 said, slack.event_id(parsed.payload or {}), verified.app.workspace, background, deadline
             )
         return JSONResponse({}, status_code=200)
-    answer: Answer = await run_in_threadpool(chat_actions().handle, click, verified.app.workspace, "Slack")
+    # the same signed request again (a replay within the signature window) acts once: the signature names it
+    signature = request.headers.get("x-slack-signature") or ""
+    if not await run_in_threadpool(first_time, "slack-request", signature, ttl_seconds=slack.REPLAY_MARK_SECONDS):
+        return slack.ephemeral(wording.replayed(click.language))
+    try:
+        answer: Answer = await run_in_threadpool(chat_actions().handle, click, verified.app.workspace, "Slack")
+    except Exception:
+        await run_in_threadpool(forget, "slack-request", signature)  # nothing was done: the request may come again
+        raise
     message = slack.ephemeral(answer.text)
     if click.response_url.startswith(chat_settings().slack_response_url_prefix):
         background.add_task(_post_response_url, click.response_url, message, deadline)
