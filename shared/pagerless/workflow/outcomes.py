@@ -178,7 +178,8 @@ def _status_phrase(proposal: dict):
             case "dry_run_failed":
                 return reasons.reason("dry_run_failed", status=checked.get("status"), message=checked.get("message"))
             case "blocked":
-                return reasons.reason("blocked_by_policy", rule=decision.get("rule"), reason=decision.get("reason"))
+                said = {"rule": decision.get("rule"), "reason": decision.get("reason")}
+                return reasons.reason("blocked_by_policy", **said, why=decision.get("reason_phrase"))
     except (KeyError, TypeError, ValueError):
         return None
     return None

@@ -38,7 +38,7 @@ def test_a_chinese_question_is_answered_in_chinese(api, admin_key, oom_incident)
     answer = _ask(api, admin_key, "这个事件怎么样了？", INCIDENT)
     # Then the answer is Chinese: its status, the analyzers' summary and the planner's reason in Chinese
     reply = answer["reply"]
-    assert reply.startswith(f"{INCIDENT}（critical）") and "状态：诊断中" in reply, reply
+    assert reply.startswith(f"{INCIDENT}（严重）") and "状态：诊断中" in reply, reply
     assert "容器超出内存限制" in reply and "位置：payments/payments-api" in reply, reply
     assert "将 payments-api 中容器 api 的内存限制从 256Mi 提高到 512Mi" in reply, reply
     assert "Where:" not in reply and oom_incident["proposal"]["reason"] not in reply, reply
@@ -57,7 +57,7 @@ def test_a_chinese_question_naming_a_service_finds_its_incident_and_says_so_in_c
     found = _ask(api, admin_key, "payments-api 出了什么问题？")
     nothing = _ask(api, admin_key, "checkout 有事吗？")
     # Then the first describes the incident in Chinese, the second lists what is open, in Chinese
-    assert found["incident_id"] == INCIDENT and found["reply"].startswith(f"{INCIDENT}（critical）")
+    assert found["incident_id"] == INCIDENT and found["reply"].startswith(f"{INCIDENT}（严重）")
     assert nothing["incident_id"] is None and nothing["incidents"] == [INCIDENT]
     assert nothing["reply"] == f"没有与之相符的未关闭事件。当前有 1 个未关闭事件：{INCIDENT} payments-api 诊断中。"
 
@@ -72,7 +72,7 @@ def test_a_question_naming_an_incident_by_its_id_is_about_that_incident(api, adm
     english = _ask(api, admin_key, "what about inc-20261202-0061?")
     # Then each answer is about the incident named, not "nothing matches" and a list of what is open
     assert chinese["incident_id"] == INCIDENT and chinese["incidents"] == [INCIDENT], chinese
-    assert chinese["reply"].startswith(f"{INCIDENT}（critical）") and "状态：诊断中" in chinese["reply"], chinese
+    assert chinese["reply"].startswith(f"{INCIDENT}（严重）") and "状态：诊断中" in chinese["reply"], chinese
     assert english["incident_id"] == "INC-20261202-0061", english
     assert english["reply"].startswith("INC-20261202-0061 (critical) CheckoutLatencyHigh on checkout"), english
 

@@ -288,7 +288,7 @@ def test_a_click_after_the_incident_was_resolved_by_hand_changes_nothing(awaitin
     # Then both are told it is resolved and nothing ran
     assert response.status_code == 200 and lark_response.status_code == 200, (response.text, lark_response.text)
     for text in (response.json()["text"], lark_response.json()["toast"]["content"]):
-        assert "is resolved: there is nothing to decide any more" in text, text
+        assert "is resolved now: there is nothing to approve; nothing changed." in text, text
     assert _approval(awaiting["incident_id"]).decided_by is None
     assert "approved" not in timeline_types(awaiting["incident_id"])
 

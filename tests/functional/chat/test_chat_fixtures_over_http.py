@@ -547,6 +547,4 @@ def test_a_stale_ack_card_of_an_incident_its_source_resolved_says_so_in_words(ch
     slack_body = vectors["block_actions_computed"]["raw_body"].encode()
     text = api.post("/slack/interactivity", content=slack_body, headers=slack_headers(slack_body)).json()["text"]
     # Then the answer says its source resolved it, not "resolved by source" as if a person named source had
-    assert (
-        text == f"incident {FIXTURE_INCIDENT} is already resolved by its source (every alert cleared); nothing changed."
-    )
+    assert text == f"{FIXTURE_INCIDENT} is already resolved by its source (every alert cleared); nothing changed."
