@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
 USER_ROLES = (Role.ADMIN, Role.OPERATOR, Role.VIEWER)
+# A registration told to wait for another's first-admin claim retries this soon at most: the claim's lease
+# (first_admin_claim_seconds) only matters when its holder died without giving it back.
+FIRST_ADMIN_RETRY_SECONDS = 5.0
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BAD_LOGIN = "invalid email or password"
 
@@ -112,7 +115,8 @@ class UserService:
             if claimed_at is not None:  # no admin yet: neither "closed" nor a viewer, or none might ever be admin
                 raise ServiceUnavailableError(
                     "the first user is being registered at this moment; register again after the time in Retry-After",
-                    retry_after=until_stale(claimed_at, lease, now),
+                    # a live holder is done within a password hash; the lease is for one that died
+                    retry_after=min(FIRST_ADMIN_RETRY_SECONDS, until_stale(claimed_at, lease, now)),
                 )
         if not first and (first_admin_only or not config.open_registration):
             raise ForbiddenError("registration is closed; ask an admin to create your account")

@@ -250,6 +250,15 @@ def _start_sandbox(scenario: dict, state_dir: Path):
     return cluster, {"PAGERLESS_KUBECONFIG": str(kubeconfig), "PAGERLESS_SANDBOX": "true"}
 
 
+def _aws_cli_env(aws: str) -> str:
+    """What the AWS CLI needs to reach the embedded AWS from a shell that has no AWS configuration: the endpoint,
+    its region and credentials (moto takes any; the CLI refuses to sign without them, and v1 reads no AWS_REGION)."""
+    from pagerless.local.runtime import LOCAL_CREDENTIALS
+
+    names = ("AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    return " ".join([f"AWS_ENDPOINT_URL={aws}"] + [f"{name}={LOCAL_CREDENTIALS[name]}" for name in names])
+
+
 def _banner(
     base: str, aws: str, admin_key: str, created: bool, restored: dict, seconds: float, state_dir: Path, sandbox
 ) -> str:
@@ -258,7 +267,7 @@ def _banner(
         f"Pagerless is running (started in {seconds:.1f}s)",
         f"  API            {base}/api   (health: {base}/healthz, docs: {base}/docs)",
         f"  Console        {base}/   (first user, the admin: its sign-in page, or POST {base}/api/auth/register)",
-        f"  Embedded AWS   {aws}   (AWS_ENDPOINT_URL={aws} aws dynamodb list-tables)",
+        f"  Embedded AWS   {aws}   ({_aws_cli_env(aws)} aws dynamodb list-tables)",
         f"  Admin API key  {admin_key}" + ("   (new; kept in " + str(state_dir / "admin-key") + ")" if created else ""),
         f"  State          {state_dir.resolve()}  (restored {restored['items']} items, {restored['messages']} queued messages, "
         f"{restored.get('parameters', 0)} SSM parameters, {restored.get('identities', 0)} SES identities, "

@@ -7,6 +7,7 @@ Two modes share everything but the transport:
   ``mock_aws(config=MOCK_CONFIG)`` around it.
 """
 
+import json
 import logging
 import os
 import threading
@@ -110,7 +111,7 @@ class LocalRuntime:
                 inprocess.install(int(os.environ["MOTO_PORT"]), self.options.region)
         install_moto_hook(self.lambdas, workers=self.options.workflow_workers)
         priority.FOREGROUND.max_wait = self.options.step_aside_seconds
-        quiet_resume_probe()
+        quiet_presence_probes(self.template)
         serialize_dynamodb_writes()
         refuse_what_dynamodb_refuses()
         name_executions_as_step_functions_does()
@@ -285,17 +286,45 @@ class LocalRuntime:
                 pass
 
 
-class _ResumeProbeFilter(logging.Filter):
-    """moto logs the ASL's `IsPresent` test of an absent `$.resume` as an error; it is the normal path."""
+class _PresenceProbeFilter(logging.Filter):
+    """moto logs a Choice's `IsPresent` test of an absent field (`$.resume`, `$.settle_seconds`, `$.release`,
+    `$.wait_seconds`) as an error; it is the normal path, and the line looked like a failure in the terminal."""
+
+    def __init__(self, paths: frozenset[str]) -> None:
+        super().__init__()
+        self.paths = paths
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "NoSuchJsonPathError" not in (message := record.getMessage()) or "$.resume" not in message
+        message = record.getMessage()
+        return "NoSuchJsonPathError" not in message or not any(f"'{path}'" in message for path in self.paths)
 
 
-def quiet_resume_probe() -> None:
+def presence_probes(definitions: list[str]) -> frozenset[str]:
+    """Every path a Choice rule of these ASL definitions tests with `IsPresent`."""
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if "IsPresent" in node and isinstance(node.get("Variable"), str):
+                found.add(node["Variable"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for definition in definitions:
+        walk(json.loads(definition))
+    return frozenset(found)
+
+
+def quiet_presence_probes(template: Template) -> None:
+    machines = template.of_type("AWS::Serverless::StateMachine").values()
+    paths = presence_probes([(template.root / m["Properties"]["DefinitionUri"]).read_text("utf-8") for m in machines])
     target = logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component")
-    if not any(isinstance(f, _ResumeProbeFilter) for f in target.filters):
-        target.addFilter(_ResumeProbeFilter())
+    for old in [f for f in target.filters if isinstance(f, _PresenceProbeFilter)]:
+        target.removeFilter(old)
+    target.addFilter(_PresenceProbeFilter(paths))
 
 
 def queue_arn(region: str, name: str) -> str:

@@ -11,6 +11,7 @@ from pagerless.remediation.policy import evaluate
 from pagerless.remediation.restore import found_in_record, restoring
 from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.workflow.approvals import ApprovalService
+from pagerless.workflow.escalated_entries import said_before
 from pagerless.workflow.execute_plan import execute_and_record
 from pagerless.workflow.incidents import ACTOR, IncidentClosedError, advance, can_move, load, update, with_metric
 from pagerless.workflow.verify import fix_approver, fix_record, last_plan, rollback_plan
@@ -117,8 +118,9 @@ def _say_escalated(incident, reason: str, outcome: dict | None, notice: str, *, 
     """The `escalated` entry and the `incident.escalated` notification, idempotent under the ``notice`` key
     (`escalate`): the entry is written once for that key, the notification is queued under it (delivered once).
     ``again``: the incident was escalated before this call (a retry may have written the entry: it is looked up);
-    otherwise this call just moved it, and no entry has that key yet."""
-    if not again or not timeline.recorded_with(incident.id, "escalated", notice=notice):
+    otherwise this call just moved it, and no entry has that key yet. An entry written before the key existed counts
+    when the stored data tells it is this escalation's (`pagerless.workflow.escalated_entries`)."""
+    if not again or not said_before(incident, reason, notice):
         timeline.record(incident, "escalated", reason[:1000], actor=ACTOR, data={"notice": notice})
     said = _cause(reason, outcome)["cause"]
     publish(

@@ -6,7 +6,7 @@ incident; the state machine only gets the route: ``none`` (nothing Pagerless may
 """
 
 from pagerless import settings
-from pagerless.clock import utcnow
+from pagerless.clock import parse_time, utcnow
 from pagerless.diagnosis.models import Diagnosis
 from pagerless.incidents import timeline
 from pagerless.kube import cluster
@@ -20,9 +20,20 @@ from pagerless.workflow.incidents import ACTOR, load, update
 NO_CLUSTER = "no cluster configured: nothing was planned against a cluster, nothing was dry-run and nothing ran"
 
 
-def propose(incident_id: str, workspace: str, options: dict | None = None) -> dict:
-    """Store the incident's proposal; returns ``{"route", "approval_timeout_seconds"}``."""
+def propose(
+    incident_id: str,
+    workspace: str,
+    options: dict | None = None,
+    *,
+    execution_arn: str | None = None,
+    entered_at: str | None = None,
+) -> dict:
+    """Store the incident's proposal; returns ``{"route", "approval_timeout_seconds"}``. With the time the step's
+    state was entered (``entered_at``: ``$$.State.EnteredTime``, the same for every retry of the step) its `proposal`
+    entry is written once per execution, at that time, and its live event sent last, by the attempt that succeeds (a
+    retry after a failed attempt neither writes it twice nor loses its event)."""
     incident = load(incident_id, workspace)
+    said = {"execution_arn": execution_arn, "entered_at": entered_at}
     diagnosis = Diagnosis.model_validate(incident.diagnosis)
     policy = get_policy(workspace)
     try:
@@ -34,12 +45,12 @@ def propose(incident_id: str, workspace: str, options: dict | None = None) -> di
             "message": NO_CLUSTER,
             "remediations": diagnosis.remediations,
         }
-        return _store(incident, proposal, policy, options)
+        return _store(incident, proposal, policy, options, **said)
     try:
         proposal = _plan_and_check(diagnosis, kube, workspace, policy)
     finally:
         kube.close()
-    return _store(incident, proposal, policy, options)
+    return _store(incident, proposal, policy, options, **said)
 
 
 def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy) -> dict:
@@ -146,25 +157,32 @@ def approval_timeout(policy: Policy, options: dict | None) -> int:
     return int(override or policy.approval_timeout_seconds)
 
 
-def _store(incident: IncidentRecord, proposal: dict, policy: Policy, options: dict | None) -> dict:
+def _store(
+    incident: IncidentRecord,
+    proposal: dict,
+    policy: Policy,
+    options: dict | None,
+    *,
+    execution_arn: str | None = None,
+    entered_at: str | None = None,
+) -> dict:
     timeout = approval_timeout(policy, options)
     # when it was proposed: only an approval requested since approves it (`remediate._approver`)
     proposal = {**proposal, "approval_timeout_seconds": timeout, "proposed_at": utcnow().isoformat()}
     update(incident, proposal=proposal)
     decision = proposal.get("decision") or {}
-    timeline.record(
-        incident,
-        "proposal",
-        proposal["message"],
-        actor=ACTOR,
-        data={
-            "status": proposal["status"],
-            "route": proposal["route"],
-            "action": proposal.get("action"),
-            "not_automated": proposal.get("not_automated") or [],
-            "rule": decision.get("rule"),
-            "allowed": decision.get("allowed"),
-            "diff": (proposal.get("dry_run") or {}).get("diff"),
-        },
-    )
+    said = {
+        "status": proposal["status"],
+        "route": proposal["route"],
+        "action": proposal.get("action"),
+        "not_automated": proposal.get("not_automated") or [],
+        "rule": decision.get("rule"),
+        "allowed": decision.get("allowed"),
+        "diff": (proposal.get("dry_run") or {}).get("diff"),
+    }
+    at = parse_time(entered_at) if entered_at and execution_arn else None
+    once = f"proposal#{execution_arn}" if at else None
+    timeline.record(incident, "proposal", proposal["message"], actor=ACTOR, data=said, once=once, at=at, live=not at)
+    if at:
+        timeline.announce(incident, "proposal", proposal["message"], actor=ACTOR, data=said)
     return {"route": proposal["route"], "approval_timeout_seconds": timeout}

@@ -20,7 +20,9 @@ twice:
 | diagnosed, escalated, resolved | nothing (the workflow had ended; a person moves next) |
 
 An outcome the reconciler applies itself (an escalation, a decided approval's) is tried again when AWS fails it for a
-moment, as a Task state's Retry would (`_apply`): the next restart would find it escalated and leave it unsaid.
+moment, as a Task state's Retry would (`_apply`): the next restart would find it escalated and leave it unsaid. The
+retry is scheduled (``later``: a timer thread), not slept for: the pass goes on to the other incidents, escalations
+and held pages at once, and the retry runs once, after the attempt that failed.
 
 Every page quiet hours held back and not yet released, of an incident not resolved, is released anew
 (`pagerless.oncall.held.resume`): when the quiet hours end, at once if they ended meanwhile.
@@ -33,8 +35,9 @@ from the system table's sparse `sweeps` index, which holds only running escalati
 
 import json
 import re
-import time
+import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 from pagerless import settings, step_functions
@@ -55,8 +58,20 @@ RESUMABLE = (S.OPEN, S.DIAGNOSING, S.AWAITING_APPROVAL, S.REMEDIATING, S.VERIFYI
 INTERRUPTED = "the workflow was interrupted by a restart while the action ran; it is not run again: check the workload"
 
 
-def reconcile(sfn=None) -> list[dict]:
-    """Resume the workflow of every interrupted incident; returns what was done for each."""
+Later = Callable[[float, Callable[[], None]], None]
+
+
+def after(delay_seconds: float, run: Callable[[], None]) -> None:
+    """Run ``run`` on a daemon timer thread ``delay_seconds`` from now (a retry the reconciler does not wait for)."""
+    timer = threading.Timer(delay_seconds, run)
+    timer.daemon = True
+    timer.name = "reconcile-retry"
+    timer.start()
+
+
+def reconcile(sfn=None, *, later: Later = after) -> list[dict]:
+    """Resume the workflow of every interrupted incident; returns what was done for each. ``later(delay, run)``
+    schedules the retry of an outcome AWS failed for a moment (`_apply`)."""
     machine = settings.workflow().incident_state_machine_arn
     if not machine:
         return []
@@ -66,7 +81,7 @@ def reconcile(sfn=None) -> list[dict]:
         if not _had_workflow(incident):
             continue
         try:
-            done.append(resume(incident, machine, sfn))
+            done.append(resume(incident, machine, sfn, later))
         except Exception as exc:  # one incident must not stop the others
             logger().exception("could not resume the workflow", extra={"incident_id": incident.id})
             done.append({"incident_id": incident.id, "resume": "failed", "error": type(exc).__name__})
@@ -165,15 +180,17 @@ def plan(incident: IncidentRecord, now: datetime | None = None) -> dict:
     return {**base, "resume": "verify", "remediation": timings(None, None)}  # verifying
 
 
-def resume(incident: IncidentRecord, machine: str, sfn) -> dict:
+def resume(incident: IncidentRecord, machine: str, sfn, later: Later = after) -> dict:
     step = plan(incident)
     outcome = step.pop("outcome", None)
     if outcome is not None:
-        _apply(incident, outcome, step.get("reason", ""))
+        applied = _apply(incident, outcome, step.get("reason", ""), later)
         logger().info(
-            "workflow outcome applied after a restart", extra={"incident_id": incident.id, "outcome": outcome}
+            "workflow outcome applied after a restart" if applied else "workflow outcome to be tried again",
+            extra={"incident_id": incident.id, "outcome": outcome},
         )
-        return {"incident_id": incident.id, "status": incident.status, "outcome": outcome}
+        done = {"incident_id": incident.id, "status": incident.status, "outcome": outcome}
+        return done if applied else {**done, "retry": "scheduled"}
     step.pop("reason", None)
     name = f"{_run_of(incident)}-resume-{uuid.uuid4().hex[:8]}"[:80]
     set_execution(incident.id, execution_arn(name, machine))  # the incident is the new execution's from its first step
@@ -183,23 +200,35 @@ def resume(incident: IncidentRecord, machine: str, sfn) -> dict:
     return {"incident_id": incident.id, "status": incident.status, "resume": at}
 
 
-def _apply(incident: IncidentRecord, outcome: str, reason: str, attempts: int = 3) -> None:
-    """Apply the outcome ``plan`` found, retried as a Task state's Retry would: AWS failing it for a moment
-    (`sdk_unavailable`, past botocore's own retries) is tried again, up to ``attempts`` times; a retry that finds the
-    incident escalated by an attempt that died after the move says the escalation once (`outcomes.escalate`)."""
+def _apply(
+    incident: IncidentRecord, outcome: str, reason: str, later: Later, attempt: int = 1, attempts: int = 3
+) -> bool:
+    """Apply the outcome ``plan`` found; False when AWS failed it for a moment (`sdk_unavailable`, past botocore's
+    own retries) and it is tried again later, as a Task state's Retry would: ``later`` runs the next attempt after
+    0.5 s, then 1 s (up to ``attempts`` in all), on another thread. A retry that finds the incident escalated by an
+    attempt that died after the move says the escalation once (`outcomes.escalate`)."""
     from pagerless.store.throttling import sdk_unavailable
 
-    for attempt in range(1, attempts + 1):
-        try:
-            if outcome == "escalate":
-                outcomes.escalate(incident.id, incident.workspace, reason)
-            else:
-                getattr(outcomes, outcome)(incident.id, incident.workspace)
-            return
-        except Exception as exc:
-            if attempt == attempts or sdk_unavailable(exc) is None:
-                raise
-            time.sleep(0.5 * attempt)
+    try:
+        if outcome == "escalate":
+            outcomes.escalate(incident.id, incident.workspace, reason)
+        else:
+            getattr(outcomes, outcome)(incident.id, incident.workspace)
+        return True
+    except Exception as exc:
+        if attempt == attempts or sdk_unavailable(exc) is None:
+            raise
+    later(0.5 * attempt, lambda: _retry(incident, outcome, reason, later, attempt + 1, attempts))
+    return False
+
+
+def _retry(incident: IncidentRecord, outcome: str, reason: str, later: Later, attempt: int, attempts: int) -> None:
+    """A scheduled attempt of `_apply`: nobody waits for it, so its failure is logged."""
+    try:
+        if _apply(incident, outcome, reason, later, attempt, attempts):
+            logger().info("workflow outcome applied after a restart", extra={"incident_id": incident.id})
+    except Exception:
+        logger().exception("could not apply the workflow outcome", extra={"incident_id": incident.id})
 
 
 def _run_of(incident: IncidentRecord) -> str:

@@ -88,7 +88,13 @@ def _diagnose(event: dict) -> dict:
 def _propose(event: dict) -> dict:
     from pagerless.workflow.propose import propose
 
-    return propose(event["incident_id"], event["workspace"], _options(event))
+    return propose(
+        event["incident_id"],
+        event["workspace"],
+        _options(event),
+        execution_arn=event.get("execution_arn"),
+        entered_at=event.get("entered_at"),
+    )
 
 
 def _request_approval(event: dict) -> dict:
@@ -120,6 +126,7 @@ def _verify(event: dict) -> dict:
         int(event.get("attempt", 0)),
         int(event["max_checks"]),
         retried=int(event.get("retry_count") or 0) > 0,
+        execution_arn=event.get("execution_arn"),
     )
 
 

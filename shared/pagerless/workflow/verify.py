@@ -25,14 +25,63 @@ from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow.incidents import ACTOR, load, update
 
 
-def verify(incident_id: str, workspace: str, attempt: int, max_checks: int, *, retried: bool = False) -> dict:
+def verify(
+    incident_id: str,
+    workspace: str,
+    attempt: int,
+    max_checks: int,
+    *,
+    retried: bool = False,
+    execution_arn: str | None = None,
+) -> dict:
     """One verification check; returns ``{"attempt", "next", "reason", "reason_phrase"}`` (the reason as a phrase:
-    `pagerless.incidents.notice_phrases`; None while it rechecks). ``retried``: Step Functions runs the
-    step again (an attempt failed, perhaps after storing its check): that check is replaced, not counted twice."""
+    `pagerless.incidents.notice_phrases`; None while it rechecks). ``retried``: Step Functions runs the step again
+    (an attempt failed, perhaps after storing its check): a check this execution stored for this attempt is kept,
+    with its outcome, not made again nor counted twice. Its `verification_check` entry is stored once per check and
+    its live event sent last, by the attempt that succeeds: an attempt that failed after writing the entry sent none,
+    and its retry sends it."""
+    incident = load(incident_id, workspace)
+    attempt = int(attempt) + 1
+    state = dict(incident.verification or {})
+    check = _stored_check(state, attempt, execution_arn) if retried else None
+    if check is None:
+        if retried:
+            state = _without_unnamed(state, attempt)
+        state, check = _check(incident, state, attempt, int(max_checks), execution_arn)
+    _say_check(incident, state, check, max_checks, execution_arn)
+    return {
+        "attempt": attempt,
+        "next": state["outcome"],
+        "reason": state["reason"],
+        "reason_phrase": state.get("reason_phrase"),
+    }
+
+
+def _stored_check(state: dict, attempt: int, execution_arn: str | None) -> dict | None:
+    """The last stored check if this execution made it for ``attempt``, its outcome stored beside it; else None."""
+    checks = state.get("checks") or []
+    last = checks[-1] if checks else None
+    if last is None or last.get("attempt") != attempt or not state.get("outcome"):
+        return None
+    return last if "execution_arn" in last and last["execution_arn"] == execution_arn else None
+
+
+def _without_unnamed(state: dict, attempt: int) -> dict:
+    """``state`` without its last check if that is of ``attempt`` and names no execution (stored before checks
+    named theirs: perhaps this step's earlier attempt, perhaps an execution's before a restart): it is made again,
+    in its place, not counted twice nor its outcome taken for this execution's."""
+    checks = list(state.get("checks") or [])
+    if checks and checks[-1].get("attempt") == attempt and "execution_arn" not in checks[-1]:
+        return {**state, "checks": checks[:-1]}
+    return state
+
+
+def _check(
+    incident: IncidentRecord, state: dict, attempt: int, max_checks: int, execution_arn: str | None
+) -> tuple[dict, dict]:
+    """Check the cluster and the alerts, and store the check with its outcome on the incident; returns both."""
     from pagerless.remediation.verify import check_action
 
-    incident = load(incident_id, workspace)
-    state = dict(incident.verification or {})
     plan = last_plan(incident)
     since = parse_time(state["since"]) if state.get("since") else incident.updated_at
     kube = cluster.connect()
@@ -41,7 +90,6 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int, *, r
         result = check_action(kube, plan, since, state.get("target") or plan.target)
     finally:
         kube.close()
-    attempt = int(attempt) + 1
     now = utcnow()
     alerts_open = int(incident.open_alerts or 0)
     check = {
@@ -51,12 +99,10 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int, *, r
         "reasons": result.reasons,
         "alerts_open": alerts_open,
         "details": _small(result.details),
+        "execution_arn": execution_arn,
     }
-    checks = list(state.get("checks", []))
-    if retried and checks and checks[-1].get("attempt") == attempt:
-        checks.pop()
-    state["checks"] = [*checks, check]
-    unhealthy = sum(1 for c in state["checks"] if not c.get("healthy"))
+    state["checks"] = [*state.get("checks", []), check]
+    unhealthy = _unhealthy(state)
     reason = "; ".join(result.reasons)
     said = None
     grace = settings.workflow_timing().alert_clear_grace_seconds
@@ -69,10 +115,10 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int, *, r
     elif result.healthy:
         next_step = "recheck"
         reason = f"{held}; waiting for {alerts_open} alert(s) to clear ({int(waited)}s of {grace}s)"
-    elif unhealthy < int(max_checks):
+    elif unhealthy < max_checks:
         next_step = "recheck"
     else:
-        next_step, why = _after_failure(plan, workspace, fix_approver(incident, plan))
+        next_step, why = _after_failure(plan, incident.workspace, fix_approver(incident, plan))
         said = phrase("still_unhealthy", checks=unhealthy, **found_unhealthy(result), cause=data(why))
     if said is not None:
         reason = english(said)
@@ -80,20 +126,30 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int, *, r
     state["reason"] = reason[:1000]
     state["reason_phrase"] = data(said) if said is not None else None
     update(incident, verification=state)
-    message = reason[:400] if result.healthy else f"check {unhealthy}/{max_checks}: {'; '.join(result.reasons)[:400]}"
-    timeline.record(
-        incident,
-        "verification_check",
-        message,
-        actor=ACTOR,
-        data={"attempt": attempt, "healthy": result.healthy, "next": next_step, "alerts_open": alerts_open},
-    )
-    return {
-        "attempt": attempt,
-        "next": next_step,
-        "reason": reason[:1000],
-        "reason_phrase": state["reason_phrase"],
+    return state, check
+
+
+def _unhealthy(state: dict) -> int:
+    return sum(1 for c in state.get("checks", []) if not c.get("healthy"))
+
+
+def _say_check(incident: IncidentRecord, state: dict, check: dict, max_checks: int, execution_arn: str | None) -> None:
+    """The check's `verification_check` entry, stored once (keyed by the execution and the attempt, at the check's
+    time), then its live event: last, so a retry after a failed attempt sends it once."""
+    if check["healthy"]:
+        message = state["reason"][:400]
+    else:
+        message = f"check {_unhealthy(state)}/{max_checks}: {'; '.join(check['reasons'])[:400]}"
+    said = {
+        "attempt": check["attempt"],
+        "healthy": check["healthy"],
+        "next": state["outcome"],
+        "alerts_open": check["alerts_open"],
     }
+    once = f"verification_check#{execution_arn or '-'}#{check['attempt']}"
+    at = parse_time(check["at"])
+    timeline.record(incident, "verification_check", message, actor=ACTOR, data=said, once=once, at=at, live=False)
+    timeline.announce(incident, "verification_check", message, actor=ACTOR, data=said)
 
 
 def last_plan(incident: IncidentRecord) -> ActionPlan:

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from pagerless import settings
+from pagerless.clock import utcnow
 from tests.conftest import auth
 from tests.functional.auth.test_users import register
 from tests.functional.refusals import cancelled, refusing
@@ -112,3 +113,16 @@ def test_a_registration_that_outlasted_its_claims_lease_is_told_to_register_agai
     with pytest.raises(ServiceUnavailableError):
         users.repository.create(slow, first_admin=True)
     assert users.repository.get("usr_slow") is None and users.repository.by_email("slow@example.com") is None
+
+
+def test_a_registration_waiting_on_a_live_first_admin_claim_retries_within_seconds_not_the_lease(api, runtime):
+    # Given another registration holding the first-admin claim (its default lease: a minute), not yet done
+    from pagerless.store.users import UserRepository
+
+    assert settings.auth().first_admin_claim_seconds >= 60
+    assert UserRepository().claim_first_admin("usr_holder", now=utcnow(), stale_after=timedelta(seconds=60))
+    # When a second first registration comes meanwhile
+    waiting = register(api, "second@example.com")
+    # Then it is told to retry within seconds, as a live holder is done within a password hash, not in a minute
+    assert waiting.status_code == 503, waiting.text
+    assert 1 <= int(waiting.headers["Retry-After"]) <= 5

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.conftest import auth
+from tests.e2e.harness import ROOT
 from tests.fakes.chat_vendors import LARK_APP_ID
 from tests.functional.notify.conftest import create_channel, route_all, save_incident
 
@@ -669,3 +670,20 @@ def test_an_email_channels_chinese_names_reach_ses_as_mime_encoded_words(api, no
     assert str(make_header(decode_header(parseaddr(sender)[0]))) == "Pagerless 告警"
     assert str(make_header(decode_header(parseaddr(lead)[0]))) == "值班"
     assert ops == "ops@example.com"
+
+
+def test_the_readme_email_channel_example_sends_once_its_sender_is_verified(api, notify_env, admin_key):
+    import boto3
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "<!-- email-channel-example -->" in readme, "the README shows no email channel to copy"
+    block = readme.split("<!-- email-channel-example -->", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    identity = re.search(r"aws sesv2 create-email-identity --email-identity (\S+)", block)[1]
+    body = json.loads(re.search(r"-d '(.*)'", block, re.S)[1])
+    # Given the sender verified as the README says, when the README's channel is created and tested
+    boto3.client("sesv2").create_email_identity(EmailIdentity=identity)
+    created = api.post("/api/notifications/channels", json=body, headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    # Then SES takes the message
+    result = _test(api, admin_key, created.json()["id"])
+    assert result["ok"] is True and result["status"] == "sent", result

@@ -1,8 +1,12 @@
 """People over the real admin API on the embedded AWS: admins write, viewers read, bad input is refused."""
 
+import json
+import re
+
 import pytest
 
 from tests.conftest import auth
+from tests.e2e.harness import ROOT
 
 pytestmark = pytest.mark.functional
 
@@ -282,3 +286,13 @@ def test_a_change_of_other_fields_keeps_stored_contacts_the_api_now_refuses(api,
     # And replacing the contacts with valid ones works
     fixed = api.patch(f"/api/people/{alice['id']}", json={"contacts": stored[2:]}, headers=auth(admin_key))
     assert fixed.status_code == 200 and fixed.json()["contacts"] == stored[2:]
+
+
+def test_the_readme_person_example_is_accepted_as_written(api, admin_key):
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "<!-- people-contacts-example -->" in readme, "the README shows no person with contacts"
+    block = readme.split("<!-- people-contacts-example -->", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    body = json.loads(re.search(r"-d '(.*)'", block, re.S)[1])
+    created = api.post("/api/people", json=body, headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    assert created.json()["contacts"] == body["contacts"]

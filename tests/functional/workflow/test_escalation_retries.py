@@ -143,12 +143,42 @@ def test_a_restarts_escalation_that_died_after_its_move_says_it_once_when_tried_
     repository.decide(repository.latest(opened.id), APPROVED, actor="alice", role="operator")
     advance(incident(opened.id), IncidentStatus.REMEDIATING, "running patch_resources")
     # And DynamoDB throttling the reconciler's escalation's first new item after the move to escalated
+    scheduled = []
     with refusing("PutItem", "ThrottlingException", when=within("reconcile", "escalate", "advance")) as refused:
         # When the runtime restarts
-        [done] = restart(runtime)
-    # Then the reconciler tried its escalation again, and the retry said it once
+        [done] = restart(runtime, later=lambda delay, run: scheduled.append((delay, run)))
+    # Then the reconciler did not wait to try its escalation again: it scheduled the retry and went on
     assert refused == ["PutItem"]
-    assert (done["outcome"], incident(opened.id).status) == ("escalate", "escalated"), done
+    assert (done["outcome"], done["retry"], incident(opened.id).status) == ("escalate", "scheduled", "escalated")
+    assert "escalated" not in timeline_types(opened.id)
+    [(delay, retry)] = scheduled
+    assert delay == 0.5
+    # And the retry, when it runs, says the escalation once
+    retry()
+    assert scheduled == [(delay, retry)]  # it succeeded: nothing more scheduled
     said_once(opened, pages)
     assert escalation_reasons(opened) == [INTERRUPTED]
     assert memory_limit(sandbox) == "256Mi"
+
+
+def test_a_restarts_escalation_throttled_once_is_said_by_its_retry_on_a_timer(sandbox, scenario, pages, runtime):
+    from pagerless.domain.incidents import IncidentStatus
+    from pagerless.workflow.incidents import advance
+    from pagerless.workflow.reconcile import INTERRUPTED
+    from tests.functional.workflow.conftest import incident
+    from tests.functional.workflow.test_reconcile import restart
+
+    # Given a fix whose process died while it ran (remediating, nothing recorded: the reconciler escalates it)
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    advance(incident(opened.id), IncidentStatus.REMEDIATING, "running patch_resources")
+    # And DynamoDB throttling the reconciler's escalation's first read (nothing of it is done)
+    with refusing("GetItem", "ThrottlingException", when=within("reconcile", "escalate")) as refused:
+        # When the runtime restarts, as `pagerless dev` does (its retries on a timer thread)
+        [done] = restart(runtime)
+    assert refused == ["GetItem"], refused
+    assert done["retry"] == "scheduled", done
+    # Then the retry escalates the incident and says it once
+    assert wait_for_status(opened.id, "escalated") == "escalated"
+    said_once(opened, pages)
+    assert escalation_reasons(opened) == [INTERRUPTED]

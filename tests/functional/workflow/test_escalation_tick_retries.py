@@ -3,10 +3,11 @@ errors and AWS failing the step for a moment (AwsUnavailableError). A validation
 once: trying again would read the same input. Driven on the embedded Step Functions with the real ASL."""
 
 import json
+import sys
 
 import pytest
 
-from tests.functional.refusals import refusing
+from tests.functional.refusals import failing, refusing
 from tests.functional.workflow.conftest import open_incident, wait_for
 from tests.functional.workflow.escalations import escalation
 from tests.functional.workflow.test_aws_unavailable_steps import inside
@@ -14,7 +15,7 @@ from tests.functional.workflow.test_aws_unavailable_steps import inside
 pytestmark = pytest.mark.functional
 
 
-def _tick_execution(runtime, incident, cursor: dict, name: str) -> str:
+def _tick_execution(runtime, incident, cursor: dict, name: str, failures: int = 0) -> str:
     """A second execution of the incident's running escalation, whose first Tick reads ``cursor``: the escalation is
     handed over to it and the first one stopped, as a skip ahead does (a tick of an execution the escalation is not
     handed to pages nothing)."""
@@ -26,7 +27,13 @@ def _tick_execution(runtime, incident, cursor: dict, name: str) -> str:
     waiting = record.execution_arn
     assert EscalationRepository().hand_over(record, name, step_functions.execution_arn(machine, name))
     _stop(runtime, waiting)
-    payload = {"incident_id": incident.id, "workspace": "default", "generation": "1", "cursor": cursor, "failures": 0}
+    payload = {
+        "incident_id": incident.id,
+        "workspace": "default",
+        "generation": "1",
+        "cursor": cursor,
+        "failures": failures,
+    }
     sfn = runtime.client("stepfunctions")
     return sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))["executionArn"]
 
@@ -132,3 +139,56 @@ def test_a_held_page_release_throttled_once_is_tried_again(fast_workflow, scenar
         finally:
             _stop(runtime, arn, escalation(opened.id).execution_arn)
     assert refused == ["GetItem"]
+
+
+def _ticking_at(step: int):
+    """A ``when`` for the refusals: the call is made inside a tick whose cursor is at ``step``."""
+
+    def when() -> bool:
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_name == "tick" and (frame.f_locals.get("cursor") or {}).get("step") == step:
+                return True
+            frame = frame.f_back
+        return False
+
+    return when
+
+
+def _entered(runtime, arn: str) -> list[str]:
+    history = runtime.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    return [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
+
+
+def test_a_tick_that_succeeds_starts_the_count_of_failed_ticks_again(fast_workflow, scenario, oncall, pages, runtime):
+    from botocore.exceptions import ClientError
+
+    # Given a running escalation whose execution has seen 9 ticks fail (one more ends it), and DynamoDB refusing the
+    # tick at the policy's third step with an error that is neither transient nor a validation error of ours (access
+    # denied: a policy changed under it)
+    oncall(delays=(300, 1, 1))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+
+    def refused(operation: str) -> Exception:
+        return ClientError({"Error": {"Code": "AccessDeniedException", "Message": "injected"}}, operation)
+
+    with failing("GetItem", refused, when=_ticking_at(2)) as failed:
+        # When an execution of it ticks at the second step (which pages), then at the third (which fails)
+        arn = _tick_execution(runtime, opened, {"step": 1, "repeat": 0}, f"count-{opened.id}", failures=9)
+        try:
+            pages.wait_for("1-0")
+            # Then the tick that succeeded started the count again: the failure waits a minute to tick again
+            sfn = runtime.client("stepfunctions")
+            wait_for(
+                lambda: (
+                    "WaitAfterFailure" in _entered(runtime, arn)
+                    or sfn.describe_execution(executionArn=arn)["status"] != "RUNNING"
+                ),
+                timeout=30,
+            )
+            assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING", _entered(runtime, arn)
+            assert "WaitAfterFailure" in _entered(runtime, arn)
+        finally:
+            _stop(runtime, arn, escalation(opened.id).execution_arn)
+    assert failed[:1] == ["GetItem"]

@@ -21,11 +21,11 @@ from tests.functional.workflow.conftest import (
 pytestmark = pytest.mark.functional
 
 
-def restart(runtime) -> list[dict]:
+def restart(runtime, **options) -> list[dict]:
     from pagerless.workflow.reconcile import reconcile
 
     _stop_running_executions(runtime)
-    return reconcile(runtime.client("stepfunctions"))
+    return reconcile(runtime.client("stepfunctions"), **options)
 
 
 def _incident_without_workflow(scenario):
