@@ -129,6 +129,13 @@ def message(data: dict) -> ChatMessage | None:
     return ChatMessage("slack", str(team), user, text, str(thread or ""), channel, thread=root)
 
 
+def named_app(data: dict) -> str:
+    """The app a payload is for (``api_app_id``: Slack names it in every interactivity payload and Events API
+    callback; a url_verification carries none), or ""."""
+    found = data.get("api_app_id")
+    return found if isinstance(found, str) else ""
+
+
 def event_id(data: dict) -> str | None:
     """The Events API's dedup key (Slack retries an event it got no 200 for within 3 seconds)."""
     found = data.get("event_id")

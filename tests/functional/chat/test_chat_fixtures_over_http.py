@@ -12,7 +12,7 @@ import pytest
 
 from pagerless.chat import lark
 from tests.conftest import auth
-from tests.functional.chat.conftest import FIXTURES, LARK_APP, lark_headers, slack_headers
+from tests.functional.chat.conftest import FIXTURES, LARK_APP, SLACK_SECRET, lark_headers, slack_headers
 
 pytestmark = pytest.mark.functional
 
@@ -379,6 +379,12 @@ def test_a_stale_ack_card_of_a_resolved_incident_says_it_is_resolved_and_records
 def test_the_bolt_fixture_is_a_button_pagerless_declines(chat_apps, api):
     from urllib.parse import quote
 
+    from pagerless.api.routes import chat as chat_routes
+    from pagerless.chat import apps
+
+    # the fixture's app (A111) is one of ours: a click for an app we do not have is refused (test_chat_app_ids.py)
+    apps.ChatAppService().register("default", "slack", "A111", secrets={"signing_secret": SLACK_SECRET})
+    chat_routes.chat_apps.cache_clear()
     payload = (FIXTURES / "slack" / "block_actions_button_bolt_python.json").read_text()
     body = ("payload=" + quote(json.dumps(json.loads(payload), separators=(",", ":")), safe="")).encode()
     response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
