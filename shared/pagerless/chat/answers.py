@@ -2,8 +2,9 @@
 
 An incident is described from its stored facts; the analyzers' diagnosis summary and the planner's reason are said
 from their phrases (`pagerless.diagnosis.summaries`, `pagerless.remediation.reasons`), so a Chinese answer says
-them in Chinese; a model's summary is quoted as it wrote it. Chinese takes full-width punctuation; names, ids,
-categories and actions stay as Pagerless writes them everywhere else.
+them in Chinese; a model's summary is quoted as it wrote it. Chinese takes full-width punctuation; names, ids
+and actions stay as Pagerless writes them everywhere else; a diagnosis's category is said in words, as the console
+and cards say it (`pagerless.diagnosis.categories`).
 """
 
 import re
@@ -27,12 +28,14 @@ def describe(incident, language: str = "en") -> str:
     """One paragraph about an incident: what, where, status (and who acknowledged it), diagnosis and proposal (or why
     nothing was proposed)."""
     from pagerless.diagnosis import summaries
+    from pagerless.diagnosis.categories import category_label
     from pagerless.remediation import reasons
 
     diagnosis, proposal = incident.diagnosis or {}, incident.proposal or {}
     summary = summaries.said(diagnosis, language)
     reason = reasons.said(proposal, language)
     confidence = f"{float(diagnosis.get('confidence') or 0):.0%}"
+    category = category_label(diagnosis.get("category"), language)  # as the console shows it, not oom_killed
     if _zh(language):
         from pagerless.incidents.notice_phrases import SEVERITY_ZH
 
@@ -44,7 +47,7 @@ def describe(incident, language: str = "en") -> str:
         text += f"已由 {who} 确认。" if incident.acknowledged and who else ""
         text += _flapping(incident, language)
         if diagnosis:
-            text += f"诊断：{diagnosis.get('category')}，置信度 {confidence}——{summary}"
+            text += f"诊断：{category}，置信度 {confidence}——{summary}"
             text += "" if text.endswith(("。", ".")) else "。"
         if proposal.get("action"):
             text += f"建议修复：{proposal['action']}" + (f"（{reason}）" if reason else "") + "。"
@@ -60,7 +63,7 @@ def describe(incident, language: str = "en") -> str:
     )
     text += _flapping(incident, language)
     if diagnosis:
-        text += f" Diagnosis: {diagnosis.get('category')} at {confidence} — {summary}"
+        text += f" Diagnosis: {category} at {confidence} — {summary}"
     if proposal.get("action"):
         text += f" Proposed fix: {proposal['action']}" + (f" ({reason})" if reason else "") + "."
     elif proposal.get("status") == "no_action" and reason:  # why nothing was proposed (remediation.reasons)

@@ -103,7 +103,7 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     parentheses after what it explains: full-width in Chinese)."""
 
     def label(code):
-        return labels.label(code, catalog.gettext)
+        return labels.label(code, catalog.gettext, lang)
 
     def job_label(code):
         return labels.job_label(code, catalog.gettext)

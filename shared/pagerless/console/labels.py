@@ -4,9 +4,13 @@ codes as their values; only what people read changes. A code with no words is sh
 
 The JSON API, chat cards and reports keep their own wording; this is the console's. A status's Chinese is
 the Chinese chat cards' (`pagerless.chat.wording`): tests/unit/console/test_status_words.py holds the two alike.
+A diagnosis's category is said in both languages by `pagerless.diagnosis.categories`, whose words chat cards and
+the bot show too.
 """
 
 from collections.abc import Callable
+
+from pagerless.diagnosis.categories import CATEGORIES, category_label
 
 ENGLISH = {
     # incidents
@@ -62,35 +66,6 @@ ENGLISH = {
     "builtin": "Built-in",
     "custom": "Custom",
     "generated": "Generated",
-    # a diagnosis's category (taxonomy.json's ids; what kind of incident it is)
-    "oom_killed": "Out of memory (OOMKilled)",
-    "image_pull_error": "Image pull error",
-    "crashloop_app_error": "Application crash loop",
-    "app_config_error": "Application configuration error",
-    "missing_config_reference": "Missing ConfigMap or Secret",
-    "volume_mount_failure": "Volume mount failure",
-    "bad_deploy": "Bad deploy",
-    "readiness_probe_failure": "Readiness probe failing",
-    "liveness_probe_misconfigured": "Liveness probe misconfigured",
-    "unschedulable_insufficient_resources": "Unschedulable: not enough resources",
-    "unschedulable_taint_affinity": "Unschedulable: taints or affinity",
-    "pvc_unbound": "PersistentVolumeClaim unbound",
-    "node_not_ready": "Node not ready",
-    "node_pressure_eviction": "Evicted under node pressure",
-    "dns_resolution_failure": "DNS resolution failure",
-    "db_connection_pool_exhausted": "Database connection pool exhausted",
-    "dependency_unavailable": "Dependency unavailable",
-    "certificate_expired": "Certificate expired",
-    "hpa_maxed_out": "Autoscaler at its maximum",
-    "resource_quota_exceeded": "Resource quota exceeded",
-    "wrong_command_or_entrypoint": "Wrong command or entrypoint",
-    "permission_denied": "Permission denied",
-    "rbac_forbidden": "Forbidden by RBAC",
-    "init_container_failure": "Init container failure",
-    "volume_full": "Volume full",
-    "cpu_throttling": "CPU throttling",
-    "network_policy_blocked": "Blocked by a NetworkPolicy",
-    "insufficient_evidence": "Not enough evidence",
     # postmortems and their action items
     "draft": "Draft",
     "published": "Published",
@@ -115,11 +90,14 @@ def job_label(code, gettext: Callable[[str], str]):
     return label(JOB_CODES.get(code, code) if isinstance(code, str) else code, gettext)
 
 
-def label(code, gettext: Callable[[str], str]):
-    """``code`` in words: the catalog's (``gettext``, keyed by the code) if it has them, else the
-    English above, else the code. Anything but a string is given back as it is."""
+def label(code, gettext: Callable[[str], str], language: str = "en"):
+    """``code`` in words: a diagnosis's category as chat cards and the bot say it (`diagnosis.categories`, in
+    ``language``), else the catalog's (``gettext``, keyed by the code) if it has them, else the English above, else
+    the code. Anything but a string is given back as it is."""
     if not isinstance(code, str) or not code:
         return code
+    if code in CATEGORIES.entries:
+        return category_label(code, language)
     translated = gettext(code)
     if translated != code:
         return translated

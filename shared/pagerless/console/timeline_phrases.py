@@ -108,6 +108,10 @@ PHRASES: dict[str, tuple[str, str]] = {
     "runbook_step:ToolCompleted": ("{message}", "Runbook {runbook}：步骤 {node} 执行 {action}：{status}"),
     "runbook_step:StepVerified": ("{message}", "Runbook {runbook}：步骤 {node} 验证通过（第 {attempt} 次检查）"),
     "runbook_step:VerifyFailed": ("{message}", "Runbook {runbook}：步骤 {node} 经 {attempt} 次检查仍未通过验证"),
+    "runbook_step:StepDenied:reason": (
+        "{message}",
+        "Runbook {runbook}：步骤 {node} 未执行，策略规则 {rule} 不允许：{policy_reason}",
+    ),
     "runbook_step:StepDenied": ("{message}", "Runbook {runbook}：步骤 {node} 未执行，策略规则 {rule} 不允许"),
     "runbook_step:StepFailed": ("{message}", "Runbook {runbook}：步骤 {node} 失败"),
     "runbook_step:RollbackStep": ("{message}", "Runbook {runbook}：回滚步骤 {node}（{action}）：{status}"),
@@ -189,6 +193,8 @@ def _runbook_step(data: dict) -> list[str]:
     event = f"runbook_step:{data.get('event')}"
     if data.get("event") == "StepCompleted" and isinstance(data.get("ok"), bool):
         return [f"{event}:check", event]
+    if data.get("event") == "StepDenied":  # the policy's reason beside its rule; an entry without it names the rule
+        return [f"{event}:reason", event]
     return [f"{event}:dry", event] if data.get("dry_run") else [event]
 
 
@@ -250,6 +256,16 @@ class _Values(dict):
         from pagerless.remediation.check_phrases import reasons_in
 
         return f"：{'；'.join(reasons_in(reasons, self.data.get('said'), 'zh'))}"
+
+    def _policy_reason(self):
+        """A denial's policy reason, said from its phrase (``why``: `policy_phrases`) while it is still the phrase's
+        English; else as stored."""
+        stored = str(self.data.get("reason") or "")
+        if not stored:
+            return None
+        from pagerless.remediation.policy_phrases import reason_in
+
+        return reason_in(stored, self.data.get("why"), "zh" if self.zh else "en")
 
     def _in_flight_part(self) -> str:
         step = str(self.data.get("in_flight") or "")

@@ -41,6 +41,7 @@ def build(job: NotifyJob) -> dict:
         "reopened_at": None,  # an incident.opened of a reopened incident: when it reopened (the job's data)
         "labels": {},
         "category": None,
+        "category_label": None,  # the category in words (diagnosis.categories): `shown` says it in the card's language
         "confidence": None,
         "summary": None,
         "summary_phrase": None,  # the summary as data (diagnosis.summaries): `shown` says it in the card's language
@@ -146,6 +147,10 @@ def shown(ctx: dict, language: str, zone: str | None = None) -> dict:
         if out.get(key):
             out[key] = display_time(out[key], zone)
     out.update(_in_language(out, language, zone))
+    if out.get("category"):
+        from pagerless.diagnosis.categories import category_label
+
+        out["category_label"] = category_label(out["category"], language)  # 内存不足被终止, not oom_killed
     if out.get("decision"):
         if out["decision"] in _NOBODY_DECIDED:
             out["decided_by"] = ""

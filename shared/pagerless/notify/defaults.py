@@ -11,12 +11,12 @@ updated card, or one sent after its decision, says the decision where it said th
 
 _INCIDENT = "{{ incident_id }} · {{ service or '-' }}{% if namespace %} ({{ namespace }}){% endif %}"
 _DIAG = (
-    "{% if category %}\nDiagnosis: {{ category }}{% if confidence is not none %} ({{ confidence }}% confident){% endif %}"
+    "{% if category %}\nDiagnosis: {{ category_label or category }}{% if confidence is not none %} ({{ confidence }}% confident){% endif %}"
     "{% if summary %}\n{{ summary }}{% endif %}{% for e in evidence %}\n- {{ e }}{% endfor %}{% endif %}"
 )
 _INCIDENT_ZH = "{{ incident_id }} · {{ service or '-' }}{% if namespace %}（{{ namespace }}）{% endif %}"
 _DIAG_ZH = (
-    "{% if category %}\n诊断：{{ category }}{% if confidence is not none %}（置信度 {{ confidence }}%）{% endif %}"
+    "{% if category %}\n诊断：{{ category_label or category }}{% if confidence is not none %}（置信度 {{ confidence }}%）{% endif %}"
     "{% if summary %}\n{{ summary }}{% endif %}{% for e in evidence %}\n- {{ e }}{% endfor %}{% endif %}"
 )
 # a page held back by the person's quiet hours (`oncall.held`): until when, or why it went out before they ended

@@ -34,9 +34,15 @@ CHECKS = Catalog(
                 f"容器 {p['pod']}/{p['container']} 在操作后重启过（{p['last']}，restartCount {p['count']}）"
             ),
         },
+        # ``reason``: the API's reason beside its status, where a runbook check says it ("403 Forbidden")
         "unreadable": {
-            "en": lambda p: f"{p['kind']} {p['name']} unreadable: {p['status']}",
-            "zh": lambda p: f"无法读取 {_KINDS_ZH.get(p['kind'], p['kind'])} {p['name']}：{p['status']}",
+            "en": lambda p: (
+                f"{p['kind']} {p['name']} unreadable: {p['status']}" + (f" {p['reason']}" * bool(p.get("reason")))
+            ),
+            "zh": lambda p: (
+                f"无法读取 {_object_zh(p['kind'], p['name'])}：{p['status']}"
+                + (f" {p['reason']}" * bool(p.get("reason")))
+            ),
         },
         "no_target": {
             "en": lambda p: "the target names no deployment or pod to check",
@@ -65,6 +71,11 @@ CHECKS = Catalog(
             "zh": lambda p: f"节点 {p['node']} 已封锁并排空（保留 {p['stay']} 个 DaemonSet/镜像 Pod）",
         },
         "healthy": {"en": lambda p: "healthy", "zh": lambda p: "健康"},
+        # one reason said in several parts (a drain's check: `verify.check_node`), each part its own phrase
+        "parts": {
+            "en": lambda p: "; ".join(_part(s, "en") for s in p["parts"]),
+            "zh": lambda p: "；".join(_part(s, "zh") for s in p["parts"]),
+        },
         "node_state": {
             "en": lambda p: (
                 f"node {p['node']} is {'Ready' if p['ready'] else 'NotReady'}" + (", cordoned" if p["cordoned"] else "")
@@ -109,6 +120,19 @@ CHECKS = Catalog(
     "check",
 )
 _KINDS_ZH = {"deployment": "Deployment", "pod": "Pod", "node": "节点"}
+
+
+def _part(phrase, language: str) -> str:
+    said = CHECKS.render(phrase, language)
+    if said is None:
+        raise ValueError(f"a part that cannot be said: {phrase!r}")
+    return said
+
+
+def _object_zh(kind: str, name: str) -> str:
+    if kind == "secrets of":  # a namespace's secrets (a certificate check's)
+        return f"{name} 中的 Secret"
+    return f"{_KINDS_ZH.get(kind, kind)} {name}"
 
 
 check = CHECKS.phrase  # the phrase of a reason a check failed (a key of ``CHECKS``)

@@ -244,7 +244,8 @@ def check_drained(kube: KubeClients, node: str) -> dict:
         obj = kube.call(kube.core.read_node, node)
         pods = pods_on(kube, node)
     except ApiException as exc:
-        return {"ok": False, "message": f"node {node} unreadable: {exc.status} {exc.reason}", "details": {}}
+        unread = check("unreadable", kind="node", name=node, status=exc.status, reason=exc.reason)
+        return {"ok": False, **said(unread), "details": {}}
     cordoned = bool(obj.get("spec", {}).get("unschedulable"))
     left = [
         pod_name(p) for p in pods if ignored_reason(p) is None and (p.get("status") or {}).get("phase") not in FINISHED

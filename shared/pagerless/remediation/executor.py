@@ -23,6 +23,8 @@ from pagerless.remediation.action_phrases import dry_run_phrase, english, succee
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.diff import Change, diff, render
 from pagerless.remediation.policy import Decision
+from pagerless.remediation.reasons import refusal
+from pagerless.remediation.reasons import render as render_reason
 from pagerless.remediation.workloads import owned_replicasets
 
 Status = Literal[
@@ -68,6 +70,8 @@ class ActionOutcome(BaseModel):
     changes: list[Change] = Field(default_factory=list)
     decision_rule: str = ""
     approved_by: str | None = None
+    # the message as a phrase (`reasons`), where Pagerless wrote it (a refusal): a Chinese page says it from this
+    message_phrase: dict | None = None
 
 
 class _Failed(Exception):
@@ -116,7 +120,9 @@ def execute(
     """Run ``plan`` if ``decision`` allows it; retry 429/409/5xx at most ``max_attempts`` times."""
     started = datetime.now(UTC)
 
-    def outcome(status: Status, message: str, attempts: int, changes: list[Change] | None = None) -> ActionOutcome:
+    def outcome(
+        status: Status, message: str, attempts: int, changes: list[Change] | None = None, phrase: dict | None = None
+    ) -> ActionOutcome:
         return ActionOutcome(
             plan_id=plan.id,
             action=plan.action.action,
@@ -128,10 +134,13 @@ def execute(
             changes=changes or [],
             decision_rule=decision.rule if decision else "",
             approved_by=approved_by,
+            message_phrase=phrase,
         )
 
-    if refusal := _refusal(plan, decision, approved_by):
-        return outcome("refused", refusal, 0)
+    if refused := refusal(plan.id, decision, approved_by):
+        return outcome(
+            "refused", render_reason(refused, "en") or refused.code, 0, phrase=refused.model_dump(mode="json")
+        )
     for attempt in range(1, max_attempts + 1):
         try:
             changes = _apply(plan.action, kube, dry=False, decision=decision, sleep=sleep)
@@ -142,18 +151,6 @@ def execute(
                 return outcome(failure.status, failure.message, attempt, failure.changes)
             sleep(backoff_seconds * attempt)
     raise AssertionError("unreachable")
-
-
-def _refusal(plan: ActionPlan, decision: Decision | None, approved_by: str | None) -> str | None:
-    if decision is None:
-        return "no policy decision: nothing runs without one"
-    if decision.plan_id != plan.id:
-        return f"the policy decision is for plan {decision.plan_id or '(none)'}, not {plan.id}"
-    if not decision.allowed:
-        return f"the policy did not allow it ({decision.rule}): {decision.reason}"
-    if decision.requires_approval and not approved_by:
-        return f"the policy requires approval ({decision.rule}) and nobody approved"
-    return None
 
 
 def _apply(

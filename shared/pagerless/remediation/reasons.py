@@ -232,6 +232,28 @@ REASONS = Catalog(
                 f"{p['step']}：策略已不再允许执行（规则 {p['rule']}）：{_policy_reason(p, 'zh')}；未执行任何操作"
             ),
         },
+        # a step whose action cannot be built from the run's context (``error``: what the model said, quoted)
+        "step_not_built": {
+            "en": lambda p: f"{p['step']}: the action cannot be built: {p['error']}",
+            "zh": lambda p: f"{p['step']}：无法构建该步骤的操作：{p['error']}",
+        },
+        # why the executor sent nothing (`executor.refusal`: an outcome's ``message``)
+        "no_decision": {
+            "en": lambda p: "no policy decision: nothing runs without one",
+            "zh": lambda p: "没有策略决定：没有策略决定时不执行任何操作",
+        },
+        "decision_for_other_plan": {
+            "en": lambda p: f"the policy decision is for plan {p['decided'] or '(none)'}, not {p['plan']}",
+            "zh": lambda p: f"策略决定针对的是计划 {p['decided'] or '（无）'}，而不是 {p['plan']}",
+        },
+        "policy_refused": {
+            "en": lambda p: f"the policy did not allow it ({p['rule']}): {p['reason']}",
+            "zh": lambda p: f"策略不允许执行（规则 {p['rule']}）：{_policy_reason(p, 'zh')}",
+        },
+        "approval_missing": {
+            "en": lambda p: f"the policy requires approval ({p['rule']}) and nobody approved",
+            "zh": lambda p: f"策略要求审批（规则 {p['rule']}），但无人批准",
+        },
         **NOT_PLANNED,
     },
     "reason",
@@ -266,6 +288,21 @@ def refused_step(code: str, step: str, decision) -> Phrase:
     (`policy.Decision`), its reason's phrase within."""
     why = decision.why.model_dump(mode="json") if decision.why is not None else None
     return reason(code, step=step, rule=decision.rule, reason=decision.reason, why=why)
+
+
+def refusal(plan_id: str, decision, approved_by: str | None) -> Phrase | None:
+    """Why the executor sends nothing for the plan ``plan_id`` under ``decision`` (`policy.Decision`; None when
+    there is none) and ``approved_by``; None when it may run. The policy's reason keeps its phrase (``why``)."""
+    if decision is None:
+        return reason("no_decision")
+    if decision.plan_id != plan_id:
+        return reason("decision_for_other_plan", decided=decision.plan_id, plan=plan_id)
+    if not decision.allowed:
+        why = decision.why.model_dump(mode="json") if decision.why is not None else None
+        return reason("policy_refused", rule=decision.rule, reason=decision.reason, why=why)
+    if decision.requires_approval and not approved_by:
+        return reason("approval_missing", rule=decision.rule)
+    return None
 
 
 def said(proposal: dict, language: str) -> str:

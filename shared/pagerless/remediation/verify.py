@@ -68,8 +68,10 @@ def check_node(kube: KubeClients, action: CordonNode | DrainNode) -> Verificatio
     if isinstance(action, DrainNode):
         drained = check_drained(kube, action.node)
         reasons = [] if drained["ok"] else [drained["message"]]
+        # its one reason joins its parts' phrases (schedulable, pods left): a Chinese line says each of them
+        why = [] if drained["ok"] or not drained.get("said") else [check("parts", parts=drained["said"])]
         return VerificationResult(
-            healthy=drained["ok"], reasons=reasons, details=drained["details"], summary=drained["message"]
+            healthy=drained["ok"], reasons=reasons, why=why, details=drained["details"], summary=drained["message"]
         )
     try:
         obj = kube.call(kube.core.read_node, action.node)

@@ -15,12 +15,13 @@ from pagerless.kube.clients import KubeClients
 from pagerless.remediation.check_phrases import check, said
 
 
-def _api_error(what: str, exc) -> dict:
-    return {
-        "ok": False,
-        "message": f"{what} unreadable: {getattr(exc, 'status', '')} {getattr(exc, 'reason', '')}".strip(),
-        "details": {},
-    }
+def _api_error(kind: str, name: str, exc) -> dict:
+    """What a check says of an object the API would not give: its kind ("secrets of": a namespace's secrets), name,
+    and the API's status and reason."""
+    unread = check(
+        "unreadable", kind=kind, name=name, status=getattr(exc, "status", ""), reason=getattr(exc, "reason", "")
+    )
+    return {"ok": False, **said(unread), "details": {}}
 
 
 def workload_healthy(kube: KubeClients, params: dict, since: datetime) -> dict:
@@ -54,7 +55,7 @@ def pods_running(kube: KubeClients, params: dict, since: datetime) -> dict:
         obj = kube.call(kube.apps.read_namespaced_deployment, deployment, namespace)
         pods = kube.call(kube.core.list_namespaced_pod, namespace, label_selector=selector_string(obj) or None)["items"]
     except ApiException as exc:
-        return _api_error(f"deployment {namespace}/{deployment}", exc)
+        return _api_error("deployment", f"{namespace}/{deployment}", exc)
     summary = {p["metadata"]["name"]: pod_summary(p) for p in pods}
     ready = sum(1 for s in summary.values() if s["ready"])
     states = {n: {"state": s["state"], "restarts": s["restarts"]} for n, s in summary.items()}
@@ -70,7 +71,7 @@ def node_ready(kube: KubeClients, params: dict, since: datetime) -> dict:
     try:
         node = kube.call(kube.core.read_node, params["node"])
     except ApiException as exc:
-        return _api_error(f"node {params['node']}", exc)
+        return _api_error("node", params["node"], exc)
     ready = any(
         c.get("type") == "Ready" and c.get("status") == "True" for c in node.get("status", {}).get("conditions") or []
     )
@@ -97,7 +98,7 @@ def deployment_revision(kube: KubeClients, params: dict, since: datetime) -> dic
     try:
         obj = kube.call(kube.apps.read_namespaced_deployment, deployment, namespace)
     except ApiException as exc:
-        return _api_error(f"deployment {namespace}/{deployment}", exc)
+        return _api_error("deployment", f"{namespace}/{deployment}", exc)
     revision = (obj["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision")
     images = [c.get("image") for c in obj["spec"]["template"]["spec"].get("containers", [])]
     at = check("revision", workload=f"{namespace}/{deployment}", revision=revision, images=images)
@@ -117,7 +118,7 @@ def certificate_expiry(kube: KubeClients, params: dict, since: datetime) -> dict
                 "items"
             ]
     except ApiException as exc:
-        return _api_error(f"secrets of {namespace}", exc)
+        return _api_error("secrets of", namespace, exc)
     found = {}
     for secret in secrets:
         pem = (secret.get("data") or {}).get("tls.crt")

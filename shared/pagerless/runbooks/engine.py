@@ -23,7 +23,7 @@ from pagerless.domain import approvals as vocab
 from pagerless.domain.phrases import Phrase
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import dry_run_message, evaluate, evaluate_dry_run
-from pagerless.remediation.reasons import refused_step, render
+from pagerless.remediation.reasons import reason, refused_step, render
 from pagerless.remediation.restore import found
 from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
 from pagerless.runbooks.job_state import (
@@ -119,7 +119,8 @@ def plan(job_id: str, entered: str | None = None) -> dict:
     try:
         action_plan = plan_of(job, step.action, f"runbook {runbook_of(job).id} step {step.name}")
     except (MissingContextError, ValueError) as exc:
-        return _stop(job, step, "failed", f"{step.name}: the action cannot be built: {exc}", entered=entered)
+        unbuilt = reason("step_not_built", step=step.name, error=str(exc))
+        return _stop(job, step, "failed", unbuilt, entered=entered)
     policy, context = get_policy(job.workspace), policy_context(job.workspace)
     decision = evaluate(action_plan, policy, context)
     permit = evaluate_dry_run(action_plan, policy, context) if dry else decision  # a dry run is not rate-limited
@@ -221,7 +222,9 @@ def _stop(job: JobRecord, step: Step, status: str, message, entered: str | None 
     reply = step_reply("denied", reason=message)
     recorded = {"step": step.name, "kind": step.kind, "status": status, "message": message, **data}
     advance(job, {**recorded, "message_phrase": said} if said else recorded, planned_reply(entered, reply))
-    note(job, "StepDenied" if status == "denied" else "StepFailed", message, node=step.name, **data)
+    # a denial's timeline line says the policy's reason beside its rule (``why``: its phrase, for a Chinese page)
+    policy = {k: said["params"].get(k) for k in ("reason", "why")} if said and status == "denied" else {}
+    note(job, "StepDenied" if status == "denied" else "StepFailed", message, node=step.name, **data, **policy)
     return reply
 
 
@@ -280,6 +283,8 @@ def execute(job_id: str) -> dict:
         "message": outcome.message,
         "approved_by": approver,
         "diff": diff,
+        # a message Pagerless wrote (a refusal) as its phrase: the job page says it in Chinese (``step_message``)
+        **({"message_phrase": outcome.message_phrase} if outcome.message_phrase else {}),
     }
     if status not in ("succeeded", "no_change"):
         reply = step_reply("rollback", reason=f"{step.name} did not succeed ({status}): {outcome.message}")

@@ -160,9 +160,11 @@ def test_status_describes_the_incident_in_the_commands_language(bot, api, vendor
     chinese = _to_lark_bot(api, vendors, f"状态 {INCIDENT}")
     assert chinese.startswith(f"{INCIDENT}（严重）") and "状态：诊断中" in chinese, chinese
     assert not re.search(r"\d\d:\d\dZ", chinese), chinese  # a time named in UTC (no zone known), not as stored
-    assert "诊断：oom_killed，置信度 92%" in chinese and "建议修复：patch_resources" in chinese, chinese
+    # the category in words, as the console shows it (not the stored oom_killed)
+    assert "诊断：内存不足被终止，置信度 92%" in chinese and "建议修复：patch_resources" in chinese, chinese
     english = _to_lark_bot(api, vendors, f"status {INCIDENT.lower()}")
     assert english.startswith(f"{INCIDENT} (critical)") and "is diagnosing." in english, english
+    assert "Diagnosis: Out of memory (OOMKilled) at 92%" in english, english
     assert _to_lark_bot(api, vendors, "状态 INC-20200101-0001") == "找不到事件 INC-20200101-0001。"
     assert _to_lark_bot(api, vendors, "status") == "Name the incident, e.g. status INC-20260311-0042."
 

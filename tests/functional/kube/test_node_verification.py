@@ -51,6 +51,12 @@ def test_a_drain_whose_pod_stays_on_the_node_fails_verification_naming_it(cluste
     # Then it fails, naming the pod still on the node
     assert not result.healthy
     assert any(f"shop/{CHECKOUT['metadata']['name']}" in reason for reason in result.reasons), result.reasons
+    # And its one reason has a phrase joining its parts' phrases: a Chinese reader reads each part in Chinese
+    from pagerless.remediation.check_phrases import reasons_in
+
+    [why] = result.why
+    [chinese] = reasons_in(result.reasons, [why.model_dump(mode="json")], "zh")
+    assert chinese == f"节点上仍有 1 个 Pod：shop/{CHECKOUT['metadata']['name']}", chinese
 
 
 def test_a_cordon_is_verified_by_the_node_being_unschedulable(cluster_with):

@@ -46,7 +46,7 @@ def test_approval_cards_go_to_slack_and_lark_and_the_decision_updates_both(api, 
     section = "\n".join(b["text"]["text"] for b in body["blocks"] if b["type"] == "section")
     assert body["blocks"][0]["text"]["type"] == "plain_text"  # the title: never mrkdwn
     assert "<!channel>" not in section and "<at user_id" not in section
-    assert "oom_killed" in section and "92%" in section and "OOMKilled exit 137" in section
+    assert "Out of memory (OOMKilled)" in section and "92%" in section and "OOMKilled exit 137" in section
     assert "approve.default" in section
     # (the dry run's diff as written, in a rich text preformatted element: test_diff_code.py)
     assert {
@@ -75,7 +75,10 @@ def test_approval_cards_go_to_slack_and_lark_and_the_decision_updates_both(api, 
     assert card["config"]["update_multi"] is True
     # (the text before the dry run's diff, the diff in a code block, the text after it: test_diff_code.py)
     content = "\n".join(e["text"]["content"] for e in card["elements"] if e["tag"] == "div")
-    assert "Diagnosis: oom_killed (92% confident)\n" in content and "Policy rule: approve.default" in content
+    assert (
+        "Diagnosis: Out of memory (OOMKilled) (92% confident)\n" in content
+        and "Policy rule: approve.default" in content
+    )
     assert {"tag": "markdown", "content": "```\nmemory: 256Mi -> 512Mi\n```"} in card["elements"]
     assert card["header"]["title"]["tag"] == "plain_text"  # alert text in a header is never markup
     actions = card["elements"][-1]["actions"]

@@ -65,11 +65,13 @@ def test_a_chinese_card_says_the_diagnosis_summary_and_the_reason_in_chinese(api
     # Then the English card says them as stored
     assert diagnosis["summary"].split(" Evidence:")[0] in english.replace("&lt;", "<").replace("&gt;", ">")
     assert proposal["reason"] in english
+    assert "Diagnosis: Out of memory (OOMKilled) (" in english, english  # the category as the console shows it
     # And the Chinese card says them in Chinese, from the same facts (names and quantities as Kubernetes writes them)
     plan = proposal["plan"]["action"]
     lark_text = json.loads(chinese)
     text = json.dumps(lark_text, ensure_ascii=False)
     assert "容器超出内存限制" in text and "位置：" in text, text
+    assert "诊断：内存不足被终止（置信度" in text and "诊断：oom_killed" not in text, text  # the category in words
     assert f"将 payments-api 中容器 {plan['container']} 的内存限制从" in text and plan["memory_limit"] in text, text
     assert proposal["reason"] not in text and "Where:" not in text, text
     for line in (lark_text["elements"][0].get("content") or "").splitlines():

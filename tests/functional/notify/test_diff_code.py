@@ -41,7 +41,7 @@ DIFF_IN_LARK = (
 )
 BEFORE = (
     "INC-20261202-0042 · payments-api (payments)\n"
-    "Diagnosis: oom_killed (92% confident)\n"
+    "Diagnosis: Out of memory (OOMKilled) (92% confident)\n"
     "api container OOMKilled\n"
     "- pod payments/api-1 lastState: OOMKilled exit 137\n"
     "Proposed: patch_resources: raise the memory limit\n"

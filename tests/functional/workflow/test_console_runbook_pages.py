@@ -57,6 +57,13 @@ def test_an_operator_starts_a_run_from_the_form_and_approves_its_step_on_the_job
     assert parked["created_by"].startswith("user:") and parked["input"]["context"]["memory_limit"] == "512Mi"
     shown = api.get(f"/console/jobs/{job_id}").text
     assert 'id="job-waiting"' in shown and "patch_resources" in shown and 'id="approve-step"' in shown
+    # and why it waits is said as its cards say it, in the page's language (the runbook by name, then its step)
+    assert "runbook OOMKilled recovery: Raise the memory limit" in shown and "runbook oom-recovery step" not in shown
+    api.cookies.set("pl_lang", "zh")
+    chinese = api.get(f"/console/jobs/{job_id}").text
+    api.cookies.set("pl_lang", "en")
+    assert "Runbook OOMKilled recovery：步骤 Raise the memory limit" in chinese, chinese
+    assert "runbook oom-recovery step" not in chinese
     assert job_id in api.get("/console/jobs").text and job_id in api.get("/console/jobs?status=parked").text
     # And a viewer sees the step waiting, without the buttons, and is refused if they post a decision
     api.cookies.clear()

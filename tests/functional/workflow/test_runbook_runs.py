@@ -630,8 +630,14 @@ def test_a_drain_a_disruption_budget_blocks_gives_the_node_back(payments_budget,
     assert sandbox.pod(NS, "payments-api-4x6gmfs98g-gwkjg") is not None
 
 
-def test_a_runbook_step_past_the_policys_action_limits_is_denied_naming_the_bound(runs, sandbox, api):
-    # Given full autonomy and a runbook that scales to 1000 replicas (the default bound is 20)
+def test_a_runbook_step_past_the_policys_action_limits_is_denied_naming_the_bound(runs, sandbox, scenario, api):
+    from pagerless.intake.service import IntakeService
+    from tests.functional.workflow.conftest import alertmanager_payload
+
+    # Given full autonomy, an incident, and a runbook that scales to 1000 replicas (the default bound is 20)
+    [opened] = IntakeService(start_workflow=lambda *a, **k: None).ingest(
+        "alertmanager", alertmanager_payload(scenario["alert"]), "default"
+    )
     key = runs["alice"]
     store_policy(autonomy="auto", rate_limit={"max_actions": 50, "window_minutes": 60})
     huge = {**SCALE_OUT, "params": {**SCALE_OUT["params"], "replicas": 1000}}
@@ -641,7 +647,7 @@ def test_a_runbook_step_past_the_policys_action_limits_is_denied_naming_the_boun
     # When it runs, every step approved up front
     started = api.post(
         "/api/workflows/scale-huge/execute",
-        json={"context": CONTEXT, "auto_approve": True, "options": FAST},
+        json={"context": CONTEXT, "auto_approve": True, "options": FAST, "incident_id": opened.incident_id},
         headers=auth(key),
     ).json()
     done = wait_job(api, key, started["job_id"], "failed", "completed")
@@ -659,6 +665,16 @@ def test_a_runbook_step_past_the_policys_action_limits_is_denied_naming_the_boun
         "未执行任何操作"
     )
     assert i18n.environment("en").filters["step_message"](step) == step["message"]
+    # And the incident's timeline line of the denial names the rule and says the policy's reason, in Chinese too
+    from pagerless.console.timeline_phrases import say
+    from pagerless.incidents.timeline import timeline
+
+    [denied] = [e.to_dict() for e in timeline(opened.incident_id) if (e.data or {}).get("event") == "StepDenied"]
+    assert say(denied, "zh", str) == (
+        "Runbook scale huge：步骤 Scale out 未执行，策略规则 action_limits 不允许："
+        "超出操作上限：副本数 1000 超过上限 20（action_limits.max_replicas）"
+    )
+    assert "exceeds action_limits.max_replicas 20" in say(denied, "en", str)
 
 
 @pytest.mark.parametrize(

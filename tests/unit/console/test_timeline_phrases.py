@@ -184,3 +184,28 @@ def test_a_failed_checks_reasons_are_said_in_chinese_from_their_phrases_and_an_o
     older = _entry("verification_check", "check 1/3: ...", attempt=1, healthy=False, alerts_open=2)
     assert say(older, "zh", _label) == "第 1 次验证：工作负载尚未恢复健康；仍有 2 条告警在触发"
     assert say(entry, "en", _label) == "check 1/3: ..."
+
+
+def test_a_denied_runbook_step_is_said_with_the_policys_reason_beside_its_rule():
+    # Given the entry a step the policy denies writes (`runbooks.engine`): its rule, the policy's reason and its phrase
+    over = "scale_deployment to 1000 replicas exceeds action_limits.max_replicas 20"
+    why = {
+        "code": "action_limits",
+        "params": {"bounds": [{"bound": "max_replicas", "value": 1000, "max": 20}], "over": over},
+    }
+    stored = f"OOMKilled recovery: Scale: denied by policy rule action_limits: {over}; nothing ran"
+    data = {"job_id": "job-1", "event": "StepDenied", "runbook": "OOMKilled recovery", "node": "Scale"}
+    denied = _entry("runbook_step", stored, "runbook", **data, rule="action_limits", reason=over, why=why)
+    # Then a Chinese line names the rule and says the reason in Chinese; English keeps the stored line (both there)
+    from pagerless.remediation.policy_phrases import reason_in
+
+    said = reason_in(over, why, "zh")
+    assert said != over and "副本数 1000" in said, said
+    assert (
+        say(denied, "zh", _label)
+        == f"Runbook OOMKilled recovery：步骤 Scale 未执行，策略规则 action_limits 不允许：{said}"
+    )
+    assert say(denied, "en", _label) == stored
+    # And an entry written before the reason was kept names the rule only
+    older = _entry("runbook_step", stored, "runbook", **data, rule="action_limits")
+    assert say(older, "zh", _label) == "Runbook OOMKilled recovery：步骤 Scale 未执行，策略规则 action_limits 不允许"

@@ -104,3 +104,42 @@ def test_a_runbooks_certificate_and_revision_checks_are_said_in_chinese():
     revision = checks.said(checks.check("revision", workload="payments/api", revision="7", images=["api:1.2"]))
     assert revision["message"] == "payments/api at revision 7: api:1.2"
     assert checks.message_in(revision["message"], revision["said"], "zh") == "payments/api 当前为修订版本 7：api:1.2"
+
+
+def test_a_step_whose_action_cannot_be_built_is_said_in_chinese_on_the_run_page():
+    from pagerless.console import i18n
+
+    # Given the step a run stops on when its action cannot be built (`runbooks.engine.plan`), as it stores it
+    unbuilt = reasons.reason("step_not_built", step="Scale out", error="the context has no replicas (needed by x)")
+    step = {"step": "Scale out", "kind": "action", "status": "failed", "message": reasons.render(unbuilt, "en")}
+    step["message_phrase"] = unbuilt.model_dump(mode="json")
+    # Then the English is as before, and a Chinese run page says it in Chinese, the model's words quoted
+    assert step["message"] == "Scale out: the action cannot be built: the context has no replicas (needed by x)"
+    assert i18n.environment("zh").filters["step_message"](step) == (
+        "Scale out：无法构建该步骤的操作：the context has no replicas (needed by x)"
+    )
+
+
+def test_every_executor_refusal_keeps_its_english_and_is_said_in_chinese():
+    from pagerless.remediation.policy import Decision
+
+    # Given the executor's refusals: no decision, another plan's, a denial (its reason's phrase within), no approver
+    denied = decide(PATCH, denied_namespaces=["payments"], autonomy="auto")
+    needs = Decision(allowed=True, requires_approval=True, rule="approve.default", reason="-", plan_id=PATCH.id)
+    said = {
+        "no policy decision: nothing runs without one": reasons.refusal(PATCH.id, None, None),
+        f"the policy decision is for plan {PATCH.id}, not other": reasons.refusal("other", denied, None),
+        "the policy did not allow it (denied_namespace): namespace payments is denied": reasons.refusal(
+            PATCH.id, denied, None
+        ),
+        "the policy requires approval (approve.default) and nobody approved": reasons.refusal(PATCH.id, needs, None),
+    }
+    # Then each says in English what the executor said before, and in Chinese without it
+    for english, phrase in said.items():
+        assert reasons.render(phrase, "en") == english
+        chinese = reasons.render(phrase, "zh")
+        assert chinese and english not in chinese and "policy" not in chinese, chinese
+    assert reasons.render(said[next(k for k in said if "did not allow" in k)], "zh") == (
+        "策略不允许执行（规则 denied_namespace）：命名空间 payments 被禁止"
+    )
+    assert reasons.refusal(PATCH.id, needs, "alice") is None
