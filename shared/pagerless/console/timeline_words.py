@@ -1,0 +1,145 @@
+"""The console's timeline phrases: an English and a Chinese phrase per entry kind (or ``kind:variant``), whose
+fields are the entry data's values, and the Chinese of the reasons a held page was withheld. Said by
+`pagerless.console.timeline_phrases` (stdlib only, as it is).
+"""
+
+# kind, or kind:variant -> (English, Chinese)
+PHRASES: dict[str, tuple[str, str]] = {
+    # people's words, as written
+    "comment": ("{message}", "{message}"),
+    # alerts
+    "incident_created": ("opened by {source}: {message}", "由 {source} 告警创建：{message}"),
+    "incident_created:plain": ("opened: {message}", "事件已创建：{message}"),
+    "alert_refired": ("fired again: {message}", "告警再次触发：{message}"),
+    "alert_resolved": ("resolved at the source: {message}", "告警已在源头恢复：{message}"),
+    "alert_no_data": ("{message}", "{actor} 的告警不再有数据；未确认已恢复，事件保持打开"),
+    "severity_raised": ("{message}", "{actor} 将严重程度从 {from} 提升到 {to}"),
+    "severity_raised:child": ("{message}", "关联事件 {child_id} 的告警（来源 {actor}）将严重程度从 {from} 提升到 {to}"),
+    "incident_reopened": ("{message}", "告警在重新打开窗口内再次触发，事件已重新打开"),
+    "flapping_detected": ("{message}", "告警反复触发又恢复；等它持续触发后才会呼叫"),
+    "flapping_stopped": ("{message}", "告警已持续触发不再恢复，按真正的重新打开处理"),
+    "children_still_firing": (
+        "{message}",
+        "自身告警均已在源头恢复；仍有 {children_count} 个关联事件在触发，事件保持打开直到它们恢复",
+    ),
+    "source_resolved_during_remediation": ("{message}", "修复进行中，所有告警已在源头恢复；由验证决定结果"),
+    "correlated": ("{message}", "已关联到事件 {parent_id}"),
+    "child_correlated": ("{message}", "关联事件 {child_id}：{title}"),
+    "promoted_to_root": ("{message}", "父事件 {parent_id} 在关联时已解决：本事件独立处理"),
+    # the workflow
+    "workflow_started": ("{message}", "事件响应工作流已启动"),
+    "status_changed": ("{message}", "状态：{from} → {to}"),
+    "context_gathered:live": (
+        "{message}",
+        "已从集群收集上下文：{pods} 个 Pod、{events} 个事件、{deployments} 个 Deployment、{deploys} 次部署",
+    ),
+    "context_gathered:live_plain": ("{message}", "已从集群收集上下文"),
+    "context_gathered:alert": ("{message}", "上下文只有告警本身（未能读取集群）"),
+    "context_refreshed:live": ("{message}", "已从集群重新收集上下文"),
+    "context_refreshed:alert": ("{message}", "重新收集的上下文只有告警本身（未能读取集群）"),
+    "rediagnosis_requested": ("{message}", "已请求重新诊断"),
+    "diagnosed": ("{message}", "诊断：{category}（置信度 {confidence_pct}%，{engine}）"),
+    "proposal:approval": ("{message}", "提议执行 {action}；策略规则 {rule}：需要人工审批"),
+    "proposal:auto": ("{message}", "提议执行 {action}；策略规则 {rule}：自动执行"),
+    "proposal:blocked": ("{message}", "提议执行 {action}，但策略规则 {rule} 不允许"),
+    "proposal:none": ("{message}", "没有可自动执行的修复，交由人工处理"),
+    "approval_requested": ("{message}", "已请求审批 {action}；{expires_in} 秒后过期"),
+    "approval_requested:plain": ("{message}", "已请求审批 {action}"),
+    "approval_resumed": ("{message}", "重启后继续等待审批；{expires_in} 秒后过期"),
+    "approved": ("{message}", "{actor} 批准了 {action}{comment_part}"),
+    "approved:plain": ("{message}", "{actor} 批准了修复方案{comment_part}"),
+    "rejected": ("{message}", "{actor} 拒绝了 {action}{comment_part}"),
+    "rejected:plain": ("{message}", "{actor} 拒绝了修复方案{comment_part}"),
+    "approval_expired:timed_out": ("{message}", "审批已超时，未执行任何操作"),
+    "approval_expired:late": ("{message}", "{actor} 在审批超时后才作出决定，未执行任何操作"),
+    "action_executed": ("{message}", "执行 {action}：{status}"),
+    "action_dry_run": ("{message}", "{actor} 试运行 {action}：{status}"),
+    "action_dry_run:blocked": ("{message}", "{actor} 试运行 {action}：{status}；但策略规则 {rule} 现在不允许实际执行"),
+    "action_refused:changed_since": ("{message}", "未执行修复：目标在试运行之后已发生变化"),
+    "action_refused:policy": ("{message}", "未执行修复：策略规则 {rule} 不允许"),
+    "action_not_repeated": ("{message}", "修复步骤再次运行；{action} 没有再次执行"),
+    "verification_check:healthy": ("{message}", "第 {attempt} 次验证：工作负载健康{alerts_part}"),
+    "verification_check:unhealthy": (
+        "{message}",
+        "第 {attempt} 次验证：工作负载尚未恢复健康{reasons_part}{alerts_part}",
+    ),
+    "rolled_back": ("{message}", "回滚 {action}：{status}"),
+    "rollback_skipped": ("{message}", "未回滚 {action}"),
+    "rollback_not_repeated": ("{message}", "回滚步骤再次运行；{action} 没有再次执行"),
+    "autonomy_rerun": ("{message}", "策略现已允许被阻止的修复（规则 {rule}），工作流重新运行"),
+    "handed_to_humans": ("{message}", "没有可自动执行的修复，交由人工处理"),
+    "escalated": ("{message}", "已升级，交由人工处理"),
+    "workflow_ended": ("{message}", "工作流已结束，未升级"),
+    # people acting on the incident
+    "acknowledged:source": ("{message}", "已在 {source} 中确认"),
+    "acknowledged:person": ("{message}", "{actor} 确认了事件"),
+    "incident_resolved:source": ("{message}", "所有告警已在源头恢复，事件已解决"),
+    "incident_resolved:workflow": ("{message}", "工作流已解决事件（{from} → {to}）"),
+    "incident_resolved:with_root": ("{message}", "随根事件 {root_id} 一起由 {actor} 解决"),
+    "incident_resolved:by_hand": ("{message}", "{actor} 手动解决了事件"),
+    "incident_resolved:note": ("{message}", "{actor} 解决了事件：{message}"),
+    # runbook runs (one kind, a variant per job event: pagerless.runbooks.job_state.note)
+    "runbook_step:JobStarted": ("{message}", "Runbook {runbook} 开始运行"),
+    "runbook_step:JobStarted:dry": ("{message}", "Runbook {runbook} 开始试运行"),
+    "runbook_step:StepCompleted:check": ("{message}", "Runbook {runbook}：检查 {node}{check_part}"),
+    "runbook_step:StepCompleted:dry": ("{message}", "Runbook {runbook}：步骤 {node} 试运行：{status}"),
+    "runbook_step:StepCompleted": ("{message}", "Runbook {runbook}：步骤 {node} 已完成"),
+    "runbook_step:JobParked": ("{message}", "Runbook {runbook}：步骤 {node} 等待审批"),
+    "runbook_step:approved": (
+        "{actor} approved runbook step {node}{comment_part}",
+        "{actor} 批准了 Runbook 步骤 {node}{comment_part}",
+    ),
+    "runbook_step:rejected": (
+        "{actor} rejected runbook step {node}{comment_part}",
+        "{actor} 拒绝了 Runbook 步骤 {node}{comment_part}",
+    ),
+    "runbook_step:ToolCompleted": ("{message}", "Runbook {runbook}：步骤 {node} 执行 {action}：{status}"),
+    "runbook_step:StepVerified": ("{message}", "Runbook {runbook}：步骤 {node} 验证通过（第 {attempt} 次检查）"),
+    "runbook_step:VerifyFailed": ("{message}", "Runbook {runbook}：步骤 {node} 经 {attempt} 次检查仍未通过验证"),
+    "runbook_step:StepDenied:reason": (
+        "{message}",
+        "Runbook {runbook}：步骤 {node} 未执行，策略规则 {rule} 不允许：{policy_reason}",
+    ),
+    "runbook_step:StepDenied": ("{message}", "Runbook {runbook}：步骤 {node} 未执行，策略规则 {rule} 不允许"),
+    "runbook_step:StepFailed": ("{message}", "Runbook {runbook}：步骤 {node} 失败"),
+    "runbook_step:RollbackStep": ("{message}", "Runbook {runbook}：回滚步骤 {node}（{action}）：{status}"),
+    "runbook_step:RollbackSkipped": ("{message}", "Runbook {runbook}：步骤 {node} 未回滚"),
+    "runbook_step:RollbackDenied": (
+        "{message}",
+        "Runbook {runbook}：步骤 {node} 的回滚被策略规则 {rule} 拒绝，仍保持已应用",
+    ),
+    "runbook_step:RollbackFailed": ("{message}", "Runbook {runbook}：步骤 {node} 的回滚无法执行，仍保持已应用"),
+    "runbook_step:JobCompleted": ("{message}", "Runbook {runbook} 运行完成"),
+    "runbook_step:JobCompleted:dry": ("{message}", "Runbook {runbook} 试运行完成：未做任何更改"),
+    "runbook_step:JobFailed": ("{message}", "Runbook {runbook} 运行结束：{outcome}"),
+    "runbook_step:JobCancelled": ("{message}", "Runbook {runbook} 已被停止{in_flight_part}"),
+    # paging
+    "escalation_started": ("{message}", "已开始按升级策略呼叫"),
+    "escalation_paged": ("{message}", "已呼叫：{paged}{held_part}{channels_part}"),
+    "escalation_failed": ("{message}", "升级呼叫未能启动"),
+    "held_page_sent": ("{message}", "免打扰时段已结束（{until}）：已呼叫 {person_id}（第 {step} 级的呼叫暂缓至此时）"),
+    "held_page_sent:removed": ("{message}", "免打扰时段已删除：已呼叫 {person_id}（第 {step} 级暂缓的呼叫）"),
+    "held_page_sent:changed": (
+        "{message}",
+        "重新设置的免打扰时段已结束（{released}）：已呼叫 {person_id}（第 {step} 级的呼叫暂缓至此时）",
+    ),
+    "held_page_withheld": (
+        "{message}",
+        "{person_id} 的免打扰时段已结束（{until}）：第 {step} 级暂缓的呼叫未发送，因为{why_withheld}",
+    ),
+    "held_page_unreachable": (
+        "{message}",
+        "{person_id} 的免打扰时段已结束（{released_or_until}）：第 {step} 级暂缓的呼叫无人可达，因为此人已被删除"
+        "{skip_part}",
+    ),
+    "page_unreachable": ("{message}", "呼叫消息未送达：{person_ids}"),
+    "page_reached_after_replay": ("{message}", "重放后呼叫消息已送达：{person_ids}"),
+    "notification_not_queued": ("{message}", "通知 {event} 未能加入发送队列"),
+}
+
+WITHHELD_ZH = {
+    "the incident was resolved": "事件已解决",
+    "the incident was resolved; its reopen escalates anew": "事件已解决；重新打开后另行升级",
+    "a person decided the approval": "已有人对审批作出决定",
+    "its escalation is gone": "其升级已不存在",
+}
