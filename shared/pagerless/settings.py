@@ -68,6 +68,9 @@ class IntakeSettings(BaseSettings):
     # a firing no later than its source's resolve is that episode arriving late only this long after the resolve
     # came (`intake.late_firings`); later, it is the alert firing again (as after Alertmanager's false resolve)
     late_firing_window_seconds: int = Field(default=5 * 60, ge=0, le=24 * 3600)
+    # how long a reopen's or resolve's notice may be on its way to NotifyQueue before the escalation sweep queues it
+    # (`incidents.notice_sweep`): longer than any Lambda that writes one may run (the workflow's 120 s)
+    notice_grace_seconds: int = Field(default=150, ge=0, le=3600)
     claim_wait_seconds: float = Field(default=5.0, ge=0)  # how long a losing delivery waits for the winner
     claim_stale_seconds: int = Field(default=60, ge=1)  # a claim older than this is taken over
     settings_cache_seconds: float = Field(default=10.0, ge=0)

@@ -24,13 +24,24 @@ def test_operator_stops_a_run_that_waits_for_approval(server, browser):
     form.find_element(By.ID, "run-deployment").send_keys("ledger-worker")
     form.find_element(By.ID, "start-run").click()
     settled(browser).until(EC.presence_of_element_located((By.ID, "job-waiting")))
-    # When the operator stops it from its page
+    job_page = browser.current_url
+    # When the operator presses Stop on its page, they are asked first, and the run goes on when they keep it
     browser.find_element(By.ID, "stop-job").click()
+    asked = settled(browser).until(EC.presence_of_element_located((By.ID, "stop-confirm")))
+    assert "a stop rolls nothing back" in asked.text
+    shot(browser, "13a-job-stop-asked")
+    assert not serious_violations(browser)
+    browser.find_element(By.ID, "keep-running").click()
+    settled(browser).until(EC.presence_of_element_located((By.ID, "job-waiting")))
+    assert browser.current_url == job_page and browser.find_element(By.ID, "job-status").text == "Waiting for approval"
+    # When they press Stop again and confirm
+    browser.find_element(By.ID, "stop-job").click()
+    settled(browser).until(EC.presence_of_element_located((By.ID, "confirm-stop"))).click()
     # Then the job is cancelled by them, waits for nothing, and offers no Stop any more
     settled(browser).until(lambda d: d.find_element(By.ID, "job-status").text == "Cancelled")
     assert "stopped by" in browser.find_element(By.ID, "job-error").text
     assert not browser.find_elements(By.ID, "job-waiting") and not browser.find_elements(By.ID, "stop-job")
-    shot(browser, "13a-job-stopped")
+    shot(browser, "13b-job-stopped")
 
 
 def test_operator_starts_a_run_approves_its_step_and_the_job_finishes(server, browser):
@@ -109,15 +120,19 @@ def test_no_serious_accessibility_violations_on_the_runbook_pages(server, browse
             pytest.skip("no job was started")
         path = f"/console/jobs/{state['job']}"
     browser.get(server.base + path)
+    assert not serious_violations(browser)
+
+
+def serious_violations(browser) -> list[dict]:
+    """What axe finds serious or critical on the page the browser shows."""
     browser.execute_script(AXE)
     result = browser.execute_async_script("""
         const done = arguments[arguments.length - 1];
         axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations)).catch(e => done(String(e)));
     """)
     assert isinstance(result, list), result
-    serious = [
+    return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result
         if v["impact"] in ("serious", "critical")
     ]
-    assert not serious, serious

@@ -80,7 +80,7 @@ def test_official_client_reads_incidents_diagnosis_and_knowledge(tmp_path):
         assert json.loads(_text(incident))["service"] == "payments-api"
         assert "incident_created" in {e["type"] for e in json.loads(_text(timeline))["items"]}
         # And a second session on the now warm function reads the diagnosis and searches the knowledge
-        _, (diagnosis, knowledge, bad) = asyncio.run(
+        _, (diagnosis, knowledge, bad, unknown) = asyncio.run(
             _session(
                 url,
                 operator,
@@ -88,12 +88,15 @@ def test_official_client_reads_incidents_diagnosis_and_knowledge(tmp_path):
                     ("get_diagnosis", {"incident_id": incident_id}),
                     ("search_knowledge", {"query": "payments pool"}),
                     ("get_incident", {"incident_id": "INC-19990101-0001"}),
+                    ("get_incident", {"incident_id": incident_id, "verbose": True}),
                 ],
             )
         )
         assert json.loads(_text(diagnosis))["category"]
         assert json.loads(_text(knowledge))["items"][0]["title"] == "payments-api 5xx runbook"
         assert bad.is_error and "not found" in _text(bad)
+        # And an argument the tool does not take is refused in our words, not pydantic's
+        assert unknown.is_error and _text(unknown) == "get_incident takes no verbose (its arguments: incident_id)"
         # And it reads the timeline a page at a time, with the REST API's cursor
         _, (first,) = asyncio.run(_session(url, operator, [("get_timeline", {"incident_id": incident_id, "limit": 1})]))
         first = json.loads(_text(first))

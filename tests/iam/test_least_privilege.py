@@ -2,10 +2,14 @@
 the account's SES identities, the status probe describing only the stack's own resources, the audit log
 append-only, the idempotency records only got, put, updated and deleted (by the functions that serve the
 API), and the tables written one way (the timeline and event stream appended to, dead letters and
-deliveries updated, ...) granted that write only. The call check (every functional test) catches a
-grant too small; these catch one that grows back."""
+deliveries updated, ...) granted that write only, no SAM DynamoDBCrudPolicy, and no scan, batch write or
+condition check on a table whose code (store/, read as an AST) makes none. The call check (every functional
+test) catches a grant too small; these catch one that grows back."""
 
+import ast
 import re
+from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +18,7 @@ from tests.conftest import TEMPLATE
 from tests.iam import policies
 
 pytestmark = pytest.mark.unit
+STORE = Path(__file__).resolve().parents[2] / "shared" / "pagerless" / "store"
 
 PROBE_ACTIONS = ("dynamodb:DescribeTable", "sqs:GetQueueAttributes", "states:DescribeStateMachine")
 # SES sending as an identity of this account (any region: an email channel may name its own), or with
@@ -147,6 +152,7 @@ def test_only_the_functions_that_serve_the_api_may_touch_idempotency_records(tem
 
 _ITEM_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "ConditionCheckItem")
 PUT, UPDATE = frozenset({"PutItem"}), frozenset({"UpdateItem"})
+DELETE, BATCH = frozenset({"DeleteItem"}), frozenset({"BatchWriteItem"})
 _STREAM_WRITERS = {
     "Ingest",
     "AlertConsumer",
@@ -180,19 +186,44 @@ WRITES = {
     # approval (workflow/steps.py); deciding, delivering, expiring, re-arming and handing over are updates
     "ApprovalsTable": {"Workflow": PUT | UPDATE}
     | dict.fromkeys({"Incidents", "Console", "WorkflowApi", "Chat", "Scheduled"}, UPDATE),
+    # store/keys.py: a key is created (put, put_new) and revoked (an update); none is deleted
+    "ApiKeysTable": dict.fromkeys({"Admin", "Console"}, PUT | UPDATE),
+    # store/people.py, store/references.py: people, identities and chat apps are put, updated and deleted by admin
+    # (alone or in a reference transaction); a click or a Lark "bind" from an unbound chat user files a pending
+    # binding (people/identities.py request)
+    "PeopleTable": {"Admin": PUT | UPDATE | DELETE, "Chat": PUT},
+    # store/notify.py: channels and templates put, replaced (a put) and deleted (notify/config.py, template_service.py:
+    # admin's /api/notifications only); routes and rate slots updated; put_noted a transaction of puts (notify, and
+    # the dead-letter consumer for a page the notify queue gave up on)
+    "NotifyTable": {"Admin": PUT | UPDATE | DELETE, "Console": PUT | UPDATE, "Notify": PUT | UPDATE, "DeadLetter": PUT},
+    # store/knowledge.py, store/documents.py: the knowledge API (diagnosis) puts, edits and deletes entries, and writes
+    # and deletes a document's chunks in batches
+    "KnowledgeTable": {"Diagnosis": PUT | UPDATE | DELETE | BATCH},
+    # store/slos.py: a definition is updated (created, replaced, retired: store/versions.py), the workspace's marker
+    # put, the readings written and deleted in batches; the evaluation (scheduled) updates its state
+    "SlosTable": {"Console": PUT | UPDATE | BATCH, "Slo": PUT | UPDATE | BATCH, "Scheduled": UPDATE | BATCH},
+    # store/reports.py: a report put, its delivery claimed and set (updates), settings updated; deleted only by
+    # DELETE /api/reports/{id} (the reports function)
+    "ReportsTable": {"Console": PUT | UPDATE, "Reports": PUT | UPDATE | DELETE, "Scheduled": PUT | UPDATE},
+    # store/alerts.py: intake puts an alert, claims and updates it, and deletes a claim it gives back (ingest, the
+    # consumer, and an SLO's burn alert through intake: slo, scheduled, console's SLO forms); a resolve by hand
+    # or by a verified fix only updates the incident's firing alerts (resolve_for_incident)
+    "AlertsTable": dict.fromkeys({"Ingest", "AlertConsumer", "Console", "Slo", "Scheduled"}, PUT | UPDATE | DELETE)
+    | dict.fromkeys({"Incidents", "Workflow"}, UPDATE),
+    # store/users.py, store/login_throttles.py: users, email links, sessions and agent tokens put, updated and deleted
+    # (alone or in transactions) by the functions that sign in and manage users
+    "UsersTable": dict.fromkeys({"Admin", "Console"}, PUT | UPDATE | DELETE),
 }
+# The ten tables once granted with SAM's DynamoDBCrudPolicy (its DeleteItem, Scan, BatchWriteItem, ConditionCheckItem
+# and DescribeTable for every function that wrote them); each grant now names its actions.
+TEN = ("SystemTable", "IncidentsTable", "AlertsTable", "NotifyTable", "PeopleTable", "UsersTable", "ApiKeysTable")
+TEN += ("KnowledgeTable", "SlosTable", "ReportsTable")
+# Tables no function scans (store/keys.py's scan is the local `keys` CLI's, run with the operator's credentials).
+UNSCANNED = ("AlertsTable", "ApiKeysTable", "PeopleTable", "NotifyTable", "KnowledgeTable", "SlosTable", "ReportsTable")
 # One function's writes to a table others write more ways: function, table -> its item writes there.
 FUNCTION_WRITES = {
     # mcp's tools read, and a dry run on an incident appends to its actions (store/incident_updates.py append_action)
     ("Mcp", "IncidentsTable"): UPDATE,
-    # a job the notify queue gave up on: a timeline entry put with its markers (store/notify.py put_noted)
-    ("DeadLetter", "NotifyTable"): PUT,
-    # a click or a Lark "bind" from an unbound chat user files a pending binding (people/identities.py request)
-    ("Chat", "PeopleTable"): PUT,
-    # alerts are put, claimed and released by intake; a resolve by hand or by a verified fix only updates the
-    # incident's firing alerts (store/alerts.py resolve_for_incident)
-    ("Incidents", "AlertsTable"): UPDATE,
-    ("Workflow", "AlertsTable"): UPDATE,
 }
 
 
@@ -224,3 +255,89 @@ def test_a_function_narrowed_on_a_table_makes_its_writes_only(template, roles, f
     assert _item_writes(statements, arn) == FUNCTION_WRITES[function, table]
     assert _item_writes(statements, f"{arn}/index/any") == set()
     assert not policies.denied(statements, "dynamodb:Query", arn)
+
+
+@pytest.mark.parametrize("table", UNSCANNED)
+def test_no_function_may_scan_a_table_no_function_scans(template, roles, table):
+    # Given a table no function's code scans
+    arn = template.get_att(table, "Arn")
+    # Then no role is granted a scan of it, nor of an index
+    scanners = [lid for lid, st in roles.items() if not policies.denied(st, "dynamodb:Scan", arn)]
+    scanners += [lid for lid, st in roles.items() if not policies.denied(st, "dynamodb:Scan", f"{arn}/index/any")]
+    assert scanners == []
+
+
+def test_no_role_grants_the_ten_tables_with_the_crud_policy():
+    # Given template.yaml as written
+    raw = load_yaml(TEMPLATE)
+    # Then no function's policies use SAM's DynamoDBCrudPolicy on one of the ten tables (nor any other)
+    users = [
+        (logical_id, policy["DynamoDBCrudPolicy"])
+        for logical_id, resource in raw["Resources"].items()
+        for policy in resource.get("Properties", {}).get("Policies", []) or []
+        if isinstance(policy, dict) and "DynamoDBCrudPolicy" in policy
+    ]
+    assert users == []
+
+
+# What store/ (the only code speaking PynamoDB) calls on a model class, by the table it names: `Model.scan(...)`,
+# `Model.batch_write()` (or pynamodb's `BatchWrite(Model)`, the audit log's `GroupCommit(Model)`), and
+# `tx.condition_check(Model, ...)`.
+_CALLED = {"scan": "Scan", "batch_write": "BatchWriteItem"}
+
+
+def _model_tables(trees) -> dict[str, str]:
+    """Model class name -> the setting its Meta.table_name reads (TableName("incidents"))."""
+    found = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for meta in (n for n in node.body if isinstance(n, ast.ClassDef) and n.name == "Meta"):
+                    for assign in (a for a in meta.body if isinstance(a, ast.Assign)):
+                        value = assign.value
+                        if any(getattr(t, "id", "") == "table_name" for t in assign.targets) and (
+                            isinstance(value, ast.Call) and getattr(value.func, "id", "") == "TableName"
+                        ):
+                            found[node.name] = value.args[0].value
+    return found
+
+
+def _store_calls() -> dict[str, set[str]]:
+    """The table setting ("incidents") -> the DynamoDB actions among Scan, BatchWriteItem and ConditionCheckItem
+    that store/ makes on it."""
+    trees = [ast.parse(path.read_text(encoding="utf-8")) for path in sorted(STORE.glob("*.py"))]
+    models, calls = _model_tables(trees), defaultdict(set)
+    for tree in trees:
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in _CALLED and getattr(func.value, "id", "") in models:
+                calls[models[func.value.id]].add(_CALLED[func.attr])
+            elif isinstance(func, ast.Attribute) and func.attr == "condition_check" and node.args:
+                calls[models[node.args[0].id]].add("ConditionCheckItem")
+            elif getattr(func, "id", "") in ("BatchWrite", "GroupCommit") and node.args:
+                calls[models[node.args[0].id]].add("BatchWriteItem")
+    return calls
+
+
+def test_the_store_calls_are_read_off_the_code():
+    # Given what the AST of store/ says it scans, batch-writes and condition-checks
+    calls = _store_calls()
+    # Then it finds the calls known to be there (so the check below has something to check)
+    assert {"incidents", "system", "users", "api_keys"} <= {t for t, a in calls.items() if "Scan" in a}
+    assert {"knowledge", "slos", "audit"} <= {t for t, a in calls.items() if "BatchWriteItem" in a}
+    assert "ConditionCheckItem" in calls["incidents"]
+
+
+@pytest.mark.parametrize("table", TEN)
+def test_no_role_is_granted_a_scan_batch_or_check_the_code_never_makes_there(template, roles, table):
+    # Given one of the ten tables, and the scans, batch writes and condition checks store/ makes on it
+    variables = load_yaml(TEMPLATE)["Globals"]["Function"]["Environment"]["Variables"]
+    [setting] = [n[len("PAGERLESS_TABLE_") :].lower() for n, v in variables.items() if v == {"Ref": table}]
+    made = _store_calls().get(setting, set())
+    arn = template.get_att(table, "Arn")
+    # Then no role is granted one the code never makes on that table
+    for action in sorted({"Scan", "BatchWriteItem", "ConditionCheckItem"} - made):
+        granted = [lid for lid, st in roles.items() if not policies.denied(st, f"dynamodb:{action}", arn)]
+        assert granted == [], (table, action)

@@ -9,6 +9,7 @@ categories and actions stay as Pagerless writes them everywhere else.
 import re
 
 from pagerless.chat.wording import INCIDENT_STATUS_ZH
+from pagerless.domain.actors import full_width
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -33,11 +34,14 @@ def describe(incident, language: str = "en") -> str:
     reason = reasons.said(proposal, language)
     confidence = f"{float(diagnosis.get('confidence') or 0):.0%}"
     if _zh(language):
-        text = f"{incident.id}（{incident.severity}）{incident.title}"
+        from pagerless.incidents.notice_phrases import SEVERITY_ZH
+
+        text = f"{incident.id}（{SEVERITY_ZH.get(incident.severity, incident.severity)}）{incident.title}"
         if incident.service:
             text += f"，服务 {incident.service}" + (f"（命名空间 {incident.namespace}）" if incident.namespace else "")
         text += f"，状态：{INCIDENT_STATUS_ZH.get(incident.status, incident.status)}。"
-        text += f"已由 {incident.acknowledged_by} 确认。" if incident.acknowledged and incident.acknowledged_by else ""
+        who = full_width(incident.acknowledged_by or "")  # 艾丽丝（per_1）
+        text += f"已由 {who} 确认。" if incident.acknowledged and who else ""
         text += _flapping(incident, language)
         if diagnosis:
             text += f"诊断：{diagnosis.get('category')}，置信度 {confidence}——{summary}"
@@ -66,8 +70,11 @@ def describe(incident, language: str = "en") -> str:
 
 def _flapping(incident, language: str) -> str:
     """The flap mark (`pagerless.incidents.flapping`): its alert keeps resolving and firing again; while it is open,
-    paging waits until the alert holds firing (`pagerless.workflow.flapping`)."""
-    if not getattr(incident, "flapping", False):
+    paging waits until the alert holds firing (`pagerless.workflow.flapping`). A resolved incident says nothing of it:
+    the mark outlives the resolve on purpose (the resolve reads it to stay quiet, `notices.incident_resolved`, and a
+    reopen to keep it, `IncidentRepository.reopen_actions`), but nothing flaps while the incident is resolved, and
+    no count of its flaps is kept to say it in the past."""
+    if not getattr(incident, "flapping", False) or incident.status == "resolved":
         return ""
     waiting = incident.status == "open"
     if _zh(language):

@@ -36,7 +36,7 @@ class ChatSettings(BaseSettings):
 
     chat_parameter_prefix: str = "/pagerless/chat"
     chat_secret_cache_seconds: int = Field(default=60, ge=0)
-    slack_app_id: str = "local"
+    slack_app_id: str | None = None  # unset: the environment's app answers for any api_app_id (local only)
     slack_signing_secret: str | None = None
     slack_workspace: str = "default"
     lark_app_id: str | None = None
@@ -64,6 +64,12 @@ class ChatApp:
 
     def parameter(self, secret: str) -> str:
         return f"{chat_settings().chat_parameter_prefix}/{self.provider}/{self.app_id}/{secret}"
+
+    def is_named(self, app_id: str) -> bool:
+        """Whether a callback naming ``app_id`` (Slack's ``api_app_id``) is for this app. The environment's Slack
+        app without ``PAGERLESS_SLACK_APP_ID`` (local development) answers for any."""
+        unnamed = self.source == "env" and self.provider == "slack" and chat_settings().slack_app_id is None
+        return self.app_id == app_id or unnamed
 
     def to_public(self) -> dict:
         return {
@@ -218,7 +224,9 @@ def _app(record: PeopleRecord) -> ChatApp:
 def _env_app(provider: str) -> ChatApp | None:
     settings = chat_settings()
     if provider == "slack" and settings.slack_signing_secret:
-        return ChatApp("slack", settings.slack_app_id, settings.slack_workspace, "from the environment", "env")
+        return ChatApp(
+            "slack", settings.slack_app_id or "local", settings.slack_workspace, "from the environment", "env"
+        )
     if provider == "lark" and settings.lark_app_id and (settings.lark_encrypt_key or settings.lark_verification_token):
         return ChatApp("lark", settings.lark_app_id, settings.lark_workspace, "from the environment", "env")
     return None

@@ -124,18 +124,24 @@ def addressee(data: dict, signed_by: list[LarkApp]) -> LarkApp:
     if len(signed_by) == 1:
         return signed_by[0]
     header = data.get("header") if isinstance(data.get("header"), dict) else {}
-    app_id, token = str(header.get("app_id") or ""), str(header.get("token") or data.get("token") or "")
+    app_id, token = named_app(data), str(header.get("token") or data.get("token") or "")
     named = [a for a in signed_by if app_id and a.app_id == app_id]
     named = named or [a for a in signed_by if token and a.verification_token and _same(a.verification_token, token)]
     return (named or signed_by)[0]
 
 
+def named_app(data: dict) -> str:
+    """The app an event names: ``header.app_id`` (schema 2.0), else ``event.app_id`` (schema 1.0); "" if none."""
+    header = data.get("header") if isinstance(data.get("header"), dict) else {}
+    event = data.get("event") if isinstance(data.get("event"), dict) else {}
+    return str(header.get("app_id") or event.get("app_id") or "")
+
+
 def check_named_app(data: dict, app: LarkApp) -> None:
-    """LarkSignatureError if the event's ``header.app_id`` names another app than ``app``, whose secret
+    """LarkSignatureError if the event names another app than ``app`` (`named_app`), whose secret
     signed it: Lark names the app an event is for, and a user is keyed by app id and open_id, so an
     event signed with one app's key must not act for another app's users."""
-    header = data.get("header") if isinstance(data.get("header"), dict) else {}
-    named = str(header.get("app_id") or "")
+    named = named_app(data)
     if named and named != app.app_id:
         raise LarkSignatureError(f"the event is for Lark app {named}, but no secret of that app signed it")
 
@@ -196,8 +202,12 @@ def url_verification(data: dict, apps: list[LarkApp], opened_by: LarkApp | None)
 
 
 def event_id(data: dict) -> str | None:
-    """The dedup key: header.event_id (schema 2.0) or uuid (schema 1.0); ValueError if malformed."""
+    """The dedup key: header.event_id (schema 2.0) or uuid (schema 1.0); a legacy v1 card action, which has
+    neither, by its ``token`` (one per action: the card's update token, ``c-…``); ValueError if malformed."""
     found = member(data, "header").get("event_id") or data.get("uuid")
+    if not found and "open_id" in data and "action" in data:  # a legacy v1 card callback (`click`)
+        token = data.get("token")
+        found = f"card-token#{token}" if isinstance(token, str) and token else None
     return str(found) if found else None
 
 

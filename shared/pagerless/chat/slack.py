@@ -15,6 +15,9 @@ from pagerless.chat.clicks import Click, member, parse_button_value
 from pagerless.chat.commands import ChatMessage
 
 WINDOW_SECONDS = 300
+# how long a click's signature is remembered (a replay refused): as long as verify accepts its timestamp, which may
+# be up to the window ahead of now or behind it, and a minute more for the clocks
+REPLAY_MARK_SECONDS = 2 * WINDOW_SECONDS + 60
 ACTION_IDS = {
     "pl_approve": "approve",
     "pl_reject": "reject",
@@ -124,6 +127,13 @@ def message(data: dict) -> ChatMessage | None:
     thread = event.get("thread_ts") or (event.get("ts") if kind == "app_mention" else "")
     channel, root = str(event.get("channel") or ""), str(event.get("thread_ts") or "")
     return ChatMessage("slack", str(team), user, text, str(thread or ""), channel, thread=root)
+
+
+def named_app(data: dict) -> str:
+    """The app a payload is for (``api_app_id``: Slack names it in every interactivity payload and Events API
+    callback; a url_verification carries none), or ""."""
+    found = data.get("api_app_id")
+    return found if isinstance(found, str) else ""
 
 
 def event_id(data: dict) -> str | None:

@@ -9,6 +9,7 @@ Pagerless writes them everywhere else.
 import re
 
 from pagerless.clock import display_time
+from pagerless.domain.actors import full_width
 from pagerless.domain.errors import NotFoundError, PagerlessError, ServiceUnavailableError
 
 _VERBS_ZH = {"approve": "批准", "reject": "拒绝", "acknowledge": "确认"}
@@ -127,7 +128,7 @@ def unchanged(language: str, action: str | None, incident_id: str, approval: dic
     status, by, at = approval["status"], approval["decided_by"], display_time(approval["decided_at"], zone)
     if _zh(language):
         what = f"{incident_id} 的 {action}" if action else f"{incident_id} 的提议"
-        return f"{what} 已由 {by} 于 {at} {_DECIDED_ZH.get(status, status)}，未做任何更改。"
+        return f"{what} 已由 {full_width(by)} 于 {at} {_DECIDED_ZH.get(status, status)}，未做任何更改。"
     return f"{action or 'the proposal'} for {incident_id} was already {status} by {by} at {at}; nothing changed."
 
 
@@ -140,28 +141,54 @@ def already_handled(language: str) -> str:
     return "此操作已处理。" if _zh(language) else "Already handled."
 
 
+def replayed(language: str) -> str:
+    """The same signed click again (a replay of the request): it was acted on once, and is not again."""
+    if _zh(language):
+        return "此请求已处理过，重复发送的同一请求不会再执行任何操作。"
+    return "This request was already handled; the same request sent again changes nothing."
+
+
 def decision_refused(language: str, refused: PagerlessError, incident_id: str) -> str:
-    """Why ``ApprovalService.decide`` changed nothing (superseded, timed out, decided by someone else, ...)."""
-    if not _zh(language):
-        return f"{refused.message}."
-    detail = _detail(refused)
+    """Why ``ApprovalService.decide`` changed nothing (superseded, timed out, decided by someone else, ...), in the
+    card's words: the service's own message only where none of these says it."""
+    detail, zh = _detail(refused), _zh(language)
     status = detail.get("status")
     if isinstance(refused, ServiceUnavailableError):
-        return f"Step Functions 未收到对 {incident_id} 的决定，未做任何更改，审批仍在等待：请重试。"
+        if zh:
+            return f"Step Functions 未收到对 {incident_id} 的决定，未做任何更改，审批仍在等待：请重试。"
+        return f"Step Functions did not take the decision on {incident_id}; nothing changed, the approval waits: try again."
     if isinstance(refused, NotFoundError):
-        return f"找不到 {incident_id} 的这次审批，未做任何更改。"
+        return (
+            f"找不到 {incident_id} 的这次审批，未做任何更改。"
+            if zh
+            else f"This approval of {incident_id} is gone; nothing changed."
+        )
     if status == "superseded":
-        current = _DECIDED_ZH.get(detail.get("current_status"), detail.get("current_status"))
-        return f"此卡片的审批已被 {incident_id} 的新审批请求取代（新请求：{current}），未做任何更改。"
+        current = detail.get("current_status")
+        if zh:
+            current = _DECIDED_ZH.get(current, current)
+            return f"此卡片的审批已被 {incident_id} 的新审批请求取代（新请求：{current}），未做任何更改。"
+        return f"This card's approval of {incident_id} was superseded by a newer request ({current}); nothing changed."
     if status == "expired" and detail.get("stopped_by"):  # a runbook step whose run was stopped before the click
-        return f"该运行已被 {detail['stopped_by']} 停止，此决定未生效，未执行任何操作。"
+        if zh:
+            return f"该运行已被 {detail['stopped_by']} 停止，此决定未生效，未执行任何操作。"
+        return f"The run was stopped by {detail['stopped_by']} before this decision; nothing ran."
     if status == "expired":
-        return f"{incident_id} 的审批已超时，未执行任何操作。"
+        return (
+            f"{incident_id} 的审批已超时，未执行任何操作。"
+            if zh
+            else f"The approval of {incident_id} timed out; nothing ran."
+        )
     if status in ("approved", "rejected") and detail.get("decided_by"):
-        return f"{incident_id} 的提议已由 {detail['decided_by']} {_DECIDED_ZH[status]}，该决定不变。"
+        who = str(detail.get("decided_by_label") or detail["decided_by"])
+        if zh:  # 艾丽丝（per_1）
+            return f"{incident_id} 的提议已由 {full_width(who)} {_DECIDED_ZH[status]}，该决定不变。"
+        return f"The fix for {incident_id} was already {status} by {who}; that decision stands."
     if status in INCIDENT_STATUS_ZH:
-        return f"{incident_id} 当前状态为“{INCIDENT_STATUS_ZH[status]}”，已无需审批，未做任何更改。"
-    return f"未做任何更改：{refused.message}。"
+        if zh:
+            return f"{incident_id} 当前状态为“{INCIDENT_STATUS_ZH[status]}”，已无需审批，未做任何更改。"
+        return f"{incident_id} is {status.replace('_', ' ')} now: there is nothing to approve; nothing changed."
+    return f"未做任何更改：{refused.message}。" if zh else f"Nothing changed: {refused.message}."
 
 
 # What resolved an incident when no person did (its ``resolved_by``): "source" and "workflow" are codes, which read
@@ -182,9 +209,10 @@ def acknowledgement_refused(language: str, refused: PagerlessError, incident_id:
     """Why ``IncidentService.acknowledge`` changed nothing; ``who`` acknowledged or resolved it first."""
     if _detail(refused).get("status") == "resolved":
         who = resolver(who, language)
-    if not _zh(language):
-        return f"{refused.message}" + (f" by {who}" if who else "") + "; nothing changed."
     detail = _detail(refused)
+    if not _zh(language):
+        return _acknowledgement_refused_en(refused, detail, incident_id, who)
+    who = full_width(who) if who else who  # 艾丽丝（per_1）
     if isinstance(refused, NotFoundError):
         return f"找不到事件 {incident_id}，未做任何更改。"
     if detail.get("status") == "resolved":
@@ -192,6 +220,16 @@ def acknowledgement_refused(language: str, refused: PagerlessError, incident_id:
     if who:
         return f"{incident_id} 已由 {who} 确认，未做任何更改。"
     return f"{incident_id} 已被确认，未做任何更改。"
+
+
+def _acknowledgement_refused_en(refused: PagerlessError, detail: dict, incident_id: str, who: str | None) -> str:
+    if isinstance(refused, NotFoundError):
+        return f"There is no incident {incident_id}; nothing changed."
+    if detail.get("status") == "resolved":
+        return f"{incident_id} is already resolved" + (f" by {who}" if who else "") + "; nothing changed."
+    if who or detail.get("acknowledged_by"):
+        return f"{incident_id} is already acknowledged by {who or detail['acknowledged_by']}; nothing changed."
+    return f"{refused.message}; nothing changed."
 
 
 def _detail(refused: PagerlessError) -> dict:

@@ -96,7 +96,11 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     `pagerless.console.timeline_phrases`, imported with the first entry said), and ``summary`` and ``reason``
     (a diagnosis's summary, a proposal's reason: said from their phrases as the Chinese cards say them,
     `pagerless.diagnosis.summaries`, `pagerless.remediation.reasons`; a model's summary as it wrote it), ``described``
-    and ``dry_run`` (a proposal's action described, its dry run's line: `pagerless.remediation.action_phrases`)."""
+    and ``dry_run`` (a proposal's action described, its dry run's line: `pagerless.remediation.action_phrases`),
+    ``policy_reason`` (a stored decision's reason, `pagerless.remediation.policy_phrases`), ``step_message`` (a
+    runbook run's step's message), ``engine_note`` (why a
+    postmortem was not polished, `pagerless.reports.postmortem_phrases`) and ``aside`` (a name or a note in
+    parentheses after what it explains: full-width in Chinese)."""
 
     def label(code):
         return labels.label(code, catalog.gettext)
@@ -131,6 +135,39 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
 
         return dry_run_line(checked, lang)
 
+    def policy_reason(decision: dict) -> str:
+        from pagerless.remediation.policy_phrases import decision_reason
+
+        return decision_reason(decision, lang)
+
+    def step_message(step: dict) -> str:
+        """A run's step's stored message, said from its phrases where it has them (a check's ``said``, a refusal's
+        ``message_phrase``: `pagerless.remediation.check_phrases`, `pagerless.remediation.reasons`)."""
+        message = str(step.get("message") or "")
+        if lang == "en" or not message:
+            return message
+        if step.get("message_phrase"):
+            from pagerless.remediation.reasons import render
+
+            said = step["message_phrase"]
+            return render(said, lang) or message if render(said, "en") == message else message
+        from pagerless.remediation.check_phrases import message_in
+
+        return message_in(message, step.get("said"), lang)
+
+    def engine_note(engine: dict) -> str:
+        from pagerless.reports.postmortem_phrases import engine_note
+
+        return engine_note(engine, lang)
+
+    def aside(labelled: str) -> str:
+        """Who (a `label`: ``name (id)``) in parentheses after what they did: full-width in Chinese, the id's too."""
+        if lang == "zh":
+            from pagerless.domain.actors import full_width
+
+            return f"（{full_width(str(labelled))}）"
+        return f" ({labelled})"
+
     env.globals["colon"] = "：" if lang == "zh" else ": "  # after a label: Chinese punctuation is full-width
     env.filters["label"] = label
     env.filters["job_label"] = job_label
@@ -139,6 +176,10 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     env.filters["reason"] = reason
     env.filters["described"] = described
     env.filters["dry_run"] = dry_run
+    env.filters["aside"] = aside
+    env.filters["policy_reason"] = policy_reason
+    env.filters["engine_note"] = engine_note
+    env.filters["step_message"] = step_message
 
 
 @cache

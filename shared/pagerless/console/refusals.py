@@ -4,10 +4,13 @@ that blocks an action, an approval decided, timed out or superseded meanwhile, a
 acknowledged. A refusal none of these says is shown in English as the service wrote it.
 
 ``REFUSALS``: an explicit registry, error code -> the ways it is said, tried in order; each returns None when the
-details are not its own. Stdlib only: imported when an error page is rendered in Chinese.
+details are not its own. Stdlib and `pagerless.domain.actors` only: imported when an error page is rendered in
+Chinese. Who decided is named as the cards name them (``decided_by_label``: 艾丽丝（per_1）), else by id.
 """
 
 from collections.abc import Callable
+
+from pagerless.domain.actors import full_width
 
 Said = Callable[[list[dict]], str | None]
 
@@ -70,7 +73,8 @@ def _approval_conflict(details: list[dict]) -> str | None:
     if status == "superseded":
         return "此审批已被新的审批请求取代，未做任何更改"
     if status in _DECIDED and found.get("decided_by"):
-        return f"该提议已由 {found['decided_by']} {_DECIDED[status]}，该决定保持有效"
+        who = full_width(str(found.get("decided_by_label") or found["decided_by"]))  # 艾丽丝（per_1）
+        return f"该提议已由 {who} {_DECIDED[status]}，该决定保持有效"
     if status == "resolved" and "resolved_by" in found:
         return "事件已解决" + (f"（由 {found['resolved_by']} 解决）" if found.get("resolved_by") else "")
     if status in _STATUSES and len(found) == 1:

@@ -202,11 +202,29 @@ def _waiting_on(job: dict, workspace: str) -> dict | None:
     return record.to_public()
 
 
-@router.post("/console/jobs/{job_id}/stop", dependencies=[CsrfChecked])
-def stop_job(request: Request, job_id: str) -> RedirectResponse:
-    """Stop a runbook run, as the signed-in operator, through the API's path (POST /api/jobs/{id}/stop):
-    the job is cancelled first, its pending approval expired, then its execution stopped."""
+@router.get("/console/jobs/{job_id}/stop", response_class=HTMLResponse, response_model=None)
+def confirm_stop_page(request: Request, job_id: str) -> HTMLResponse | RedirectResponse:
+    """Ask before stopping a runbook run (a stop cannot be taken back): a page of its own, so the question
+    is asked without JavaScript too. A job that can no longer be stopped goes back to its page."""
     principal = require_role(request, Role.OPERATOR)
+    from pagerless.jobs.service import view
+
+    job = view(job_id, principal.workspace)
+    if job["kind"] != "runbook_run" or job["status"] not in STOPPABLE:
+        return RedirectResponse(f"/console/jobs/{job_id}", status_code=303)
+    runbook_id = (job["input"] or {}).get("runbook_id") or job["workflow_id"]
+    return render(request, "job_stop.html", job=job, runbook_id=runbook_id)
+
+
+@router.post("/console/jobs/{job_id}/stop", dependencies=[CsrfChecked])
+def stop_job(request: Request, job_id: str, confirm: Annotated[str, Form(max_length=10)] = "") -> RedirectResponse:
+    """Stop a runbook run, as the signed-in operator, through the API's path (POST /api/jobs/{id}/stop):
+    the job is cancelled first, its pending approval expired, then its execution stopped. Only once asked
+    (``confirm=yes``, the confirmation page's form); a post without it is sent to that page."""
+    principal = require_role(request, Role.OPERATOR)
+    if confirm != "yes":
+        request.state.audit_details = {"job_id": job_id, "confirmed": False}  # nothing stopped: asked first
+        return RedirectResponse(f"/console/jobs/{job_id}/stop", status_code=303)
     from pagerless.jobs.service import stop
 
     request.state.audit_details = {"job_id": job_id}

@@ -71,7 +71,10 @@ PHRASES: dict[str, tuple[str, str]] = {
     "action_refused:policy": ("{message}", "未执行修复：策略规则 {rule} 不允许"),
     "action_not_repeated": ("{message}", "修复步骤再次运行；{action} 没有再次执行"),
     "verification_check:healthy": ("{message}", "第 {attempt} 次验证：工作负载健康{alerts_part}"),
-    "verification_check:unhealthy": ("{message}", "第 {attempt} 次验证：工作负载尚未恢复健康{alerts_part}"),
+    "verification_check:unhealthy": (
+        "{message}",
+        "第 {attempt} 次验证：工作负载尚未恢复健康{reasons_part}{alerts_part}",
+    ),
     "rolled_back": ("{message}", "回滚 {action}：{status}"),
     "rollback_skipped": ("{message}", "未回滚 {action}"),
     "rollback_not_repeated": ("{message}", "回滚步骤再次运行；{action} 没有再次执行"),
@@ -150,7 +153,7 @@ WITHHELD_ZH = {
     "its escalation is gone": "其升级已不存在",
 }
 SYSTEM_ACTORS = frozenset({"system", "workflow", "notify", "runbook", "oncall"})
-LABELLED = frozenset({"from", "to", "status"})  # codes shown in words
+LABELLED = frozenset({"from", "to", "status", "category"})  # codes shown in words
 
 
 def _variants(kind: str, data: dict, entry: dict) -> list[str]:
@@ -238,6 +241,16 @@ class _Values(dict):
         if not isinstance(ok, bool):
             return ""
         return ("：通过" if ok else "：未通过") if self.zh else (": ok" if ok else ": not ok")
+
+    def _reasons_part(self) -> str:
+        """Why a check found it not healthy, each said from its phrase (`check_phrases`) while it is still the
+        phrase's English; an entry written before the reasons were kept says none."""
+        reasons = [str(r) for r in self.data.get("reasons") or []]
+        if not reasons or not self.zh:
+            return ""
+        from pagerless.remediation.check_phrases import reasons_in
+
+        return f"：{'；'.join(reasons_in(reasons, self.data.get('said'), 'zh'))}"
 
     def _in_flight_part(self) -> str:
         step = str(self.data.get("in_flight") or "")

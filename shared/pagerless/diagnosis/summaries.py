@@ -10,7 +10,7 @@ the model wrote it.
 from collections.abc import Mapping
 
 from pagerless.clock import display_time, reading_zone
-from pagerless.domain.phrases import Catalog, Phrase
+from pagerless.domain.phrases import Catalog, Phrase, language_of
 
 INSUFFICIENT = "insufficient_evidence"
 _TIMES = ("since", "alert_started")  # a summary's times, stored in UTC
@@ -134,12 +134,14 @@ def insufficient(title: str, threshold: float, lead: dict | None) -> Phrase:
 def render(phrase, language: str, zone: str | None = None) -> str | None:
     """``phrase`` (a `Phrase` or its stored dict) in ``language``; None when there is none to say. Its times (when
     the fault began, when the alert started: stored in UTC, ``2026-12-06 14:03Z``) in the reader's ``zone`` where
-    one is known, named (``2026-12-06 22:03 UTC+08:00``: `display_time`); as stored without one."""
-    return SUMMARIES.render(_in_zone(phrase, zone), language)
+    one is known, named (``2026-12-06 22:03 UTC+08:00``: `display_time`); without one, in UTC named for a Chinese
+    reader (``2026-12-06 14:03 UTC``), as stored for an English one (the English is the stored summary)."""
+    return SUMMARIES.render(_in_zone(phrase, zone, language), language)
 
 
-def _in_zone(phrase, zone: str | None):
-    if reading_zone(zone) is None or not isinstance(phrase, (Mapping, Phrase)):
+def _in_zone(phrase, zone: str | None, language: str = "en"):
+    shown = reading_zone(zone) is not None or language_of(language) == "zh"
+    if not shown or not isinstance(phrase, (Mapping, Phrase)):
         return phrase
     stored = phrase.model_dump() if isinstance(phrase, Phrase) else dict(phrase)
     params = dict(stored.get("params") or {})

@@ -34,10 +34,13 @@ CREATE_ATTEMPTS = 40  # incident numbers are taken by a conditional put (inciden
 CREATE_BACKOFF_CAP = 0.25  # seconds: a creator that lost a number waits up to this before the next
 
 
-def _notify_resolved(incident, *, by: str, previous_status: str | None) -> None:
+REOPENED_NOTICE, RESOLVED_NOTICE = "incident.reopened", "incident.resolved"  # the jobs a move owes (its marker's)
+
+
+def _notify_resolved(incident, *, by: str, previous_status: str | None) -> bool:
     from pagerless.incidents.notices import incident_resolved
 
-    incident_resolved(incident, by=by, previous_status=previous_status)
+    return incident_resolved(incident, by=by, previous_status=previous_status)
 
 
 class IncidentLifecycle(SourceResolves):
@@ -238,9 +241,13 @@ class IncidentLifecycle(SourceResolves):
                 moved[0], done = self.move(
                     incident,
                     IncidentStatus.OPEN,
-                    lambda fresh: self.repository.reopen_actions(
-                        fresh, now, execution_arn, flapping=flapping, description=_current_description(alert)
-                    ),
+                    lambda fresh: [
+                        *self.repository.reopen_actions(
+                            fresh, now, execution_arn, flapping=flapping, description=_current_description(alert)
+                        ),
+                        # its cards' notice, queued by the sweep if this process stops before it is queued below
+                        *self.repository.notice_due(fresh, REOPENED_NOTICE, now),
+                    ],
                     alongside=entries,
                 )
                 return done
@@ -263,7 +270,8 @@ class IncidentLifecycle(SourceResolves):
             metrics.reopened(alert.source)
             from pagerless.incidents.notices import incident_reopened
 
-            incident_reopened(incident)  # its cards closed by the resolve read open again
+            if incident_reopened(incident):  # its cards closed by the resolve read open again
+                self.notice_sent(incident, REOPENED_NOTICE, now)
         else:
             self.record(
                 incident,
@@ -309,9 +317,11 @@ class IncidentLifecycle(SourceResolves):
             moved[0], done = self.move(
                 incident,
                 IncidentStatus.RESOLVED,
-                lambda current: self.repository.resolve_actions(
-                    current, now, by, resolution, close_alerts=close_alerts
-                ),
+                lambda current: [
+                    *self.repository.resolve_actions(current, now, by, resolution, close_alerts=close_alerts),
+                    # its notice, queued by the sweep if this process stops before it is queued below
+                    *self.repository.notice_due(current, RESOLVED_NOTICE, now, announced_by or by),
+                ],
                 stop=stop,
                 alongside=items,
                 updating=updating,
@@ -322,10 +332,22 @@ class IncidentLifecycle(SourceResolves):
         own = Entry(RESOLVED_EVENT, resolution, data, "incident_updated")
         if self.record_all(incident, [*before, own], actor=actor, write=resolve_with) is None:
             return moved[0], False
-        self.notify_resolved(moved[0], by=announced_by or by, previous_status=previous_status)
+        if self.notify_resolved(moved[0], by=announced_by or by, previous_status=previous_status) is not False:
+            self.notice_sent(moved[0], RESOLVED_NOTICE, now)
         if moved[0].parent_id:  # the last firing child of a root that waited for it
             self.resolve_waiting_parent(moved[0].parent_id, now)
         return moved[0], True
+
+    def notice_sent(self, incident, event: str, at: datetime | None) -> None:
+        """Delete the marker of the notice ``event`` of ``incident``'s change at ``at``: its job is queued. A
+        failure leaves it to the sweep, which queues the job again: the same job (its generation is the change's),
+        so the notify function's delivery keys send nothing twice."""
+        if incident.parent_id or at is None:  # a correlated child's change owes no notice (`notice_due`)
+            return
+        try:
+            self.repository.notice_sent(incident.id, event, at)
+        except Exception:  # noqa: BLE001 — the job is queued; the marker only makes the sweep queue it again
+            logger().warning("could not clear a notice's marker", extra={"incident_id": incident.id, "event": event})
 
     def move(
         self,

@@ -47,7 +47,7 @@ def publish(event: str, incident, *, generation: str = "0", data: dict | None = 
         return False
 
 
-def incident_resolved(incident, *, by: str, previous_status: str | None) -> None:
+def incident_resolved(incident, *, by: str, previous_status: str | None) -> bool:
     """An incident resolved outside the workflow (by hand, or by its source): say so, and turn the
     cards of a pending approval into "closed" at once. The approval record is left to the workflow
     (a click is refused: there is nothing to decide any more; the timeout expires it, and that later
@@ -57,21 +57,27 @@ def incident_resolved(incident, *, by: str, previous_status: str | None) -> None
     A correlated child's resolve, and a flapping incident's resolve by its source, are not
     announced: their opening never was (no workflow of their own), and in a storm one message per
     child or per flap would bury the messages that matter; a flap's resolve only closes again the cards its reopen
-    opened (``cards_only``: edits, no message)."""
+    opened (``cards_only``: edits, no message). False: the ``incident.resolved`` job was not queued (its marker stays
+    for the sweep, `pagerless.incidents.notice_sweep`)."""
+    queued = True
     if not incident.parent_id:
         from pagerless.incidents.notice_phrases import data, english, phrase
 
         said = phrase("resolved_by", by=by)
         # a flap's quiet resolve closes again the cards its reopen opened (`incident_reopened`), and says nothing
         quiet = {"cards_only": True} if _opened_unannounced(incident) else {}
-        publish(
+        queued = publish(
             "incident.resolved",
             incident,
             generation=generation_of("resolved", incident.resolved_at),
-            data={"message": english(said), "message_phrase": data(said), **quiet},
+            data={"message": english(said), "message_phrase": data(said), **quiet, **resolved_episode(incident)},
         )
-    if previous_status not in ("awaiting_approval", None):
-        return
+    if previous_status in ("awaiting_approval", None):
+        _close_pending_approval(incident, by)
+    return queued
+
+
+def _close_pending_approval(incident, by: str) -> None:
     try:
         from pagerless.domain.approvals import PENDING
         from pagerless.store.approvals import ApprovalRepository
@@ -95,14 +101,24 @@ def incident_resolved(incident, *, by: str, previous_status: str | None) -> None
         )
 
 
-def incident_reopened(incident) -> None:
+def resolved_episode(incident) -> dict:
+    """What an ``incident.resolved`` job says of the episode it ended: ``episode``, when the incident last reopened
+    before this resolve (ISO 8601), None for its first opening. Its job closes that episode's page cards, and, when
+    the incident reopened since (the job came late), leaves the reopened cards open and says nothing in the thread
+    (`pagerless.notify.edits`). A job without it (queued by an older version) is judged by the incident as it is."""
+    return {"episode": incident.reopened_at.isoformat() if incident.reopened_at else None}
+
+
+def incident_reopened(incident) -> bool:
     """A resolved incident reopened (a flap's reopen too): the thread's first message and the incident's opened cards
     in Slack and the Lark app, closed by its resolve, show it open again, with their Acknowledge button (an edit
     only, ``incident.reopened``: the reopen's own message is its new run's ``incident.opened``, which a flap's holds
-    back until it settles). A correlated child has no cards of its own."""
+    back until it settles). A correlated child has no cards of its own. False: the job was not queued."""
     if incident.parent_id or incident.reopened_at is None:
-        return
-    publish("incident.reopened", incident, generation=generation_of("reopened", incident.reopened_at.isoformat()))
+        return True
+    return publish(
+        "incident.reopened", incident, generation=generation_of("reopened", incident.reopened_at.isoformat())
+    )
 
 
 def incident_acknowledged(incident, *, by: str, at) -> None:

@@ -20,7 +20,8 @@ from pagerless.domain.incidents import (
 )
 from pagerless.incidents import metrics
 from pagerless.incidents.timeline import record, timeline_page
-from pagerless.store.alerts import AlertRecord, AlertRepository
+from pagerless.store import incident_reads
+from pagerless.store.alerts import AlertRecord, AlertRepository, Pending
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 from pagerless.store.timeline import TimelineRecord
 
@@ -90,23 +91,27 @@ class IncidentService:
     def counted(self, incident: IncidentRecord) -> IncidentRecord:
         """``incident`` with its exact alert count (reads the alerts table). Exact though a delivery folded the
         alert's pending duplicates onto the incident after it was read (an acknowledgement reads it before its
-        work): the fold set the alert's ``folded_at`` and the incident's ``last_seen`` to one time, so an alert
-        folded later than the incident as read was seen has the incident read again."""
-        for _ in range(3):
-            pending, folded_at = self.alerts.pending_of(incident)
-            if folded_at is None or incident.last_seen is None or folded_at <= incident.last_seen:
-                break
-            incident = self.repository.get(incident.id, incident.workspace)
-        incident.alert_count = int(incident.alert_count or 0) + pending
-        return incident
+        work): see `_with_pending`."""
+        return self._with_pending([incident])[0]
 
     def _with_pending(self, incidents: list) -> list:
         """Exact alert counts: an incident's stored ``alert_count`` plus the duplicates its alert
-        counted and has not folded into it yet (at most a minute's worth; docs/writes.md)."""
-        for incident_id, pending in self.alerts.pending_for(incidents).items():
-            for incident in incidents:
-                if incident.id == incident_id:
-                    incident.alert_count = int(incident.alert_count or 0) + pending
+        counted and has not folded into it yet (at most a minute's worth; docs/writes.md). The alerts are read
+        consistently, after the incidents. A fold writes one token on the alert and on the incident, so an
+        incident read before its alert's last fold (the alert names a fold it does not have) is read again, and
+        its alert after it: no writer's clock is compared."""
+        incidents = list(incidents)
+        folds = self.alerts.folds_for(incidents)
+        for _ in range(2):
+            stale = [n for n, incident in enumerate(incidents) if not _pending(folds, incident).counted_in(incident)]
+            if not stale:
+                break
+            fresh = {r.id: r for r in incident_reads.consistent([incidents[n].id for n in stale])}
+            for n in stale:
+                incidents[n] = fresh.get(incidents[n].id, incidents[n])
+            folds = {**folds, **self.alerts.folds_for([incidents[n] for n in stale])}
+        for incident in incidents:
+            incident.alert_count = int(incident.alert_count or 0) + _pending(folds, incident).count
         return incidents
 
     def alerts_of(
@@ -226,3 +231,7 @@ def _stop_escalations(incident_id: str, status: str, reason: str) -> None:
         stop_for_incident(incident_id, status, reason)
     except Exception:  # noqa: BLE001 - the acknowledgement stands; the next tick re-reads the incident and stops
         logger().exception("escalation stop failed", extra={"incident_id": incident_id})
+
+
+def _pending(folds: dict, incident) -> Pending:
+    return folds.get(incident.id) or Pending()

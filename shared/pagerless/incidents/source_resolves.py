@@ -171,5 +171,7 @@ class SourceResolves:
         made the transaction and failed before the notification was queued (the stream's table
         down, the Lambda stopped); its redelivery comes here. The job's generation is the resolve's,
         so the notify function sends what it had not sent and drops what it had. The status it
-        resolved from is not known any more: a pending approval's cards are closed either way."""
+        resolved from is not known any more: a pending approval's cards are closed either way. The resolve's
+        notice marker, if still there, is left to the sweep (which queues the same job once more, dropped by the
+        notify function): deleting it here would cost every redelivery a write, refused when it is gone."""
         self.notify_resolved(incident, by=SOURCE_ANNOUNCED_BY, previous_status=None)

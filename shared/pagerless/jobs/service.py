@@ -11,13 +11,14 @@ incident and its approval, the trace from its timeline and the execution history
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from pagerless import step_functions
-from pagerless.clock import parse_time
+from pagerless.auth.actors import name_of
 from pagerless.domain import approvals as approval_vocab
 from pagerless.domain.pages import page_of
 from pagerless.jobs.errors import InvalidSignalKeyError, JobNotFoundError, JobNotParkedError
+from pagerless.jobs.execution import described as _execution
+from pagerless.jobs.execution import history as _history
+from pagerless.jobs.execution import when as _when
 from pagerless.observability import logger
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.jobs import CANCELLED, FINAL, PARKED, JobRecord, JobRepository
@@ -28,20 +29,6 @@ _INCIDENT_STATUS = {
     "diagnosed": "completed",
     "escalated": "completed",
 }
-
-
-def _execution(arn: str | None) -> dict | None:
-    if not arn:
-        return None
-    try:
-        described = step_functions.client().describe_execution(executionArn=arn)
-    except Exception as exc:  # a restart of `pagerless dev` forgets executions: our records stand
-        return {"status": "UNKNOWN", "note": f"{type(exc).__name__}"}
-    return {
-        "status": described["status"],
-        "started_at": described["startDate"].astimezone(UTC).isoformat(),  # botocore's are local times
-        "stopped_at": described["stopDate"].astimezone(UTC).isoformat() if described.get("stopDate") else None,
-    }
 
 
 def _incident(job_id: str, workspace: str):
@@ -82,19 +69,30 @@ def _reconcile(record: JobRecord, execution: dict | None) -> None:
     """Reconciled lazily, when the job itself is read: a job our records say is pending or running whose
     execution ended without a step saying so (stopped in the Step Functions console, timed out, or its
     failure handler failed too) has failed; the list, reading only our tables, shows it so from then on.
-    A parked job whose execution ended is the approval sweep's (``runbooks.lost_waits``)."""
+    A parked job whose execution ended is the approval sweep's (``runbooks.lost_waits``). A run on an
+    incident says so on its timeline; once, however many reads reconcile it at the same moment: only the
+    read whose conditional update wins writes the event and the entry."""
     ended = (execution or {}).get("status")
     if record.status not in ("pending", "running") or ended not in ENDED_UNFINISHED:
         return
-    why = f"its execution ended {ended} while the job was {record.status}; nothing recorded its end"
+    was = record.status
+    why = f"its execution ended {ended} while the job was {was}; nothing recorded its end"
     repo = JobRepository()
-    if repo.update(record, status="failed", error=why, current_node=None, expected_status=("pending", "running")):
+    if not repo.update(record, status="failed", error=why, current_node=None, expected_status=("pending", "running")):
+        return
+    if record.kind == "runbook_run":  # the run's incident, if it has one, is told on its timeline
+        from pagerless.runbooks.job_state import note
+
+        note(record, "JobFailed", f"run ended: {why}", outcome="lost")
+    else:
         repo.add_event(record, "JobFailed", message=why)
 
 
 def _listed(record: JobRecord) -> dict:
     """The job as our records alone say (its status is the record's): what a page of jobs shows,
-    with no call to Step Functions per job; the execution's status is on the job's own view."""
+    with no call to Step Functions per job; the execution's status is on the job's own view.
+    Its starter by id (``created_by``) and by name as it is now (a key's, a user's; cached per
+    process, so a page of one person's runs looks them up once)."""
     return {
         "job_id": record.job_id,
         "status": record.status,
@@ -104,6 +102,7 @@ def _listed(record: JobRecord) -> dict:
         "correlation_key": record.correlation_key if record.status == PARKED else None,
         "incident_id": record.incident_id,
         "created_by": record.created_by,
+        "created_by_name": name_of(record.workspace, record.created_by),
         "created_at": record.created_at.isoformat(),
         "updated_at": record.updated_at.isoformat(),
         "input": record.input,
@@ -145,6 +144,7 @@ def _incident_view(incident) -> dict:
         "correlation_key": approval.approval_id if status == PARKED else None,
         "incident_id": incident.id,
         "created_by": "intake",
+        "created_by_name": "",
         "created_at": incident.created_at.isoformat(),
         "updated_at": incident.updated_at.isoformat(),
         "input": {"incident_id": incident.id},
@@ -180,35 +180,6 @@ def _incident_trace(incident) -> dict:
         "status": _incident_view(incident)["status"],
         "timeline": sorted(entries, key=_when),
     }
-
-
-def _when(entry: dict):
-    """An entry's time, as a time: the two sources' texts need not share a zone or a precision."""
-    return parse_time(entry["time"])
-
-
-def _history(arn: str | None) -> list[dict]:
-    if not arn:
-        return []
-    from pagerless.workflow.trace import steps_from_history
-
-    try:
-        events = step_functions.client().get_execution_history(executionArn=arn, maxResults=1000)["events"]
-    except Exception:  # gone after a restart: our own events are the trace
-        return []
-    steps, _ = steps_from_history(events)
-    return [
-        {
-            "time": s["entered_at"],
-            "event": "StateEntered",
-            "node": s["name"],
-            "status": s["status"],
-            "duration_ms": s["duration_ms"],
-            "error": s["error"],
-            "source": "stepfunctions",
-        }
-        for s in steps
-    ]
 
 
 def signal(job_id: str, workspace: str, actor: str, role: str, correlation_key: str, payload: dict) -> dict:

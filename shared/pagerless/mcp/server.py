@@ -28,13 +28,56 @@ Send = Callable[[dict], Awaitable[None]]
 def build_server(principal: Principal, *, host: str, audit: dict | None = None):
     """A fresh MCP server whose tools act for ``principal`` (see the module docstring); a tool
     call notes what it did in ``audit`` (the request's audit details: the tool, a run's job id)."""
-    from mcp.server.mcpserver import MCPServer
-
     toolbox = Toolbox(principal, {} if audit is None else audit)
     _AUDIT.set(toolbox.audit)  # this request's: each task serving it copies the context
     tools = [_tool(name, description, _in_thread(getattr(toolbox, name))) for name, description in DESCRIPTIONS.items()]
-    server = MCPServer("pagerless", version=__version__, instructions=INSTRUCTIONS, tools=tools)
+    server = _server_class()("pagerless", version=__version__, instructions=INSTRUCTIONS, tools=tools)
     return server, _security(host)
+
+
+@functools.cache
+def _server_class():
+    """``MCPServer`` whose ``call_tool`` checks the arguments against the tool's input schema first:
+    the SDK words a refusal by its argument model as pydantic's report ("1 validation error for
+    …Arguments … errors.pydantic.dev"), prefixed with "Error executing tool"; a caller (a model)
+    reads our sentence instead. Built on first use (the SDK is not imported at cold start)."""
+    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    class CheckedServer(MCPServer):
+        async def call_tool(self, name: str, arguments: dict[str, Any], context=None):
+            audit = _AUDIT.get()
+            if audit is not None and name in _TEMPLATES:
+                audit["tool"] = name  # noted valid or not: the audit record says which tool was refused
+            refusal = refused(name, arguments)
+            if refusal:
+                raise ToolError(refusal)
+            return await super().call_tool(name, arguments, context)
+
+    return CheckedServer
+
+
+def refused(name: str, arguments: dict[str, Any]) -> str | None:
+    """Why the tool ``name`` refuses ``arguments``, in our words, or None (an unknown tool is the SDK's)."""
+    from pydantic import ValidationError
+
+    template = _TEMPLATES.get(name)
+    if template is None:
+        return None
+    taken = sorted(template.parameters.get("properties") or {})
+    unknown = sorted(set(arguments) - set(taken))
+    if unknown:
+        return f"{name} takes no {', '.join(unknown)} (its arguments: {', '.join(taken) or 'none'})"
+    try:
+        template.fn_metadata.validate_arguments(arguments)
+    except ValidationError as exc:
+        return f"{name}: the arguments are not valid: {_worded(exc)}"
+    return None
+
+
+def _worded(exc) -> str:
+    """A pydantic ValidationError as "field: message; …" (no input values, no links)."""
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors())
 
 
 _TEMPLATES: dict[str, Any] = {}  # tool name -> its registration, built once per process
@@ -44,7 +87,7 @@ def _tool(name: str, description: str, fn):
     """The tool ``name`` calling ``fn`` (bound to this request's toolbox). Its registration (the argument
     model, strict, and its JSON schema: about 2 ms of pydantic per tool) depends only on the method's
     signature, so it is built on a process's first request and copied with each request's ``fn`` after;
-    the call's audit details reach its validator through ``_AUDIT``."""
+    the call's audit details reach ``call_tool`` through ``_AUDIT``."""
     template = _TEMPLATES.get(name)
     if template is None:
         from mcp.server.mcpserver.tools import Tool
@@ -60,30 +103,12 @@ _AUDIT: ContextVar[dict | None] = ContextVar("pagerless_mcp_audit", default=None
 def _strict(tool):
     """The tool with arguments that refuse a name it does not take: the SDK's argument model drops
     unknown names silently, so ``run_runbook(auto_approve=true)`` would "succeed" and still wait for
-    a person. Its input schema says so too (``additionalProperties: false``). Every call is checked
-    here first, so the call's tool is noted in the request's audit details here, valid or not."""
-    from pydantic import ConfigDict, model_validator
+    a person. Its input schema says so too (``additionalProperties: false``), and the server's
+    ``call_tool`` refuses such a call in our words before the model sees it (``refused``)."""
+    from pydantic import ConfigDict
 
     loose = tool.fn_metadata.arg_model
-    taken = sorted(field.alias or name for name, field in loose.model_fields.items())
-
-    def known_names_only(cls, data):
-        audit = _AUDIT.get()
-        if audit is not None:
-            audit["tool"] = tool.name
-        unknown = sorted(set(data) - set(taken)) if isinstance(data, dict) else []
-        if unknown:
-            raise ValueError(f"{tool.name} takes no {', '.join(unknown)} (its arguments: {', '.join(taken) or 'none'})")
-        return data
-
-    strict = type(
-        loose.__name__,
-        (loose,),
-        {
-            "model_config": ConfigDict(extra="forbid"),
-            "known_names_only": model_validator(mode="before")(classmethod(known_names_only)),
-        },
-    )
+    strict = type(loose.__name__, (loose,), {"model_config": ConfigDict(extra="forbid")})
     metadata = tool.fn_metadata.model_copy(update={"arg_model": strict})
     return tool.model_copy(update={"fn_metadata": metadata, "parameters": strict.model_json_schema(by_alias=True)})
 
@@ -105,8 +130,7 @@ def _in_thread(method):
         except PagerlessError as exc:
             raise ToolError(exc.message) from exc
         except ValidationError as exc:
-            fields = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-            raise ToolError(f"the arguments are not valid: {fields}") from exc
+            raise ToolError(f"the arguments are not valid: {_worded(exc)}") from exc
 
     return tool
 

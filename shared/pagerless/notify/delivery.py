@@ -1,4 +1,4 @@
-"""Delivering one notification job: route, render, claim, send with retry, record.
+"""Delivering one notification job: route, render, claim, send with retry (`pagerless.notify.attempts`), record.
 
 Each (job, channel) is a delivery with a deterministic id over (workspace, incident, event,
 channel, generation). The delivery is claimed with a conditional write before the vendor is
@@ -27,17 +27,17 @@ import httpx
 
 from pagerless import settings
 from pagerless.clock import utcnow
-from pagerless.notify import compose, dead_letters, edits, reach, recipients, render, threads
+from pagerless.notify import attempts, compose, edits, reach, recipients, render, threads
 from pagerless.notify import context as contexts
 from pagerless.notify.channels import channel_module
-from pagerless.notify.channels.base import ChannelError, Mention, Message, Parts, PermanentError, RetryableError
+from pagerless.notify.channels.base import ChannelError, Mention, Message
 from pagerless.notify.config import ChannelService, channel_zone
 from pagerless.notify.email_pages import with_ack_link, with_approval_links
 from pagerless.notify.recipients import Recipient
 from pagerless.notify.route_service import RouteService
 from pagerless.notify.routing import pick
 from pagerless.notify.template_service import TemplateService
-from pagerless.notify.throttle import RetryLaterError, held_until, throttle_wait
+from pagerless.notify.throttle import RetryLaterError
 from pagerless.observability import logger
 from pagerless.outbox.jobs import NotifyJob
 from pagerless.store import deliveries as store
@@ -87,10 +87,13 @@ class NotifyService:
         waiting_only = True  # every delivery to retry only waits (throttled): no receive of the job failed
         plan, unreachable = self.recipients(job, ctx) if not edits.only_edits(job) else ([], [])
         mentions = self._mentions(job, [c for c, r in plan if r is None])
+        stale = edits.stale_resolve(job)  # a resolve the incident reopened since: its message is not said
         steps = [
             (
                 c["id"] + (f"#{r.person_id}" if r else ""),
-                partial(self._deliver, job, c, ctx, outcome, deadline, r, mentions),
+                partial(self._skip, job, c, ctx, stale, outcome)
+                if stale
+                else partial(self._deliver, job, c, ctx, outcome, deadline, r, mentions),
             )
             for c, r in plan
         ]
@@ -101,7 +104,7 @@ class NotifyService:
                 (card.delivery_id, partial(self._edit, job, c, card, ctx, outcome, deadline)) for c, card in cards
             ]
         for label, step in steps:
-            if not _time_for(deadline, 0):
+            if not attempts.time_for(deadline, 0):
                 retry_later.append(f"{label}: no time left in this invocation")
                 waits.append(None)
                 waiting_only = False
@@ -185,8 +188,10 @@ class NotifyService:
         ref = None
         event = job.event
         if job.event == ACKNOWLEDGED and module.CAN_UPDATE:  # an opened card there says who: edited, no message
-            if (ref := threads.opened_message(self.deliveries, job, channel["id"])) is not None:
+            if (opened := threads.opened_card(self.deliveries, job, channel["id"])) is not None:
+                ref = dict(opened.provider_ref)
                 ctx = {**ctx, **threads.opened_said(self.deliveries, job, channel["id"])}  # a reopen's stays one
+                self.deliveries.forget_shown(opened)  # edited here, not by `_edit`: what it shows is not known
         if job.event == "approval.decided":
             card = threads.approval_card(self.deliveries, job, channel["id"])
             if card is not None and module.CAN_UPDATE:
@@ -233,7 +238,9 @@ class NotifyService:
             thread = threads.root(self.deliveries, job, channel["id"])  # later messages reply in the root's thread
         if recipient is not None:
             channel = {**channel, "id": target}  # what the outcome and the dead letter name
-        self._attempt(job, channel, module, config, claimed, message, ref, outcome, deadline, thread)
+        sent = self._attempt(job, channel, module, config, claimed, message, ref, outcome, deadline, thread)
+        if sent and ref is None and module.CAN_UPDATE:  # a card a later event may edit: what it shows (`_edit`)
+            self.deliveries.mark_shown(claimed, edits.digest(message))
 
     def _claim(self, record, outcome: Outcome, target: str):
         """The delivery claimed for an attempt; None (noted skipped) when it was sent or is being sent."""
@@ -254,7 +261,7 @@ class NotifyService:
         earlier = edits.card_job(card)
         shown = self.message(earlier, channel, contexts.build(earlier), recipient=edits.recipient(job.workspace, card))
         message = edits.edited(shown, job, ctx)
-        target = card.delivery_id  # a person paged twice got two cards
+        target, showing = card.delivery_id, edits.digest(message)  # a person paged twice got two cards
         record = store.new_delivery(
             delivery_id(job, target),
             workspace=job.workspace,
@@ -268,80 +275,44 @@ class NotifyService:
         )
         if (claimed := self._claim(record, outcome, target)) is None:
             return
+        if card.shown == showing:  # the card shows that already: no vendor call (Slack's chat.update is rate-limited)
+            self.deliveries.mark_skipped(claimed, "not edited: the card shows this already")
+            outcome.skipped.append(target)
+            return
         module, config = (
             channel_module(channel["channel_type"]),
             partial(self.channels.delivery_config, job.workspace, channel),
         )
-        ref = dict(card.provider_ref)
-        self._attempt(job, {**channel, "id": target}, module, config, claimed, message, ref, outcome, deadline)
+        self.deliveries.forget_shown(card)
+        ref, to = dict(card.provider_ref), {**channel, "id": target}
+        if self._attempt(job, to, module, config, claimed, message, ref, outcome, deadline):
+            self.deliveries.mark_shown(card, showing)
+
+    def _skip(self, job: NotifyJob, channel: dict, ctx: dict, why: str, outcome: Outcome) -> None:
+        """The job's message to ``channel``, not sent: the delivery log says ``why`` (`edits.stale_resolve`)."""
+        message = self.message(job, channel, ctx)
+        record = store.new_delivery(
+            delivery_id(job, channel["id"]),
+            workspace=job.workspace,
+            incident_id=job.incident_id,
+            event=job.event,
+            generation=job.generation,
+            channel=channel,
+            title=render_plain(message.title),
+            job=json.loads(job.to_json()),
+        )
+        if (claimed := self._claim(record, outcome, channel["id"])) is not None:
+            self.deliveries.mark_skipped(claimed, why)
+            outcome.skipped.append(channel["id"])
+            logger().info("notification not said", extra={"delivery_id": record.delivery_id, "reason": why})
 
     def _refused(self, job: NotifyJob, targets: tuple[str, ...], event: str) -> bool:
         """Whether every one of the job's deliveries to ``targets`` was refused for good."""
         records = [self.deliveries.find(delivery_id(job, target, event)) for target in targets]
         return all(r is not None and r.status in (store.GAVE_UP, store.DEAD) for r in records)
 
-    def _attempt(self, job, channel, module, config_for, record, message, ref, outcome, deadline, thread=None) -> None:
-        conf = settings.notify()
-        rate = channel["config"].get("rate_per_minute") or module.RATE_PER_MINUTE
-        attempts = int(record.attempts or 0)
-        counted = attempts - int(record.throttles or 0)  # throttled attempts do not use up max_attempts
-        throttled_here = 0  # but at most max_attempts of them in one invocation: then the queue's pace
-        parts = Parts(record.parts_sent or (), lambda keys: self.deliveries.mark_parts_sent(record, keys))
-        in_parts = {"parts": parts} if getattr(module, "SENDS_IN_PARTS", False) else {}
-        if getattr(module, "DELIVERY_MESSAGE_ID", False):  # every attempt of the delivery sends one message id
-            in_parts["message_id"] = "msg_" + record.delivery_id.removeprefix("dlv-")
-        if thread is not None:
-            in_parts["thread"] = thread
-        requests = getattr(module, "requests", None)  # a message sent in several requests takes a slot for each
-        while True:
-            slots = min(int(rate or 0), requests(message, parts) if requests and not ref else 1)
-            if slots:
-                wait = self.config.take_rate_slot(job.workspace, channel["id"], int(rate), slots=slots)
-                if wait > 0:
-                    if wait > conf.max_wait_seconds or not _time_for(deadline, wait):
-                        self.deliveries.release(record, f"rate limited: {rate} messages a minute")
-                        raise RetryLaterError(f"rate limited for {wait:.0f}s", throttled=True)
-                    self.sleep(wait)
-                    continue
-            attempts += 1
-            counted += 1
-            self.deliveries.note_attempt(record)
-            try:
-                config = config_for()
-                sent = (
-                    module.update(self.http, config, ref, message)
-                    if ref
-                    else module.send(self.http, config, message, **in_parts)
-                )
-            except PermanentError as exc:
-                self.deliveries.mark_failed(record, store.GAVE_UP, exc.message)
-                outcome.failed.append({"channel_id": channel["id"], "status": store.GAVE_UP, "error": exc.message})
-                logger().warning(
-                    "notification refused", extra={"delivery_id": record.delivery_id, "error": exc.message}
-                )
-                return
-            except RetryableError as exc:
-                wait = exc.retry_after
-                if exc.throttled:
-                    counted -= 1
-                    throttled_here += 1
-                    self.deliveries.note_throttle(record)
-                    wait = throttle_wait(record, wait)
-                if (wait is None) if exc.throttled else counted >= conf.max_attempts:
-                    self.deliveries.mark_failed(record, store.DEAD, exc.message)
-                    dead_letters.put_delivery(job, channel, record, exc.message, attempts)
-                    outcome.failed.append({"channel_id": channel["id"], "status": store.DEAD, "error": exc.message})
-                    return
-                delay = wait if wait is not None else conf.backoff_base_seconds * 2 ** (counted - 1)
-                later = delay > conf.max_wait_seconds or throttled_here >= conf.max_attempts
-                if later or not _time_for(deadline, delay):
-                    self.deliveries.mark_failed(record, store.FAILED, exc.message, retry_at=held_until(wait))
-                    raise RetryLaterError(exc.message, wait, throttled=exc.throttled) from exc
-                self.sleep(delay)
-                continue
-            self.deliveries.mark_sent(record, message_id=sent.message_id, ref=sent.ref or ref)
-            outcome.delivered.append(channel["id"])
-            return
+    def _attempt(self, job, channel, module, config_for, record, message, ref, outcome, deadline, thread=None) -> bool:
+        return attempts.attempt(self, job, channel, module, config_for, record, message, ref, outcome, deadline, thread)
 
     # ------------------------------------------------------------------ rendering
     def message(
@@ -382,11 +353,6 @@ class NotifyService:
 ACKNOWLEDGED, RESOLVED = "incident.acknowledged", "incident.resolved"
 # an update's event -> the event of the card it updates, whose template renders it (the card keeps its content)
 _UPDATED = {"approval.decided": "approval.requested", ACKNOWLEDGED: "incident.opened"}
-
-
-def _time_for(deadline: float | None, wait: float) -> bool:
-    """Is there time to wait ``wait`` seconds and then make one vendor call before the deadline?"""
-    return deadline is None or time.monotonic() + wait + settings.notify().timeout_seconds + 1 <= deadline
 
 
 def render_plain(text: str) -> str:

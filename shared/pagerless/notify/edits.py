@@ -6,9 +6,11 @@
   after a reopen, the thread's first message and the earlier opened cards, which the reopen opened again, with it).
 - ``incident.resolved``: in a chat that threads, the thread's first message and the incident's opened cards
   (`closing_cards`) say who resolved it and when: the resolution is a reply in the thread, and the message the channel
-  sees read as before (open, or acknowledged, with its button). The current episode's page cards say it too.
-  A resolve older than the incident's latest reopen (its job came after the reopen: the incident is open now)
-  edits nothing: the cards the reopen opened stay open.
+  sees read as before (open, or acknowledged, with its button). The page cards of the episode it resolved (its job's
+  ``episode``: `pagerless.incidents.notices.resolved_episode`) say it too. A resolve the incident has reopened since
+  (its job came after the reopen) closes only those: the cards the reopen opened stay open, and it says nothing in
+  the thread (`stale_resolve`). A job naming no episode (queued by an older version) closes the current episode's
+  page cards and the opened cards, unless the incident is open now: then nothing.
 - ``incident.reopened`` (an edit only: `pagerless.outbox.jobs.CARD_EDITS`): the cards the resolve closed
   (`closing_cards`) read as the incident is now, open, with their Acknowledge button again.
 
@@ -17,14 +19,17 @@ through every reopen. A page card belongs to the episode that paged: its job nam
 escalation's ``reopened_at``, `pagerless.oncall.engine`; none for the first opening), and it follows the incident only
 while that is the incident's last reopen. A page card of an earlier episode stays as its episode's resolve left it.
 
-All of them are edited wherever the cards went, whatever the routes say now.
+All of them are edited wherever the cards went, whatever the routes say now. An edit that would not change what the
+card shows (its delivery's ``shown``, `digest`) is not made: the delivery log says so (Slack's ``chat.update`` is
+rate-limited: the README's "What a card costs").
 
 A card keeps what it said: its own job renders it again (a page's in the person's time zone), with the decision line
 (`Message.decision`) in place of its buttons.
 """
 
+import hashlib
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.notify.channels import channel_module
@@ -34,6 +39,7 @@ from pagerless.outbox.jobs import CARD_EDITS, NotifyJob
 from pagerless.store.deliveries import SENT, DeliveryRecord, DeliveryRepository
 
 PAGE, OPENED, REOPENED = "escalation.page", "incident.opened", "incident.reopened"
+RESOLVED_EVENT, ENDED = "incident.resolved", "episode"  # a resolve's job names the episode it ended
 APPROVAL_CARDS = ("approval.requested", "approval.decided")
 EDITING = ("incident.acknowledged", "incident.resolved", REOPENED)  # the events that edit cards sent earlier
 
@@ -75,15 +81,41 @@ def cards(
     resolved_now = incident is not None and incident.status == IncidentStatus.RESOLVED.value
     if job.event == REOPENED:  # resolved again meanwhile: its resolve's edit says so
         return closing_cards(deliveries, job, channels) if incident is not None and not resolved_now else []
-    if job.event == "incident.resolved" and incident is not None and not resolved_now:
-        return []  # a resolve older than the incident's latest reopen (its job came late): the cards stay open
+    if job.event == RESOLVED_EVENT:
+        return _resolved_cards(deliveries, job, channels, incident)
     now = episode(incident)
     found = page_cards(deliveries, job, channels, now)
-    if job.event == "incident.resolved":
-        return found + closing_cards(deliveries, job, channels)
     if now is not None:  # an acknowledgement after a reopen: the cards the reopen opened again
         found += [(c, r) for c, r in closing_cards(deliveries, job, channels) if r.provider_ref not in latest_opened]
     return found
+
+
+def _resolved_cards(deliveries: DeliveryRepository, job: NotifyJob, channels: list[dict], incident):
+    if ENDED in (job.data or {}):  # the episode it resolved: its page cards, the incident's face unless reopened
+        found = page_cards(deliveries, job, channels, job.data[ENDED])
+        return found if _reopened_since(job, incident) else found + closing_cards(deliveries, job, channels)
+    if incident is not None and incident.status != IncidentStatus.RESOLVED.value:
+        return []  # an older job, come after a later reopen: which episode it resolved is not known
+    return page_cards(deliveries, job, channels, episode(incident)) + closing_cards(deliveries, job, channels)
+
+
+def stale_resolve(job: NotifyJob) -> str | None:
+    """Why ``job``, an ``incident.resolved`` naming the episode it resolved, says nothing in the chat: the incident
+    reopened since (its "resolved" would read after the reopen, as if the reopened incident were resolved); None
+    when it speaks (and for a job naming no episode, an older version's)."""
+    if job.event != RESOLVED_EVENT or ENDED not in (job.data or {}):
+        return None
+    incident = _incident(job)
+    if not _reopened_since(job, incident):
+        return None
+    return f"not said: the incident reopened at {episode(incident)}, after this resolve (its job came late)"
+
+
+def _reopened_since(job: NotifyJob, incident) -> bool:
+    """Whether the incident left the episode ``job`` resolved (its ``episode``): open again, or reopened since."""
+    if incident is None:
+        return False
+    return incident.status != IncidentStatus.RESOLVED.value or episode(incident) != job.data[ENDED]
 
 
 def _incident(job: NotifyJob):
@@ -128,6 +160,12 @@ def _sent(deliveries: DeliveryRepository, job: NotifyJob, channels: list[dict]):
             yield by_id[record.channel_id], record
 
 
+def digest(message: Message) -> str:
+    """What a card shows once ``message`` is its content (a digest of all of it), as its delivery remembers it."""
+    content = json.dumps(asdict(message), sort_keys=True, default=str)
+    return hashlib.sha256(content.encode()).hexdigest()[:32]
+
+
 def card_job(record: DeliveryRecord) -> NotifyJob:
     """The card's own job, which renders it again."""
     return NotifyJob.from_json(json.dumps(record.job))
@@ -152,7 +190,7 @@ def edited(message: Message, job: NotifyJob, ctx: dict) -> Message:
     as it was sent (its buttons back)."""
     if job.event == REOPENED:
         return replace(message, decision=None)
-    if job.event == "incident.resolved":
+    if job.event == RESOLVED_EVENT:
         decision = {"status": RESOLVED, "decided_by": ctx.get("resolved_by"), "decided_at": ctx.get("resolved_at")}
     else:
         decision = {

@@ -39,19 +39,20 @@ def root(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str) -> dic
 def opened_message(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str) -> dict | None:
     """The vendor reference of the latest ``incident.opened`` message of the incident in the channel (a reopen's,
     if it reopened), the card its Acknowledge button is on; None if none was sent there."""
-    card = _opened_card(deliveries, job, channel_id)
+    card = opened_card(deliveries, job, channel_id)
     return dict(card.provider_ref) if card is not None else None
 
 
 def opened_said(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str) -> dict:
     """What the opened card in the channel said of a reopen (its job's ``reopened``, ``reopened_at``): an update of
     the card (its acknowledgement) says it again, so a reopen's card stays one and a first opening's stays one."""
-    card = _opened_card(deliveries, job, channel_id)
+    card = opened_card(deliveries, job, channel_id)
     data = ((card.job or {}).get("data") or {}) if card is not None else {}
     return {"reopened": bool(data.get("reopened")), "reopened_at": data.get("reopened_at")}
 
 
-def _opened_card(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str):
+def opened_card(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str):
+    """The delivery of the latest ``incident.opened`` message of the incident in the channel (`opened_message`)."""
     if not job.incident_id:
         return None
     found = None

@@ -50,6 +50,61 @@ CHECKS = Catalog(
             "en": lambda p: f"node {p['node']} is still cordoned: the uncordon did not hold",
             "zh": lambda p: f"节点 {p['node']} 仍处于封锁状态：解除封锁没有生效",
         },
+        # what a drain's check and a runbook's read-only checks found (`drain.check_drained`, `runbooks.checks`): the
+        # English is their ``message``, its parts joined by "; "
+        "schedulable": {
+            "en": lambda p: f"node {p['node']} is schedulable",
+            "zh": lambda p: f"节点 {p['node']} 仍可调度",
+        },
+        "pods_left": {
+            "en": lambda p: f"{len(p['pods'])} pod(s) still on it: {', '.join(p['pods'])}",
+            "zh": lambda p: f"节点上仍有 {len(p['pods'])} 个 Pod：{'、'.join(p['pods'])}",
+        },
+        "drained": {
+            "en": lambda p: f"node {p['node']} is cordoned and drained ({p['stay']} DaemonSet/mirror pod(s) stay)",
+            "zh": lambda p: f"节点 {p['node']} 已封锁并排空（保留 {p['stay']} 个 DaemonSet/镜像 Pod）",
+        },
+        "healthy": {"en": lambda p: "healthy", "zh": lambda p: "健康"},
+        "node_state": {
+            "en": lambda p: (
+                f"node {p['node']} is {'Ready' if p['ready'] else 'NotReady'}" + (", cordoned" if p["cordoned"] else "")
+            ),
+            "zh": lambda p: (
+                f"节点 {p['node']} {'已就绪' if p['ready'] else '未就绪'}" + ("，已封锁" if p["cordoned"] else "")
+            ),
+        },
+        "pods_ready": {
+            "en": lambda p: (
+                f"{p['ready']}/{p['total']} pods Ready; "
+                + ", ".join(f"{n}: {s['state']} ({s['restarts']} restarts)" for n, s in p["pods"].items())
+            ),
+            "zh": lambda p: (
+                f"{p['ready']}/{p['total']} 个 Pod 就绪；"
+                + "，".join(f"{n}：{s['state']}（重启 {s['restarts']} 次）" for n, s in p["pods"].items())
+            ),
+        },
+        "revision": {
+            "en": lambda p: f"{p['workload']} at revision {p['revision']}: {', '.join(p['images'])}",
+            "zh": lambda p: f"{p['workload']} 当前为修订版本 {p['revision']}：{'、'.join(p['images'])}",
+        },
+        "no_certificate": {
+            "en": lambda p: f"no TLS certificate in {p['namespace']}",
+            "zh": lambda p: f"{p['namespace']} 中没有 TLS 证书",
+        },
+        "certificates_expiring": {
+            "en": lambda p: (
+                f"{len(p['expiring'])} of {p['total']} certificates expire within {p['days']} days: "
+                + ", ".join(f"{n} ({'unreadable' if d is None else f'{d:.1f} days'})" for n, d in p["expiring"].items())
+            ),
+            "zh": lambda p: (
+                f"{p['total']} 个证书中有 {len(p['expiring'])} 个将在 {p['days']} 天内过期："
+                + "、".join(f"{n}（{'无法读取' if d is None else f'{d:.1f} 天'}）" for n, d in p["expiring"].items())
+            ),
+        },
+        "certificates_valid": {
+            "en": lambda p: f"{p['total']} certificates valid for more than {p['days']} days",
+            "zh": lambda p: f"{p['total']} 个证书的有效期均超过 {p['days']} 天",
+        },
     },
     "check",
 )
@@ -58,6 +113,21 @@ _KINDS_ZH = {"deployment": "Deployment", "pod": "Pod", "node": "节点"}
 
 check = CHECKS.phrase  # the phrase of a reason a check failed (a key of ``CHECKS``)
 english = CHECKS.english
+
+
+def said(*phrases) -> dict:
+    """A check's ``message`` and its phrases (``said``), as a check's result carries them: the English of each joined
+    by "; "."""
+    return {"message": "; ".join(english(p) for p in phrases), "said": [p.model_dump(mode="json") for p in phrases]}
+
+
+def message_in(message: str, said: Sequence | None, language: str) -> str:
+    """A check's stored ``message`` in ``language``: each part said from its phrase (``said``) while the message is
+    still their English; else (no phrases: a result stored before them, a message written otherwise) as stored."""
+    phrases = [CHECKS.render(s, "en") for s in said or []]
+    if language_of(language) == "en" or not phrases or None in phrases or "; ".join(phrases) != message:
+        return message
+    return "；".join(CHECKS.render(s, language) or "" for s in said)
 
 
 def reasons_in(reasons: Sequence[str], said: Sequence | None, language: str) -> list[str]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pagerless.kube.clients import KubeClients
+from pagerless.remediation.check_phrases import check, said
 from pagerless.remediation.diff import Change
 
 if TYPE_CHECKING:
@@ -235,7 +236,7 @@ def _evicted(pod: dict) -> Change:
 def check_drained(kube: KubeClients, node: str) -> dict:
     """Verify a drain: the node is unschedulable and only pods a drain leaves (DaemonSet, mirror) remain.
 
-    Returns ``{"ok", "message", "details"}`` as the runbook checks do.
+    Returns ``{"ok", "message", "said", "details"}`` as the runbook checks do (``said``: the message's phrases).
     """
     from kubernetes.client.exceptions import ApiException
 
@@ -249,16 +250,12 @@ def check_drained(kube: KubeClients, node: str) -> dict:
         pod_name(p) for p in pods if ignored_reason(p) is None and (p.get("status") or {}).get("phase") not in FINISHED
     ]
     ignored = [pod_name(p) for p in pods if ignored_reason(p) is not None]
-    reasons = ([] if cordoned else [f"node {node} is schedulable"]) + (
-        [f"{len(left)} pod(s) still on it: {', '.join(left)}"] if left else []
+    reasons = ([] if cordoned else [check("schedulable", node=node)]) + (
+        [check("pods_left", pods=left)] if left else []
     )
-    message = (
-        "; ".join(reasons)
-        if reasons
-        else f"node {node} is cordoned and drained ({len(ignored)} DaemonSet/mirror pod(s) stay)"
-    )
+    message = said(*reasons) if reasons else said(check("drained", node=node, stay=len(ignored)))
     return {
         "ok": not reasons,
-        "message": message,
+        **message,  # its English and its phrases (a Chinese page says it from them)
         "details": {"unschedulable": cordoned, "pods_left": left, "pods_ignored": ignored},
     }

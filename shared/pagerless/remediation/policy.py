@@ -135,21 +135,31 @@ class ActionLimits(BaseModel):
 
     def exceeded(self, plan: ActionPlan) -> str | None:
         """Which bound ``plan`` goes past, in words, or None."""
+        bounds = self.bounds_exceeded(plan)
+        if not bounds:
+            return None
+        if bounds[0]["bound"] == "max_replicas":
+            return f"scale_deployment to {bounds[0]['value']} replicas exceeds action_limits.max_replicas {bounds[0]['max']}"
+        over = [f"{_LIMITED[b['bound']]} {b['value']} exceeds action_limits.{b['bound']} {b['max']}" for b in bounds]
+        return f"patch_resources: {'; '.join(over)}"
+
+    def bounds_exceeded(self, plan: ActionPlan) -> list[dict]:
+        """Each bound ``plan`` goes past, as data (``bound``: the field of ``action_limits``, ``value``, ``max``)."""
         action = plan.action
         if isinstance(action, ScaleDeployment) and action.replicas > self.max_replicas:
-            return (
-                f"scale_deployment to {action.replicas} replicas exceeds action_limits.max_replicas {self.max_replicas}"
-            )
+            return [{"bound": "max_replicas", "value": action.replicas, "max": self.max_replicas}]
         if not isinstance(action, PatchResources):
-            return None
+            return []
         over = []
         if action.memory_limit and memory_bytes(action.memory_limit) > memory_bytes(self.max_memory_limit):
-            over.append(
-                f"memory limit {action.memory_limit} exceeds action_limits.max_memory_limit {self.max_memory_limit}"
-            )
+            over.append({"bound": "max_memory_limit", "value": action.memory_limit, "max": self.max_memory_limit})
         if action.cpu_limit and cpu_millis(action.cpu_limit) > cpu_millis(self.max_cpu_limit):
-            over.append(f"CPU limit {action.cpu_limit} exceeds action_limits.max_cpu_limit {self.max_cpu_limit}")
-        return f"patch_resources: {'; '.join(over)}" if over else None
+            over.append({"bound": "max_cpu_limit", "value": action.cpu_limit, "max": self.max_cpu_limit})
+        return over
+
+
+# what each bound of ``action_limits`` limits, in the English of ``ActionLimits.exceeded``
+_LIMITED = {"max_memory_limit": "memory limit", "max_cpu_limit": "CPU limit"}
 
 
 class Policy(BaseModel):
@@ -278,7 +288,7 @@ def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decisi
         outside = why("namespace_not_allowed", namespace=namespace, allowed=list(policy.allowed_namespaces))
         return deny("namespace_not_allowed", outside)
     if over := policy.action_limits.exceeded(plan):
-        return deny("action_limits", why("action_limits", over=over))
+        return deny("action_limits", why("action_limits", over=over, bounds=policy.action_limits.bounds_exceeded(plan)))
     if plan.blast_radius.rank > policy.max_blast_radius.rank:
         wider = why("max_blast_radius", radius=plan.blast_radius.value, max=policy.max_blast_radius.value)
         return deny("max_blast_radius", wider)

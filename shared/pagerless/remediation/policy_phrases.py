@@ -1,7 +1,8 @@
 """Why the policy decided as it did, as a phrase (`pagerless.domain.phrases`): one code per rule or outcome of
 `policy.evaluate`, its facts as parameters. The decision's ``reason`` is the English rendering (what the API and the
-timeline keep); a Chinese line renders the phrase. Names and quantities stay as written; a freeze's own reason and an
-action limit's words are quoted as the policy holds them.
+timeline keep); a Chinese line renders the phrase (an action limit's bounds too, from their data). A stored
+decision keeps the phrase beside its reason (``reason_phrase``, `stored`); one stored before that is said in its
+English. Names and quantities stay as written; a freeze's own reason is quoted as the policy holds it.
 """
 
 from pagerless.domain.phrases import Catalog, language_of
@@ -33,6 +34,18 @@ def _outside_zh(p) -> str:
     return f"{where}不在允许的命名空间 {'、'.join(p['allowed'])} 之内"
 
 
+# what each bound of ``action_limits`` limits, in Chinese
+_BOUNDS_ZH = {"max_replicas": "副本数", "max_memory_limit": "内存限制", "max_cpu_limit": "CPU 限制"}
+
+
+def _limits_zh(p) -> str:
+    bounds = p.get("bounds")
+    if not bounds:
+        return f"超出操作上限（action_limits）：{p['over']}"
+    said = [f"{_BOUNDS_ZH[b['bound']]} {b['value']} 超过上限 {b['max']}（action_limits.{b['bound']}）" for b in bounds]
+    return "超出操作上限：" + "；".join(said)
+
+
 POLICY = Catalog(
     {
         "kill_switch": {
@@ -52,8 +65,9 @@ POLICY = Catalog(
             "zh": lambda p: f"命名空间 {p['namespace']} 被禁止",
         },
         "namespace_not_allowed": {"en": _outside_en, "zh": _outside_zh},
-        # ``over``: which bound the action goes past, as `ActionLimits.exceeded` says it
-        "action_limits": {"en": lambda p: p["over"], "zh": lambda p: f"超出操作上限（action_limits）：{p['over']}"},
+        # ``over``: which bound the action goes past, as `ActionLimits.exceeded` says it; ``bounds``: the same as data
+        # (a phrase stored before them quotes ``over``)
+        "action_limits": {"en": lambda p: p["over"], "zh": _limits_zh},
         "max_blast_radius": {
             "en": lambda p: f"blast radius {p['radius']} exceeds the maximum {p['max']}",
             "zh": lambda p: f"影响范围（{_radius(p['radius'])}）超过允许的最大值（{_radius(p['max'])}）",
@@ -94,6 +108,20 @@ POLICY = Catalog(
 
 why = POLICY.phrase  # the phrase of a decision's reason (a key of ``POLICY``)
 english = POLICY.english
+
+
+def stored(decision) -> dict:
+    """A decision (`policy.Decision`) as a workflow stores it: its fields, and its reason's phrase beside the English
+    (``reason_phrase``), so what is said of it later is said in the reader's language."""
+    why = decision.why.model_dump(mode="json") if decision.why is not None else None
+    return {**decision.model_dump(mode="json"), "reason_phrase": why}
+
+
+def decision_reason(decision, language: str) -> str:
+    """A stored decision's reason in ``language``: from its ``reason_phrase`` while its ``reason`` is still that
+    phrase's English; a decision stored without one (before phrases were kept) as its English."""
+    decision = decision if isinstance(decision, dict) else {}
+    return reason_in(str(decision.get("reason") or ""), decision.get("reason_phrase"), language)
 
 
 def reason_in(reason: str, said, language: str) -> str:

@@ -4,6 +4,7 @@ card or bot answer renders the same phrase in Chinese. Names, revisions and quan
 them."""
 
 from pagerless.domain.phrases import Catalog, Phrase
+from pagerless.remediation import policy_phrases
 
 
 def _memory_en(p) -> str:
@@ -161,6 +162,11 @@ NOT_PLANNED = {
     "nothing_planned": {"en": _nothing_en, "zh": _nothing_zh},
 }
 
+
+def _policy_reason(p, language: str) -> str:
+    return policy_phrases.reason_in(str(p["reason"]), p.get("why"), language)
+
+
 REASONS = Catalog(
     {
         "cordon_node": {
@@ -208,9 +214,23 @@ REASONS = Catalog(
             "en": lambda p: f"the server-side dry run failed ({p['status']}): {p['message']}; nothing ran",
             "zh": lambda p: f"服务端试运行失败（{p['status']}）：{p['message']}；未执行任何操作",
         },
+        # ``why``: the policy's reason as its phrase (`policy_phrases`), said in Chinese; without one, as stored
         "blocked_by_policy": {
             "en": lambda p: f"blocked by policy rule {p['rule']}: {p['reason']}; nothing ran",
-            "zh": lambda p: f"被策略规则 {p['rule']} 阻止：{p['reason']}；未执行任何操作",
+            "zh": lambda p: f"被策略规则 {p['rule']} 阻止：{_policy_reason(p, 'zh')}；未执行任何操作",
+        },
+        # why a runbook's step ran nothing (`runbooks.engine`: the step's stored ``message``)
+        "step_denied": {
+            "en": lambda p: f"{p['step']}: denied by policy rule {p['rule']}: {p['reason']}; nothing ran",
+            "zh": lambda p: f"{p['step']}：被策略规则 {p['rule']} 阻止：{_policy_reason(p, 'zh')}；未执行任何操作",
+        },
+        "step_no_longer_allowed": {
+            "en": lambda p: (
+                f"{p['step']}: the policy no longer allows it (rule {p['rule']}): {p['reason']}; nothing ran"
+            ),
+            "zh": lambda p: (
+                f"{p['step']}：策略已不再允许执行（规则 {p['rule']}）：{_policy_reason(p, 'zh')}；未执行任何操作"
+            ),
         },
         **NOT_PLANNED,
     },
@@ -239,6 +259,13 @@ reason = REASONS.phrase  # the phrase of a plan's reason (a key of ``REASONS``)
 def render(phrase, language: str) -> str | None:
     """``phrase`` (a `Phrase` or its stored dict) in ``language``; None when there is none to say."""
     return REASONS.render(phrase, language)
+
+
+def refused_step(code: str, step: str, decision) -> Phrase:
+    """Why a runbook's ``step`` ran nothing (``code``: step_denied, step_no_longer_allowed): the policy's ``decision``
+    (`policy.Decision`), its reason's phrase within."""
+    why = decision.why.model_dump(mode="json") if decision.why is not None else None
+    return reason(code, step=step, rule=decision.rule, reason=decision.reason, why=why)
 
 
 def said(proposal: dict, language: str) -> str:

@@ -38,6 +38,16 @@ def _why(exc: Exception) -> str:
     return str(exc) if isinstance(exc, PagerlessError) else f"delivery failed ({type(exc).__name__})"
 
 
+NO_SENDER = "PAGERLESS_REPORTS_EMAIL_FROM is not set: reports cannot be e-mailed"
+
+
+def _sender() -> str | None:
+    """The SES mailer's sender (a mailer given to ReportDelivery brings its own)."""
+    from pagerless.reports.mail import MailSettings
+
+    return MailSettings().email_from
+
+
 def _email_switched_off(workspace: str) -> bool:
     from pagerless.plugin_switches import disabled
 
@@ -64,6 +74,10 @@ class ReportDelivery:
             if settings.email_to and _email_switched_off(workspace):
                 # the notify deliveries skip email channels the same way (ChannelService.usable)
                 delivery["email_skipped"] = "the email channel plugin is switched off (/api/plugins/email)"
+            elif settings.email_to and not delivery["email"] and self._mailer is None and not _sender():
+                # a setting to make, not an outage: retrying cannot help, so the report counts as delivered
+                delivery["email_skipped"] = NO_SENDER
+                logger().warning("report not e-mailed", extra={"workspace": workspace, "reason": NO_SENDER})
             elif settings.email_to and not delivery["email"]:
                 delivery["email"] = self._email(record, settings, _summary(record, settings)[1])
         except Exception as exc:

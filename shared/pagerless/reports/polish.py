@@ -23,6 +23,7 @@ from pagerless.diagnosis.llm.redact import redact_obj
 from pagerless.diagnosis.llm.settings import get_llm_settings
 from pagerless.observability import logger
 from pagerless.reports.markdown import markdown_paragraph, shown_text
+from pagerless.reports.postmortem_phrases import unpolished
 
 PROSE = ("summary", "impact", "root_causes")
 LESSONS = ("went_well", "went_wrong", "got_lucky")
@@ -61,7 +62,7 @@ def polish(
     payload = redact_obj({k: sections[k] for k in PROSE} | {"lessons_learned": sections["lessons_learned"]})
     wait = _wait_seconds(settings.request_timeout_s, deadline)
     if wait is None:
-        return sections, {"engine": "deterministic", "note": "Claude's polish was not used (no time left to wait)"}
+        return sections, {"engine": "deterministic", **unpolished("polish_no_time")}
     try:
         if client is None:
             import anthropic
@@ -82,7 +83,7 @@ def polish(
         polished = _validated(text)
     except Exception as exc:  # noqa: BLE001 - any failure leaves the deterministic draft, and says why
         logger().warning("postmortem polish failed", extra={"error": type(exc).__name__})
-        return sections, {"engine": "deterministic", "note": f"Claude's polish was not used ({type(exc).__name__})"}
+        return sections, {"engine": "deterministic", **unpolished("polish_failed", error=type(exc).__name__)}
     usage = getattr(answer, "usage", None)
     merged = {**sections, **{k: polished[k] for k in PROSE}, "lessons_learned": polished["lessons_learned"]}
     return merged, {

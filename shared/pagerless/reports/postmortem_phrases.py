@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from pagerless.domain.approvals import CHAT_VIA
 from pagerless.domain.phrases import Catalog, Phrase
-from pagerless.incidents.notice_phrases import STATUS_ZH
+from pagerless.incidents.notice_phrases import SEVERITY_ZH, STATUS_ZH
 
 # how a person's decision reached Pagerless (``Approval.decided_via``): English, Chinese
 VIA = {
@@ -25,6 +25,11 @@ VIA = {
 CHAT_VENDORS = {"slack": "Slack", "lark": "Lark/Feishu"}
 # an approval's status, said in Chinese
 APPROVAL_ZH = {"approved": "已批准", "rejected": "已拒绝", "expired": "已过期", "pending": "待审批"}
+
+
+def _severity_zh(p: Mapping) -> str:
+    """A severity as Chinese says it of an incident (严重程度为「高」): "高级事件" would read as "an advanced one"."""
+    return f"严重程度为「{SEVERITY_ZH.get(str(p['severity']), p['severity'])}」"
 
 
 def _list(p: Mapping, key: str, zh: bool = False) -> str:
@@ -70,7 +75,7 @@ def _summary_en(p) -> str:
 
 def _summary_zh(p) -> str:
     resolved = f"{p['ttr']} 分钟后解决。" if p.get("ttr") is not None else "撰写本草稿时尚未解决。"
-    return f"{p['service']} 上的 {p['severity']} 级事件：{p['title']}。{resolved}"
+    return f"{p['service']} 上{_severity_zh(p)}的事件：{p['title']}。{resolved}"
 
 
 def _after_en(p) -> str:
@@ -142,7 +147,7 @@ def _nobody_why_zh(p) -> str:
     if p["why"] == "ran_none":
         return f"没有为它运行任何升级（现在由策略 {p['policy']} 覆盖）"
     if p["why"] == "no_policy":
-        return f"没有升级策略覆盖 {_service(p, True)} 的 {p['severity']} 级事件"
+        return f"没有升级策略覆盖 {_service(p, True)} {_severity_zh(p)}的事件"
     held = f"（免打扰时段暂缓了 {'、'.join(p['held'])}）" if p.get("held") else ""
     return f"{_policy(p, True)}没有呼叫到任何值班人员{held}"
 
@@ -291,7 +296,7 @@ _ENTRIES: dict[str, dict] = {
         "en": lambda p: (
             f"Cover {_service(p)}'s {p['severity']} incidents with an escalation policy: no one was paged for this one"
         ),
-        "zh": lambda p: f"为 {_service(p, True)} 的 {p['severity']} 级事件配置升级策略：这次没有呼叫任何人",
+        "zh": lambda p: f"为 {_service(p, True)} {_severity_zh(p)}的事件配置升级策略：这次没有呼叫任何人",
     },
     "reach_someone": {
         "en": lambda p: f"Make {_policy(p)} reach someone on call for {_service(p)}",
@@ -308,6 +313,15 @@ _ENTRIES: dict[str, dict] = {
     "unknown_service": {"en": lambda p: "an unknown service", "zh": lambda p: "未知服务"},
     "the_service": {"en": lambda p: "the service", "zh": lambda p: "该服务"},
     "budget_value": {"en": _budget_value_en, "zh": _budget_value_zh},
+    # why a draft was not polished (its ``engine.note``; `reports.polish`)
+    "polish_no_time": {
+        "en": lambda p: "Claude's polish was not used (no time left to wait)",
+        "zh": lambda p: "未使用 Claude 润色（已没有时间等待）",
+    },
+    "polish_failed": {
+        "en": lambda p: f"Claude's polish was not used ({p['error']})",
+        "zh": lambda p: f"未使用 Claude 润色（{p['error']}）",
+    },
 }
 
 PHRASES = Catalog(_ENTRIES, "postmortem")
@@ -327,6 +341,23 @@ def say(said: Phrase, language: str) -> str:
 def said(code: str, language: str, **params) -> str:
     """The phrase ``code`` with ``params``, said in ``language``."""
     return say(phrase(code, **params), language)
+
+
+def unpolished(code: str, **params) -> dict:
+    """Why Claude's polish was not used, as a draft's ``engine`` keeps it: the English ``note`` and its phrase."""
+    said = phrase(code, **params)
+    return {"note": say(said, "en"), "note_phrase": said.model_dump(mode="json")}
+
+
+def engine_note(engine, language: str) -> str:
+    """A draft's ``engine.note`` in ``language``: from its phrase while the note is still its English; a note stored
+    without one (or written otherwise: the workspace's own) as stored."""
+    engine = engine if isinstance(engine, Mapping) else {}
+    note = str(engine.get("note") or "")
+    said = engine.get("note_phrase")
+    if said and note == PHRASES.render(said, "en"):
+        return PHRASES.render(said, language) or note
+    return note
 
 
 def via(decided_via: str | None) -> dict:

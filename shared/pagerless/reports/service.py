@@ -191,7 +191,11 @@ class ReportService:
         """A stored report as it is shown. One stored before burn-down points had ``even_percent`` (before 7
         December 2026) has it computed now from the SLO's definition (`SloService.even_line`), so its chart shows the
         even-spend line; an SLO deleted since shows none. Nothing is written back."""
-        record = self.repository.get(workspace, report_id)
+        return self._as_shown(workspace, self.repository.get(workspace, report_id))
+
+    def _as_shown(self, workspace: str, record: ReportRecord) -> ReportRecord:
+        """``record`` with what a report stored before 7 December 2026 lacks computed (`read`): what is read and
+        what is delivered (a retried delivery of such a report) show the same."""
         for status in (record.data or {}).get("slo_status") or []:
             points = status.get("burn_down") or []
             if not points or all("even_percent" in point for point in points):
@@ -338,6 +342,7 @@ class ReportService:
                 record, utcnow(), utcnow() - timedelta(seconds=CLAIM_SECONDS)
             ):
                 record = self.repository.find(workspace, report_id)  # what the last attempt delivered
+                record = record and self._as_shown(workspace, record)
             else:
                 record = None
             if record is None:

@@ -1,7 +1,8 @@
 """Read-only checks a runbook step or verify may name: they read the cluster and change nothing.
 
-Each check returns ``{"ok": bool, "message": str, "details": {...}}``; an unreadable object is a
-failed check with the API's status, never an exception.
+Each check returns ``{"ok": bool, "message": str, "details": {...}}``, and where the message is said from phrases
+(`remediation.check_phrases`) those too (``said``: a Chinese page says the message from them); an unreadable object is
+a failed check with the API's status, never an exception.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pagerless.kube.clients import KubeClients
+from pagerless.remediation.check_phrases import check, said
 
 
 def _api_error(what: str, exc) -> dict:
@@ -28,8 +30,16 @@ def workload_healthy(kube: KubeClients, params: dict, since: datetime) -> dict:
     result = check_workload(
         kube, {k: str(v) for k, v in params.items() if k in ("namespace", "deployment", "pod")}, since
     )
-    message = "healthy" if result.healthy else "; ".join(result.reasons)
-    return {"ok": result.healthy, "message": message, "details": result.details}
+    if result.healthy:
+        return {"ok": True, **said(check("healthy")), "details": result.details}
+    phrases = [w.model_dump(mode="json") if w is not None else None for w in result.why]
+    message = "; ".join(result.reasons)  # a reason without a phrase is quoted as found (a drain's)
+    return {
+        "ok": False,
+        "message": message,
+        "said": phrases if None not in phrases else None,
+        "details": result.details,
+    }
 
 
 def pods_running(kube: KubeClients, params: dict, since: datetime) -> dict:
@@ -47,8 +57,10 @@ def pods_running(kube: KubeClients, params: dict, since: datetime) -> dict:
         return _api_error(f"deployment {namespace}/{deployment}", exc)
     summary = {p["metadata"]["name"]: pod_summary(p) for p in pods}
     ready = sum(1 for s in summary.values() if s["ready"])
-    states = ", ".join(f"{n}: {s['state']} ({s['restarts']} restarts)" for n, s in summary.items())
-    return {"ok": ready > 0, "message": f"{ready}/{len(pods)} pods Ready; {states}"[:500], "details": {"pods": summary}}
+    states = {n: {"state": s["state"], "restarts": s["restarts"]} for n, s in summary.items()}
+    found = said(check("pods_ready", ready=ready, total=len(pods), pods=states))
+    # a message cut to its length is no longer its phrase's English: a Chinese page shows it as stored
+    return {"ok": ready > 0, **found, "message": found["message"][:500], "details": {"pods": summary}}
 
 
 def node_ready(kube: KubeClients, params: dict, since: datetime) -> dict:
@@ -65,7 +77,7 @@ def node_ready(kube: KubeClients, params: dict, since: datetime) -> dict:
     cordoned = bool(node.get("spec", {}).get("unschedulable"))
     return {
         "ok": ready,
-        "message": f"node {params['node']} is {'Ready' if ready else 'NotReady'}{', cordoned' if cordoned else ''}",
+        **said(check("node_state", node=params["node"], ready=ready, cordoned=cordoned)),
         "details": {"ready": ready, "unschedulable": cordoned},
     }
 
@@ -88,11 +100,8 @@ def deployment_revision(kube: KubeClients, params: dict, since: datetime) -> dic
         return _api_error(f"deployment {namespace}/{deployment}", exc)
     revision = (obj["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision")
     images = [c.get("image") for c in obj["spec"]["template"]["spec"].get("containers", [])]
-    return {
-        "ok": True,
-        "message": f"{namespace}/{deployment} at revision {revision}: {', '.join(images)}",
-        "details": {"revision": revision, "images": images},
-    }
+    at = check("revision", workload=f"{namespace}/{deployment}", revision=revision, images=images)
+    return {"ok": True, **said(at), "details": {"revision": revision, "images": images}}
 
 
 def certificate_expiry(kube: KubeClients, params: dict, since: datetime) -> dict:
@@ -116,14 +125,13 @@ def certificate_expiry(kube: KubeClients, params: dict, since: datetime) -> dict
             found[secret["metadata"]["name"]] = certificate_days_left(base64.b64decode(pem))
     expiring = {name: left for name, left in found.items() if left is None or left < days}
     if not found:
-        return {"ok": True, "message": f"no TLS certificate in {namespace}", "details": {"certificates": {}}}
+        return {"ok": True, **said(check("no_certificate", namespace=namespace)), "details": {"certificates": {}}}
     message = (
-        f"{len(expiring)} of {len(found)} certificates expire within {days} days: "
-        + ", ".join(f"{n} ({'unreadable' if d is None else f'{d:.1f} days'})" for n, d in expiring.items())
+        check("certificates_expiring", expiring=expiring, total=len(found), days=days)
         if expiring
-        else f"{len(found)} certificates valid for more than {days} days"
+        else check("certificates_valid", total=len(found), days=days)
     )
-    return {"ok": not expiring, "message": message, "details": {"certificates": found}}
+    return {"ok": not expiring, **said(message), "details": {"certificates": found}}
 
 
 def certificate_days_left(pem: bytes, now: datetime | None = None) -> float | None:

@@ -20,8 +20,10 @@ from __future__ import annotations
 from pagerless import settings
 from pagerless.clock import parse_time
 from pagerless.domain import approvals as vocab
+from pagerless.domain.phrases import Phrase
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import dry_run_message, evaluate, evaluate_dry_run
+from pagerless.remediation.reasons import refused_step, render
 from pagerless.remediation.restore import found
 from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
 from pagerless.runbooks.job_state import (
@@ -123,12 +125,7 @@ def plan(job_id: str, entered: str | None = None) -> dict:
     permit = evaluate_dry_run(action_plan, policy, context) if dry else decision  # a dry run is not rate-limited
     if not permit.allowed:
         return _stop(
-            job,
-            step,
-            "denied",
-            f"{step.name}: denied by policy rule {permit.rule}: {permit.reason}; nothing ran",
-            rule=permit.rule,
-            entered=entered,
+            job, step, "denied", refused_step("step_denied", step.name, permit), rule=permit.rule, entered=entered
         )
     if dry:
         return _dry_run(job, step, action_plan, permit, decision, entered)
@@ -216,13 +213,14 @@ def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, permit, decisi
     return step_reply("plan")
 
 
-def _stop(job: JobRecord, step: Step, status: str, message: str, entered: str | None = None, **data) -> dict:
+def _stop(job: JobRecord, step: Step, status: str, message, entered: str | None = None, **data) -> dict:
+    """The step ran nothing: ``message`` (English, or a phrase of `remediation.reasons` kept beside its English as
+    the step's ``message_phrase``, for a Chinese page) is its reason."""
+    said = message.model_dump(mode="json") if isinstance(message, Phrase) else None
+    message = render(message, "en") if isinstance(message, Phrase) else message
     reply = step_reply("denied", reason=message)
-    advance(
-        job,
-        {"step": step.name, "kind": step.kind, "status": status, "message": message, **data},
-        planned_reply(entered, reply),
-    )
+    recorded = {"step": step.name, "kind": step.kind, "status": status, "message": message, **data}
+    advance(job, {**recorded, "message_phrase": said} if said else recorded, planned_reply(entered, reply))
     note(job, "StepDenied" if status == "denied" else "StepFailed", message, node=step.name, **data)
     return reply
 
@@ -243,11 +241,7 @@ def execute(job_id: str) -> dict:
     decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
     if not decision.allowed:
         return _stop(
-            job,
-            step,
-            "denied",
-            f"{step.name}: the policy no longer allows it (rule {decision.rule}): {decision.reason}; nothing ran",
-            rule=decision.rule,
+            job, step, "denied", refused_step("step_no_longer_allowed", step.name, decision), rule=decision.rule
         )
     approver = _approver(job)
     kube = cluster.connect()

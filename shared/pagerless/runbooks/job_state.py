@@ -48,19 +48,27 @@ def note(job: JobRecord, event: str, message: str, **data) -> None:
         from pagerless.store.incidents import IncidentRepository
 
         incident = IncidentRepository().get(job.incident_id)
+        name = _runbook_name(job)
         timeline.record(
             incident,
             "runbook_step",
-            f"{runbook_of(job).name}: {message}"[:500],
+            f"{name}: {message}"[:500],
             actor="runbook",
             data={
                 "job_id": job.job_id,
                 "event": event,
-                "runbook": runbook_of(job).name,  # what the console says the entry in (timeline_phrases)
+                "runbook": name,  # what the console says the entry in (timeline_phrases)
                 **({"dry_run": True} if job.input.get("dry_run") else {}),
                 **{k: v for k, v in data.items() if v is not None},
             },
         )
+
+
+def _runbook_name(job: JobRecord) -> str:
+    """The run's runbook by name; by id when the job holds no runbook (an execution that ended before
+    its first step read it, reconciled when the job is read: `jobs.service`)."""
+    runbook = (job.state or {}).get("runbook")
+    return runbook_of(job).name if runbook else str((job.input or {}).get("runbook_id") or job.workflow_id)
 
 
 def record_on_incident(job: JobRecord, action_plan: ActionPlan, outcome, status: str, **fields) -> None:

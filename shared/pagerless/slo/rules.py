@@ -12,7 +12,8 @@ The same thresholds as the evaluator (`pagerless.slo.budget`), so Prometheus and
 ``slo:sli_slice_bad:5m`` is 1 while the last 5 minutes' good/total is below ``timeSliceTarget`` (0 without
 traffic, as a slice without data is good), and its ``slo:sli_error:ratio_rate<w>`` is the share of bad slices
 over ``w`` (``avg_over_time``), the bad-slice minutes / w that the evaluator's burn rate divides by (1 − target).
-A good or bad series that does not exist reads as 0 (``or on() vector(0)``), as the evaluator reads a bucket with a
+A good or bad series that does not exist reads as 0 (``or (total * 0)``: ``or on() vector(0)`` with the total's
+labels, so a custom query that keeps a label reads its 0 too), as the evaluator reads a bucket with a
 total and no value: requests without any good series are all bad (the slice is bad, the error ratio 1), and without
 a bad series none failed; only without a total (no traffic) is there nothing to count.
 Two differences remain: Prometheus's slices slide with each rule evaluation where the evaluator's are fixed
@@ -33,18 +34,20 @@ def _rate(query: str, window: str) -> str:
     return f"sum(rate({query}[{window}]))"
 
 
-def _part(query: str, window: str) -> str:
+def _part(query: str, total: str, window: str) -> str:
     """The good or bad rate, 0 when its series does not exist: requests without a good series are all bad (as the
-    evaluator reads a bucket with a total and no good value), and without a bad series none is."""
-    return f"({_rate(query, window)} or on() vector(0))"
+    evaluator reads a bucket with a total and no good value), and without a bad series none is. The 0 is the total
+    times 0, so it has the total's labels: a custom query that keeps a label (``sum by (job)``) finds its 0 beside
+    each of its totals, where ``or on() vector(0)``'s unlabelled 0 matched none and nothing was recorded."""
+    return f"({_rate(query, window)} or ({total} * 0))"
 
 
 def _error_ratio(slo: SloDocument, window: str) -> str:
     ratio = slo.ratio
     total = _rate(str(ratio.total.metric_source.spec["query"]), window)
     if ratio.bad is not None:
-        return f"{_part(str(ratio.bad.metric_source.spec['query']), window)} / {total}"
-    return f"1 - ({_part(str(ratio.good.metric_source.spec['query']), window)} / {total})"
+        return f"{_part(str(ratio.bad.metric_source.spec['query']), total, window)} / {total}"
+    return f"1 - ({_part(str(ratio.good.metric_source.spec['query']), total, window)} / {total})"
 
 
 def exportable(slo: SloDocument) -> bool:

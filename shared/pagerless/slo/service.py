@@ -15,13 +15,14 @@ from pagerless.domain.errors import NotFoundError, ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.observability import logger
 from pagerless.slo import budget as maths
+from pagerless.slo import history
 from pagerless.slo.config import slo_settings
 from pagerless.slo.sources import ReadContext, read_buckets
 from pagerless.slo.spec import SloDocument, dump_yaml, load_yaml, parse_document
-from pagerless.slo.windows import elapsed, even_percent, objective_of, rounded, window_days, window_of
+from pagerless.slo.windows import elapsed, objective_of, rounded, window_days, window_of
 from pagerless.store.slos import SloRecord, SloRepository
 
-LONGEST_LOOKBACK = timedelta(minutes=max(maths.LOOKBACKS.values()))
+LONGEST_LOOKBACK = history.LONGEST_LOOKBACK
 # What an evaluation keeps of the budget for the SLO list (`SloService.overview`), and how long it stands for it
 SNAPSHOT = ("budget_remaining_percent", "burn_rates", "alert_level", "time_to_exhaustion_hours")
 SNAPSHOT_FRESH = timedelta(minutes=15)
@@ -46,7 +47,7 @@ class SloService:
     def create_versioned(self, workspace: str, document: dict) -> tuple[SloDocument, int]:
         """Store a new SLO: it and the version written (its ETag's)."""
         slo = parse_document(document)
-        return slo, self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=True)
+        return slo, self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=True, at=self.clock())
 
     def replace(
         self, workspace: str, name: str, document: dict, if_match: IfMatch | None = None
@@ -83,7 +84,7 @@ class SloService:
         results = []
         for slo in slos:
             created = slo.name not in existing
-            self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=created)
+            self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=created, at=self.clock())
             if not created:
                 self._forget_other_readings(workspace, stored[slo.name], slo)
             results.append({"name": slo.name, "action": "created" if created else "updated"})
@@ -197,19 +198,6 @@ class SloService:
         logger().info("SLO burn alert sent", extra={"slo": slo.name, "workspace": workspace, "firing": firing})
 
     # ------------------------------------------------------------------ budget
-    def _marks(self, workspace: str, name: str) -> tuple[datetime | None, datetime | None]:
-        """The end of the last bucket evaluated (None before the first evaluation), and when the SLO was created
-        (where its window's elapsed part may start, `budget.elapsed_from`)."""
-        record = self.repository.get(workspace, name)
-        return parse_time((record.state or {}).get("last_bucket_end")), record.created_at
-
-    @staticmethod
-    def _as_of(moment: datetime, last: datetime | None) -> datetime:
-        """``moment``, or the end of the last bucket evaluated when that is earlier: the schedule reads each bucket
-        up to 5 minutes after it ends, and a bucket not read yet is no bucket without errors (the 5-minute burn
-        rate would read 0, and the alert level ok, while the SLO burns)."""
-        return min(moment, last) if last else moment
-
     def status(
         self,
         workspace: str,
@@ -219,8 +207,8 @@ class SloService:
         evaluated_to: datetime | None = None,
     ) -> tuple[maths.BudgetStatus, maths.Objective]:
         slo = slo or self.get(workspace, name)
-        last, started = self._marks(workspace, name)
-        now = self._as_of(at or self.clock(), evaluated_to or last)
+        last, started = history.marks(self.repository, workspace, name)
+        now = history.as_of(at or self.clock(), evaluated_to or last)
         window = window_of(slo, now, ended=at is not None)
         start, end, _ = window
         read_from = min(start.astimezone(UTC), end - LONGEST_LOOKBACK)
@@ -271,73 +259,15 @@ class SloService:
             },
         }
 
+    # ------------------------------------------------------------------ budget over time (slo/history.py)
     def burn_down(self, workspace: str, slo: SloDocument, moments: list[datetime]) -> list[dict]:
-        """Budget remaining (%) as it stood at each moment, each the end of a day (from the stored buckets): a
-        calendar month that ends at a moment is the month shown there; with what an even spend over the SLO's window
-        would have left then (``even_percent``)."""
-        if not moments:
-            return []
-        last, started = self._marks(workspace, slo.name)  # a day still running stands as far as it was evaluated
-        moments = [self._as_of(moment, last) for moment in moments]
-        first_start = window_of(slo, moments[0], ended=True)[0].astimezone(UTC)
-        rows = self.repository.buckets(
-            workspace, slo.name, min(first_start, moments[0] - LONGEST_LOOKBACK), moments[-1]
-        )
-        buckets = [maths.Bucket(moment, Fraction(good), Fraction(total)) for moment, good, total in rows]
-        objective = objective_of(slo)
-        points = []
-        for moment in moments:
-            status = maths.evaluate(buckets, objective, window_of(slo, moment, ended=True), started)
-            points.append(
-                {
-                    "at": moment.isoformat(),
-                    "remaining_percent": rounded(status.remaining_fraction * 100, 2),
-                    "even_percent": rounded(even_percent(status), 2),
-                }
-            )
-        return points
+        return history.burn_down(self.repository, workspace, slo, moments)
 
     def even_line(self, workspace: str, slo: SloDocument, moments: list[datetime]) -> list[float]:
-        """`burn_down`'s ``even_percent`` at each moment, without reading the window's buckets (a report stored
-        before its points had it): the SLO's window there, from its start (`budget.elapsed_from`: its creation, or
-        its earliest stored bucket when that is earlier)."""
-        started = self._marks(workspace, slo.name)[1]
-        line = []
-        for moment in moments:
-            window = window_of(slo, moment, ended=True)
-            first = self.repository.first_bucket(workspace, slo.name, window[1])
-            buckets = [maths.Bucket(first, Fraction(0), Fraction(0))] if first else []
-            line.append(rounded(even_percent(maths.evaluate(buckets, objective_of(slo), window, started)), 2))
-        return line
+        return history.even_line(self.repository, workspace, slo, moments)
 
     def impact(self, workspace: str, slo: SloDocument, spans: list[tuple[datetime, datetime]]) -> dict:
-        """Budget the SLO spent in ``spans`` (each [start, end), oldest first; an incident's open periods): the
-        consumed minutes of the buckets in any of them (each bucket once), against the window that ends at the
-        last span's end (what a postmortem's impact table shows)."""
-        start, end = spans[0][0], spans[-1][1]
-        window = window_of(slo, end)
-        window_start = window[0].astimezone(UTC)
-        rows = self.repository.buckets(
-            workspace, slo.name, min(window_start, maths.align(start)), window[1] + maths.BUCKET
-        )
-        buckets = [maths.Bucket(moment, Fraction(good), Fraction(total)) for moment, good, total in rows]
-        objective = objective_of(slo)
-        budget = window[2] * objective.allowed
-        in_window = [b for b in buckets if window_start <= b.start < window[1]]
-        during = [b for b in buckets if any(maths.align(s) <= b.start < e for s, e in spans)]
-        if objective.timeslices:
-            spent = maths.consumed_minutes(during, objective, Fraction(0))
-        else:  # the span's bad events against the window's events, as the window's budget counts them
-            started = self._marks(workspace, slo.name)[1]
-            ran = window[1] - maths.elapsed_from(buckets, window_start, window[1], started)
-            total = sum((b.total for b in in_window), Fraction(0))
-            bad = sum((b.bad for b in during), Fraction(0))
-            spent = bad / total * Fraction(int(ran.total_seconds()), 60) if total else Fraction(0)
-        return {
-            "slo_name": slo.name,
-            "budget_consumed_minutes": rounded(spent, 2),
-            "budget_consumed_percent": rounded(spent / budget * 100, 2) if budget else 0.0,
-        }
+        return history.impact(self.repository, workspace, slo, spans)
 
     def overview(self, workspace: str) -> list[dict]:
         """Every SLO's list item with its budget (`SNAPSHOT`'s fields and ``as_of``) as its last evaluation left it:

@@ -57,6 +57,7 @@ class AlertRecord(BaseModel):
     alert = JSONAttribute(null=True)  # the last normalized alert that changed the state
     pending = NumberAttribute(null=True)  # duplicates counted here and not yet added to the incident
     folded_at = UTCDateTimeAttribute(null=True)  # when the incident last heard from this alert
+    last_fold = UnicodeAttribute(null=True)  # the last fold's token ("<incident id>@<time>"), on the incident too
     delivery = UnicodeAttribute(null=True)  # the last queued delivery applied (DeliveryMark.key)
     changed_at = UTCDateTimeAttribute(null=True)  # delivery time of the last state change queued
     expires_at = NumberAttribute(null=True)  # TTL (epoch seconds): only a kept resolve of an alert never seen
@@ -106,3 +107,24 @@ def alert_key(workspace: str, source: str, fingerprint: str) -> str:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An incident's duplicates counted on its alert and not folded into it yet (``count``), and the token of the
+    alert's last fold into it (``fold``; None if none). An incident read whose `last_fold` is that token already
+    counts every fold before: its ``alert_count`` plus ``count`` is exact, whatever the clocks of the writers."""
+
+    count: int = 0
+    fold: str | None = None
+
+    @classmethod
+    def of(cls, record: AlertRecord | None, incident_id: str) -> "Pending":
+        if record is None or record.incident_id != incident_id:
+            return cls()
+        fold = record.last_fold if (record.last_fold or "").startswith(f"{incident_id}@") else None
+        return cls(int(record.pending or 0), fold)
+
+    def counted_in(self, incident) -> bool:
+        """Whether ``incident`` as read has every fold of its alert (read it again otherwise)."""
+        return self.fold == getattr(incident, "last_fold", None)

@@ -33,6 +33,7 @@ from pagerless.store.alert_records import FIRING as FIRING
 from pagerless.store.alert_records import RESOLVED as RESOLVED
 from pagerless.store.alert_records import AlertRecord as AlertRecord
 from pagerless.store.alert_records import DeliveryMark as DeliveryMark
+from pagerless.store.alert_records import Pending as Pending
 from pagerless.store.alert_records import alert_key as alert_key
 from pagerless.store.base import Region, best_effort, decode_cursor, encode_cursor, lost_race, written
 from pagerless.store.incidents import Alongside, AlongsideUpdate, IncidentRecord
@@ -334,17 +335,26 @@ class AlertRepository:
         folded = (
             AlertRecord.folded_at == record.folded_at if record.folded_at else AlertRecord.folded_at.does_not_exist()
         )
+        token = f"{incident_id}@{now.isoformat()}"  # this fold, on both items: what readers compare (`Pending`)
         # Built by hand: the incident's counters are version-neutral (store.incident_updates).
         alert_update = AlertRecord._get_connection().get_operation_kwargs(
             record.pk,
             key=KEY,
-            actions=[AlertRecord.pending.add(-pending), AlertRecord.folded_at.set(now)],
+            actions=[
+                AlertRecord.pending.add(-pending),
+                AlertRecord.folded_at.set(now),
+                AlertRecord.last_fold.set(token),
+            ],
             condition=folded & (AlertRecord.pending >= pending),
         )
         incident_update = IncidentRecord._get_connection().get_operation_kwargs(
             incident_id,
             key=KEY,
-            actions=[IncidentRecord.alert_count.add(pending), IncidentRecord.last_seen.set(now)],
+            actions=[
+                IncidentRecord.alert_count.add(pending),
+                IncidentRecord.last_seen.set(now),
+                IncidentRecord.last_fold.set(token),
+            ],
             condition=IncidentRecord.id.exists(),
         )
         try:
@@ -355,29 +365,20 @@ class AlertRepository:
             if lost_race(exc):
                 return False
             raise
-        record.pending, record.folded_at = 0, now
+        record.pending, record.folded_at, record.last_fold = 0, now, token
         return True
-
-    def pending_of(self, incident) -> tuple[int, datetime | None]:
-        """``incident``'s duplicates not yet folded onto it, and when its alert's last fold was (which set the
-        incident's ``last_seen`` to the same time): one strongly consistent read of its alert."""
-        record = (
-            self.get(alert_key(incident.workspace, incident.source, incident.fingerprint))
-            if incident.fingerprint
-            else None
-        )
-        if record is None or record.incident_id != incident.id:
-            return 0, None
-        return int(record.pending or 0), record.folded_at
 
     def pending_for(self, incidents: list) -> dict[str, int]:
         """Duplicates not yet folded, per incident id: what readers add to ``alert_count``. An
         incident's alerts are its opening fingerprint (re-firings come back to the same item)."""
+        return {incident_id: p.count for incident_id, p in self.folds_for(incidents).items() if p.count}
+
+    def folds_for(self, incidents: list) -> dict[str, Pending]:
+        """Each of ``incidents`` that has an alert: its duplicates not yet folded and its alert's last fold into
+        it, in strongly consistent BatchGetItems (an eventually consistent one could miss a fold or duplicates
+        the incidents as read already show)."""
         keys = {alert_key(i.workspace, i.source, i.fingerprint): i.id for i in incidents if i.fingerprint}
         if not keys:
             return {}
-        out: dict[str, int] = {}
-        for record in AlertRecord.batch_get(list(keys)):
-            if record.incident_id == keys.get(record.pk) and record.pending:
-                out[record.incident_id] = int(record.pending)
-        return out
+        records = AlertRecord.batch_get(list(keys), consistent_read=True)
+        return {keys[r.pk]: Pending.of(r, keys[r.pk]) for r in records if r.pk in keys}

@@ -1,4 +1,6 @@
-"""Chat callbacks already handled, by event id, so a vendor's retry is answered but not re-run.
+"""Chat callbacks already handled, by event id, so a vendor's retry is answered but not re-run; and signed
+requests already acted on, by their signature, so a replay of the same request (within the vendor's signature
+window) is refused instead of acting again.
 
 One conditional put on the system table (pk "chat-event"), expiring through its TTL attribute.
 """
@@ -22,10 +24,11 @@ class ChatEventRecord(BaseModel):
     expires_at = NumberAttribute()  # the system table's TTL attribute (epoch seconds)
 
 
-def first_time(provider: str, event_id: str) -> bool:
-    """Claim an event id; False if it was claimed before (and has not expired)."""
+def first_time(provider: str, event_id: str, *, ttl_seconds: int = TTL_SECONDS) -> bool:
+    """Claim an event id (or a signed request's signature) for ``ttl_seconds``; False if it was claimed before (and
+    has not expired)."""
     now = int(time.time())
-    record = ChatEventRecord("chat-event", f"{provider}#{event_id}", expires_at=now + TTL_SECONDS)
+    record = ChatEventRecord("chat-event", f"{provider}#{event_id}", expires_at=now + ttl_seconds)
     return written(record.save, condition=ChatEventRecord.sk.does_not_exist() | (ChatEventRecord.expires_at < now))
 
 

@@ -21,7 +21,8 @@ from pagerless.domain.errors import NotFoundError
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, written
 
 SENDING, SENT, FAILED, GAVE_UP, DEAD = "sending", "sent", "failed", "gave_up", "dead"
-DELIVERY_STATUSES = (SENDING, SENT, FAILED, GAVE_UP, DEAD)
+SKIPPED = "skipped"  # not sent, on purpose, for good: its ``last_error`` says why (`mark_skipped`)
+DELIVERY_STATUSES = (SENDING, SENT, FAILED, GAVE_UP, DEAD, SKIPPED)
 
 
 class ByWorkspace(GlobalSecondaryIndex):
@@ -97,6 +98,9 @@ class DeliveryRecord(BaseModel):
     # a message sent in several requests (SES batches of 50, WeCom's card and its mentions): the parts sent,
     # which a retry or a replay does not send again
     parts_sent = UnicodeSetAttribute(null=True)
+    # a card Pagerless edits later (`pagerless.notify.edits`): a digest of what its last edit made it show (None:
+    # not known, or an edit under way), so an edit that would show the same is not made (`mark_shown`)
+    shown = UnicodeAttribute(null=True)
     sent_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     expires_at = NumberAttribute(null=True)
@@ -212,6 +216,26 @@ class DeliveryRepository:
         if retry_at is not None and retry_at > now:
             actions.append(DeliveryRecord.retry_at.set(retry_at))
         record.update(actions=actions)
+
+    def mark_skipped(self, record: DeliveryRecord, why: str) -> None:
+        """The claimed delivery is not sent, and never will be (no claim takes it again): ``why``."""
+        self.mark_failed(record, SKIPPED, why)
+
+    def forget_shown(self, card: DeliveryRecord) -> None:
+        """An edit of ``card`` is under way: what it shows is not known until it is done (`mark_shown`)."""
+        written(card.update, actions=[DeliveryRecord.shown.remove()], condition=DeliveryRecord.delivery_id.exists())
+
+    def mark_shown(self, card: DeliveryRecord, digest: str) -> None:
+        """The edit of ``card`` is done: it shows ``digest``; unless another edit was under way meanwhile (its
+        ``forget_shown`` came after this one's, and it may have reached the vendor last): then not known. A card
+        whose delivery is gone (past the log's retention) is left so."""
+        exists = DeliveryRecord.delivery_id.exists()
+        if not written(
+            card.update,
+            actions=[DeliveryRecord.shown.set(digest)],
+            condition=exists & DeliveryRecord.shown.does_not_exist(),
+        ):
+            self.forget_shown(card)
 
     def not_before(self, delivery_id: str) -> datetime | None:
         """When a failed delivery that its vendor told to wait may be tried again; None if it may be

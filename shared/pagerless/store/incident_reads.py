@@ -14,6 +14,11 @@ def recent(workspace: str, limit: int) -> list[IncidentRecord]:
     return list(IncidentRecord.by_workspace.query(workspace, scan_index_forward=False, limit=limit))
 
 
+def consistent(ids: list[str]) -> list[IncidentRecord]:
+    """The incidents of ``ids`` that exist, read consistently (BatchGetItem)."""
+    return list(IncidentRecord.batch_get(ids, consistent_read=True)) if ids else []
+
+
 def in_statuses(statuses: Iterable[str]) -> Iterator[IncidentRecord]:
     """Every incident (of every workspace) whose status is one of ``statuses`` (a full scan)."""
     return iter(IncidentRecord.scan(IncidentRecord.status.is_in(*statuses)))

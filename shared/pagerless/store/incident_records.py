@@ -110,6 +110,9 @@ class IncidentRecord(BaseModel):
     open_alerts = NumberAttribute(default=1)
     first_seen = UTCDateTimeAttribute(default=utcnow)
     last_seen = UTCDateTimeAttribute(default=utcnow)
+    # the token of the last fold of its alert's duplicates into `alert_count`, set with the alert's own
+    # (`AlertRepository.fold`): a reader whose alert names another fold read the incident before that one
+    last_fold = UnicodeAttribute(null=True)
     parent_id = UnicodeAttribute(null=True)
     correlation_reason = UnicodeAttribute(null=True)
     child_count = NumberAttribute(default=0)

@@ -300,6 +300,17 @@ class IncidentRepository:
             *([IncidentRecord.open_alerts.set(0)] if close_alerts else []),
         ]
 
+    @staticmethod
+    def notice_due(incident: IncidentRecord, event: str, at: datetime, announced_by: str | None = None) -> list:
+        """The marker of the notification job ``event`` a reopen's or resolve's actions owe (a root incident's: a
+        correlated child is not announced), put in the move's transaction and deleted by `notice_sent`: one left
+        (the job never queued) is queued by the sweep (`pagerless.incidents.notice_sweep`)."""
+        return [] if incident.parent_id else [sweeps.notice_due(incident.id, event, at, announced_by)]
+
+    @staticmethod
+    def notice_sent(incident_id: str, event: str, at: datetime) -> None:
+        sweeps.notice_sent(incident_id, event, at)
+
     def acknowledge(self, incident: IncidentRecord, by: str, now: datetime, seconds: float) -> bool:
         """Mark acknowledged unless it already is or is resolved (False then)."""
         return written(

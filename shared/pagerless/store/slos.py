@@ -57,15 +57,18 @@ def _buckets(workspace: str, name: str) -> str:
 
 
 class SloRepository:
-    def put(self, workspace: str, name: str, service: str, document: dict, *, create: bool) -> int:
+    def put(
+        self, workspace: str, name: str, service: str, document: dict, *, create: bool, at: datetime | None = None
+    ) -> int:
         """Store a definition; ``create`` refuses an existing name (ConflictError), else it must exist (NotFoundError).
-        The version written: a created one goes on from the version of a deleted one of the same name (`delete`)."""
+        The version written: a created one goes on from the version of a deleted one of the same name (`delete`).
+        A created one's ``created_at`` is ``at``: the application's clock (where its window may start)."""
         if not create:
             version = self.replace(workspace, name, service, document)
             if version is None:
                 raise NotFoundError(f"SLO {name} not found")
             return version
-        now = utcnow()
+        now = at or utcnow()
         record = SloRecord(_definitions(workspace), name)
         if not written(
             record.update,
@@ -152,10 +155,13 @@ class SloRepository:
                     )
                 )
 
-    def first_bucket(self, workspace: str, name: str, before: datetime) -> datetime | None:
-        """The start of the SLO's earliest stored bucket before ``before`` (None: it has none)."""
+    def first_bucket(self, workspace: str, name: str, before: datetime | None = None) -> datetime | None:
+        """The start of the SLO's earliest stored bucket (before ``before``, when given; None: it has none)."""
         rows = SloRecord.query(
-            _buckets(workspace, name), SloRecord.sk < _utc(before), limit=1, attributes_to_get=["sk"]
+            _buckets(workspace, name),
+            SloRecord.sk < _utc(before) if before else None,
+            limit=1,
+            attributes_to_get=["sk"],
         )
         return next((parse_time(row.sk) for row in rows), None)
 

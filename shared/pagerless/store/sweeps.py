@@ -5,7 +5,8 @@ at carries `sweep` (its kind) and `sweep_since`: an escalation still waiting for
 (``ESCALATION``, `store.oncall.EscalationRecord`), an escalation running with its execution
 (``RUNNING_ESCALATION``: the reconciler's, which reads both escalation kinds), the marker of an incident
 flapping now (``FLAP``, `FlapMarker`) and a runbook job parked on a step's approval (``WAIT``, since its
-deadline: `store.jobs.JobRecord`, the approval sweep's).
+deadline: `store.jobs.JobRecord`, the approval sweep's) and a notice an incident change owes its chat cards
+(``NOTICE``, `NoticeMarker`: the escalation sweep's).
 One index for both because a stack update can create at most one GSI per table (docs/writes.md).
 
 A flap marker (pk ``flap``, sk the incident's id) exists while its incident is marked flapping and not
@@ -18,7 +19,7 @@ from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DeleteError, TransactWriteError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.transactions import TransactWrite
 
@@ -28,7 +29,7 @@ from pagerless.store.base import BaseModel, Region, TableName, lost_race
 from pagerless.store.incident_records import IncidentRecord
 
 ESCALATION, RUNNING_ESCALATION, FLAP = "escalation", "escalation-running", "flap"  # the kinds of `sweep`
-WAIT = "runbook-wait"
+WAIT, NOTICE = "runbook-wait", "notice"
 
 
 class Sweeps(GlobalSecondaryIndex):
@@ -38,7 +39,7 @@ class Sweeps(GlobalSecondaryIndex):
         index_name = "sweeps"
         projection = KeysOnlyProjection()
 
-    sweep = UnicodeAttribute(hash_key=True)  # the kind: ESCALATION, RUNNING_ESCALATION, FLAP or WAIT
+    sweep = UnicodeAttribute(hash_key=True)  # the kind: ESCALATION, RUNNING_ESCALATION, FLAP, WAIT or NOTICE
     sweep_since = UTCDateTimeAttribute(range_key=True)
 
 
@@ -57,12 +58,32 @@ class FlapMarker(BaseModel):
     by_sweep = Sweeps()
 
 
+class NoticeMarker(BaseModel):
+    """A notification job an incident's change owes (its reopen's or its resolve's, `incidents.notices`): put in the
+    change's transaction, deleted once the job is on NotifyQueue; one still here after the grace is queued by the
+    sweep (a transactional outbox: a process that died between the two, or SQS refusing the job, loses nothing)."""
+
+    class Meta:
+        table_name = TableName("system")
+        region = Region()
+
+    pk = UnicodeAttribute(hash_key=True, default=NOTICE)
+    sk = UnicodeAttribute(range_key=True)  # "<incident id>|<event>": one per incident and event
+    incident_id = UnicodeAttribute()
+    event = UnicodeAttribute()
+    at = UTCDateTimeAttribute()  # the change's time (the incident's `resolved_at` or `reopened_at`)
+    announced_by = UnicodeAttribute(null=True)  # who the resolve is told to be by
+    sweep = UnicodeAttribute(null=True, default=NOTICE)
+    sweep_since = UTCDateTimeAttribute(null=True)
+    by_sweep = Sweeps()
+
+
 @dataclass(frozen=True)
 class MarkerChange:
-    """A flap marker put (``put``) or deleted in the transaction of the incident change it follows
-    (`IncidentRepository.set_status` takes it among its ``actions``)."""
+    """A marker (a flap's, a notice's) put (``put``) or deleted in the transaction of the incident change it
+    follows (`IncidentRepository.set_status` takes it among its ``actions``)."""
 
-    marker: FlapMarker
+    marker: BaseModel
     put: bool
 
 
@@ -119,3 +140,43 @@ def drop_if_stale(incident_id: str) -> bool:
             return False
         raise
     return True
+
+
+def notice_due(incident_id: str, event: str, at: datetime, announced_by: str | None = None) -> MarkerChange:
+    """The marker of the notice ``event`` the incident's change at ``at`` owes (put in that change's transaction)."""
+    marker = NoticeMarker(
+        NOTICE,
+        f"{incident_id}|{event}",
+        incident_id=incident_id,
+        event=event,
+        at=at,
+        announced_by=announced_by,
+        sweep=NOTICE,
+        sweep_since=at,
+    )
+    return MarkerChange(marker, put=True)
+
+
+def notice_sent(incident_id: str, event: str, at: datetime) -> bool:
+    """Delete the marker of the notice of the change at ``at`` (its job is queued, or nothing is owed any more);
+    a marker a later change put (another ``at``) stays. False if there was none of that change."""
+    try:
+        NoticeMarker(NOTICE, f"{incident_id}|{event}").delete(condition=NoticeMarker.at == at)
+    except DeleteError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def notices_due(before: datetime) -> list[NoticeMarker]:
+    """The notice markers put before ``before``, oldest first (the index is KEYS_ONLY and eventually consistent:
+    each is read again consistently; one deleted meanwhile is left out)."""
+    keys = [entry.sk for entry in NoticeMarker.by_sweep.query(NOTICE, NoticeMarker.sweep_since < before)]
+    found = []
+    for key in keys:
+        try:
+            found.append(NoticeMarker.get(NOTICE, key, consistent_read=True))
+        except NoticeMarker.DoesNotExist:
+            continue
+    return found

@@ -38,9 +38,12 @@ def _flap_sweep() -> dict:
 
 
 def _escalation_sweep() -> dict:
+    from pagerless.incidents import notice_sweep
     from pagerless.oncall.sweep import sweep
 
-    return {"started": sweep()}
+    # the escalations nobody started; then the reopen and resolve notices nobody queued (named when there are some)
+    started, notices = sweep(), notice_sweep.sweep()
+    return {"started": started, **({"notices": notices} if notices else {})}
 
 
 def _oncall_handoff() -> dict:

@@ -258,7 +258,9 @@ class ApprovalService:
         if card is None:
             raise NotFoundError(f"incident {incident_id} has no approval {approval_id}")
         earlier = (
-            f"; it was {card.status} by {card.decided_by}" if card.decided_by and card.status != vocab.PENDING else ""
+            f"; it was {card.status} by {card.decider_label()}"
+            if card.decided_by and card.status != vocab.PENDING
+            else ""
         )
         raise ConflictError(
             f"this approval of {incident_id} was superseded by a newer one ({latest.status}){earlier}; nothing changed",
@@ -283,11 +285,12 @@ class ApprovalService:
             )
         raise ConflictError(
             f"the proposal for {record.incident_id} was already {record.status} by "
-            f"{record.decided_by}; that decision stands",
+            f"{record.decider_label()}; that decision stands",
             details=[
                 {
                     "status": record.status,
                     "decided_by": record.decided_by,
+                    "decided_by_label": record.decider_label(),  # name (id), as the pages and cards show it
                     "decided_at": record.decided_at.isoformat() if record.decided_at else None,
                 }
             ],

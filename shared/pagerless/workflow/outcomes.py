@@ -4,7 +4,7 @@ from pagerless.clock import parse_time, utcnow
 from pagerless.domain.incidents import IncidentStatus, seconds_to_resolve
 from pagerless.incidents import timeline
 from pagerless.incidents.notice_phrases import data, english, phrase
-from pagerless.incidents.notices import generation_of, publish
+from pagerless.incidents.notices import generation_of, publish, resolved_episode
 from pagerless.remediation import reasons
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
@@ -56,7 +56,7 @@ def resolve(incident_id: str, workspace: str) -> dict:
         "incident.resolved",
         incident,
         generation=generation_of(incident.execution_arn),
-        data={"message": english(said)[:500], "message_phrase": data(said)},
+        data={"message": english(said)[:500], "message_phrase": data(said), **resolved_episode(incident)},
     )
     return {"status": IncidentStatus.RESOLVED.value}
 
@@ -178,7 +178,8 @@ def _status_phrase(proposal: dict):
             case "dry_run_failed":
                 return reasons.reason("dry_run_failed", status=checked.get("status"), message=checked.get("message"))
             case "blocked":
-                return reasons.reason("blocked_by_policy", rule=decision.get("rule"), reason=decision.get("reason"))
+                said = {"rule": decision.get("rule"), "reason": decision.get("reason")}
+                return reasons.reason("blocked_by_policy", **said, why=decision.get("reason_phrase"))
     except (KeyError, TypeError, ValueError):
         return None
     return None

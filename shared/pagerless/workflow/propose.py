@@ -10,6 +10,7 @@ from pagerless.clock import parse_time, utcnow
 from pagerless.diagnosis.models import Diagnosis
 from pagerless.incidents import timeline
 from pagerless.kube import cluster
+from pagerless.remediation import policy_phrases
 from pagerless.remediation.actions import ActionPlan, NoAction
 from pagerless.remediation.policy import Decision, Policy, evaluate
 from pagerless.remediation.reasons import nothing_planned
@@ -138,7 +139,7 @@ def describe(plan: ActionPlan, decision: Decision) -> dict:
         "risk": plan.risk.value,
         "blast_radius": plan.blast_radius.value,
         "reversible": plan.inverse is not None,
-        "decision": decision.model_dump(mode="json"),
+        "decision": policy_phrases.stored(decision),  # its reason's phrase beside the English
     }
 
 

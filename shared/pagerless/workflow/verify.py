@@ -97,6 +97,7 @@ def _check(
         "at": now.isoformat(),
         "healthy": result.healthy,
         "reasons": result.reasons,
+        "said": found_unhealthy(result)["said"],  # each reason's phrase (check_phrases), aligned with ``reasons``
         "alerts_open": alerts_open,
         "details": _small(result.details),
         "execution_arn": execution_arn,
@@ -145,6 +146,8 @@ def _say_check(incident: IncidentRecord, state: dict, check: dict, max_checks: i
         "healthy": check["healthy"],
         "next": state["outcome"],
         "alerts_open": check["alerts_open"],
+        # why not healthy, each reason's phrase beside it (check_phrases: a Chinese timeline line says them)
+        **({} if check["healthy"] else {"reasons": check["reasons"][:5], "said": (check.get("said") or [])[:5]}),
     }
     once = f"verification_check#{execution_arn or '-'}#{check['attempt']}"
     at = parse_time(check["at"])

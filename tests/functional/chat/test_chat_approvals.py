@@ -233,7 +233,9 @@ def test_a_click_step_functions_did_not_take_is_answered_and_the_next_click_appr
     # Then she is told to try again and the approval still waits (not "approved" with the workflow never told)
     assert first.status_code == 200 and "try again" in first.json()["text"], first.text
     assert _approval(awaiting["incident_id"]).status == "pending"
-    # and her next click approves, and the workflow runs the fix to resolution
+    # and her next click (a new request: the same one again would be a replay) approves, and the workflow runs the
+    # fix to resolution
+    body = slack_form(button_value(awaiting, "approve"))
     again = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
     assert again.json()["text"].startswith("You approved patch_resources"), again.text
     assert _approval(awaiting["incident_id"]).decided_by == people["alice"].label
@@ -286,7 +288,7 @@ def test_a_click_after_the_incident_was_resolved_by_hand_changes_nothing(awaitin
     # Then both are told it is resolved and nothing ran
     assert response.status_code == 200 and lark_response.status_code == 200, (response.text, lark_response.text)
     for text in (response.json()["text"], lark_response.json()["toast"]["content"]):
-        assert "is resolved: there is nothing to decide any more" in text, text
+        assert "is resolved now: there is nothing to approve; nothing changed." in text, text
     assert _approval(awaiting["incident_id"]).decided_by is None
     assert "approved" not in timeline_types(awaiting["incident_id"])
 

@@ -4,12 +4,14 @@ fixtures' app, tenant and user ids): help, an incident's status, who is on call,
 (the fake vendors), with the button path's identity and role rules: an unbound user is told how to bind."""
 
 import json
+import re
 import time
 import uuid
 
 import pytest
 
 from pagerless.chat import lark, slack
+from pagerless.domain.actors import full_width
 from tests.conftest import auth
 from tests.fakes.chat_vendors import LARK_APP_ID, LARK_BOT_OPEN_ID
 from tests.functional.chat.conftest import FIXTURES, HALF_WIDTH, LARK_APP, SLACK_APP, SLACK_SECRET, lark_headers
@@ -156,7 +158,8 @@ def test_help_answers_in_the_language_asked_even_before_binding(bot, api, vendor
 
 def test_status_describes_the_incident_in_the_commands_language(bot, api, vendors):  # noqa: F811
     chinese = _to_lark_bot(api, vendors, f"状态 {INCIDENT}")
-    assert chinese.startswith(f"{INCIDENT}（critical）") and "状态：诊断中" in chinese, chinese
+    assert chinese.startswith(f"{INCIDENT}（严重）") and "状态：诊断中" in chinese, chinese
+    assert not re.search(r"\d\d:\d\dZ", chinese), chinese  # a time named in UTC (no zone known), not as stored
     assert "诊断：oom_killed，置信度 92%" in chinese and "建议修复：patch_resources" in chinese, chinese
     english = _to_lark_bot(api, vendors, f"status {INCIDENT.lower()}")
     assert english.startswith(f"{INCIDENT} (critical)") and "is diagnosing." in english, english
@@ -229,9 +232,9 @@ def test_a_slack_retry_is_answered_once_and_the_bots_own_messages_not_at_all(bot
 def test_commands_are_understood_as_people_write_them_without_spaces_or_with_punctuation(bot, api, vendors):  # noqa: F811
     # Chinese is written without a space after the command word
     status = _to_lark_bot(api, vendors, f"状态{INCIDENT}")
-    assert status.startswith(f"{INCIDENT}（critical）") and "状态：诊断中" in status, status
+    assert status.startswith(f"{INCIDENT}（严重）") and "状态：诊断中" in status, status
     # a sentence ends with its punctuation, a colon may follow the command
-    assert _to_lark_bot(api, vendors, f"状态：{INCIDENT.lower()}？").startswith(f"{INCIDENT}（critical）")
+    assert _to_lark_bot(api, vendors, f"状态：{INCIDENT.lower()}？").startswith(f"{INCIDENT}（严重）")
     assert _to_lark_bot(api, vendors, "确认一下") == "请写明事件编号，例如：确认 INC-20260311-0042。"
     assert _to_lark_bot(api, vendors, f"确认 {INCIDENT}。", open_id="ou_bob") == f"你已确认 {INCIDENT}。"
     assert _acknowledged_by() == bot["bob"].label
@@ -243,7 +246,7 @@ def test_status_says_who_acknowledged_the_incident(bot, api, vendors):  # noqa: 
     # When Alice asks for its status, in either language
     chinese, english = _to_lark_bot(api, vendors, f"状态 {INCIDENT}"), _to_lark_bot(api, vendors, f"status {INCIDENT}")
     # Then she reads that someone is on it, and who (not only that it is still diagnosing)
-    assert f"状态：诊断中。已由 {bot['bob'].label} 确认。诊断" in chinese, chinese
+    assert f"状态：诊断中。已由 {full_width(bot['bob'].label)} 确认。诊断" in chinese, chinese
     assert f"is diagnosing. Acknowledged by {bot['bob'].label}. Diagnosis" in english, english
 
 
@@ -255,7 +258,7 @@ def test_alert_text_in_a_lark_answer_mentions_nobody(bot, api, vendors):  # noqa
     # When someone asks the Lark bot for its status
     answer = _to_lark_bot(api, vendors, f"状态 {INCIDENT}")
     # Then the answer shows the title, but as text: no tag Lark would read as a mention of the whole group
-    assert answer.startswith(f"{INCIDENT}（critical）Disk full <"), answer
+    assert answer.startswith(f"{INCIDENT}（严重）Disk full <"), answer
     assert "<at" not in answer and 'user_id="all"' in answer, answer
 
 
@@ -271,7 +274,7 @@ def test_status_and_ack_in_an_incidents_thread_need_no_id(bot, api, vendors, adm
     assert _acknowledged_by() == bot["alice"].label
     # And Bob, writing 状态 in the Lark thread, reads that incident's status
     status = _to_lark_bot(api, vendors, "@_user_1 状态", open_id="ou_bob", root_id=lark_root)
-    assert status.startswith(f"{INCIDENT}（critical）") and "确认" in status, status
+    assert status.startswith(f"{INCIDENT}（严重）") and "确认" in status, status
     # And outside any incident's thread, the id is still asked for
     assert (
         _to_lark_bot(api, vendors, "状态", root_id="om_someone_elses")
@@ -339,7 +342,7 @@ def test_a_threads_incident_is_found_however_many_messages_were_sent_since(bot, 
     event["event"]["channel"] = "C0OPS"
     [reply] = _to_slack_bot(api, vendors, event)
     # Then both are about the thread's incident
-    assert status.startswith(f"{INCIDENT}（critical）"), status
+    assert status.startswith(f"{INCIDENT}（严重）"), status
     assert reply["text"] == f"You acknowledged {INCIDENT}.", reply
     assert _acknowledged_by() == bot["alice"].label
 
@@ -356,3 +359,8 @@ def test_status_says_that_the_incident_is_flapping(bot, api, vendors):  # noqa: 
     # Then she reads that it is flapping, and that paging waits until its alert holds firing
     assert "告警反复恢复又触发（抖动），持续触发后才会呼叫。" in chinese, chinese
     assert "Flapping: its alert keeps resolving and firing again; paging waits until it holds firing." in english
+    # And once its source resolved it (the flap mark stays on the incident), status says it is resolved, not flapping
+    IncidentRepository().get(INCIDENT).update(actions=[IncidentRecord.status.set("resolved")])
+    chinese, english = _to_lark_bot(api, vendors, f"状态 {INCIDENT}"), _to_lark_bot(api, vendors, f"status {INCIDENT}")
+    assert "状态：已解决。" in chinese and "抖动" not in chinese, chinese
+    assert " is resolved." in english and "Flapping" not in english, english

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from pagerless.domain.actors import full_width
 from tests.functional.chat.conftest import (
     HALF_WIDTH,
     button_value,
@@ -83,7 +84,7 @@ def test_a_click_on_a_chinese_card_is_answered_in_chinese_in_slack_and_lark(awai
     toast = api.post("/lark/card/action", content=body, headers=lark_headers(body)).json()["toast"]
     assert toast["type"] == "info", toast
     assert_chinese(toast["content"])
-    assert f"已由 {people['alice'].label}" in toast["content"] and "批准" in toast["content"], toast
+    assert f"已由 {full_width(people['alice'].label)}" in toast["content"] and "批准" in toast["content"], toast
     # and Lark's retry of that event is answered in Chinese too, not run again
     again = api.post("/lark/card/action", content=body, headers=lark_headers(body)).json()["toast"]
     assert_chinese(again["content"])
@@ -229,7 +230,7 @@ def test_acknowledge_on_a_chinese_page_card_is_answered_in_chinese(chat_apps, pe
     # And a second tap, on the Slack card, says in Chinese who acknowledged it
     second = _slack(api, slack_values["acknowledge"]).json()["text"]
     assert_chinese(second)
-    assert people["alice"].label in second, second
+    assert full_width(people["alice"].label) in second, second  # 艾丽丝（per_1）
     # And once the incident is resolved, a tap says in Chinese that it is resolved
     fixture_incident.refresh()
     fixture_incident.update(

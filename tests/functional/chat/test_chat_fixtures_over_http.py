@@ -5,13 +5,14 @@ current time (the signature covers timestamp + body, so the body stays the fixtu
 """
 
 import json
+import time
 import uuid
 
 import pytest
 
 from pagerless.chat import lark
 from tests.conftest import auth
-from tests.functional.chat.conftest import FIXTURES, LARK_APP, lark_headers, slack_headers
+from tests.functional.chat.conftest import FIXTURES, LARK_APP, SLACK_SECRET, lark_headers, slack_headers
 
 pytestmark = pytest.mark.functional
 
@@ -291,10 +292,53 @@ def test_the_authored_slack_ack_fixture_acknowledges_and_a_second_click_says_who
 ):
     vectors = json.loads((FIXTURES / "slack" / "signature_vectors.json").read_text())
     body = vectors["block_actions_computed"]["raw_body"].encode()
-    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    now = int(time.time())
+    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body, at=now))
     assert response.status_code == 200 and response.json()["text"] == f"You acknowledged {FIXTURE_INCIDENT}."
-    again = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    # a second click is a new request: signed at another time (the same signature again is a replay)
+    again = api.post("/slack/interactivity", content=body, headers=slack_headers(body, at=now - 1))
     assert f"by {people['alice'].label}" in again.json()["text"] and "nothing changed" in again.json()["text"]
+
+
+def test_a_replayed_slack_click_is_refused_within_the_signature_window_and_changes_nothing(
+    chat_apps, people, fixture_incident, api
+):
+    from pagerless.store.timeline import timeline_items
+
+    # Given the authored Slack ack click, signed now, which acknowledged the incident
+    vectors = json.loads((FIXTURES / "slack" / "signature_vectors.json").read_text())
+    body = vectors["block_actions_computed"]["raw_body"].encode()
+    headers = slack_headers(body)
+    first = api.post("/slack/interactivity", content=body, headers=headers)
+    assert first.status_code == 200 and first.json()["text"] == f"You acknowledged {FIXTURE_INCIDENT}."
+    entries = len(timeline_items(FIXTURE_INCIDENT))
+    # When the very same signed request comes again, inside Slack's 5-minute window (a replay)
+    replay = api.post("/slack/interactivity", content=body, headers=headers)
+    # Then it is answered as a replay, not run again: nothing is added to the incident's timeline
+    assert replay.status_code == 200
+    assert replay.json()["text"] == "This request was already handled; the same request sent again changes nothing."
+    assert len(timeline_items(FIXTURE_INCIDENT)) == entries
+
+
+def test_a_replayed_legacy_lark_card_action_is_refused_by_its_action_token(chat_apps, people, fixture_incident, api):
+    # Given the legacy v1 card callback with an Acknowledge button, signed with the app's verification token
+    data = json.loads((FIXTURES / "lark" / "card_action_legacy_v1_resolve_button.json").read_bytes())
+    data["open_id"] = "ou_3c14f3a59eaf2825dbe25359f15d4c56"  # Alice's
+    data["action"]["value"] = {"action": "ack", "incident_id": FIXTURE_INCIDENT}
+    body = json.dumps(data).encode()
+    timestamp, nonce = str(int(time.time())), uuid.uuid4().hex[:10]
+    headers = {
+        "content-type": "application/json",
+        "x-lark-request-timestamp": timestamp,
+        "x-lark-request-nonce": nonce,
+        "x-lark-signature": lark.legacy_card_signature(timestamp, nonce, LARK_APP.verification_token, body),
+    }
+    first = api.post("/lark/card/action", content=body, headers=headers)
+    assert first.json()["toast"] == {"type": "success", "content": f"You acknowledged {FIXTURE_INCIDENT}."}
+    # When the same signed request comes again (it has no event id or uuid: its token is the action's own)
+    replay = api.post("/lark/card/action", content=body, headers=headers)
+    # Then it is answered as handled, not acted on again
+    assert replay.json()["toast"] == {"type": "info", "content": "Already handled."}
 
 
 def test_a_stale_ack_card_of_a_resolved_incident_says_it_is_resolved_and_records_nothing(
@@ -335,6 +379,12 @@ def test_a_stale_ack_card_of_a_resolved_incident_says_it_is_resolved_and_records
 def test_the_bolt_fixture_is_a_button_pagerless_declines(chat_apps, api):
     from urllib.parse import quote
 
+    from pagerless.api.routes import chat as chat_routes
+    from pagerless.chat import apps
+
+    # the fixture's app (A111) is one of ours: a click for an app we do not have is refused (test_chat_app_ids.py)
+    apps.ChatAppService().register("default", "slack", "A111", secrets={"signing_secret": SLACK_SECRET})
+    chat_routes.chat_apps.cache_clear()
     payload = (FIXTURES / "slack" / "block_actions_button_bolt_python.json").read_text()
     body = ("payload=" + quote(json.dumps(json.loads(payload), separators=(",", ":")), safe="")).encode()
     response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
@@ -503,6 +553,4 @@ def test_a_stale_ack_card_of_an_incident_its_source_resolved_says_so_in_words(ch
     slack_body = vectors["block_actions_computed"]["raw_body"].encode()
     text = api.post("/slack/interactivity", content=slack_body, headers=slack_headers(slack_body)).json()["text"]
     # Then the answer says its source resolved it, not "resolved by source" as if a person named source had
-    assert (
-        text == f"incident {FIXTURE_INCIDENT} is already resolved by its source (every alert cleared); nothing changed."
-    )
+    assert text == f"{FIXTURE_INCIDENT} is already resolved by its source (every alert cleared); nothing changed."

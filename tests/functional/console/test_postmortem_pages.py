@@ -3,6 +3,7 @@ the postmortem API's service (the same document and versions GET /api/incidents/
 read by viewers, alert text inert."""
 
 import html
+import re
 
 import pytest
 
@@ -128,3 +129,10 @@ def test_a_draft_claude_does_not_polish_within_the_consoles_time_stands_unpolish
     assert stored["engine"]["engine"] == "deterministic", stored["engine"]
     assert stored["engine"]["note"].startswith("Claude's polish was not used"), stored["engine"]
     assert 'id="postmortem-engine-note"' in api.get(page_url).text
+    # And a Chinese page says why in Chinese, in full-width parentheses; an English one as stored
+    api.cookies.set("pl_lang", "zh")
+    note = re.search(r'<span id="postmortem-engine-note">(.*?)</span>', api.get(page_url).text).group(1)
+    assert note.startswith("（未使用 Claude 润色（") and note.endswith("））"), note
+    api.cookies.set("pl_lang", "en")
+    note = re.search(r'<span id="postmortem-engine-note">(.*?)</span>', api.get(page_url).text).group(1)
+    assert html.unescape(note) == f" ({stored['engine']['note']})", note

@@ -274,9 +274,10 @@ def test_a_reopen_costs_one_index_write_more_for_the_reports_and_nothing_else_do
         # Then each reopen's timeline item enters the reports' index once: one index write, no item more
         cost = meter.costs[label]
         assert cost.tables[reopens]["writes"] == 1, (label, cost.as_dict())
-        # And a reopen is 6 items written (docs/writes.md): the claim and its finalize, the reopen with
-        # its timeline item in one transaction (each billed twice), the refire count, the stream event
-        assert (cost.writes, cost.failed) == (6, 1), (label, cost.as_dict())
+        # And a reopen is 8 items written (docs/writes.md): the claim and its finalize, the reopen with
+        # its timeline item and its notice's marker in one transaction (each billed twice), the refire count,
+        # the stream event, the marker's delete once its notice is queued
+        assert (cost.writes, cost.failed) == (8, 1), (label, cost.as_dict())
         timeline = cost.tables[runtime.provisioned.tables["TimelineTable"]]
         assert (timeline["writes"], timeline["wcu"]) == (1, 2), (label, cost.as_dict())
         now[0] += timedelta(seconds=5)
@@ -298,17 +299,18 @@ def test_a_resolve_is_one_transaction_and_a_stream_event_per_entry_and_its_redel
     with meter.measure("resolve"):
         resolved = intake.process(_alert("resolved"), "default", resolve)
     assert (resolved.action, resolved.incident_id, resolved.status) == ("resolved", incident_id, "resolved")
-    # Then it is 6 items written (docs/writes.md): one transaction of the alert item, the incident
-    # (its count and its resolve) and the two timeline entries (each billed twice), then one stream
-    # event per entry
+    # Then it is 8 items written (docs/writes.md): one transaction of the alert item, the incident
+    # (its count and its resolve), the two timeline entries and its notice's marker (each billed twice), then
+    # one stream event per entry and the marker's delete once its notice is queued
     cost = meter.costs["resolve"]
-    assert (cost.writes, cost.failed) == (6, 0), cost.as_dict()
+    assert (cost.writes, cost.failed) == (8, 0), cost.as_dict()
     writes = {name: c["writes"] for name, c in cost.tables.items() if "." not in name}
     assert writes == {
         tables["AlertsTable"]: 1,
         tables["IncidentsTable"]: 1,
         tables["TimelineTable"]: 2,
         tables["EventsTable"]: 2,
+        tables["SystemTable"]: 2,
     }, cost.as_dict()
     assert cost.tables[tables["TimelineTable"]]["wcu"] == 4
     # When SQS delivers the resolve again, it finds the alert resolved: a read, no write
@@ -343,9 +345,11 @@ def test_only_a_flap_mark_and_its_clear_write_the_flap_sweeps_marker(runtime, me
             deliver("resolved")
             now[0] += timedelta(seconds=5)
             assert deliver("firing").action == "reopened"
-    # Then none of it wrote a flap marker or the sweeps index
+    # Then none of it wrote a flap marker: the system table's writes are the notice markers of the two resolves
+    # and the two reopens (each put in its change's transaction, 2 WCU, and deleted once its notice is queued)
     ordinary = meter.costs["ordinary"]
-    assert system not in ordinary.tables and sweeps not in ordinary.tables, ordinary.as_dict()
+    assert ordinary.tables[system] == {"writes": 8, "wcu": 12}, ordinary.as_dict()
+    assert ordinary.tables[sweeps] == {"writes": 8, "wcu": 8}, ordinary.as_dict()
     # When it resolves and fires once more within the flap window: a flap's reopen
     now[0] += timedelta(seconds=5)
     deliver("resolved")
@@ -353,12 +357,12 @@ def test_only_a_flap_mark_and_its_clear_write_the_flap_sweeps_marker(runtime, me
     with meter.measure("flap"):
         assert deliver("firing").action == "reopened"
     # Then its marker is one item more, in the reopen's transaction (2 WCU), entering the sweeps index
-    # (1 WCU): a reopen's 6, the `flapping_detected` entry (in the reopen's transaction) with its stream
-    # event, and the marker
+    # (1 WCU): a reopen's 8 (its notice's marker among them), the `flapping_detected` entry (in the reopen's
+    # transaction) with its stream event, and the marker
     flap = meter.costs["flap"]
-    assert flap.tables[system] == {"writes": 1, "wcu": 2}, flap.as_dict()
-    assert flap.tables[sweeps] == {"writes": 1, "wcu": 1}, flap.as_dict()
-    assert (flap.writes, flap.failed) == (9, 1), flap.as_dict()
+    assert flap.tables[system] == {"writes": 3, "wcu": 5}, flap.as_dict()
+    assert flap.tables[sweeps] == {"writes": 3, "wcu": 3}, flap.as_dict()
+    assert (flap.writes, flap.failed) == (11, 1), flap.as_dict()
     # When its alert holds firing and its settle run clears the mark: the marker is deleted with it
     held = IncidentRecord.get(incident_id).execution_arn
     step = {"step": "settle_flapping", "incident_id": incident_id, "workspace": "default", "execution_arn": held}
@@ -391,10 +395,11 @@ def test_a_resolve_of_a_flap_deletes_its_marker_in_the_resolve(runtime, meter):
     now[0] += timedelta(seconds=5)
     with meter.measure("resolve"):
         assert deliver("resolved").action == "resolved"
-    # Then the resolve is a resolve's 6 items and the marker's delete, in its transaction
+    # Then the resolve is a resolve's 8 items (its notice's marker put and deleted) and the flap marker's delete,
+    # in its transaction
     cost = meter.costs["resolve"]
-    assert cost.tables[system]["writes"] == 1 and cost.tables[f"{system}.sweeps"]["writes"] == 1, cost.as_dict()
-    assert (cost.writes, cost.failed) == (7, 0), cost.as_dict()
+    assert cost.tables[system]["writes"] == 3 and cost.tables[f"{system}.sweeps"]["writes"] == 3, cost.as_dict()
+    assert (cost.writes, cost.failed) == (9, 0), cost.as_dict()
 
 
 def test_the_end_index_is_written_on_create_resolve_and_reopen_only(runtime, meter):
@@ -425,7 +430,7 @@ def test_the_end_index_is_written_on_create_resolve_and_reopen_only(runtime, met
     duplicates = meter.costs["duplicates"]
     assert by_end not in duplicates.tables, duplicates.as_dict()
     # When it resolves, and reopens: its index key moves each time (a delete and a put), no item more
-    for label, status, writes in (("resolve", "resolved", 6), ("reopen", "firing", 6)):
+    for label, status, writes in (("resolve", "resolved", 8), ("reopen", "firing", 8)):
         now[0] += timedelta(seconds=5)
         with meter.measure(label):
             deliver(status)

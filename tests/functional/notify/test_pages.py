@@ -829,3 +829,80 @@ def test_a_page_card_of_an_episode_before_a_reopen_stays_as_its_resolve_left_it(
     assert "Acknowledged by " in json.dumps(vendors.slack_messages[bob_card])
     edits = [r.body for r in vendors.to("/slack/api/chat.update") if (r.body["channel"], r.body["ts"]) == alice_card]
     assert len(edits) == 1 and "Resolved by " in json.dumps(vendors.slack_messages[alice_card]), edits
+
+
+def _take_resolves(runtime) -> list[str]:
+    """The incident.resolved jobs waiting on the NotifyQueue, taken off it (their bodies, to deliver late)."""
+    from pagerless import settings
+
+    sqs, url = runtime.client("sqs"), settings.workflow().notify_queue_url
+    held, others = [], []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in batch:
+            (held if json.loads(message["Body"])["event"] == "incident.resolved" else others).append(message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    for body in others:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    return held
+
+
+def _late_resolve(api, notify_env, admin_key, vendors, team, *, strip_episode: bool = False):
+    """An incident announced in a Slack channel, Alice paged for it by direct message, resolved by hand; its
+    resolve's job held up until the incident reopened (its Slack card, the resolve's job, the incident)."""
+    from datetime import UTC, datetime
+
+    from pagerless import settings
+    from pagerless.outbox.jobs import enqueue
+    from pagerless.store.incidents import IncidentRecord
+    from tests.functional.notify.conftest import route_all
+
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident(status="open", source="alertmanager", fingerprint="5f0e2c1d9a8b7c6d")
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["alice"].id}]))
+    notify_env.poller.drain()
+    [alice_card] = [key for key in vendors.slack_messages if key[0] == "U0ALICE01"]
+    assert api.post(f"/api/incidents/{incident.id}/resolve", headers=auth(admin_key)).status_code == 200
+    [late] = _take_resolves(notify_env)
+    job = json.loads(late)
+    if strip_episode:  # as an older version queued it
+        job["data"].pop("episode", None)
+    incident.refresh()
+    incident.update(actions=[IncidentRecord.status.set("open"), IncidentRecord.reopened_at.set(datetime.now(UTC))])
+    # When the resolve's job arrives after the reopen
+    notify_env.client("sqs").send_message(QueueUrl=settings.workflow().notify_queue_url, MessageBody=json.dumps(job))
+    notify_env.poller.drain()
+    return alice_card, incident, job
+
+
+def test_a_late_resolve_closes_its_own_episodes_page_cards_and_says_nothing_after_the_reopen(
+    api, notify_env, admin_key, vendors, team, chat_apps
+):  # noqa: F811
+    # Given Alice paged for the incident's first episode; its resolve's job arrives after a reopen
+    alice_card, incident, job = _late_resolve(api, notify_env, admin_key, vendors, team)
+    # Then Alice's page card of the resolved episode says it resolved, its button gone
+    assert "Resolved by " in json.dumps(vendors.slack_messages[alice_card])
+    assert not [b for b in vendors.slack_messages[alice_card]["blocks"] if b["type"] == "actions"]
+    # And no "resolved" message reaches the channel after the reopen
+    posts = [r.body for r in vendors.to("/slack/api/chat.postMessage") if r.body["channel"] == "C0OPS"]
+    assert not [p for p in posts if p["text"].startswith("[RESOLVED]")], posts
+    # And the delivery log says why the resolve was not said there
+    [skipped] = [
+        e
+        for e in _logs(api, admin_key, incident_id=incident.id)
+        if e["event"] == "incident.resolved" and not e["recipient"]
+    ]
+    assert skipped["status"] == "skipped", skipped
+    assert "reopened" in skipped["last_error"] and "after this resolve" in skipped["last_error"], skipped
+    assert job["data"]["episode"] is None  # the job named the episode it resolved: the first opening
+
+
+def test_a_late_resolve_job_of_an_older_version_naming_no_episode_still_speaks(
+    api, notify_env, admin_key, vendors, team, chat_apps
+):  # noqa: F811
+    # Given the same late resolve, its job naming no episode (queued by a version before the episode)
+    alice_card, incident, _ = _late_resolve(api, notify_env, admin_key, vendors, team, strip_episode=True)
+    # Then it is delivered as before: its message in the channel, and no card edited (the incident is open now)
+    posts = [r.body for r in vendors.to("/slack/api/chat.postMessage") if r.body["channel"] == "C0OPS"]
+    assert [p for p in posts if p["text"].startswith("[RESOLVED]")], posts
+    assert "Resolved by " not in json.dumps(vendors.slack_messages[alice_card])

@@ -56,7 +56,8 @@ def _opened(api, runtime, chats) -> tuple[str, str, str]:
 
 
 def _slack_card(vendors, ts: str) -> dict:
-    return [r.body for r in vendors.to("/slack/api/chat.update") if r.body["ts"] == ts][-1]
+    """The Slack message as it reads now (what the fake holds: its last edit Slack took, else as sent)."""
+    return vendors.slack_messages["C0OPS", ts]
 
 
 def _slack_buttons(vendors, ts: str) -> list:
@@ -203,3 +204,70 @@ def test_a_lark_reopen_note_that_failed_is_retried_without_posting_the_card_twic
     notes = [m for m, sent in vendors.lark_messages.items() if sent.get("reply_to") == root_id]
     assert len(cards) == 2 and len(notes) == 1, vendors.lark_messages
     assert json.loads(vendors.lark_messages[notes[0]]["content"])["text"] == "Reopened: its new card is in the chat."
+
+
+def _reopened(api, runtime, chats) -> tuple[str, str, str]:
+    """`_opened`, and reopened since (its alert fired again), the reopen delivered."""
+    incident_id, root_ts, root_id = _opened(api, runtime, chats)
+    again = post_alert(api, make_key("ingest"), "alertmanager", _refire()).json()["alerts"][0]
+    assert (again["incident_id"], again["action"]) == (incident_id, "reopened"), again
+    workflows_done(runtime, 2)
+    runtime.poller.drain()
+    return incident_id, root_ts, root_id
+
+
+def _logged(api, admin_key, incident_id: str, event: str) -> list[dict]:
+    response = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident_id})
+    assert response.status_code == 200, response.text
+    return [e for e in response.json()["items"] if e["event"] == event]
+
+
+def test_a_card_edit_that_would_not_change_what_the_card_shows_is_not_made(api, runtime, notify_env, admin_key, chats):
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    # Given an incident announced in Slack and Lark, resolved and reopened: its cards read open again
+    incident_id, root_ts, root_id = _reopened(api, runtime, chats)
+    assert _slack_buttons(chats, root_ts) and _lark_buttons(chats, root_id)
+    slack_edits = len(chats.to("/slack/api/chat.update"))
+    lark_edits = len([r for r in chats.to("/open-apis/im/v1/messages") if r.method == "PATCH"])
+    # When the reopen's card edit comes again (its notice sent a second time, under another generation)
+    enqueue(NotifyJob("default", "incident.reopened", incident_id=incident_id, generation="said-again"))
+    runtime.poller.drain()
+    # Then neither Slack nor Lark is asked to edit a card: each shows that already (chat.update is rate-limited)
+    assert len(chats.to("/slack/api/chat.update")) == slack_edits
+    assert len([r for r in chats.to("/open-apis/im/v1/messages") if r.method == "PATCH"]) == lark_edits
+    assert _slack_buttons(chats, root_ts) and _lark_buttons(chats, root_id)
+    # And the delivery log says why, for each card
+    again = [e for e in _logged(api, admin_key, incident_id, "incident.reopened") if e["generation"] == "said-again"]
+    assert again and {(e["status"], e["last_error"]) for e in again} == {
+        ("skipped", "not edited: the card shows this already")
+    }, again
+
+
+def test_a_card_edit_slack_throttles_with_retry_after_is_made_once_the_wait_is_over(
+    api, runtime, notify_env, admin_key, chats
+):
+    from tests.functional.notify.conftest import make_due, notify_queue_messages, wait_over
+
+    # Given an incident announced in Slack and Lark, resolved by its source: its cards closed
+    incident_id, root_ts, root_id = _opened(api, runtime, chats)
+    # When it reopens, and Slack answers the card's chat.update 429 with Retry-After: ten minutes
+    chats.fail("/slack/api/chat.update", 429, times=1, headers={"Retry-After": "600"})
+    again = post_alert(api, make_key("ingest"), "alertmanager", _refire()).json()["alerts"][0]
+    assert again["action"] == "reopened", again
+    workflows_done(runtime, 2)
+    runtime.poller.drain()
+    # Then the Slack edit is neither made nor dropped: it waits, its job back on the queue for it
+    [edit] = [e for e in _logged(api, admin_key, incident_id, "incident.reopened") if e["channel_type"] == "slack"]
+    assert edit["status"] == "failed" and "429" in edit["last_error"], edit
+    assert not _slack_buttons(chats, root_ts) and _lark_buttons(chats, root_id)
+    assert notify_queue_messages()
+    # When the wait is over
+    wait_over(edit["id"])
+    for message in notify_queue_messages():
+        make_due(message)
+    runtime.poller.drain()
+    # Then the Slack card reads open again, with its Acknowledge button
+    [edit] = [e for e in _logged(api, admin_key, incident_id, "incident.reopened") if e["id"] == edit["id"]]
+    assert edit["status"] == "sent", edit
+    assert _slack_buttons(chats, root_ts)

@@ -278,6 +278,7 @@ def test_a_click_on_a_card_in_shanghai_is_answered_in_shanghai_time(
     body = slack_form(value, user="U0G9QF9C6")
     first = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
     assert first.status_code == 200 and first.json()["text"].startswith("You approved"), first.text
+    body = slack_form(value, user="U0G9QF9C6")  # a new click: the same request again would be a replay
     again = api.post("/slack/interactivity", content=body, headers=slack_headers(body)).json()["text"]
     # Then the second answer says when he decided, in the card's zone
     from pagerless.store.approvals import ApprovalRepository

@@ -34,7 +34,7 @@ def test_a_draft_in_chinese_says_every_sentence_in_chinese_with_full_width_punct
     # Then its title, sections, lessons and action items are Chinese, from the same facts as the English
     assert pm["language"] == "zh" and pm["title"] == "复盘：OOMKilled payments-api"
     s = pm["sections"]
-    assert s["summary"] == "payments-api 上的 critical 级事件：OOMKilled payments-api。25.0 分钟后解决。", s
+    assert s["summary"] == "payments-api 上严重程度为「严重」的事件：OOMKilled payments-api。25.0 分钟后解决。", s
     assert s["impact"] == "payments-api 上有 1 条告警，共投递 3 次；影响 1 个 SLO。"
     assert s["resolution"].startswith("patch_resources（成功）。审批："), s["resolution"]
     assert "审批：已批准（" in s["resolution"] and s["resolution"].endswith("3.0 分钟后）。")

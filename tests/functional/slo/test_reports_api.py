@@ -531,3 +531,41 @@ def test_a_report_stored_without_the_even_spend_line_shows_it_when_read(api, adm
     # And nothing was written back
     stored = ReportRepository().get("default", report_id).data["slo_status"]
     assert all("even_percent" not in p for s in stored for p in s["burn_down"])
+
+
+def test_a_retried_delivery_of_a_report_stored_without_the_even_spend_line_draws_it(api, admin_key):
+    from pagerless.reports.service import ReportService
+    from pagerless.slo.budget import align
+    from pagerless.store.reports import ReportRepository
+    from pagerless.store.slos import SloRepository
+    from tests.functional.slo.test_budget_oracle import cloudwatch_slo
+
+    # Given a 30-day SLO whose buckets began 3 days ago, and daily reports e-mailed to on-call
+    name = "checkout-old-delivery"
+    assert (
+        api.post("/api/slo", json=cloudwatch_slo(name, 30, "0.999", None), headers=auth(admin_key)).status_code == 201
+    )
+    today = datetime.combine(utcnow().date(), time(0), tzinfo=ZoneInfo("UTC"))
+    first, rows = align(today - timedelta(days=3)), []
+    while first + timedelta(minutes=5 * len(rows)) < today:
+        rows.append((first + timedelta(minutes=5 * len(rows)), 999.0, 1000.0))
+    SloRepository().put_buckets("default", name, rows)
+    settings = {"timezone": "UTC", "daily": True, "weekly": False, "email_to": ["oncall@example.com"]}
+    assert api.put("/api/reports/settings", json=settings, headers=auth(admin_key)).status_code == 200
+    mails: list[str] = []
+    service = ReportService(enqueue=lambda job: None, mailer=lambda to, subject, html, text: mails.append(html))
+    # And yesterday's report stored as reports were before their points had even_percent, its e-mail failed
+    made = service.generate("default", "daily")
+    for status in made.data["slo_status"]:
+        for point in status["burn_down"]:
+            point.pop("even_percent", None)
+    failed = {"notify": True, "email": [], "error": "SES refused"}
+    ReportRepository().create("default", made.sk, "daily", made.data, replace=True, delivery=failed)
+
+    # When the tick retries its delivery
+    ticked = service.run_due()
+
+    # Then the e-mail's chart has the even-spend line, computed as a read computes it
+    assert ticked["retried"] == [f"default/{made.sk}"], ticked
+    [html] = mails
+    assert 'stroke-dasharray="4 4"' in html

@@ -9,8 +9,8 @@ import pytest
 
 from tests.conftest import auth
 from tests.functional.console.conftest import admin_user  # noqa: F401 - the fixture
-from tests.functional.console.test_console import sign_in
-from tests.functional.workflow.conftest import DEPLOYMENT, incident, open_incident, wait_for_status
+from tests.functional.console.test_console import ORIGIN, csrf, sign_in
+from tests.functional.workflow.conftest import DEPLOYMENT, incident, open_incident, store_policy, wait_for_status
 
 pytestmark = pytest.mark.functional
 HALF_WIDTH = re.compile(r"[\u4e00-\u9fff][,.:;!?()]|[,:;!?()][\u4e00-\u9fff]")
@@ -116,3 +116,75 @@ def test_a_chinese_incident_page_says_why_nothing_was_proposed_in_chinese(
     # And the English page says it as the API stores it
     assert _said(_page(api, opened.id, "en"), "proposal-reason") == proposal["reason"]
     assert "deployment payments/payments-api could not be read" in proposal["reason"]
+
+
+def test_a_chinese_page_names_the_kind_of_incident_and_who_decided_in_full_width_words(
+    sandbox,
+    scenario,
+    api,
+    admin_key,
+    admin_user,  # noqa: F811
+):
+    # Given an OOMKilled incident whose proposal an API key approved
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    approved = api.post(f"/api/incidents/{opened.id}/approve", json={"comment": "go"}, headers=auth(admin_key))
+    assert approved.status_code == 200, approved.text
+    decided = approved.json()["approval"] if "approval" in approved.json() else approved.json()
+    label = decided["decided_by_label"]
+    assert label.endswith(")") and " (" in label, decided
+    name, key = label[:-1].split(" (")
+    sign_in(api, "root@example.com")
+    # When a Chinese reader opens its page
+    chinese = _page(api, opened.id, "zh")
+    # Then the diagnosis names the kind of incident in words, its code kept as the title
+    assert re.search(r'<strong id="diagnosis-category" title="oom_killed">内存不足被终止</strong>', chinese)
+    # And who decided is in full-width parentheses, the id's too
+    assert _span(chinese, "approval-decider") == f"（{name}（{key}））"
+    # And an English page shows the category's English words and the decider as "(name (id))"
+    english = _page(api, opened.id, "en")
+    assert re.search(
+        r'<strong id="diagnosis-category" title="oom_killed">Out of memory \(OOMKilled\)</strong>', english
+    )
+    assert _span(english, "approval-decider") == f" ({label})"
+    # When the Chinese reader clicks Reject on the approval already approved (the 409 page)
+    api.cookies.set("pl_lang", "zh")
+    again = api.post(
+        f"/console/incidents/{opened.id}/reject",
+        data={"approval_id": decided["approval_id"], "csrf_token": csrf(api, f"/console/incidents/{opened.id}")},
+        headers={**ORIGIN, "accept": "text/html"},
+    )
+    # Then the page names the decider, not only their id, with the id in full-width parentheses
+    assert again.status_code == 409, again.text
+    assert f"该提议已由 {name}（{key}） 批准，该决定保持有效" in unescape(again.text), again.text
+    api.cookies.set("pl_lang", "en")
+    english_again = api.post(
+        f"/console/incidents/{opened.id}/reject",
+        data={"approval_id": decided["approval_id"], "csrf_token": csrf(api, f"/console/incidents/{opened.id}")},
+        headers={**ORIGIN, "accept": "text/html"},
+    )
+    assert f"already approved by {label}; that decision stands" in unescape(english_again.text), english_again.text
+
+
+def test_a_blocked_proposal_keeps_the_policys_reason_as_a_phrase_and_a_chinese_page_says_it_in_chinese(
+    sandbox,
+    scenario,
+    api,
+    admin_user,  # noqa: F811
+):
+    # Given a policy that denies the incident's namespace, and an incident whose proposal it blocked
+    store_policy(denied_namespaces=["kube-system", "payments"])
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", settled=True)
+    stored = incident(opened.id)
+    decision = stored.proposal["decision"]
+    assert stored.proposal["status"] == "blocked", stored.proposal
+    # Then the stored decision keeps its reason's phrase beside its English
+    assert decision["reason"] == "namespace payments is denied"
+    assert decision["reason_phrase"] == {"code": "denied_namespace", "params": {"namespace": "payments"}}
+    sign_in(api, "root@example.com")
+    # And a Chinese page says the policy's reason in Chinese, an English page as stored
+    assert _said(_page(api, opened.id, "zh"), "policy-decision") == "策略：denied_namespace · 命名空间 payments 被禁止"
+    assert _said(_page(api, opened.id, "en"), "policy-decision") == (
+        "Policy: denied_namespace · namespace payments is denied"
+    )

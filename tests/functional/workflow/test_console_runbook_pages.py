@@ -98,6 +98,37 @@ def test_an_operator_starts_a_run_from_the_form_and_approves_its_step_on_the_job
     assert job(api, admin_key, job_id)["status"] == "completed"
 
 
+def test_a_jobs_starter_is_shown_by_name_and_kept_by_id_in_the_api(
+    runs,  # noqa: F811
+    sandbox,
+    api,
+    admin_user,  # noqa: F811
+    admin_key,
+):
+    # Given an operator with a name, who starts a dry run from the console
+    created = api.post(
+        "/api/users",
+        headers=auth(admin_user),
+        json={"email": "olivia@example.com", "name": "Olivia Park", "password": "password123", "role": "operator"},
+    )
+    assert created.status_code == 201, created.text
+    sign_in(api, "olivia@example.com")
+    started = post(api, "/console/runbooks/oom-recovery/run", {**CONTEXT, "version": "1", "dry_run": "true"})
+    job_id = started.headers["location"].removeprefix("/console/jobs/")
+    # When the job's page and the list of jobs are read
+    page = api.get(f"/console/jobs/{job_id}").text
+    listed = api.get("/console/jobs").text
+    # Then both say who started it by name (their login id only as the cell's title)
+    started_by = re.search(r'<dd id="job-started-by"[^>]*>([^<]*)</dd>', page)
+    assert started_by and started_by.group(1) == "Olivia Park", page
+    row = re.search(rf"<tr><td><a href=\"/console/jobs/{job_id}\">.*?</tr>", listed, re.S).group(0)
+    assert '<td title="user:olivia@example.com">Olivia Park</td>' in row, row
+    # And the API keeps the id, with the name beside it, in the list and in the job
+    [item] = [j for j in api.get("/api/jobs", headers=auth(admin_key)).json()["items"] if j["job_id"] == job_id]
+    assert (item["created_by"], item["created_by_name"]) == ("user:olivia@example.com", "Olivia Park")
+    assert job(api, admin_key, job_id)["created_by_name"] == "Olivia Park"
+
+
 def test_a_run_refused_on_a_chinese_page_says_why_in_chinese(
     runs,  # noqa: F811
     sandbox,
@@ -139,18 +170,39 @@ def test_an_operator_stops_a_parked_run_from_its_page_as_the_api_stops_it(
     ).json()
     job_id = started["job_id"]
     parked = wait_for(lambda: (j := job(api, admin_key, job_id))["status"] == "parked" and j, timeout=60)
-    # Then a viewer sees no Stop button and is refused if they post one
+    # Then a viewer sees no Stop button and is refused if they ask for its question or post a stop
     sign_in(api, "viewer@example.com")
     assert 'id="stop-job"' not in api.get(f"/console/jobs/{job_id}").text
-    assert post(api, f"/console/jobs/{job_id}/stop", {}, page=f"/console/jobs/{job_id}").status_code == 403
+    assert api.get(f"/console/jobs/{job_id}/stop").status_code == 403
+    stop = {"confirm": "yes"}
+    assert post(api, f"/console/jobs/{job_id}/stop", stop, page=f"/console/jobs/{job_id}").status_code == 403
     # And an operator sees it, and a post without the form's CSRF token is refused
     api.cookies.clear()
     sign_in(api, "op@example.com")
     assert 'id="stop-job"' in api.get(f"/console/jobs/{job_id}").text
-    forged = api.post(f"/console/jobs/{job_id}/stop", headers={**ORIGIN, "Accept": "text/html"}, follow_redirects=False)
+    forged = api.post(
+        f"/console/jobs/{job_id}/stop", data=stop, headers={**ORIGIN, "Accept": "text/html"}, follow_redirects=False
+    )
     assert forged.status_code == 403 and job(api, admin_key, job_id)["status"] == "parked"
-    # When the operator stops it from its page
-    stopped = post(api, f"/console/jobs/{job_id}/stop", {}, page=f"/console/jobs/{job_id}")
+    # When the operator presses Stop, they are asked first, on a page of its own (a plain form: no script needed),
+    # in their language, and nothing is stopped yet
+    button = re.search(
+        r'<form method="get" action="([^"]+)"[^>]*id="stop-ask">', api.get(f"/console/jobs/{job_id}").text
+    )
+    assert button and button.group(1) == f"/console/jobs/{job_id}/stop"
+    asked = api.get(button.group(1))
+    assert asked.status_code == 200 and 'id="confirm-stop"' in asked.text and 'name="csrf_token"' in asked.text
+    assert f'<a href="/console/jobs/{job_id}" id="keep-running">' in asked.text
+    assert "a stop rolls nothing back" in asked.text and job(api, admin_key, job_id)["status"] == "parked"
+    api.cookies.set("pl_lang", "zh")
+    assert "停止本次运行？" in api.get(button.group(1)).text and "继续运行" in api.get(button.group(1)).text
+    api.cookies.delete("pl_lang")
+    # And a stop posted without that answer (a page opened before, a crafted form) only asks
+    unasked = post(api, f"/console/jobs/{job_id}/stop", {}, page=f"/console/jobs/{job_id}/stop")
+    assert unasked.status_code == 303 and unasked.headers["location"] == f"/console/jobs/{job_id}/stop"
+    assert job(api, admin_key, job_id)["status"] == "parked"
+    # When the operator confirms
+    stopped = post(api, f"/console/jobs/{job_id}/stop", stop, page=f"/console/jobs/{job_id}/stop")
     assert stopped.status_code == 303 and stopped.headers["location"] == f"/console/jobs/{job_id}"
     # Then the job is cancelled as POST /api/jobs/{id}/stop cancels it: its approval expired, nothing changed
     done = job(api, admin_key, job_id)
@@ -166,7 +218,14 @@ def test_an_operator_stops_a_parked_run_from_its_page_as_the_api_stops_it(
     # And the stop is audited with the job, as the API's is
     audited = api.get("/api/audit-logs?action=POST /console/jobs", headers=auth(admin_key)).json()["items"]
     stops = [a for a in audited if a["action"].endswith("/stop") and a["status"] == 303]
-    assert [a["details"]["job_id"] for a in stops] == [job_id], audited
+    assert [(a["details"]["job_id"], a["details"].get("confirmed", True)) for a in stops] == [
+        (job_id, True),
+        (job_id, False),
+    ], audited
+    # And the stopped run's question page sends back to the job: there is nothing left to stop
+    assert (
+        api.get(f"/console/jobs/{job_id}/stop", follow_redirects=False).headers["location"] == f"/console/jobs/{job_id}"
+    )
     # When someone approves the step from a page opened before the stop, the refusal says the run was stopped, by
     # whom, not that the approval timed out (its approval expired with the stop), in English and in Chinese
     decision = {"approval_id": parked["correlation_key"], "comment": "go"}

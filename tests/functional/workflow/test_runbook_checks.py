@@ -93,6 +93,14 @@ def test_a_check_that_only_records_does_not_stop_the_run(runs, sandbox, api):
     assert done["status"] == "completed", done
     assert [s["status"] for s in done["steps"]][0] == "not_ok"
     assert memory_limit(sandbox) == "512Mi"
+    # And what the check recorded reads in Chinese on a Chinese run page, in English as stored on an English one
+    from pagerless.console import i18n
+
+    pods = done["steps"][0]
+    chinese = i18n.environment("zh").filters["step_message"](pods)
+    assert chinese.startswith("0/2 个 Pod 就绪；") and "次）" in chinese and "restarts" not in chinese, chinese
+    assert i18n.environment("en").filters["step_message"](pods) == pods["message"]
+    assert pods["message"].startswith("0/2 pods Ready; "), pods
 
 
 def test_a_failed_job_lists_the_step_whose_verify_failed(hungry, runs, sandbox, api):

@@ -304,6 +304,56 @@ def test_a_running_job_whose_execution_ended_unrecorded_is_failed_when_it_is_rea
     assert "JobFailed" in [e["event"] for e in events(api, key, job_id)]
 
 
+def test_a_run_on_an_incident_whose_execution_ended_unrecorded_says_so_on_its_timeline_once(
+    runs, sandbox, api, runtime
+):
+    """Reads of the job at the same moment all reconcile it; only one writes the incident's timeline entry."""
+    import json as _json
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pagerless.incidents.timeline import timeline
+    from pagerless.jobs.service import view
+    from pagerless.store.jobs import JobRecord, JobRepository, new_job_id
+
+    key = runs["alice"]
+    sfn = runtime.client("stepfunctions")
+    machine = runtime.provisioned.state_machines["RunbookRunStateMachine"]
+    # Given an incident, and a run on it whose execution failed with no step recording it
+    incident_id = node_incident({"alertname": "KubeNodeNotReady", "instance": "ip-10-0-1-23.ec2.internal:9100"})
+    arn = sfn.start_execution(stateMachineArn=machine, name=f"orphan-{new_job_id()}", input=_json.dumps({}))[
+        "executionArn"
+    ]
+    wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"] == "FAILED", timeout=60)
+    record = JobRecord(
+        "job",
+        new_job_id(),
+        workspace="default",
+        workflow_id="runbook:oom-recovery",
+        kind="runbook_run",
+        status="running",
+        current_node="Plan",
+        incident_id=incident_id,
+        input={"runbook_id": "oom-recovery", "context": CONTEXT, "dry_run": True},
+        execution_arn=arn,
+    )
+    job_id = JobRepository().create(record).job_id
+    # When four reads of the job reconcile it at once, and one more reads it after
+    with ThreadPoolExecutor(4) as pool:
+        seen = list(pool.map(lambda _: view(job_id, "default")["status"], range(4)))
+    assert seen == ["failed"] * 4 and job(api, key, job_id)["status"] == "failed"
+    # Then the incident's timeline says once that the run ended, and why
+    ended = [
+        item
+        for item in timeline(incident_id)
+        if item.type == "runbook_step" and (item.data or {}).get("event") == "JobFailed"
+    ]
+    assert len(ended) == 1, [e.message for e in ended]
+    assert "ended FAILED" in ended[0].message and ended[0].data["job_id"] == job_id
+    assert ended[0].data["runbook"] == "oom-recovery"
+    # And the job's own trace says it once too
+    assert [e["event"] for e in events(api, key, job_id)].count("JobFailed") == 1
+
+
 def test_an_incident_workflow_is_a_job(runs, sandbox, scenario, api):
     key = runs["alice"]
     incident = open_incident(scenario)

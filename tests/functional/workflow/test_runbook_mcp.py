@@ -68,7 +68,10 @@ def test_an_agent_asking_to_approve_its_own_steps_is_told_the_tool_takes_no_such
     # When an agent asks for a run that approves its own steps (run_runbook has no such argument)
     result = _tool(agent, "run_runbook", {"runbook_id": "oom-recovery", "context": CONTEXT, "auto_approve": True})
     # Then the call is a tool error naming the argument, not a run that quietly ignores it, and nothing started
-    assert result.is_error is True and "auto_approve" in result.content[0].text, result
+    assert result.is_error is True, result
+    # in our words (not the SDK's pydantic report: "1 validation error for run_runbookArguments … errors.pydantic.dev")
+    assert result.content[0].text.startswith("run_runbook takes no auto_approve (its arguments: "), result
+    assert "pydantic" not in result.content[0].text and "Error executing" not in result.content[0].text
     assert _data(_tool(agent, "list_jobs", {}))["items"] == []
     assert memory_limit(sandbox) == "256Mi"
 
@@ -86,7 +89,15 @@ def test_every_tool_refuses_an_argument_it_does_not_take_and_says_so_in_its_sche
     assert len(tools) == 12 and all(t.input_schema.get("additionalProperties") is False for t in tools)
     # A read tool too: a misspelt filter is an error, not the whole unfiltered list
     misspelt = _tool(_principal("viewer"), "list_jobs", {"state": "parked"})
-    assert misspelt.is_error is True and "state" in misspelt.content[0].text, misspelt
+    assert misspelt.is_error is True, misspelt
+    assert misspelt.content[0].text == "list_jobs takes no state (its arguments: cursor, limit, status)"
+    # And a value out of its range is told in our words too
+    zero = _tool(_principal("viewer"), "list_jobs", {"limit": 0})
+    assert zero.is_error is True
+    assert (
+        zero.content[0].text
+        == "list_jobs: the arguments are not valid: limit: Input should be greater than or equal to 1"
+    )
 
 
 def test_an_agents_run_goes_through_the_policy(runs, sandbox, api):

@@ -342,6 +342,12 @@ def test_the_node_drain_runbook_drains_the_node_and_verifies_it(runs, sandbox, a
     assert any(
         e["event"] == "StepVerified" and "drained" in e["message"] for e in events(api, key, started.json()["job_id"])
     )
+    # And the check's message is kept with its phrases: a Chinese run page says what it found in Chinese
+    from pagerless.console import i18n
+
+    check = done["steps"][0]
+    assert i18n.environment("zh").filters["step_message"](check) == f"节点 {DRAINED} 已就绪", check
+    assert i18n.environment("en").filters["step_message"](check) == check["message"] == f"node {DRAINED} is Ready"
 
 
 def test_a_drain_the_deny_list_refuses_changes_nothing(runs, sandbox, api):
@@ -645,6 +651,14 @@ def test_a_runbook_step_past_the_policys_action_limits_is_denied_naming_the_boun
     assert step["rule"] == "action_limits", step
     assert "exceeds action_limits.max_replicas 20" in step["message"], step
     assert replicas(sandbox) == before
+    # And the step keeps its message's phrase, so a Chinese run page says why in Chinese (an English one as stored)
+    from pagerless.console import i18n
+
+    assert i18n.environment("zh").filters["step_message"](step) == (
+        "Scale out：被策略规则 action_limits 阻止：超出操作上限：副本数 1000 超过上限 20（action_limits.max_replicas）；"
+        "未执行任何操作"
+    )
+    assert i18n.environment("en").filters["step_message"](step) == step["message"]
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,20 @@ def test_failed_verification_rolls_the_fix_back_and_escalates(sandbox, scenario,
 
     [escalation] = [t for t in timeline(opened.id) if t.type == "escalated"]
     assert "still unhealthy after 2 checks" in escalation.message and "OOMKilled" in escalation.message
+    # And each check keeps its reasons' phrases beside their English, so a Chinese reader reads them in Chinese later
+    from pagerless.console.timeline_phrases import say
+    from pagerless.remediation.check_phrases import reasons_in
+
+    for check in record.verification["checks"]:
+        assert len(check["said"]) == len(check["reasons"]) and all(check["said"]), check
+        assert any(
+            r.startswith("容器 ") or r.startswith("Pod ") for r in reasons_in(check["reasons"], check["said"], "zh")
+        )
+    checked = [t.to_dict() for t in timeline(opened.id) if t.type == "verification_check"]
+    chinese = [say(entry, "zh", str) for entry in checked]
+    assert all(line.startswith(f"第 {n} 次验证：工作负载尚未恢复健康：") for n, line in enumerate(chinese, 1)), chinese
+    assert not any("restarted since" in line or "not Ready" in line for line in chinese), chinese
+    assert [say(entry, "en", str) for entry in checked] == [entry["message"] for entry in checked]
 
 
 def test_failed_verification_escalates_when_the_policy_refuses_the_rollback(sandbox, scenario):

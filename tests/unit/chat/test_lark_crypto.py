@@ -63,6 +63,21 @@ def test_an_event_signed_with_a_shared_encrypt_key_is_for_the_app_it_names():
     assert lark.addressee({"header": {}}, signers) == twin
 
 
+def test_an_event_naming_an_app_that_did_not_sign_it_is_refused_in_either_schema():
+    # Given the fixture's card action (schema 2.0, header.app_id), and a schema 1.0 event (event.app_id)
+    v2 = json.loads((FIXTURES / "card_action_trigger_v2_ack_button.json").read_text("utf-8"))
+    v1 = {"uuid": "u1", "token": "xxxxxx", "type": "event_callback", "event": {"app_id": APP.app_id, "type": "message"}}
+    other = lark.LarkApp("cli_other", encrypt_key="test key")
+    for data in (v2, v1):
+        assert lark.named_app(data) == APP.app_id
+        # Then the app it names may act on it, and another app whose key signed it may not
+        lark.check_named_app(data, APP)
+        with pytest.raises(lark.LarkSignatureError, match=f"Lark app {APP.app_id}"):
+            lark.check_named_app(data, other)
+        # and among apps sharing the key, it is for the one it names
+        assert lark.addressee(data, [other, APP]) == APP
+
+
 def test_a_plaintext_url_verification_needs_the_token_of_an_app_without_an_encrypt_key():
     data, opened_by = lark.open_body((FIXTURES / "url_verification_plaintext.json").read_bytes(), [APP])
     token_only = lark.LarkApp(APP.app_id, verification_token="xxxxxx")

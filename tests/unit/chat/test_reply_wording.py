@@ -63,3 +63,34 @@ def test_a_click_on_the_step_of_a_stopped_run_says_who_stopped_it_not_that_it_ti
     chinese = wording.decision_refused("zh", refused, "job-1")
     assert "已被 user:op@example.com 停止" in chinese and "超时" not in chinese, chinese
     assert "stopped by user:op@example.com" in wording.decision_refused("en", refused, "job-1")
+
+
+def test_a_refused_click_is_told_in_chat_words_and_names_the_decider_full_width_in_chinese():
+    from pagerless.domain.errors import ConflictError
+
+    # Given the service's refusals of a click: decided by someone else, timed out, the incident moved on
+    decided = ConflictError(
+        "the proposal for INC-1 was already approved by 艾丽丝 (per_1); that decision stands",
+        details=[{"status": "approved", "decided_by": "per_1", "decided_by_label": "艾丽丝 (per_1)"}],
+    )
+    expired = ConflictError("the approval of INC-1 timed out; nothing ran", details=[{"status": "expired"}])
+    moved_on = ConflictError("incident INC-1 is resolved; there is nothing to decide", details=[{"status": "resolved"}])
+    # Then an English card's answer says each in its own words, not the service's message ("the proposal for ...")
+    assert wording.decision_refused("en", decided, "INC-1") == (
+        "The fix for INC-1 was already approved by 艾丽丝 (per_1); that decision stands."
+    )
+    assert wording.decision_refused("en", expired, "INC-1") == "The approval of INC-1 timed out; nothing ran."
+    assert wording.decision_refused("en", moved_on, "INC-1") == (
+        "INC-1 is resolved now: there is nothing to approve; nothing changed."
+    )
+    # And a Chinese one names the decider with their id in full-width parentheses
+    assert wording.decision_refused("zh", decided, "INC-1") == "INC-1 的提议已由 艾丽丝（per_1） 批准，该决定不变。"
+    assert "bob（key_1234…）" in wording.unchanged("zh", "patch_resources", "INC-1", DECIDED)
+    # And an acknowledgement refused reads as chat words in English, full-width in Chinese
+    acked = ConflictError("incident INC-1 is already acknowledged", details=[{"acknowledged_by": "per_1"}])
+    assert wording.acknowledgement_refused("en", acked, "INC-1", "艾丽丝 (per_1)") == (
+        "INC-1 is already acknowledged by 艾丽丝 (per_1); nothing changed."
+    )
+    assert wording.acknowledgement_refused("zh", acked, "INC-1", "艾丽丝 (per_1)") == (
+        "INC-1 已由 艾丽丝（per_1） 确认，未做任何更改。"
+    )

@@ -31,3 +31,14 @@ def test_english_and_uncovered_refusals_keep_the_services_message():
     assert said("CONFLICT", "incident INC-1 kept changing", [], "zh") == "incident INC-1 kept changing"
     assert said("NOT_FOUND", "runbook x not found", [], "zh") == "runbook x not found"
     assert set(REFUSALS) <= {"VALIDATION_ERROR", "FORBIDDEN", "CONFLICT"}
+
+
+def test_an_approval_decided_meanwhile_names_the_decider_with_the_id_in_full_width_parentheses():
+    # Given the conflict of a click on an approval someone approved: their id, and the label the cards show
+    decided = [{"status": "approved", "decided_by": "per_1", "decided_by_label": "艾丽丝 (per_1)", "decided_at": None}]
+    # Then a Chinese page names them, the id in full-width parentheses
+    assert said("CONFLICT", "m", decided, "zh") == "该提议已由 艾丽丝（per_1） 批准，该决定保持有效"
+    # And without a label (a conflict raised before labels were carried) by the id alone
+    assert said("CONFLICT", "m", [{"status": "rejected", "decided_by": "per_1"}], "zh") == (
+        "该提议已由 per_1 拒绝，该决定保持有效"
+    )

@@ -45,3 +45,15 @@ def test_a_jobs_statuses_read_apart_in_chinese_and_a_queued_run_waits_for_no_app
     assert job_label("parked") == _console_zh("parked") and i18n.environment("en").filters["job_label"]("pending") == (
         "Pending"
     )
+
+
+def test_every_kind_of_incident_the_taxonomy_names_has_words_in_both_languages():
+    # Given the diagnosis categories (taxonomy.json's ids) the console shows for an incident
+    from pagerless.diagnosis.taxonomy import load_taxonomy
+
+    categories = [c["id"] for c in load_taxonomy()["categories"]]
+    english = i18n.environment("en").filters["label"]
+    # Then each reads in words on an English and a Chinese page, never as its code
+    for code in categories:
+        assert english(code) != code and _console_zh(code) != code, code
+    assert _console_zh("oom_killed") == "内存不足被终止" and english("oom_killed") == "Out of memory (OOMKilled)"

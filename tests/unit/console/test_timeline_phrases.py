@@ -170,3 +170,18 @@ def test_a_runbook_runs_entries_are_said_in_chinese_by_their_job_event():
         "runbook_step", "OOMKilled recovery: run started by key_1", "runbook", job_id="job-1", event="JobStarted"
     )
     assert say(older, "zh", _label) == older["message"]
+
+
+def test_a_failed_checks_reasons_are_said_in_chinese_from_their_phrases_and_an_older_entry_without_them_as_before():
+    # Given a failed check's entry with its reasons and their phrases (what verify writes now)
+    reasons = ["pod p-1 not Ready (CrashLoopBackOff)", "something Kubernetes said"]
+    said = [{"code": "pod_not_ready", "params": {"pod": "p-1", "state": "CrashLoopBackOff"}}, None]
+    entry = _entry("verification_check", "check 1/3: ...", attempt=1, healthy=False, reasons=reasons, said=said)
+    # Then a Chinese line says each reason from its phrase, one without a phrase as it was found
+    assert say(entry, "zh", _label) == (
+        "第 1 次验证：工作负载尚未恢复健康：Pod p-1 未就绪（CrashLoopBackOff）；something Kubernetes said"
+    )
+    # And an entry written before the reasons were kept reads as it did
+    older = _entry("verification_check", "check 1/3: ...", attempt=1, healthy=False, alerts_open=2)
+    assert say(older, "zh", _label) == "第 1 次验证：工作负载尚未恢复健康；仍有 2 条告警在触发"
+    assert say(entry, "en", _label) == "check 1/3: ..."

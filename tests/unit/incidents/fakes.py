@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import Incident, IncidentStatus, transition
+from pagerless.store.alert_records import Pending
 
 
 class FakeIncidents:
@@ -110,6 +111,14 @@ class FakeIncidents:
                 stored.open_alerts = 0
 
         return [resolve]
+
+    @staticmethod
+    def notice_due(incident: Incident, event: str, at: datetime, announced_by: str | None = None) -> list:
+        return []  # the outbox of notices is the store's (tests/functional/intake/test_notice_outbox.py)
+
+    @staticmethod
+    def notice_sent(incident_id: str, event: str, at: datetime) -> None:
+        pass
 
     def acknowledge(self, incident: Incident, by: str, now: datetime, seconds: float) -> bool:
         stored = self.items[incident.id]
@@ -320,9 +329,12 @@ class FakeAlerts:
         self.folds += 1
         return True
 
-    def pending_of(self, incident) -> tuple[int, datetime | None]:
+    def _pending(self, incident) -> Pending:
         item = next((i for i in self.items.values() if i.incident_id == incident.id), None)
-        return (item.pending, item.folded_at) if item is not None else (0, None)
+        return Pending(item.pending) if item is not None else Pending()  # folds are exact here: no tokens
+
+    def folds_for(self, incidents: list) -> dict[str, Pending]:
+        return {incident.id: self._pending(incident) for incident in incidents}
 
     def pending_for(self, incidents: list) -> dict[str, int]:
         return {

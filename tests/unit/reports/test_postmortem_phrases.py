@@ -99,3 +99,23 @@ def test_both_languages_say_the_same_number_of_things(language):
     assert [i["kind"] for i in said["action_items"]] == [i["kind"] for i in english["action_items"]]
     assert said["impact_table"][:-1] == english["impact_table"][:-1]  # the codes and figures; the SLO row says min
     assert to_markdown(said).count("\n## ") == to_markdown(english).count("\n## ")
+
+
+def test_the_severity_is_said_in_chinese_words_and_an_unpolished_drafts_note_in_the_readers_language():
+    from pagerless.reports import postmortem_phrases as pm
+
+    # A Chinese summary names the severity in the console's words, not the code ("critical 级事件")
+    summary = pm.said("summary", "zh", severity="high", service="checkout", title="Latency", ttr=5)
+    assert summary == "checkout 上严重程度为「高」的事件：Latency。5 分钟后解决。", summary
+    assert pm.said("cover_policy", "zh", severity="critical", service="checkout").startswith(
+        "为 checkout 严重程度为「严重」的事件配置升级策略"
+    )
+    # Why Claude's polish was not used: stored in English with its phrase, said in Chinese from it
+    engine = {"engine": "deterministic", **pm.unpolished("polish_failed", error="APITimeoutError")}
+    assert engine["note"] == "Claude's polish was not used (APITimeoutError)"
+    assert pm.engine_note(engine, "zh") == "未使用 Claude 润色（APITimeoutError）"
+    assert pm.engine_note(engine, "en") == engine["note"]
+    # a note stored before its phrase was kept, or the workspace's own, as stored
+    assert pm.engine_note({"note": "Claude's polish was not used (no time left to wait)"}, "zh") == (
+        "Claude's polish was not used (no time left to wait)"
+    )

@@ -290,3 +290,76 @@ def test_requests_without_a_bad_series_record_no_errors(tmp_path):
     )
     # Then the error ratio is recorded as 0, not left out (the dashboards' panel shows 0 %, not "no data")
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+@pytest.mark.parametrize("budgeting", ["Timeslices", "Occurrences"])
+def test_a_labelled_custom_query_without_a_good_series_is_all_bad(tmp_path, budgeting):
+    # Given a good-based SLI written as custom {{window}} queries that keep a label (by job), whose good series does
+    # not exist at all (every request failed: only code 500 is exported)
+    slo = _good_based(budgeting)
+    document = slo.to_dict()
+    ratio = document["spec"]["indicator"]["spec"]["ratioMetric"]
+    by_job = "sum by (job) (rate(http_requests_total{{code{}}}[{{{{window}}}}]))"
+    ratio["good"]["metricSource"]["spec"]["query"] = by_job.format('="200"')
+    ratio["total"]["metricSource"]["spec"]["query"] = by_job.format('=~".+"')
+    slo = load_yaml(yaml.safe_dump(document))[0]
+    assert (
+        slo.ratio.good.metric_source.spec["query"] == 'sum by (job) (rate(http_requests_total{code="200"}[{{window}}]))'
+    )
+    (tmp_path / "slo.rules.yml").write_text(rule_file([slo]))
+    labels = {"slo": slo.name, "service": "payments-api", "job": "payments-api"}
+    tests = {
+        "rule_files": ["slo.rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    {"series": 'http_requests_total{job="payments-api",code="500"}', "values": "0+100x300"}
+                ],
+                "promql_expr_test": [
+                    {  # the job's error ratio (or share of bad slices) is recorded, and it is 1
+                        "expr": "slo:sli_error:ratio_rate30m",
+                        "eval_time": "90m",
+                        "exp_samples": [{"labels": f"slo:sli_error:ratio_rate30m{_labels(labels)}", "value": 1}],
+                    }
+                ],
+                "alert_rule_test": [
+                    {
+                        "eval_time": "90m",
+                        "alertname": "SLOErrorBudgetBurn",
+                        "exp_alerts": [
+                            {
+                                "exp_labels": {**labels, "severity": severity},
+                                "exp_annotations": {
+                                    "summary": f"SLO {slo.name} is burning its error budget",
+                                    "description": description,
+                                },
+                            }
+                            for severity, description in (
+                                ("critical", "fast burn: 14.4x over 1h and 5m, or 6x over 6h and 30m"),
+                                ("warning", "slow burn: 1x over 3d and 6h"),
+                            )
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    (tmp_path / "slo.test.yml").write_text(yaml.safe_dump(tests, sort_keys=False))
+    # When promtool checks and tests them
+    check = subprocess.run(
+        [PROMTOOL, "check", "rules", "--lint-fatal", "slo.rules.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    run = subprocess.run(
+        [PROMTOOL, "test", "rules", "slo.test.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    # Then the missing good series reads as 0 beside the labelled total (not an unlabelled 0 that matches nothing),
+    # so the job's requests count as failed and the burn pages and tickets
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert run.returncode == 0, run.stdout + run.stderr

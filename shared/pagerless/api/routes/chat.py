@@ -1,7 +1,10 @@
 """Chat callbacks: Slack interactivity and Lark/Feishu events and card actions.
 
 Each route reads the RAW body and checks the vendor's signature before acting on it: a forged
-or replayed request gets 401 and changes nothing. Lark's url_verification is the exception: Lark
+or replayed request gets 401 and changes nothing. A replay inside the signature window acts once: a Slack click
+is remembered by its signature (`pagerless.store.chat_events`, for as long as the window accepts it), a Lark event
+or card action by its event id (a legacy v1 card action's by its per-action token), and the same request again is
+answered as already handled. Lark's url_verification is the exception: Lark
 does not sign it, so it is answered, whatever signature headers come with it, when it opens with an
 app's Encrypt Key (and carries the token of an app with that key, if it has one) or, plaintext,
 carries the token of an app without an Encrypt Key. A signed body that is not the vendor's shape is
@@ -29,6 +32,7 @@ from pagerless.store.chat_events import first_time, forget
 
 if TYPE_CHECKING:
     from pagerless.chat.actions import Answer, ChatActions
+    from pagerless.chat.apps import VerifiedSlackApp
     from pagerless.chat.commands import ChatMessage
 
 router = APIRouter(tags=["chat"], route_class=DeferredRoute)
@@ -55,7 +59,7 @@ async def slack_interactivity(request: Request, background: BackgroundTasks):
     """Slack button clicks (block_actions) and Events API url_verification, v0-signed."""
     deadline = time.monotonic() + SLACK_ACK_BUDGET_SECONDS
     body = await request.body()
-    verified = await run_in_threadpool(_verify_slack, request.headers, body)
+    signed_by = await run_in_threadpool(_verify_slack, request.headers, body)
     try:
         parsed = slack.parse(body, request.headers.get("content-type", ""))
         click = slack.click(parsed.payload or {}) if parsed.kind == "block_actions" else None
@@ -63,6 +67,7 @@ async def slack_interactivity(request: Request, background: BackgroundTasks):
         raise ValidationError("the body is not a Slack request", details=[{"reason": str(exc)}]) from exc
     if parsed.kind == "url_verification":
         return {"challenge": parsed.challenge}
+    verified = _slack_addressee(signed_by, slack.named_app(parsed.payload or {}))
     if click is None:
         try:
             said = slack.message(parsed.payload or {}) if parsed.kind == "other" else None
@@ -73,7 +78,15 @@ async def slack_interactivity(request: Request, background: BackgroundTasks):
                 said, slack.event_id(parsed.payload or {}), verified.app.workspace, background, deadline
             )
         return JSONResponse({}, status_code=200)
-    answer: Answer = await run_in_threadpool(chat_actions().handle, click, verified.app.workspace, "Slack")
+    # the same signed request again (a replay within the signature window) acts once: the signature names it
+    signature = request.headers.get("x-slack-signature") or ""
+    if not await run_in_threadpool(first_time, "slack-request", signature, ttl_seconds=slack.REPLAY_MARK_SECONDS):
+        return slack.ephemeral(wording.replayed(click.language))
+    try:
+        answer: Answer = await run_in_threadpool(chat_actions().handle, click, verified.app.workspace, "Slack")
+    except Exception:
+        await run_in_threadpool(forget, "slack-request", signature)  # nothing was done: the request may come again
+        raise
     message = slack.ephemeral(answer.text)
     if click.response_url.startswith(chat_settings().slack_response_url_prefix):
         background.add_task(_post_response_url, click.response_url, message, deadline)
@@ -218,7 +231,9 @@ def _verify_lark(apps: list[lark.LarkApp], headers, body: bytes, *, legacy_ok: b
         raise UnauthorizedError(f"Lark signature check failed: {exc}") from exc
 
 
-def _verify_slack(headers, body: bytes):
+def _verify_slack(headers, body: bytes) -> list["VerifiedSlackApp"]:
+    """Every configured app whose signing secret signed the body (a secret shared across apps by mistake signs
+    for each of them: `_slack_addressee` picks the one the payload names)."""
     candidates = chat_apps().slack_secrets()
     if not candidates:
         raise UnauthorizedError("no Slack app is configured")
@@ -226,7 +241,22 @@ def _verify_slack(headers, body: bytes):
         secret = slack.verify([c.signing_secret for c in candidates], headers, body)
     except slack.SlackSignatureError as exc:
         raise UnauthorizedError(f"Slack signature check failed: {exc}") from exc
-    return next(c for c in candidates if c.signing_secret == secret)
+    return [c for c in candidates if c.signing_secret == secret]
+
+
+def _slack_addressee(signed_by: list["VerifiedSlackApp"], named: str) -> "VerifiedSlackApp":
+    """The app a signed payload's ``api_app_id`` names, among the apps whose secret signed it; a payload for
+    another app (its secret the same as a configured app's, by mistake) is refused: a Slack user is keyed by
+    team and id, and a click meant for another app must not decide for ours."""
+    if not named:
+        return signed_by[0]
+    for candidate in signed_by:
+        if candidate.app.is_named(named):
+            return candidate
+    raise UnauthorizedError(
+        f"the request is for Slack app {named}, which is not a configured Slack app with the secret that signed it"
+        " (register it under /api/chat-apps, or set PAGERLESS_SLACK_APP_ID for the environment's app)"
+    )
 
 
 async def _post_response_url(url: str, message: dict, deadline: float) -> None:

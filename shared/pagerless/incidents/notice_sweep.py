@@ -1,0 +1,70 @@
+"""The sweep of the notices incident changes owe (a transactional outbox): a reopen and a resolve of a root
+incident put a marker in their own transaction (`IncidentRepository.notice_due`) and delete it once their
+notification job (``incident.reopened``, ``incident.resolved``) is on NotifyQueue. A process that stopped between
+the two (its Lambda killed), or SQS refusing the job, leaves the marker; the scheduled `escalation-sweep` (every
+2 minutes) queues here every marker older than ``PAGERLESS_INTAKE_NOTICE_GRACE_SECONDS`` (longer than any Lambda
+that writes one may run, so a live writer is not raced), then deletes it.
+
+The job is the one the change would have queued: its generation is the change's (`notices.generation_of` of the
+reopen's or resolve's time), so a job queued twice (the writer's, then the sweep's after a marker whose delete
+failed) is one delivery per channel (the notify function's delivery keys, `store.deliveries`). A marker whose
+change is not the incident's latest any more (the incident reopened after the resolve, or resolved after the
+reopen: that change's own notice stands for both) is deleted unsent, as is one whose incident is gone."""
+
+from datetime import datetime, timedelta
+
+from pagerless import settings
+from pagerless.clock import utcnow
+from pagerless.domain.errors import NotFoundError
+from pagerless.domain.incidents import IncidentStatus
+from pagerless.incidents import notices
+from pagerless.incidents.lifecycle import REOPENED_NOTICE, RESOLVED_NOTICE
+from pagerless.observability import logger
+from pagerless.store import sweeps
+from pagerless.store.incidents import IncidentRecord, IncidentRepository
+
+
+def sweep(now: datetime | None = None) -> list[dict]:
+    """Queue the notice of every marker older than the grace; what was done for each."""
+    grace = timedelta(seconds=settings.intake().notice_grace_seconds)
+    done = []
+    for marker in sweeps.notices_due(before=(now or utcnow()) - grace):
+        entry = {"incident_id": marker.incident_id, "event": marker.event}
+        try:
+            entry["notice"] = _send(marker)
+        except Exception as exc:  # one notice must not stop the others; the next sweep tries again
+            logger().exception("could not queue an owed notice", extra=entry)
+            entry.update(notice="failed", error=type(exc).__name__)
+        done.append(entry)
+    return done
+
+
+def _send(marker: sweeps.NoticeMarker) -> str:
+    """``queued``, ``not queued`` (SQS refused it again: the next sweep tries), ``superseded`` or ``gone``."""
+    try:
+        incident = IncidentRepository().get(marker.incident_id)
+    except NotFoundError:
+        sweeps.notice_sent(marker.incident_id, marker.event, marker.at)
+        return "gone"
+    if not _latest_change(marker, incident):
+        sweeps.notice_sent(marker.incident_id, marker.event, marker.at)
+        return "superseded"
+    if marker.event == RESOLVED_NOTICE:
+        by = marker.announced_by or "unknown"
+        queued = notices.incident_resolved(incident, by=by, previous_status=None)
+    else:
+        queued = notices.incident_reopened(incident)
+    if not queued:
+        return "not queued"
+    sweeps.notice_sent(marker.incident_id, marker.event, marker.at)
+    return "queued"
+
+
+def _latest_change(marker: sweeps.NoticeMarker, incident: IncidentRecord) -> bool:
+    """Whether the change the marker owes a notice for is still the incident's state."""
+    resolved = incident.status == IncidentStatus.RESOLVED.value
+    if marker.event == RESOLVED_NOTICE:
+        return resolved and incident.resolved_at == marker.at
+    if marker.event == REOPENED_NOTICE:
+        return not resolved and incident.reopened_at == marker.at
+    return False

@@ -1,0 +1,177 @@
+"""A reopen's and a source resolve's notices are not lost when their job cannot be queued (SQS refusing it, or the
+process stopping between the incident's change and the job): the change puts a marker in its own transaction, the
+writer deletes it once the job is queued, and the scheduled sweep queues the job of a marker left past the grace
+(`pagerless.incidents.notice_sweep`). Queued twice (the sweep after a marker whose delete failed), a notice is still
+delivered once: its generation is the change's. SQS and DynamoDB refuse at the AWS boundary (botocore events)."""
+
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.functional.intake.conftest import delivery_mark, intake_at
+from tests.functional.notify.conftest import create_channel, notify_env, route_all, vendors  # noqa: F401
+from tests.functional.refusals import refusing
+
+pytestmark = pytest.mark.functional
+
+WORKSPACE = "default"
+GRACE = timedelta(seconds=150)  # PAGERLESS_INTAKE_NOTICE_GRACE_SECONDS' default
+
+
+def _alert(status: str = "firing"):
+    from pagerless.domain.alerts import Alert
+
+    return Alert(source="generic", fingerprint="outbox-1", status=status, title="orders backlog", service=None)
+
+
+@contextmanager
+def sqs_refusing(operation: str, times: int = 1):
+    """Answer the next ``times`` calls of ``operation`` on the client NotifyQueue's jobs are sent with as AWS would
+    when it cannot take them (botocore's ``before-call`` event: no request is made)."""
+    from botocore.exceptions import ClientError
+
+    from pagerless.outbox import jobs
+
+    events, refused = jobs._sqs().meta.events, []
+
+    def answer(model, **_):
+        if len(refused) < times:
+            refused.append(model.name)
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "injected"}}, model.name)
+
+    events.register(f"before-call.sqs.{operation}", answer)
+    try:
+        yield refused
+    finally:
+        events.unregister(f"before-call.sqs.{operation}", answer)
+
+
+def _sweep(now: datetime) -> list[dict]:
+    from pagerless.incidents import notice_sweep
+
+    return notice_sweep.sweep(now=now)
+
+
+def _jobs(event: str, incident_id: str) -> list[dict]:
+    """The ``event`` jobs on NotifyQueue for the incident (received and kept)."""
+    import json
+
+    import boto3
+
+    from pagerless import settings
+
+    sqs, jobs = boto3.client("sqs"), []
+    while messages := sqs.receive_message(
+        QueueUrl=settings.workflow().notify_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=600
+    ).get("Messages", []):
+        jobs += [json.loads(m["Body"]) for m in messages]
+    return [j for j in jobs if j["event"] == event and j["incident_id"] == incident_id]
+
+
+def _markers(incident_id: str) -> list[str]:
+    from pagerless.store.sweeps import NOTICE, NoticeMarker
+
+    return [m.event for m in NoticeMarker.query(NOTICE, NoticeMarker.sk.startswith(f"{incident_id}|"))]
+
+
+def _resolved_messages(vendors) -> list[str]:  # noqa: F811
+    return [m.body["markdown"]["content"] for m in vendors.to("/cgi-bin/webhook/send") if "RESOLVED" in str(m.body)]
+
+
+@pytest.fixture
+def wecom(api, notify_env, admin_key, vendors):  # noqa: F811
+    channel = create_channel(
+        api, admin_key, "wx", "wecom", {"webhook_url": f"{vendors.base_url}/cgi-bin/webhook/send?key=k1"}
+    )
+    route_all(api, admin_key, channel["id"])
+    return vendors
+
+
+def test_a_source_resolve_whose_notice_sqs_refused_is_told_once_by_the_sweep(wecom, notify_env):  # noqa: F811
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    # Given a resolve whose transaction is made while SQS refuses its notification job
+    now[0] = t0 + timedelta(seconds=5)
+    with sqs_refusing("SendMessage") as refused:
+        resolved = intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    assert (resolved.status, refused) == ("resolved", ["SendMessage"])
+    notify_env.poller.drain()
+    assert _resolved_messages(wecom) == []
+    assert _markers(incident_id) == ["incident.resolved"]
+    # When the sweep runs within the grace (the writer may still be at work), then after it
+    assert _sweep(now[0] + GRACE - timedelta(seconds=1)) == []
+    swept = _sweep(now[0] + GRACE + timedelta(seconds=1))
+    # Then the notice is queued once, the group hears that the incident resolved once, and nothing is left owed
+    assert swept == [{"incident_id": incident_id, "event": "incident.resolved", "notice": "queued"}]
+    notify_env.poller.drain()
+    [message] = _resolved_messages(wecom)
+    assert "resolved by its source" in message, message
+    assert _markers(incident_id) == []
+    assert _sweep(now[0] + 2 * GRACE) == []
+
+
+def test_a_notice_queued_twice_is_delivered_once(wecom, notify_env):  # noqa: F811
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    # Given a resolve whose notice was queued, but whose marker DynamoDB refused to delete
+    now[0] = t0 + timedelta(seconds=5)
+    with refusing("DeleteItem", "ProvisionedThroughputExceededException") as refused:
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    assert refused == ["DeleteItem"] and _markers(incident_id) == ["incident.resolved"]
+    # When the sweep queues the notice again
+    swept = _sweep(now[0] + GRACE + timedelta(seconds=1))
+    assert swept == [{"incident_id": incident_id, "event": "incident.resolved", "notice": "queued"}]
+    notify_env.poller.drain()
+    # Then the group heard of the resolve once (the notify function's delivery key: the same generation)
+    assert len(_resolved_messages(wecom)) == 1
+
+
+def test_a_reopen_whose_notice_sqs_refused_is_queued_by_the_sweep(runtime):
+    from pagerless.incidents.notices import generation_of
+    from pagerless.store.incidents import IncidentRecord
+
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    now[0] = t0 + timedelta(seconds=5)
+    intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    _jobs("incident.resolved", incident_id)  # read off the queue
+    # Given a reopen made while SQS refuses its notice (the cards its resolve closed would stay closed)
+    now[0] = t0 + timedelta(seconds=60)
+    with sqs_refusing("SendMessage") as refused:
+        reopened = intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0]))
+    assert (reopened.action, refused) == ("reopened", ["SendMessage"])
+    assert _jobs("incident.reopened", incident_id) == []
+    # When the sweep runs after the grace
+    swept = _sweep(now[0] + GRACE + timedelta(seconds=1))
+    # Then the reopen's own job is queued, once
+    assert swept == [{"incident_id": incident_id, "event": "incident.reopened", "notice": "queued"}]
+    [job] = _jobs("incident.reopened", incident_id)
+    reopened_at = IncidentRecord.get(incident_id).reopened_at
+    assert job["generation"] == generation_of("reopened", reopened_at.isoformat())
+    assert _markers(incident_id) == []
+
+
+def test_a_notice_a_later_change_superseded_is_dropped_unsent(runtime):
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    # Given a resolve whose notice SQS refused, and the alert firing again (the reopen's notice queued)
+    now[0] = t0 + timedelta(seconds=5)
+    with sqs_refusing("SendMessage"):
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    now[0] = t0 + timedelta(seconds=60)
+    assert intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).action == "reopened"
+    # When the sweep runs
+    swept = _sweep(now[0] + GRACE + timedelta(seconds=1))
+    # Then the resolve is not told after the reopen (its cards would read resolved while it is open)
+    assert swept == [{"incident_id": incident_id, "event": "incident.resolved", "notice": "superseded"}]
+    assert _jobs("incident.resolved", incident_id) == []
+    assert _markers(incident_id) == []
