@@ -111,32 +111,49 @@ def start(
     return record
 
 
-def resume(record: EscalationRecord, *, sfn=None, now: datetime | None = None, why: str = "resume") -> dict:
+def resume(
+    record: EscalationRecord,
+    *,
+    sfn=None,
+    now: datetime | None = None,
+    why: str = "resume",
+    from_arn: str | None = None,
+) -> dict:
     """A running escalation whose execution a restart of the embedded runtime ended: a new execution
     that pages the step after the last one paged when it falls due (at once if overdue, or if that page reached
     nobody), or the start step if nothing was paged yet. The acknowledge of the incident stops the new execution.
-    Refused (``stopped``) if the escalation stopped or paged again since ``record`` was read."""
+    Refused (``stopped``) if the escalation stopped or paged again since ``record`` was read, or (``from_arn``)
+    was handed from that execution to another meanwhile."""
     now = now or utcnow()
-    policy = models.to_policy(record.policy)
-    at, wait = Cursor(**(record.cursor or {"step": 0, "repeat": 0})), 0
-    if record.pages:
-        last = record.pages[-1]
-        paged = _paged_cursor(last["generation"])
-        at = following(policy, paged)
-        if at is None:  # the tick that paged the last step died before it ended the escalation
-            EscalationRepository().finish(record, "ended", "the policy ran out of steps")
-            return {"escalation": record.sk, "resume": "ended"}
-        delay = 0 if _reached_nobody(last) or _unreachable(record, last) else policy.steps[paged.step].delay_seconds
-        due = datetime.fromisoformat(last["at"]) + timedelta(seconds=delay)
-        wait = max(0, math.ceil((due - now).total_seconds()))
+    at, due = next_step(record)
+    if at is None:  # the tick that paged the last step died before it ended the escalation
+        EscalationRepository().finish(record, "ended", "the policy ran out of steps")
+        return {"escalation": record.sk, "resume": "ended"}
+    wait = max(0, math.ceil((due - now).total_seconds())) if record.pages else 0
     name = step_functions.fitting_name(f"esc-{record.incident_id}-{record.sk}-{why}-{uuid.uuid4().hex[:8]}")
     machine = settings.workflow().escalation_state_machine_arn
     arn = step_functions.execution_arn(machine, name)
-    if not EscalationRepository().hand_over(record, name, arn, pages=len(record.pages or [])):
+    if not EscalationRepository().hand_over(record, name, arn, pages=len(record.pages or []), from_arn=from_arn):
         return {"escalation": record.sk, "resume": "stopped"}
     payload = _input(record.incident_id, record.workspace, record.sk, at, wait_seconds=wait)
     (sfn or step_functions.client()).start_execution(stateMachineArn=machine, name=name, input=payload)
     return {"escalation": record.sk, "resume": f"step {at.step + 1}", "wait_seconds": wait}
+
+
+def next_step(record: EscalationRecord) -> tuple[Cursor | None, datetime]:
+    """The step the escalation pages next (None: the policy ran out of steps with the last page) and when it falls
+    due: the step after the last one paged, that step's delay after its page (at once if that page reached nobody);
+    the step it started at, when it started, if nothing was paged yet."""
+    if not record.pages:
+        return Cursor(**(record.cursor or {"step": 0, "repeat": 0})), record.started_at
+    policy = models.to_policy(record.policy)
+    last = record.pages[-1]
+    paged = _paged_cursor(last["generation"])
+    at = following(policy, paged)
+    if at is None:
+        return None, datetime.fromisoformat(last["at"])
+    delay = 0 if _reached_nobody(last) or _unreachable(record, last) else policy.steps[paged.step].delay_seconds
+    return at, datetime.fromisoformat(last["at"]) + timedelta(seconds=delay)
 
 
 def skip_ahead(record: EscalationRecord, *, sfn=None) -> dict | None:

@@ -7,13 +7,23 @@ unless its incident was resolved or acknowledged meanwhile: then it is ended or 
 
 It reads only the records still waiting for an execution (the system table's sparse `sweeps` index,
 kind ``escalation``); the first sweep on a table looks once through the whole table for those an older
-version left without their index keys (`EscalationRepository.key_unstarted`)."""
+version left without their index keys (`EscalationRepository.key_unstarted`).
+
+It also resumes an escalation whose execution ended while its record still runs (the tick failed 10 times in a
+row, ``TickFailed``, or refused its input, ``TickInvalid``): nobody would be paged again until a restart. Only an
+escalation whose next step is overdue by more than the start grace is asked about (one DescribeExecution each: a
+healthy execution pages a step when it falls due); one whose execution ended is handed over to a new execution, as
+the restart reconciler does (`engine.resume`: the step after the last one paged, nothing paged twice), once (the
+hand-over is conditional on the ended execution still holding it), and its timeline says so."""
 
 from datetime import datetime, timedelta
+
+from botocore.exceptions import ClientError
 
 from pagerless import settings, step_functions
 from pagerless.clock import utcnow
 from pagerless.domain.incidents import IncidentStatus
+from pagerless.incidents import timeline
 from pagerless.incidents.escalations import finish
 from pagerless.observability import logger
 from pagerless.oncall import engine
@@ -22,13 +32,17 @@ from pagerless.store.oncall import EscalationRecord, EscalationRepository
 
 
 def sweep(sfn=None, now: datetime | None = None) -> list[dict]:
-    """Start every escalation left without an execution; what was done for each."""
+    """Start every escalation left without an execution, resume every one whose execution ended; what was done."""
     if not settings.workflow().escalation_state_machine_arn:
         return []
     grace = timedelta(seconds=settings.workflow_timing().escalation_start_grace_seconds)
-    sfn = sfn or step_functions.client()
+    sfn, now = sfn or step_functions.client(), now or utcnow()
+    return _start_unstarted(sfn, now - grace) + _resume_ended(sfn, now, grace)
+
+
+def _start_unstarted(sfn, before: datetime) -> list[dict]:
     done = []
-    for record in EscalationRepository().awaiting_start(before=(now or utcnow()) - grace):
+    for record in EscalationRepository().awaiting_start(before=before):
         try:
             done.append({"incident_id": record.incident_id, "escalation": record.sk, "start": _start(record, sfn)})
         except Exception as exc:  # one escalation must not stop the others; the next sweep tries again
@@ -70,3 +84,59 @@ def _start(record: EscalationRecord, sfn) -> str:
         finish(current, "ended", "no escalation policy covers the incident any more", stop_execution=False)
         return "ended"
     return "started"
+
+
+def _resume_ended(sfn, now: datetime, grace: timedelta) -> list[dict]:
+    """Every running escalation whose next step is overdue and whose execution ended, resumed."""
+    done = []
+    for record in EscalationRepository().with_executions():
+        if not record.execution_arn or engine.next_step(record)[1] + grace > now:
+            continue  # waiting for its start (above), or for its next step
+        try:
+            ended = _ended(record.execution_arn, sfn)
+            if ended is not None:
+                done.append({"incident_id": record.incident_id, **_resume(record, ended, sfn, now)})
+        except Exception as exc:  # one escalation must not stop the others; the next sweep tries again
+            logger().exception("could not resume the escalation", extra={"incident_id": record.incident_id})
+            done.append(
+                {
+                    "incident_id": record.incident_id,
+                    "escalation": record.sk,
+                    "resume": "failed",
+                    "error": type(exc).__name__,
+                }
+            )
+    return done
+
+
+def _ended(arn: str, sfn) -> str | None:
+    """How the execution ended (``FAILED: EscalationTickFailed``), or None while it runs."""
+    try:
+        described = sfn.describe_execution(executionArn=arn)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ExecutionDoesNotExist":
+            raise
+        return "gone"  # past Step Functions' retention, or a runtime restarted without the reconciler
+    if described["status"] == "RUNNING":
+        return None
+    return ": ".join(part for part in (described["status"], described.get("error")) if part)
+
+
+def _resume(record: EscalationRecord, ended: str, sfn, now: datetime) -> dict:
+    from pagerless.store.incidents import IncidentRepository
+
+    resumed = engine.resume(record, sfn=sfn, now=now, why="sweep", from_arn=record.execution_arn)
+    said = {"ended": ended}
+    if not resumed["resume"].startswith("step"):
+        return resumed | said  # ended (out of steps), or stopped, paged or handed over meanwhile
+    when = f"in {resumed['wait_seconds']} s" if resumed["wait_seconds"] else "at once"
+    message = f"the escalation's execution ended ({ended}); the sweep resumed it: {resumed['resume']} is paged {when}"
+    logger().warning(message, extra={"incident_id": record.incident_id, "escalation": record.sk})
+    timeline.record(
+        IncidentRepository().get(record.incident_id),
+        "escalation_resumed",
+        message,
+        actor=engine.ACTOR,
+        data={"generation": record.sk, "ended": ended, "step": int(resumed["resume"].split()[1])},
+    )
+    return resumed | said

@@ -269,6 +269,15 @@ class EscalationRepository:
         found = (self.get(key.pk.removeprefix("escalation#"), key.sk) for key in keys)
         return [record for record in found if record is not None and record.status == "running"]
 
+    def with_executions(self) -> list[EscalationRecord]:
+        """Every escalation running with its execution (a query of the sparse `sweeps` index for
+        ``RUNNING_ESCALATION``), read back whole and consistently: the escalation sweep's, which asks
+        Step Functions about the overdue ones. Those a version without the running keys left are the
+        reconciler's to key (`key_running`), not the sweep's: a sweep scans nothing."""
+        keys = EscalationRecord.by_sweep.query(RUNNING_ESCALATION)
+        found = (self.get(key.pk.removeprefix("escalation#"), key.sk) for key in keys)
+        return [record for record in found if record is not None and record.status == "running"]
+
     def awaiting_start(self, before: datetime) -> list[EscalationRecord]:
         """Escalations written before ``before`` that still have no execution (a query of the sparse
         `sweeps` index for ``ESCALATION``: only those are in it), read back whole."""
@@ -316,12 +325,17 @@ class EscalationRepository:
         """One conditional update of ``record``; False if its condition failed."""
         return written(record.update, actions=actions, condition=condition)
 
-    def hand_over(self, record: EscalationRecord, name: str, arn: str, *, pages: int | None = None) -> bool:
+    def hand_over(
+        self, record: EscalationRecord, name: str, arn: str, *, pages: int | None = None, from_arn: str | None = None
+    ) -> bool:
         """The escalation belongs to execution ``name`` from now on (its acknowledge stops that one);
-        False if it stopped meanwhile (or, given ``pages``, paged more than that many pages)."""
+        False if it stopped meanwhile (or, given ``pages``, paged more than that many pages; given ``from_arn``,
+        was handed from that execution to another)."""
         condition = EscalationRecord.status == "running"
         if pages is not None:
             condition &= EscalationRecord.paged_count == pages
+        if from_arn is not None:
+            condition &= EscalationRecord.execution_arn == from_arn
         return written(
             record.update,
             actions=[

@@ -110,7 +110,7 @@ def _tell_decided(record: Approval) -> None:
         wake(JobRepository().get(record.proposal["job_id"]), record)
         return
     from pagerless.store.incidents import IncidentRepository
-    from pagerless.workflow.approvals import tell_decided
+    from pagerless.workflow.approval_notices import tell_decided
 
     tell_decided(IncidentRepository().get(record.incident_id, record.workspace), record)
 
@@ -133,7 +133,7 @@ def _tell_expired(record: Approval, approve: bool) -> None:
         publish_decided(None if record.incident_id == job_id else record.incident_id, record)
         return
     from pagerless.store.incidents import IncidentRepository
-    from pagerless.workflow.approvals import publish_decided
+    from pagerless.workflow.approval_notices import publish_decided
     from pagerless.workflow.incidents import update
 
     incident = IncidentRepository().get(record.incident_id, record.workspace)

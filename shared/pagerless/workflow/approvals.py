@@ -18,13 +18,10 @@ from pagerless.domain.approvals import Approval, Via
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import approval_tokens, timeline
-from pagerless.incidents.notices import publish
 from pagerless.observability import logger
 from pagerless.store.approvals import ApprovalRepository
-from pagerless.store.incidents import IncidentRecord
-from pagerless.workflow.incidents import ACTOR, advance, load
-
-SUPERSEDED = "superseded"  # what the cards of an approval replaced by a newer one say (stored as expired)
+from pagerless.workflow.approval_notices import publish_decided, say_requested, say_resumed, tell_decided
+from pagerless.workflow.incidents import advance, load
 
 
 @dataclass(frozen=True)
@@ -91,7 +88,6 @@ class ApprovalService:
                 tell_decided(incident, earlier)
                 return {"approval_id": earlier.approval_id, "handed_over": status}
         proposal = incident.proposal or {}
-        previous = self.repository.latest(incident_id)
         record = self.repository.create(
             Approval(
                 incident_id,
@@ -111,34 +107,8 @@ class ApprovalService:
             "waiting for a human to approve the proposal",
             changes={"approval": {**record.to_public(), "proposal": None}},
         )
-        timeline.record(
-            incident,
-            "approval_requested",
-            f"approval requested for {proposal.get('action')}; expires in {int(timeout_seconds)}s",
-            actor=ACTOR,
-            data={
-                "approval_id": record.approval_id,
-                "action": proposal.get("action"),
-                "diff": (proposal.get("dry_run") or {}).get("diff"),
-                "rule": (proposal.get("decision") or {}).get("rule"),
-                "expires_at": record.expires_at.isoformat(),
-            },
-        )
-        if (
-            previous is not None
-            and previous.status == vocab.PENDING
-            and self.repository.decide(
-                previous, vocab.EXPIRED, actor="system", note=f"superseded by a newer approval ({record.approval_id})"
-            )
-        ):
-            publish_decided(incident, previous, decision=SUPERSEDED)  # its cards lose their buttons
         logger().info("approval requested", extra={"incident_id": incident_id, "approval_id": record.approval_id})
-        publish(
-            "approval.requested",
-            incident,
-            generation=record.approval_id,
-            data={"approval_id": record.approval_id, "expires_at": record.expires_at.isoformat()},
-        )
+        say_requested(incident, record, self.repository)
         return {"approval_id": record.approval_id}
 
     def _asked_before(
@@ -155,20 +125,16 @@ class ApprovalService:
         return latest if latest is not None and execution_arn and latest.execution_arn == execution_arn else None
 
     def _retried(self, incident, pending: Approval) -> dict:
-        """Step Functions invoked the step again (Lambda lost its answer): the pending approval, on the
-        new token, stays the one that decides; its cards (same generation) are not sent twice."""
+        """Step Functions invoked the step again (AWS failed the first attempt part way, or Lambda lost its answer):
+        the pending approval, on the new token, stays the one that decides; what the first attempt may not have said
+        is said (`approval_notices.say_requested`: its entry once, its cards not twice)."""
         advance(
             incident,
             IncidentStatus.AWAITING_APPROVAL,
             "waiting for a human to approve the proposal",
             changes={"approval": {**pending.to_public(), "proposal": None}},
         )
-        publish(
-            "approval.requested",
-            incident,
-            generation=pending.approval_id,
-            data={"approval_id": pending.approval_id, "expires_at": pending.expires_at.isoformat()},
-        )
+        say_requested(incident, pending, self.repository)
         return {"approval_id": pending.approval_id, "retried": True}
 
     def _resume(self, incident, pending: Approval, execution_arn: str, timeout: int) -> dict:
@@ -178,20 +144,8 @@ class ApprovalService:
             "waiting for a human to approve the proposal",
             changes={"approval": {**pending.to_public(), "proposal": None}},
         )
-        timeline.record(
-            incident,
-            "approval_resumed",
-            f"approval wait resumed after a restart; expires in {timeout}s",
-            actor=ACTOR,
-            data={"approval_id": pending.approval_id, "expires_at": pending.expires_at.isoformat()},
-        )
         logger().info("approval resumed", extra={"incident_id": incident.id, "approval_id": pending.approval_id})
-        publish(
-            "approval.requested",
-            incident,
-            generation=f"{pending.approval_id}#{execution_arn.rsplit(':', 1)[-1]}",
-            data={"approval_id": pending.approval_id, "expires_at": pending.expires_at.isoformat()},
-        )
+        say_resumed(incident, pending, execution_arn, timeout)
         return {"approval_id": pending.approval_id, "resumed": True}
 
     def decide(
@@ -341,38 +295,6 @@ class ApprovalService:
                 }
             ],
         )
-
-
-def tell_decided(incident: IncidentRecord, record: Approval) -> None:
-    """The timeline's entry and the cards' update for ``record``'s decision, read from the record and
-    written once (keyed by the approval and its decision's time): by the decider, by the retried
-    request that handed the decision over, or by the approval sweep that delivered it, when the
-    decider's process ended before it."""
-    verb = "approved" if record.status == vocab.APPROVED else "rejected"
-    comment = record.comment or ""
-    told = timeline.record(
-        incident,
-        verb,
-        f"{record.decider_label()} {verb} {record.proposal.get('action')}" + (f": {comment}" if comment else ""),
-        actor=record.decided_by,
-        actor_name=record.decided_by_name or "",
-        data={
-            "approval_id": record.approval_id,
-            "action": record.proposal.get("action"),
-            "role": record.decided_role or "",
-            "comment": comment,
-            "decided_at": record.decided_at.isoformat(),
-        },
-        once=record.approval_id,
-        at=record.decided_at,
-    )
-    if told is not None:
-        publish_decided(incident, record)
-
-
-def publish_decided(incident: IncidentRecord, record: Approval, decision: str | None = None) -> None:
-    """Every card of this approval is updated to show who decided what and when (see pagerless.notify)."""
-    publish("approval.decided", incident, generation=record.approval_id, data=record.decided_notice(decision))
 
 
 def _approver_view(proposal: dict) -> dict:

@@ -60,17 +60,28 @@ def alert_started(incident: IncidentRecord, now: datetime | None = None) -> date
     return min(max(started), now) if started else now
 
 
-def gather_context(incident_id: str, workspace: str) -> dict:
-    """Collect and store the incident's context; returns ``{"source", "cluster"}`` (no documents)."""
+def gather_context(incident_id: str, workspace: str, *, execution_arn: str | None = None) -> dict:
+    """Collect and store the incident's context; returns ``{"source", "cluster"}`` (no documents).
+
+    With the execution's ARN, its `context_gathered` entry is written once per execution, when first written (after
+    the status change it follows, which a retry does not make again), and its live event sent last: a retry after an
+    attempt AWS failed (its live event throttled) neither writes a second entry nor loses the event."""
     incident = load(incident_id, workspace)
     if incident.status != IncidentStatus.DIAGNOSING.value:
         advance(incident, IncidentStatus.DIAGNOSING, "the workflow started: gathering context")
-    return collect_and_store(incident)
+    return collect_and_store(incident, execution_arn=execution_arn)
 
 
-def collect_and_store(incident: IncidentRecord, *, event_type: str = "context_gathered", actor: str = ACTOR) -> dict:
+def collect_and_store(
+    incident: IncidentRecord,
+    *,
+    event_type: str = "context_gathered",
+    actor: str = ACTOR,
+    execution_arn: str | None = None,
+) -> dict:
     """Collect the incident's context (the live cluster when configured, else the alert alone),
-    store it by reference and note it on the timeline; the status is left as it is."""
+    store it by reference and note it on the timeline (once per ``execution_arn``: `gather_context`);
+    the status is left as it is."""
     alert = alert_of(incident)
     scenario, source = {"alert": alert, "cluster": {"notes": [NO_CLUSTER]}, "deploys": []}, "alert"
     why = "no cluster configured"
@@ -95,19 +106,21 @@ def collect_and_store(incident: IncidentRecord, *, event_type: str = "context_ga
         if isinstance(scenario["cluster"].get(kind), dict)
     }
     counts["deploys"] = len(scenario["deploys"])
-    timeline.record(
-        incident,
-        event_type,
-        "context from the cluster" if source == "live" else f"context from the alert only ({why})",
-        actor=actor,
-        data={
-            "source": source,
-            "counts": counts,
-            "bytes": int(stored.size_bytes),
-            "notes": list(stored.notes or [])[:10],
-        },
-    )
+    message = "context from the cluster" if source == "live" else f"context from the alert only ({why})"
+    said = {"source": source, "counts": counts, "bytes": int(stored.size_bytes), "notes": list(stored.notes or [])[:10]}
+    _say(incident, event_type, message, actor, said, execution_arn)
     return {"source": source, "cluster": source == "live"}
+
+
+def _say(incident: IncidentRecord, event_type: str, message: str, actor: str, said: dict, execution_arn: str | None):
+    """The entry, once for the execution (a retry finds the one an earlier attempt wrote), then its live event."""
+    if execution_arn is None:
+        timeline.record(incident, event_type, message, actor=actor, data=said)
+        return
+    said = {**said, "execution_arn": execution_arn}
+    if not timeline.recorded_with(incident.id, event_type, execution_arn=execution_arn):
+        timeline.record(incident, event_type, message, actor=actor, data=said, live=False)
+    timeline.announce(incident, event_type, message, actor=actor, data=said)
 
 
 def deploys_before(incident: IncidentRecord, lookback: timedelta = DEPLOY_LOOKBACK) -> list[dict]:

@@ -87,22 +87,42 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
         incident=incident,
         entry={"source": "workflow", "remediation": plan.remediation, "plan": plan.model_dump(mode="json")},
     )
-    timeline.record(
-        incident,
-        "action_executed",
-        outcome.message[:500],
-        actor=approved_by or ACTOR,
-        data={
-            "action": plan.action.action,
-            "status": outcome.status,
-            "rule": decision.rule,
-            "approved_by": approved_by,
-            "attempts": outcome.attempts,
-        },
-    )
+    tell_executed(incident, plan, outcome, generation=str(len(incident.actions or [])))
+    if outcome.status != "succeeded":
+        _because(
+            result, phrase("fix_failed", action=plan.action.action, status=outcome.status, message=outcome.message)
+        )
+    else:
+        _start_verification(incident, plan, outcome.started_at.isoformat())
+        result["next"] = "verify"
+    _announce_executed(incident, outcome)  # last: a retry after an attempt AWS failed sends it (`_ran_before`)
+    return result
+
+
+def _executed(outcome) -> tuple[str, str, dict]:
+    """The `action_executed` entry of the fix's ``outcome`` (an `ActionOutcome`): its message, actor and data; the
+    data names the fix by when it started (``fix_at``), which a retried step finds it by."""
+    said = {
+        "action": outcome.action,
+        "status": outcome.status,
+        "rule": outcome.decision_rule,
+        "approved_by": outcome.approved_by,
+        "attempts": outcome.attempts,
+        "fix_at": outcome.started_at.isoformat(),
+    }
+    return outcome.message[:500], outcome.approved_by or ACTOR, said
+
+
+def tell_executed(incident, plan: ActionPlan, outcome, *, generation: str) -> None:
+    """The fix's `action_executed` entry, once per fix (stored without its live event: `_announce_executed` sends it
+    last), and its `incident.remediated` notice (of ``generation``: the same for a retry, which the notify function's
+    delivery ids make a no-op when the first attempt queued it)."""
     from pagerless.incidents.notices import publish
     from pagerless.remediation.diff import render
 
+    message, actor, said = _executed(outcome)
+    if not timeline.recorded_with(incident.id, "action_executed", fix_at=said["fix_at"]):
+        timeline.record(incident, "action_executed", message, actor=actor, data=said, live=False)
     applied = phrase(
         "fix_applied",
         action=plan.action.action,
@@ -113,16 +133,14 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     publish(
         "incident.remediated",
         incident,
-        generation=str(len(incident.actions or [])),
+        generation=generation,
         data={"message": english(applied)[:1000], "message_phrase": data(applied), "action": plan.action.action},
     )
-    if outcome.status != "succeeded":
-        _because(
-            result, phrase("fix_failed", action=plan.action.action, status=outcome.status, message=outcome.message)
-        )
-        return result
-    _start_verification(incident, plan, outcome.started_at.isoformat())
-    return {**result, "next": "verify"}
+
+
+def _announce_executed(incident, outcome) -> None:
+    message, actor, said = _executed(outcome)
+    timeline.announce(incident, "action_executed", message, actor=actor, data=said)
 
 
 def _because(result: dict, said) -> None:
@@ -174,9 +192,13 @@ def _start_verification(incident, plan: ActionPlan, since: str) -> None:
 def _ran_before(incident, plan: ActionPlan, result: dict) -> dict:
     """The step runs again for an incident it already moved on (Step Functions retried it after
     the function had run): the fix is never sent twice; the workflow goes on from what was recorded."""
+    from pagerless.remediation.executor import ActionOutcome
     from pagerless.workflow.verify import fix_record
 
     fix = fix_record(incident, plan)
+    outcome = ActionOutcome.model_validate(fix) if fix is not None else None
+    if outcome is not None:  # what the attempt that ran it may not have said (AWS failed it after the fix was sent)
+        tell_executed(incident, plan, outcome, generation=str(_position(incident, fix)))
     if fix is None:
         _because(result, phrase("fix_unrecorded", action=plan.action.action))
     elif fix.get("status") != "succeeded":
@@ -194,4 +216,11 @@ def _ran_before(incident, plan: ActionPlan, result: dict) -> dict:
         actor=ACTOR,
         data={"action": plan.action.action, "next": result["next"]},
     )
+    if outcome is not None:
+        _announce_executed(incident, outcome)
     return result
+
+
+def _position(incident, fix: dict) -> int:
+    """Where the fix is in the incident's actions: the number of actions before it, the generation its notice had."""
+    return next(i for i, entry in enumerate(incident.actions or []) if entry is fix)

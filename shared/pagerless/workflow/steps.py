@@ -65,7 +65,7 @@ def _escalation_release(event: dict) -> dict:
 def _gather_context(event: dict) -> dict:
     from pagerless.workflow.context import gather_context
 
-    return gather_context(event["incident_id"], event["workspace"])
+    return gather_context(event["incident_id"], event["workspace"], execution_arn=event.get("execution_arn"))
 
 
 def _rediagnose(event: dict) -> dict:

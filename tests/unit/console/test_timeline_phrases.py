@@ -40,6 +40,7 @@ DATA = {
     "runbook": "OOMKilled recovery",
     "node": "Raise the memory limit",
     "outcome": "rolled_back",
+    "ended": "FAILED: EscalationTickFailed",
 }
 
 
