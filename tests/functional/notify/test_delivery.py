@@ -6,6 +6,7 @@ from tests.conftest import auth
 from tests.functional.notify.conftest import (
     comes_back_in,
     create_channel,
+    lark_channel,
     make_due,
     notify_queue_messages,
     route_all,
@@ -693,3 +694,39 @@ def test_a_webhook_retried_keeps_its_message_id_so_the_receiver_can_drop_the_rep
     enqueue(_job(incident.id, generation="g2"))
     notify_env.poller.drain()
     assert vendors.to("/hooks/in")[-1].headers["webhook-id"] != first.headers["webhook-id"]
+
+
+@pytest.mark.parametrize("status", [429, 400])
+def test_larks_frequency_limit_is_a_throttle_not_a_failure_toward_the_attempts(
+    api, notify_env, admin_key, vendors, status
+):
+    from pagerless.outbox.jobs import enqueue
+
+    channel = lark_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given Lark answers "request trigger frequency limit" four times in a row (more than the delivery's 3 attempts):
+    # an HTTP 429, or the HTTP 400 of older OpenAPIs, each with the seconds to wait in x-ogw-ratelimit-reset
+    path = "/open-apis/im/v1/messages"
+    limit = {"code": 99991400, "msg": "request trigger frequency limit"}
+    vendors.fail(path, status, times=4, headers={"x-ogw-ratelimit-reset": "52"}, body=limit)
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    for _ in range(4):  # the wait is over each time, and the job comes back
+        [entry] = _logs(api, admin_key, incident_id=incident.id)
+        # Then each time it waits (failed, to be tried again), never dead, and the job comes back after the wait Lark
+        # named, not the 5 minutes of a throttle that names none
+        assert entry["status"] in ("failed", "sent"), entry
+        if not (messages := notify_queue_messages()):
+            break
+        assert "99991400" in entry["last_error"]
+        assert all(comes_back_in(message) < 290 for message in messages), [comes_back_in(m) for m in messages]
+        wait_over(entry["id"])
+        for message in messages:
+            make_due(message)
+        notify_env.poller.drain()
+    # Then it is delivered at the fifth call, and nothing is dead-lettered
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert (entry["status"], entry["attempts"]) == ("sent", 5)
+    assert len(vendors.to(path)) == 5
+    assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []

@@ -135,8 +135,12 @@ class PermanentError(ChannelError):
     pass
 
 
-def request(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response:
-    """One HTTP call; transport failures and 429/5xx are retryable, other 4xx permanent."""
+def request(
+    http: httpx.Client, method: str, url: str, *, wait_header: str | None = None, coded_4xx: bool = False, **kwargs
+) -> httpx.Response:
+    """One HTTP call; transport failures and 429/5xx are retryable, other 4xx permanent. ``wait_header``: the
+    vendor's own header with a 429's seconds to wait (else Retry-After). ``coded_4xx``: a 4xx other than 429 whose
+    body is a JSON object with a ``code`` is returned, for a vendor that says what went wrong there (Lark)."""
     try:
         response = http.request(method, url, **kwargs)
     except httpx.TimeoutException as exc:
@@ -144,12 +148,30 @@ def request(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Respon
     except httpx.TransportError as exc:
         raise RetryableError(f"connection failed: {type(exc).__name__}") from exc
     if response.status_code == 429:
-        raise RetryableError(f"HTTP 429: {_snippet(response)}", retry_after_seconds(response), throttled=True)
+        wait = _seconds(response.headers.get(wait_header)) if wait_header else None
+        raise RetryableError(f"HTTP 429: {_snippet(response)}", wait or retry_after_seconds(response), throttled=True)
     if response.status_code >= 500:
         raise RetryableError(f"HTTP {response.status_code}: {_snippet(response)}", retry_after_seconds(response))
+    if response.status_code >= 400 and coded_4xx and _coded(response):
+        return response
     if response.status_code >= 400:
         raise PermanentError(f"HTTP {response.status_code}: {_snippet(response)}")
     return response
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _coded(response: httpx.Response) -> bool:
+    try:
+        data = response.json()
+    except ValueError:
+        return False
+    return isinstance(data, dict) and "code" in data
 
 
 def json_body(response: httpx.Response) -> dict:

@@ -30,6 +30,7 @@ from pagerless.notify.channels.base import (
     json_body,
     request,
     require,
+    retry_after_seconds,
     tone,
     truncated,
 )
@@ -54,7 +55,13 @@ CODE_BLOCKS = True  # a dry run's diff goes in a code block of its own (`code_bl
 # thread carry it as Lark's ``uuid`` (one message per uuid within an hour), so a retry posts neither twice
 DELIVERY_MESSAGE_ID = True
 DEFAULT_BASE = "https://open.feishu.cn"
-_RETRYABLE_CODES = {99991400, 99991401, 230020, 11232}  # too many requests / frequency limits
+_RETRYABLE_CODES = {99991401}
+# Lark's "request trigger frequency limit" (99991400: an HTTP 429, or a 400 from older OpenAPIs, with the seconds to
+# wait in ``x-ogw-ratelimit-reset``: https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control),
+# a message's frequency limit (230020) and a custom bot's (11232): throttles, so they do not use up the delivery's
+# attempts (`pagerless.notify.attempts`), and the wait Lark names is waited.
+_THROTTLE_CODES = {99991400, 230020, 11232}
+RESET_HEADER = "x-ogw-ratelimit-reset"
 _TOKEN_CODES = {99991661, 99991663, 99991668}  # token missing, invalid or expired
 # the header's colour by the card's `tone`: a resolved incident's card green, as an approved fix's
 _COLORS = {
@@ -333,6 +340,8 @@ def _call(http: httpx.Client, config: dict, method: str, path: str, payload: dic
             _base(config) + path,
             json=payload,
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=utf-8"},
+            wait_header=RESET_HEADER,
+            coded_4xx=True,  # Lark says what went wrong in the body's code, with HTTP 400 too
         )
         data = json_body(response)
         code = data.get("code")
@@ -340,10 +349,20 @@ def _call(http: httpx.Client, config: dict, method: str, path: str, payload: dic
             return data
         if code in _TOKEN_CODES and not fresh:
             continue
+        if code in _THROTTLE_CODES:
+            raise RetryableError(f"lark {code}: {data.get('msg')}", reset_seconds(response), throttled=True)
         if code in _RETRYABLE_CODES:
             raise RetryableError(f"lark {code}: {data.get('msg')}")
         raise PermanentError(f"lark {code}: {data.get('msg')}")
     raise RetryableError("lark refused a fresh tenant_access_token")
+
+
+def reset_seconds(response) -> float | None:
+    """The wait Lark names for a throttle (``x-ogw-ratelimit-reset``, seconds), else a Retry-After's."""
+    try:
+        return max(0.0, float(response.headers[RESET_HEADER]))
+    except (KeyError, ValueError):
+        return retry_after_seconds(response)
 
 
 def _base(config: dict) -> str:
