@@ -95,6 +95,11 @@ def test_every_reason_code_renders_in_both_languages():
         "message": "admission webhook denied the request",
         "rule": "no-drain",
         "reason": "draining nodes needs a person",
+        # a runbook step whose action cannot be built (the model's error, quoted)
+        "error": "context has no field 'replicas'",
+        # why the executor sent nothing (executor.refusal)
+        "decided": "plan-1",
+        "plan": "plan-2",
     }
     for code in reasons.REASONS.entries:
         phrase = reasons.reason(code, **facts)
