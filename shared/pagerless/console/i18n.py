@@ -98,7 +98,7 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     `pagerless.diagnosis.summaries`, `pagerless.remediation.reasons`; a model's summary as it wrote it), ``described``
     and ``dry_run`` (a proposal's action described, its dry run's line: `pagerless.remediation.action_phrases`),
     ``policy_reason`` (a stored decision's reason, `pagerless.remediation.policy_phrases`), ``step_message`` (a
-    runbook run's step's message), ``engine_note`` (why a
+    runbook run's step's message), ``job_error`` (a job's error: `pagerless.runbooks.error_phrases`), ``engine_note`` (why a
     postmortem was not polished, `pagerless.reports.postmortem_phrases`) and ``aside`` (a name or a note in
     parentheses after what it explains: full-width in Chinese)."""
 
@@ -155,6 +155,11 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
 
         return message_in(message, step.get("said"), lang)
 
+    def job_error(job: dict) -> str:
+        from pagerless.runbooks.error_phrases import shown
+
+        return shown(job, lang)
+
     def engine_note(engine: dict) -> str:
         from pagerless.reports.postmortem_phrases import engine_note
 
@@ -180,6 +185,7 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     env.filters["policy_reason"] = policy_reason
     env.filters["engine_note"] = engine_note
     env.filters["step_message"] = step_message
+    env.filters["job_error"] = job_error
 
 
 @cache

@@ -2,7 +2,8 @@
 the facts found (where, since when, what it explains, the first evidence), rendered in English and Chinese.
 
 The English is the summary the engine stores and the API returns; it quotes the winning analyzer's own sentence
-(``finding``). The Chinese says the category's cause from ``CAUSES_ZH`` instead, one line per taxonomy category.
+(``finding``). The Chinese names the category in words (`categories.category_label`: 内存不足被终止, not the id) and
+says its cause from ``CAUSES_ZH`` instead, one line per taxonomy category.
 Evidence is quoted as found (a log line, an event message) in both. An LLM's summary has no phrase and is shown as
 the model wrote it.
 """
@@ -10,6 +11,7 @@ the model wrote it.
 from collections.abc import Mapping
 
 from pagerless.clock import display_time, reading_zone
+from pagerless.diagnosis.categories import category_label
 from pagerless.domain.phrases import Catalog, Phrase, language_of
 
 INSUFFICIENT = "insufficient_evidence"
@@ -71,7 +73,10 @@ def _found_en(p) -> str:
 
 
 def _found_zh(p) -> str:
-    parts = [f"{p['category']}：{CAUSES_ZH[p['category']]}。", f"位置：{where(p['where'], 'zh')}。"]
+    parts = [
+        f"{category_label(p['category'], 'zh')}：{CAUSES_ZH[p['category']]}。",
+        f"位置：{where(p['where'], 'zh')}。",
+    ]
     if p.get("explains"):
         parts.append(f"它也解释了 {'、'.join(p['places'])} 中的 {'、'.join(p['explains'])}。")
     parts.append(f"开始于：{p['since']}。" if p.get("since") else f"告警开始于 {p['alert_started']}。")
@@ -98,7 +103,7 @@ def _insufficient_en(p) -> str:
 def _insufficient_zh(p) -> str:
     lead = p.get("lead")
     hint = (
-        f"最强的线索是 {lead['category']}（{CAUSES_ZH[lead['category']]}，{lead['score']:.2f}），"
+        f"最强的线索是 {category_label(lead['category'], 'zh')}（{CAUSES_ZH[lead['category']]}，{lead['score']:.2f}），"
         f"低于 {p['threshold']} 的阈值。"
         if lead
         else ""

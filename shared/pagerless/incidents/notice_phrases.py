@@ -10,7 +10,7 @@ language; where that one cannot be said, its English (``cause_text``) is quoted.
 from collections.abc import Mapping
 
 from pagerless.domain.phrases import Catalog, Phrase, language_of
-from pagerless.remediation import action_phrases, check_phrases, policy_phrases
+from pagerless.remediation import action_phrases, check_phrases, policy_phrases, reasons
 
 # an action's outcome status (remediation.executor.Status), said in Chinese
 STATUS_ZH = action_phrases.STATUS_ZH
@@ -36,9 +36,13 @@ def _status(value) -> str:
     return STATUS_ZH.get(str(value), str(value))
 
 
-def _quoted(message) -> str:
-    """What Kubernetes (or the executor) said, as it came; the executor's own known sentences in Chinese."""
+def _quoted(message, said: Mapping | None = None) -> str:
+    """What Kubernetes (or the executor) said, as it came; the executor's own sentences in Chinese: a refusal from
+    its stored phrase ``said`` (`remediation.reasons`, an outcome's ``message_phrase``) while ``message`` is still
+    that phrase's English, the known others from ``_EXECUTOR_ZH``."""
     text = str(message or "").strip()
+    if said and text == (reasons.render(said, "en") or "").strip():
+        return reasons.render(said, "zh") or text
     return _EXECUTOR_ZH.get(text, text)
 
 
@@ -77,7 +81,7 @@ def _applied_zh(p) -> str:
     if p["status"] == "succeeded":
         changes = f"：{action_phrases.diff_in(p['changes'], 'zh')}" if p.get("changes") else ""
         return f"已执行 {p['action']}{changes}"
-    return f"{p['action']} 未成功（{_status(p['status'])}）：{_quoted(p['message'])}"
+    return f"{p['action']} 未成功（{_status(p['status'])}）：{_quoted(p['message'], p.get('message_said'))}"
 
 
 def _resolved_en(p) -> str:
@@ -150,7 +154,9 @@ _ENTRIES = {
     },
     "fix_failed": {
         "en": lambda p: f"{p['action']} did not succeed ({p['status']}): {p['message']}",
-        "zh": lambda p: f"{p['action']} 未成功（{_status(p['status'])}）：{_quoted(p['message'])}",
+        "zh": lambda p: (
+            f"{p['action']} 未成功（{_status(p['status'])}）：{_quoted(p['message'], p.get('message_said'))}"
+        ),
     },
     "fix_unrecorded": {
         "en": lambda p: (

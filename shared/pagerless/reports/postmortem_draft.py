@@ -27,6 +27,7 @@ from datetime import date, timedelta
 
 from pagerless.clock import parse_time
 from pagerless.diagnosis import summaries
+from pagerless.diagnosis.categories import category_label
 from pagerless.domain.incidents import REOPENED_EVENT, RESOLVED_EVENT
 from pagerless.reports.data import named_cause
 from pagerless.reports.markdown import markdown_paragraph, markdown_text
@@ -247,7 +248,7 @@ def action_items(facts: PostmortemFacts) -> list[dict]:
     if cause:
         for remediation in diagnosis.get("remediations") or []:
             items.append(("mitigate", said("runbook_step", lang, remediation=remediation, service=service)))
-        items.append(("prevent", said("prevent_cause", lang, cause=cause, service=service)))
+        items.append(("prevent", said("prevent_cause", lang, cause=category_label(cause, lang), service=service)))
     elif diagnosis.get("category"):  # it abstained: its remediations (gather more evidence) are no runbook step
         items.append(("prevent", said("find_cause", lang, service=service)))
     paged = _paging(facts)
@@ -286,7 +287,9 @@ def lessons_learned(facts: PostmortemFacts) -> dict:
     if automatic and fixed_by_workflow:
         went_well += _fixes_that_worked(facts, automatic)
     if cause := named_cause(diagnosis.get("category")):
-        went_well.append(said("cause_named", lang, cause=_md(cause), confidence=diagnosis.get("confidence")))
+        went_well.append(
+            said("cause_named", lang, cause=_md(category_label(cause, lang)), confidence=diagnosis.get("confidence"))
+        )
     went_wrong = [
         said("slo_spent", lang, slo=_md(s["slo_name"]), percent=s["budget_consumed_percent"])
         for s in facts.slo_impact

@@ -20,6 +20,7 @@ from pagerless.observability import logger
 from pagerless.remediation.policy import evaluate
 from pagerless.remediation.restore import restoring
 from pagerless.remediation.workspace_policy import get_policy, policy_context
+from pagerless.runbooks.error_phrases import PARTS, job_error, part
 from pagerless.runbooks.job_state import (
     JobFinishedError,
     action_of,
@@ -68,9 +69,10 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
             try:
                 undone, missed = _roll_back(job, step, entry, reason, kube, run)
             except (MissingContextError, ValueError) as exc:  # one unbuildable rollback stops no other
-                why = f"its rollback cannot be built: {' '.join(str(exc).split())}"[:300]
+                said = part("rollback_not_built", error=" ".join(str(exc).split()))
+                why = PARTS.render(said, "en")[:300]
                 note(job, "RollbackFailed", f"{step.name}: {why}; still applied", node=step.name, reason=why)
-                undone, missed = [], [{"step": step.name, "reason": why}]
+                undone, missed = [], [{"step": step.name, "reason": why, "said": said}]
             progress = {
                 **progress,
                 "done": [*progress["done"], entry["index"]],
@@ -91,7 +93,8 @@ def _interrupted(job: JobRecord) -> list[dict]:
     executing = job.state.get("executing")
     if not executing:
         return []
-    return [{"step": executing["step"], "reason": "it was interrupted while it ran; it may have changed the cluster"}]
+    said = part("interrupted")
+    return [{"step": executing["step"], "reason": PARTS.render(said, "en"), "said": said}]
 
 
 def _rollback_result(progress: dict) -> dict:
@@ -124,7 +127,8 @@ def _roll_back(job: JobRecord, step, entry: dict, reason: str, kube, run) -> tup
             node=step.name,
             rule=decision.rule,
         )
-        return [], [{"step": step.name, "reason": f"its rollback was denied by rule {decision.rule}"}]
+        said = part("rollback_denied", rule=decision.rule)
+        return [], [{"step": step.name, "reason": PARTS.render(said, "en"), "said": said}]
     # the step's approver (auto_approve: the run's operator) approved its rollback; nobody else did
     outcome = run(action_plan, kube, decision, approved_by=entry.get("approved_by"))
     record_on_incident(job, action_plan, outcome, outcome.status, step=step.name, rollback=True)
@@ -142,11 +146,14 @@ def _roll_back(job: JobRecord, step, entry: dict, reason: str, kube, run) -> tup
     )
     if undone:
         return [{"step": step.name, "status": outcome.status}], []
-    return [], [{"step": step.name, "reason": why}]
+    said = part("rollback_ended", status=outcome.status, message=" ".join(outcome.message.split()))
+    return [], [{"step": step.name, "reason": why, "said": said}]
 
 
-def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
-    """Record how the run ended: completed, or failed with the outcome (denied, rejected, timed_out, ...)."""
+def finish(job_id: str, outcome: str, reason: str = "", *, said: dict | None = None, **extra) -> dict:
+    """Record how the run ended: completed, or failed with the outcome (denied, rejected, timed_out, ...). The
+    error (``reason`` and the steps left applied) is kept as a phrase too (``result.error_phrase``; ``said``: the
+    phrase of ``reason``, ``{"error", "said"}`` when it opens with an error's name)."""
     job = JobRepository().get(job_id)
     if job.status in FINAL:
         return step_reply("end")
@@ -161,6 +168,8 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
     status = COMPLETED if outcome == "completed" else FAILED
     results = job.state.get("results", [])
     missed = extra.get("not_rolled_back") or []  # steps whose rollback did not run or failed: still applied
+    if missed:  # each as the API has always said it; their phrases go in the error's (``error_phrase``)
+        extra = {**extra, "not_rolled_back": [{"step": m["step"], "reason": m["reason"]} for m in missed]}
     not_rolled_back = "; ".join(f"not rolled back: {m['step']} ({m['reason']})" for m in missed)
     summary = {
         "outcome": outcome,
@@ -169,6 +178,8 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
         "dry_run": bool(job.input.get("dry_run")),
         **extra,
     }
+    if status != COMPLETED and summary["reason"]:  # said in Chinese on the job page (`error_phrases.shown`)
+        summary["error_phrase"] = job_error(reason, missed, **(said or {}))
     if not JobRepository().update(
         job,
         status=status,
@@ -266,6 +277,8 @@ def failure(job_id: str, error: dict | None) -> dict:
     job = JobRepository().get(job_id)
     if job.status in FINAL:
         return step_reply("end")
+    # a run that could not start kept why as a phrase (`engine.start`)
+    said = {"error": error.get("Error", "error"), "said": job.state.get("start_error")}
     if "rollback" not in job.state and job.state.get("completed"):
         try:
             return rollback(job_id, reason, ending="error")
@@ -284,4 +297,4 @@ def failure(job_id: str, error: dict | None) -> dict:
     ]
     if left:
         reason += f"; the rollback did not finish, still applied: {', '.join(left)}"
-    return finish(job_id, "error", reason, **_rollback_result(progress))
+    return finish(job_id, "error", reason, said=said, **_rollback_result(progress))

@@ -26,6 +26,7 @@ from pagerless.remediation.policy import dry_run_message, evaluate, evaluate_dry
 from pagerless.remediation.reasons import reason, refused_step, render
 from pagerless.remediation.restore import found
 from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
+from pagerless.runbooks.error_phrases import PARTS, part
 from pagerless.runbooks.job_state import (
     ACTIVE,
     JobFinishedError,
@@ -38,6 +39,7 @@ from pagerless.runbooks.job_state import (
     planned_reply,
     record_on_incident,
     runbook_of,
+    save,
     save_step,
     step_reply,
 )
@@ -50,7 +52,11 @@ def start(job_id: str) -> dict:
     job = load(job_id)
     context = dict(job.input["context"])
     if "current_replicas" in runbook_of(job).context_fields() and context.get("deployment"):
-        context["current_replicas"] = _replicas_now(context["namespace"], context["deployment"])
+        try:
+            context["current_replicas"] = _replicas_now(context["namespace"], context["deployment"])
+        except RunStartError as exc:  # kept for the job's error: its page says it in Chinese (`error_phrases`)
+            save(job, state={**job.state, "start_error": exc.said})
+            raise
     if not JobRepository().update(
         job, status=RUNNING, state={**job.state, "context": context}, expected_status=(PENDING, RUNNING)
     ):
@@ -65,7 +71,12 @@ def start(job_id: str) -> dict:
 
 
 class RunStartError(Exception):
-    """The run cannot start on what the cluster says (the Deployment it scales does not exist)."""
+    """The run cannot start on what the cluster says (the Deployment it scales does not exist); ``said``: why, as
+    a phrase (`pagerless.runbooks.error_phrases`), its English the message."""
+
+    def __init__(self, said: dict) -> None:
+        super().__init__(PARTS.render(said, "en"))
+        self.said = said
 
 
 def _replicas_now(namespace: str, deployment: str) -> int:
@@ -78,8 +89,8 @@ def _replicas_now(namespace: str, deployment: str) -> int:
     try:
         found = kube.call(kube.apps.read_namespaced_deployment, deployment, namespace)
     except ApiException as exc:
-        why = "not found in the cluster" if exc.status == 404 else f"unreadable: {exc.status} {exc.reason}"
-        raise RunStartError(f"deployment {namespace}/{deployment} {why}; nothing ran") from None
+        facts = {"namespace": namespace, "deployment": deployment, "status": exc.status, "reason": exc.reason}
+        raise RunStartError(part("run_not_started", **facts)) from None
     finally:
         kube.close()
     return int(found["spec"].get("replicas", 1))

@@ -90,7 +90,14 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     tell_executed(incident, plan, outcome, generation=str(len(incident.actions or [])))
     if outcome.status != "succeeded":
         _because(
-            result, phrase("fix_failed", action=plan.action.action, status=outcome.status, message=outcome.message)
+            result,
+            phrase(
+                "fix_failed",
+                action=plan.action.action,
+                status=outcome.status,
+                message=outcome.message,
+                message_said=outcome.message_phrase,
+            ),
         )
     else:
         _start_verification(incident, plan, outcome.started_at.isoformat())
@@ -128,6 +135,7 @@ def tell_executed(incident, plan: ActionPlan, outcome, *, generation: str) -> No
         action=plan.action.action,
         status=outcome.status,
         message=outcome.message,
+        message_said=outcome.message_phrase,  # a refusal's Chinese (`notice_phrases._quoted`)
         changes=render(outcome.changes),
     )
     publish(
@@ -202,7 +210,13 @@ def _ran_before(incident, plan: ActionPlan, result: dict) -> dict:
     if fix is None:
         _because(result, phrase("fix_unrecorded", action=plan.action.action))
     elif fix.get("status") != "succeeded":
-        failed = phrase("fix_failed", action=plan.action.action, status=fix.get("status"), message=fix.get("message"))
+        failed = phrase(
+            "fix_failed",
+            action=plan.action.action,
+            status=fix.get("status"),
+            message=fix.get("message"),
+            message_said=fix.get("message_phrase"),
+        )
         _because(result, failed)
     else:
         if not incident.verification or incident.status == IncidentStatus.REMEDIATING.value:

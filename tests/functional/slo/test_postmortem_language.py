@@ -40,11 +40,11 @@ def test_a_draft_in_chinese_says_every_sentence_in_chinese_with_full_width_punct
     assert "审批：已批准（" in s["resolution"] and s["resolution"].endswith("3.0 分钟后）。")
     lessons = s["lessons_learned"]
     assert "呼叫在 5 分钟内得到确认。" in lessons["went_well"]
-    assert "诊断找到了原因（oom_killed，置信度 0.9）。" in lessons["went_well"]
+    assert "诊断找到了原因（内存不足被终止，置信度 0.9）。" in lessons["went_well"]
     assert any(line.startswith("SLO sla-payments-api 消耗了 ") for line in lessons["went_wrong"]), lessons
     items = [item["description"] for item in pm["action_items"]]
     assert items[0] == "将 payments-api 的“patch_resources”整理为经过评审的运行手册步骤", items
-    assert "防止 payments-api 再次出现 oom_killed：修复诊断找到的原因" in items
+    assert "防止 payments-api 再次出现 内存不足被终止：修复诊断找到的原因" in items
     table = {row["metric"]: row["value"] for row in pm["impact_table"]}
     assert table["slo_budget_spent:sla-payments-api"].endswith("%）"), table
     # And its own sentences use full-width punctuation, not ASCII's
@@ -127,7 +127,7 @@ def test_a_chinese_summary_is_said_from_the_diagnosis_phrase(api, admin_key):
     )
     # When drafted in Chinese, Then its root causes are the analyzers' summary said in Chinese
     pm = api.post("/api/incidents/INC-PM-ZH/postmortem?lang=zh", headers=auth(make_key("operator"))).json()
-    assert pm["sections"]["root_causes"].startswith("oom_killed：容器超出内存限制"), pm["sections"]
+    assert pm["sections"]["root_causes"].startswith("内存不足被终止：容器超出内存限制"), pm["sections"]
     # And nothing was resolved: the summary says so in Chinese
     assert pm["sections"]["summary"].endswith("撰写本草稿时尚未解决。")
 

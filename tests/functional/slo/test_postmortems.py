@@ -66,6 +66,12 @@ def test_draft_edit_track_publish(api, admin_key, incident):
         ("prevent", "team-payments", (today + timedelta(days=14)).isoformat(), "open"),
         ("prevent", "team-payments", (today + timedelta(days=14)).isoformat(), "open"),
     ]
+    # (the diagnosis's category in words, not its id)
+    went_well = pm["sections"]["lessons_learned"]["went_well"]
+    assert "The diagnosis named the cause (Out of memory (OOMKilled), confidence 0.9)." in went_well, went_well
+    assert "Prevent Out of memory (OOMKilled) on payments-api: fix the cause found by the diagnosis" in [
+        i["description"] for i in pm["action_items"]
+    ]
     assert "never-shown" not in created.text
 
     # And a second draft is a conflict

@@ -49,7 +49,7 @@ def test_a_chinese_incident_page_says_the_diagnosis_summary_and_the_reason_in_ch
     chinese = _page(api, opened.id, "zh")
     # Then the summary and the reason are said in Chinese, with full-width punctuation
     summary = _said(chinese, "diagnosis-summary")
-    assert summary.startswith("oom_killed：容器超出内存限制") and "位置：" in summary, summary
+    assert summary.startswith("内存不足被终止：容器超出内存限制") and "位置：" in summary, summary
     assert not HALF_WIDTH.search(summary.split("证据：")[0]), summary
     reason = _said(chinese, "proposal-reason")
     assert reason.startswith(f"将 {DEPLOYMENT} 中容器 api 的内存限制从 256Mi 提高到 512Mi"), reason

@@ -242,3 +242,30 @@ def test_an_operator_stops_a_parked_run_from_its_page_as_the_api_stops_it(
     api.cookies.set("pl_lang", "zh")
     late = post(api, f"/console/jobs/{job_id}/approve", decision, page=f"/console/jobs/{job_id}")
     assert late.status_code == 409 and "已被 user:op@example.com 停止" in late.text and "超时" not in late.text
+
+
+def test_a_run_that_could_not_start_says_why_in_chinese_on_its_page(
+    runs,  # noqa: F811
+    sandbox,
+    api,
+    admin_user,  # noqa: F811
+    admin_key,
+):
+    make_user(api, admin_user, "op@example.com", "operator")
+    sign_in(api, "op@example.com")
+    # Given a run on a Deployment the cluster does not have (it fails before anything ran)
+    body = {"context": {"namespace": NS, "deployment": "no-such-app", "replicas": 3}, "dry_run": True}
+    started = api.post("/api/workflows/scale-out/execute", json=body, headers=auth(admin_key))
+    assert started.status_code == 202, started.text
+    job_id = started.json()["job_id"]
+    done = wait_for(lambda: (j := job(api, admin_key, job_id))["status"] == "failed" and j, timeout=60)
+    assert f"deployment {NS}/no-such-app not found in the cluster; nothing ran" in done["error"], done
+    # When its page is read in English and in Chinese
+    english = re.search(r'id="job-error">(.*?)</dd>', api.get(f"/console/jobs/{job_id}").text, re.S).group(1)
+    api.cookies.set("pl_lang", "zh")
+    chinese = re.search(r'id="job-error">(.*?)</dd>', api.get(f"/console/jobs/{job_id}").text, re.S).group(1)
+    api.cookies.set("pl_lang", "en")
+    # Then the English is the stored error, and the Chinese says the same facts
+    assert english == done["error"], english
+    assert chinese.endswith(f"：集群中找不到 Deployment {NS}/no-such-app，未执行任何操作"), chinese
+    assert "not found" not in chinese and "nothing ran" not in chinese, chinese

@@ -261,6 +261,10 @@ def test_a_rollback_whose_kubernetes_call_fails_leaves_the_step_applied_and_the_
     [missed] = done["result"]["not_rolled_back"]
     assert missed["step"] == "Scale out" and "failed" in missed["reason"], missed
     assert "not rolled back: Scale out (" in done["error"], done["error"]
+    # (the job's page says it in Chinese from the phrase kept beside the error)
+    from pagerless.runbooks.error_phrases import shown
+
+    assert "未回滚：Scale out（它的回滚失败：" in shown(done, "zh"), shown(done, "zh")
     trail = events(api, alice, job_id)
     rolled = [(e["node"], e["status"]) for e in trail if e["event"] == "RollbackStep"]
     assert rolled == [("Raise memory", "succeeded"), ("Scale out", "failed")], rolled

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pagerless.diagnosis import summaries
+from pagerless.diagnosis.categories import category_label
 from pagerless.diagnosis.engine import run_diagnosis
 from pagerless.diagnosis.taxonomy import category_ids
 from pagerless.domain.phrases import Catalog
@@ -37,7 +38,9 @@ def test_the_stored_summary_is_the_english_of_its_phrase_and_the_chinese_says_th
     english, chinese = summaries.render(stored, "en"), summaries.render(stored, "zh-CN")
     # Then the English is the summary the API gives, and the Chinese names the same category, place and time
     assert english == diagnosis.summary
-    assert _chinese(chinese) and chinese.startswith(f"{diagnosis.category}：{summaries.CAUSES_ZH[diagnosis.category]}")
+    words = category_label(diagnosis.category, "zh")
+    assert _chinese(chinese) and chinese.startswith(f"{words}：{summaries.CAUSES_ZH[diagnosis.category]}")
+    assert diagnosis.category not in chinese  # the category in words, not its id
     assert summaries.where(diagnosis.target, "zh") in chinese and "Where:" not in chinese
 
 
@@ -45,7 +48,8 @@ def test_an_abstention_is_said_in_chinese_too():
     phrase = summaries.insufficient("disk full", 0.35, {"category": "volume_full", "score": 0.2, "finding": "x"})
     assert summaries.render(phrase, "en").startswith("insufficient_evidence: the snapshot for 'disk full'")
     chinese = summaries.render(phrase, "zh")
-    assert "证据不足" in chinese and "“disk full”" in chinese and "volume_full" in chinese and "0.35" in chinese
+    assert "证据不足" in chinese and "“disk full”" in chinese and "0.35" in chinese
+    assert "最强的线索是 卷空间已满（" in chinese and "volume_full" not in chinese  # the lead's category in words
 
 
 def test_the_planners_reason_is_said_in_chinese_from_its_facts():
@@ -91,6 +95,11 @@ def test_every_reason_code_renders_in_both_languages():
         "message": "admission webhook denied the request",
         "rule": "no-drain",
         "reason": "draining nodes needs a person",
+        # a runbook step whose action cannot be built (the model's error, quoted)
+        "error": "context has no field 'replicas'",
+        # why the executor sent nothing (executor.refusal)
+        "decided": "plan-1",
+        "plan": "plan-2",
     }
     for code in reasons.REASONS.entries:
         phrase = reasons.reason(code, **facts)

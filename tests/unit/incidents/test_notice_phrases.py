@@ -156,3 +156,27 @@ def test_a_policys_reason_and_a_checks_reasons_are_said_in_chinese_inside_chines
     plain = VerificationResult(healthy=False, reasons=["drain of n1 incomplete"])
     quoted = phrase("still_unhealthy", checks=1, **notice_phrases.found_unhealthy(plain), cause=None)
     assert "（drain of n1 incomplete）" in NOTICES.render(quoted, "zh")
+
+
+def test_an_executor_refusal_on_the_fix_card_is_said_from_its_stored_phrase():
+    from pagerless.remediation.actions import ActionPlan, RestartPod
+    from pagerless.remediation.executor import execute
+    from pagerless.remediation.policy import Decision
+
+    # Given the executor refusing a fix nobody approved (it sends nothing: no cluster is reached)
+    plan = ActionPlan.of(RestartPod(namespace="payments", pod="api-1"), "restart_pod", "r", target={})
+    decision = Decision(allowed=True, requires_approval=True, rule="approve.default", reason="r", plan_id=plan.id)
+    outcome = execute(plan, None, decision, approved_by=None)
+    assert outcome.status == "refused" and outcome.message_phrase, outcome
+    # When the workflow's fix card and its escalation say it (as `workflow.remediate` builds them, stored as JSON)
+    facts = {"action": "restart_pod", "status": outcome.status, "message": outcome.message}
+    card = phrase("fix_applied", **facts, message_said=outcome.message_phrase, changes="")
+    failed = phrase("fix_failed", **facts, message_said=outcome.message_phrase)
+    said = [json.loads(json.dumps(notice_phrases.data(s))) for s in (card, failed)]
+    # Then a Chinese channel reads the refusal in Chinese, and the English is what it was
+    for stored in said:
+        assert NOTICES.render(stored, "zh").endswith("：策略要求审批（规则 approve.default），但无人批准"), stored
+    assert english(card) == "restart_pod: refused. the policy requires approval (approve.default) and nobody approved"
+    # And a message that is not the phrase's English (cut, or stored before) is quoted as it came
+    cut = phrase("fix_failed", **{**facts, "message": "the policy requires"}, message_said=outcome.message_phrase)
+    assert NOTICES.render(cut, "zh").endswith("：the policy requires")
