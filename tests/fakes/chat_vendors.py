@@ -28,7 +28,8 @@ One server answers, by path:
 ``teams_mentions(body)`` reads a Teams card's mentions as Teams ties them: by the entity's ``text``.
 
 Every request is recorded (method, path, query, headers, raw body, parsed JSON). ``fail(path_prefix,
-status, times, headers, body)`` makes the next ``times`` requests to that path fail; ``hold()`` plays a
+status, times, headers, body)`` makes the next ``times`` requests to that path fail (``slack_ratelimited(method,
+times, retry_after)``: Slack's HTTP 200 ``ratelimited`` error); ``hold()`` plays a
 vendor that does not answer: requests wait, unrecorded, until ``release()`` (or 30 s). A WeCom robot takes 20 messages a minute, as WeCom's do.
 """
 
@@ -139,6 +140,12 @@ class ChatVendors:
 
     def fail(self, prefix: str, status: int, times: int = 1, headers: dict | None = None, body: Any = None) -> None:
         self.failures.append(_Failure(prefix, status, times, headers or {}, body))
+
+    def slack_ratelimited(self, method: str, times: int = 1, retry_after: str | None = None) -> None:
+        """The next ``times`` calls of Slack's ``method`` are answered HTTP 200 ``{"ok": false, "error":
+        "ratelimited"}`` (with ``Retry-After`` when given): Slack's rate-limited error outside a 429."""
+        headers = {"Retry-After": retry_after} if retry_after is not None else {}
+        self.fail(f"/slack/api/{method}", 200, times, headers, {"ok": False, "error": "ratelimited"})
 
     def to(self, prefix: str) -> list[Recorded]:
         return [r for r in self.requests if r.path.startswith(prefix)]

@@ -9,7 +9,10 @@ The job is the one the change would have queued: its generation is the change's 
 reopen's or resolve's time), so a job queued twice (the writer's, then the sweep's after a marker whose delete
 failed) is one delivery per channel (the notify function's delivery keys, `store.deliveries`). A marker whose
 change is not the incident's latest any more (the incident reopened after the resolve, or resolved after the
-reopen: that change's own notice stands for both) is deleted unsent, as is one whose incident is gone."""
+reopen: that change's own notice stands for both) is not said, and one whose incident is gone is deleted unsent. A
+stale resolve still closes the page cards of the episode it ended (nothing else would: the later change's job edits
+only its own episode's): an edit-only job naming that episode (`notices.stale_resolve_cards`), as a resolve's job
+that came after a reopen does. A marker put by a version that did not record the episode is deleted unsent."""
 
 from datetime import datetime, timedelta
 
@@ -40,15 +43,15 @@ def sweep(now: datetime | None = None) -> list[dict]:
 
 
 def _send(marker: sweeps.NoticeMarker) -> str:
-    """``queued``, ``not queued`` (SQS refused it again: the next sweep tries), ``superseded`` or ``gone``."""
+    """``queued``, ``not queued`` (SQS refused it again: the next sweep tries), ``superseded`` (a stale resolve:
+    ``cards closed`` when its episode's page cards are queued to close), or ``gone``."""
     try:
         incident = IncidentRepository().get(marker.incident_id)
     except NotFoundError:
         sweeps.notice_sent(marker.incident_id, marker.event, marker.at)
         return "gone"
     if not _latest_change(marker, incident):
-        sweeps.notice_sent(marker.incident_id, marker.event, marker.at)
-        return "superseded"
+        return _superseded(marker, incident)
     if marker.event == RESOLVED_NOTICE:
         by = marker.announced_by or "unknown"
         queued = notices.incident_resolved(incident, by=by, previous_status=None)
@@ -58,6 +61,19 @@ def _send(marker: sweeps.NoticeMarker) -> str:
         return "not queued"
     sweeps.notice_sent(marker.incident_id, marker.event, marker.at)
     return "queued"
+
+
+def _superseded(marker: sweeps.NoticeMarker, incident: IncidentRecord) -> str:
+    """A marker a later change made stale: a resolve's closes its episode's page cards, then it is deleted."""
+    if marker.event != RESOLVED_NOTICE or marker.episode is None:
+        sweeps.notice_sent(marker.incident_id, marker.event, marker.at)
+        return "superseded"
+    episode = None if marker.episode == sweeps.FIRST_EPISODE else marker.episode
+    by = marker.announced_by or "unknown"
+    if not notices.stale_resolve_cards(incident, by=by, at=marker.at, episode=episode):
+        return "not queued"
+    sweeps.notice_sent(marker.incident_id, marker.event, marker.at)
+    return "superseded: cards closed"
 
 
 def _latest_change(marker: sweeps.NoticeMarker, incident: IncidentRecord) -> bool:

@@ -101,6 +101,23 @@ def _close_pending_approval(incident, by: str) -> None:
         )
 
 
+def stale_resolve_cards(incident, *, by: str, at, episode: str | None) -> bool:
+    """A resolve whose notice was never queued and whose incident changed since (reopened; the sweep found its marker,
+    `pagerless.incidents.notice_sweep`): its message is not said any more, but the page cards of the ``episode`` it
+    ended (`resolved_episode`) still carry their Acknowledge button. An edit-only ``incident.resolved`` job naming
+    that episode closes them, as a late resolve's job does (`pagerless.notify.edits`); its generation is the resolve's
+    (``at``), so the resolve's own job, had it been queued after all, is the same delivery. False: not queued."""
+    from pagerless.incidents.notice_phrases import data, english, phrase
+
+    said = phrase("resolved_by", by=by)
+    return publish(
+        "incident.resolved",
+        incident,
+        generation=generation_of("resolved", at),
+        data={"message": english(said), "message_phrase": data(said), "cards_only": True, "episode": episode},
+    )
+
+
 def resolved_episode(incident) -> dict:
     """What an ``incident.resolved`` job says of the episode it ended: ``episode``, when the incident last reopened
     before this resolve (ISO 8601), None for its first opening. Its job closes that episode's page cards, and, when

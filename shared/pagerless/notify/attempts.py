@@ -3,9 +3,9 @@
 A retryable failure (429 with Retry-After, 5xx, timeout) is tried again with backoff, in this invocation while the
 wait is short, otherwise by the queue (`RetryLaterError`, with the vendor's wait held on the delivery:
 ``retry_at``); after ``max_attempts`` the delivery is dead and the job goes to the dead-letter store. Any other 4xx
-gives up at once. A throttle (a 429 — Slack's ``chat.update`` too —, WeCom's 45009, DingTalk's 130101) does not use
-up ``max_attempts``: only time ends it (`pagerless.notify.throttle`). The channel's rate (messages a minute) is
-taken before each call. Split from `pagerless.notify.delivery`, which decides what to deliver.
+gives up at once. A throttle (a 429 — Slack's ``chat.update`` too —, Slack's HTTP 200 ``ratelimited`` error, WeCom's
+45009, DingTalk's 130101) does not use up ``max_attempts``: only time ends it (`pagerless.notify.throttle`). The
+channel's rate (messages a minute) is taken before each call. Split from `pagerless.notify.delivery`, which decides what to deliver.
 """
 
 import time

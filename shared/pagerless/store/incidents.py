@@ -305,7 +305,9 @@ class IncidentRepository:
         """The marker of the notification job ``event`` a reopen's or resolve's actions owe (a root incident's: a
         correlated child is not announced), put in the move's transaction and deleted by `notice_sent`: one left
         (the job never queued) is queued by the sweep (`pagerless.incidents.notice_sweep`)."""
-        return [] if incident.parent_id else [sweeps.notice_due(incident.id, event, at, announced_by)]
+        if incident.parent_id:
+            return []
+        return [sweeps.notice_due(incident.id, event, at, announced_by, episode=incident.reopened_at)]
 
     @staticmethod
     def notice_sent(incident_id: str, event: str, at: datetime) -> None:

@@ -30,6 +30,7 @@ from pagerless.store.incident_records import IncidentRecord
 
 ESCALATION, RUNNING_ESCALATION, FLAP = "escalation", "escalation-running", "flap"  # the kinds of `sweep`
 WAIT, NOTICE = "runbook-wait", "notice"
+FIRST_EPISODE = "first"  # a notice marker's ``episode`` when the incident had not reopened before its change
 
 
 class Sweeps(GlobalSecondaryIndex):
@@ -73,6 +74,10 @@ class NoticeMarker(BaseModel):
     event = UnicodeAttribute()
     at = UTCDateTimeAttribute()  # the change's time (the incident's `resolved_at` or `reopened_at`)
     announced_by = UnicodeAttribute(null=True)  # who the resolve is told to be by
+    # the episode a resolve ended (the incident's last reopen before it, ISO 8601; FIRST_EPISODE: it had not
+    # reopened), whose page cards its notice closes even when it is stale (`incidents.notice_sweep`). None: a marker
+    # put by a version before it (not known)
+    episode = UnicodeAttribute(null=True)
     sweep = UnicodeAttribute(null=True, default=NOTICE)
     sweep_since = UTCDateTimeAttribute(null=True)
     by_sweep = Sweeps()
@@ -142,8 +147,11 @@ def drop_if_stale(incident_id: str) -> bool:
     return True
 
 
-def notice_due(incident_id: str, event: str, at: datetime, announced_by: str | None = None) -> MarkerChange:
-    """The marker of the notice ``event`` the incident's change at ``at`` owes (put in that change's transaction)."""
+def notice_due(
+    incident_id: str, event: str, at: datetime, announced_by: str | None = None, episode: datetime | None = None
+) -> MarkerChange:
+    """The marker of the notice ``event`` the incident's change at ``at`` owes (put in that change's transaction);
+    ``episode``: the incident's last reopen as the change found it (None: it had not reopened)."""
     marker = NoticeMarker(
         NOTICE,
         f"{incident_id}|{event}",
@@ -151,6 +159,7 @@ def notice_due(incident_id: str, event: str, at: datetime, announced_by: str | N
         event=event,
         at=at,
         announced_by=announced_by,
+        episode=episode.isoformat() if episode else FIRST_EPISODE,
         sweep=NOTICE,
         sweep_since=at,
     )

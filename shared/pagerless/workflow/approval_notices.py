@@ -12,6 +12,7 @@ from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
 from pagerless.incidents import timeline
 from pagerless.incidents.notices import publish
+from pagerless.observability import logger
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow.incidents import ACTOR
@@ -80,7 +81,9 @@ def tell_decided(incident: IncidentRecord, record: Approval) -> None:
     (keyed by the approval and its decision's time): by the decider, by the retried request that handed the decision
     over, or by the approval sweep that delivered it, when the decider's process ended before it. Whoever writes the
     entry updates the cards, then sends the entry's live event, last: a live event AWS failed no longer leaves the
-    cards with their buttons."""
+    cards with their buttons. That live event is best-effort: the decision is stored and handed over, its entry and
+    its cards' notice are written, so a failure here must not answer the person's click with an error (a retry would
+    only hear "already approved"); it is logged, and the console shows the entry once it reads the timeline."""
     verb = "approved" if record.status == vocab.APPROVED else "rejected"
     comment = record.comment or ""
     message = f"{record.decider_label()} {verb} {record.proposal.get('action')}" + (f": {comment}" if comment else "")
@@ -106,7 +109,19 @@ def tell_decided(incident: IncidentRecord, record: Approval) -> None:
     if told is not None:
         publish_decided(incident, record)
         live = {**said, "actor_name": name} if name else said
-        timeline.announce(incident, verb, message, actor=record.decided_by, data=live)
+        _announce(incident, verb, message, actor=record.decided_by, data=live)
+
+
+def _announce(incident: IncidentRecord, verb: str, message: str, *, actor: str, data: dict) -> None:
+    """The decision entry's live event; a failure is logged, not raised (see `tell_decided`)."""
+    try:
+        timeline.announce(incident, verb, message, actor=actor, data=data)
+    except Exception:  # noqa: BLE001 — the decision stands; only its live event is lost
+        logger().warning(
+            "the live event of a decision was not sent",
+            exc_info=True,
+            extra={"incident_id": incident.id, "approval_id": data.get("approval_id"), "decision": verb},
+        )
 
 
 def publish_decided(incident: IncidentRecord, record: Approval, decision: str | None = None) -> None:

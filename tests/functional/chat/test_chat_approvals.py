@@ -242,6 +242,24 @@ def test_a_click_step_functions_did_not_take_is_answered_and_the_next_click_appr
     wait_for_status(awaiting["incident_id"], "resolved")
 
 
+def test_a_click_whose_decision_went_through_but_whose_live_event_failed_says_approved(awaiting, api, people):
+    from tests.functional.refusals import refusing
+    from tests.functional.workflow.test_remediate_retries import streaming
+
+    body = slack_form(button_value(awaiting, "approve"))
+    # When Alice's click is decided and handed to the workflow, and DynamoDB then throttles the `approved` entry's
+    # live event (at the AWS boundary)
+    with refusing("PutItem", "ThrottlingException", when=streaming("approved")) as refused:
+        first = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    assert refused == ["PutItem"]
+    # Then she is told she approved (not to try again: a retry would only hear it was already approved)
+    assert first.status_code == 200, first.text
+    assert first.json()["text"].startswith("You approved patch_resources"), first.text
+    assert _approval(awaiting["incident_id"]).decided_by == people["alice"].label
+    assert timeline_types(awaiting["incident_id"]).count("approved") == 1
+    wait_for_status(awaiting["incident_id"], "resolved")
+
+
 def test_deleting_a_person_unbinds_their_chat_identities(awaiting, api, people, admin_key):
     assert api.delete(f"/api/people/{people['alice'].id}", headers=auth(admin_key)).status_code == 200
     body = slack_form(button_value(awaiting, "approve"))

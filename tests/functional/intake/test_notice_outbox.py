@@ -158,7 +158,7 @@ def test_a_reopen_whose_notice_sqs_refused_is_queued_by_the_sweep(runtime):
     assert _markers(incident_id) == []
 
 
-def test_a_notice_a_later_change_superseded_is_dropped_unsent(runtime):
+def test_a_resolve_a_later_reopen_superseded_is_not_said_and_only_closes_its_episodes_cards(runtime):
     t0 = datetime.now(UTC)
     now = [t0]
     intake = intake_at(now)
@@ -171,7 +171,31 @@ def test_a_notice_a_later_change_superseded_is_dropped_unsent(runtime):
     assert intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).action == "reopened"
     # When the sweep runs
     swept = _sweep(now[0] + GRACE + timedelta(seconds=1))
-    # Then the resolve is not told after the reopen (its cards would read resolved while it is open)
+    # Then the resolve is not told after the reopen (its cards would read resolved while it is open): its job only
+    # edits, the page cards of the episode it ended (the first opening), and nothing is left owed
+    assert swept == [{"incident_id": incident_id, "event": "incident.resolved", "notice": "superseded: cards closed"}]
+    [job] = _jobs("incident.resolved", incident_id)
+    assert (job["data"]["cards_only"], job["data"]["episode"]) == (True, None)
+    assert _markers(incident_id) == []
+
+
+def test_a_superseded_resolve_marker_of_an_older_version_is_dropped_unsent(runtime):
+    from pagerless.store.sweeps import NOTICE, NoticeMarker
+
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    # Given a resolve whose notice SQS refused, its marker put by a version that did not record the episode
+    now[0] = t0 + timedelta(seconds=5)
+    with sqs_refusing("SendMessage"):
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    NoticeMarker(NOTICE, f"{incident_id}|incident.resolved").update(actions=[NoticeMarker.episode.remove()])
+    now[0] = t0 + timedelta(seconds=60)
+    assert intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).action == "reopened"
+    # When the sweep runs
+    swept = _sweep(now[0] + GRACE + timedelta(seconds=1))
+    # Then it is dropped unsent, as before (which episode it ended is not known)
     assert swept == [{"incident_id": incident_id, "event": "incident.resolved", "notice": "superseded"}]
     assert _jobs("incident.resolved", incident_id) == []
     assert _markers(incident_id) == []

@@ -596,6 +596,37 @@ def test_throttles_that_say_how_long_to_wait_do_not_use_up_the_deliverys_attempt
     assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
 
 
+@pytest.mark.parametrize("retry_after", ["60", None])
+def test_slacks_ratelimited_error_is_a_throttle_not_a_failure_toward_the_attempts(
+    api, notify_env, admin_key, vendors, retry_after
+):
+    from pagerless.outbox.jobs import enqueue
+
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given Slack answers HTTP 200 {"ok": false, "error": "ratelimited"} four times in a row (more than the
+    # delivery's 3 attempts), with a Retry-After or without one
+    vendors.slack_ratelimited("chat.postMessage", times=4, retry_after=retry_after)
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    for _ in range(4):  # the wait is over each time, and the job comes back
+        [entry] = _logs(api, admin_key, incident_id=incident.id)
+        # Then each time it waits (failed, to be tried again), never dead
+        assert entry["status"] in ("failed", "sent"), entry
+        if not (messages := notify_queue_messages()):
+            break
+        wait_over(entry["id"])
+        for message in messages:
+            make_due(message)
+        notify_env.poller.drain()
+    # Then it is delivered at the fifth call, and nothing is dead-lettered
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert (entry["status"], entry["attempts"]) == ("sent", 5)
+    assert len(vendors.to("/slack/api/chat.postMessage")) == 5
+    assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
+
+
 def test_a_vendor_answering_retry_after_0_forever_is_bounded_in_an_invocation_and_in_time(
     api, notify_env, admin_key, vendors
 ):

@@ -906,3 +906,42 @@ def test_a_late_resolve_job_of_an_older_version_naming_no_episode_still_speaks(
     posts = [r.body for r in vendors.to("/slack/api/chat.postMessage") if r.body["channel"] == "C0OPS"]
     assert [p for p in posts if p["text"].startswith("[RESOLVED]")], posts
     assert "Resolved by " not in json.dumps(vendors.slack_messages[alice_card])
+
+
+def test_a_resolve_whose_notice_was_never_queued_and_went_stale_still_closes_its_episodes_page_cards(
+    api, notify_env, admin_key, vendors, team, chat_apps
+):  # noqa: F811
+    from datetime import UTC, datetime, timedelta
+
+    from pagerless.incidents import notice_sweep
+    from pagerless.outbox.jobs import enqueue
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.sweeps import NOTICE, NoticeMarker
+    from tests.functional.intake.test_notice_outbox import sqs_refusing
+    from tests.functional.notify.conftest import route_all
+
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident(status="open", source="alertmanager", fingerprint="5f0e2c1d9a8b7c6d")
+    # Given Alice paged by direct message for the incident's first episode
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["alice"].id}]))
+    notify_env.poller.drain()
+    [alice_card] = [key for key in vendors.slack_messages if key[0] == "U0ALICE01"]
+    # And the incident resolved by hand while SQS refused its notice (its marker left for the sweep)
+    with sqs_refusing("SendMessage") as refused:
+        assert api.post(f"/api/incidents/{incident.id}/resolve", headers=auth(admin_key)).status_code == 200
+    assert refused == ["SendMessage"]
+    [marker] = NoticeMarker.query(NOTICE, NoticeMarker.sk.startswith(f"{incident.id}|"))
+    # And the incident reopened before the sweep came
+    incident.refresh()
+    incident.update(actions=[IncidentRecord.status.set("open"), IncidentRecord.reopened_at.set(datetime.now(UTC))])
+    # When the sweep finds the resolve's notice owed
+    swept = notice_sweep.sweep(now=marker.at + timedelta(seconds=151))
+    notify_env.poller.drain()
+    # Then the resolve is not said after the reopen, but Alice's page card of the episode it ended is closed
+    assert swept == [{"incident_id": incident.id, "event": "incident.resolved", "notice": "superseded: cards closed"}]
+    assert "Resolved by " in json.dumps(vendors.slack_messages[alice_card])
+    assert not [b for b in vendors.slack_messages[alice_card]["blocks"] if b["type"] == "actions"]
+    posts = [r.body for r in vendors.to("/slack/api/chat.postMessage") if r.body["channel"] == "C0OPS"]
+    assert not [p for p in posts if p["text"].startswith("[RESOLVED]")], posts
+    assert list(NoticeMarker.query(NOTICE, NoticeMarker.sk.startswith(f"{incident.id}|"))) == []

@@ -306,9 +306,10 @@ def test_handoff_digest_and_the_scheduled_handoff_message(runtime, api, admin_ke
     sqs = runtime.client("sqs")
     messages = sqs.receive_message(QueueUrl=settings.workflow().notify_queue_url, MaxNumberOfMessages=10)["Messages"]
     jobs = [json.loads(m["Body"]) for m in messages if json.loads(m["Body"])["event"] == "oncall.handoff"]
-    assert [(j["targets"], j["data"]["schedule_id"]) for j in jobs] == [
-        ([{"kind": "person", "id": ppl["gina"]}], schedule["id"])
-    ]
+    # (the weekly rotation's own handoff, Monday 09:00 New York, is announced too when the test runs within the
+    # check's 30-minute lookback of it: only the override's is this test's)
+    to_gina = [j for j in jobs if j["targets"] == [{"kind": "person", "id": ppl["gina"]}]]
+    assert [j["data"]["schedule_id"] for j in to_gina] == [schedule["id"]]
 
 
 def test_the_readme_worked_example(api, admin_key):

@@ -1,7 +1,8 @@
 """What an approval says when AWS fails part of it (DynamoDB throttling an entry's live event, at the AWS boundary:
 tests/functional/refusals.py): a RequestApproval step tried again writes its `approval_requested` entry once and
 sends the live event and the cards the first attempt did not; a decision whose live event failed has updated its
-cards first (`approval.decided`), so that a person's click does not leave the cards with their buttons."""
+cards first (`approval.decided`), so that a person's click does not leave the cards with their buttons, and answers
+success: the decision is stored, its live event is best-effort."""
 
 import pytest
 
@@ -55,9 +56,13 @@ def test_a_decision_whose_live_event_was_throttled_still_updates_its_cards(
     # And DynamoDB throttling the live event of the `approved` entry
     with refusing("PutItem", "ThrottlingException", when=streaming("approved")) as refused:
         # When a person approves (the decision reaches the workflow; the live event fails)
-        api.post(f"/api/incidents/{opened.id}/approve", headers=auth(operator_key), json={"comment": "go"})
+        answer = api.post(f"/api/incidents/{opened.id}/approve", headers=auth(operator_key), json={"comment": "go"})
     assert refused == ["PutItem"]
-    # Then the decision is on the timeline once and the approval's cards were told who decided
+    # Then the stored decision answers success (its live event is best-effort), not a 503 whose retry would only
+    # hear that it was already approved
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["changed"], answer.json()["approval"]["status"]) == (True, "approved")
+    # And the decision is on the timeline once and the approval's cards were told who decided
     assert timeline_types(opened.id).count("approved") == 1
     decided = wait_for(lambda: _notices(pages, "approval.decided"), timeout=30)
     assert {j["generation"] for j in decided} == {approval.approval_id}

@@ -20,6 +20,7 @@ from pagerless.notify.channels.base import (
     json_body,
     request,
     require,
+    retry_after_seconds,
     truncated,
     utf16_size,
 )
@@ -39,7 +40,11 @@ REOPENED_IN_THREAD = "incident.opened"  # an opened message in the thread: the r
 CLICKS = True
 CODE_BLOCKS = True  # a dry run's diff goes in a rich text preformatted element (`code_block`)
 DEFAULT_BASE = "https://slack.com/api"
-_RETRYABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+_RETRYABLE = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+# Slack's Web API says "too many requests" as an error too (``{"ok": false, "error": "ratelimited"}``, its SDKs'
+# rate-limited error with the Retry-After header's wait), not only as an HTTP 429: the same throttle, so it does not
+# use up the delivery's attempts (`pagerless.notify.attempts`) and its Retry-After, when given, is waited.
+THROTTLED = "ratelimited"
 _BUTTONS = (
     ("approve", "pl_approve", "primary"),
     ("reject", "pl_reject", "danger"),
@@ -257,6 +262,8 @@ def _call(http: httpx.Client, config: dict, method: str, payload: dict) -> dict:
     data = json_body(response)
     if not data.get("ok"):
         error = str(data.get("error", "unknown_error"))
+        if error == THROTTLED:
+            raise RetryableError(f"slack {method}: {error}", retry_after_seconds(response), throttled=True)
         if error in _RETRYABLE:
             raise RetryableError(f"slack {method}: {error}")
         raise PermanentError(f"slack {method}: {error}")
