@@ -2,8 +2,9 @@
 the account's SES identities, the status probe describing only the stack's own resources, the audit log
 append-only, the idempotency records only got, put, updated and deleted (by the functions that serve the
 API), and the tables written one way (the timeline and event stream appended to, dead letters and
-deliveries updated, ...) granted that write only, no SAM DynamoDBCrudPolicy, and no scan, batch write or
-condition check on a table whose code (store/, read as an AST) makes none. The call check (every functional
+deliveries updated, ...) granted that write only, no SAM DynamoDBCrudPolicy or DynamoDBReadPolicy, no scan,
+batch write or condition check on a table whose code (store/, read as an AST) makes none, and a scan of the
+tables that are scanned only by the functions whose paths scan them. The call check (every functional
 test) catches a grant too small; these catch one that grows back."""
 
 import ast
@@ -341,3 +342,58 @@ def test_no_role_is_granted_a_scan_batch_or_check_the_code_never_makes_there(tem
     for action in sorted({"Scan", "BatchWriteItem", "ConditionCheckItem"} - made):
         granted = [lid for lid, st in roles.items() if not policies.denied(st, f"dynamodb:{action}", arn)]
         assert granted == [], (table, action)
+
+
+def test_no_role_uses_the_dynamodb_read_policy():
+    # Given template.yaml as written
+    raw = load_yaml(TEMPLATE)
+    # Then no function's policies use SAM's DynamoDBReadPolicy (its Scan and DescribeTable come with every read)
+    users = [
+        (logical_id, policy["DynamoDBReadPolicy"])
+        for logical_id, resource in raw["Resources"].items()
+        for policy in resource.get("Properties", {}).get("Policies", []) or []
+        if isinstance(policy, dict) and "DynamoDBReadPolicy" in policy
+    ]
+    assert users == []
+
+
+_SCAN_INCIDENTS = {"Ingest", "AlertConsumer", "Incidents", "Console", "Slo", "Workflow", "WorkflowApi", "Chat"}
+# The functions that may scan each table some store module scans, read off the paths that reach a scan. Users:
+# the user and agent-token lists (store/users.py all, agent_tokens: admin's /api/users, /api/agent-tokens, the
+# console's user pages). Incidents: index_ends under the SLO, report and handoff reads (store/reports.py,
+# store/slos.py), mark_flaps under the flap sweep, in_statuses under the reconciler (store/incident_reads.py):
+# reports and oncall read, the functions that write it too (not narrowed per function); admin, MCP, diagnosis,
+# notify and the dead-letter consumer reach none. System: the escalation sweep and the reconciler
+# (store/oncall.py awaiting_start, running) for the functions that write it (not narrowed per function) and
+# reports and oncall; MCP, notify and the dead-letter consumer only read it.
+SCANNERS = {
+    "UsersTable": {"Admin", "Console"},
+    "IncidentsTable": _SCAN_INCIDENTS | {"Reports", "Oncall", "Scheduled"},
+    "SystemTable": _SCAN_INCIDENTS | {"Reports", "Oncall", "Scheduled", "Admin", "Diagnosis", "System"},
+}
+# store/keys.py's scan is the local `keys` CLI's, run with the operator's credentials: no function's.
+CLI_SCANS = ("ApiKeysTable",)
+
+
+def _setting(table: str) -> str:
+    """The table setting ("incidents") the functions' environment names ``table`` by."""
+    variables = load_yaml(TEMPLATE)["Globals"]["Function"]["Environment"]["Variables"]
+    [setting] = [n[len("PAGERLESS_TABLE_") :].lower() for n, v in variables.items() if v == {"Ref": table}]
+    return setting
+
+
+@pytest.mark.parametrize("table", sorted(Template(TEMPLATE).of_type("AWS::DynamoDB::Table")))
+def test_only_the_functions_whose_paths_scan_a_table_may_scan_it(template, roles, table):
+    # Given a table of the stack, and whether store/ (its AST) scans it
+    arn = template.get_att(table, "Arn")
+    scanned = "Scan" in _store_calls().get(_setting(table), set()) and table not in CLI_SCANS
+    expected = {f"{name}Function" for name in SCANNERS.get(table, ())}
+    # Then a table no code scans is pinned to no scanner, and one it scans to the functions that reach a scan
+    assert bool(expected) == scanned, table
+    scanners = {lid for lid, st in roles.items() if not policies.denied(st, "dynamodb:Scan", arn)}
+    assert scanners == expected, table
+    index_scanners = {lid for lid, st in roles.items() if not policies.denied(st, "dynamodb:Scan", f"{arn}/index/any")}
+    assert index_scanners <= expected, table
+    # ... and no role describes it but the status probe's (system, scheduled)
+    describers = {lid for lid, st in roles.items() if not policies.denied(st, "dynamodb:DescribeTable", arn)}
+    assert describers == {"SystemFunction", "ScheduledFunction"}, table
