@@ -59,6 +59,7 @@ ENGLISH = {
     "rollback_incomplete": "Not fully rolled back",
     "denied": "Denied by the policy",
     "timed_out": "Nobody approved in time",
+    "lost": "Lost: its execution ended unrecorded",
     "error": "Error",
     # what a check step does when it fails (its ``on_fail``)
     "stop": "Stop the run",

@@ -210,3 +210,24 @@ def test_a_denied_runbook_step_is_said_with_the_policys_reason_beside_its_rule()
     # And an entry written before the reason was kept names the rule only
     older = _entry("runbook_step", stored, "runbook", **data, rule="action_limits")
     assert say(older, "zh", _label) == "Runbook OOMKilled recovery：步骤 Scale 未执行，策略规则 action_limits 不允许"
+
+
+def test_a_run_that_ended_is_said_with_its_outcome_in_words_not_its_code():
+    # Given runs on an incident that ended lost (their execution ended unrecorded) and rolled back
+    from pagerless.console import labels
+    from pagerless.console.i18n import translations
+
+    zh = translations("zh")
+
+    def ended(outcome: str) -> dict:
+        return _entry(
+            "runbook_step", f"run ended: {outcome}", "runbook", event="JobFailed", runbook="Restart", outcome=outcome
+        )
+
+    # When the console says them in Chinese, with its own catalog
+    def say_zh(entry):
+        return say(entry, "zh", lambda code: labels.label(code, zh.gettext, "zh"))
+
+    # Then the outcome is in words
+    assert say_zh(ended("lost")) == "Runbook Restart 运行结束：已丢失：其执行已结束但未记录"
+    assert say_zh(ended("rolled_back")) == "Runbook Restart 运行结束：已回滚"
