@@ -730,3 +730,21 @@ def test_larks_frequency_limit_is_a_throttle_not_a_failure_toward_the_attempts(
     assert (entry["status"], entry["attempts"]) == ("sent", 5)
     assert len(vendors.to(path)) == 5
     assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
+
+
+def test_a_lark_ip_allow_list_refusal_gives_up_at_once_and_says_what_to_change(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+
+    channel = lark_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given the Lark app has an IP allow-list without this sender on it
+    path = "/open-apis/im/v1/messages"
+    vendors.fail(path, 400, times=5, body={"code": 99991401, "msg": "request ip not in whitelist"})
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    # Then no retry is spent on a setting: it gives up after one call, saying where the allow-list is
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert (entry["status"], entry["attempts"]) == ("gave_up", 1)
+    assert "99991401" in entry["last_error"] and "IP allow-list" in entry["last_error"]
+    assert len(vendors.to(path)) == 1

@@ -55,7 +55,9 @@ CODE_BLOCKS = True  # a dry run's diff goes in a code block of its own (`code_bl
 # thread carry it as Lark's ``uuid`` (one message per uuid within an hour), so a retry posts neither twice
 DELIVERY_MESSAGE_ID = True
 DEFAULT_BASE = "https://open.feishu.cn"
-_RETRYABLE_CODES = {99991401}
+# "the request's IP is not on the app's IP allow-list" (99991401: https://open.larkoffice.com/document/ukTMukTMukTM/
+# ucTMxYjL3ETM24yNxEjN): a setting to change in the Lark developer console, which no retry changes
+_IP_DENIED = 99991401
 # Lark's "request trigger frequency limit" (99991400: an HTTP 429, or a 400 from older OpenAPIs, with the seconds to
 # wait in ``x-ogw-ratelimit-reset``: https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control),
 # a message's frequency limit (230020) and a custom bot's (11232): throttles, so they do not use up the delivery's
@@ -351,8 +353,11 @@ def _call(http: httpx.Client, config: dict, method: str, path: str, payload: dic
             continue
         if code in _THROTTLE_CODES:
             raise RetryableError(f"lark {code}: {data.get('msg')}", reset_seconds(response), throttled=True)
-        if code in _RETRYABLE_CODES:
-            raise RetryableError(f"lark {code}: {data.get('msg')}")
+        if code == _IP_DENIED:
+            raise PermanentError(
+                f"lark {code}: {data.get('msg')} (add this sender's public IP to the app's IP allow-list: Lark developer"
+                " console, Security settings)"
+            )
         raise PermanentError(f"lark {code}: {data.get('msg')}")
     raise RetryableError("lark refused a fresh tenant_access_token")
 
