@@ -148,7 +148,7 @@ def request(
     except httpx.TransportError as exc:
         raise RetryableError(f"connection failed: {type(exc).__name__}") from exc
     if response.status_code == 429:
-        wait = _seconds(response.headers.get(wait_header)) if wait_header else None
+        wait = header_seconds(response, wait_header) if wait_header else None
         raise RetryableError(f"HTTP 429: {_snippet(response)}", wait or retry_after_seconds(response), throttled=True)
     if response.status_code >= 500:
         raise RetryableError(f"HTTP {response.status_code}: {_snippet(response)}", retry_after_seconds(response))
@@ -159,8 +159,10 @@ def request(
     return response
 
 
-def _seconds(value: str | None) -> float | None:
+def header_seconds(response: httpx.Response, name: str) -> float | None:
+    """A vendor's own header with seconds to wait (Lark's ``x-ogw-ratelimit-reset``); None if absent or unreadable."""
     try:
+        value = response.headers.get(name)
         return max(0.0, float(value)) if value else None
     except ValueError:
         return None

@@ -27,6 +27,7 @@ from pagerless.notify.channels.base import (
     dumps,
     ellipsize,
     fit,
+    header_seconds,
     json_body,
     request,
     require,
@@ -364,10 +365,8 @@ def _call(http: httpx.Client, config: dict, method: str, path: str, payload: dic
 
 def reset_seconds(response) -> float | None:
     """The wait Lark names for a throttle (``x-ogw-ratelimit-reset``, seconds), else a Retry-After's."""
-    try:
-        return max(0.0, float(response.headers[RESET_HEADER]))
-    except (KeyError, ValueError):
-        return retry_after_seconds(response)
+    wait = header_seconds(response, RESET_HEADER)
+    return wait if wait is not None else retry_after_seconds(response)
 
 
 def _base(config: dict) -> str:
