@@ -75,7 +75,9 @@ def render_one(source: str, context: dict, *, cap: int, field: str) -> str:
             size += len(chunk)
             if size > cap:
                 break
-    except (TemplateError, ArithmeticError, TypeError, ValueError) as exc:
+    except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RuntimeError) as exc:
+        # what a template does wrong (a RecursionError is a RuntimeError, a KeyError a LookupError) is its author's
+        # error, said as one (the preview's 422, the sender's fallback to the default template), never a crash
         raise ValidationError(
             f"{field} failed to render: {type(exc).__name__}: {exc}", details=[{"field": field}]
         ) from exc

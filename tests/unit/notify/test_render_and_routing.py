@@ -44,6 +44,47 @@ def test_the_sandbox_refuses_unsafe_access_and_bounds_operators_and_output():
     assert len(out) == 50 and out.endswith("…")
 
 
+# What template authors try to reach beyond the data: each renders nothing or is refused
+ATTRIBUTE_TRICKS = (
+    "{{ lipsum.__globals__ }}",
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ self._TemplateReference__context }}",
+    "{{ '{0.__class__}'.format(title) }}",
+    "{{ title|attr('__class__') }}",
+    "{{ labels.update({'a': 1}) }}",
+    "{{ (title|map(attribute='__class__'))|list }}",
+    "{{ context }}{{ environment }}{{ config }}{{ settings }}{{ request }}",
+)
+
+
+@pytest.mark.parametrize("source", ATTRIBUTE_TRICKS)
+def test_the_sandbox_gives_a_template_no_attribute_or_object_beyond_its_data(source):
+    # When
+    try:
+        out = render.render_one(source, {"title": "t", "labels": {"a": "b"}}, cap=500, field="body_template")
+    except ValidationError:
+        return
+    # Then nothing of Python's objects is shown
+    assert "class" not in out and "function" not in out and "module" not in out and "os" not in out.split()
+
+
+def test_a_template_sees_only_jinjas_own_helpers_besides_its_data():
+    # a global added to the sandbox (settings, a client, os.environ) would be every template's to print
+    assert set(render.environment().globals) == {"range", "dict", "lipsum", "cycler", "joiner", "namespace"}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% for k in self %}{% endfor %}",  # KeyError
+        "{% macro r() %}{{ r() }}{% endmacro %}{{ r() }}",  # RecursionError
+    ],
+)
+def test_whatever_a_template_does_wrong_is_its_validation_error(source):
+    with pytest.raises(ValidationError, match="body_template failed to render"):
+        render.render_one(source, {}, cap=100, field="body_template")
+
+
 def test_default_templates_exist_for_every_event_in_english_and_chinese():
     from pagerless.outbox.jobs import EVENTS
 
