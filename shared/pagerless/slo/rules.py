@@ -10,7 +10,7 @@ several SLOs holds no duplicate rule for `promtool check rules`' lint):
 The same thresholds as the evaluator (`pagerless.slo.budget`), so Prometheus and Pagerless agree. A
 ``Timeslices`` SLO burns bad slices, not bad events, as the evaluator counts them: a recording rule
 ``slo:sli_slice_bad:5m`` is 1 while the last 5 minutes' good/total is below ``timeSliceTarget`` (0 without
-traffic, as a slice without data is good), and its ``slo:sli_error:ratio_rate<w>`` is the share of bad slices
+traffic, said in the rule's three cases: a slice without data is good, and a 0 in the share, not a gap), and its ``slo:sli_error:ratio_rate<w>`` is the share of bad slices
 over ``w`` (``avg_over_time``), the bad-slice minutes / w that the evaluator's burn rate divides by (1 − target).
 A good or bad series that does not exist reads as 0 (``or (total * 0)``: ``or on() vector(0)`` with the total's
 labels, so a custom query that keeps a label reads its 0 too), as the evaluator reads a bucket with a
@@ -66,9 +66,7 @@ def _event_records(slo: SloDocument, labels: dict) -> list[dict]:
 
 def _slice_records(slo: SloDocument, labels: dict, selector: str) -> list[dict]:
     """A bad-slice flag over the last 5 minutes, and the share of bad slices over each window."""
-    slice_target = slo.spec.objectives[0].time_slice_target
-    bad = f"({_error_ratio(slo, SLICE_WINDOW)}) > bool {1 - slice_target:.10g}"
-    flag = {"record": SLICE_RECORD, "expr": f"({bad}) or on() vector(0)", "labels": dict(labels)}
+    flag = {"record": SLICE_RECORD, "expr": _slice_flag(slo), "labels": dict(labels)}
     shares = [
         {
             "record": RECORD.format(window=w),
@@ -78,6 +76,17 @@ def _slice_records(slo: SloDocument, labels: dict, selector: str) -> list[dict]:
         for w in WINDOWS
     ]
     return [flag, *shares]
+
+
+def _slice_flag(slo: SloDocument) -> str:
+    """1 for a bad slice, 0 for a good one, said case by case. A slice with requests is bad when its error ratio is
+    above 1 - ``timeSliceTarget``; a slice without requests is good, whether its counters are there and still (a
+    total of 0: its error ratio 0/0 is no number, so it is not compared) or not there at all (no total: an
+    unlabelled 0), as the evaluator counts a slice without data and the share of bad slices needs a sample for it."""
+    total = _rate(str(slo.ratio.total.metric_source.spec["query"]), SLICE_WINDOW)
+    allowed = f"{1 - slo.spec.objectives[0].time_slice_target:.10g}"
+    with_traffic = f"(({_error_ratio(slo, SLICE_WINDOW)}) > bool {allowed}) and ({total} > 0)"
+    return f"({with_traffic}) or ({total} == 0) or on() vector(0)"
 
 
 def rule_group(slo: SloDocument) -> dict:
