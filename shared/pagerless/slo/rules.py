@@ -50,10 +50,38 @@ def _error_ratio(slo: SloDocument, window: str) -> str:
     return f"1 - ({_part(str(ratio.good.metric_source.spec['query']), total, window)} / {total})"
 
 
-def exportable(slo: SloDocument) -> bool:
+# Why an SLO whose SLI is not Prometheus's has no rules: said with the export (its comments, the API's header, the
+# console's SLO list; the console's catalog has these phrases)
+LEFT_OUT_BECAUSE = {
+    SourceType.CLOUDWATCH: "its SLI is read from CloudWatch, which Prometheus cannot query; Pagerless evaluates it",
+    SourceType.PAGERLESS: "its SLI is its service's incident minutes in Pagerless; Pagerless evaluates it",
+}
+
+
+def _source(slo: SloDocument) -> SourceType:
+    """The SLI's source that is not Prometheus (the total's, else the good or bad count's), or Prometheus."""
     ratio = slo.ratio
     part = ratio.good or ratio.bad
-    return ratio.total.metric_source.type is SourceType.PROMETHEUS and part.metric_source.type is SourceType.PROMETHEUS
+    kinds = [ratio.total.metric_source.type, part.metric_source.type]
+    return next((kind for kind in kinds if kind is not SourceType.PROMETHEUS), SourceType.PROMETHEUS)
+
+
+def exportable(slo: SloDocument) -> bool:
+    return _source(slo) is SourceType.PROMETHEUS
+
+
+def left_out(slos: list[SloDocument]) -> list[dict]:
+    """The SLOs a rule file leaves out, each with its SLI's source and why (`LEFT_OUT_BECAUSE`)."""
+    return [
+        {
+            "slo": slo.name,
+            "service": slo.service,
+            "source": _source(slo).value,
+            "reason": LEFT_OUT_BECAUSE[_source(slo)],
+        }
+        for slo in slos
+        if not exportable(slo)
+    ]
 
 
 def _threshold(factor: str, allowed: str) -> str:
@@ -125,8 +153,13 @@ def rule_group(slo: SloDocument) -> dict:
 
 
 def rule_file(slos: list[SloDocument]) -> str:
-    """A Prometheus rule file (YAML) for every SLO whose SLI is Prometheus; others are left out."""
+    """A Prometheus rule file (YAML) for every SLO whose SLI is Prometheus; the others are left out, each named in
+    a comment at the top with why (`left_out`)."""
     import yaml
 
     groups = [rule_group(slo) for slo in slos if exportable(slo)]
-    return yaml.safe_dump({"groups": groups}, sort_keys=False, width=1000)
+    notes = [
+        f"# left out: SLO {o['slo']} (service {' '.join(o['service'].split())}): {o['reason']}\n"
+        for o in left_out(slos)
+    ]
+    return "".join(notes) + yaml.safe_dump({"groups": groups}, sort_keys=False, width=1000)

@@ -425,3 +425,44 @@ def test_a_window_without_traffic_counts_its_slices_as_good(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     # As the evaluator counts them: a 5-minute bucket without requests spends nothing of a Timeslices budget
     assert _evaluator_level(0, 0) == "ok"
+
+
+def test_a_rule_file_names_each_slo_it_leaves_out_and_why():
+    from pagerless.slo.rules import left_out
+
+    # Given payments' Prometheus SLO, search's CloudWatch one and a downtime SLO counted by Pagerless
+    downtime = load_yaml(
+        yaml.safe_dump(
+            {
+                "apiVersion": "openslo/v1",
+                "kind": "SLO",
+                "metadata": {"name": "orders-uptime"},
+                "spec": {
+                    "service": "orders",
+                    "indicator": {
+                        "spec": {
+                            "ratioMetric": {
+                                "counter": True,
+                                "bad": {"metricSource": {"type": "Pagerless", "spec": {"kind": "downtime"}}},
+                                "total": {"metricSource": {"type": "Pagerless", "spec": {"kind": "minutes"}}},
+                            }
+                        }
+                    },
+                    "timeWindow": [{"duration": "30d", "isRolling": True}],
+                    "budgetingMethod": "Occurrences",
+                    "objectives": [{"target": 0.999}],
+                },
+            }
+        )
+    )
+    # When the rule file is made
+    text = rule_file([*SLOS, *downtime])
+    # Then it opens with a comment per SLO left out, saying its source and why, and has rules for payments only
+    assert [o["slo"] for o in left_out([*SLOS, *downtime])] == ["search-api-latency-p99", "orders-uptime"]
+    assert text.splitlines()[:2] == [
+        "# left out: SLO search-api-latency-p99 (service search-api): its SLI is read from CloudWatch, which "
+        "Prometheus cannot query; Pagerless evaluates it",
+        "# left out: SLO orders-uptime (service orders): its SLI is its service's incident minutes in Pagerless; "
+        "Pagerless evaluates it",
+    ]
+    assert [g["name"] for g in yaml.safe_load(text)["groups"]] == ["slo-payments-api-availability"]
