@@ -75,6 +75,19 @@ def _markers(incident_id: str) -> list[str]:
     return [m.event for m in NoticeMarker.query(NOTICE, NoticeMarker.sk.startswith(f"{incident_id}|"))]
 
 
+def _as_an_older_version_put_it(incident_id: str, *, episode: bool) -> None:
+    """The incident's one notice marker moved to the key a version before one marker per change used (``<incident
+    id>|<event>``), without the episode it ended unless ``episode``."""
+    from pagerless.store.sweeps import NOTICE, NoticeMarker
+
+    [marker] = NoticeMarker.query(NOTICE, NoticeMarker.sk.startswith(f"{incident_id}|"))
+    marker.delete()
+    marker.sk = f"{incident_id}|{marker.event}"
+    if not episode:
+        marker.episode = None
+    marker.save()
+
+
 def _resolved_messages(vendors) -> list[str]:  # noqa: F811
     return [m.body["markdown"]["content"] for m in vendors.to("/cgi-bin/webhook/send") if "RESOLVED" in str(m.body)]
 
@@ -179,18 +192,54 @@ def test_a_resolve_a_later_reopen_superseded_is_not_said_and_only_closes_its_epi
     assert _markers(incident_id) == []
 
 
-def test_a_superseded_resolve_marker_of_an_older_version_is_dropped_unsent(runtime):
-    from pagerless.store.sweeps import NOTICE, NoticeMarker
+def test_a_second_resolve_after_a_reopen_leaves_the_first_resolves_owed_notice_in_place(runtime):
+    from pagerless.store.incidents import IncidentRecord
 
     t0 = datetime.now(UTC)
     now = [t0]
     intake = intake_at(now)
     incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
-    # Given a resolve whose notice SQS refused, its marker put by a version that did not record the episode
+    # Given a resolve whose notice SQS refused, the alert firing again (the reopen's notice queued), and a second
+    # resolve whose notice SQS refused too
     now[0] = t0 + timedelta(seconds=5)
     with sqs_refusing("SendMessage"):
         intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
-    NoticeMarker(NOTICE, f"{incident_id}|incident.resolved").update(actions=[NoticeMarker.episode.remove()])
+    now[0] = t0 + timedelta(seconds=60)
+    assert intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).action == "reopened"
+    now[0] = t0 + timedelta(seconds=90)
+    with sqs_refusing("SendMessage") as refused:
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    assert refused == ["SendMessage"]
+    # Then both resolves' notices are owed: the second did not take the first's place
+    assert _markers(incident_id) == ["incident.resolved", "incident.resolved"]
+    # When the sweep runs
+    swept = _sweep(now[0] + GRACE + timedelta(seconds=1))
+    # Then the first resolve closes the page cards of the episode it ended (the first opening), the second is told,
+    # and nothing is left owed
+    assert swept == [
+        {"incident_id": incident_id, "event": "incident.resolved", "notice": "superseded: cards closed"},
+        {"incident_id": incident_id, "event": "incident.resolved", "notice": "queued"},
+    ]
+    reopened_at = IncidentRecord.get(incident_id).reopened_at.isoformat()
+    jobs = _jobs("incident.resolved", incident_id)
+    assert sorted((j["data"].get("cards_only", False), str(j["data"]["episode"])) for j in jobs) == [
+        (False, reopened_at),
+        (True, "None"),
+    ]
+    assert _markers(incident_id) == []
+
+
+def test_a_superseded_resolve_marker_of_an_older_version_is_dropped_unsent(runtime):
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    # Given a resolve whose notice SQS refused, its marker put by a version that did not record the episode (and
+    # kept one marker per incident and event, under that key)
+    now[0] = t0 + timedelta(seconds=5)
+    with sqs_refusing("SendMessage"):
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    _as_an_older_version_put_it(incident_id, episode=False)
     now[0] = t0 + timedelta(seconds=60)
     assert intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).action == "reopened"
     # When the sweep runs
@@ -198,4 +247,23 @@ def test_a_superseded_resolve_marker_of_an_older_version_is_dropped_unsent(runti
     # Then it is dropped unsent, as before (which episode it ended is not known)
     assert swept == [{"incident_id": incident_id, "event": "incident.resolved", "notice": "superseded"}]
     assert _jobs("incident.resolved", incident_id) == []
+    assert _markers(incident_id) == []
+
+
+def test_a_marker_put_under_an_older_versions_key_is_still_queued_and_deleted(runtime):
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    # Given a resolve whose notice SQS refused, its marker under the key of a version with one marker per incident
+    # and event
+    now[0] = t0 + timedelta(seconds=5)
+    with sqs_refusing("SendMessage"):
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    _as_an_older_version_put_it(incident_id, episode=True)
+    # When the sweep runs
+    swept = _sweep(now[0] + GRACE + timedelta(seconds=1))
+    # Then its notice is queued once and the marker deleted, as one of this version's
+    assert swept == [{"incident_id": incident_id, "event": "incident.resolved", "notice": "queued"}]
+    assert len(_jobs("incident.resolved", incident_id)) == 1
     assert _markers(incident_id) == []
