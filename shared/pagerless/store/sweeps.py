@@ -185,6 +185,15 @@ def notice_cleared(marker: NoticeMarker) -> bool:
     return _delete_notice(marker.sk, marker.at)
 
 
+def notice_owed(incident_id: str, event: str, at: datetime) -> bool:
+    """Whether the marker of the notice of the change at ``at`` is still there (a consistent read, no write)."""
+    try:
+        NoticeMarker.get(NOTICE, notice_key(incident_id, event, at), consistent_read=True, attributes_to_get=["sk"])
+    except NoticeMarker.DoesNotExist:
+        return False
+    return True
+
+
 def _delete_notice(key: str, at: datetime) -> bool:
     try:
         NoticeMarker(NOTICE, key).delete(condition=NoticeMarker.at == at)

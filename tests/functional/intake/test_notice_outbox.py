@@ -126,6 +126,32 @@ def test_a_source_resolve_whose_notice_sqs_refused_is_told_once_by_the_sweep(wec
     assert _sweep(now[0] + 2 * GRACE) == []
 
 
+def test_a_redelivered_source_resolve_that_tells_it_again_clears_its_marker(wecom, notify_env, meter):  # noqa: F811
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    # Given a resolve whose transaction is made while SQS refuses its notification job (its marker left)
+    now[0] = t0 + timedelta(seconds=5)
+    resolve = delivery_mark("resolved", now[0])
+    with sqs_refusing("SendMessage"):
+        intake.process(_alert("resolved"), WORKSPACE, resolve)
+    assert _markers(incident_id) == ["incident.resolved"]
+    # When the same resolve is delivered again (Alertmanager's retry, SQS's redelivery): it tells of it again
+    with meter.measure("redelivered, owed"):
+        assert intake.process(_alert("resolved"), WORKSPACE, resolve).action == "ignored"
+    # Then its notice is queued and the marker cleared (one write): the sweep has nothing more to queue
+    assert meter.costs["redelivered, owed"].writes == 1, meter.costs["redelivered, owed"].as_dict()
+    assert _markers(incident_id) == []
+    assert _sweep(now[0] + GRACE + timedelta(seconds=1)) == []
+    notify_env.poller.drain()
+    assert len(_resolved_messages(wecom)) == 1
+    # And a redelivery once nothing is owed writes nothing (the marker is read, not deleted blindly)
+    with meter.measure("redelivered"):
+        intake.process(_alert("resolved"), WORKSPACE, resolve)
+    assert (meter.costs["redelivered"].writes, meter.costs["redelivered"].failed) == (0, 0)
+
+
 def test_a_notice_queued_twice_is_delivered_once(wecom, notify_env):  # noqa: F811
     t0 = datetime.now(UTC)
     now = [t0]
