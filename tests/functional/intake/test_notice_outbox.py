@@ -293,3 +293,46 @@ def test_a_marker_put_under_an_older_versions_key_is_still_queued_and_deleted(ru
     assert swept == [{"incident_id": incident_id, "event": "incident.resolved", "notice": "queued"}]
     assert len(_jobs("incident.resolved", incident_id)) == 1
     assert _markers(incident_id) == []
+
+
+def _scheduled_sweep(runtime) -> dict:
+    """Fire the template's escalation sweep as EventBridge would (the scheduled function, with its role)."""
+    [target] = [t for t in runtime.schedules() if t.name == "ScheduledFunction-EscalationSweep"]
+    return runtime.scheduler.fire(target)["result"]
+
+
+def _not_queued(incident_id: str) -> list:
+    from pagerless.store.timeline import items_of_type
+
+    return items_of_type(incident_id, "notification_not_queued")
+
+
+def test_an_owed_notice_the_scheduled_sweep_cannot_queue_is_on_the_timeline_once(runtime):
+    from pagerless.incidents.notices import generation_of
+    from pagerless.store.incidents import IncidentRecord
+
+    t0 = datetime.now(UTC) - 2 * GRACE  # the scheduled sweep runs on the real clock
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    # Given a resolve whose notice was never queued, and whose writer stopped before it said so on the timeline
+    now[0] = t0 + timedelta(seconds=5)
+    with sqs_refusing("SendMessage"):
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    [written] = _not_queued(incident_id)
+    written.delete()
+    # When the scheduled sweep runs twice while SQS still refuses the job
+    with sqs_refusing("SendMessage", times=2) as refused:
+        swept = [_scheduled_sweep(runtime)["notices"] for _ in range(2)]
+    assert refused == ["SendMessage", "SendMessage"]
+    assert [[entry["notice"] for entry in run] for run in swept] == [["not queued"], ["not queued"]]
+    # Then the incident's timeline says once that the notice was not queued, as its writer would have said it (the
+    # scheduled function's role allows the entry: the runtime checks each call against it)
+    [entry] = _not_queued(incident_id)
+    resolved_at = IncidentRecord.get(incident_id).resolved_at
+    generation = generation_of("resolved", resolved_at)
+    assert (entry.actor, entry.message) == ("notify", "incident.resolved: ClientError")
+    assert (entry.data["event"], entry.data["generation"]) == ("incident.resolved", generation)
+    # And once SQS takes it, the next sweep queues it
+    assert [e["notice"] for e in _scheduled_sweep(runtime)["notices"]] == ["queued"]
+    assert _markers(incident_id) == []
