@@ -4,14 +4,13 @@ writer deletes it once the job is queued, and the scheduled sweep queues the job
 (`pagerless.incidents.notice_sweep`). Queued twice (the sweep after a marker whose delete failed), a notice is still
 delivered once: its generation is the change's. SQS and DynamoDB refuse at the AWS boundary (botocore events)."""
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.functional.intake.conftest import delivery_mark, intake_at
 from tests.functional.notify.conftest import create_channel, notify_env, route_all, vendors  # noqa: F401
-from tests.functional.refusals import refusing
+from tests.functional.refusals import refusing, sqs_refusing
 
 pytestmark = pytest.mark.functional
 
@@ -23,28 +22,6 @@ def _alert(status: str = "firing"):
     from pagerless.domain.alerts import Alert
 
     return Alert(source="generic", fingerprint="outbox-1", status=status, title="orders backlog", service=None)
-
-
-@contextmanager
-def sqs_refusing(operation: str, times: int = 1):
-    """Answer the next ``times`` calls of ``operation`` on the client NotifyQueue's jobs are sent with as AWS would
-    when it cannot take them (botocore's ``before-call`` event: no request is made)."""
-    from botocore.exceptions import ClientError
-
-    from pagerless.outbox import jobs
-
-    events, refused = jobs._sqs().meta.events, []
-
-    def answer(model, **_):
-        if len(refused) < times:
-            refused.append(model.name)
-            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "injected"}}, model.name)
-
-    events.register(f"before-call.sqs.{operation}", answer)
-    try:
-        yield refused
-    finally:
-        events.unregister(f"before-call.sqs.{operation}", answer)
 
 
 def _sweep(now: datetime) -> list[dict]:
