@@ -118,9 +118,9 @@ def _say(incident: IncidentRecord, event_type: str, message: str, actor: str, sa
         timeline.record(incident, event_type, message, actor=actor, data=said)
         return
     said = {**said, **key}
-    if not timeline.recorded_with(incident.id, event_type, **key):
-        timeline.record(incident, event_type, message, actor=actor, data=said, live=False)
-    timeline.announce(incident, event_type, message, actor=actor, data=said)
+    found = timeline.entry_with(incident.id, event_type, **key)
+    entry = found or timeline.record(incident, event_type, message, actor=actor, data=said, live=False)
+    timeline.announce(incident, event_type, message, actor=actor, data=said, entry=entry.sk)
 
 
 def deploys_before(incident: IncidentRecord, lookback: timedelta = DEPLOY_LOOKBACK) -> list[dict]:

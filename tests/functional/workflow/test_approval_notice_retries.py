@@ -31,12 +31,12 @@ def test_a_request_whose_live_event_was_throttled_says_it_once_and_sends_its_car
 ):
     # Given DynamoDB throttling the live event of the RequestApproval step's `approval_requested` entry
     oncall(delays=(60, 60, 60))
-    with refusing("PutItem", "ThrottlingException", when=streaming("approval_requested")) as refused:
+    with refusing("TransactWriteItems", "ThrottlingException", when=streaming("approval_requested")) as refused:
         # When an incident opens whose fix needs an approval
         opened = open_incident(scenario)
         wait_for_status(opened.id, "awaiting_approval", timeout=60)
         wait_for(lambda: _streamed(opened, "approval_requested"), timeout=30)
-    assert refused == ["PutItem"]
+    assert refused == ["TransactWriteItems"]
     # Then the retried step wrote no second entry and sent the live event the first attempt lost, and the cards
     assert timeline_types(opened.id).count("approval_requested") == 1
     assert _streamed(opened, "approval_requested") == 1
