@@ -123,10 +123,8 @@ def _ended(arn: str, sfn) -> tuple[str, str] | None:
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ExecutionDoesNotExist":
             raise
-        return (
-            "gone",
-            "its execution is gone",
-        )  # past Step Functions' retention, or a runtime restarted without the reconciler
+        # past Step Functions' retention, or a runtime restarted without the reconciler
+        return "gone", "its execution is gone"
     if described["status"] == "RUNNING":
         return None
     how = ": ".join(part for part in (described["status"], described.get("error")) if part)
