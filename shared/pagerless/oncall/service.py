@@ -23,6 +23,7 @@ from pagerless.store.oncall import (
     DocumentRepository,
     OverrideRepository,
     QuietHoursRepository,
+    person_deleted,
     person_deleted_note,
 )
 
@@ -368,4 +369,6 @@ class OncallService:
             critical=critical,
             channel_exists=lambda ref: any(channel_targets.names_channel(ref, c) for c in channels),
             channel_unusable=lambda ref: channel_targets.channel_unusable(ref, channels, switched_off),
+            # the people table is not the workflow's to read: the note the deletion wrote tells (`release_person`)
+            person_deleted=lambda person: person_deleted(workspace, person),
         )

@@ -137,6 +137,8 @@ def _target_public(resolved, name: Callable[[str | None], str | None]) -> dict:
         out["missing"] = True
     if resolved.unusable:  # a channel disabled, or of a type switched off: it reaches nobody
         out["unusable"] = resolved.unusable
+    if resolved.deleted:  # a person deleted since (a stored policy's or on-call's): they are paged by nobody
+        out["deleted"] = True
     return out
 
 
