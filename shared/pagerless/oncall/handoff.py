@@ -121,13 +121,14 @@ def announce_handoffs(now: datetime | None = None) -> dict:
                 "starts_at": incoming.start.isoformat(),
                 "ends_at": whole.end.isoformat() if whole.end else None,  # None: no handoff ahead
             }
-            if not claim_handoff(workspace, schedule.id, incoming.start, data):
+            # once per handoff and incoming person: a late override from the same moment is told to its person too
+            if not claim_handoff(workspace, schedule.id, incoming.start, incoming.person_id, data):
                 continue
             enqueue(
                 NotifyJob(
                     workspace=workspace,
                     event="oncall.handoff",
-                    generation=f"{schedule.id}@{incoming.start.isoformat()}",
+                    generation=f"{schedule.id}@{incoming.start.isoformat()}@{incoming.person_id}",
                     targets=[{"kind": "person", "id": incoming.person_id}],
                     data=_announcement(workspace, data, digest(workspace, DIGEST_HOURS, now)),
                 )
