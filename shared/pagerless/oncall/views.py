@@ -45,7 +45,11 @@ def shift_public(shift: schedules.Shift, zone: ZoneInfo, name: Callable[[str | N
     }
 
 
-def rendered(service: OncallService, workspace: str, schedule_id: str, start: datetime, end: datetime) -> dict:
+def rendered(
+    service: OncallService, workspace: str, schedule_id: str, start: datetime, end: datetime, *, whole: bool = False
+) -> dict:
+    """The final schedule from ``start`` to ``end``; ``whole``: its first and last shifts keep their real handoffs
+    rather than being cut at the range (the console's list, which shows when the shift on call now began)."""
     if end <= start or end - start > MAX_RANGE:
         raise ValidationError("end must be after start and at most 366 days later", details=[{"field": "end"}])
     schedule = service.schedule(workspace, schedule_id)
@@ -57,7 +61,10 @@ def rendered(service: OncallService, workspace: str, schedule_id: str, start: da
         "timezone": schedule.timezone,
         "start": start.astimezone(zone).isoformat(),
         "end": end.astimezone(zone).isoformat(),
-        "shifts": [shift_public(s, zone, name) for s in schedules.render(schedule, start, end)],
+        "shifts": [
+            shift_public(s, zone, name)
+            for s in (lookup.render_whole if whole else schedules.render)(schedule, start, end)
+        ],
     }
 
 
