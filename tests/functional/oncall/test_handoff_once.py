@@ -83,3 +83,48 @@ def test_a_handoff_is_announced_once_to_whoever_takes_over_across_the_autumn_cha
     # Then eve, who is on call now, is told once (ben was told before the swap; nobody is told twice)
     assert told == [(eve, "2026-11-02T14:00:00+00:00")]
     assert night["id"] != primary["id"]
+
+
+def test_a_person_an_edit_puts_on_call_mid_shift_is_told_once(runtime, api, admin_key):
+    from pagerless.oncall.handoff import announce_handoffs
+
+    # Given a daily rotation of ann and ben whose shift on call now began two hours ago (its handoff long announced)
+    names = ("ann", "ben", "cy")
+    ids = {
+        n: api.post(
+            "/api/people", json={"name": n.title(), "email": f"{n}@example.com"}, headers=auth(admin_key)
+        ).json()["id"]
+        for n in names
+    }
+    now = datetime.now(UTC)
+    began = (now - timedelta(hours=2)).replace(second=0, microsecond=0)
+    layer = {
+        "name": "daily",
+        "participants": [ids["ann"], ids["ben"]],
+        "rotation_start": (began - timedelta(days=10)).date().isoformat(),
+        "handoff_time": f"{began:%H:%M}",
+        "rrule": "FREQ=DAILY",
+    }
+    body = {"name": "primary", "timezone": "UTC", "layers": [layer]}
+    created = api.post("/api/oncall/schedules", json=body, headers=auth(admin_key)).json()
+    on_call = api.get(f"/api/oncall/current?schedule={created['id']}", headers=auth(admin_key)).json()["oncall"]
+    assert announce_handoffs()["announced"] == []  # the shift began before the check's lookback
+    # When an admin replaces whoever is on call with cy
+    layer["participants"] = [ids["cy"] if p == on_call else p for p in layer["participants"]]
+    edited = api.put(
+        f"/api/oncall/schedules/{created['id']}", json={**body, "layers": [layer]}, headers=auth(admin_key)
+    )
+    assert edited.status_code == 200, edited.text
+    # Then the check tells cy, once, that she is on call for the shift as it began, and tells nobody else
+    announce_handoffs()
+    announce_handoffs()
+    told = [(j["targets"][0]["id"], j["data"]["starts_at"]) for j in _handoff_jobs(runtime)]
+    assert told == [(ids["cy"], began.isoformat())]
+    # And an edit that changes nobody's shift tells nobody again
+    renamed = api.put(
+        f"/api/oncall/schedules/{created['id']}",
+        json={**body, "name": "primary on call", "layers": [layer]},
+        headers=auth(admin_key),
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert announce_handoffs()["announced"] == []
