@@ -165,10 +165,12 @@ def escalation_preview(
     if policy is None:
         return {**base, "policy": None, "current_level": None, "levels": [], "next": None}
     opened = now - timedelta(minutes=minutes_elapsed)
-    levels, offset, name = [], 0, person_names(workspace)
+    levels, offset, name, deleted = [], 0, person_names(workspace), {}
     for page in plan(policy):
         at = opened + timedelta(seconds=offset)
-        resolved = service.resolve_step(workspace, policy, page.step, at, critical=severity == "critical")
+        resolved = service.resolve_step(
+            workspace, policy, page.step, at, critical=severity == "critical", deleted=deleted
+        )
         at_seconds = offset
         # as the engine does: a step that reaches nobody (nobody on call, a channel gone, disabled or switched off)
         # is not waited on
