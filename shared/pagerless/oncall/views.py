@@ -163,7 +163,7 @@ def escalation_preview(
     policy = service.select_policy(workspace, service_name, severity)
     base = {"service": service_name, "severity": severity, "minutes_elapsed": minutes_elapsed}
     if policy is None:
-        return {**base, "policy": None, "current_level": None, "levels": [], "next": None}
+        return {**base, "policy": None, "current_level": None, "current_repeat": None, "levels": [], "next": None}
     opened = now - timedelta(minutes=minutes_elapsed)
     levels, offset, name, deleted = [], 0, person_names(workspace), {}
     for page in plan(policy):
@@ -192,6 +192,9 @@ def escalation_preview(
         **base,
         "policy": {"id": policy.id, "name": policy.name, "repeat": policy.repeat},
         "current_level": paged[-1]["level"] if paged else None,
+        "current_repeat": paged[-1]["repeat"] if paged else None,  # which round of the steps (0: the first)
+        # every step of every round paged: the escalation ended, nobody else is paged until someone acknowledges
+        "ended": bool(paged) and upcoming is None,
         "levels": levels,
         "next": None
         if upcoming is None
