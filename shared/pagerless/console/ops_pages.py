@@ -246,7 +246,9 @@ def oncall_page(request: Request) -> HTMLResponse:
     schedules = []
     for doc in service.list_schedules(principal.workspace):
         current = views.current(service, principal.workspace, schedule_id=doc["id"], service_name=None, at=now)
-        shifts = views.rendered(service, principal.workspace, doc["id"], now, now + timedelta(days=14))["shifts"]
+        # whole: the shift on call now from its real handoff, the last to its own (as /current and iCal say)
+        shifts = views.rendered(service, principal.workspace, doc["id"], now, now + timedelta(days=14), whole=True)
+        shifts = shifts["shifts"]
         schedules.append({**doc, "current": current, "shifts": shifts[:50]})
     from pagerless.people.service import PeopleService
 
@@ -263,8 +265,11 @@ def slo_page(request: Request) -> HTMLResponse:
     """SLOs with budget remaining, burn rates and alert level, as each SLO's last evaluation left them."""
     principal = current_principal(request)
     from pagerless.api.routes.slo import slo_service
+    from pagerless.slo.rules import left_out
 
-    return render(request, "slo.html", slos=slo_service().overview(principal.workspace), budget=None)
+    slos = slo_service()
+    overview, documents = slos.overview(principal.workspace), slos.all(principal.workspace)
+    return render(request, "slo.html", slos=overview, budget=None, left_out=left_out(documents))
 
 
 @router.get("/console/slo/{name}", response_class=HTMLResponse)
