@@ -41,6 +41,8 @@ DATA = {
     "node": "Raise the memory limit",
     "outcome": "rolled_back",
     "ended": "FAILED: EscalationTickFailed",
+    "resumes": 3,
+    "error": "the escalation tick failed 10 times in a row; the last failure: ValueError: injected",
 }
 
 
