@@ -84,6 +84,9 @@ def _environment(loader: BaseLoader) -> Environment:
         lstrip_blocks=True,
     )
     env.newstyle_gettext = True  # what install_gettext_translations(newstyle=True) sets: it changes the code
+    # |tojson (a channel's config, a job's context) shows Chinese as written, not as JSON's \u escapes; it still
+    # escapes <, >, & and ' for HTML
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     env.globals["asset"] = asset
     env.filters["when"] = lambda value: _when(value, "en_US", UTC)  # per language and zone in `environment`
     _speak(env, DEFAULT, NullTranslations())  # per language in `environment`
