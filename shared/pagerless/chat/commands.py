@@ -102,14 +102,14 @@ class ChatBot:
             return self._unbound(message, app_workspace, command.language)
         if person.workspace != app_workspace:
             return answers.other_workspace(command.language)
-        if command.name == "oncall":  # times read in the asker's zone, as their cards say them
-            return self._on_call(person.workspace, command, person.timezone)
+        if command.name == "oncall":
+            return self._on_call(person.workspace, command)
         if not command.argument and (in_thread := self._thread_incident(person.workspace, message)):
             command = replace(command, argument=in_thread)  # "ack" in an incident's thread is about that incident
         if not command.argument:
             return answers.needs_argument(command.language, command.name)
-        if command.name == "status":
-            return self._status(person.workspace, command, person.timezone)
+        if command.name == "status":  # its times in the zone the asker chose, as their pages read; else UTC
+            return self._status(person.workspace, command, person.timezone if person.timezone_set else None)
         return self._ack(person, message, command, app_workspace, via)
 
     @staticmethod
@@ -145,7 +145,7 @@ class ChatBot:
         )
         return self.actions.act(person, click, app_workspace, via).text
 
-    def _on_call(self, workspace: str, command: Command, zone: str | None) -> str:
+    def _on_call(self, workspace: str, command: Command) -> str:
         from pagerless.clock import display_time, utcnow
 
         now, rows = utcnow(), []
@@ -160,7 +160,7 @@ class ChatBot:
             shift = self.oncall.on_call(workspace, doc["id"], now)
             person = self.people.find(workspace, shift.person_id) if shift else None
             name = (person.name if person else shift.person_id) if shift else None
-            rows.append((doc["name"], name, display_time(shift.end.isoformat(), zone) if shift and shift.end else None))
+            rows.append((doc["name"], name, display_time(shift.end.isoformat(), None) if shift and shift.end else None))
         return answers.on_call(command.language, rows)
 
     def _unbound(self, message: ChatMessage, app_workspace: str, language: str) -> str:
