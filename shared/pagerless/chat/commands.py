@@ -103,7 +103,7 @@ class ChatBot:
         if person.workspace != app_workspace:
             return answers.other_workspace(command.language)
         if command.name == "oncall":
-            return self._on_call(person.workspace, command)
+            return self._on_call(person, command)
         if not command.argument and (in_thread := self._thread_incident(person.workspace, message)):
             command = replace(command, argument=in_thread)  # "ack" in an incident's thread is about that incident
         if not command.argument:
@@ -145,10 +145,12 @@ class ChatBot:
         )
         return self.actions.act(person, click, app_workspace, via).text
 
-    def _on_call(self, workspace: str, command: Command) -> str:
+    def _on_call(self, asker, command: Command) -> str:
+        """Who is on call now, as `/api/oncall/current` answers; each shift's end in the zone the asker chose (their
+        pages read in it), else in the schedule's (the API's)."""
         from pagerless.clock import display_time, utcnow
 
-        now, rows = utcnow(), []
+        workspace, now, rows = asker.workspace, utcnow(), []
         if command.argument:
             try:
                 docs = self.oncall.schedules_for_service(workspace, command.argument)[:1]
@@ -160,7 +162,8 @@ class ChatBot:
             shift = self.oncall.on_call(workspace, doc["id"], now)
             person = self.people.find(workspace, shift.person_id) if shift else None
             name = (person.name if person else shift.person_id) if shift else None
-            rows.append((doc["name"], name, display_time(shift.end.isoformat(), None) if shift and shift.end else None))
+            zone = asker.timezone if asker.timezone_set else doc.get("timezone")
+            rows.append((doc["name"], name, display_time(shift.end.isoformat(), zone) if shift and shift.end else None))
         return answers.on_call(command.language, rows)
 
     def _unbound(self, message: ChatMessage, app_workspace: str, language: str) -> str:

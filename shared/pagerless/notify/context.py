@@ -24,7 +24,12 @@ _NOBODY_DECIDED = ("expired", "superseded")  # the system ended the approval: it
 
 def build(job: NotifyJob) -> dict:
     """Plain data (strings, numbers, lists, dicts); escaping for a channel happens later."""
-    incident = _incident(job)
+    return build_for(job, incident_of(job))
+
+
+def build_for(job: NotifyJob, incident) -> dict:
+    """`build` from ``incident``, the job's incident as `incident_of` read it (None: no incident, or gone): a job that
+    edits cards reads it once for its context, for what it edits and for each card it renders again."""
     data = dict(job.data or {})
     ctx: dict = {
         "event": job.event,
@@ -201,7 +206,8 @@ def facts(ctx: dict) -> dict:
     return {k: ctx.get(k) for k in ("event", "severity", "service", "namespace", "labels")}
 
 
-def _incident(job: NotifyJob):
+def incident_of(job: NotifyJob):
+    """The job's incident (an IncidentRecord), read now; None without one, gone, or of another workspace."""
     if not job.incident_id:
         return None
     from pagerless.domain.errors import NotFoundError

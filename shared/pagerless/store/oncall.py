@@ -152,11 +152,11 @@ class QuietHoursRepository:
         return retire(SystemRecord(f"oncall-quiet#{workspace}", person_id))
 
 
-def claim_handoff(workspace: str, schedule_id: str, at: datetime, data: dict) -> bool:
-    """Record that the handoff at ``at`` was announced; False if it already was (idempotency)."""
-    record = SystemRecord(
-        "oncall-handoff", f"{workspace}#{schedule_id}#{at.isoformat()}", data=data, updated_at=utcnow()
-    )
+def claim_handoff(workspace: str, schedule_id: str, at: datetime, person_id: str, data: dict) -> bool:
+    """Record that the handoff at ``at`` to ``person_id`` was announced; False if it already was (idempotency). The
+    person is part of the key: an override made after a handoff can put someone else on call from that moment."""
+    key = f"{workspace}#{schedule_id}#{at.isoformat()}#{person_id}"
+    record = SystemRecord("oncall-handoff", key, data=data, updated_at=utcnow())
     return written(record.save, condition=SystemRecord.pk.does_not_exist())
 
 
