@@ -202,3 +202,15 @@ def test_a_summarys_times_are_said_in_the_readers_zone_when_one_is_known():
     # And a Chinese channel in Shanghai says it so (the card's context)
     card = shown({"summary": diagnosis.summary, "summary_phrase": stored}, "zh", "Asia/Shanghai")
     assert card["summary"] == shanghai
+
+
+def test_every_taxonomy_remediation_is_said_in_both_languages():
+    import json as _json
+
+    from pagerless.diagnosis.categories import REMEDIATIONS, remediation_label
+
+    taxonomy = _json.loads((Path(summaries.__file__).parent / "taxonomy.json").read_text("utf-8"))
+    assert set(REMEDIATIONS.entries) == {r["id"] for r in taxonomy["remediations"]}
+    for code in REMEDIATIONS.entries:
+        assert remediation_label(code) != code and _chinese(remediation_label(code, "zh")), code
+    assert remediation_label("patch_resources", "zh") == "patch_resources"  # an action's name, as it is
