@@ -263,8 +263,11 @@ def slo_page(request: Request) -> HTMLResponse:
     """SLOs with budget remaining, burn rates and alert level, as each SLO's last evaluation left them."""
     principal = current_principal(request)
     from pagerless.api.routes.slo import slo_service
+    from pagerless.slo.rules import left_out
 
-    return render(request, "slo.html", slos=slo_service().overview(principal.workspace), budget=None)
+    slos = slo_service()
+    overview, documents = slos.overview(principal.workspace), slos.all(principal.workspace)
+    return render(request, "slo.html", slos=overview, budget=None, left_out=left_out(documents))
 
 
 @router.get("/console/slo/{name}", response_class=HTMLResponse)

@@ -116,7 +116,11 @@ def _slos():
 
 
 def _list_page(principal) -> dict:
-    return {"slos": _slos().overview(principal.workspace), "budget": None}
+    from pagerless.slo.rules import left_out
+
+    slos = _slos()
+    overview, documents = slos.overview(principal.workspace), slos.all(principal.workspace)
+    return {"slos": overview, "budget": None, "left_out": left_out(documents)}
 
 
 @router.post("/console/slo", dependencies=[CsrfChecked])

@@ -20,13 +20,33 @@ from pagerless.store.slos import SloRepository
 LONGEST_LOOKBACK = timedelta(minutes=max(maths.LOOKBACKS.values()))
 
 
-def marks(repository: SloRepository, workspace: str, name: str) -> tuple[datetime | None, datetime | None]:
+FIRST_BUCKET = (
+    "first_bucket"  # the state's start of the earliest bucket stored (None: none is), kept by each evaluation
+)
+AS_STORED = object()  # `marks`' earliest bucket: as the SLO's state keeps it
+
+
+def marks(
+    repository: SloRepository, workspace: str, name: str, *, first_bucket=AS_STORED
+) -> tuple[datetime | None, datetime | None]:
     """The end of the last bucket evaluated (None before the first evaluation), and the SLO's start: when it was
-    created, or its earliest stored bucket when that is earlier (its first evaluation reads its window back)."""
+    created, or its earliest stored bucket when that is earlier (its first evaluation reads its window back).
+
+    The earliest bucket is the one each evaluation keeps in the SLO's state with the buckets it wrote (one read of
+    the definition, no query of its buckets); ``first_bucket`` gives it instead (the evaluation writing it), and a
+    state kept before it was (no such key) has it read from the buckets."""
     record = repository.get(workspace, name)
-    first = repository.first_bucket(workspace, name)
+    first = earliest_bucket(repository, workspace, name, record.state) if first_bucket is AS_STORED else first_bucket
     started = min(record.created_at, first) if first and record.created_at else record.created_at or first
     return parse_time((record.state or {}).get("last_bucket_end")), started
+
+
+def earliest_bucket(repository: SloRepository, workspace: str, name: str, state: dict | None) -> datetime | None:
+    """The start of the SLO's earliest stored bucket as its state keeps it, or read from the buckets when the state
+    does not say (kept before it did, or buckets put by hand)."""
+    if FIRST_BUCKET in (state or {}):
+        return parse_time(state[FIRST_BUCKET])
+    return repository.first_bucket(workspace, name)
 
 
 def as_of(moment: datetime, last: datetime | None) -> datetime:

@@ -10,7 +10,7 @@ several SLOs holds no duplicate rule for `promtool check rules`' lint):
 The same thresholds as the evaluator (`pagerless.slo.budget`), so Prometheus and Pagerless agree. A
 ``Timeslices`` SLO burns bad slices, not bad events, as the evaluator counts them: a recording rule
 ``slo:sli_slice_bad:5m`` is 1 while the last 5 minutes' good/total is below ``timeSliceTarget`` (0 without
-traffic, as a slice without data is good), and its ``slo:sli_error:ratio_rate<w>`` is the share of bad slices
+traffic, said in the rule's three cases: a slice without data is good, and a 0 in the share, not a gap), and its ``slo:sli_error:ratio_rate<w>`` is the share of bad slices
 over ``w`` (``avg_over_time``), the bad-slice minutes / w that the evaluator's burn rate divides by (1 − target).
 A good or bad series that does not exist reads as 0 (``or (total * 0)``: ``or on() vector(0)`` with the total's
 labels, so a custom query that keeps a label reads its 0 too), as the evaluator reads a bucket with a
@@ -50,10 +50,38 @@ def _error_ratio(slo: SloDocument, window: str) -> str:
     return f"1 - ({_part(str(ratio.good.metric_source.spec['query']), total, window)} / {total})"
 
 
-def exportable(slo: SloDocument) -> bool:
+# Why an SLO whose SLI is not Prometheus's has no rules: said with the export (its comments, the API's header, the
+# console's SLO list; the console's catalog has these phrases)
+LEFT_OUT_BECAUSE = {
+    SourceType.CLOUDWATCH: "its SLI is read from CloudWatch, which Prometheus cannot query; Pagerless evaluates it",
+    SourceType.PAGERLESS: "its SLI is its service's incident minutes in Pagerless; Pagerless evaluates it",
+}
+
+
+def _source(slo: SloDocument) -> SourceType:
+    """The SLI's source that is not Prometheus (the total's, else the good or bad count's), or Prometheus."""
     ratio = slo.ratio
     part = ratio.good or ratio.bad
-    return ratio.total.metric_source.type is SourceType.PROMETHEUS and part.metric_source.type is SourceType.PROMETHEUS
+    kinds = [ratio.total.metric_source.type, part.metric_source.type]
+    return next((kind for kind in kinds if kind is not SourceType.PROMETHEUS), SourceType.PROMETHEUS)
+
+
+def exportable(slo: SloDocument) -> bool:
+    return _source(slo) is SourceType.PROMETHEUS
+
+
+def left_out(slos: list[SloDocument]) -> list[dict]:
+    """The SLOs a rule file leaves out, each with its SLI's source and why (`LEFT_OUT_BECAUSE`)."""
+    return [
+        {
+            "slo": slo.name,
+            "service": slo.service,
+            "source": _source(slo).value,
+            "reason": LEFT_OUT_BECAUSE[_source(slo)],
+        }
+        for slo in slos
+        if not exportable(slo)
+    ]
 
 
 def _threshold(factor: str, allowed: str) -> str:
@@ -66,9 +94,7 @@ def _event_records(slo: SloDocument, labels: dict) -> list[dict]:
 
 def _slice_records(slo: SloDocument, labels: dict, selector: str) -> list[dict]:
     """A bad-slice flag over the last 5 minutes, and the share of bad slices over each window."""
-    slice_target = slo.spec.objectives[0].time_slice_target
-    bad = f"({_error_ratio(slo, SLICE_WINDOW)}) > bool {1 - slice_target:.10g}"
-    flag = {"record": SLICE_RECORD, "expr": f"({bad}) or on() vector(0)", "labels": dict(labels)}
+    flag = {"record": SLICE_RECORD, "expr": _slice_flag(slo), "labels": dict(labels)}
     shares = [
         {
             "record": RECORD.format(window=w),
@@ -78,6 +104,17 @@ def _slice_records(slo: SloDocument, labels: dict, selector: str) -> list[dict]:
         for w in WINDOWS
     ]
     return [flag, *shares]
+
+
+def _slice_flag(slo: SloDocument) -> str:
+    """1 for a bad slice, 0 for a good one, said case by case. A slice with requests is bad when its error ratio is
+    above 1 - ``timeSliceTarget``; a slice without requests is good, whether its counters are there and still (a
+    total of 0: its error ratio 0/0 is no number, so it is not compared) or not there at all (no total: an
+    unlabelled 0), as the evaluator counts a slice without data and the share of bad slices needs a sample for it."""
+    total = _rate(str(slo.ratio.total.metric_source.spec["query"]), SLICE_WINDOW)
+    allowed = f"{1 - slo.spec.objectives[0].time_slice_target:.10g}"
+    with_traffic = f"(({_error_ratio(slo, SLICE_WINDOW)}) > bool {allowed}) and ({total} > 0)"
+    return f"({with_traffic}) or ({total} == 0) or on() vector(0)"
 
 
 def rule_group(slo: SloDocument) -> dict:
@@ -116,8 +153,13 @@ def rule_group(slo: SloDocument) -> dict:
 
 
 def rule_file(slos: list[SloDocument]) -> str:
-    """A Prometheus rule file (YAML) for every SLO whose SLI is Prometheus; others are left out."""
+    """A Prometheus rule file (YAML) for every SLO whose SLI is Prometheus; the others are left out, each named in
+    a comment at the top with why (`left_out`)."""
     import yaml
 
     groups = [rule_group(slo) for slo in slos if exportable(slo)]
-    return yaml.safe_dump({"groups": groups}, sort_keys=False, width=1000)
+    notes = [
+        f"# left out: SLO {o['slo']} (service {' '.join(o['service'].split())}): {o['reason']}\n"
+        for o in left_out(slos)
+    ]
+    return "".join(notes) + yaml.safe_dump({"groups": groups}, sort_keys=False, width=1000)

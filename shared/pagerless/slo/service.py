@@ -97,7 +97,7 @@ class SloService:
             return
         self.repository.delete_buckets(workspace, slo.name)
         state = {k: v for k, v in (before.state or {}).items() if k not in ("last_bucket_end", "budget")}
-        self.repository.set_state(workspace, slo.name, {**state, "sli": slo.sli_key()})
+        self.repository.set_state(workspace, slo.name, {**state, "sli": slo.sli_key(), history.FIRST_BUCKET: None})
 
     def export_yaml(self, workspace: str) -> str:
         return dump_yaml([self.document(r) for r in self.repository.all(workspace)])
@@ -152,11 +152,17 @@ class SloService:
         if state.get("sli") not in (None, slo.sli_key()):  # read with an indicator replaced since: read anew
             self.repository.delete_buckets(workspace, name)
             state.pop("last_bucket_end", None)
+            state[history.FIRST_BUCKET] = None
         start = self._catch_up_from(slo, state, end)
         context = ReadContext(workspace=workspace, service=slo.service, now=now)
         buckets = read_buckets(slo, start, end, context) if start < end else []
         self.repository.put_buckets(workspace, name, [(b.start, float(b.good), float(b.total)) for b in buckets])
-        status = self.budget(workspace, name, slo=slo, evaluated_to=end)
+        # the earliest bucket stored, kept with the state: a budget read needs no query of the buckets for it
+        first = min(
+            [m for m in (history.earliest_bucket(self.repository, workspace, name, state), *_starts(buckets)) if m],
+            default=None,
+        )
+        status = self.budget(workspace, name, slo=slo, evaluated_to=end, first_bucket=first)
         previous = state.get("alert_level", "ok")
         level = status["alert_level"]
         if level != previous:
@@ -166,6 +172,7 @@ class SloService:
                 "alert_level": level,
                 "last_bucket_end": end.isoformat(),
                 "sli": slo.sli_key(),  # what the buckets were read with
+                history.FIRST_BUCKET: first.isoformat() if first else None,
                 "evaluated_at": now.isoformat(),
                 "buckets_written": len(buckets),
                 # what the SLO list shows until the next evaluation (`overview`), for this version of the definition
@@ -205,9 +212,10 @@ class SloService:
         slo: SloDocument | None = None,
         at: datetime | None = None,
         evaluated_to: datetime | None = None,
+        first_bucket=history.AS_STORED,
     ) -> tuple[maths.BudgetStatus, maths.Objective]:
         slo = slo or self.get(workspace, name)
-        last, started = history.marks(self.repository, workspace, name)
+        last, started = history.marks(self.repository, workspace, name, first_bucket=first_bucket)
         now = history.as_of(at or self.clock(), evaluated_to or last)
         window = window_of(slo, now, ended=at is not None)
         start, end, _ = window
@@ -224,12 +232,14 @@ class SloService:
         slo: SloDocument | None = None,
         at: datetime | None = None,
         evaluated_to: datetime | None = None,
+        first_bucket=history.AS_STORED,
     ) -> dict:
         """Seed 002's error-budget answer, plus every burn rate and the window it covers: now, or as a period that
         ends at ``at`` left it (a calendar month ending at ``at`` is that month, not the next one's empty start); in
-        either case no later than the last bucket evaluated (``evaluated_to``, else the SLO's state says)."""
+        either case no later than the last bucket evaluated (``evaluated_to``, else the SLO's state says).
+        ``first_bucket``: the earliest bucket stored, when the caller has just written it (`history.marks`)."""
         slo = slo or self.get(workspace, name)
-        status, objective = self.status(workspace, name, slo, at, evaluated_to)
+        status, objective = self.status(workspace, name, slo, at, evaluated_to, first_bucket)
         remaining_percent = status.remaining_fraction * 100
         return {
             "slo_name": slo.name,
@@ -317,3 +327,7 @@ def _default_intake(source: str, payload: dict, workspace: str) -> object:
     from pagerless.intake.bootstrap import intake_service
 
     return intake_service().ingest(source, payload, workspace)
+
+
+def _starts(buckets) -> list[datetime]:
+    return [b.start for b in buckets]

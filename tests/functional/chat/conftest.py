@@ -20,6 +20,7 @@ from tests.functional.workflow.conftest import (
     sandbox,
     scenario,
     wait_for_status,
+    wait_for_workflow,
 )
 
 FIXTURES = ROOT / "tests" / "fixtures" / "chat"
@@ -80,7 +81,7 @@ def awaiting(sandbox, scenario, chat_apps, people):
     from pagerless.store.approvals import ApprovalRepository
 
     incident = open_incident(scenario)
-    wait_for_status(incident.id, "awaiting_approval")
+    wait_for_workflow(incident.id, "awaiting_approval")
     return {"incident_id": incident.id, "approval_id": ApprovalRepository().latest(incident.id).approval_id}
 
 

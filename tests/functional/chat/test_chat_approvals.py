@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import auth
 from tests.functional.chat.conftest import button_value, lark_headers, lark_v2_body, slack_form, slack_headers
-from tests.functional.workflow.conftest import timeline_types, wait_for_status
+from tests.functional.workflow.conftest import timeline_types, wait_for_status, wait_for_workflow
 
 pytestmark = pytest.mark.functional
 
@@ -289,7 +289,7 @@ def test_two_approvers_clicking_at_once_make_one_decision(awaiting, api, people)
     assert sum(t.startswith("You approved") for t in texts) == 1, texts
     assert sum(f"already approved by {winner}" in t for t in texts) == 1, texts
     assert timeline_types(awaiting["incident_id"]).count("approved") == 1
-    wait_for_status(awaiting["incident_id"], "resolved")
+    wait_for_workflow(awaiting["incident_id"], "resolved")
 
 
 def test_a_click_after_the_incident_was_resolved_by_hand_changes_nothing(awaiting, api, admin_key):

@@ -170,12 +170,30 @@ def wait_for_status(incident_id: str, *statuses: str, timeout: float = 30.0, set
         ) from None
 
 
+def wait_for_workflow(incident_id: str, *statuses: str, interval: float = 0.05) -> str:
+    """Wait until the incident has one of ``statuses``, or its workflow can no longer bring it there (its execution
+    ended): however long the machine takes, so no assertion depends on its speed (`wait_for_status` gives up after
+    30 s; the walk to the approval took 2 to 6 s with two test workers, more on a machine shared with others). A
+    workflow that hangs is pytest's timeout's to stop."""
+    while True:
+        status = status_of(incident_id)
+        if status in statuses:
+            return status
+        if _execution_ended(incident_id):
+            status = status_of(incident_id)  # it may have moved as the execution ended
+            assert status in statuses, f"{incident_id} is {status}, not {statuses}; {explain(incident_id)}"
+            return status
+        time.sleep(interval)
+
+
 def _execution_ended(incident_id: str) -> bool:
     import boto3
 
     from pagerless.store.incidents import IncidentRepository
 
     arn = IncidentRepository().get(incident_id).execution_arn
+    if not arn:  # not started yet
+        return False
     return boto3.client("stepfunctions").describe_execution(executionArn=arn)["status"] != "RUNNING"
 
 

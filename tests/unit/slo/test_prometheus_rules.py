@@ -363,3 +363,106 @@ def test_a_labelled_custom_query_without_a_good_series_is_all_bad(tmp_path, budg
     # so the job's requests count as failed and the burn pages and tickets
     assert check.returncode == 0, check.stdout + check.stderr
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+def test_a_window_without_traffic_counts_its_slices_as_good(tmp_path):
+    # Given a Timeslices SLO's exported rules, and three services: one whose counters stay where they are (its
+    # exporter is up, nobody calls it), one that exports no request counter at all, and one that failed every
+    # request for 20 minutes and then had no traffic for an hour
+    [slo] = _timeslices_slo()
+    (tmp_path / "slo.rules.yml").write_text(rule_file([slo]))
+    labels = _labels({"slo": slo.name, "service": "payments-api"})
+    still = [
+        {"series": 'http_requests_total{job="payments-api",code="200"}', "values": "500x300"},
+        {"series": 'http_requests_total{job="payments-api",code="500"}', "values": "7x300"},
+    ]
+    absent = [{"series": "up", "values": "1x300"}]
+    burst_then_quiet = [
+        {"series": 'http_requests_total{job="payments-api",code="500"}', "values": "0+100x20 2000x280"},
+    ]
+
+    def case(series: list[dict], samples: list[tuple[str, str, float]], alerts: list | None = None) -> dict:
+        test = {
+            "interval": "1m",
+            "input_series": series,
+            "promql_expr_test": [
+                {"expr": expr, "eval_time": at, "exp_samples": [{"labels": f"{expr}{labels}", "value": value}]}
+                for expr, at, value in samples
+            ],
+        }
+        if alerts is not None:
+            test["alert_rule_test"] = [{"eval_time": "90m", "alertname": "SLOErrorBudgetBurn", "exp_alerts": alerts}]
+        return test
+
+    quiet = [("slo:sli_slice_bad:5m", "90m", 0), ("slo:sli_error:ratio_rate30m", "90m", 0)]
+    tests = {
+        "rule_files": ["slo.rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            # Then a slice of still counters is good: recorded as 0 (a sample in the share, not a gap)
+            case(still, [*quiet, ("slo:sli_error:ratio_rate1h", "90m", 0)], alerts=[]),
+            # and so is a slice with no counter at all
+            case(absent, [*quiet, ("slo:sli_error:ratio_rate1h", "90m", 0)], alerts=[]),
+            # and the quiet hour after a burst of bad slices is good slices, not a gap: the burst's slices were bad,
+            # and the share of the last 30 minutes (all quiet) is 0
+            case(burst_then_quiet, [*quiet, ("slo:sli_slice_bad:5m", "15m", 1)]),
+        ],
+    }
+    (tmp_path / "slo.test.yml").write_text(yaml.safe_dump(tests, sort_keys=False))
+    # When promtool checks and tests them
+    check = subprocess.run(
+        [PROMTOOL, "check", "rules", "--lint-fatal", "slo.rules.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    run = subprocess.run(
+        [PROMTOOL, "test", "rules", "slo.test.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert run.returncode == 0, run.stdout + run.stderr
+    # As the evaluator counts them: a 5-minute bucket without requests spends nothing of a Timeslices budget
+    assert _evaluator_level(0, 0) == "ok"
+
+
+def test_a_rule_file_names_each_slo_it_leaves_out_and_why():
+    from pagerless.slo.rules import left_out
+
+    # Given payments' Prometheus SLO, search's CloudWatch one and a downtime SLO counted by Pagerless
+    downtime = load_yaml(
+        yaml.safe_dump(
+            {
+                "apiVersion": "openslo/v1",
+                "kind": "SLO",
+                "metadata": {"name": "orders-uptime"},
+                "spec": {
+                    "service": "orders",
+                    "indicator": {
+                        "spec": {
+                            "ratioMetric": {
+                                "counter": True,
+                                "bad": {"metricSource": {"type": "Pagerless", "spec": {"kind": "downtime"}}},
+                                "total": {"metricSource": {"type": "Pagerless", "spec": {"kind": "minutes"}}},
+                            }
+                        }
+                    },
+                    "timeWindow": [{"duration": "30d", "isRolling": True}],
+                    "budgetingMethod": "Occurrences",
+                    "objectives": [{"target": 0.999}],
+                },
+            }
+        )
+    )
+    # When the rule file is made
+    text = rule_file([*SLOS, *downtime])
+    # Then it opens with a comment per SLO left out, saying its source and why, and has rules for payments only
+    assert [o["slo"] for o in left_out([*SLOS, *downtime])] == ["search-api-latency-p99", "orders-uptime"]
+    assert text.splitlines()[:2] == [
+        "# left out: SLO search-api-latency-p99 (service search-api): its SLI is read from CloudWatch, which "
+        "Prometheus cannot query; Pagerless evaluates it",
+        "# left out: SLO orders-uptime (service orders): its SLI is its service's incident minutes in Pagerless; "
+        "Pagerless evaluates it",
+    ]
+    assert [g["name"] for g in yaml.safe_load(text)["groups"]] == ["slo-payments-api-availability"]

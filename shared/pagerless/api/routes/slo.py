@@ -12,7 +12,7 @@ from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.domain.errors import PayloadTooLargeError, ValidationError
 from pagerless.incidents.service import IncidentService
-from pagerless.slo.rules import rule_file
+from pagerless.slo.rules import left_out, rule_file
 from pagerless.slo.service import SloService
 from pagerless.slo.triage import rank, worst_level
 
@@ -129,8 +129,12 @@ def export_slos(principal: ViewerDep, slos: SloDep) -> PlainTextResponse:
 
 @router.get("/api/slo/export/prometheus", response_class=PlainTextResponse)
 def export_prometheus_rules(principal: ViewerDep, slos: SloDep) -> PlainTextResponse:
-    """Prometheus recording and multiwindow burn-rate alerting rules for the Prometheus-sourced SLOs."""
-    return PlainTextResponse(rule_file(slos.all(principal.workspace)), media_type="application/yaml")
+    """Prometheus recording and multiwindow burn-rate alerting rules for the Prometheus-sourced SLOs; the others are
+    named in the file's opening comments with why, and in the X-Pagerless-Left-Out header."""
+    documents = slos.all(principal.workspace)
+    names = ",".join(o["slo"] for o in left_out(documents))
+    headers = {"X-Pagerless-Left-Out": names} if names else {}
+    return PlainTextResponse(rule_file(documents), media_type="application/yaml", headers=headers)
 
 
 @router.get("/api/slo/{name}", responses=READ)
