@@ -3,7 +3,9 @@ incident put a marker in their own transaction (`IncidentRepository.notice_due`)
 notification job (``incident.reopened``, ``incident.resolved``) is on NotifyQueue. A process that stopped between
 the two (its Lambda killed), or SQS refusing the job, leaves the marker; the scheduled `escalation-sweep` (every
 2 minutes) queues here every marker older than ``PAGERLESS_INTAKE_NOTICE_GRACE_SECONDS`` (longer than any Lambda
-that writes one may run, so a live writer is not raced), then deletes it.
+that writes one may run, so a live writer is not raced), then deletes it. A marker is one change's (its key names the
+change's time, `sweeps.notice_key`): a second resolve after a reopen leaves the first one's marker as it was, so both
+are swept, oldest first; one an older version put under ``<incident id>|<event>`` is read and deleted by its own key.
 
 The job is the one the change would have queued: its generation is the change's (`notices.generation_of` of the
 reopen's or resolve's time), so a job queued twice (the writer's, then the sweep's after a marker whose delete
@@ -48,7 +50,7 @@ def _send(marker: sweeps.NoticeMarker) -> str:
     try:
         incident = IncidentRepository().get(marker.incident_id)
     except NotFoundError:
-        sweeps.notice_sent(marker.incident_id, marker.event, marker.at)
+        sweeps.notice_cleared(marker)
         return "gone"
     if not _latest_change(marker, incident):
         return _superseded(marker, incident)
@@ -59,20 +61,20 @@ def _send(marker: sweeps.NoticeMarker) -> str:
         queued = notices.incident_reopened(incident)
     if not queued:
         return "not queued"
-    sweeps.notice_sent(marker.incident_id, marker.event, marker.at)
+    sweeps.notice_cleared(marker)
     return "queued"
 
 
 def _superseded(marker: sweeps.NoticeMarker, incident: IncidentRecord) -> str:
     """A marker a later change made stale: a resolve's closes its episode's page cards, then it is deleted."""
     if marker.event != RESOLVED_NOTICE or marker.episode is None:
-        sweeps.notice_sent(marker.incident_id, marker.event, marker.at)
+        sweeps.notice_cleared(marker)
         return "superseded"
     episode = None if marker.episode == sweeps.FIRST_EPISODE else marker.episode
     by = marker.announced_by or "unknown"
     if not notices.stale_resolve_cards(incident, by=by, at=marker.at, episode=episode):
         return "not queued"
-    sweeps.notice_sent(marker.incident_id, marker.event, marker.at)
+    sweeps.notice_cleared(marker)
     return "superseded: cards closed"
 
 

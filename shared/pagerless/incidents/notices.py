@@ -4,7 +4,8 @@ Decision: a notification that cannot be queued (SQS unreachable, a bad job) does
 workflow step, the approval or the decision that wanted it — fixing the incident matters more
 than the message about it, and a failed step would escalate or retry the remediation. It is not
 silent either: the error is logged, counted (metric ``NotificationNotQueued``) and written on the
-incident's timeline (``notification_not_queued``), so the gap is visible where people look.
+incident's timeline (``notification_not_queued``), so the gap is visible where people look: once per notice (its
+event and generation), however many times it is tried (a retried step, the notice sweep's tries every 2 minutes).
 """
 
 import hashlib
@@ -35,13 +36,13 @@ def publish(event: str, incident, *, generation: str = "0", data: dict | None = 
         try:
             from pagerless.incidents import timeline
 
-            timeline.record(
-                incident,
-                "notification_not_queued",
-                f"{event}: {type(exc).__name__}",
-                actor="notify",
-                data={"event": event, "generation": str(generation)},
-            )
+            said = {"event": event, "generation": str(generation)}
+            # once per notice: the escalation sweep tries an owed reopen or resolve notice again every 2 minutes
+            # (`notice_sweep`), and an outage of SQS would otherwise add an entry at each try
+            if not timeline.recorded_with(incident.id, "notification_not_queued", **said):
+                timeline.record(
+                    incident, "notification_not_queued", f"{event}: {type(exc).__name__}", actor="notify", data=said
+                )
         except Exception:  # noqa: BLE001 — the store may be what fails; the log line stands
             logger().exception("could not record the notification failure")
         return False

@@ -171,7 +171,22 @@ class SourceResolves:
         made the transaction and failed before the notification was queued (the stream's table
         down, the Lambda stopped); its redelivery comes here. The job's generation is the resolve's,
         so the notify function sends what it had not sent and drops what it had. The status it
-        resolved from is not known any more: a pending approval's cards are closed either way. The resolve's
-        notice marker, if still there, is left to the sweep (which queues the same job once more, dropped by the
-        notify function): deleting it here would cost every redelivery a write, refused when it is gone."""
-        self.notify_resolved(incident, by=SOURCE_ANNOUNCED_BY, previous_status=None)
+        resolved from is not known any more: a pending approval's cards are closed either way. Queued, it clears the
+        resolve's notice marker if it is still there (the sweep would queue the job once more): a consistent read
+        first, so the usual redelivery, whose first attempt deleted it, writes nothing."""
+        if self.notify_resolved(incident, by=SOURCE_ANNOUNCED_BY, previous_status=None) is not False:
+            self._clear_owed_resolve(incident)
+
+    def _clear_owed_resolve(self, incident) -> None:
+        from pagerless.incidents.lifecycle import RESOLVED_NOTICE
+
+        at = incident.resolved_at
+        if incident.parent_id or at is None:  # a correlated child's resolve owes no notice
+            return
+        try:
+            owed = self.repository.notice_owed(incident.id, RESOLVED_NOTICE, at)
+        except Exception:  # noqa: BLE001 — the job is queued; the marker only makes the sweep queue it again
+            logger().warning("could not read a notice's marker", extra={"incident_id": incident.id})
+            return
+        if owed:
+            self.notice_sent(incident, RESOLVED_NOTICE, at)

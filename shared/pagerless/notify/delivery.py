@@ -80,14 +80,15 @@ class NotifyService:
     def handle(self, job: NotifyJob, *, deadline: float | None = None) -> Outcome:
         """Deliver ``job`` to its channels; ``deadline`` (time.monotonic) is when the invocation must end:
         what cannot be tried before it goes back to the queue instead of being cut off by a timeout."""
-        ctx = contexts.build(job)
+        incident = contexts.incident_of(job)  # read once: the context, the edits and the cards rendered again
+        ctx = contexts.build_for(job, incident)
         outcome = Outcome()
         retry_later: list[str] = []
         waits: list[float | None] = []  # per delivery to retry: the vendor's wait, or None (the queue's pace)
         waiting_only = True  # every delivery to retry only waits (throttled): no receive of the job failed
         plan, unreachable = self.recipients(job, ctx) if not edits.only_edits(job) else ([], [])
         mentions = self._mentions(job, [c for c, r in plan if r is None])
-        stale = edits.stale_resolve(job)  # a resolve the incident reopened since: its message is not said
+        stale = edits.stale_resolve(job, incident)  # a resolve the incident reopened since: its message is not said
         steps = [
             (
                 c["id"] + (f"#{r.person_id}" if r else ""),
@@ -99,9 +100,10 @@ class NotifyService:
         ]
         if job.event in edits.EDITING:  # and the cards sent earlier it edits, whatever the routes say
             latest = [threads.opened_message(self.deliveries, job, c["id"]) for c, r in plan if r is None]
-            cards = edits.cards(self.deliveries, job, self.channels.usable(job.workspace), latest)
+            cards = edits.cards(self.deliveries, job, self.channels.usable(job.workspace), latest, incident)
             steps += [
-                (card.delivery_id, partial(self._edit, job, c, card, ctx, outcome, deadline)) for c, card in cards
+                (card.delivery_id, partial(self._edit, job, c, card, ctx, outcome, deadline, incident))
+                for c, card in cards
             ]
         for label, step in steps:
             if not attempts.time_for(deadline, 0):
@@ -256,10 +258,13 @@ class NotifyService:
             outcome.skipped.append(target)
         return claimed
 
-    def _edit(self, job: NotifyJob, channel: dict, card, ctx: dict, outcome: Outcome, deadline) -> None:
-        """A card sent earlier (``card``, its delivery), edited to say what ``job`` says (`edits`)."""
+    def _edit(self, job: NotifyJob, channel: dict, card, ctx: dict, outcome: Outcome, deadline, incident) -> None:
+        """A card sent earlier (``card``, its delivery), edited to say what ``job`` says (`edits`); ``incident``: as
+        read for ``job`` (the card's is the same incident)."""
         earlier = edits.card_job(card)
-        shown = self.message(earlier, channel, contexts.build(earlier), recipient=edits.recipient(job.workspace, card))
+        shown = self.message(
+            earlier, channel, contexts.build_for(earlier, incident), recipient=edits.recipient(job.workspace, card)
+        )
         message = edits.edited(shown, job, ctx)
         target, showing = card.delivery_id, edits.digest(message)  # a person paged twice got two cards
         record = store.new_delivery(

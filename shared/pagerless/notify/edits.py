@@ -72,12 +72,12 @@ def episode(incident) -> str | None:
 
 
 def cards(
-    deliveries: DeliveryRepository, job: NotifyJob, channels: list[dict], latest_opened: list[dict]
+    deliveries: DeliveryRepository, job: NotifyJob, channels: list[dict], latest_opened: list[dict], incident
 ) -> list[tuple[dict, DeliveryRecord]]:
     """(channel, delivery) of each card sent earlier that ``job`` edits (see the module docstring), through
     ``channels`` (usable now); ``latest_opened``: the references of the opened cards the acknowledgement's own
-    delivery edits (`pagerless.notify.threads.opened_message`)."""
-    incident = _incident(job)
+    delivery edits (`pagerless.notify.threads.opened_message`); ``incident``: the job's, as read for it (None: gone,
+    `pagerless.notify.context.incident_of`)."""
     resolved_now = incident is not None and incident.status == IncidentStatus.RESOLVED.value
     if job.event == REOPENED:  # resolved again meanwhile: its resolve's edit says so
         return closing_cards(deliveries, job, channels) if incident is not None and not resolved_now else []
@@ -99,13 +99,12 @@ def _resolved_cards(deliveries: DeliveryRepository, job: NotifyJob, channels: li
     return page_cards(deliveries, job, channels, episode(incident)) + closing_cards(deliveries, job, channels)
 
 
-def stale_resolve(job: NotifyJob) -> str | None:
-    """Why ``job``, an ``incident.resolved`` naming the episode it resolved, says nothing in the chat: the incident
-    reopened since (its "resolved" would read after the reopen, as if the reopened incident were resolved); None
-    when it speaks (and for a job naming no episode, an older version's)."""
+def stale_resolve(job: NotifyJob, incident) -> str | None:
+    """Why ``job``, an ``incident.resolved`` naming the episode it resolved, says nothing in the chat: ``incident``
+    (its incident as read for it) reopened since (its "resolved" would read after the reopen, as if the reopened
+    incident were resolved); None when it speaks (and for a job naming no episode, an older version's)."""
     if job.event != RESOLVED_EVENT or ENDED not in (job.data or {}):
         return None
-    incident = _incident(job)
     if not _reopened_since(job, incident):
         return None
     return f"not said: the incident reopened at {episode(incident)}, after this resolve (its job came late)"
@@ -116,18 +115,6 @@ def _reopened_since(job: NotifyJob, incident) -> bool:
     if incident is None:
         return False
     return incident.status != IncidentStatus.RESOLVED.value or episode(incident) != job.data[ENDED]
-
-
-def _incident(job: NotifyJob):
-    from pagerless.domain.errors import NotFoundError
-    from pagerless.store.incidents import IncidentRepository
-
-    if not job.incident_id:
-        return None
-    try:
-        return IncidentRepository().get(job.incident_id)
-    except NotFoundError:
-        return None
 
 
 def closing_cards(

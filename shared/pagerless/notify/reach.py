@@ -126,7 +126,7 @@ def _note(job: NotifyJob, people: list[str], keys: dict[str, str], kind: str, me
     from pagerless.notify import context as contexts
     from pagerless.store import notify as store
 
-    if not people or (incident := contexts._incident(job)) is None:
+    if not people or (incident := contexts.incident_of(job)) is None:
         return
     retention = settings.notify().log_retention_days
     pending, refusals = list(people), 0

@@ -3,51 +3,24 @@
 A template is ``{title_template, body_template}`` with seed 001's placeholders (``{{severity}}``,
 ``{{title}}``, ``{{message}}``, ``{{hostname}}``, ...). Only the template is compiled; every
 value in the context is escaped for the channel first (Slack mrkdwn, Lark lark_md, ...), so an
-alert saying ``<!channel>`` or ``<at user_id="all">`` arrives as text. Rendering is bounded: the
-``*`` and ``**`` operators refuse huge results and the output stops at a size cap.
+alert saying ``<!channel>`` or ``<at user_id="all">`` arrives as text. Rendering is bounded: what one operation may
+build (`pagerless.notify.sandbox`), and the output, which stops at a size cap.
 """
 
-import operator
 import re
 from collections.abc import Callable
 from functools import cache
 
 from jinja2 import TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from pagerless.domain.errors import ValidationError
 from pagerless.notify import defaults
 from pagerless.notify.channels.base import Code
+from pagerless.notify.sandbox import BoundedSandbox
 
 MAX_TITLE = 300
 MAX_BODY = 12000
 MAX_TEMPLATE = 20000
-MAX_REPEAT = 20000  # longest string or list `*` may build
-MAX_EXPONENT = 64
-
-
-class BoundedSandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, with `*` and `**` bounded so a template cannot allocate gigabytes."""
-
-    intercepted_binops = frozenset(["*", "**"])
-
-    def call_binop(self, context, op: str, left, right):
-        if op == "**":
-            if not all(isinstance(v, int | float) for v in (left, right)):
-                raise SecurityError("** takes numbers")
-            if abs(right) > MAX_EXPONENT or abs(left) > 1e9:
-                raise SecurityError("** operands are too large")
-            return operator.pow(left, right)
-        if op == "*":
-            for seq, count in ((left, right), (right, left)):
-                if (
-                    isinstance(seq, str | list | tuple)
-                    and isinstance(count, int)
-                    and len(seq) * max(count, 0) > MAX_REPEAT
-                ):
-                    raise SecurityError("* would build a result that is too large")
-            return operator.mul(left, right)
-        return super().call_binop(context, op, left, right)
 
 
 @cache
@@ -75,7 +48,9 @@ def render_one(source: str, context: dict, *, cap: int, field: str) -> str:
             size += len(chunk)
             if size > cap:
                 break
-    except (TemplateError, ArithmeticError, TypeError, ValueError) as exc:
+    except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RuntimeError) as exc:
+        # what a template does wrong (a RecursionError is a RuntimeError, a KeyError a LookupError) is its author's
+        # error, said as one (the preview's 422, the sender's fallback to the default template), never a crash
         raise ValidationError(
             f"{field} failed to render: {type(exc).__name__}: {exc}", details=[{"field": field}]
         ) from exc

@@ -247,6 +247,10 @@ class IncidentRepository:
     def notice_sent(incident_id: str, event: str, at: datetime) -> None:
         sweeps.notice_sent(incident_id, event, at)
 
+    @staticmethod
+    def notice_owed(incident_id: str, event: str, at: datetime) -> bool:
+        return sweeps.notice_owed(incident_id, event, at)
+
     def acknowledge(self, incident: IncidentRecord, by: str, now: datetime, seconds: float) -> bool:
         """Mark acknowledged unless it already is or is resolved (False then)."""
         return written(

@@ -6,7 +6,8 @@ at carries `sweep` (its kind) and `sweep_since`: an escalation still waiting for
 (``RUNNING_ESCALATION``: the reconciler's, which reads both escalation kinds), the marker of an incident
 flapping now (``FLAP``, `FlapMarker`) and a runbook job parked on a step's approval (``WAIT``, since its
 deadline: `store.jobs.JobRecord`, the approval sweep's) and a notice an incident change owes its chat cards
-(``NOTICE``, `NoticeMarker`: the escalation sweep's).
+(``NOTICE``, `NoticeMarker`: the escalation sweep's) and an escalation the escalation sweep gave up resuming
+(``GAVE_UP_ESCALATION``: the status page's, until its incident is acknowledged or resolved).
 One index for both because a stack update can create at most one GSI per table (docs/writes.md).
 
 A flap marker (pk ``flap``, sk the incident's id) exists while its incident is marked flapping and not
@@ -15,7 +16,7 @@ clears the mark (the settle run, a reopen that is not a flap) and in a resolve o
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.connection import Connection
@@ -30,6 +31,7 @@ from pagerless.store.incident_records import IncidentRecord
 
 ESCALATION, RUNNING_ESCALATION, FLAP = "escalation", "escalation-running", "flap"  # the kinds of `sweep`
 WAIT, NOTICE = "runbook-wait", "notice"
+GAVE_UP_ESCALATION = "escalation-gave-up"  # one the sweep stopped resuming: until its incident is acknowledged
 FIRST_EPISODE = "first"  # a notice marker's ``episode`` when the incident had not reopened before its change
 
 
@@ -40,7 +42,8 @@ class Sweeps(GlobalSecondaryIndex):
         index_name = "sweeps"
         projection = KeysOnlyProjection()
 
-    sweep = UnicodeAttribute(hash_key=True)  # the kind: ESCALATION, RUNNING_ESCALATION, FLAP, WAIT or NOTICE
+    # the kind: ESCALATION, RUNNING_ESCALATION, FLAP, WAIT, NOTICE or GAVE_UP_ESCALATION
+    sweep = UnicodeAttribute(hash_key=True)
     sweep_since = UTCDateTimeAttribute(range_key=True)
 
 
@@ -69,7 +72,10 @@ class NoticeMarker(BaseModel):
         region = Region()
 
     pk = UnicodeAttribute(hash_key=True, default=NOTICE)
-    sk = UnicodeAttribute(range_key=True)  # "<incident id>|<event>": one per incident and event
+    # "<incident id>|<event>|<the change's time>" (`notice_key`): one per change, so a later change's marker (a second
+    # resolve, after a reopen) does not overwrite an earlier one still owed; "<incident id>|<event>": put by a version
+    # that kept one per incident and event, read and deleted as any other (by its own key)
+    sk = UnicodeAttribute(range_key=True)
     incident_id = UnicodeAttribute()
     event = UnicodeAttribute()
     at = UTCDateTimeAttribute()  # the change's time (the incident's `resolved_at` or `reopened_at`)
@@ -154,7 +160,7 @@ def notice_due(
     ``episode``: the incident's last reopen as the change found it (None: it had not reopened)."""
     marker = NoticeMarker(
         NOTICE,
-        f"{incident_id}|{event}",
+        notice_key(incident_id, event, at),
         incident_id=incident_id,
         event=event,
         at=at,
@@ -166,11 +172,34 @@ def notice_due(
     return MarkerChange(marker, put=True)
 
 
+def notice_key(incident_id: str, event: str, at: datetime) -> str:
+    """The key of the marker of the notice ``event`` that the incident's change at ``at`` owes."""
+    return f"{incident_id}|{event}|{at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}"
+
+
 def notice_sent(incident_id: str, event: str, at: datetime) -> bool:
     """Delete the marker of the notice of the change at ``at`` (its job is queued, or nothing is owed any more);
-    a marker a later change put (another ``at``) stays. False if there was none of that change."""
+    another change's marker stays. False if there was none of that change."""
+    return _delete_notice(notice_key(incident_id, event, at), at)
+
+
+def notice_cleared(marker: NoticeMarker) -> bool:
+    """Delete ``marker`` as the sweep read it (by its own key: one an older version put has the older key)."""
+    return _delete_notice(marker.sk, marker.at)
+
+
+def notice_owed(incident_id: str, event: str, at: datetime) -> bool:
+    """Whether the marker of the notice of the change at ``at`` is still there (a consistent read, no write)."""
     try:
-        NoticeMarker(NOTICE, f"{incident_id}|{event}").delete(condition=NoticeMarker.at == at)
+        NoticeMarker.get(NOTICE, notice_key(incident_id, event, at), consistent_read=True, attributes_to_get=["sk"])
+    except NoticeMarker.DoesNotExist:
+        return False
+    return True
+
+
+def _delete_notice(key: str, at: datetime) -> bool:
+    try:
+        NoticeMarker(NOTICE, key).delete(condition=NoticeMarker.at == at)
     except DeleteError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False

@@ -75,6 +75,19 @@ def _markers(incident_id: str) -> list[str]:
     return [m.event for m in NoticeMarker.query(NOTICE, NoticeMarker.sk.startswith(f"{incident_id}|"))]
 
 
+def _as_an_older_version_put_it(incident_id: str, *, episode: bool) -> None:
+    """The incident's one notice marker moved to the key a version before one marker per change used (``<incident
+    id>|<event>``), without the episode it ended unless ``episode``."""
+    from pagerless.store.sweeps import NOTICE, NoticeMarker
+
+    [marker] = NoticeMarker.query(NOTICE, NoticeMarker.sk.startswith(f"{incident_id}|"))
+    marker.delete()
+    marker.sk = f"{incident_id}|{marker.event}"
+    if not episode:
+        marker.episode = None
+    marker.save()
+
+
 def _resolved_messages(vendors) -> list[str]:  # noqa: F811
     return [m.body["markdown"]["content"] for m in vendors.to("/cgi-bin/webhook/send") if "RESOLVED" in str(m.body)]
 
@@ -111,6 +124,32 @@ def test_a_source_resolve_whose_notice_sqs_refused_is_told_once_by_the_sweep(wec
     assert "resolved by its source" in message, message
     assert _markers(incident_id) == []
     assert _sweep(now[0] + 2 * GRACE) == []
+
+
+def test_a_redelivered_source_resolve_that_tells_it_again_clears_its_marker(wecom, notify_env, meter):  # noqa: F811
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    # Given a resolve whose transaction is made while SQS refuses its notification job (its marker left)
+    now[0] = t0 + timedelta(seconds=5)
+    resolve = delivery_mark("resolved", now[0])
+    with sqs_refusing("SendMessage"):
+        intake.process(_alert("resolved"), WORKSPACE, resolve)
+    assert _markers(incident_id) == ["incident.resolved"]
+    # When the same resolve is delivered again (Alertmanager's retry, SQS's redelivery): it tells of it again
+    with meter.measure("redelivered, owed"):
+        assert intake.process(_alert("resolved"), WORKSPACE, resolve).action == "ignored"
+    # Then its notice is queued and the marker cleared (one write): the sweep has nothing more to queue
+    assert meter.costs["redelivered, owed"].writes == 1, meter.costs["redelivered, owed"].as_dict()
+    assert _markers(incident_id) == []
+    assert _sweep(now[0] + GRACE + timedelta(seconds=1)) == []
+    notify_env.poller.drain()
+    assert len(_resolved_messages(wecom)) == 1
+    # And a redelivery once nothing is owed writes nothing (the marker is read, not deleted blindly)
+    with meter.measure("redelivered"):
+        intake.process(_alert("resolved"), WORKSPACE, resolve)
+    assert (meter.costs["redelivered"].writes, meter.costs["redelivered"].failed) == (0, 0)
 
 
 def test_a_notice_queued_twice_is_delivered_once(wecom, notify_env):  # noqa: F811
@@ -179,18 +218,54 @@ def test_a_resolve_a_later_reopen_superseded_is_not_said_and_only_closes_its_epi
     assert _markers(incident_id) == []
 
 
-def test_a_superseded_resolve_marker_of_an_older_version_is_dropped_unsent(runtime):
-    from pagerless.store.sweeps import NOTICE, NoticeMarker
+def test_a_second_resolve_after_a_reopen_leaves_the_first_resolves_owed_notice_in_place(runtime):
+    from pagerless.store.incidents import IncidentRecord
 
     t0 = datetime.now(UTC)
     now = [t0]
     intake = intake_at(now)
     incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
-    # Given a resolve whose notice SQS refused, its marker put by a version that did not record the episode
+    # Given a resolve whose notice SQS refused, the alert firing again (the reopen's notice queued), and a second
+    # resolve whose notice SQS refused too
     now[0] = t0 + timedelta(seconds=5)
     with sqs_refusing("SendMessage"):
         intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
-    NoticeMarker(NOTICE, f"{incident_id}|incident.resolved").update(actions=[NoticeMarker.episode.remove()])
+    now[0] = t0 + timedelta(seconds=60)
+    assert intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).action == "reopened"
+    now[0] = t0 + timedelta(seconds=90)
+    with sqs_refusing("SendMessage") as refused:
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    assert refused == ["SendMessage"]
+    # Then both resolves' notices are owed: the second did not take the first's place
+    assert _markers(incident_id) == ["incident.resolved", "incident.resolved"]
+    # When the sweep runs
+    swept = _sweep(now[0] + GRACE + timedelta(seconds=1))
+    # Then the first resolve closes the page cards of the episode it ended (the first opening), the second is told,
+    # and nothing is left owed
+    assert swept == [
+        {"incident_id": incident_id, "event": "incident.resolved", "notice": "superseded: cards closed"},
+        {"incident_id": incident_id, "event": "incident.resolved", "notice": "queued"},
+    ]
+    reopened_at = IncidentRecord.get(incident_id).reopened_at.isoformat()
+    jobs = _jobs("incident.resolved", incident_id)
+    assert sorted((j["data"].get("cards_only", False), str(j["data"]["episode"])) for j in jobs) == [
+        (False, reopened_at),
+        (True, "None"),
+    ]
+    assert _markers(incident_id) == []
+
+
+def test_a_superseded_resolve_marker_of_an_older_version_is_dropped_unsent(runtime):
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    # Given a resolve whose notice SQS refused, its marker put by a version that did not record the episode (and
+    # kept one marker per incident and event, under that key)
+    now[0] = t0 + timedelta(seconds=5)
+    with sqs_refusing("SendMessage"):
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    _as_an_older_version_put_it(incident_id, episode=False)
     now[0] = t0 + timedelta(seconds=60)
     assert intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).action == "reopened"
     # When the sweep runs
@@ -198,4 +273,66 @@ def test_a_superseded_resolve_marker_of_an_older_version_is_dropped_unsent(runti
     # Then it is dropped unsent, as before (which episode it ended is not known)
     assert swept == [{"incident_id": incident_id, "event": "incident.resolved", "notice": "superseded"}]
     assert _jobs("incident.resolved", incident_id) == []
+    assert _markers(incident_id) == []
+
+
+def test_a_marker_put_under_an_older_versions_key_is_still_queued_and_deleted(runtime):
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    # Given a resolve whose notice SQS refused, its marker under the key of a version with one marker per incident
+    # and event
+    now[0] = t0 + timedelta(seconds=5)
+    with sqs_refusing("SendMessage"):
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    _as_an_older_version_put_it(incident_id, episode=True)
+    # When the sweep runs
+    swept = _sweep(now[0] + GRACE + timedelta(seconds=1))
+    # Then its notice is queued once and the marker deleted, as one of this version's
+    assert swept == [{"incident_id": incident_id, "event": "incident.resolved", "notice": "queued"}]
+    assert len(_jobs("incident.resolved", incident_id)) == 1
+    assert _markers(incident_id) == []
+
+
+def _scheduled_sweep(runtime) -> dict:
+    """Fire the template's escalation sweep as EventBridge would (the scheduled function, with its role)."""
+    [target] = [t for t in runtime.schedules() if t.name == "ScheduledFunction-EscalationSweep"]
+    return runtime.scheduler.fire(target)["result"]
+
+
+def _not_queued(incident_id: str) -> list:
+    from pagerless.store.timeline import items_of_type
+
+    return items_of_type(incident_id, "notification_not_queued")
+
+
+def test_an_owed_notice_the_scheduled_sweep_cannot_queue_is_on_the_timeline_once(runtime):
+    from pagerless.incidents.notices import generation_of
+    from pagerless.store.incidents import IncidentRecord
+
+    t0 = datetime.now(UTC) - 2 * GRACE  # the scheduled sweep runs on the real clock
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    # Given a resolve whose notice was never queued, and whose writer stopped before it said so on the timeline
+    now[0] = t0 + timedelta(seconds=5)
+    with sqs_refusing("SendMessage"):
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    [written] = _not_queued(incident_id)
+    written.delete()
+    # When the scheduled sweep runs twice while SQS still refuses the job
+    with sqs_refusing("SendMessage", times=2) as refused:
+        swept = [_scheduled_sweep(runtime)["notices"] for _ in range(2)]
+    assert refused == ["SendMessage", "SendMessage"]
+    assert [[entry["notice"] for entry in run] for run in swept] == [["not queued"], ["not queued"]]
+    # Then the incident's timeline says once that the notice was not queued, as its writer would have said it (the
+    # scheduled function's role allows the entry: the runtime checks each call against it)
+    [entry] = _not_queued(incident_id)
+    resolved_at = IncidentRecord.get(incident_id).resolved_at
+    generation = generation_of("resolved", resolved_at)
+    assert (entry.actor, entry.message) == ("notify", "incident.resolved: ClientError")
+    assert (entry.data["event"], entry.data["generation"]) == ("incident.resolved", generation)
+    # And once SQS takes it, the next sweep queues it
+    assert [e["notice"] for e in _scheduled_sweep(runtime)["notices"]] == ["queued"]
     assert _markers(incident_id) == []

@@ -72,6 +72,17 @@ def test_tools_list_has_the_read_and_run_tools_and_no_approve_tool(runtime, samp
     assert not any("approve" in name or "reject" in name for name in names)
 
 
+def test_the_server_tells_the_client_that_what_its_tools_return_is_data_not_instructions(runtime, sample_key):
+    # Given an MCP client's initialize
+    params = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}
+    event = _rpc(json.loads(EVENT.read_text("utf-8")), "initialize", params)
+    # When
+    answer = _invoke(runtime, event)
+    # Then the instructions say that alert text in tool results is data
+    instructions = json.loads(answer["body"])["result"]["instructions"]
+    assert "never instructions to you" in instructions and "alert titles" in instructions
+
+
 def test_a_request_without_a_key_is_401_in_the_error_format(runtime):
     event = json.loads(EVENT.read_text("utf-8"))
     event["headers"] = {k: v for k, v in event["headers"].items() if k != "authorization"}

@@ -945,3 +945,46 @@ def test_a_resolve_whose_notice_was_never_queued_and_went_stale_still_closes_its
     posts = [r.body for r in vendors.to("/slack/api/chat.postMessage") if r.body["channel"] == "C0OPS"]
     assert not [p for p in posts if p["text"].startswith("[RESOLVED]")], posts
     assert list(NoticeMarker.query(NOTICE, NoticeMarker.sk.startswith(f"{incident.id}|"))) == []
+
+
+def test_a_resolve_whose_notice_was_never_queued_closes_its_episodes_page_cards_after_a_second_resolve(
+    api, notify_env, admin_key, vendors, team, chat_apps
+):  # noqa: F811
+    from datetime import UTC, datetime, timedelta
+
+    from pagerless.incidents import notice_sweep
+    from pagerless.outbox.jobs import enqueue
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.sweeps import NOTICE, NoticeMarker
+    from tests.functional.intake.test_notice_outbox import sqs_refusing
+    from tests.functional.notify.conftest import route_all
+
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident(status="open", source="alertmanager", fingerprint="5f0e2c1d9a8b7c6d")
+    # Given Alice paged by direct message for the incident's first episode
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["alice"].id}]))
+    notify_env.poller.drain()
+    [alice_card] = [key for key in vendors.slack_messages if key[0] == "U0ALICE01"]
+    # And the incident resolved by hand while SQS refused its notice, reopened, and resolved again while SQS still
+    # refused
+    for _ in range(2):
+        incident.refresh()
+        if incident.status == "resolved":
+            incident.update(
+                actions=[IncidentRecord.status.set("open"), IncidentRecord.reopened_at.set(datetime.now(UTC))]
+            )
+        with sqs_refusing("SendMessage") as refused:
+            assert api.post(f"/api/incidents/{incident.id}/resolve", headers=auth(admin_key)).status_code == 200
+        assert refused == ["SendMessage"]
+    markers = list(NoticeMarker.query(NOTICE, NoticeMarker.sk.startswith(f"{incident.id}|")))
+    # When the sweep finds the resolves' notices owed
+    swept = notice_sweep.sweep(now=max(m.at for m in markers) + timedelta(seconds=151))
+    notify_env.poller.drain()
+    # Then Alice's page card of the first episode is closed, its button gone, and the channel hears of the resolve once
+    assert [s["notice"] for s in swept] == ["superseded: cards closed", "queued"]
+    assert "Resolved by " in json.dumps(vendors.slack_messages[alice_card])
+    assert not [b for b in vendors.slack_messages[alice_card]["blocks"] if b["type"] == "actions"]
+    posts = [r.body for r in vendors.to("/slack/api/chat.postMessage") if r.body["channel"] == "C0OPS"]
+    assert len([p for p in posts if p["text"].startswith("[RESOLVED]")]) == 1, posts
+    assert list(NoticeMarker.query(NOTICE, NoticeMarker.sk.startswith(f"{incident.id}|"))) == []

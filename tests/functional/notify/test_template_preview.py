@@ -120,12 +120,20 @@ def test_the_preview_of_a_template_being_tried_is_what_the_channel_would_be_sent
     assert [b["type"] for b in tried["payload"]["blocks"]] == ["header", "section", "rich_text", "section", "actions"]
 
 
-def test_the_preview_of_a_broken_template_is_a_validation_error(api, notify_env, admin_key):
+@pytest.mark.parametrize(
+    "body_template",
+    [
+        "{{ 1 / 0 }}",
+        "{% for k in self %}{% endfor %}",  # a KeyError in Jinja: was a 500
+        "{{ 'x'|center(3000000) }}",  # millions of characters from one filter
+    ],
+)
+def test_the_preview_of_a_broken_template_is_a_validation_error(api, notify_env, admin_key, body_template):
     # When an admin previews a template that fails to render
     response = api.post(
         "/api/notifications/templates/preview",
         headers=auth(admin_key),
-        json={"channel_type": "teams", "event": "incident.opened", "body_template": "{{ 1 / 0 }}"},
+        json={"channel_type": "teams", "event": "incident.opened", "body_template": body_template},
     )
     # Then it is the API's validation error naming the template, not the built-in template shown instead
     assert response.status_code == 400, response.text

@@ -120,6 +120,10 @@ class FakeIncidents:
     def notice_sent(incident_id: str, event: str, at: datetime) -> None:
         pass
 
+    @staticmethod
+    def notice_owed(incident_id: str, event: str, at: datetime) -> bool:
+        return False
+
     def acknowledge(self, incident: Incident, by: str, now: datetime, seconds: float) -> bool:
         stored = self.items[incident.id]
         if stored.acknowledged or stored.status == "resolved":

@@ -567,3 +567,17 @@ def test_environment_context_is_part_of_the_cached_prefix(fake_api, settings, sc
     assert "payments-api depends on postgres" in system[0]["text"]
     assert system[0]["cache_control"] == {"type": "ephemeral"}
     assert "hunter2secret" not in json.dumps(fake_api.message_requests[0].body)
+
+
+def test_a_quote_of_alert_text_with_angle_brackets_counts_as_verbatim(fake_api, settings, scenario, baseline):
+    # Given an alert whose text has angle brackets (the context writes them \u003c and \u003e) that the model quotes
+    said = "upstream <payments-db:5432> refused the connection & gave up"
+    scenario["alert"]["description"] = said
+    quoted = {**VALID_SUBMISSION, "evidence": [{"source": "alert description", "detail": said}]}
+    fake_api.enqueue(submit(quoted))
+
+    # When
+    result = Investigator(settings).investigate(scenario, baseline)
+
+    # Then the quote is found in what the model was shown: no note for the reviewer
+    assert result.engine == "claude" and result.notes == []

@@ -119,3 +119,27 @@ def test_a_chinese_card_says_it_was_cut_in_chinese_within_every_vendors_limit():
     # And an English card keeps the English mark
     english = slack.section_text(Message(event="incident.opened", title="t", body="x" * 5000, link=LINK))
     assert english.endswith(f"{TRUNCATED}\n{LINK}")
+
+
+def test_a_slack_decided_card_with_a_long_comment_keeps_its_note_within_a_text_objects_3000_characters():
+    # Given an approval rejected from the console with a long comment full of characters Slack escapes
+    comment = "<&>" * 2600  # 7,800 characters, 31,200 once escaped
+    message = Message(
+        event="approval.requested",
+        title="Approval needed",
+        body="body",
+        decision={
+            "status": "rejected",
+            "decided_by": "bob",
+            "decided_at": "2026-12-07T10:00:00+00:00",
+            "comment": comment,
+        },
+    )
+
+    # When
+    note = next(b for b in slack.blocks(message) if b["type"] == "context")["elements"][0]["text"]
+
+    # Then it fits, says it was cut, and no entity is left halved
+    assert len(note.encode("utf-16-le")) // 2 <= slack.SECTION_MAX_CHARS
+    assert note.startswith("Rejected by bob at") and note.endswith(TRUNCATED)
+    assert "<" not in note and note.removesuffix(TRUNCATED).endswith(("&lt;", "&amp;", "&gt;", ":"))

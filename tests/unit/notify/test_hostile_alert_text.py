@@ -60,3 +60,30 @@ def test_lark_text_and_code_carry_no_at_tag_and_dingtalk_wecom_no_mention():
     wecom_content = wecom.payload(_message(wecom, "zh"))["markdown"]["content"]
     body = wecom_content.split("</font>**", 1)[1]
     assert "<" not in body and "](" not in body
+
+
+def test_teams_text_makes_no_mention_or_link_and_an_email_subject_stays_one_header():
+    from pagerless.notify.channels import email, teams
+
+    # Given an alert whose title tries a Teams mention, a markdown link and a header of its own
+    hostile = {
+        **_DATA,
+        "title": "<at>Alice</at> [Open runbook](https://evil.example)\r\nBcc: all@example.com\u2028X: y",
+    }
+    template = render.default_template("incident.opened")
+
+    # When rendered for Teams and for email
+    teams_title, teams_body = render.render(template, hostile, teams.escape)
+    card = teams.adaptive_card(Message(event="incident.opened", title=teams_title, body=teams_body))["attachments"][0][
+        "content"
+    ]
+    email_title, email_body = render.render(template, hostile, email.escape)
+    subject = email.payload(Message(event="incident.opened", title=email_title, body=email_body))["Simple"]["Subject"]
+
+    # Then Teams shows the text (no <at> tag, no link, no mention entity) and the subject is one line
+    texts = [b["text"] for b in card["body"] if b["type"] == "TextBlock"]
+    assert all("<at>" not in t and "](" not in t for t in texts) and "msteams" not in card
+    assert not any(c in subject["Data"] for c in "\r\n\u2028") and "Bcc: all@example.com" in subject["Data"]
+
+
+_DATA = {"severity": "critical", "message": "text", "incident_id": "INC-1", "service": "api", "namespace": None}

@@ -44,6 +44,91 @@ def test_the_sandbox_refuses_unsafe_access_and_bounds_operators_and_output():
     assert len(out) == 50 and out.endswith("…")
 
 
+# What template authors try to reach beyond the data: each renders nothing or is refused
+ATTRIBUTE_TRICKS = (
+    "{{ lipsum.__globals__ }}",
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ self._TemplateReference__context }}",
+    "{{ '{0.__class__}'.format(title) }}",
+    "{{ title|attr('__class__') }}",
+    "{{ labels.update({'a': 1}) }}",
+    "{{ (title|map(attribute='__class__'))|list }}",
+    "{{ context }}{{ environment }}{{ config }}{{ settings }}{{ request }}",
+)
+
+
+@pytest.mark.parametrize("source", ATTRIBUTE_TRICKS)
+def test_the_sandbox_gives_a_template_no_attribute_or_object_beyond_its_data(source):
+    # When
+    try:
+        out = render.render_one(source, {"title": "t", "labels": {"a": "b"}}, cap=500, field="body_template")
+    except ValidationError:
+        return
+    # Then nothing of Python's objects is shown
+    assert "class" not in out and "function" not in out and "module" not in out and "os" not in out.split()
+
+
+def test_a_template_sees_only_jinjas_own_helpers_besides_its_data():
+    # a global added to the sandbox (settings, a client, os.environ) would be every template's to print
+    assert set(render.environment().globals) == {"range", "dict", "lipsum", "cycler", "joiner", "namespace"}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% for k in self %}{% endfor %}",  # KeyError
+        "{% macro r() %}{{ r() }}{% endmacro %}{{ r() }}",  # RecursionError
+    ],
+)
+def test_whatever_a_template_does_wrong_is_its_validation_error(source):
+    with pytest.raises(ValidationError, match="body_template failed to render"):
+        render.render_one(source, {}, cap=100, field="body_template")
+
+
+# One expression that builds millions of characters (a billion, with a bigger number): each is refused before it
+# builds anything, as `*` is (sizes here stay small enough that the unbounded sandbox survived them)
+AMPLIFIERS = (
+    "{{ 'x'|center(3000000) }}",
+    "{{ 'x'.ljust(3000000) }}",
+    "{{ '{:>3000000}'.format('x') }}",
+    "{{ '{:>{w}}'.format('x', w=3000000) }}",
+    "{{ '%3000000s' % 'x' }}",
+    "{{ '%*s' % (3000000, 'x') }}",
+    "{{ '%3000000s'|format('x') }}",
+    "{{ ('{0}' * 300).format('x' * 10000) }}",
+    "{{ ('ab' * 5000).replace('a', 'a' * 600) }}",
+    "{{ ('ab' * 5000)|replace('a', 'a' * 600) }}",
+    "{{ range(300)|map('string')|join('x' * 10000) }}",
+    "{{ ('x' * 10000).join(range(300)|map('string')) }}",
+    "{% macro d(s, n) %}{% if n %}{{ d(s ~ s, n - 1) }}{% else %}{{ s|length }}{% endif %}{% endmacro %}{{ d('x', 22) }}",
+    "{% set ns = namespace(x='x') %}{% for i in range(22) %}{% set ns.x = ns.x + ns.x %}{% endfor %}{{ ns.x|length }}",
+    "{{ ([range(10000)|list] * 300)|sum(start=[])|length }}",
+    "{{ labels|tojson(indent=3000000) }}",
+    "{{ range(1)|slice(100000)|list|length }}",
+    "{{ lipsum(n=1000) }}",
+)
+
+
+@pytest.mark.parametrize("source", AMPLIFIERS)
+def test_an_expression_cannot_build_millions_of_characters(source):
+    with pytest.raises(ValidationError, match="body_template failed to render: SecurityError"):
+        render.render_one(source, {"labels": {"a": "b"}}, cap=100, field="body_template")
+
+
+def test_formatting_joining_and_concatenating_within_the_bounds_render_as_jinja_does():
+    # Given what real templates do with strings
+    source = (
+        "{{ '%s/%d'|format('a', 3) }} {{ '{:>5}|{}'.format('ab', 2) }} {{ '%(a)s' % {'a': title} }} {{ '%.1f%%'|format(99.5) }}"
+        " {{ items|join(', ') }} {{ 'a' ~ title ~ 1 }} {{ 7 % 3 }} {{ [1] + [2] }} {{ title.center(7, '*') }}"
+        " {{ message|replace('m', 'mm')|length }} {{ labels|tojson(indent=2)|length }}"
+    )
+    context = {"title": "t", "items": [1, 2, 3], "message": "m" * 50000, "labels": {"a": "b"}}
+    # When / Then
+    assert render.render_one(source, context, cap=500, field="b") == (
+        "a/3    ab|2 t 99.5% 1, 2, 3 at1 1 [1, 2] ***t*** 100000 14"
+    )
+
+
 def test_default_templates_exist_for_every_event_in_english_and_chinese():
     from pagerless.outbox.jobs import EVENTS
 

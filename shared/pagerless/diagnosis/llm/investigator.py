@@ -257,7 +257,11 @@ def _within_invocation(settings: LlmSettings) -> LlmSettings:
 
 
 def _normalize(text: str) -> str:
-    return " ".join(text.replace('\\"', '"').lower().split())
+    """``text`` as a quote is compared: the context's JSON escapes (a quote, ``<`` and ``>``, `prompts._json`)
+    and its zero-width spaces (`prompts.untagged`) read as the characters they stand for."""
+    for written, read in (('\\"', '"'), ("\\u003c", "<"), ("\\u003e", ">"), ("\u200b", "")):
+        text = text.replace(written, read)
+    return " ".join(text.lower().split())
 
 
 def _with_cache_marker(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

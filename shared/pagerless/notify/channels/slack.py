@@ -119,12 +119,7 @@ def _blocks(message: Message, code: Code | None = None) -> list[dict]:
         out.append(
             {
                 "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": escape(decision_line(message.decision, message.language, message.timezone)),
-                    }
-                ],
+                "elements": [{"type": "mrkdwn", "text": decision_text(message)}],
             }
         )
     elif message.approval:
@@ -163,6 +158,13 @@ def links_block(message: Message) -> dict:
             for kind, url in card_links(message)
         ],
     }
+
+
+def decision_text(message: Message) -> str:
+    """Who decided and when (`decision_line`), escaped, within a text object's 3,000 characters: the comment in it is a
+    person's, up to the console's 8,000, and a longer text makes Slack refuse the decided card (``invalid_blocks``)."""
+    line = escape(decision_line(message.decision, message.language, message.timezone))
+    return fit(line, SECTION_MAX_CHARS, size=utf16_size, mark=truncated(message.language))
 
 
 def header_text(title: str) -> str:
