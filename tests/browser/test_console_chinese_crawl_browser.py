@@ -40,8 +40,12 @@ ENGLISH = re.compile(r"\b[A-Za-z][a-z]+(?:[ ,:;'-]+[a-z]{2,}){2,}\b")
 # are names, as the chat cards show them
 NAMES = r"patch_resources|scale_deployment|action_limits|max_replicas"
 CODE = re.compile(rf"\b(?!(?:{NAMES})\b)[a-z]+(?:_[a-z]+)+\b|\banalyzers\b")
-# What people named (the runbooks, their steps, the service) is shown as they wrote it
-NAMED = re.compile(r"Scale then too far|Scale on approval|Scale far out|Scale out|scale-[a-z-]+|payments-api|payments")
+# What people named (the runbooks, their steps, the service) is shown as they wrote it, and what the cluster said of a
+# pod not ready yet (a verification's reason, on a slow machine) is quoted as it came
+NAMED = re.compile(
+    r"pod \S+ not Ready \([^)]*\)|Pod \S+ 未就绪（[^）]*）|Scale then too far|Scale on approval|Scale far out|Scale out|scale-[a-z-]+|"
+    r"payments-api|payments"
+)
 # The visible text of the page, each element's own text, outside what is quoted as it came (code, the diagnosis's
 # evidence: what the cluster said). A postmortem's timeline section is not read: its lines quote the timeline's
 # stored English (its entries are said in Chinese by the console's timeline phrases, which reports cannot import).
