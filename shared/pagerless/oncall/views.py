@@ -11,6 +11,7 @@ from pagerless.domain.errors import ValidationError
 from pagerless.oncall import lookup, schedules
 from pagerless.oncall.policies import plan
 from pagerless.oncall.service import OncallService
+from pagerless.oncall.step_reads import StepReads
 
 MAX_RANGE = timedelta(days=366)
 
@@ -165,12 +166,10 @@ def escalation_preview(
     if policy is None:
         return {**base, "policy": None, "current_level": None, "current_repeat": None, "levels": [], "next": None}
     opened = now - timedelta(minutes=minutes_elapsed)
-    levels, offset, name, deleted = [], 0, person_names(workspace), {}
+    levels, offset, name, reads = [], 0, person_names(workspace), StepReads()
     for page in plan(policy):
         at = opened + timedelta(seconds=offset)
-        resolved = service.resolve_step(
-            workspace, policy, page.step, at, critical=severity == "critical", deleted=deleted
-        )
+        resolved = service.resolve_step(workspace, policy, page.step, at, critical=severity == "critical", reads=reads)
         at_seconds = offset
         # as the engine does: a step that reaches nobody (nobody on call, a channel gone, disabled or switched off)
         # is not waited on
