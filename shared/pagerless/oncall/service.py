@@ -18,6 +18,7 @@ from pagerless.oncall import channel_targets, lookup, models, policies, schedule
 from pagerless.oncall.step_reads import StepReads
 from pagerless.plugin_switches import disabled
 from pagerless.store import references
+from pagerless.store.handoffs import note_deleted
 from pagerless.store.oncall import (
     POLICIES,
     SCHEDULES,
@@ -172,9 +173,14 @@ class OncallService:
 
         return references.in_turn(workspace, create, what="the override")
 
-    def delete_override(self, workspace: str, schedule_id: str, override_id: str) -> None:
-        if not self.overrides.delete(workspace, schedule_id, override_id):
+    def delete_override(self, workspace: str, schedule_id: str, override_id: str, now: datetime | None = None) -> None:
+        """Delete the override; one in force is noted: the handoff check tells who is on call again and who is off."""
+        now = now or utcnow()
+        override = self.overrides.get(workspace, schedule_id, override_id)
+        if override is None or not self.overrides.delete(workspace, schedule_id, override_id):
             raise NotFoundError(f"override {override_id} not found")
+        if parse_time(override["start"]) <= now < parse_time(override["end"]):
+            note_deleted(workspace, schedule_id, override, now)
 
     # ------------------------------------------------------------------ policies
     def list_policies(self, workspace: str) -> list[dict]:
