@@ -108,8 +108,8 @@ class ChatBot:
             command = replace(command, argument=in_thread)  # "ack" in an incident's thread is about that incident
         if not command.argument:
             return answers.needs_argument(command.language, command.name)
-        if command.name == "status":
-            return self._status(person.workspace, command)
+        if command.name == "status":  # its times in the zone the asker chose, as their pages read; else UTC
+            return self._status(person.workspace, command, person.timezone if person.timezone_set else None)
         return self._ack(person, message, command, app_workspace, via)
 
     @staticmethod
@@ -122,12 +122,12 @@ class ChatBot:
         ref = {"ts": message.thread, "channel": message.channel} if message.provider == "slack" else None
         return DeliveryRepository().incident_of_message(workspace, ref or {"message_id": message.thread})
 
-    def _status(self, workspace: str, command: Command) -> str:
+    def _status(self, workspace: str, command: Command, zone: str | None) -> str:
         try:
             incident = self.incidents.get(workspace, command.argument)
         except NotFoundError:
             return answers.no_such_incident(command.language, command.argument)
-        return answers.describe(incident, command.language)
+        return answers.describe(incident, command.language, zone)
 
     def _ack(self, person, message: ChatMessage, command: Command, app_workspace: str, via: str) -> str:
         """A click on the incident's acknowledge button, as ``person`` (ChatActions decides and audits it)."""

@@ -118,6 +118,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "escalation_paged": ("{message}", "已呼叫：{paged}{held_part}{channels_part}"),
     "escalation_failed": ("{message}", "升级呼叫未能启动"),
     "escalation_resumed": ("{message}", "升级呼叫的执行已结束（{ended}），定时巡检已接续：立即呼叫第 {step} 级"),
+    "escalation_gave_up": ("{message}", "升级呼叫接续 {resumes} 次后执行仍然失败，已停止：{error}"),
     "held_page_sent": ("{message}", "免打扰时段已结束（{until}）：已呼叫 {person_id}（第 {step} 级的呼叫暂缓至此时）"),
     "held_page_sent:removed": ("{message}", "免打扰时段已删除：已呼叫 {person_id}（第 {step} 级暂缓的呼叫）"),
     "held_page_sent:changed": (
