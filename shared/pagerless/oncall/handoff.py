@@ -113,6 +113,7 @@ def announce_handoffs(now: datetime | None = None) -> dict:
         changes = handoff_changes.planned(handoffs + _put_on_call_by_an_edit(schedule, doc, now))
         notes = deleted.get((workspace, doc["id"]), [])
         changes += handoff_changes.deletions(doc, stored, notes, now - LOOKBACK, now)
+        changes += handoff_changes.late_override(doc, stored, now - LOOKBACK, now)
         for change in changes:
             announced += _tell(workspace, schedule, change, now)
     return {"announced": announced}

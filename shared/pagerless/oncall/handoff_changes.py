@@ -42,6 +42,20 @@ def deletions(doc: dict, stored: list[dict], notes: list[dict], since: datetime,
     return changes
 
 
+def late_override(doc: dict, stored: list[dict], since: datetime, now: datetime) -> list[Change]:
+    """The override on call now when it was made in ``[since, now]`` after it began (a late swap, whose start may be
+    before the check's lookback: no handoff in it announces it): its person is told from its start, and whoever it
+    took over from that they are off call from then."""
+    current = lookup.on_call(models.to_schedule(doc, stored), now)
+    made = next((o for o in stored if current is not None and o["id"] == current.override_id), None)
+    created = parse_time(made.get("created_at")) if made else None
+    if created is None or not since <= created <= now or not current.start < created:
+        return []
+    before = lookup.on_call(models.to_schedule(doc, [o for o in stored if o is not made]), current.start)
+    took_over = before is not None and before.person_id != current.person_id
+    return [Change(before, current, current.start, tell_outgoing=took_over)]
+
+
 def off_call(schedule: Schedule, person_id: str, at: datetime, incoming: Shift | None, names) -> dict:
     """The ``oncall.handoff`` job's data telling ``person_id`` they are off call from ``at`` (``off_call``), and who
     is on call instead until when (``next_person_id``, ``ends_at``; None: nobody). ``title`` and ``message`` say it

@@ -1,9 +1,10 @@
-"""Who is told they are off call, once, in their language and time zone, on a fixed clock: the person told first of
-a handoff that a late swap gave to someone else, and the person of an override deleted while in force (whom its
-deletion puts back on call is told they are on call from then, once)."""
+"""Who is told they are off call, once, in their language and time zone: the person told first of a handoff that a late
+swap gave to someone else, the person of an override deleted while in force (whom its deletion puts back on call is
+told they are on call from then, once), on a fixed clock; and, on the real one, whom a swap made long after its start
+took over from (its person is told too: no handoff in the check's lookback announced it)."""
 
 import json
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -107,3 +108,35 @@ def test_a_late_swap_and_its_deletion_tell_who_is_off_call_once_in_their_languag
         f"You are no longer on call for payments from {_in(deleted_at, 'America/New_York')}: Li Lei is on call"
         f" until {_in(NEXT_MONDAY, 'America/New_York')}."
     ], _slack_text(slack[1])
+
+
+def test_a_swap_made_long_after_it_began_tells_its_person_and_whom_it_took_over_from_once(runtime, api, admin_key):
+    from pagerless.oncall.handoff import announce_handoffs
+
+    # Given a daily rotation of Ann and Ben whose shift on call now began two hours ago (its handoff long announced)
+    ids = {
+        n: api.post(
+            "/api/people", json={"name": n.title(), "email": f"{n}@example.com"}, headers=auth(admin_key)
+        ).json()["id"]
+        for n in ("ann", "ben", "cy")
+    }
+    now = datetime.now(UTC)
+    began = (now - timedelta(hours=2)).replace(second=0, microsecond=0)
+    layer = {
+        "name": "daily",
+        "participants": [ids["ann"], ids["ben"]],
+        "rotation_start": (began - timedelta(days=10)).date().isoformat(),
+        "handoff_time": f"{began:%H:%M}",
+        "rrule": "FREQ=DAILY",
+    }
+    body = {"name": "primary", "timezone": "UTC", "layers": [layer]}
+    created = api.post("/api/oncall/schedules", json=body, headers=auth(admin_key)).json()
+    on_call = api.get(f"/api/oncall/current?schedule={created['id']}", headers=auth(admin_key)).json()["oncall"]
+    assert announce_handoffs()["announced"] == []  # the shift began before the check's lookback
+    # When Cy swaps in now for that whole shift, from its start two hours ago
+    swap = {"person_id": ids["cy"], "start": began.isoformat(), "end": (now + timedelta(hours=3)).isoformat()}
+    added = api.post(f"/api/oncall/schedules/{created['id']}/overrides", json=swap, headers=auth(admin_key))
+    assert added.status_code == 201, added.text
+    # Then the check tells Cy she is on call from then, and whoever was that they are off call from then, once
+    told = [_told(announce_handoffs()) for _ in range(2)]
+    assert told == [[(ids["cy"], began.isoformat()), ("off", on_call, began.isoformat())], []]
