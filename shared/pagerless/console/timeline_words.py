@@ -137,6 +137,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "page_unreachable": ("{message}", "呼叫消息未送达：{person_ids}"),
     "page_reached_after_replay": ("{message}", "重放后呼叫消息已送达：{person_ids}"),
     "notification_not_queued": ("{message}", "通知 {event} 未能加入发送队列"),
+    "notification_queued_late": ("{message}", "通知 {event} 已由通知巡检补加入发送队列"),
 }
 
 WITHHELD_ZH = {
