@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from pagerless import step_functions
 from pagerless.observability import logger
-from pagerless.store.oncall import EscalationRecord, EscalationRepository
+from pagerless.store.escalations import EscalationRecord, EscalationRepository
 from pagerless.store.sweeps import GAVE_UP_ESCALATION
 
 __all__ = ["finish", "stop_for_incident"]

@@ -27,7 +27,7 @@ from pagerless.oncall import models
 from pagerless.oncall.policies import FIRST, Cursor, Policy, following, job_targets
 from pagerless.oncall.service import OncallService
 from pagerless.outbox.jobs import NotifyJob, enqueue
-from pagerless.store.oncall import EscalationRecord, EscalationRepository
+from pagerless.store.escalations import EscalationRecord, EscalationRepository
 
 ACTOR = "escalation"
 OPENED = "1"  # the generation of the escalation an opening incident starts

@@ -32,13 +32,8 @@ from pagerless.incidents import timeline
 from pagerless.oncall import engine, models
 from pagerless.oncall.policies import Cursor, QuietHours
 from pagerless.outbox.jobs import NotifyJob, enqueue
-from pagerless.store.oncall import (
-    EscalationRecord,
-    EscalationRepository,
-    claim_release,
-    person_deleted,
-    release_claimed,
-)
+from pagerless.store.escalations import EscalationRecord, EscalationRepository
+from pagerless.store.oncall import claim_release, person_deleted, release_claimed
 
 
 def _stamp(until: datetime) -> str:

@@ -22,7 +22,7 @@ from pagerless.oncall.engine import (
     start,
 )
 from pagerless.oncall.policies import Cursor
-from pagerless.store.oncall import EscalationRecord, EscalationRepository
+from pagerless.store.escalations import EscalationRecord, EscalationRepository
 
 
 def opened_generation(incident_id: str, execution: str | None) -> str:

@@ -32,7 +32,7 @@ from pagerless.incidents.escalations import finish
 from pagerless.observability import logger
 from pagerless.oncall import engine
 from pagerless.oncall.policies import Cursor
-from pagerless.store.oncall import EscalationRecord, EscalationRepository
+from pagerless.store.escalations import EscalationRecord, EscalationRepository
 
 
 def sweep(sfn=None, now: datetime | None = None) -> list[dict]:

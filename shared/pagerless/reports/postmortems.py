@@ -22,8 +22,8 @@ from pagerless.reports.postmortem_draft import ITEM_STATUSES, PostmortemFacts, d
 from pagerless.reports.responses import responses
 from pagerless.store.alerts import AlertRepository
 from pagerless.store.approvals import ApprovalRepository
+from pagerless.store.escalations import EscalationRepository
 from pagerless.store.incidents import IncidentRepository
-from pagerless.store.oncall import EscalationRepository
 from pagerless.store.postmortems import PostmortemRepository
 from pagerless.store.versions import retry_on_change
 

@@ -2,7 +2,7 @@
 
 `sweeps` is sparse and KEYS_ONLY: only an item a scheduled sweep (or the restart reconciler) has to look
 at carries `sweep` (its kind) and `sweep_since`: an escalation still waiting for its execution
-(``ESCALATION``, `store.oncall.EscalationRecord`), an escalation running with its execution
+(``ESCALATION``, `store.escalations.EscalationRecord`), an escalation running with its execution
 (``RUNNING_ESCALATION``: the reconciler's, which reads both escalation kinds), the marker of an incident
 flapping now (``FLAP``, `FlapMarker`) and a runbook job parked on a step's approval (``WAIT``, since its
 deadline: `store.jobs.JobRecord`, the approval sweep's) and a notice an incident change owes its chat cards

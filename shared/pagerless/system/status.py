@@ -181,7 +181,7 @@ def _escalations(workspace: str | None) -> dict:
     if workspace is None:
         return {"stopped": None, "message": "no workspace given"}
     try:
-        from pagerless.store.oncall import EscalationRepository
+        from pagerless.store.escalations import EscalationRepository
 
         records = [r for r in EscalationRepository().given_up() if r.workspace == workspace]
     except Exception as exc:  # noqa: BLE001 — report, never raise (the store section says why)

@@ -92,7 +92,7 @@ def _resume_escalations(sfn) -> list[dict]:
     """Every escalation still paging gets an execution that pages its next step when it falls due
     (after the incidents' own workflows: one resumed from the start finds its escalation running)."""
     from pagerless.oncall import engine
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
 
     if not settings.workflow().escalation_state_machine_arn:
         return []
@@ -117,7 +117,7 @@ def _resume_held_pages(sfn) -> list[dict]:
     """Every page quiet hours held back and not yet sent or withheld, of an incident not resolved, is released
     anew (`oncall.held.resume`): its wait ended with the restart, and the page would never be sent."""
     from pagerless.oncall import held
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
 
     if not settings.workflow().escalation_state_machine_arn:
         return []

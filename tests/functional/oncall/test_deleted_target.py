@@ -36,7 +36,7 @@ def test_a_person_deleted_after_the_policy_was_edited_mid_escalation_is_paged_by
     from pagerless.oncall import engine, models
     from pagerless.oncall.service import OncallService
     from pagerless.people.service import PeopleService
-    from pagerless.store.oncall import EscalationRecord, EscalationRepository
+    from pagerless.store.escalations import EscalationRecord, EscalationRepository
 
     # Given a policy paging alice, then eve, and an incident escalating through it (its copy of the policy kept)
     people, service = PeopleService(), OncallService()

@@ -32,7 +32,7 @@ def events(api, admin_key) -> list[dict]:
 def test_the_reason_an_escalation_stopped_names_who_acknowledged_it(api, admin_key):
     from pagerless.clock import utcnow
     from pagerless.people.service import PeopleService
-    from pagerless.store.oncall import EscalationRecord, EscalationRepository
+    from pagerless.store.escalations import EscalationRecord, EscalationRepository
 
     # Given an escalation that paged Alice and stopped when she acknowledged (stored with her id)
     incident_id = opened(api, admin_key)

@@ -34,7 +34,7 @@ def incident(api, admin_key):
     """A critical payments-api incident 2 h ago: paged at once and acknowledged after 4 min, fixed by the
     workflow after 25 min, with an approval decided in 3 min and an SLA (downtime SLO) that it burned."""
     from pagerless.store.approvals import ApprovalRecord
-    from pagerless.store.oncall import EscalationRecord
+    from pagerless.store.escalations import EscalationRecord
 
     api.put(
         "/api/environment-context",

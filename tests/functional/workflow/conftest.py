@@ -297,7 +297,7 @@ def system_reads(runtime):
     in it): their operation and index."""
     import threading
 
-    from pagerless.store.oncall import EscalationRecord
+    from pagerless.store.escalations import EscalationRecord
 
     table, thread, reads = runtime.provisioned.tables["SystemTable"], threading.get_ident(), []
 

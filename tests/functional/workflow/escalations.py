@@ -98,7 +98,7 @@ def payments_oncall(delays=(1, 4, 1), repeat=0):
 
 
 def escalation(incident_id: str, generation: str = "1"):
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
 
     return EscalationRepository().get(incident_id, generation)
 
@@ -192,7 +192,7 @@ def acknowledged_flap(scenario, oncall, pages, api, operator_key, monkeypatch, *
 
 def reopen_generations(incident_id: str, timeout: float = 120) -> list[str]:
     """The escalation generations of the incident's reopens (waiting until there is one)."""
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
 
     return wait_for(
         lambda: [r.sk for r in EscalationRepository().for_incident(incident_id) if r.sk.startswith("r")],

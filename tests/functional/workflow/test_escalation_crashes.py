@@ -100,7 +100,7 @@ def test_a_raise_whose_delivery_crashed_before_its_page_started_is_paged_once_wh
 ):
     from botocore.exceptions import ClientError
 
-    from pagerless.store.oncall import EscalationRecord
+    from pagerless.store.escalations import EscalationRecord
 
     # Given a payments-api warning nobody was paged for (the policy covers critical and high)
     oncall(delays=(30, 30, 30))

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.functional
 def test_a_flapping_reopen_keeps_the_escalation_it_did_not_replace_paging(
     fast_workflow, scenario, oncall, pages, runtime, monkeypatch
 ):
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
 
     # Given alerts that count as flapping from their first re-fire (no new workflow, no new escalation)
     flapping_from_the_first_refire(monkeypatch)
@@ -74,7 +74,7 @@ def test_a_flapping_incident_whose_alert_then_holds_firing_pages_once_it_has_set
 def test_flaps_within_the_settle_period_hold_the_page_back_and_the_last_one_pages_once(
     fast_workflow, scenario, oncall, pages, api, operator_key, runtime, monkeypatch
 ):
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
 
     # Given alerts that count as flapping from their first re-fire and settle after 4 seconds of firing
     # And an incident that paged alice, who acknowledged it
@@ -198,7 +198,7 @@ def test_a_raised_incident_someone_acknowledged_is_not_paged(fast_workflow, scen
 def test_a_flapping_incident_its_source_raises_is_paged_only_once_it_has_settled(
     fast_workflow, scenario, oncall, pages, monkeypatch
 ):
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
 
     # Given a payments-api warning (nobody paged: the policy covers critical and high) that flapped
     flapping_from_the_first_refire(monkeypatch, settle_seconds=4)

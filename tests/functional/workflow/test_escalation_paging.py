@@ -48,7 +48,7 @@ def test_nobody_acks_so_step_two_is_paged_then_an_ack_stops_it(
 
 
 def test_a_tick_that_arrives_after_the_ack_pages_nobody(fast_workflow, scenario, oncall, pages, api, operator_key):
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
     from pagerless.workflow.steps import run_step
 
     # Given an escalation that paged its first step and waits for the second
@@ -212,7 +212,7 @@ def test_a_step_whose_channel_may_not_send_reaches_nobody_and_goes_on_to_the_nex
 
 def test_an_approval_nobody_decides_pages_the_next_level(sandbox, scenario, oncall, pages, runtime, monkeypatch):
     from pagerless import settings
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
 
     # Given a policy whose first step waits a minute, and an approval that may wait one second
     oncall(delays=(60, 60, 60))
@@ -239,7 +239,7 @@ def test_an_approval_nobody_decides_pages_the_next_level(sandbox, scenario, onca
 def test_a_fix_that_did_not_run_after_its_approval_pages_again(
     sandbox, scenario, oncall, pages, api, operator_key, runtime
 ):
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
     from tests.functional.workflow.conftest import store_policy
 
     # Given alice was paged and approved the proposed fix, which ended the paging (someone is on it)
@@ -327,7 +327,7 @@ def test_an_approval_nobody_decides_after_a_reopen_pages_the_level_after_the_reo
     sandbox, scenario, oncall, pages, runtime, monkeypatch
 ):
     from pagerless import settings
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
 
     # Given an incident whose first run reached carol, the last step, after its approval expired
     oncall(delays=(60, 1, 60))

@@ -65,7 +65,7 @@ def test_a_restart_right_after_a_step_that_reached_nobody_pages_the_next_step_at
     from datetime import datetime, timedelta
 
     from pagerless.oncall.engine import resume
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
 
     # Given an escalation that paged alice and then a step that reached nobody (a schedule's gap),
     # whose tick died before the next one ran

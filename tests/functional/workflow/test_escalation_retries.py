@@ -73,7 +73,7 @@ def test_an_approval_timeout_that_died_after_its_move_says_it_once_when_tried_ag
     sandbox, scenario, oncall, pages, runtime, monkeypatch
 ):
     from pagerless import settings
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
 
     # Given an approval that may wait one second, and DynamoDB throttling the ApprovalTimedOut step's first new item
     # after the incident moved to escalated (before the escalation's notification was queued)

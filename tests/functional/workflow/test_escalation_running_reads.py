@@ -22,7 +22,7 @@ pytestmark = pytest.mark.functional
 
 
 def _running() -> list[tuple[str, str]]:
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
 
     return sorted((r.incident_id, r.sk) for r in EscalationRepository().running())
 

@@ -114,7 +114,7 @@ def test_an_approval_timeout_whose_escalation_was_refused_once_pages_the_next_le
     from botocore.exceptions import ClientError
 
     from pagerless import settings
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
     from tests.functional.workflow.conftest import wait_for
 
     # Given a policy whose first step waits a minute, and an approval that may wait one second
@@ -157,7 +157,7 @@ def test_a_failed_step_whose_page_was_refused_once_pages_once_and_a_second_failu
     from botocore.exceptions import ClientError
 
     from pagerless.store.contexts import ContextRecord
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
     from tests.functional.workflow.conftest import wait_for
     from tests.iam.calls import as_the_test
 

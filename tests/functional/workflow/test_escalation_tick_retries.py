@@ -20,7 +20,7 @@ def _tick_execution(runtime, incident, cursor: dict, name: str, failures: int = 
     handed over to it and the first one stopped, as a skip ahead does (a tick of an execution the escalation is not
     handed to pages nothing)."""
     from pagerless import step_functions
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
 
     machine = runtime.provisioned.state_machines["EscalationStateMachine"]
     record = escalation(incident.id)

@@ -57,7 +57,7 @@ def patches(sandbox) -> int:
 
 def workflow_pages(opened, pages) -> list[dict]:
     """The escalations the workflow started when it escalated (the opening one is "1"), and their first pages."""
-    from pagerless.store.oncall import EscalationRepository
+    from pagerless.store.escalations import EscalationRepository
 
     records = wait_for(
         lambda: [r for r in EscalationRepository().for_incident(opened.id) if r.sk.startswith("e")], timeout=60

@@ -1,0 +1,251 @@
+"""Escalation state on the system table: one record per escalation (one Step Functions execution), with its
+own attributes because stopping and paging race and are decided by conditional writes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist
+
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName, written
+from pagerless.store.sweeps import ESCALATION, GAVE_UP_ESCALATION, RUNNING_ESCALATION, Sweeps
+from pagerless.store.system import SystemRepository
+
+# the system item that says the escalations a version without the `sweeps` index left waiting have their keys
+UNSTARTED_KEYED = ("migration", "system.sweeps.escalation")
+# the one that says the escalations a version without the running keys left running have their keys
+RUNNING_KEYED = ("migration", "system.sweeps.escalation-running")
+
+
+class EscalationRecord(BaseModel):
+    """One escalation (one Step Functions execution): pk ``escalation#<incident>``, sk the generation."""
+
+    class Meta:
+        table_name = TableName("system")
+        region = Region()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    incident_id = UnicodeAttribute()
+    workspace = UnicodeAttribute()
+    kind = UnicodeAttribute(default="incident")  # incident | approval
+    status = UnicodeAttribute(default="running")  # running | stopped | ended
+    policy = JSONAttribute(default=dict)  # the policy as it was when the escalation started
+    execution_name = UnicodeAttribute()
+    execution_arn = UnicodeAttribute(null=True)
+    pages = JSONAttribute(default=list)  # [{"generation", "at", "targets", "held", "held_until"?, "missing"?, ...}]
+    cursor = JSONAttribute(null=True)  # {"step", "repeat"} it started at (a resume without a page starts there)
+    paged_count = NumberAttribute(default=0)
+    # the generation of the last page claimed and not queued yet (a tick that died between its claim and its
+    # `escalation.page` job: a resume pages that step again, `engine.next_step`); None: queued, or stored before
+    unqueued = UnicodeAttribute(null=True)
+    resumes = NumberAttribute(default=0)  # how many times the escalation sweep resumed it (`oncall.sweep`)
+    reason = UnicodeAttribute(default="")
+    started_at = UTCDateTimeAttribute(default=utcnow)
+    ended_at = UTCDateTimeAttribute(null=True)
+    # while it runs, its entry in the system table's sparse `sweeps` index, with when its record was written:
+    # ESCALATION until its execution is stored (the escalation sweep's), then RUNNING_ESCALATION (set_arn,
+    # hand_over); finish, the one write that ends it, removes them. The reconciler reads both kinds (`running`)
+    sweep = UnicodeAttribute(null=True)
+    sweep_since = UTCDateTimeAttribute(null=True)
+    by_sweep = Sweeps()
+
+
+_UNKEYED = (EscalationRecord.sweep.remove(), EscalationRecord.sweep_since.remove())
+
+
+def _keyed(kind: str, record: EscalationRecord) -> tuple:
+    return (EscalationRecord.sweep.set(kind), EscalationRecord.sweep_since.set(record.started_at))
+
+
+class EscalationRepository:
+    def create(self, record: EscalationRecord) -> bool:
+        """Write a new escalation, waiting for its execution; False if its generation exists."""
+        record.sweep, record.sweep_since = ESCALATION, record.started_at
+        return written(record.save, condition=EscalationRecord.pk.does_not_exist())
+
+    def get(self, incident_id: str, generation: str) -> EscalationRecord | None:
+        try:
+            return EscalationRecord.get(f"escalation#{incident_id}", generation, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def for_incident(self, incident_id: str) -> list[EscalationRecord]:
+        return list(EscalationRecord.query(f"escalation#{incident_id}", consistent_read=True))
+
+    def set_arn(self, record: EscalationRecord, arn: str) -> bool:
+        """Store the ARN of the escalation's execution (a running one moves to the reconciler's entries of
+        `sweeps`; one stopped or ended meanwhile gets none); False if a concurrent start stored it first."""
+        unstarted = EscalationRecord.execution_arn.does_not_exist()
+        if self._update(
+            record,
+            [EscalationRecord.execution_arn.set(arn), *_keyed(RUNNING_ESCALATION, record)],
+            unstarted & (EscalationRecord.status == "running"),
+        ):
+            return True
+        return self._update(record, [EscalationRecord.execution_arn.set(arn), *_UNKEYED], unstarted)
+
+    def running(self) -> list[EscalationRecord]:
+        """Every escalation still running, of every incident: the reconciler's. A query of the sparse `sweeps`
+        index for the two kinds only a running escalation has (waiting for its execution, or with it), each
+        read back whole and consistently (the index is eventually consistent and KEYS_ONLY), after the one
+        look for those a version without the running keys left (`key_running`)."""
+        self.key_running()
+        keys = [
+            *EscalationRecord.by_sweep.query(ESCALATION),
+            *EscalationRecord.by_sweep.query(RUNNING_ESCALATION),
+        ]
+        found = (self.get(key.pk.removeprefix("escalation#"), key.sk) for key in keys)
+        return [record for record in found if record is not None and record.status == "running"]
+
+    def with_executions(self) -> list[EscalationRecord]:
+        """Every escalation running with its execution (a query of the sparse `sweeps` index for
+        ``RUNNING_ESCALATION``), read back whole and consistently: the escalation sweep's, which asks
+        Step Functions about the overdue ones. Those a version without the running keys left are the
+        reconciler's to key (`key_running`), not the sweep's: a sweep scans nothing."""
+        keys = EscalationRecord.by_sweep.query(RUNNING_ESCALATION)
+        found = (self.get(key.pk.removeprefix("escalation#"), key.sk) for key in keys)
+        return [record for record in found if record is not None and record.status == "running"]
+
+    def awaiting_start(self, before: datetime) -> list[EscalationRecord]:
+        """Escalations written before ``before`` that still have no execution (a query of the sparse
+        `sweeps` index for ``ESCALATION``: only those are in it), read back whole."""
+        self.key_unstarted()
+        keys = EscalationRecord.by_sweep.query(ESCALATION, EscalationRecord.sweep_since < before)
+        found = (self.get(key.pk.removeprefix("escalation#"), key.sk) for key in keys)
+        return [record for record in found if record is not None]
+
+    def key_unstarted(self) -> int:
+        """Once per table: give the sweep keys to the escalations a version without the `sweeps` index
+        left running without an execution, so that `awaiting_start` finds them; one full scan of the
+        system table, then a system item says it is done. The number of escalations it keyed."""
+        return self._key_once(UNSTARTED_KEYED, EscalationRecord.execution_arn.does_not_exist())
+
+    def key_running(self) -> int:
+        """Once per table: give their keys to the escalations a version without them left running (with an
+        execution: ``RUNNING_ESCALATION``; without: ``ESCALATION``), so that `running` finds them; one full
+        scan of the system table, then a system item says it is done. The number of escalations it keyed."""
+        return self._key_once(RUNNING_KEYED)
+
+    def _key_once(self, done: tuple[str, str], which=None) -> int:
+        if SystemRepository().get(*done) is not None:
+            return 0
+        keyless = (
+            EscalationRecord.pk.startswith("escalation#")
+            & (EscalationRecord.status == "running")
+            & EscalationRecord.sweep.does_not_exist()
+        )
+        keyed = 0
+        for record in EscalationRecord.scan(keyless if which is None else keyless & which):
+            started = record.execution_arn is not None
+            arn = (
+                EscalationRecord.execution_arn.exists() if started else EscalationRecord.execution_arn.does_not_exist()
+            )
+            # conditional: one started, stopped, ended or keyed since the scan read it is left as it is
+            condition = (EscalationRecord.status == "running") & arn & EscalationRecord.sweep.does_not_exist()
+            keyed += self._update(
+                record, list(_keyed(RUNNING_ESCALATION if started else ESCALATION, record)), condition
+            )
+        SystemRepository().put(*done, {"keyed": keyed})
+        return keyed
+
+    @staticmethod
+    def _update(record: EscalationRecord, actions: list, condition) -> bool:
+        """One conditional update of ``record``; False if its condition failed."""
+        return written(record.update, actions=actions, condition=condition)
+
+    def hand_over(
+        self,
+        record: EscalationRecord,
+        name: str,
+        arn: str,
+        *,
+        pages: int | None = None,
+        from_arn: str | None = None,
+        resumed: bool = False,
+    ) -> bool:
+        """The escalation belongs to execution ``name`` from now on (its acknowledge stops that one);
+        False if it stopped meanwhile (or, given ``pages``, paged more than that many pages; given ``from_arn``,
+        was handed from that execution to another). ``resumed``: the escalation sweep resumed it (one more of
+        its ``resumes``)."""
+        condition = EscalationRecord.status == "running"
+        if pages is not None:
+            condition &= EscalationRecord.paged_count == pages
+        if from_arn is not None:
+            condition &= EscalationRecord.execution_arn == from_arn
+        return written(
+            record.update,
+            actions=[
+                EscalationRecord.execution_name.set(name),
+                EscalationRecord.execution_arn.set(arn),
+                *_keyed(RUNNING_ESCALATION, record),
+                *((EscalationRecord.resumes.add(1),) if resumed else ()),
+            ],
+            condition=condition,
+        )
+
+    def claim_page(self, record: EscalationRecord, page: dict, *, unqueued: bool = False) -> bool:
+        """Append a page only while the escalation still runs (a stop written first wins) and still belongs to the
+        execution it belonged to when ``record`` was read (one handed over since pages nothing). ``unqueued``: the
+        page has something to send, and is marked not queued until `queued` says it was."""
+        return written(
+            record.update,
+            actions=[
+                EscalationRecord.pages.set([*(record.pages or []), page]),
+                EscalationRecord.paged_count.add(1),
+                EscalationRecord.unqueued.set(page["generation"]) if unqueued else EscalationRecord.unqueued.remove(),
+            ],
+            condition=(EscalationRecord.status == "running")
+            & (EscalationRecord.paged_count == len(record.pages or []))
+            & (EscalationRecord.execution_name == record.execution_name),
+        )
+
+    def queued(self, record: EscalationRecord, generation: str) -> bool:
+        """The page of ``generation`` was queued (its job is on NotifyQueue): its mark goes; False if it had none."""
+        return written(
+            record.update,
+            actions=[EscalationRecord.unqueued.remove()],
+            condition=EscalationRecord.unqueued == generation,
+        )
+
+    def give_up(self, record: EscalationRecord, reason: str) -> bool:
+        """Stop a running escalation the sweep will not resume again (`finish`), kept in the `sweeps` index
+        (``GAVE_UP_ESCALATION``, since now) for the status page until its incident is acknowledged or resolved (`settle`);
+        False if it was not running or was handed to another execution since ``record`` was read."""
+        now = utcnow()
+        return written(
+            record.update,
+            actions=[
+                EscalationRecord.status.set("stopped"),
+                EscalationRecord.reason.set(reason[:500]),
+                EscalationRecord.ended_at.set(now),
+                EscalationRecord.sweep.set(GAVE_UP_ESCALATION),
+                EscalationRecord.sweep_since.set(now),
+            ],
+            condition=(EscalationRecord.status == "running") & (EscalationRecord.execution_arn == record.execution_arn),
+        )
+
+    def given_up(self) -> list[EscalationRecord]:
+        """Every escalation the sweep gave up on whose incident nobody acknowledged or resolved since (`give_up`)."""
+        keys = EscalationRecord.by_sweep.query(GAVE_UP_ESCALATION)
+        found = (self.get(key.pk.removeprefix("escalation#"), key.sk) for key in keys)
+        return [record for record in found if record is not None and record.sweep == GAVE_UP_ESCALATION]
+
+    def settle(self, record: EscalationRecord) -> bool:
+        """A given-up escalation whose incident a person acknowledged or resolved leaves the status page."""
+        return written(record.update, actions=list(_UNKEYED), condition=EscalationRecord.sweep == GAVE_UP_ESCALATION)
+
+    def finish(self, record: EscalationRecord, status: str, reason: str) -> bool:
+        """Move a running escalation to ``stopped`` or ``ended``; False if it was not running."""
+        return written(
+            record.update,
+            actions=[
+                EscalationRecord.status.set(status),
+                EscalationRecord.reason.set(reason[:500]),
+                EscalationRecord.ended_at.set(utcnow()),
+                *_UNKEYED,
+            ],
+            condition=EscalationRecord.status == "running",
+        )
