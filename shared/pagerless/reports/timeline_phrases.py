@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pagerless.reports.timeline_words import ACTORS, KINDS, PHRASES, WITHHELD_ZH
 
 SYSTEM_ACTORS = frozenset({"system", "workflow", "notify", "runbook", "oncall"})
-LABELLED = frozenset({"from", "to", "status", "category", "outcome"})  # codes shown in words
+LABELLED = frozenset({"from", "to", "status", "category", "outcome", "engine"})  # codes shown in words
 
 
 def _variants(kind: str, data: dict, entry: dict) -> list[str]:
