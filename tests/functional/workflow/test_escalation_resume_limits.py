@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import auth
-from tests.functional.refusals import failing
+from tests.functional.refusals import failing, sqs_events
 from tests.functional.workflow.conftest import open_incident, timeline_types
 from tests.functional.workflow.escalations import escalation
 from tests.functional.workflow.test_aws_unavailable_steps import inside
@@ -23,10 +23,8 @@ pytestmark = pytest.mark.functional
 
 @contextmanager
 def sqs_refusing(when) -> Iterator[list[str]]:
-    """SQS refuses every SendMessage of the notify outbox's client made while ``when()`` holds."""
-    from pagerless.outbox.jobs import _sqs
-
-    events, refused = _sqs().meta.events, []
+    """SQS refuses every SendMessage the code makes (the notify outbox's among them) while ``when()`` holds."""
+    events, refused = sqs_events(), []
 
     def answer(model, **_):
         if when():

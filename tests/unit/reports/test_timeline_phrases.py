@@ -260,3 +260,17 @@ def test_every_kind_the_catalogue_says_has_words_in_both_languages_and_an_unknow
         "per_0123456789ab",
     )
     assert (actor_word("workflow", "zh"), actor_word("escalation", "en")) == ("工作流", "Escalation")
+
+
+def test_a_notice_that_was_not_queued_names_its_event_in_words_in_chinese():
+    """The Chinese timeline names the notice by what it tells ("事件解决通知"), not by its event code; an event the
+    catalogue does not know yet is said by its code rather than not at all."""
+    entry = {
+        "type": "notification_not_queued",
+        "message": "incident.resolved: not queued",
+        "data": {"event": "incident.resolved"},
+    }
+    assert say(entry, "zh", str) == "事件解决通知未能加入发送队列"
+    assert say(entry, "en", str) == "incident.resolved: not queued"
+    newer = {**entry, "data": {"event": "incident.snoozed"}}
+    assert say(newer, "zh", str) == "incident.snoozed 通知未能加入发送队列"
