@@ -47,10 +47,10 @@ NAMED = re.compile(
     r"payments-api|payments"
 )
 # The visible text of the page, each element's own text, outside what is quoted as it came (code, the diagnosis's
-# evidence: what the cluster said). A postmortem's timeline section is not read: its lines quote the timeline's
-# stored English (its entries are said in Chinese by the console's timeline phrases, which reports cannot import).
+# evidence: what the cluster said). A Chinese postmortem's timeline is read too: its entries are said as the
+# console's timeline says them (reports/timeline_phrases.py).
 SHOWN = """
-const SKIPPED = 'ul.evidence, #postmortem-sections ul.timeline';
+const SKIPPED = 'ul.evidence';
 const skip = new Set(['CODE', 'PRE', 'TEXTAREA', 'SCRIPT', 'STYLE', 'TIME', 'OPTION']);
 const out = [];
 const walk = (node) => {

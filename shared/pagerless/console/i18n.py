@@ -6,7 +6,8 @@ the two in step. Beside the templates' strings it holds the codes pages show in 
 roles) and the console's own refusals (``web.said``: an expired form, a policy that is not valid). The
 user picks the language; it is kept in the ``pl_lang`` cookie. A code's English words are in
 `pagerless.console.labels` (the ``label`` filter), and timeline entries are said from their kind and
-data in the page's language (the ``say`` filter, `pagerless.console.timeline_phrases`).
+data in the page's language (the ``say`` filter, `pagerless.reports.timeline_phrases`), its kind and Pagerless's
+own actors in words (``kind``, ``actor``).
 
 Times are shown in the browser's time zone: console.js keeps it (an IANA name, from ``Intl``) in
 the ``pl_tz`` cookie, and pages render in it, with its UTC offset; UTC until the cookie is set or
@@ -96,9 +97,10 @@ def _environment(loader: BaseLoader) -> Environment:
 def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | None = None) -> None:
     """The filters that put what is stored into words in ``lang``: ``label`` (a code: ``awaiting_approval``
     is "Awaiting approval", 待审批), ``say`` (a timeline entry, from its kind and data:
-    `pagerless.console.timeline_phrases`, imported with the first entry said), and ``summary`` and ``reason``
+    `pagerless.reports.timeline_phrases`, imported with the first entry said), and ``summary`` and ``reason``
     (a diagnosis's summary, a proposal's reason: said from their phrases as the Chinese cards say them,
-    `pagerless.diagnosis.summaries`, `pagerless.remediation.reasons`; a model's summary as it wrote it), ``described``
+    `pagerless.diagnosis.summaries`, `pagerless.remediation.reasons`; a model's summary as it wrote it), ``evidence``
+    (an evidence line Pagerless wrote itself, from its phrase: `pagerless.diagnosis.evidence_phrases`), ``described``
     and ``dry_run`` (a proposal's action described, its dry run's line: `pagerless.remediation.action_phrases`),
     ``policy_reason`` (a stored decision's reason, `pagerless.remediation.policy_phrases`), ``step_message`` (a
     runbook run's step's message), ``job_error`` (a job's error: `pagerless.runbooks.error_phrases`), ``engine_note`` (why a
@@ -112,14 +114,33 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
         return labels.job_label(code, catalog.gettext)
 
     def say(entry: dict) -> str:
-        from pagerless.console.timeline_phrases import say
+        from pagerless.reports.timeline_phrases import say
 
         return say(entry, lang, label)
+
+    def kind(code: str) -> str:
+        """A timeline entry's kind in words (工作流启动, "Workflow started"); the page keeps the code in its title."""
+        from pagerless.reports.timeline_phrases import kind_word
+
+        return kind_word(str(code or ""), lang)
+
+    def actor(entry: dict) -> str:
+        """Who an entry names: Pagerless's own parts in words (工作流, "Workflow"), a person by name (id)."""
+        from pagerless.reports.timeline_phrases import actor_word
+
+        code = str(entry.get("actor") or "")
+        said = actor_word(code, lang)
+        return said if said != code else str(entry.get("actor_label") or code)
 
     def summary(diagnosis: dict) -> str:
         from pagerless.diagnosis.summaries import said
 
         return said(diagnosis or {}, lang, zone)  # its times in the page's zone
+
+    def evidence(item: dict) -> str:
+        from pagerless.diagnosis.evidence_phrases import detail_in
+
+        return detail_in(item if isinstance(item, dict) else {}, lang)
 
     def reason(proposal: dict) -> str:
         from pagerless.remediation.reasons import said
@@ -195,6 +216,9 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     env.filters["label"] = label
     env.filters["job_label"] = job_label
     env.filters["say"] = say
+    env.filters["kind"] = kind
+    env.filters["evidence"] = evidence
+    env.filters["actor"] = actor
     env.filters["summary"] = summary
     env.filters["reason"] = reason
     env.filters["described"] = described

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from pagerless.diagnosis import summaries
 from pagerless.diagnosis.analyzers import ANALYZERS
+from pagerless.diagnosis.evidence_phrases import said as evidence_said
 from pagerless.diagnosis.models import Diagnosis, Evidence, Finding, RankedCategory
 from pagerless.diagnosis.ranking import Scored, score_findings
 from pagerless.diagnosis.snapshot import Snapshot, snapshot_from_scenario
@@ -146,8 +147,10 @@ def _evidence(winners: list[Scored], top: Scored) -> list[Evidence]:
         evidence.extend(symptom.evidence[:1])
     for other in winners[1:]:
         evidence.extend(other.finding.evidence[:1])
-    unique = list(dict.fromkeys((e.source, e.detail) for e in evidence))
-    return [Evidence(source=s, detail=d) for s, d in unique[:MAX_EVIDENCE]]
+    unique: dict[tuple[str, str], Evidence] = {}
+    for item in evidence:  # each line once, where it is first cited (with its phrase, if Pagerless said it)
+        unique.setdefault((item.source, item.detail), item)
+    return list(unique.values())[:MAX_EVIDENCE]
 
 
 def _said(phrase: Phrase) -> dict:
@@ -209,10 +212,10 @@ def _no_pods(snapshot: Snapshot) -> Evidence:
     cluster = snapshot.scenario.get("cluster") if isinstance(snapshot.scenario, Mapping) else None
     if isinstance(cluster, Mapping) and "pods" not in cluster:
         notes = [str(n) for n in cluster.get("notes") or [] if n]
-        return Evidence(source="cluster", detail=notes[0] if notes else "no cluster was read: the context is the alert")
-    where = snapshot.focus.namespace or "the cluster"
-    names = ", ".join(sorted(snapshot.focus.workloads)) or "the alert"
-    return Evidence(source=f"pods {where}", detail=f"no pods found for {names} in {where}")
+        return Evidence(source="cluster", detail=notes[0]) if notes else evidence_said("cluster", "no_cluster_read")
+    where = snapshot.focus.namespace
+    names = ", ".join(sorted(snapshot.focus.workloads))
+    return evidence_said(f"pods {where or 'the cluster'}", "no_pods_for", names=names, where=where)
 
 
 def _alert_target(snapshot: Snapshot) -> dict[str, str]:

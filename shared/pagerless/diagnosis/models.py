@@ -10,6 +10,9 @@ class Evidence(BaseModel):
 
     source: str  # e.g. "pod payments/api-7d9f/status.containerStatuses[api].lastState", "event", "log"
     detail: str  # the field value, event message or log line, quoted
+    # the phrase Pagerless said ``detail`` from when it wrote it itself ("no pods found…": `evidence_phrases`), so a
+    # Chinese reader reads it in Chinese; a quote has none (and is not written out without one)
+    said: Phrase | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class Finding(BaseModel):

@@ -3,6 +3,7 @@ as parameters, and its English and Chinese renderings. The plan's ``reason`` is 
 card or bot answer renders the same phrase in Chinese. Names, revisions and quantities stay as Kubernetes writes
 them."""
 
+from pagerless.diagnosis.categories import remediation_label
 from pagerless.domain.phrases import Catalog, Phrase
 from pagerless.remediation import policy_phrases
 
@@ -81,8 +82,10 @@ def _nothing_en(p) -> str:
 def _nothing_zh(p) -> str:
     if not p["items"]:
         return "诊断没有建议任何修复"
+    # each remediation in words (收集更多证据, was gather_more_evidence), then why it became no action
     return "；".join(
-        f"{item['remediation']}：{render(item.get('reason_phrase'), 'zh') or item['reason']}" for item in p["items"]
+        f"{remediation_label(item['remediation'], 'zh')}：{render(item.get('reason_phrase'), 'zh') or item['reason']}"
+        for item in p["items"]
     )
 
 
@@ -111,7 +114,7 @@ NOT_PLANNED = {
     },
     "by_human": {
         "en": lambda p: f"no action for this category ({p['remediation']} is done by a human)",
-        "zh": lambda p: f"此类别没有自动操作（{p['remediation']} 需由人工完成）",
+        "zh": lambda p: "此类别没有自动操作，需由人工完成",  # said after the remediation's words
     },
     "no_container": {
         "en": lambda p: f"container {p['container']!r} not found",

@@ -29,7 +29,7 @@ def _summary(record: ReportRecord, settings: ReportSettings) -> tuple[str, str]:
     """The report's title (its type and local first day) and the title with its headline."""
     t = TEXT[settings.language]
     title = f"{t[record.report_type]} {first_day(record.data)}"
-    return title, f"{title}: {headline(record.data, t)}"
+    return title, f"{title}{t['colon']}{headline(record.data, t)}"
 
 
 def _why(exc: Exception) -> str:

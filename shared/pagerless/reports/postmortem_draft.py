@@ -25,7 +25,7 @@ Each sentence is a phrase (`reports.postmortem_phrases`) said in ``language`` (e
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from pagerless.clock import parse_time
+from pagerless.clock import display_time, parse_time
 from pagerless.diagnosis import summaries
 from pagerless.diagnosis.categories import category_label, remediation_label
 from pagerless.domain.incidents import REOPENED_EVENT, RESOLVED_EVENT
@@ -33,6 +33,7 @@ from pagerless.reports.data import named_cause
 from pagerless.reports.markdown import markdown_paragraph, markdown_text
 from pagerless.reports.postmortem_paging import paging
 from pagerless.reports.postmortem_phrases import said, say, via
+from pagerless.reports.postmortem_timeline import timeline_lines
 
 ITEM_STATUSES = ("open", "in_progress", "done", "wont_do")
 MITIGATE_DAYS, PREVENT_DAYS = 7, 14
@@ -57,6 +58,7 @@ class PostmortemFacts:
     )  # policy, pages [{at, targets, held, held_sent}] of this firing
     covering_policy: str | None = None  # the escalation policy that covers its service and severity now
     language: str = "en"  # what the draft is written in: en or zh
+    zone: str = "UTC"  # the report settings' time zone: a Chinese draft's times are said in it
 
 
 def _minutes(start: str | None, end: str | None) -> float | None:
@@ -353,11 +355,18 @@ def _resolution(facts: PostmortemFacts) -> str:
     return resolution + (said("approvals", lang, items=approvals, after=resolution) if approvals else "")
 
 
-def _root_causes(diagnosis: dict, language: str) -> str:
-    """The diagnosis's summary in ``language`` (the analyzers' phrase; a model's summary as it wrote it)."""
+def _root_causes(diagnosis: dict, language: str, zone: str) -> str:
+    """The diagnosis's summary in ``language``, its times in ``zone`` (the analyzers' phrase; a model's summary as it
+    wrote it)."""
     # it starts its section's line with record text: a leading "#" or "1." must not open a block
-    summary = summaries.said(diagnosis, language) if diagnosis.get("summary") else ""
+    summary = summaries.said(diagnosis, language, zone) if diagnosis.get("summary") else ""
     return markdown_paragraph(summary) if summary else said("not_diagnosed", language)
+
+
+def _detected_at(facts: PostmortemFacts) -> str | None:
+    """When the first alert came: in Chinese as people read a time, in the report zone; English keeps ISO."""
+    first = facts.incident.get("first_seen")
+    return display_time(first, facts.zone) if facts.language == "zh" and first else first
 
 
 def draft(facts: PostmortemFacts) -> dict:
@@ -376,22 +385,12 @@ def draft(facts: PostmortemFacts) -> dict:
     sections = {
         "summary": summary,
         "impact": _impact(facts, service),
-        "root_causes": _root_causes(diagnosis, lang),
+        "root_causes": _root_causes(diagnosis, lang, facts.zone),
         "trigger": markdown_paragraph(incident.get("title") or ""),
-        "detection": said("detection", lang, source=_md(incident.get("source") or ""), at=incident.get("first_seen")),
+        "detection": said("detection", lang, source=_md(incident.get("source") or ""), at=_detected_at(facts)),
         "resolution": _resolution(facts),
         "lessons_learned": lessons_learned(facts),
-        "timeline": [
-            said(
-                "timeline_entry",
-                lang,
-                at=e["at"],
-                type=_md(e["type"]),
-                actor=_md(e.get("actor", "system")),
-                message=_md(e.get("message") or ""),
-            )
-            for e in facts.timeline
-        ],
+        "timeline": timeline_lines(facts.timeline, lang, facts.zone),
     }
     return {
         "title": said("title", lang, title=incident.get("title")),

@@ -2,6 +2,7 @@
 language (``language``: en or zh; a document drafted before it had one is English)."""
 
 from pagerless.domain.phrases import language_of
+from pagerless.incidents.notice_phrases import SEVERITY_ZH
 from pagerless.reports.markdown import markdown_text
 
 # the Markdown's headings and fixed words, per language (the Chinese: the console's words for the same headings)
@@ -85,6 +86,13 @@ def metric(code: str, language: str) -> str:
     return METRICS_ZH.get(code, code)
 
 
+def _value(row: dict, language: str):
+    """An impact row's value as the Markdown shows it: the severity in words in Chinese (严重), as the cards say it."""
+    if row["metric"] == "severity" and language_of(language) == "zh":
+        return SEVERITY_ZH.get(str(row["value"]), row["value"])
+    return row["value"]
+
+
 def _cell(value) -> str:
     return "—" if value is None else markdown_text(str(value))
 
@@ -113,7 +121,7 @@ def to_markdown(document: dict) -> str:
         _row(h["metric_value"]),
         "|---|---|",
     ]
-    lines += [_row((_cell(metric(row["metric"], lang)), _cell(row["value"]))) for row in document["impact_table"]]
+    lines += [_row((_cell(metric(row["metric"], lang)), _cell(_value(row, lang)))) for row in document["impact_table"]]
     for key in ("root_causes", "trigger", "detection", "resolution"):
         lines += ["", f"## {h[key]}", s[key]]
     lines += ["", f"## {h['action_items']}", "", _row(h["item_columns"]), "|---|---|---|---|---|---|"]

@@ -160,7 +160,9 @@ class PostmortemService:
                 "at": t.at.isoformat(),
                 "type": t.type,
                 "actor": label(t.actor, (t.data or {}).get("actor_name")),
+                "actor_id": t.actor,  # a system actor (workflow) is said in words in Chinese
                 "message": t.message,
+                "data": dict(t.data or {}),  # what a Chinese draft says the entry from (`reports.timeline_phrases`)
             }
             for t in entries
         ]
@@ -192,6 +194,7 @@ class PostmortemService:
             escalations=self._escalations(incident_id, since, _held_sent(entries)),
             covering_policy=self._covering_policy(workspace, record),
             language=language,
+            zone=self.zone(workspace),
         )
 
     @staticmethod
@@ -239,6 +242,15 @@ class PostmortemService:
         from pagerless.reports.service import ReportService
 
         return ReportService().language(workspace)
+
+    def zone(self, workspace: str) -> str:
+        """The time zone a draft says its times in: the workspace's report settings' (UTC when they do not load)."""
+        from pagerless.reports.service import ReportService
+
+        try:
+            return ReportService().settings(workspace).timezone
+        except ValueError:  # stored settings naming a zone this version does not know
+            return "UTC"
 
     def create(
         self,

@@ -60,6 +60,10 @@ TEXT = {
         "trend": "MTTA / MTTR trend (min)",
         "burn": "Error budget burn-down",
         "none": "none",
+        # punctuation: after a label, around an aside (Chinese text takes full-width marks)
+        "colon": ": ",
+        "aside": " ({})",
+        "list": ", ",
     },
     "zh": {
         "lang": "zh",
@@ -101,6 +105,9 @@ TEXT = {
         "trend": "MTTA / MTTR 趋势（分钟）",
         "burn": "错误预算燃尽图",
         "none": "无",
+        "colon": "：",
+        "aside": "（{}）",
+        "list": "、",
     },
 }
 
@@ -178,7 +185,7 @@ def tables(data: dict, t: dict) -> list[tuple[str, list[str], list[list[str]]]]:
             t["patterns"],
             [t["pattern"], t["occurrences"], t["service"]],
             [
-                [_pattern(p["pattern"], t), str(p["occurrences"]), ", ".join(p["services"])]
+                [_pattern(p["pattern"], t), str(p["occurrences"]), t["list"].join(p["services"])]
                 for p in data["recurring_patterns"]
             ],
         ),
@@ -203,7 +210,7 @@ def charts(data: dict, t: dict) -> list[str]:
         if points:
             out.append(
                 svg.burn_down(
-                    f"{t['burn']}: {slo['slo_name']}",
+                    f"{t['burn']}{t['colon']}{slo['slo_name']}",
                     [_closing_day(p, data["timezone"])[5:] for p in points],
                     [p["remaining_percent"] for p in points],
                     [p.get("even_percent") for p in points],
@@ -220,13 +227,14 @@ def _closing_day(point: dict, zone: str) -> str:
     return (parse_time(point["at"]) - timedelta(microseconds=1)).astimezone(ZoneInfo(zone)).date().isoformat()
 
 
-def period(data: dict) -> str:
-    """The period in the report's own time zone: ``2026-03-10 00:00 → 2026-03-11 00:00 (Asia/Shanghai)``."""
+def period(data: dict, t: dict = TEXT["en"]) -> str:
+    """The period in the report's own time zone: ``2026-03-10 00:00 → 2026-03-11 00:00 (Asia/Shanghai)`` (the zone in
+    full-width parentheses in Chinese)."""
     zone = ZoneInfo(data["timezone"])
     start, end = (
         parse_time(data[k]).astimezone(zone).strftime("%Y-%m-%d %H:%M") for k in ("period_start", "period_end")
     )
-    return f"{start} → {end} ({data['timezone']})"
+    return f"{start} → {end}" + t["aside"].format(data["timezone"])
 
 
 def first_day(data: dict) -> str:
@@ -237,9 +245,10 @@ def first_day(data: dict) -> str:
 def headline(data: dict, t: dict) -> str:
     if data["no_incidents"]:
         return t["no_incidents"]
+    colon = t["colon"]
     return (
-        f"{t['total']}: {data['total_incidents']} · {t['mtta']}: {_value(data['mtta_minutes'], t, t['minutes'])}"
-        f" · {t['mttr']}: {_value(data['mttr_minutes'], t, t['minutes'])}"
+        f"{t['total']}{colon}{data['total_incidents']} · {t['mtta']}{colon}{_value(data['mtta_minutes'], t, t['minutes'])}"
+        f" · {t['mttr']}{colon}{_value(data['mttr_minutes'], t, t['minutes'])}"
     )
 
 
@@ -258,7 +267,14 @@ def render_text(data: dict, lang: str = "en") -> str:
 
 
 def _markdown(data: dict, t: dict, cell: Callable[[str], str] = markdown_text) -> str:
-    lines = [f"# {t[data['report_type']]}", "", f"{t['period']}: {period(data)}", "", f"**{headline(data, t)}**", ""]
+    lines = [
+        f"# {t[data['report_type']]}",
+        "",
+        f"{t['period']}{t['colon']}{period(data, t)}",
+        "",
+        f"**{headline(data, t)}**",
+        "",
+    ]
     for heading, columns, rows in tables(data, t):
         lines += [f"## {heading}", ""]
         if not rows:
@@ -279,7 +295,7 @@ def _html(data: dict, t: dict, lang: str) -> str:
         "table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #d1d5db;padding:4px 8px;"
         "text-align:left}.empty{color:#6b7280}</style>\n</head>\n<body>",
         f"<h1>{title}</h1>",
-        f"<p>{escape(t['period'])}: {escape(period(data))}</p>",
+        f"<p>{escape(t['period'])}{t['colon']}{escape(period(data, t))}</p>",
         f"<p><strong>{escape(headline(data, t))}</strong></p>",
     ]
     parts += [f"<figure>{chart}</figure>" for chart in charts(data, t)]

@@ -95,3 +95,70 @@ def test_a_label_is_followed_by_its_languages_colon(api, admin_user):
     # Then a Chinese label takes a full-width colon, an English one ": "
     assert "风险：" in chinese and "风险:" not in chinese
     assert "Risk: " in english
+
+
+def _kinds_and_actors(html: str, kind: str) -> list[tuple[str, str, str, str]]:
+    """Each entry of ``kind``: its kind cell's title and text, its actor's title and text."""
+    found = re.findall(
+        rf'<li data-type="{kind}">.*?<code class="type" title="([^"]*)">(.*?)</code> '
+        r'<span class="actor" title="([^"]*)">(.*?)</span>',
+        html,
+        re.S,
+    )
+    return [tuple(unescape(v) for v in entry) for entry in found]
+
+
+def test_the_timelines_kinds_and_pagerless_own_actors_read_as_words_with_their_codes_in_titles(api, admin_user):
+    from pagerless.incidents.timeline import record
+    from pagerless.store.incidents import IncidentRepository
+
+    # Given an incident opened by an alert, with a workflow entry and an escalation's entry
+    incident = awaiting_approval("INC-20261206-0043")
+    stored = IncidentRepository().get(incident.id)
+    record(stored, "workflow_started", "incident response workflow started", actor="workflow")
+    record(stored, "escalation_started", "escalation started", actor="escalation")
+    sign_in(api, "root@example.com")
+    pages = {}
+    for lang in ("zh", "en"):
+        # When its page is read in Chinese, then in English
+        api.cookies.set("pl_lang", lang)
+        pages[lang] = api.get(f"/console/incidents/{incident.id}").text
+    # Then each kind and Pagerless's own actors read as words, their codes kept in the titles for searching
+    assert _kinds_and_actors(pages["zh"], "escalation_started") == [
+        ("escalation_started", "开始呼叫", "escalation", "升级呼叫")
+    ]
+    assert _kinds_and_actors(pages["en"], "escalation_started") == [
+        ("escalation_started", "Paging started", "escalation", "Escalation")
+    ]
+    assert _kinds_and_actors(pages["zh"], "workflow_started") == [
+        ("workflow_started", "工作流启动", "workflow", "工作流")
+    ]
+    assert _kinds_and_actors(pages["en"], "workflow_started") == [
+        ("workflow_started", "Workflow started", "workflow", "Workflow")
+    ]
+    for page in pages.values():
+        assert not re.search(r'<code class="type"[^>]*>\s*[a-z]+_[a-z_]+\s*</code>', page), page
+
+
+def test_the_evidence_pagerless_wrote_itself_reads_in_chinese_and_a_quote_as_found(api, admin_user):
+    from pagerless.diagnosis.engine import diagnose
+    from pagerless.store.incidents import IncidentRepository
+    from tests.unit.diagnosis.kube import scenario
+
+    # Given an incident whose diagnosis found no pod of its workload (the engine's own line), beside a quote
+    incident = awaiting_approval("INC-20261206-0044")
+    diagnosis = diagnose(scenario()).model_dump(mode="json")
+    diagnosis["evidence"].append({"source": "log", "detail": "OOM at 03:00"})
+    stored = IncidentRepository().get(incident.id)
+    stored.diagnosis = diagnosis
+    stored.save()
+    sign_in(api, "root@example.com")
+    shown = {}
+    for lang in ("zh", "en"):
+        # When its page is read in Chinese, then in English
+        api.cookies.set("pl_lang", lang)
+        page = api.get(f"/console/incidents/{incident.id}").text
+        shown[lang] = [unescape(e) for e in re.findall(r"<li><code>[^<]*</code> ([^<]*)</li>", page)]
+    # Then the engine's line is said in the page's language, the quote as found
+    assert "在 shop 中没有找到 checkout 的 Pod" in shown["zh"] and "OOM at 03:00" in shown["zh"], shown
+    assert "no pods found for checkout in shop" in shown["en"], shown

@@ -160,6 +160,9 @@ def test_a_chinese_postmortem_page_names_its_impact_rows_and_action_items_in_wor
     # And each action item's kind is a word (缓解 / 预防 / 流程), not its code
     kinds = re.findall(r"<tr><td>AI-\d+</td><td>([^<]*)</td>", items)
     assert kinds and set(kinds) <= {"缓解", "预防", "流程"}, items
+    # And who wrote it is said in words, its code kept in a title
+    engine = re.search(r'<dd id="postmortem-engine"><span title="([^"]*)">([^<]*)</span>', page)
+    assert engine and engine.groups() == ("deterministic", "Pagerless 按记录生成"), page
     # And in English the rows keep the API's codes
     api.cookies.set("pl_lang", "en")
     english = api.get(page_url).text

@@ -326,7 +326,7 @@ def _queued_late(incident_id: str) -> list:
 
 @pytest.mark.parametrize("change", ["resolve", "reopen"])
 def test_a_notice_the_sweep_queues_late_is_said_so_on_the_timeline_once(runtime, change):
-    from pagerless.console.timeline_phrases import say
+    from pagerless.reports.timeline_phrases import say
     from pagerless.store.incidents import IncidentRecord
 
     t0 = datetime.now(UTC)

@@ -99,7 +99,7 @@ def test_the_markdown_of_a_chinese_draft_has_chinese_headings_and_tables(api, ad
         assert heading in lines, heading
     assert "| 指标项 | 值 |" in lines and "| 编号 | 类型 | 描述 | 负责人 | 截止日期 | 状态 |" in lines
     assert any(line.startswith("| AI-1 | 缓解 | ") and line.endswith(" | 待处理 |") for line in lines), text
-    assert "| 确认用时（分钟） | 4.0 |" in lines and "| 严重程度 | critical |" in lines, text
+    assert "| 确认用时（分钟） | 4.0 |" in lines and "| 严重程度 | 严重 |" in lines, text
     assert any(line.startswith("| SLO sla-payments-api 消耗的预算 | ") for line in lines), text
     assert "Summary" not in text and "Action items" not in text
 
@@ -130,6 +130,52 @@ def test_a_chinese_summary_is_said_from_the_diagnosis_phrase(api, admin_key):
     assert pm["sections"]["root_causes"].startswith("内存不足被终止：容器超出内存限制"), pm["sections"]
     # And nothing was resolved: the summary says so in Chinese
     assert pm["sections"]["summary"].endswith("撰写本草稿时尚未解决。")
+
+
+def test_a_chinese_drafts_timeline_and_times_are_said_in_chinese_in_the_report_zone(api, admin_key):
+    from pagerless.incidents.timeline import record
+    from pagerless.store.incidents import IncidentRepository
+
+    # Given a Shanghai team's report settings: Chinese, in Asia/Shanghai
+    put = api.put(
+        "/api/reports/settings", json={"language": "zh", "timezone": "Asia/Shanghai"}, headers=auth(admin_key)
+    )
+    assert put.status_code == 200, put.text
+    # And an incident the analyzers diagnosed, whose fix a person approved from Lark, run by the workflow
+    said = summaries.found(
+        "oom_killed",
+        finding="container api was OOMKilled (exit code 137)",
+        where={"namespace": "shop", "workload": "cart"},
+        since="2026-12-07T08:00:00+00:00",
+    )
+    diagnosis = {**DIAGNOSIS, "summary": summaries.render(said, "en"), "summary_phrase": said.model_dump(mode="json")}
+    seed_incident(
+        "INC-PM-SH",
+        service="cart",
+        severity="critical",
+        opened=align(utcnow()) - timedelta(minutes=30),
+        title="OOMKilled cart",
+        diagnosis=diagnosis,
+    )
+    stored = IncidentRepository().get("INC-PM-SH")
+    record(stored, "workflow_started", "incident response workflow started", actor="workflow")
+    approved = {"action": "patch_resources", "comment": "via Lark"}
+    record(stored, "approved", "approved patch_resources: via Lark", actor="key:alice", data=approved)
+    # When it is drafted and read as Markdown
+    operator = auth(make_key("operator"))
+    assert api.post("/api/incidents/INC-PM-SH/postmortem", headers=operator).status_code == 201
+    text = api.get("/api/incidents/INC-PM-SH/postmortem?format=markdown", headers=operator).text
+    timeline = [line for line in text.split("## 时间线", 1)[1].splitlines() if line.startswith("- ")]
+    # Then each timeline line says its kind, Pagerless's own actor and its message in Chinese, at Shanghai's time
+    assert any(line.endswith(" 工作流启动（工作流）：事件响应工作流已启动") for line in timeline), timeline
+    assert any(
+        line.endswith(" 批准（key:alice）：key:alice 批准了 patch_resources（通过飞书）") for line in timeline
+    ), timeline
+    assert all("UTC+08:00 " in line and "+00:00" not in line for line in timeline), timeline
+    assert "approved patch" not in text and "workflow_started" not in text
+    # And the root cause's start is in Shanghai's time, the severity in words
+    assert "开始于：2026-12-07 16:00 UTC+08:00。" in text, text
+    assert "| 严重程度 | 严重 |" in text.splitlines(), text
 
 
 def test_claude_is_asked_to_keep_the_drafts_chinese_and_its_prose_is_kept_as_written(api, admin_key, incident, claude):

@@ -83,10 +83,10 @@ def test_hourly_tick_generates_and_delivers_each_report_once(runtime, api, admin
     )
     daily_job = next(j for j in jobs if j["generation"] == daily_id)
     assert daily_job["data"]["link"] == f"/console/reports/{daily_id}"
-    assert "事件数: 2" in daily_job["data"]["summary"]
+    assert "事件数：2 · 平均确认时间：" in daily_job["data"]["summary"]  # full-width colons, as Chinese text has
     # titled with the Shanghai day it covers (its UTC start is the evening before)
     assert daily_job["data"]["title"] == f"每日事件报告 {yesterday.isoformat()}"
-    assert daily_job["data"]["summary"].startswith(f"每日事件报告 {yesterday.isoformat()}:")
+    assert daily_job["data"]["summary"].startswith(f"每日事件报告 {yesterday.isoformat()}：")
     assert ses.get_send_quota()["SentLast24Hours"] == 2
 
     # And the daily report holds the hand-computed numbers: MTTA (5 + 15) / 2, MTTR (20 + 50) / 2

@@ -666,8 +666,8 @@ def test_a_runbook_step_past_the_policys_action_limits_is_denied_naming_the_boun
     )
     assert i18n.environment("en").filters["step_message"](step) == step["message"]
     # And the incident's timeline line of the denial names the rule and says the policy's reason, in Chinese too
-    from pagerless.console.timeline_phrases import say
     from pagerless.incidents.timeline import timeline
+    from pagerless.reports.timeline_phrases import say
 
     [denied] = [e.to_dict() for e in timeline(opened.incident_id) if (e.data or {}).get("event") == "StepDenied"]
     assert say(denied, "zh", str) == (

@@ -41,8 +41,8 @@ def test_failed_verification_rolls_the_fix_back_and_escalates(sandbox, scenario,
     [escalation] = [t for t in timeline(opened.id) if t.type == "escalated"]
     assert "still unhealthy after 2 checks" in escalation.message and "OOMKilled" in escalation.message
     # And each check keeps its reasons' phrases beside their English, so a Chinese reader reads them in Chinese later
-    from pagerless.console.timeline_phrases import say
     from pagerless.remediation.check_phrases import reasons_in
+    from pagerless.reports.timeline_phrases import say
 
     for check in record.verification["checks"]:
         assert len(check["said"]) == len(check["reasons"]) and all(check["said"]), check

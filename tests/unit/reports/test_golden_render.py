@@ -120,6 +120,7 @@ def test_a_one_day_burn_down_shows_its_budget():
         ("html", "en", "daily_en.html"),
         ("html", "zh", "daily_zh.html"),
         ("markdown", "en", "daily_en.md"),
+        ("markdown", "zh", "daily_zh.md"),
     ],
 )
 def test_reports_match_their_golden_files(fmt, lang, name):

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from pagerless.diagnosis.analyzers.base import evidence
+from pagerless.diagnosis.evidence_phrases import said
 from pagerless.diagnosis.models import Evidence
 from pagerless.diagnosis.snapshot import Pod, Snapshot
 
@@ -60,7 +61,7 @@ def dependency_state(snapshot: Snapshot, host: str, namespace: str) -> Dependenc
                 state.evidence.append(evidence(f"{pod.ref()}/status", _pod_status_line(pod)))
                 break
     elif state.known and not state.scaled_to_zero:
-        state.evidence.append(evidence(f"pods {namespace}/{host}", "no pods found for the workload"))
+        state.evidence.append(said(f"pods {namespace}/{host}", "no_pods_for_workload"))
     return state
 
 

@@ -1,6 +1,7 @@
-"""The console's timeline phrases: an English and a Chinese phrase per entry kind (or ``kind:variant``), whose
-fields are the entry data's values, and the Chinese of the reasons a held page was withheld. Said by
-`pagerless.console.timeline_phrases` (stdlib only, as it is).
+"""The timeline's phrases: an English and a Chinese phrase per entry kind (or ``kind:variant``), whose
+fields are the entry data's values, the Chinese of the reasons a held page was withheld, and each kind's and
+Pagerless's own actors' words (``KINDS``, ``ACTORS``: the console keeps the code in a title). Said by
+`pagerless.reports.timeline_phrases` (stdlib only, as it is).
 """
 
 # kind, or kind:variant -> (English, Chinese)
@@ -161,4 +162,71 @@ WITHHELD_ZH = {
     "the incident was resolved; its reopen escalates anew": "事件已解决；重新打开后另行升级",
     "a person decided the approval": "已有人对审批作出决定",
     "its escalation is gone": "其升级已不存在",
+}
+
+# an entry's kind (its ``type``), in words: English, Chinese; a kind not here is shown as its code
+KINDS: dict[str, tuple[str, str]] = {
+    "comment": ("Comment", "评论"),
+    "incident_created": ("Opened", "事件创建"),
+    "alert_refired": ("Alert fired again", "告警再次触发"),
+    "alert_resolved": ("Alert resolved", "告警恢复"),
+    "alert_no_data": ("Alert has no data", "告警无数据"),
+    "severity_raised": ("Severity raised", "严重程度提升"),
+    "incident_reopened": ("Reopened", "重新打开"),
+    "flapping_detected": ("Flapping", "告警抖动"),
+    "flapping_stopped": ("Flapping stopped", "抖动结束"),
+    "children_still_firing": ("Correlated still firing", "关联事件仍在触发"),
+    "source_resolved_during_remediation": ("Resolved at the source", "源头已恢复"),
+    "correlated": ("Correlated", "已关联"),
+    "child_correlated": ("Correlated incident", "关联事件"),
+    "promoted_to_root": ("Handled on its own", "独立处理"),
+    "workflow_started": ("Workflow started", "工作流启动"),
+    "status_changed": ("Status changed", "状态变更"),
+    "context_gathered": ("Context gathered", "收集上下文"),
+    "context_refreshed": ("Context refreshed", "重新收集上下文"),
+    "rediagnosis_requested": ("Rediagnosis requested", "请求重新诊断"),
+    "diagnosed": ("Diagnosed", "诊断"),
+    "proposal": ("Proposal", "修复提议"),
+    "approval_requested": ("Approval requested", "请求审批"),
+    "approval_resumed": ("Approval resumed", "继续等待审批"),
+    "approved": ("Approved", "批准"),
+    "rejected": ("Rejected", "拒绝"),
+    "approval_expired": ("Approval expired", "审批过期"),
+    "action_executed": ("Action run", "执行操作"),
+    "action_dry_run": ("Dry run", "试运行"),
+    "action_refused": ("Action refused", "拒绝执行"),
+    "action_not_repeated": ("Action not repeated", "未重复执行"),
+    "verification_check": ("Verification", "验证"),
+    "rolled_back": ("Rolled back", "回滚"),
+    "rollback_skipped": ("Not rolled back", "未回滚"),
+    "rollback_not_repeated": ("Rollback not repeated", "未重复回滚"),
+    "autonomy_rerun": ("Run again", "重新运行"),
+    "handed_to_humans": ("Handed to people", "交由人工"),
+    "escalated": ("Escalated", "升级"),
+    "workflow_ended": ("Workflow ended", "工作流结束"),
+    "acknowledged": ("Acknowledged", "确认"),
+    "incident_resolved": ("Resolved", "解决"),
+    "runbook_step": ("Runbook", "运行手册"),
+    "escalation_started": ("Paging started", "开始呼叫"),
+    "escalation_paged": ("Paged", "呼叫"),
+    "escalation_failed": ("Paging failed", "呼叫失败"),
+    "escalation_resumed": ("Paging resumed", "呼叫接续"),
+    "escalation_gave_up": ("Paging stopped", "呼叫停止"),
+    "held_page_sent": ("Held page sent", "暂缓的呼叫已发送"),
+    "held_page_withheld": ("Held page not sent", "暂缓的呼叫未发送"),
+    "held_page_unreachable": ("Held page reached nobody", "暂缓的呼叫无人可达"),
+    "page_unreachable": ("Page not delivered", "呼叫未送达"),
+    "page_reached_after_replay": ("Page delivered on replay", "重放后送达"),
+    "notification_not_queued": ("Notice not queued", "通知未入队"),
+    "notification_queued_late": ("Notice queued late", "通知补发入队"),
+}
+# the actors that are Pagerless's own parts (not people, not alert sources), in words: English, Chinese
+ACTORS: dict[str, tuple[str, str]] = {
+    "system": ("Pagerless", "Pagerless"),
+    "workflow": ("Workflow", "工作流"),
+    "escalation": ("Escalation", "升级呼叫"),
+    "oncall": ("On-call", "值班"),
+    "notify": ("Notifications", "通知"),
+    "runbook": ("Runbook", "运行手册"),
+    "intake": ("Alert intake", "告警接收"),
 }

@@ -3,7 +3,7 @@ kind are picked from that data (the console's functional tests read them on real
 
 import pytest
 
-from pagerless.console.timeline_phrases import PHRASES, _Values, say
+from pagerless.reports.timeline_phrases import PHRASES, _Values, say
 
 pytestmark = pytest.mark.unit
 CHINESE = {"resolved": "已解决", "verifying": "验证中", "critical": "严重", "warning": "警告", "succeeded": "已成功"}
@@ -247,6 +247,19 @@ def test_a_decision_made_in_chat_says_its_route_in_chinese_and_a_persons_words_a
     assert say(mail, "zh", _label) == "李娜 (per_1) 拒绝了 patch_resources（通过邮件）"
     assert say(step, "zh", _label) == "李娜 (per_1) 批准了 Runbook 步骤 Raise（通过 Slack）"
     assert say(words, "zh", _label) == "李娜 (per_1) 批准了 patch_resources：via the console, fine"
+
+
+def test_every_kind_the_catalogue_says_has_words_in_both_languages_and_an_unknown_one_keeps_its_code():
+    from pagerless.reports.timeline_phrases import actor_word, kind_word
+
+    kinds = {key.split(":")[0] for key in PHRASES}
+    for kind in kinds:
+        assert kind_word(kind, "en") != kind and kind_word(kind, "zh") != kind, kind
+    assert (kind_word("capacity_forecast", "zh"), actor_word("per_0123456789ab", "zh")) == (
+        "capacity_forecast",
+        "per_0123456789ab",
+    )
+    assert (actor_word("workflow", "zh"), actor_word("escalation", "en")) == ("工作流", "Escalation")
 
 
 def test_a_notice_that_was_not_queued_names_its_event_in_words_in_chinese():

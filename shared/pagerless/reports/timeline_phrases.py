@@ -8,14 +8,16 @@ stored message where it reads well (``{message}``). What people wrote stays as t
 an approval's comment, a resolve's note, an alert's title. A kind not here, or an entry without the
 data its phrases need, is shown as stored.
 
-Imported when an incident page is rendered, never with the console's handler (stdlib only).
+The console says its incident pages' timelines with it, and a Chinese postmortem draft its timeline
+(`reports.postmortem_timeline`); ``kind_word`` and ``actor_word`` say an entry's kind and Pagerless's own actors in
+words for both. Imported when an incident page is rendered, never with the console's handler (stdlib only).
 """
 
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from pagerless.console.timeline_words import EVENTS_ZH, PHRASES, WITHHELD_ZH
+from pagerless.reports.timeline_words import ACTORS, EVENTS_ZH, KINDS, PHRASES, WITHHELD_ZH
 
 SYSTEM_ACTORS = frozenset({"system", "workflow", "notify", "runbook", "oncall"})
 LABELLED = frozenset({"from", "to", "status", "category", "outcome", "engine"})  # codes shown in words
@@ -250,6 +252,18 @@ def _unusable_zh(why: str) -> str:
     types = why.split("its type ", 1)[-1].split(" is switched off", 1)[0]
     off = f"类型 {types} 已在 /api/plugins 关闭"
     return f"已停用，或{off}" if why.startswith("disabled, or") else off
+
+
+def kind_word(kind: str, lang: str) -> str:
+    """An entry's kind (``approval_requested``) in ``lang``'s words; a kind with none as its code."""
+    words = KINDS.get(kind)
+    return words[1 if lang == "zh" else 0] if words else kind
+
+
+def actor_word(actor: str, lang: str) -> str:
+    """An actor in ``lang``'s words when it is one of Pagerless's own parts (``workflow``); anyone else as given."""
+    words = ACTORS.get(actor)
+    return words[1 if lang == "zh" else 0] if words else actor
 
 
 def say(entry: dict, lang: str, label: Callable[[str], str]) -> str:
