@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
@@ -19,6 +20,17 @@ from pagerless.domain.phrases import Phrase
 from pagerless.remediation.quantity import parse_quantity
 
 DNS_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+MAX_NAME = 253  # a DNS-1123 subdomain's length
+
+
+def not_a_name(**names: str | None) -> tuple[str, str] | None:
+    """The first of ``names`` (field → value, None: not given) that is no Kubernetes name (RFC 1123, lower case,
+    at most 253 characters), as (field, value); alert labels become these names, and a selector, a PromQL or
+    a path built from one that is not (``payments"} or vector(1) #``) would say something else."""
+    for field, value in names.items():
+        if value is not None and (len(value) > MAX_NAME or not re.fullmatch(DNS_NAME, value)):
+            return field, value
+    return None
 
 
 class Risk(StrEnum):
@@ -62,7 +74,7 @@ class RestartPod(_Action):
     action: Literal["restart_pod"] = "restart_pod"
     namespace: str = Field(pattern=DNS_NAME)
     pod: str = Field(pattern=DNS_NAME)
-    deployment: str | None = None  # the owner, when known: what verification watches
+    deployment: str | None = Field(default=None, pattern=DNS_NAME)  # the owner, when known: what verification watches
 
     description: ClassVar[str] = (
         "Evict one pod through the Eviction API (PodDisruptionBudgets hold); its controller recreates it."
@@ -77,7 +89,7 @@ class DeletePod(_Action):
     action: Literal["delete_pod"] = "delete_pod"
     namespace: str = Field(pattern=DNS_NAME)
     pod: str = Field(pattern=DNS_NAME)
-    deployment: str | None = None
+    deployment: str | None = Field(default=None, pattern=DNS_NAME)
 
     description: ClassVar[str] = "Delete one pod directly (bypasses PodDisruptionBudgets); its controller recreates it."
     risk: ClassVar[Risk] = Risk.MEDIUM

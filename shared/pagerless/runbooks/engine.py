@@ -37,6 +37,7 @@ from pagerless.runbooks.job_state import (
     note,
     plan_of,
     planned_reply,
+    policy_scope,
     record_on_incident,
     runbook_of,
     save,
@@ -132,7 +133,7 @@ def plan(job_id: str, entered: str | None = None) -> dict:
     except (MissingContextError, ValueError) as exc:
         unbuilt = reason("step_not_built", step=step.name, error=str(exc))
         return _stop(job, step, "failed", unbuilt, entered=entered)
-    policy, context = get_policy(job.workspace), policy_context(job.workspace)
+    policy, context = get_policy(job.workspace), policy_context(job.workspace, scope=policy_scope(job))
     decision = evaluate(action_plan, policy, context)
     permit = evaluate_dry_run(action_plan, policy, context) if dry else decision  # a dry run is not rate-limited
     if not permit.allowed:
@@ -252,7 +253,8 @@ def execute(job_id: str) -> dict:
     if job.state.get("executing") is not None:
         return _interrupted(job, step)
     action_plan = ActionPlan.model_validate(job.state["pending"])
-    decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
+    context = policy_context(job.workspace, scope=policy_scope(job))
+    decision = evaluate(action_plan, get_policy(job.workspace), context)
     if not decision.allowed:
         return _stop(
             job, step, "denied", refused_step("step_no_longer_allowed", step.name, decision), rule=decision.rule
