@@ -262,3 +262,11 @@ def test_a_pod_actions_deployment_must_be_a_kubernetes_name_too():
 
     with pytest.raises(ValidationError):
         RestartPod(namespace="payments", pod="payments-api-1", deployment='x"} or vector(1)')
+
+
+def test_an_actions_names_are_at_most_253_characters_whoever_builds_it():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        RolloutRestart(namespace="payments", deployment="a" * 254)
+    assert RolloutRestart(namespace="payments", deployment="a" * 253).deployment == "a" * 253
