@@ -51,3 +51,18 @@ def client(service: str, **options: Any):
     ``client()`` takes them: region_name, endpoint_url, config, ...)."""
     with lock:
         return session().create_client(service, **options)
+
+
+_shared: dict[str, Any] = {}
+
+
+def shared_client(service: str):
+    """The process's one client of ``service`` (botocore's defaults, made on first use): the modules that send to one
+    service share it (a botocore client is thread-safe), as PynamoDB's models share DynamoDB's (store.session). A
+    client copies the session's event hooks when it is made, so a hook registered later on the session reaches no
+    client made before: one registered on this client's ``meta.events`` reaches every call the code makes through it
+    (how tests make SQS refuse at the AWS boundary, tests/functional/refusals.py)."""
+    with lock:
+        if service not in _shared:
+            _shared[service] = client(service)
+        return _shared[service]

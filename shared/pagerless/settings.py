@@ -88,7 +88,7 @@ class WorkflowTimingSettings(BaseSettings):
     ``PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS``, ``_VERIFY_MAX_CHECKS`` and
     ``_APPROVAL_TIMEOUT_SECONDS`` (the last replaces the workspace policy's approval timeout).
     ``PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS`` (600): see `workflow.verify`.
-    ``PAGERLESS_WORKFLOW_ESCALATION_START_GRACE_SECONDS`` (120): see `oncall.sweep`.
+    ``PAGERLESS_WORKFLOW_ESCALATION_START_GRACE_SECONDS`` (120), ``_ESCALATION_RESUME_LIMIT`` (3): see `oncall.sweep`.
     ``PAGERLESS_WORKFLOW_APPROVAL_DELIVERY_GRACE_SECONDS`` (150): see `workflow.approval_delivery`.
     """
 
@@ -104,6 +104,9 @@ class WorkflowTimingSettings(BaseSettings):
     # without an execution younger than this is being started; an older one, the scheduled
     # escalation sweep starts (`oncall.sweep`).
     escalation_start_grace_seconds: int = Field(default=120, ge=0, le=3600)
+    # How many times the escalation sweep resumes an escalation whose execution ended (`oncall.sweep`): one
+    # that fails again after that many is stopped, and the timeline and /api/status say so.
+    escalation_resume_limit: int = Field(default=3, ge=0, le=100)
     # How long a recorded decision may be on its way to its task token: longer than the longest
     # timeout of a Lambda that records one (the workflow function's 120 s hand-over), so the
     # scheduled approval sweep (`workflow.approval_delivery`) never races a live decider.

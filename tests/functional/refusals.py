@@ -56,3 +56,29 @@ def failing(
         yield refused
     finally:
         events.unregister(f"before-call.dynamodb.{operation}", answer)
+
+
+def sqs_events():
+    """The event hooks of the SQS client the code sends with (`pagerless.aws.shared_client`: the intake's AlertQueue
+    and the outbox's NotifyQueue share it): a hook registered here reaches every call the code makes to SQS."""
+    from pagerless import aws
+
+    return aws.shared_client("sqs").meta.events
+
+
+@contextmanager
+def sqs_refusing(operation: str, code: str = "ServiceUnavailable", *, times: int = 1) -> Iterator[list[str]]:
+    """Answer the next ``times`` calls of the SQS ``operation`` (``SendMessage``...) with the error ``code``, as AWS
+    would when it cannot take them (botocore's ``before-call``: no request is made); yields the calls refused."""
+    events, refused = sqs_events(), []
+
+    def answer(model, **_):
+        if len(refused) < times:
+            refused.append(model.name)
+            raise ClientError({"Error": {"Code": code, "Message": f"{code} (injected)"}}, model.name)
+
+    events.register(f"before-call.sqs.{operation}", answer)
+    try:
+        yield refused
+    finally:
+        events.unregister(f"before-call.sqs.{operation}", answer)

@@ -171,9 +171,11 @@ _STREAM_WRITERS = {
 # transaction's Put is authorized as a PutItem, its Update as an UpdateItem; TTL deletes are AWS's.
 WRITES = {
     # store/timeline.py: append_timeline and put_new save an entry (put_new on a condition), and the
-    # transactions of store/incidents.py, store/incident_updates.py and store/notify.py put the entries of a change
-    "TimelineTable": dict.fromkeys(_STREAM_WRITERS, PUT),
-    # store/timeline.py append_stream_event: a conditional put at the stream's next sequence number
+    # transactions of store/incidents.py, store/incident_updates.py and store/notify.py put the entries of a change;
+    # a workflow step's entry is marked announced with its live event (store/timeline.py announce_once)
+    "TimelineTable": dict.fromkeys(_STREAM_WRITERS, PUT) | {"Workflow": PUT | UPDATE},
+    # store/timeline.py append_stream_event (announce_once: in a transaction): a conditional put at the stream's
+    # next sequence number
     "EventsTable": dict.fromkeys(_STREAM_WRITERS, PUT),
     # store/dead_letters.py: noted failing, put dead, claimed, released, marked replayed: updates by key
     "DeadLetterTable": dict.fromkeys({"Ingest", "AlertConsumer", "DeadLetter", "Notify", "Admin", "Console"}, UPDATE),

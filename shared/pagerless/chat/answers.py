@@ -24,15 +24,15 @@ def _zh(language: str) -> bool:
     return language == "zh"
 
 
-def describe(incident, language: str = "en") -> str:
+def describe(incident, language: str = "en", zone: str | None = None) -> str:
     """One paragraph about an incident: what, where, status (and who acknowledged it), diagnosis and proposal (or why
-    nothing was proposed)."""
+    nothing was proposed); its times in ``zone`` (the asker's, when the bot knows who asks), else in UTC."""
     from pagerless.diagnosis import summaries
     from pagerless.diagnosis.categories import category_label
     from pagerless.remediation import reasons
 
     diagnosis, proposal = incident.diagnosis or {}, incident.proposal or {}
-    summary = summaries.said(diagnosis, language)
+    summary = summaries.said(diagnosis, language, zone)
     reason = reasons.said(proposal, language)
     confidence = f"{float(diagnosis.get('confidence') or 0):.0%}"
     category = category_label(diagnosis.get("category"), language)  # as the console shows it, not oom_killed

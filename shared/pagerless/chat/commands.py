@@ -103,13 +103,13 @@ class ChatBot:
         if person.workspace != app_workspace:
             return answers.other_workspace(command.language)
         if command.name == "oncall":
-            return self._on_call(person.workspace, command)
+            return self._on_call(person, command)
         if not command.argument and (in_thread := self._thread_incident(person.workspace, message)):
             command = replace(command, argument=in_thread)  # "ack" in an incident's thread is about that incident
         if not command.argument:
             return answers.needs_argument(command.language, command.name)
-        if command.name == "status":
-            return self._status(person.workspace, command)
+        if command.name == "status":  # its times in the zone the asker chose, as their pages read; else UTC
+            return self._status(person.workspace, command, person.timezone if person.timezone_set else None)
         return self._ack(person, message, command, app_workspace, via)
 
     @staticmethod
@@ -122,12 +122,12 @@ class ChatBot:
         ref = {"ts": message.thread, "channel": message.channel} if message.provider == "slack" else None
         return DeliveryRepository().incident_of_message(workspace, ref or {"message_id": message.thread})
 
-    def _status(self, workspace: str, command: Command) -> str:
+    def _status(self, workspace: str, command: Command, zone: str | None) -> str:
         try:
             incident = self.incidents.get(workspace, command.argument)
         except NotFoundError:
             return answers.no_such_incident(command.language, command.argument)
-        return answers.describe(incident, command.language)
+        return answers.describe(incident, command.language, zone)
 
     def _ack(self, person, message: ChatMessage, command: Command, app_workspace: str, via: str) -> str:
         """A click on the incident's acknowledge button, as ``person`` (ChatActions decides and audits it)."""
@@ -145,10 +145,12 @@ class ChatBot:
         )
         return self.actions.act(person, click, app_workspace, via).text
 
-    def _on_call(self, workspace: str, command: Command) -> str:
+    def _on_call(self, asker, command: Command) -> str:
+        """Who is on call now, as `/api/oncall/current` answers; each shift's end in the zone the asker chose (their
+        pages read in it), else in the schedule's (the API's)."""
         from pagerless.clock import display_time, utcnow
 
-        now, rows = utcnow(), []
+        workspace, now, rows = asker.workspace, utcnow(), []
         if command.argument:
             try:
                 docs = self.oncall.schedules_for_service(workspace, command.argument)[:1]
@@ -160,7 +162,8 @@ class ChatBot:
             shift = self.oncall.on_call(workspace, doc["id"], now)
             person = self.people.find(workspace, shift.person_id) if shift else None
             name = (person.name if person else shift.person_id) if shift else None
-            rows.append((doc["name"], name, display_time(shift.end.isoformat(), None) if shift and shift.end else None))
+            zone = asker.timezone if asker.timezone_set else doc.get("timezone")
+            rows.append((doc["name"], name, display_time(shift.end.isoformat(), zone) if shift and shift.end else None))
         return answers.on_call(command.language, rows)
 
     def _unbound(self, message: ChatMessage, app_workspace: str, language: str) -> str:

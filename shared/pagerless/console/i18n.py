@@ -84,6 +84,9 @@ def _environment(loader: BaseLoader) -> Environment:
         lstrip_blocks=True,
     )
     env.newstyle_gettext = True  # what install_gettext_translations(newstyle=True) sets: it changes the code
+    # |tojson (a channel's config, a job's context) shows Chinese as written, not as JSON's \u escapes; it still
+    # escapes <, >, & and ' for HTML
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     env.globals["asset"] = asset
     env.filters["when"] = lambda value: _when(value, "en_US", UTC)  # per language and zone in `environment`
     _speak(env, DEFAULT, NullTranslations())  # per language in `environment`
@@ -165,6 +168,21 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
 
         return engine_note(engine, lang)
 
+    def pm_metric(code: str) -> str:
+        """A postmortem impact row's metric as its Markdown names it (严重程度 in Chinese; English keeps the code)."""
+        from pagerless.reports.postmortem_markdown import metric
+
+        return metric(str(code), lang)
+
+    def pm_word(code: str) -> str:
+        """A postmortem's code (an action item's kind, a severity) in words in Chinese, as its Markdown and the
+        cards say it (缓解, 严重); English keeps the code."""
+        from pagerless.incidents.notice_phrases import SEVERITY_ZH
+        from pagerless.reports.postmortem_markdown import word
+
+        said = word(str(code), lang)
+        return SEVERITY_ZH.get(said, said) if lang == "zh" else said
+
     def aside(labelled: str) -> str:
         """Who (a `label`: ``name (id)``) in parentheses after what they did: full-width in Chinese, the id's too."""
         if lang == "zh":
@@ -184,6 +202,8 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     env.filters["aside"] = aside
     env.filters["policy_reason"] = policy_reason
     env.filters["engine_note"] = engine_note
+    env.filters["pm_metric"] = pm_metric
+    env.filters["pm_word"] = pm_word
     env.filters["step_message"] = step_message
     env.filters["job_error"] = job_error
 

@@ -67,6 +67,9 @@ ENGLISH = {
     "builtin": "Built-in",
     "custom": "Custom",
     "generated": "Generated",
+    # what diagnosed an incident (a diagnosis's ``engine``)
+    "analyzers": "Analyzers",
+    "claude": "Claude",
     # postmortems and their action items
     "draft": "Draft",
     "published": "Published",

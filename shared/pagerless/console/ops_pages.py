@@ -246,7 +246,9 @@ def oncall_page(request: Request) -> HTMLResponse:
     schedules = []
     for doc in service.list_schedules(principal.workspace):
         current = views.current(service, principal.workspace, schedule_id=doc["id"], service_name=None, at=now)
-        shifts = views.rendered(service, principal.workspace, doc["id"], now, now + timedelta(days=14))["shifts"]
+        # whole: the shift on call now from its real handoff, the last to its own (as /current and iCal say)
+        shifts = views.rendered(service, principal.workspace, doc["id"], now, now + timedelta(days=14), whole=True)
+        shifts = shifts["shifts"]
         schedules.append({**doc, "current": current, "shifts": shifts[:50]})
     from pagerless.people.service import PeopleService
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pagerless.console.timeline_words import PHRASES, WITHHELD_ZH
 
 SYSTEM_ACTORS = frozenset({"system", "workflow", "notify", "runbook", "oncall"})
-LABELLED = frozenset({"from", "to", "status", "category", "outcome"})  # codes shown in words
+LABELLED = frozenset({"from", "to", "status", "category", "outcome", "engine"})  # codes shown in words
 
 
 def _variants(kind: str, data: dict, entry: dict) -> list[str]:
@@ -100,8 +100,15 @@ class _Values(dict):
         return self.entry.get("actor_label") or self.entry.get("actor")
 
     def _comment_part(self) -> str:
+        """A decision's comment: what a person wrote, as written; in Chinese, the route a chat button, an email link
+        or the bot stored ("via Lark") said as the Chinese cards say it ("（通过飞书）": `decision_route`)."""
         comment = str(self.data.get("comment") or "").strip()
-        return ("：" if self.zh else ": ") + comment if comment else ""
+        if not comment or not self.zh:
+            return ": " + comment if comment else ""
+        from pagerless.chat.wording import decision_route
+
+        route = decision_route("zh", comment)
+        return f"（{route}）" if route else "：" + comment
 
     def _check_part(self) -> str:
         ok = self.data.get("ok")

@@ -118,6 +118,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "escalation_paged": ("{message}", "已呼叫：{paged}{held_part}{channels_part}"),
     "escalation_failed": ("{message}", "升级呼叫未能启动"),
     "escalation_resumed": ("{message}", "升级呼叫的执行已结束（{ended}），定时巡检已接续：立即呼叫第 {step} 级"),
+    "escalation_gave_up": ("{message}", "升级呼叫接续 {resumes} 次后执行仍然失败，已停止：{error}"),
     "held_page_sent": ("{message}", "免打扰时段已结束（{until}）：已呼叫 {person_id}（第 {step} 级的呼叫暂缓至此时）"),
     "held_page_sent:removed": ("{message}", "免打扰时段已删除：已呼叫 {person_id}（第 {step} 级暂缓的呼叫）"),
     "held_page_sent:changed": (
@@ -136,6 +137,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "page_unreachable": ("{message}", "呼叫消息未送达：{person_ids}"),
     "page_reached_after_replay": ("{message}", "重放后呼叫消息已送达：{person_ids}"),
     "notification_not_queued": ("{message}", "通知 {event} 未能加入发送队列"),
+    "notification_queued_late": ("{message}", "通知 {event} 已由通知巡检补加入发送队列"),
 }
 
 WITHHELD_ZH = {

@@ -1,6 +1,8 @@
 """What kind of incident a diagnosis found, in words: its category (a taxonomy.json id) as the console, chat cards and
-the bot show it ("Out of memory (OOMKilled)", 内存不足被终止). The id stays what is stored, matched and sent in the
-API; only what people read changes. An id without words (a model's category outside the taxonomy) is shown as it is.
+the bot show it ("Out of memory (OOMKilled)", 内存不足被终止), and the remediations it names (``REMEDIATIONS``: "Raise
+the memory limit", 提高内存限制), as a postmortem's action items say them. The id stays what is stored, matched and
+sent in the API; only what people read changes. An id without words (a model's category outside the taxonomy, an
+action's name) is shown as it is.
 """
 
 from pagerless.domain.phrases import Catalog, language_of
@@ -55,6 +57,52 @@ CATEGORIES = Catalog(
     },
     "category",
 )
+
+
+REMEDIATIONS = Catalog(
+    {
+        code: {"en": _said(en), "zh": _said(zh)}
+        for code, en, zh in (
+            ("increase_memory_limit", "Raise the memory limit", "提高内存限制"),
+            ("increase_cpu_limit", "Raise the CPU limit", "提高 CPU 限制"),
+            ("rollback_deployment", "Roll the Deployment back", "回滚 Deployment"),
+            ("restart_pod", "Restart the pod", "重启 Pod"),
+            ("scale_deployment", "Scale the Deployment", "调整 Deployment 副本数"),
+            ("fix_config", "Fix the configuration", "修正配置"),
+            ("fix_image_reference", "Fix the image reference", "修正镜像引用"),
+            ("fix_image_pull_secret", "Fix the image pull secret", "修复镜像拉取凭据"),
+            ("fix_application_code", "Fix the application code", "修复应用代码"),
+            ("adjust_probe", "Adjust the probe", "调整探针"),
+            ("fix_scheduling_constraints", "Fix the scheduling constraints", "修正调度约束"),
+            ("add_node_capacity", "Add node capacity", "增加节点容量"),
+            ("reduce_resource_requests", "Lower the resource requests", "降低资源请求"),
+            ("fix_storage", "Fix the storage provisioning", "修复存储供给"),
+            ("expand_volume", "Expand the volume", "扩容卷"),
+            ("remediate_node", "Repair or replace the node", "修复或替换节点"),
+            ("clean_node_disk", "Free the node's disk", "清理节点磁盘"),
+            ("set_ephemeral_storage_limits", "Set ephemeral storage limits", "设置临时存储限制"),
+            ("fix_dns", "Repair DNS", "修复 DNS"),
+            ("tune_connection_pool", "Tune the connection pool", "调整连接池"),
+            ("restore_dependency", "Bring the dependency back", "恢复依赖服务"),
+            ("renew_certificate", "Renew the certificate", "续期证书"),
+            ("raise_hpa_max", "Raise the HPA's maximum", "提高 HPA 最大副本数"),
+            ("increase_quota", "Raise the resource quota", "提高资源配额"),
+            ("fix_command", "Fix the command or entrypoint", "修正命令或入口点"),
+            ("fix_security_context", "Fix the security context", "修正安全上下文"),
+            ("fix_rbac", "Grant the missing RBAC permissions", "授予缺少的 RBAC 权限"),
+            ("none_manual", "Hand it to a person", "交由人工处理"),
+            ("gather_more_evidence", "Gather more evidence", "收集更多证据"),
+        )
+    },
+    "remediation",
+)
+
+
+def remediation_label(code: object, language: str = "en"):
+    """The remediation ``code`` (a taxonomy.json id) in ``language``'s words; the code as it is when it has none."""
+    if not isinstance(code, str) or code not in REMEDIATIONS.entries:
+        return code
+    return REMEDIATIONS.entries[code][language_of(language)]({})
 
 
 def category_label(code: object, language: str = "en"):

@@ -1,9 +1,12 @@
 """The analyzers' diagnosis summary as a phrase (`pagerless.domain.phrases`): the category (a taxonomy.json id) and
 the facts found (where, since when, what it explains, the first evidence), rendered in English and Chinese.
 
-The English is the summary the engine stores and the API returns; it quotes the winning analyzer's own sentence
-(``finding``). The Chinese names the category in words (`categories.category_label`: 内存不足被终止, not the id) and
-says its cause from ``CAUSES_ZH`` instead, one line per taxonomy category.
+The English is the summary the engine stores and the API returns; it names the category in words (`categories.
+category_label`: "Out of memory (OOMKilled)", not the id) and quotes the winning analyzer's own sentence
+(``finding``). The Chinese names the category in words too (内存不足被终止) and says its cause from ``CAUSES_ZH``
+instead, one line per taxonomy category. A summary stored before the English named it in words (``oom_killed: ...``)
+is still said from its phrase in either language (`said`); one stored with no phrase at all has its leading id said
+in words.
 Evidence is quoted as found (a log line, an event message) in both. An LLM's summary has no phrase and is shown as
 the model wrote it.
 """
@@ -62,10 +65,10 @@ def where(target: Mapping[str, str], language: str = "en") -> str:
     return place or ("集群" if zh else "cluster")
 
 
-def _found_en(p) -> str:
-    parts = [f"{p['category']}: {p['finding']}.", f"Where: {where(p['where'])}."]
+def _found_en(p, named=category_label) -> str:
+    parts = [f"{named(p['category'])}: {p['finding']}.", f"Where: {where(p['where'])}."]
     if p.get("explains"):
-        parts.append(f"Explains {', '.join(p['explains'])} in {', '.join(p['places'])}.")
+        parts.append(f"Explains {', '.join(named(e) for e in p['explains'])} in {', '.join(p['places'])}.")
     parts.append(f"Since: {p['since']}." if p.get("since") else f"Alert started {p['alert_started']}.")
     if p.get("evidence"):
         parts.append(f"Evidence: {p['evidence']}")
@@ -85,16 +88,22 @@ def _found_zh(p) -> str:
     return "".join(parts)
 
 
-def _insufficient_en(p) -> str:
+def _insufficient_en(p, named=category_label) -> str:
     lead = p.get("lead")
-    hint = (
-        f" The strongest hint, {lead['category']} ({lead['score']:.2f}), is below the {p['threshold']} threshold: "
-        f"{lead['finding']}."
-        if lead
-        else ""
-    )
+    if lead and named is category_label:
+        hint = (
+            f" The strongest hint, {named(lead['category'])}, scored {lead['score']:.2f}, below the {p['threshold']} "
+            f"threshold: {lead['finding']}."
+        )
+    elif lead:  # as it was stored before: the id, its score in parentheses
+        hint = (
+            f" The strongest hint, {lead['category']} ({lead['score']:.2f}), is below the {p['threshold']} threshold: "
+            f"{lead['finding']}."
+        )
+    else:
+        hint = ""
     return (
-        f"insufficient_evidence: the snapshot for '{p['title']}' shows no conclusive fault signal "
+        f"{named(INSUFFICIENT)}: the snapshot for '{p['title']}' shows no conclusive fault signal "
         f"(no failing containers, scheduling, node, storage or error-log pattern tied to the alert).{hint} "
         "Collect metrics, traces or longer logs before acting."
     )
@@ -123,6 +132,19 @@ def _entries() -> dict:
 
 
 SUMMARIES = Catalog(_entries())
+
+
+def _as_code(code):
+    return code
+
+
+# the English stored before it named the category in words ("oom_killed: ..."): what an older record's summary is
+_STORED_BEFORE = Catalog(
+    {
+        **{category: {"en": lambda p: _found_en(p, _as_code), "zh": _found_zh} for category in SUMMARIES.entries},
+        INSUFFICIENT: {"en": lambda p: _insufficient_en(p, _as_code), "zh": _insufficient_zh},
+    }
+)
 
 
 def found(category: str, **params) -> Phrase:
@@ -158,9 +180,22 @@ def _in_zone(phrase, zone: str | None, language: str = "en"):
 
 def said(diagnosis: dict, language: str, zone: str | None = None) -> str:
     """A stored diagnosis's summary in ``language``, its times in ``zone`` (`render`): said from its phrase while the
-    stored English is still the phrase's (an LLM's summary has none, and is quoted as the model wrote it)."""
+    stored English is still the phrase's, as said now or before the category was said in words (an LLM's summary
+    has none, and is quoted as the model wrote it). A summary with no phrase that opens with its category's id
+    (``oom_killed: ...``, stored before summaries had phrases) has the id said in words, the rest as stored."""
     stored = (diagnosis.get("summary") or "").strip()
     phrase = diagnosis.get("summary_phrase")
-    if phrase and stored and stored == (render(phrase, "en") or "").strip():
+    if phrase and stored and stored in _stored_english(phrase):
         return render(phrase, language, zone) or stored
+    category = diagnosis.get("category")
+    if not phrase and isinstance(category, str) and stored.startswith(f"{category}: "):
+        words = category_label(category, language)
+        if words != category:
+            colon = "：" if language_of(language) == "zh" else ": "
+            return f"{words}{colon}{stored[len(category) + 2 :]}"
     return stored
+
+
+def _stored_english(phrase) -> set[str]:
+    """The English ``phrase`` is stored as now and was stored as before (with its category's id)."""
+    return {(text or "").strip() for text in (render(phrase, "en"), _STORED_BEFORE.render(phrase, "en")) if text}

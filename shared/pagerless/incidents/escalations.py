@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from pagerless import step_functions
 from pagerless.observability import logger
 from pagerless.store.oncall import EscalationRecord, EscalationRepository
+from pagerless.store.sweeps import GAVE_UP_ESCALATION
 
 __all__ = ["finish", "stop_for_incident"]
 
@@ -21,6 +22,8 @@ def stop_for_incident(incident_id: str, status: str, reason: str, *, sfn=None) -
     for record in EscalationRepository().for_incident(incident_id):
         if finish(record, status, reason, sfn=sfn):
             stopped += 1
+        elif record.sweep == GAVE_UP_ESCALATION:  # a person has it now: /api/status no longer lists it
+            EscalationRepository().settle(record)
     return stopped
 
 

@@ -22,11 +22,14 @@ from pagerless import settings
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
 from pagerless.domain.incidents import IncidentStatus
-from pagerless.incidents import notices
+from pagerless.incidents import notices, timeline
 from pagerless.incidents.lifecycle import REOPENED_NOTICE, RESOLVED_NOTICE
 from pagerless.observability import logger
 from pagerless.store import sweeps
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
+
+NOT_QUEUED = "notification_not_queued"  # what `notices.publish` writes on the timeline of a notice it could not queue
+QUEUED_LATE = "notification_queued_late"
 
 
 def sweep(now: datetime | None = None) -> list[dict]:
@@ -61,6 +64,7 @@ def _send(marker: sweeps.NoticeMarker) -> str:
         queued = notices.incident_reopened(incident)
     if not queued:
         return "not queued"
+    _queued_late(incident, marker)
     sweeps.notice_cleared(marker)
     return "queued"
 
@@ -74,8 +78,24 @@ def _superseded(marker: sweeps.NoticeMarker, incident: IncidentRecord) -> str:
     by = marker.announced_by or "unknown"
     if not notices.stale_resolve_cards(incident, by=by, at=marker.at, episode=episode):
         return "not queued"
+    _queued_late(incident, marker)
     sweeps.notice_cleared(marker)
     return "superseded: cards closed"
+
+
+def _queued_late(incident: IncidentRecord, marker: sweeps.NoticeMarker) -> None:
+    """The notice the timeline said was not queued (``notification_not_queued``) is queued now: the timeline says so
+    (``notification_queued_late``, the same event and generation), once per notice, so the failure is not its last word.
+    A notice whose writer queued nothing without saying so (its process stopped) has nothing to take back."""
+    said = {"event": marker.event, "generation": notices.notice_generation(marker.event, marker.at)}
+    try:
+        if timeline.recorded_with(incident.id, NOT_QUEUED, **said) and not timeline.recorded_with(
+            incident.id, QUEUED_LATE, **said
+        ):
+            message = f"{marker.event}: queued late, by the notice sweep"
+            timeline.record(incident, QUEUED_LATE, message, actor="notify", data=said)
+    except Exception:  # noqa: BLE001 — the notice is queued; the entry is what may fail (the store)
+        logger().exception("could not record the late notice", extra={"incident_id": incident.id})
 
 
 def _latest_change(marker: sweeps.NoticeMarker, incident: IncidentRecord) -> bool:

@@ -70,7 +70,7 @@ def incident_resolved(incident, *, by: str, previous_status: str | None) -> bool
         queued = publish(
             "incident.resolved",
             incident,
-            generation=generation_of("resolved", incident.resolved_at),
+            generation=notice_generation("incident.resolved", incident.resolved_at),
             data={"message": english(said), "message_phrase": data(said), **quiet, **resolved_episode(incident)},
         )
     if previous_status in ("awaiting_approval", None):
@@ -114,7 +114,7 @@ def stale_resolve_cards(incident, *, by: str, at, episode: str | None) -> bool:
     return publish(
         "incident.resolved",
         incident,
-        generation=generation_of("resolved", at),
+        generation=notice_generation("incident.resolved", at),
         data={"message": english(said), "message_phrase": data(said), "cards_only": True, "episode": episode},
     )
 
@@ -135,7 +135,7 @@ def incident_reopened(incident) -> bool:
     if incident.parent_id or incident.reopened_at is None:
         return True
     return publish(
-        "incident.reopened", incident, generation=generation_of("reopened", incident.reopened_at.isoformat())
+        "incident.reopened", incident, generation=notice_generation("incident.reopened", incident.reopened_at)
     )
 
 
@@ -155,6 +155,14 @@ def _opened_unannounced(incident) -> bool:
     """Whether ``incident`` came (back) without an `incident.opened`: a correlated child, or a
     flapping incident resolved by its source (its reopen started no workflow)."""
     return bool(incident.parent_id) or (bool(incident.flapping) and incident.resolved_by == "source")
+
+
+def notice_generation(event: str, at) -> str:
+    """The generation of a resolve's or a reopen's notice (``event``), from the change's time ``at``: its writer's
+    and the notice sweep's job are one delivery, and the sweep finds what the timeline said of it."""
+    if event == "incident.reopened":
+        return generation_of("reopened", at.isoformat())
+    return generation_of("resolved", at)
 
 
 def generation_of(*parts) -> str:

@@ -24,6 +24,7 @@ from pagerless.domain.errors import NotFoundError
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 from pagerless.store.timeline import (
     TimelineRecord,
+    announce_once,
     append_stream_event,
     append_timeline,
     has_item,
@@ -91,17 +92,34 @@ def record(
     return item
 
 
-def announce(incident, event_type: str, message: str = "", *, actor: str = "system", data: dict | None = None) -> int:
-    """Publish the live (stream) event of an entry `record` stored with ``live=False``, as `record` would have."""
+def announce(
+    incident,
+    event_type: str,
+    message: str = "",
+    *,
+    actor: str = "system",
+    data: dict | None = None,
+    entry: str | None = None,
+) -> int | None:
+    """Publish the live (stream) event of an entry `record` stored with ``live=False``, as `record` would have.
+
+    ``entry`` (the stored entry's key): at most once for it, whichever attempt of a retried step gets here first
+    (one whose earlier attempt sent it and lost only its answer sends nothing: None)."""
     from pagerless.auth.actors import name_of
 
     if name := name_of(incident.workspace, actor):
         data = {**(data or {}), "actor_name": name}
-    return publish(
+    said = {"message": message, "actor": actor, **(data or {})}
+    if entry is None:
+        return publish(incident.workspace, event_type, incident_id=incident.id, data=said)
+    return announce_once(
         incident.workspace,
+        utcnow(),
         event_type,
         incident_id=incident.id,
-        data={"message": message, "actor": actor, **(data or {})},
+        entry_key=entry,
+        data=said,
+        retention_seconds=STREAM_RETENTION_SECONDS,
     )
 
 
@@ -154,6 +172,11 @@ def record_all(
     return items
 
 
+def once_entry(at: datetime, once: str) -> str:
+    """The key of the entry `record` writes once for ``once`` at ``at`` (what `announce` takes as its ``entry``)."""
+    return once_key(at, once)
+
+
 def recorded(incident_id: str, event_type: str) -> bool:
     """Whether the incident's timeline has a stored entry of ``event_type``."""
     return has_item(incident_id, event_type)
@@ -161,7 +184,13 @@ def recorded(incident_id: str, event_type: str) -> bool:
 
 def recorded_with(incident_id: str, event_type: str, **data) -> bool:
     """Whether the incident's timeline has a stored entry of ``event_type`` whose data holds ``data``."""
-    return any(all(item.data.get(k) == v for k, v in data.items()) for item in items_of_type(incident_id, event_type))
+    return entry_with(incident_id, event_type, **data) is not None
+
+
+def entry_with(incident_id: str, event_type: str, **data) -> TimelineRecord | None:
+    """The incident's first stored entry of ``event_type`` whose data holds ``data``, or None."""
+    items = items_of_type(incident_id, event_type)
+    return next((item for item in items if all(item.data.get(k) == v for k, v in data.items())), None)
 
 
 def publish(workspace: str, event_type: str, *, incident_id: str | None = None, data: dict | None = None) -> int:

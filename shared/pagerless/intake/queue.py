@@ -10,7 +10,6 @@ import base64
 import math
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from functools import cache
 
 from pagerless import settings
 from pagerless.domain.errors import ServiceUnavailableError
@@ -100,11 +99,10 @@ def is_envelope(data: object, attributes: dict | None = None) -> bool:
     return kind == KIND or (isinstance(data, dict) and data.get("kind") == KIND and "body" in data)
 
 
-@cache
 def _sqs():
     from pagerless import aws
 
-    return aws.client("sqs")
+    return aws.shared_client("sqs")
 
 
 def enqueue(envelope: "IngestEnvelope | AlertEnvelope") -> None:

@@ -20,6 +20,7 @@ from pagerless.jobs.execution import described as _execution
 from pagerless.jobs.execution import history as _history
 from pagerless.jobs.execution import when as _when
 from pagerless.observability import logger
+from pagerless.runbooks.error_phrases import PARTS, part, told
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.jobs import CANCELLED, FINAL, PARKED, JobRecord, JobRepository
 
@@ -76,9 +77,12 @@ def _reconcile(record: JobRecord, execution: dict | None) -> None:
     if record.status not in ("pending", "running") or ended not in ENDED_UNFINISHED:
         return
     was = record.status
-    why = f"its execution ended {ended} while the job was {was}; nothing recorded its end"
+    why, said = told(part("execution_lost", ended=ended, was=was))
     repo = JobRepository()
-    if not repo.update(record, status="failed", error=why, current_node=None, expected_status=("pending", "running")):
+    result = {**(record.result or {}), "error_phrase": said}  # its error in Chinese on the job's page
+    if not repo.update(
+        record, status="failed", error=why, result=result, current_node=None, expected_status=("pending", "running")
+    ):
         return
     if record.kind == "runbook_run":  # the run's incident, if it has one, is told on its timeline
         from pagerless.runbooks.job_state import note
@@ -229,10 +233,12 @@ def stop(job_id: str, workspace: str, actor: str) -> dict:
         return view(job_id, workspace)
     repo = JobRepository()
     waiting_on = record.correlation_key
+    stopped, said = told(part("stopped", by=actor))
     if not repo.update(
         record,
         status=CANCELLED,
-        error=f"stopped by {actor}",
+        error=stopped,
+        result={**(record.result or {}), "error_phrase": said},  # its error in Chinese on the job's page
         current_node=None,
         correlation_key=None,
         sweep=None,
@@ -245,21 +251,23 @@ def stop(job_id: str, workspace: str, actor: str) -> dict:
     if record.kind == "runbook_run":
         expire(record, waiting_on, note=f"{STOPPED_BY}{actor}")
     # the state as the cancel wrote it: a step that had sent its change by then cannot take it back
-    in_flight, told = _left_applied(record)
-    if told:
-        repo.update(record, error=f"stopped by {actor}; {told}")
+    in_flight, left = _left_applied(record)
+    told_left = "; ".join(PARTS.render(p, "en") for p in left)
+    if left:
+        error, said = told(part("stopped", by=actor), *left)
+        repo.update(record, error=error, result={**(record.result or {}), "error_phrase": said})
     if record.kind == "runbook_run":  # the run's incident, if it has one, is told on its timeline
         from pagerless.runbooks.job_state import note
 
         note(
             record,
             "JobCancelled",
-            f"run stopped by {actor}" + (f"; {told}" if told else ""),
+            f"run stopped by {actor}" + (f"; {told_left}" if told_left else ""),
             by=actor,
             in_flight=in_flight,
         )
     else:
-        repo.add_event(record, "JobCancelled", by=actor, in_flight=in_flight, message=told or None)
+        repo.add_event(record, "JobCancelled", by=actor, in_flight=in_flight, message=told_left or None)
     if record.execution_arn:
         try:
             step_functions.client().stop_execution(
@@ -270,19 +278,19 @@ def stop(job_id: str, workspace: str, actor: str) -> dict:
     return view(job_id, workspace)
 
 
-def _left_applied(record: JobRecord) -> tuple[str | None, str]:
-    """The step whose action was in flight at the stop, and what the stop leaves applied, in words:
-    that step (it may still take effect) and a step that ran and was not verified yet (a stop rolls
-    nothing back)."""
+def _left_applied(record: JobRecord) -> tuple[str | None, list[dict]]:
+    """The step whose action was in flight at the stop, and what the stop leaves applied, as phrases
+    (`runbooks.error_phrases`): that step (it may still take effect) and a step that ran and was not
+    verified yet (a stop rolls nothing back)."""
     state = record.state or {}
     in_flight = (state.get("executing") or {}).get("step")
     unverified = ((state.get("verify") or {}).get("result") or {}).get("step")
-    told = []
+    left = []
     if in_flight:
-        told.append(f"{in_flight} was applying its action when stopped (in flight): it may still take effect")
+        left.append(part("in_flight_at_stop", step=in_flight))
     if unverified and unverified != in_flight:
-        told.append(f"{unverified} was applied and not yet verified: it stays applied (a stop rolls nothing back)")
-    return in_flight, "; ".join(told)
+        left.append(part("unverified_at_stop", step=unverified))
+    return in_flight, left
 
 
 def replay_data(job_id: str, workspace: str) -> dict:
@@ -309,7 +317,10 @@ def replay(job_id: str, workspace: str, actor: str) -> dict:
     if record is None:
         raise JobNotFoundError(f"job {job_id} is an incident workflow; it is not replayed")
     if record.status not in FINAL and (_execution(record.execution_arn) or {}).get("status") == "UNKNOWN":
-        JobRepository().update(record, status="failed", error="its execution was lost (a restart); replayed")
+        lost, said = told(part("execution_replayed"))
+        JobRepository().update(
+            record, status="failed", error=lost, result={**(record.result or {}), "error_phrase": said}
+        )
         JobRepository().add_event(record, "JobFailed", message="the execution no longer exists")
     if record.status not in FINAL:
         raise ConflictError(f"job {job_id} is {record.status}; only a finished job is replayed")

@@ -152,6 +152,7 @@ def shown(ctx: dict, language: str, zone: str | None = None) -> dict:
         if out.get(key):
             out[key] = display_time(out[key], zone)
     out.update(_in_language(out, language, zone))
+    out.update(_severities_said(out, language))
     if out.get("category"):
         from pagerless.diagnosis.categories import category_label
 
@@ -160,6 +161,23 @@ def shown(ctx: dict, language: str, zone: str | None = None) -> dict:
         if out["decision"] in _NOBODY_DECIDED:
             out["decided_by"] = ""
         out["comment"] = decision_comment(language, out["decision"], out.get("comment"))
+    return out
+
+
+def _severities_said(ctx: dict, language: str) -> dict:
+    """``severity_said``: the incident's severity as a Chinese card's title says it (【严重】, as the console and the
+    bot say it), the code in English; the handoff's open incidents each get theirs. ``severity`` stays the code
+    (routes and custom templates read it)."""
+    from pagerless.incidents.notice_phrases import SEVERITY_ZH
+
+    def said(code) -> str:
+        return SEVERITY_ZH.get(str(code), str(code)) if str(language).startswith("zh") else str(code or "")
+
+    out: dict = {"severity_said": said(ctx.get("severity"))}
+    if isinstance(ctx.get("open_incidents"), list):
+        out["open_incidents"] = [
+            {**i, "severity_said": said(i.get("severity"))} if isinstance(i, dict) else i for i in ctx["open_incidents"]
+        ]
     return out
 
 

@@ -54,7 +54,7 @@ _HANDOFF_ZH = (
     "{% if digest %}\n未关闭事件：{{ digest.open }} 个（未确认 {{ digest.unacknowledged }} 个，"
     "严重 {{ digest.critical_open }} 个）。待审批：{{ digest.pending_approvals }} 个。"
     "过去 {{ digest_hours or 12 }} 小时新增：{{ digest.opened }} 个。{% endif %}"
-    "{% for i in open_incidents %}\n- 【{{ i.severity }}】{{ i.id }} · {{ i.title }}"
+    "{% for i in open_incidents %}\n- 【{{ i.severity_said or i.severity }}】{{ i.id }} · {{ i.title }}"
     "{% if not i.acknowledged %}（未确认）{% endif %}{% endfor %}"
     "{% if open_incidents_not_listed %}\n……另有 {{ open_incidents_not_listed }} 个{% endif %}"
 )
@@ -106,39 +106,42 @@ EN: dict[str, tuple[str, str]] = {
 # Chinese text takes full-width punctuation (：，（）); codes, ids, times and URLs stay as they are
 ZH: dict[str, tuple[str, str]] = {
     "incident.opened": (
-        "【{{ severity }}】{% if reopened_at %}已重新打开：{% endif %}{{ title }}",
+        "【{{ severity_said or severity }}】{% if reopened_at %}已重新打开：{% endif %}{{ title }}",
         _INCIDENT_ZH + "\n告警内容：{{ message }}{% if hostname %}\n主机：{{ hostname }}{% endif %}"
         "{% if reopened_at %}\n重新打开时间：{{ reopened_at }}（首次发生：{{ opened_at }}）{% endif %}",
     ),
     "incident.acknowledged": (
-        "【{{ severity }}】已确认：{{ title }}",
+        "【{{ severity_said or severity }}】已确认：{{ title }}",
         _INCIDENT_ZH
         + "\n确认人：{{ acknowledged_by }}{% if acknowledged_at %}\n确认时间：{{ acknowledged_at }}{% endif %}",
     ),
-    "incident.diagnosed": ("【{{ severity }}】已诊断：{{ title }}", _INCIDENT_ZH + _DIAG_ZH),
+    "incident.diagnosed": ("【{{ severity_said or severity }}】已诊断：{{ title }}", _INCIDENT_ZH + _DIAG_ZH),
     "approval.requested": (
-        "【{{ severity }}】待审批：{{ action }} · {{ title }}",
+        "【{{ severity_said or severity }}】待审批：{{ action }} · {{ title }}",
         _INCIDENT_ZH + _DIAG_ZH + "\n建议操作：{{ action }}{% if reason %}：{{ reason }}{% endif %}"
         "{% if diff %}\n演练结果：\n```\n{{ diff }}\n```{% endif %}\n策略规则：{{ rule or '-' }}\n过期时间：{{ expires_at }}",
     ),
     "approval.decided": (
-        "【{{ severity }}】已{{ decision_zh }}：{{ action }} · {{ title }}",
+        "【{{ severity_said or severity }}】已{{ decision_zh }}：{{ action }} · {{ title }}",
         _INCIDENT_ZH + "\n{{ decision_note }}",
     ),
     "incident.remediated": (
-        "【{{ severity }}】已执行修复：{{ action }} · {{ title }}",
+        "【{{ severity_said or severity }}】已执行修复：{{ action }} · {{ title }}",
         _INCIDENT_ZH + "\n{{ message }}",
     ),
     "incident.resolved": ("【已恢复】{{ title }}", _INCIDENT_ZH + "\n{{ message }}"),
-    "incident.escalated": ("【{{ severity }}】已升级：{{ title }}", _INCIDENT_ZH + "\n{{ message }}"),
-    "incident.no_fix": ("【{{ severity }}】无自动修复：{{ title }}", _INCIDENT_ZH + "\n无自动修复：{{ reason }}"),
+    "incident.escalated": ("【{{ severity_said or severity }}】已升级：{{ title }}", _INCIDENT_ZH + "\n{{ message }}"),
+    "incident.no_fix": (
+        "【{{ severity_said or severity }}】无自动修复：{{ title }}",
+        _INCIDENT_ZH + "\n无自动修复：{{ reason }}",
+    ),
     "escalation.page": (
-        "【{{ severity }}】呼叫{% if reopened_at %}（已重新打开）{% endif %}：{{ title }}",
+        "【{{ severity_said or severity }}】呼叫{% if reopened_at %}（已重新打开）{% endif %}：{{ title }}",
         _INCIDENT_ZH
         + "\n{{ message }}{% if reopened_at %}\n重新打开时间：{{ reopened_at }}（首次发生：{{ opened_at }}）"
         "{% elif opened_at %}\n开始时间：{{ opened_at }}{% endif %}" + _HELD_ZH,
     ),
     "oncall.handoff": ("值班交接：{{ schedule_name }}", _HANDOFF_ZH),
     "report.ready": ("报告已生成：{{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),
-    "test": ("【{{ severity }}】Pagerless 测试通知", "{{ message }}\n服务：{{ service or '-' }}"),
+    "test": ("【{{ severity_said or severity }}】Pagerless 测试通知", "{{ message }}\n服务：{{ service or '-' }}"),
 }

@@ -133,7 +133,8 @@ def resume(
     name = step_functions.fitting_name(f"esc-{record.incident_id}-{record.sk}-{why}-{uuid.uuid4().hex[:8]}")
     machine = settings.workflow().escalation_state_machine_arn
     arn = step_functions.execution_arn(machine, name)
-    if not EscalationRepository().hand_over(record, name, arn, pages=len(record.pages or []), from_arn=from_arn):
+    pages = len(record.pages or [])
+    if not EscalationRepository().hand_over(record, name, arn, pages=pages, from_arn=from_arn, resumed=why == "sweep"):
         return {"escalation": record.sk, "resume": "stopped"}
     payload = _input(record.incident_id, record.workspace, record.sk, at, wait_seconds=wait)
     (sfn or step_functions.client()).start_execution(stateMachineArn=machine, name=name, input=payload)
@@ -142,13 +143,16 @@ def resume(
 
 def next_step(record: EscalationRecord) -> tuple[Cursor | None, datetime]:
     """The step the escalation pages next (None: the policy ran out of steps with the last page) and when it falls
-    due: the step after the last one paged, that step's delay after its page (at once if that page reached nobody);
+    due: the last one paged again, when it was, if its page was never queued (`EscalationRecord.unqueued`); else
+    the step after the last one paged, that step's delay after its page (at once if that page reached nobody);
     the step it started at, when it started, if nothing was paged yet."""
     if not record.pages:
         return Cursor(**(record.cursor or {"step": 0, "repeat": 0})), record.started_at
     policy = models.to_policy(record.policy)
     last = record.pages[-1]
     paged = _paged_cursor(last["generation"])
+    if record.unqueued == last["generation"]:  # claimed by a tick that died before it queued the page: page it
+        return paged, datetime.fromisoformat(last["at"])
     at = following(policy, paged)
     if at is None:
         return None, datetime.fromisoformat(last["at"])
@@ -243,7 +247,7 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict, *, exe
         page = retried
         targets, held, missing = retried["targets"], retried["held"], retried.get("missing", [])
         held_until, unusable = retried.get("held_until", {}), retried.get("unusable", {})
-    elif not repository.claim_page(record, page):
+    elif not repository.claim_page(record, page, unqueued=bool(targets or held_until)):
         return _done("stopped")
     about = page_data(record, policy, incident, at)
     if targets:
@@ -261,6 +265,8 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict, *, exe
         from pagerless.oncall import held as held_pages
 
         held_pages.schedule(record, held_until, about)
+    if record.unqueued == page_generation:  # queued now: a resume after this tick pages the next step, not this one
+        repository.queued(record, page_generation)
     nxt = following(policy, at)
     who = ", ".join(t["id"] for t in targets) or "nobody reachable"
     gap = _reached_nobody(page)

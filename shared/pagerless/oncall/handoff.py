@@ -4,7 +4,7 @@ tells the incoming on-call person their shift starts, once per handoff."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pagerless.clock import display_time, utcnow
+from pagerless.clock import display_time, parse_time, utcnow
 from pagerless.domain.incidents import ACTIVE_STATUSES
 from pagerless.oncall import lookup, models
 from pagerless.outbox.jobs import NotifyJob, enqueue
@@ -111,7 +111,8 @@ def announce_handoffs(now: datetime | None = None) -> dict:
     overrides, announced = OverrideRepository(), []
     for workspace, doc in DocumentRepository(SCHEDULES).list_all():
         schedule = models.to_schedule(doc, overrides.list(workspace, doc["id"]))
-        for outgoing, incoming in lookup.handoffs_between(schedule, now - LOOKBACK, now + timedelta(seconds=1)):
+        handoffs = lookup.handoffs_between(schedule, now - LOOKBACK, now + timedelta(seconds=1))
+        for outgoing, incoming in handoffs + _put_on_call_by_an_edit(schedule, doc, now):
             whole = lookup.on_call(schedule, incoming.start) or incoming  # not cut at ``now``
             data = {
                 "schedule_id": schedule.id,
@@ -121,19 +122,34 @@ def announce_handoffs(now: datetime | None = None) -> dict:
                 "starts_at": incoming.start.isoformat(),
                 "ends_at": whole.end.isoformat() if whole.end else None,  # None: no handoff ahead
             }
-            if not claim_handoff(workspace, schedule.id, incoming.start, data):
+            # once per handoff and incoming person: a late override from the same moment is told to its person too
+            if not claim_handoff(workspace, schedule.id, incoming.start, incoming.person_id, data):
                 continue
             enqueue(
                 NotifyJob(
                     workspace=workspace,
                     event="oncall.handoff",
-                    generation=f"{schedule.id}@{incoming.start.isoformat()}",
+                    generation=f"{schedule.id}@{incoming.start.isoformat()}@{incoming.person_id}",
                     targets=[{"kind": "person", "id": incoming.person_id}],
                     data=_announcement(workspace, data, digest(workspace, DIGEST_HOURS, now)),
                 )
             )
             announced.append(data)
     return {"announced": announced}
+
+
+def _put_on_call_by_an_edit(schedule, doc: dict, now: datetime) -> list[tuple[None, object]]:
+    """``[(None, shift)]``: the shift on call now, when an edit of the schedule in the lookback came after it began
+    (before the lookback: a handoff in it is announced as one), so an edit that puts someone else on call mid-shift
+    tells them; its claim (the shift's start and person) was made already when the edit changed nobody's shift.
+    A schedule just created is no edit: whoever it has on call since before was not handed over to."""
+    edited = parse_time(doc.get("updated_at"))
+    if edited is None or doc.get("updated_at") == doc.get("created_at") or not now - LOOKBACK <= edited <= now:
+        return []
+    current = lookup.on_call(schedule, now)
+    if current is None or not current.start < min(edited, now - LOOKBACK):
+        return []
+    return [(None, current)]
 
 
 def _announcement(workspace: str, handoff: dict, shift_digest: dict) -> dict:

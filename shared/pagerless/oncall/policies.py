@@ -152,6 +152,7 @@ class Resolved:
     held_until: datetime | None = None  # when the quiet hours of the person held back end (their page is sent then)
     missing: bool = False  # a channel target that names no channel (deleted since the policy named it)
     unusable: str = ""  # why a channel target that names channels sends through none: disabled, type switched off
+    deleted: bool = False  # a person the target names (or the schedule's on call) who was deleted since
 
     @property
     def reached(self) -> bool:
@@ -171,11 +172,13 @@ def resolve_targets(
     critical: bool,
     channel_exists: Callable[[str], bool] = lambda _: True,
     channel_unusable: Callable[[str], str] = lambda _: "",
+    person_deleted: Callable[[str], bool] = lambda _: False,
 ) -> list[Resolved]:
     """Resolve persons through schedules at ``at``; hold back non-critical pages in quiet hours, until they end. A
     channel target that ``channel_exists`` says names no channel is `Resolved.missing`, and one whose channels may
     not send (``channel_unusable`` says why: disabled, its type switched off) is `Resolved.unusable`: either
-    reaches nobody."""
+    reaches nobody. So does a person ``person_deleted`` says was deleted (`Resolved.deleted`): a running
+    escalation pages through its copy of the policy, which may name a person the policy no longer does."""
     resolved = []
     for target in targets:
         if target.kind == "channel":
@@ -185,6 +188,9 @@ def resolve_targets(
         person = target.id if target.kind == "person" else on_call(target.id, at)
         if person is None:
             resolved.append(Resolved(target))
+            continue
+        if person_deleted(person):
+            resolved.append(Resolved(target, deleted=True))
             continue
         quiet = None if critical else quiet_hours(person)
         if quiet is not None and quiet.contains(at):

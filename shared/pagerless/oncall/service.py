@@ -23,6 +23,7 @@ from pagerless.store.oncall import (
     DocumentRepository,
     OverrideRepository,
     QuietHoursRepository,
+    person_deleted,
     person_deleted_note,
 )
 
@@ -354,9 +355,25 @@ class OncallService:
         return on_call, quiet_hours
 
     def resolve_step(
-        self, workspace: str, policy: policies.Policy, step: int, at: datetime, critical: bool
+        self,
+        workspace: str,
+        policy: policies.Policy,
+        step: int,
+        at: datetime,
+        critical: bool,
+        deleted: dict[str, bool] | None = None,
     ) -> list[policies.Resolved]:
+        """Who the step reaches at ``at``. ``deleted``: whom the calls of one answer found deleted, kept between them
+        (the preview resolves every step of every round: each person's deletion note is read once)."""
         on_call, quiet_hours = self.resolver(workspace)
+        deleted = {} if deleted is None else deleted
+
+        def gone(person: str) -> bool:
+            # the people table is not the workflow's to read: the note the deletion wrote tells (`release_person`)
+            if person not in deleted:
+                deleted[person] = person_deleted(workspace, person)
+            return deleted[person]
+
         targets = policy.steps[step].targets
         channels = channel_targets.workspace_channels(workspace) if any(t.kind == "channel" for t in targets) else []
         switched_off = disabled(workspace, "channel") if channels else frozenset()
@@ -368,4 +385,5 @@ class OncallService:
             critical=critical,
             channel_exists=lambda ref: any(channel_targets.names_channel(ref, c) for c in channels),
             channel_unusable=lambda ref: channel_targets.channel_unusable(ref, channels, switched_off),
+            person_deleted=gone,
         )

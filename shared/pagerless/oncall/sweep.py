@@ -13,8 +13,12 @@ It also resumes an escalation whose execution ended while its record still runs 
 row, ``TickFailed``, or refused its input, ``TickInvalid``): nobody would be paged again until a restart. Only an
 escalation whose next step is overdue by more than the start grace is asked about (one DescribeExecution each: a
 healthy execution pages a step when it falls due); one whose execution ended is handed over to a new execution, as
-the restart reconciler does (`engine.resume`: the step after the last one paged, nothing paged twice), once (the
-hand-over is conditional on the ended execution still holding it), and its timeline says so."""
+the restart reconciler does (`engine.resume`: the step after the last one paged, nothing paged twice; the last one
+again if its page was claimed and never queued), once (the hand-over is conditional on the ended execution still
+holding it), and its timeline says so. An escalation whose executions keep failing is resumed at most
+`PAGERLESS_WORKFLOW_ESCALATION_RESUME_LIMIT` times (3): when the execution of its last resume ended too, it is
+stopped, the timeline says so once (``escalation_gave_up``, with the last error) and /api/status lists it until a
+person acknowledges or resolves its incident."""
 
 from datetime import datetime, timedelta
 
@@ -94,8 +98,10 @@ def _resume_ended(sfn, now: datetime, grace: timedelta) -> list[dict]:
             continue  # waiting for its start (above), or for its next step
         try:
             ended = _ended(record.execution_arn, sfn)
-            if ended is not None:
-                done.append({"incident_id": record.incident_id, **_resume(record, ended, sfn, now)})
+            if ended is not None and (record.resumes or 0) >= settings.workflow_timing().escalation_resume_limit:
+                done.append({"incident_id": record.incident_id, **_give_up(record, ended)})
+            elif ended is not None:
+                done.append({"incident_id": record.incident_id, **_resume(record, ended[0], sfn, now)})
         except Exception as exc:  # one escalation must not stop the others; the next sweep tries again
             logger().exception("could not resume the escalation", extra={"incident_id": record.incident_id})
             done.append(
@@ -109,17 +115,39 @@ def _resume_ended(sfn, now: datetime, grace: timedelta) -> list[dict]:
     return done
 
 
-def _ended(arn: str, sfn) -> str | None:
-    """How the execution ended (``FAILED: EscalationTickFailed``), or None while it runs."""
+def _ended(arn: str, sfn) -> tuple[str, str] | None:
+    """How the execution ended (``FAILED: EscalationTickFailed``) and its last error (its cause, else that), or
+    None while it runs."""
     try:
         described = sfn.describe_execution(executionArn=arn)
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ExecutionDoesNotExist":
             raise
-        return "gone"  # past Step Functions' retention, or a runtime restarted without the reconciler
+        # past Step Functions' retention, or a runtime restarted without the reconciler
+        return "gone", "its execution is gone"
     if described["status"] == "RUNNING":
         return None
-    return ": ".join(part for part in (described["status"], described.get("error")) if part)
+    how = ": ".join(part for part in (described["status"], described.get("error")) if part)
+    return how, described.get("cause") or how
+
+
+def _give_up(record: EscalationRecord, ended: tuple[str, str]) -> dict:
+    """The escalation failed again after its last resume: stopped, said once (the stop is conditional)."""
+    from pagerless.store.incidents import IncidentRepository
+
+    how, error = ended
+    message = f"escalation stopped after {int(record.resumes)} failed resumes: {error}"[:500]
+    if not EscalationRepository().give_up(record, message):
+        return {"escalation": record.sk, "resume": "stopped", "ended": how}  # stopped or handed over meanwhile
+    logger().error(message, extra={"incident_id": record.incident_id, "escalation": record.sk})
+    timeline.record(
+        IncidentRepository().get(record.incident_id),
+        "escalation_gave_up",
+        message,
+        actor=engine.ACTOR,
+        data={"generation": record.sk, "ended": how, "resumes": int(record.resumes), "error": error[:500]},
+    )
+    return {"escalation": record.sk, "resume": "gave up", "ended": how}
 
 
 def _resume(record: EscalationRecord, ended: str, sfn, now: datetime) -> dict:

@@ -45,7 +45,11 @@ def shift_public(shift: schedules.Shift, zone: ZoneInfo, name: Callable[[str | N
     }
 
 
-def rendered(service: OncallService, workspace: str, schedule_id: str, start: datetime, end: datetime) -> dict:
+def rendered(
+    service: OncallService, workspace: str, schedule_id: str, start: datetime, end: datetime, *, whole: bool = False
+) -> dict:
+    """The final schedule from ``start`` to ``end``; ``whole``: its first and last shifts keep their real handoffs
+    rather than being cut at the range (the console's list, which shows when the shift on call now began)."""
     if end <= start or end - start > MAX_RANGE:
         raise ValidationError("end must be after start and at most 366 days later", details=[{"field": "end"}])
     schedule = service.schedule(workspace, schedule_id)
@@ -57,7 +61,10 @@ def rendered(service: OncallService, workspace: str, schedule_id: str, start: da
         "timezone": schedule.timezone,
         "start": start.astimezone(zone).isoformat(),
         "end": end.astimezone(zone).isoformat(),
-        "shifts": [shift_public(s, zone, name) for s in schedules.render(schedule, start, end)],
+        "shifts": [
+            shift_public(s, zone, name)
+            for s in (lookup.render_whole if whole else schedules.render)(schedule, start, end)
+        ],
     }
 
 
@@ -137,6 +144,8 @@ def _target_public(resolved, name: Callable[[str | None], str | None]) -> dict:
         out["missing"] = True
     if resolved.unusable:  # a channel disabled, or of a type switched off: it reaches nobody
         out["unusable"] = resolved.unusable
+    if resolved.deleted:  # a person deleted since (a stored policy's or on-call's): they are paged by nobody
+        out["deleted"] = True
     return out
 
 
@@ -154,12 +163,14 @@ def escalation_preview(
     policy = service.select_policy(workspace, service_name, severity)
     base = {"service": service_name, "severity": severity, "minutes_elapsed": minutes_elapsed}
     if policy is None:
-        return {**base, "policy": None, "current_level": None, "levels": [], "next": None}
+        return {**base, "policy": None, "current_level": None, "current_repeat": None, "levels": [], "next": None}
     opened = now - timedelta(minutes=minutes_elapsed)
-    levels, offset, name = [], 0, person_names(workspace)
+    levels, offset, name, deleted = [], 0, person_names(workspace), {}
     for page in plan(policy):
         at = opened + timedelta(seconds=offset)
-        resolved = service.resolve_step(workspace, policy, page.step, at, critical=severity == "critical")
+        resolved = service.resolve_step(
+            workspace, policy, page.step, at, critical=severity == "critical", deleted=deleted
+        )
         at_seconds = offset
         # as the engine does: a step that reaches nobody (nobody on call, a channel gone, disabled or switched off)
         # is not waited on
@@ -181,6 +192,9 @@ def escalation_preview(
         **base,
         "policy": {"id": policy.id, "name": policy.name, "repeat": policy.repeat},
         "current_level": paged[-1]["level"] if paged else None,
+        "current_repeat": paged[-1]["repeat"] if paged else None,  # which round of the steps (0: the first)
+        # every step of every round paged: the escalation ended, nobody else is paged until someone acknowledges
+        "ended": bool(paged) and upcoming is None,
         "levels": levels,
         "next": None
         if upcoming is None

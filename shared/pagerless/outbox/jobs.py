@@ -20,7 +20,6 @@ a Lambda retry of the same job notifies nobody twice, while a later occurrence o
 import json
 import math
 from dataclasses import asdict, dataclass, field
-from functools import cache
 
 from pagerless import settings
 from pagerless.sqs_text import message_json
@@ -79,11 +78,10 @@ class NotifyJob:
         )
 
 
-@cache
 def _sqs():
     from pagerless import aws
 
-    return aws.client("sqs")
+    return aws.shared_client("sqs")
 
 
 MAX_DELAY_SECONDS = 900  # SQS's longest message delay: no job is held back longer than this

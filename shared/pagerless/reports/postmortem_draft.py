@@ -27,7 +27,7 @@ from datetime import date, timedelta
 
 from pagerless.clock import parse_time
 from pagerless.diagnosis import summaries
-from pagerless.diagnosis.categories import category_label
+from pagerless.diagnosis.categories import category_label, remediation_label
 from pagerless.domain.incidents import REOPENED_EVENT, RESOLVED_EVENT
 from pagerless.reports.data import named_cause
 from pagerless.reports.markdown import markdown_paragraph, markdown_text
@@ -247,7 +247,8 @@ def action_items(facts: PostmortemFacts) -> list[dict]:
     cause = named_cause(diagnosis.get("category"))
     if cause:
         for remediation in diagnosis.get("remediations") or []:
-            items.append(("mitigate", said("runbook_step", lang, remediation=remediation, service=service)))
+            named = remediation_label(remediation, lang)  # in words (a taxonomy id), else as it is
+            items.append(("mitigate", said("runbook_step", lang, remediation=named, service=service)))
         items.append(("prevent", said("prevent_cause", lang, cause=category_label(cause, lang), service=service)))
     elif diagnosis.get("category"):  # it abstained: its remediations (gather more evidence) are no runbook step
         items.append(("prevent", said("find_cause", lang, service=service)))

@@ -210,9 +210,9 @@ _ENTRIES: dict[str, dict] = {
         "zh": lambda p: f"Pagerless 自行执行了修复：{_list(p, 'actions', True)}。",
     },
     "fix_approved": {"en": _approved_en, "zh": _approved_zh},
-    "cause_named": {
-        "en": lambda p: f"The diagnosis named the cause ({p['cause']}, confidence {p['confidence']}).",
-        "zh": lambda p: f"诊断找到了原因（{p['cause']}，置信度 {p['confidence']}）。",
+    "cause_named": {  # the cause's words may have parentheses of their own ("Out of memory (OOMKilled)")
+        "en": lambda p: f"The diagnosis named the cause: {p['cause']}, with confidence {p['confidence']}.",
+        "zh": lambda p: f"诊断找到了原因：{p['cause']}，置信度 {p['confidence']}。",
     },
     # what went wrong
     "slo_spent": {

@@ -12,6 +12,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from pagerless.clock import parse_time
+from pagerless.diagnosis.categories import category_label
 from pagerless.domain.errors import ValidationError
 from pagerless.reports import svg
 from pagerless.reports.markdown import markdown_text, one_line
@@ -61,6 +62,7 @@ TEXT = {
         "none": "none",
     },
     "zh": {
+        "lang": "zh",
         "daily": "每日事件报告",
         "weekly": "每周事件报告",
         "period": "周期",
@@ -116,12 +118,31 @@ def _value(value, t: dict, unit: str = "") -> str:
     return f"{value} {unit}".strip()
 
 
+def _level(code: str, t: dict) -> str:
+    """A severity or an SLO's alert level in the report's words (a Chinese report says 严重, as the cards do)."""
+    if t.get("lang") != "zh":
+        return code
+    from pagerless.incidents.notice_phrases import SEVERITY_ZH
+
+    return {**SEVERITY_ZH, "ok": "正常"}.get(code, code)
+
+
+def _pattern(pattern: str, t: dict) -> str:
+    """A recurring pattern: a diagnosis category in Chinese words in a Chinese report, else as stored (a masked
+    title, or the English report's category code)."""
+    return category_label(pattern, "zh") if t.get("lang") == "zh" else pattern
+
+
 def tables(data: dict, t: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     """(heading, columns, rows) of every table, shared by HTML and Markdown."""
     resolution = data["resolution"]
     latency = data["approval_latency"]
     return [
-        (t["by_severity"], [t["severity"], t["count"]], [[k, str(v)] for k, v in data["by_severity"].items()]),
+        (
+            t["by_severity"],
+            [t["severity"], t["count"]],
+            [[_level(k, t), str(v)] for k, v in data["by_severity"].items()],
+        ),
         (t["by_service"], [t["service"], t["count"]], [[k, str(v)] for k, v in data["by_service"].items()]),
         (
             t["noisy"],
@@ -149,14 +170,17 @@ def tables(data: dict, t: dict) -> list[tuple[str, list[str], list[list[str]]]]:
             t["slo"],
             [t["slo_name"], t["service"], t["remaining"], t["level"]],
             [
-                [s["slo_name"], s["service"], f"{s['budget_remaining_percent']}%", s["alert_level"]]
+                [s["slo_name"], s["service"], f"{s['budget_remaining_percent']}%", _level(s["alert_level"], t)]
                 for s in data["slo_status"]
             ],
         ),
         (
             t["patterns"],
             [t["pattern"], t["occurrences"], t["service"]],
-            [[p["pattern"], str(p["occurrences"]), ", ".join(p["services"])] for p in data["recurring_patterns"]],
+            [
+                [_pattern(p["pattern"], t), str(p["occurrences"]), ", ".join(p["services"])]
+                for p in data["recurring_patterns"]
+            ],
         ),
     ]
 

@@ -20,7 +20,7 @@ from pagerless.observability import logger
 from pagerless.remediation.policy import evaluate
 from pagerless.remediation.restore import restoring
 from pagerless.remediation.workspace_policy import get_policy, policy_context
-from pagerless.runbooks.error_phrases import PARTS, job_error, part
+from pagerless.runbooks.error_phrases import PARTS, followed, job_error, part
 from pagerless.runbooks.job_state import (
     JobFinishedError,
     action_of,
@@ -40,12 +40,13 @@ from pagerless.store.jobs import CANCELLED, COMPLETED, FAILED, FINAL, PARKED, RU
 _UNDONE = {"succeeded", "no_change", "would_change"}
 
 
-def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
+def rollback(job_id: str, reason: str, ending: str | None = None, said: dict | None = None) -> dict:
     """Undo what ran, last step first; each rollback is a catalog action and goes through the policy.
 
     ``ending`` is the outcome the run ends with (``denied``, ``rejected``, ``timed_out``,
     ``check_failed``, ``error``); without one it stops because a step or its verify failed, and ends ``rolled_back``,
-    or ``rollback_incomplete`` when a step could not be rolled back."""
+    or ``rollback_incomplete`` when a step could not be rolled back. ``said``: the phrase of ``reason`` (`finish`);
+    without one, why the step that ends the run said it ends (its ``state.ending``)."""
     from pagerless.kube import cluster
     from pagerless.remediation.executor import execute as run
 
@@ -54,8 +55,11 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
         from pagerless.runbooks.approvals import expire
 
         expire(job)  # the step can no longer be approved while the steps before it are undone
-        step = current_step(job)
-        reason = reason or f"{step.name if step else 'the step'}: nobody approved it in time"
+        if not reason:
+            step = current_step(job)
+            ended = part("timed_out", step=step.name if step else "the step")
+            reason, said = PARTS.render(ended, "en"), {"said": ended}
+    said = said or ({"said": job.state["ending"]} if job.state.get("ending") else None)
     progress = {"missed": [], **(job.state.get("rollback") or {"done": [], "undone": [], "missed": _interrupted(job)})}
     save(job, state={**job.state, "rollback": progress})
     steps = runbook_of(job).steps
@@ -69,10 +73,10 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
             try:
                 undone, missed = _roll_back(job, step, entry, reason, kube, run)
             except (MissingContextError, ValueError) as exc:  # one unbuildable rollback stops no other
-                said = part("rollback_not_built", error=" ".join(str(exc).split()))
-                why = PARTS.render(said, "en")[:300]
+                unbuilt = part("rollback_not_built", error=" ".join(str(exc).split()))
+                why = PARTS.render(unbuilt, "en")[:300]
                 note(job, "RollbackFailed", f"{step.name}: {why}; still applied", node=step.name, reason=why)
-                undone, missed = [], [{"step": step.name, "reason": why, "said": said}]
+                undone, missed = [], [{"step": step.name, "reason": why, "said": unbuilt}]
             progress = {
                 **progress,
                 "done": [*progress["done"], entry["index"]],
@@ -83,7 +87,7 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
     finally:
         kube.close()
     outcome = ending or ("rollback_incomplete" if progress["missed"] else "rolled_back")
-    finish(job_id, outcome, reason, **_rollback_result(progress))
+    finish(job_id, outcome, reason, said=said, **_rollback_result(progress))
     return step_reply("end", reason=reason)
 
 
@@ -162,9 +166,8 @@ def finish(job_id: str, outcome: str, reason: str = "", *, said: dict | None = N
 
         expire(job)
     if outcome == "rejected" and (rejected := _rejection(job)) is not None:
-        reason = f"{rejected.proposal['step']} rejected by {rejected.decided_by}" + (
-            f": {rejected.comment}" if rejected.comment else ""
-        )
+        by = part("rejected", step=rejected.proposal["step"], by=rejected.decided_by, comment=rejected.comment or "")
+        reason, said = PARTS.render(by, "en"), {"said": by}
     status = COMPLETED if outcome == "completed" else FAILED
     results = job.state.get("results", [])
     missed = extra.get("not_rolled_back") or []  # steps whose rollback did not run or failed: still applied
@@ -231,10 +234,11 @@ def after_stop(job: JobRecord, step, action_plan, outcome, rule: str, approver: 
     applied = [*((job.result or {}).get("applied_after_stop") or [])]
     if outcome.changes:
         applied.append({"step": step.name, "action": action_plan.action.action, "status": status})
+    said = followed((job.result or {}).get("error_phrase"), part("after_stop", step=step.name, status=status))
     JobRepository().update(
         job,
         state={k: v for k, v in job.state.items() if k != "executing"},
-        result={**(job.result or {}), "outcome": CANCELLED, "applied_after_stop": applied},
+        result={**(job.result or {}), "outcome": CANCELLED, "applied_after_stop": applied, "error_phrase": said},
         error=f"{job.error or 'stopped'}; {told}"[:1000],
         expected_status=(CANCELLED,),
     )
@@ -278,15 +282,16 @@ def failure(job_id: str, error: dict | None) -> dict:
     if job.status in FINAL:
         return step_reply("end")
     # a run that could not start kept why as a phrase (`engine.start`)
-    said = {"error": error.get("Error", "error"), "said": job.state.get("start_error")}
+    said = {"error": error.get("Error", "error"), "said": job.state.get("start_error"), "tails": []}
     if "rollback" not in job.state and job.state.get("completed"):
         try:
-            return rollback(job_id, reason, ending="error")
+            return rollback(job_id, reason, ending="error", said=said)
         except JobFinishedError:
             return step_reply("end")  # stopped meanwhile
         except Exception as exc:  # the failure path must still end the job; what broke the rollback is told
             logger().exception("runbook rollback failed", extra={"job_id": job_id})
-            reason += f"; its rollback failed too ({type(exc).__name__})"
+            too = part("rollback_failed_too", error=type(exc).__name__)
+            reason, said["tails"] = f"{reason}; {PARTS.render(too, 'en')}", [too]
             job = JobRepository().get(job_id)
     progress = job.state.get("rollback") or {"done": [], "undone": [], "missed": _interrupted(job)}
     steps = runbook_of(job).steps
@@ -296,5 +301,6 @@ def failure(job_id: str, error: dict | None) -> dict:
         if e["index"] not in progress["done"] and steps[e["index"]].rollback is not None
     ]
     if left:
-        reason += f"; the rollback did not finish, still applied: {', '.join(left)}"
+        unfinished = part("rollback_unfinished", steps=left)
+        reason, said["tails"] = f"{reason}; {PARTS.render(unfinished, 'en')}", [*said["tails"], unfinished]
     return finish(job_id, "error", reason, said=said, **_rollback_result(progress))

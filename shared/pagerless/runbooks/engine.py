@@ -165,10 +165,10 @@ def _check_step(job: JobRecord, step: Step, entered: str | None) -> dict:
     status = "ok" if result["ok"] else "not_ok"
     gated = not result["ok"] and step.on_fail == "stop"
     message = f"{step.name}: {result['message']}"
-    stopped = f"{message}; the run stops before its next step"
-    reply = step_reply("check_failed", reason=stopped) if gated else step_reply("plan")
+    ending = part("check_failed", step=step.name, message=result["message"], said=result.get("said"))
+    reply = step_reply("check_failed", reason=PARTS.render(ending, "en")) if gated else step_reply("plan")
     recorded = {"step": step.name, "kind": "check", "on_fail": step.on_fail, "status": status, **result}
-    advance(job, recorded, planned_reply(entered, reply))
+    advance(job, recorded, planned_reply(entered, reply), ending=ending if gated else None)
     note(job, "StepFailed" if gated else "StepCompleted", message, node=step.name, ok=result["ok"])
     return reply
 
@@ -233,7 +233,8 @@ def _stop(job: JobRecord, step: Step, status: str, message, entered: str | None 
     message = render(message, "en") if isinstance(message, Phrase) else message
     reply = step_reply("denied", reason=message)
     recorded = {"step": step.name, "kind": step.kind, "status": status, "message": message, **data}
-    advance(job, {**recorded, "message_phrase": said} if said else recorded, planned_reply(entered, reply))
+    ending = part("step_refused", message=message, said=said) if said else None  # why the run ends, for its error
+    advance(job, {**recorded, "message_phrase": said} if said else recorded, planned_reply(entered, reply), ending)
     # a denial's timeline line says the policy's reason beside its rule (``why``: its phrase, for a Chinese page)
     policy = {k: said["params"].get(k) for k in ("reason", "why")} if said and status == "denied" else {}
     note(job, "StepDenied" if status == "denied" else "StepFailed", message, node=step.name, **data, **policy)
@@ -300,9 +301,11 @@ def execute(job_id: str) -> dict:
         **({"message_phrase": outcome.message_phrase} if outcome.message_phrase else {}),
     }
     if status not in ("succeeded", "no_change"):
-        reply = step_reply("rollback", reason=f"{step.name} did not succeed ({status}): {outcome.message}")
+        said = outcome.message_phrase
+        ending = part("step_failed", step=step.name, status=status, message=outcome.message, said=said)
+        reply = step_reply("rollback", reason=PARTS.render(ending, "en"))
         # the job's steps list it: the step that failed is the one an operator looks for first
-        save_step(job, state={**state, "failed": result, "executed": {"reply": reply}})
+        save_step(job, state={**state, "failed": result, "executed": {"reply": reply}, "ending": ending})
         return reply
     if status == "succeeded":
         note_action(job.workspace, action_plan.workload, outcome.started_at)
@@ -353,12 +356,10 @@ def _claim(job: JobRecord, step: Step) -> None:
 def _interrupted(job: JobRecord, step: Step) -> dict:
     """An earlier attempt of the step started its action and recorded no outcome (its Lambda was cut
     short): the step is not run twice; the run stops, naming the step as possibly applied."""
-    message = (
-        f"{step.name}: an earlier attempt was interrupted while it ran; it is not run twice "
-        "(it may have changed the cluster)"
-    )
+    ending = part("step_interrupted", step=step.name)
+    message = PARTS.render(ending, "en")
     reply = step_reply("rollback", reason=message)
-    save_step(job, state={**job.state, "executed": {"reply": reply}})
+    save_step(job, state={**job.state, "executed": {"reply": reply}, "ending": ending})
     note(job, "StepFailed", message, node=step.name)
     return reply
 
@@ -396,4 +397,6 @@ def verify(job_id: str, attempt: int) -> dict:
         node=step.name,
         attempt=attempt,
     )
-    return step_reply("rollback", attempt=attempt, reason=f"{step.name} failed its verify: {result['message']}"[:500])
+    ending = part("verify_failed", step=step.name, message=result["message"], said=result.get("said"))
+    save_step(job, state={**job.state, "ending": ending})  # why the run ends, for its error in Chinese
+    return step_reply("rollback", attempt=attempt, reason=PARTS.render(ending, "en")[:500])

@@ -115,10 +115,14 @@ def save_step(job: JobRecord, **fields) -> None:
         raise JobFinishedError(f"job {job.job_id} is {job.status}")
 
 
-def advance(job: JobRecord, result: dict, planned: dict | None = None) -> None:
+def advance(job: JobRecord, result: dict, planned: dict | None = None, ending: dict | None = None) -> None:
+    """Record the step's ``result`` and make the next step current; ``ending``: why the run ends here, if it does
+    (a phrase of `runbooks.error_phrases`, said in the job's error)."""
     state = advanced(job.state, result)
     if planned is not None:
         state["planned"] = planned
+    if ending is not None:
+        state["ending"] = ending
     save_step(job, state=state)
 
 

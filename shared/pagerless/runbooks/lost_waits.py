@@ -22,10 +22,11 @@ from pagerless import settings, step_functions
 from pagerless.clock import utcnow
 from pagerless.domain import approvals as vocab
 from pagerless.observability import logger
+from pagerless.runbooks.error_phrases import LOST_WAIT, PARTS, part
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.jobs import PARKED, JobRecord, JobRepository
 
-WHY = "its execution was no longer running, so nothing ended the wait"
+WHY = LOST_WAIT
 
 
 def sweep(sfn=None, now: datetime | None = None) -> list[dict]:
@@ -64,13 +65,15 @@ def _end(job: JobRecord, sfn, now: datetime) -> str:
 
     step = current_step(job)
     applied = [runbook_of(job).steps[e["index"]].name for e in (job.state or {}).get("completed", [])]
+    ended, left = part("timed_out", step=step.name if step else "the step", lost=True), part("lost_wait")
     finish(
         job.job_id,
         "timed_out",
-        f"{step.name if step else 'the step'}: nobody approved it in time; {WHY}",
+        PARTS.render(ended, "en"),
+        said={"said": ended},  # its error in Chinese too (`error_phrases`)
         rolled_back=[],
         **(
-            {"not_rolled_back": [{"step": name, "reason": f"{WHY} to roll it back"} for name in applied]}
+            {"not_rolled_back": [{"step": n, "reason": PARTS.render(left, "en"), "said": left} for n in applied]}
             if applied
             else {}
         ),

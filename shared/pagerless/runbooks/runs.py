@@ -14,6 +14,7 @@ import re
 from pagerless import settings, step_functions
 from pagerless.domain.errors import ServiceUnavailableError, ValidationError
 from pagerless.observability import logger
+from pagerless.runbooks.error_phrases import part, told
 from pagerless.runbooks.models import CONTEXT_FIELDS, RiskLevel, Runbook, resolve
 from pagerless.runbooks.service import RunbookService
 from pagerless.store.jobs import FAILED, PENDING, JobRecord, JobRepository, new_job_id
@@ -251,8 +252,9 @@ def start_execution(job: JobRecord) -> str:
     except (ClientError, BotoCoreError) as exc:
         # Nothing will ever run the job: it fails now (and can be replayed) rather than stay pending.
         why = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else type(exc).__name__
-        error = f"its execution could not be started ({why or 'an error'})"
-        if repo.update(job, status=FAILED, error=error, expected_status=(PENDING,)):
+        error, said = told(part("execution_not_started", why=why or "an error"))
+        result = {**(job.result or {}), "error_phrase": said}  # its error in Chinese on the job's page
+        if repo.update(job, status=FAILED, error=error, result=result, expected_status=(PENDING,)):
             repo.add_event(job, "JobFailed", message=error)
         raise ServiceUnavailableError(f"job {job.job_id}: {error}; it is failed, replay it or try again") from exc
     repo.update(job, execution_arn=arn)

@@ -24,7 +24,7 @@ from pagerless.clock import stored_zone, utcnow
 from pagerless.domain.preconditions import FIRST_VERSION, IfMatch
 from pagerless.store.base import BaseModel, Region, TableName, written
 from pagerless.store.references import Seen, Write, commit
-from pagerless.store.sweeps import ESCALATION, RUNNING_ESCALATION, Sweeps
+from pagerless.store.sweeps import ESCALATION, GAVE_UP_ESCALATION, RUNNING_ESCALATION, Sweeps
 from pagerless.store.system import SystemRecord, SystemRepository
 from pagerless.store.versions import replace_if_match, replacement, retire, version_of
 
@@ -152,11 +152,11 @@ class QuietHoursRepository:
         return retire(SystemRecord(f"oncall-quiet#{workspace}", person_id))
 
 
-def claim_handoff(workspace: str, schedule_id: str, at: datetime, data: dict) -> bool:
-    """Record that the handoff at ``at`` was announced; False if it already was (idempotency)."""
-    record = SystemRecord(
-        "oncall-handoff", f"{workspace}#{schedule_id}#{at.isoformat()}", data=data, updated_at=utcnow()
-    )
+def claim_handoff(workspace: str, schedule_id: str, at: datetime, person_id: str, data: dict) -> bool:
+    """Record that the handoff at ``at`` to ``person_id`` was announced; False if it already was (idempotency). The
+    person is part of the key: an override made after a handoff can put someone else on call from that moment."""
+    key = f"{workspace}#{schedule_id}#{at.isoformat()}#{person_id}"
+    record = SystemRecord("oncall-handoff", key, data=data, updated_at=utcnow())
     return written(record.save, condition=SystemRecord.pk.does_not_exist())
 
 
@@ -211,6 +211,10 @@ class EscalationRecord(BaseModel):
     pages = JSONAttribute(default=list)  # [{"generation", "at", "targets", "held", "held_until"?, "missing"?, ...}]
     cursor = JSONAttribute(null=True)  # {"step", "repeat"} it started at (a resume without a page starts there)
     paged_count = NumberAttribute(default=0)
+    # the generation of the last page claimed and not queued yet (a tick that died between its claim and its
+    # `escalation.page` job: a resume pages that step again, `engine.next_step`); None: queued, or stored before
+    unqueued = UnicodeAttribute(null=True)
+    resumes = NumberAttribute(default=0)  # how many times the escalation sweep resumed it (`oncall.sweep`)
     reason = UnicodeAttribute(default="")
     started_at = UTCDateTimeAttribute(default=utcnow)
     ended_at = UTCDateTimeAttribute(null=True)
@@ -326,11 +330,19 @@ class EscalationRepository:
         return written(record.update, actions=actions, condition=condition)
 
     def hand_over(
-        self, record: EscalationRecord, name: str, arn: str, *, pages: int | None = None, from_arn: str | None = None
+        self,
+        record: EscalationRecord,
+        name: str,
+        arn: str,
+        *,
+        pages: int | None = None,
+        from_arn: str | None = None,
+        resumed: bool = False,
     ) -> bool:
         """The escalation belongs to execution ``name`` from now on (its acknowledge stops that one);
         False if it stopped meanwhile (or, given ``pages``, paged more than that many pages; given ``from_arn``,
-        was handed from that execution to another)."""
+        was handed from that execution to another). ``resumed``: the escalation sweep resumed it (one more of
+        its ``resumes``)."""
         condition = EscalationRecord.status == "running"
         if pages is not None:
             condition &= EscalationRecord.paged_count == pages
@@ -342,23 +354,61 @@ class EscalationRepository:
                 EscalationRecord.execution_name.set(name),
                 EscalationRecord.execution_arn.set(arn),
                 *_keyed(RUNNING_ESCALATION, record),
+                *((EscalationRecord.resumes.add(1),) if resumed else ()),
             ],
             condition=condition,
         )
 
-    def claim_page(self, record: EscalationRecord, page: dict) -> bool:
+    def claim_page(self, record: EscalationRecord, page: dict, *, unqueued: bool = False) -> bool:
         """Append a page only while the escalation still runs (a stop written first wins) and still belongs to the
-        execution it belonged to when ``record`` was read (one handed over since pages nothing)."""
+        execution it belonged to when ``record`` was read (one handed over since pages nothing). ``unqueued``: the
+        page has something to send, and is marked not queued until `queued` says it was."""
         return written(
             record.update,
             actions=[
                 EscalationRecord.pages.set([*(record.pages or []), page]),
                 EscalationRecord.paged_count.add(1),
+                EscalationRecord.unqueued.set(page["generation"]) if unqueued else EscalationRecord.unqueued.remove(),
             ],
             condition=(EscalationRecord.status == "running")
             & (EscalationRecord.paged_count == len(record.pages or []))
             & (EscalationRecord.execution_name == record.execution_name),
         )
+
+    def queued(self, record: EscalationRecord, generation: str) -> bool:
+        """The page of ``generation`` was queued (its job is on NotifyQueue): its mark goes; False if it had none."""
+        return written(
+            record.update,
+            actions=[EscalationRecord.unqueued.remove()],
+            condition=EscalationRecord.unqueued == generation,
+        )
+
+    def give_up(self, record: EscalationRecord, reason: str) -> bool:
+        """Stop a running escalation the sweep will not resume again (`finish`), kept in the `sweeps` index
+        (``GAVE_UP_ESCALATION``, since now) for the status page until its incident is acknowledged or resolved (`settle`);
+        False if it was not running or was handed to another execution since ``record`` was read."""
+        now = utcnow()
+        return written(
+            record.update,
+            actions=[
+                EscalationRecord.status.set("stopped"),
+                EscalationRecord.reason.set(reason[:500]),
+                EscalationRecord.ended_at.set(now),
+                EscalationRecord.sweep.set(GAVE_UP_ESCALATION),
+                EscalationRecord.sweep_since.set(now),
+            ],
+            condition=(EscalationRecord.status == "running") & (EscalationRecord.execution_arn == record.execution_arn),
+        )
+
+    def given_up(self) -> list[EscalationRecord]:
+        """Every escalation the sweep gave up on whose incident nobody acknowledged or resolved since (`give_up`)."""
+        keys = EscalationRecord.by_sweep.query(GAVE_UP_ESCALATION)
+        found = (self.get(key.pk.removeprefix("escalation#"), key.sk) for key in keys)
+        return [record for record in found if record is not None and record.sweep == GAVE_UP_ESCALATION]
+
+    def settle(self, record: EscalationRecord) -> bool:
+        """A given-up escalation whose incident a person acknowledged or resolved leaves the status page."""
+        return written(record.update, actions=list(_UNKEYED), condition=EscalationRecord.sweep == GAVE_UP_ESCALATION)
 
     def finish(self, record: EscalationRecord, status: str, reason: str) -> bool:
         """Move a running escalation to ``stopped`` or ``ended``; False if it was not running."""

@@ -14,7 +14,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.transactions import TransactWrite
 
 from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError
@@ -25,7 +28,16 @@ from pagerless.domain.incidents import (
     RESOLVED_EVENT,
     period_event,
 )
-from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, written
+from pagerless.store.base import (
+    BaseModel,
+    Region,
+    TableName,
+    cancellation_codes,
+    decode_cursor,
+    encode_cursor,
+    lost_race,
+    written,
+)
 
 # Backoff jitter draws from its own generator: the global one is the application's (and a test's) to seed.
 _JITTER = random.Random()
@@ -59,6 +71,8 @@ class TimelineRecord(BaseModel):
     message = UnicodeAttribute(default="")
     data = JSONAttribute(default=dict)
     reopened_in = UnicodeAttribute(null=True)  # the workspace, on an incident_reopened item only
+    # the stream seq of its live event, on an entry whose live event is sent apart from it (`announce_once`)
+    announced = NumberAttribute(null=True)
 
     reopens = Reopens()
 
@@ -247,6 +261,52 @@ def append_stream_event(
             return seq
         time.sleep(pause * _JITTER.uniform(0.5, 1.5))
         pause = min(pause * 2, 0.2)
+    raise ConflictError(f"could not take a stream sequence number of workspace {workspace}")
+
+
+def announce_once(
+    workspace: str,
+    at: datetime,
+    event_type: str,
+    *,
+    incident_id: str,
+    entry_key: str,
+    data: dict,
+    retention_seconds: int,
+) -> int | None:
+    """`append_stream_event` for the live event of the stored timeline entry ``entry_key`` of ``incident_id``, at most
+    once: the event is put in one transaction with the entry's ``announced`` mark, conditional on its absence (a
+    retried step whose first attempt sent it, and only lost its answer, sends nothing). Its seq, or None when the
+    entry was announced already (or is not stored)."""
+    pause = 0.005
+    for _ in range(STREAM_ATTEMPTS):
+        seq = _newest_seq(workspace) + 1
+        event = StreamEventRecord(
+            workspace,
+            seq,
+            at=at,
+            type=event_type,
+            incident_id=incident_id,
+            data=data,
+            expires_at=int(time.time()) + retention_seconds,
+        )
+        try:
+            with TransactWrite(connection=Connection(region=Region().__get__(None, TimelineRecord))) as tx:
+                tx.save(event, condition=StreamEventRecord.seq.does_not_exist())
+                tx.update(
+                    TimelineRecord(incident_id, entry_key),
+                    actions=[TimelineRecord.announced.set(seq)],
+                    condition=TimelineRecord.sk.exists() & TimelineRecord.announced.does_not_exist(),
+                )
+        except TransactWriteError as exc:
+            if cancellation_codes(exc)[1:2] == ["ConditionalCheckFailed"]:
+                return None  # announced already
+            if not lost_race(exc, 0):
+                raise
+            time.sleep(pause * _JITTER.uniform(0.5, 1.5))  # another writer took the seq: the next one
+            pause = min(pause * 2, 0.2)
+            continue
+        return seq
     raise ConflictError(f"could not take a stream sequence number of workspace {workspace}")
 
 

@@ -42,6 +42,7 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
         records = submit(_heartbeat_records)
         dead_letters = submit(_dead_letters, workspace)
         notifications = submit(_notifications, workspace)
+        escalations = submit(_escalations, workspace)
         infra = probes.probe(submit) if live else None  # forced: at once, beside the reads
         try:
             records = records.result()
@@ -59,7 +60,9 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
     integ = settings.integrations()
     components = [*tables.values(), *queues.values(), *machines.values()]
     notifications = notifications.result()
-    state, reasons = _assess({"table": tables, "queue": queues, "state machine": machines}, dead_letters, notifications)
+    escalations = escalations.result()
+    groups = {"table": tables, "queue": queues, "state machine": machines}
+    state, reasons = _assess(groups, dead_letters, notifications, escalations)
     return {
         "version": __version__,
         "healthy": all(c["reachable"] for c in components),  # every dependency reachable (backlogs aside)
@@ -88,6 +91,7 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
         "heartbeats": {r.sk: r.data for r in records or () if r.sk != probes.PROBE_SK},
         "dead_letters": dead_letters,
         "notifications": notifications,
+        "escalations": escalations,
     }
 
 
@@ -171,7 +175,32 @@ def _dead_letters(workspace: str | None) -> dict:
     return {"to_replay": count, "at_least": count >= limit, "list": "/api/webhooks/dead-letter"}
 
 
-def _assess(groups: dict[str, dict], dead_letters: dict, notifications: dict) -> tuple[str, list[str]]:
+def _escalations(workspace: str | None) -> dict:
+    """The workspace's escalations the escalation sweep stopped resuming (their executions kept failing), whose
+    incidents nobody acknowledged or resolved since: nobody is paged for them (`oncall.sweep`)."""
+    if workspace is None:
+        return {"stopped": None, "message": "no workspace given"}
+    try:
+        from pagerless.store.oncall import EscalationRepository
+
+        records = [r for r in EscalationRepository().given_up() if r.workspace == workspace]
+    except Exception as exc:  # noqa: BLE001 — report, never raise (the store section says why)
+        return {"stopped": None, "error": type(exc).__name__}
+    listed = [
+        {
+            "incident_id": r.incident_id,
+            "generation": r.sk,
+            "reason": r.reason,
+            "stopped_at": r.ended_at.isoformat() if r.ended_at else None,
+        }
+        for r in records
+    ]
+    return {"stopped": len(listed), "list": listed}
+
+
+def _assess(
+    groups: dict[str, dict], dead_letters: dict, notifications: dict, escalations: dict | None = None
+) -> tuple[str, list[str]]:
     """`unhealthy` when a dependency is unreachable; `degraded` when work piles up or was given up, or a channel
     refuses what it is sent."""
     threshold = settings.status().queue_backlog_threshold
@@ -193,4 +222,6 @@ def _assess(groups: dict[str, dict], dead_letters: dict, notifications: dict) ->
         from pagerless.notify.health import failing_message
 
         behind.append(failing_message(notifications["failing_channels"]))
+    for stopped in (escalations or {}).get("list") or []:
+        behind.append(f"the escalation of incident {stopped['incident_id']} pages nobody: {stopped['reason']}")
     return (UNHEALTHY if unreachable else DEGRADED if behind else OK), unreachable + behind

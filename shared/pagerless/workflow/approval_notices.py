@@ -33,11 +33,11 @@ def say_requested(incident: IncidentRecord, record: Approval, repository: Approv
         "rule": (proposal.get("decision") or {}).get("rule"),
         "expires_at": record.expires_at.isoformat(),
     }
-    if not timeline.recorded_with(incident.id, "approval_requested", approval_id=record.approval_id):
-        timeline.record(incident, "approval_requested", message, actor=ACTOR, data=said, live=False)
+    found = timeline.entry_with(incident.id, "approval_requested", approval_id=record.approval_id)
+    entry = found or timeline.record(incident, "approval_requested", message, actor=ACTOR, data=said, live=False)
     _supersede(incident, record, repository)
     _publish_requested(incident, record, generation=record.approval_id)
-    timeline.announce(incident, "approval_requested", message, actor=ACTOR, data=said)
+    timeline.announce(incident, "approval_requested", message, actor=ACTOR, data=said, entry=entry.sk)
 
 
 def say_resumed(incident: IncidentRecord, pending: Approval, execution_arn: str, timeout: int) -> None:
@@ -47,12 +47,10 @@ def say_resumed(incident: IncidentRecord, pending: Approval, execution_arn: str,
     said = {"approval_id": pending.approval_id, "expires_at": pending.expires_at.isoformat()}
     execution = execution_arn.rsplit(":", 1)[-1]
     said = {**said, "execution": execution}
-    if not timeline.recorded_with(
-        incident.id, "approval_resumed", approval_id=pending.approval_id, execution=execution
-    ):
-        timeline.record(incident, "approval_resumed", message, actor=ACTOR, data=said, live=False)
+    found = timeline.entry_with(incident.id, "approval_resumed", approval_id=pending.approval_id, execution=execution)
+    entry = found or timeline.record(incident, "approval_resumed", message, actor=ACTOR, data=said, live=False)
     _publish_requested(incident, pending, generation=f"{pending.approval_id}#{execution}")
-    timeline.announce(incident, "approval_resumed", message, actor=ACTOR, data=said)
+    timeline.announce(incident, "approval_resumed", message, actor=ACTOR, data=said, entry=entry.sk)
 
 
 def _publish_requested(incident: IncidentRecord, record: Approval, *, generation: str) -> None:

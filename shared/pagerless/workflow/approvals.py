@@ -196,7 +196,7 @@ class ApprovalService:
             record, wanted, actor=actor, role=role, comment=comment, actor_name=name, via=via
         )
         if not won:
-            return self._already_decided(record, wanted)
+            return self._already_decided(record, wanted, incident)
         try:
             approval_tokens.deliver(
                 record, approve=approve, actor=actor, comment=comment, sfn=self.sfn, repository=self.repository
@@ -275,8 +275,13 @@ class ApprovalService:
             ],
         )
 
-    def _already_decided(self, record: Approval, wanted: str) -> Decided:
+    def _already_decided(self, record: Approval, wanted: str, incident=None) -> Decided:
+        """A repeated click: the decision stands, unchanged. One that reached the workflow is said if its entry is
+        missing (the click that made it failed to write it: `tell_decided` writes it once, whoever is first); one
+        still on its way is the sweep's to say once it delivered it."""
         if record.status == wanted:
+            if incident is not None and record.undelivered_since is None:
+                tell_decided(incident, record)
             return Decided(record.to_public(), False)
         if record.status == vocab.EXPIRED:
             raise ConflictError(

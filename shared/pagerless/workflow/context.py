@@ -69,7 +69,7 @@ def gather_context(incident_id: str, workspace: str, *, execution_arn: str | Non
     incident = load(incident_id, workspace)
     if incident.status != IncidentStatus.DIAGNOSING.value:
         advance(incident, IncidentStatus.DIAGNOSING, "the workflow started: gathering context")
-    return collect_and_store(incident, execution_arn=execution_arn)
+    return collect_and_store(incident, key={"execution_arn": execution_arn} if execution_arn else None)
 
 
 def collect_and_store(
@@ -77,11 +77,11 @@ def collect_and_store(
     *,
     event_type: str = "context_gathered",
     actor: str = ACTOR,
-    execution_arn: str | None = None,
+    key: dict | None = None,
 ) -> dict:
     """Collect the incident's context (the live cluster when configured, else the alert alone),
-    store it by reference and note it on the timeline (once per ``execution_arn``: `gather_context`);
-    the status is left as it is."""
+    store it by reference and note it on the timeline (once per ``key``: the execution's ARN, `gather_context`,
+    or a re-diagnosis request's id, `rediagnose`); the status is left as it is."""
     alert = alert_of(incident)
     scenario, source = {"alert": alert, "cluster": {"notes": [NO_CLUSTER]}, "deploys": []}, "alert"
     why = "no cluster configured"
@@ -108,19 +108,19 @@ def collect_and_store(
     counts["deploys"] = len(scenario["deploys"])
     message = "context from the cluster" if source == "live" else f"context from the alert only ({why})"
     said = {"source": source, "counts": counts, "bytes": int(stored.size_bytes), "notes": list(stored.notes or [])[:10]}
-    _say(incident, event_type, message, actor, said, execution_arn)
+    _say(incident, event_type, message, actor, said, key)
     return {"source": source, "cluster": source == "live"}
 
 
-def _say(incident: IncidentRecord, event_type: str, message: str, actor: str, said: dict, execution_arn: str | None):
-    """The entry, once for the execution (a retry finds the one an earlier attempt wrote), then its live event."""
-    if execution_arn is None:
+def _say(incident: IncidentRecord, event_type: str, message: str, actor: str, said: dict, key: dict | None):
+    """The entry, once for its ``key`` (a retry finds the one an earlier attempt wrote), then its live event."""
+    if key is None:
         timeline.record(incident, event_type, message, actor=actor, data=said)
         return
-    said = {**said, "execution_arn": execution_arn}
-    if not timeline.recorded_with(incident.id, event_type, execution_arn=execution_arn):
-        timeline.record(incident, event_type, message, actor=actor, data=said, live=False)
-    timeline.announce(incident, event_type, message, actor=actor, data=said)
+    said = {**said, **key}
+    found = timeline.entry_with(incident.id, event_type, **key)
+    entry = found or timeline.record(incident, event_type, message, actor=actor, data=said, live=False)
+    timeline.announce(incident, event_type, message, actor=actor, data=said, entry=entry.sk)
 
 
 def deploys_before(incident: IncidentRecord, lookback: timedelta = DEPLOY_LOOKBACK) -> list[dict]:

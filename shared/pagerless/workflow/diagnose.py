@@ -61,7 +61,8 @@ def diagnose_incident(
         incident,
         generation=generation_of(incident.execution_arn, diagnosis.category, diagnosis.summary),
     )
-    timeline.announce(incident, "diagnosed", diagnosis.summary[:500], actor=ACTOR, data=said)
+    entry = timeline.once_entry(diagnosed_at, once)  # once: a retry after a lost answer sends nothing
+    timeline.announce(incident, "diagnosed", diagnosis.summary[:500], actor=ACTOR, data=said, entry=entry)
     return {"category": diagnosis.category, "engine": diagnosis.engine}
 
 

@@ -186,6 +186,7 @@ def _store(
     at = parse_time(entered_at) if entered_at and execution_arn else None
     once = f"proposal#{execution_arn}" if at else None
     timeline.record(incident, "proposal", proposal["message"], actor=ACTOR, data=said, once=once, at=at, live=not at)
-    if at:
-        timeline.announce(incident, "proposal", proposal["message"], actor=ACTOR, data=said)
+    if at:  # once: an attempt whose earlier one sent it and lost only its answer sends nothing
+        entry = timeline.once_entry(at, once)
+        timeline.announce(incident, "proposal", proposal["message"], actor=ACTOR, data=said, entry=entry)
     return {"route": proposal["route"], "approval_timeout_seconds": timeout}

@@ -6,6 +6,7 @@ the same Diagnose step the state machine runs. The incident's status is left as 
 """
 
 import json
+import uuid
 from functools import cache
 
 from pagerless import settings
@@ -31,16 +32,24 @@ def request_rediagnosis(incident_id: str, workspace: str, actor: str) -> dict:
     if not function:
         raise ServiceUnavailableError("the workflow function is not configured (PAGERLESS_WORKFLOW_FUNCTION_NAME)")
     timeline.record(incident, "rediagnosis_requested", "diagnosis re-run requested", actor=actor)
+    # the request's id keys its context_refreshed entry: Lambda retries an asynchronous invocation with this payload
+    request = uuid.uuid4().hex
     payload = {"step": "rediagnose", "incident_id": incident_id, "workspace": workspace, "actor": actor}
+    payload["request"] = request
     _lambda().invoke(FunctionName=function, InvocationType="Event", Payload=json.dumps(payload).encode())
     return {"incident_id": incident_id, "queued": True}
 
 
-def rediagnose(incident_id: str, workspace: str, actor: str) -> dict:
-    """The queued step: fresh context, then the Diagnose step."""
+def rediagnose(incident_id: str, workspace: str, actor: str, request: str | None = None) -> dict:
+    """The queued step: fresh context, then the Diagnose step. With the ``request``'s id (a payload queued before
+    it had one has none), its `context_refreshed` entry is written once for it: Lambda retries a failed
+    asynchronous invocation with the same payload."""
     from pagerless.workflow.context import collect_and_store
     from pagerless.workflow.diagnose import diagnose_incident
     from pagerless.workflow.incidents import load
 
-    collect_and_store(load(incident_id, workspace), event_type="context_refreshed", actor=actor)
+    incident = load(incident_id, workspace)
+    collect_and_store(
+        incident, event_type="context_refreshed", actor=actor, key={"request": request} if request else None
+    )
     return diagnose_incident(incident_id, workspace)

@@ -89,7 +89,7 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
         incident=incident,
         entry={"source": "workflow", "remediation": plan.remediation, "plan": plan.model_dump(mode="json")},
     )
-    tell_executed(incident, plan, outcome, generation=str(len(incident.actions or [])))
+    entry = tell_executed(incident, plan, outcome, generation=str(len(incident.actions or [])))
     if outcome.status != "succeeded":
         _because(
             result,
@@ -104,7 +104,7 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     else:
         _start_verification(incident, plan, outcome.started_at.isoformat())
         result["next"] = "verify"
-    _announce_executed(incident, outcome)  # last: a retry after an attempt AWS failed sends it (`_ran_before`)
+    _announce_executed(incident, outcome, entry)  # last: a retry after an attempt AWS failed sends it (`_ran_before`)
     return result
 
 
@@ -122,16 +122,16 @@ def _executed(outcome) -> tuple[str, str, dict]:
     return outcome.message[:500], outcome.approved_by or ACTOR, said
 
 
-def tell_executed(incident, plan: ActionPlan, outcome, *, generation: str) -> None:
+def tell_executed(incident, plan: ActionPlan, outcome, *, generation: str) -> str:
     """The fix's `action_executed` entry, once per fix (stored without its live event: `_announce_executed` sends it
     last), and its `incident.remediated` notice (of ``generation``: the same for a retry, which the notify function's
-    delivery ids make a no-op when the first attempt queued it)."""
+    delivery ids make a no-op when the first attempt queued it). The entry's key."""
     from pagerless.incidents.notices import publish
     from pagerless.remediation.diff import render
 
     message, actor, said = _executed(outcome)
-    if not timeline.recorded_with(incident.id, "action_executed", fix_at=said["fix_at"]):
-        timeline.record(incident, "action_executed", message, actor=actor, data=said, live=False)
+    found = timeline.entry_with(incident.id, "action_executed", fix_at=said["fix_at"])
+    entry = found or timeline.record(incident, "action_executed", message, actor=actor, data=said, live=False)
     applied = phrase(
         "fix_applied",
         action=plan.action.action,
@@ -146,11 +146,14 @@ def tell_executed(incident, plan: ActionPlan, outcome, *, generation: str) -> No
         generation=generation,
         data={"message": english(applied)[:1000], "message_phrase": data(applied), "action": plan.action.action},
     )
+    return entry.sk
 
 
-def _announce_executed(incident, outcome) -> None:
+def _announce_executed(incident, outcome, entry: str) -> None:
+    """The live event of the fix's entry, once (a retry whose earlier attempt sent it and lost only its answer
+    sends nothing)."""
     message, actor, said = _executed(outcome)
-    timeline.announce(incident, "action_executed", message, actor=actor, data=said)
+    timeline.announce(incident, "action_executed", message, actor=actor, data=said, entry=entry)
 
 
 def _because(result: dict, said) -> None:
@@ -207,8 +210,9 @@ def _ran_before(incident, plan: ActionPlan, result: dict) -> dict:
 
     fix = fix_record(incident, plan)
     outcome = ActionOutcome.model_validate(fix) if fix is not None else None
+    entry = None
     if outcome is not None:  # what the attempt that ran it may not have said (AWS failed it after the fix was sent)
-        tell_executed(incident, plan, outcome, generation=str(_position(incident, fix)))
+        entry = tell_executed(incident, plan, outcome, generation=str(_position(incident, fix)))
     if fix is None:
         _because(result, phrase("fix_unrecorded", action=plan.action.action))
     elif fix.get("status") != "succeeded":
@@ -232,8 +236,8 @@ def _ran_before(incident, plan: ActionPlan, result: dict) -> dict:
         actor=ACTOR,
         data={"action": plan.action.action, "next": result["next"]},
     )
-    if outcome is not None:
-        _announce_executed(incident, outcome)
+    if outcome is not None and entry is not None:
+        _announce_executed(incident, outcome, entry)
     return result
 
 

@@ -71,7 +71,7 @@ def _gather_context(event: dict) -> dict:
 def _rediagnose(event: dict) -> dict:
     from pagerless.workflow.rediagnose import rediagnose
 
-    return rediagnose(event["incident_id"], event["workspace"], event.get("actor", "api"))
+    return rediagnose(event["incident_id"], event["workspace"], event.get("actor", "api"), event.get("request"))
 
 
 def _diagnose(event: dict) -> dict:

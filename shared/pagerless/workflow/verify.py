@@ -152,7 +152,8 @@ def _say_check(incident: IncidentRecord, state: dict, check: dict, max_checks: i
     once = f"verification_check#{execution_arn or '-'}#{check['attempt']}"
     at = parse_time(check["at"])
     timeline.record(incident, "verification_check", message, actor=ACTOR, data=said, once=once, at=at, live=False)
-    timeline.announce(incident, "verification_check", message, actor=ACTOR, data=said)
+    entry = timeline.once_entry(at, once)  # once: a retry after a lost answer sends nothing
+    timeline.announce(incident, "verification_check", message, actor=ACTOR, data=said, entry=entry)
 
 
 def last_plan(incident: IncidentRecord) -> ActionPlan:

@@ -366,3 +366,32 @@ def test_status_says_that_the_incident_is_flapping(bot, api, vendors):  # noqa: 
     chinese, english = _to_lark_bot(api, vendors, f"状态 {INCIDENT}"), _to_lark_bot(api, vendors, f"status {INCIDENT}")
     assert "状态：已解决。" in chinese and "抖动" not in chinese, chinese
     assert " is resolved." in english and "Flapping" not in english, english
+
+
+def test_status_says_when_the_fault_began_in_the_askers_time_zone(bot, api, vendors):  # noqa: F811
+    # Given 王芳 in Shanghai, bound on Lark, and an incident whose diagnosis says when the fault began (stored in UTC)
+    from pagerless.diagnosis import summaries
+    from pagerless.people.identities import ChatIdentityService
+    from pagerless.people.service import PeopleService
+    from pagerless.store.incidents import IncidentRecord, IncidentRepository
+
+    wang = PeopleService().create(
+        "default", name="王芳", email="wangfang@example.cn", role="operator", timezone="Asia/Shanghai"
+    )
+    ChatIdentityService().bind("default", "lark", LARK_APP_ID, "ou_wang", wang.id, actor="test")
+    said = summaries.found(
+        "oom_killed",
+        finding="container api was OOMKilled (exit code 137)",
+        where={"namespace": "payments", "workload": "payments-api"},
+        since="2026-12-07T16:22:00+00:00",
+    )
+    diagnosis = {"category": "oom_killed", "confidence": 0.9, "summary": summaries.render(said, "en")}
+    diagnosis["summary_phrase"] = said.model_dump(mode="json")
+    IncidentRepository().get(INCIDENT).update(actions=[IncidentRecord.diagnosis.set(diagnosis)])
+    # When she, and Alice (who chose no zone), ask the bot for the incident's status
+    status = _to_lark_bot(api, vendors, f"状态 {INCIDENT}", open_id="ou_wang")
+    alices = _to_lark_bot(api, vendors, f"状态 {INCIDENT}")
+    # Then she reads the fault's start on her wall clock, the zone named, as her cards and pages say it
+    assert "开始于：2026-12-08 00:22 UTC+08:00" in status and "16:22 UTC" not in status, status
+    # And Alice reads it in UTC, named
+    assert "开始于：2026-12-07 16:22 UTC" in alices, alices

@@ -562,3 +562,25 @@ def test_the_knowledge_page_lists_tags_as_words_not_json(api, admin_user):
     sign_in(api, "root@example.com")
     page = api.get("/console/knowledge")
     assert page.status_code == 200 and "<td>oom, memory</td>" in page.text and '["oom"' not in page.text
+
+
+def test_a_channels_chinese_config_reads_as_written_in_the_list_and_the_edit_form(api, admin_user, admin_key):
+    import html
+
+    # Given a DingTalk channel whose robot's keywords are Chinese, as a Chinese team's are
+    sign_in(api, "root@example.com")
+    config = {
+        "webhook_url": "https://oapi.dingtalk.com/robot/send?access_token=t",
+        "secret": "SEC1",
+        "keywords": "告警",
+    }
+    body = {"name": "钉钉-值班群", "channel_type": "dingtalk", "config": config}
+    assert api.post("/api/notifications/channels", json=body, headers=auth(admin_key)).status_code == 201
+    [channel] = api.get("/api/notifications/channels", headers=auth(admin_key)).json()
+    # When the admin opens the channels page and the channel's edit form
+    page, edit = api.get("/console/channels"), api.get(f"/console/channels?edit={channel['id']}")
+    # Then the keywords read as written, not as JSON's \u escapes
+    assert '"keywords": "告警"' in html.unescape(page.text), page.text
+    assert "\\u544a" not in page.text and "\\u544a" not in edit.text
+    shown = re.search(r'<textarea id="e-config" name="config"[^>]*>(.*?)</textarea>', edit.text, re.S).group(1)
+    assert json.loads(html.unescape(shown))["keywords"] == "告警" and "告警" in html.unescape(shown)

@@ -136,3 +136,31 @@ def test_a_draft_claude_does_not_polish_within_the_consoles_time_stands_unpolish
     api.cookies.set("pl_lang", "en")
     note = re.search(r'<span id="postmortem-engine-note">(.*?)</span>', api.get(page_url).text).group(1)
     assert html.unescape(note) == f" ({stored['engine']['note']})", note
+
+
+def test_a_chinese_postmortem_page_names_its_impact_rows_and_action_items_in_words(api, admin_user, admin_key):
+    # Given a critical incident and an operator whose console speaks Chinese, who drafts its postmortem
+    ingest(api, admin_key, "Checkout latency", description="p99 above 2s")
+    [incident] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+    page_url = f"/console/postmortems/{incident['id']}"
+    make_user(api, admin_user, "op@example.com", "operator")
+    sign_in(api, "op@example.com")
+    api.cookies.set("pl_lang", "zh")
+    assert post(api, page_url, {}).status_code == 303
+    # When the page is read
+    page = api.get(page_url).text
+    impact = page[page.index('id="postmortem-impact"') : page.index("</table>", page.index('id="postmortem-impact"'))]
+    items = page[page.index('id="postmortem-items"') : page.index("</table>", page.index('id="postmortem-items"'))]
+    # Then the impact table says its rows as the Chinese Markdown does, a severity in words and a time as a time
+    assert "<td>严重程度</td><td>严重</td>" in impact and "<td>服务</td><td>payments</td>" in impact, impact
+    assert re.search(
+        r"<td>开始时间</td><td><time[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (UTC|[+-]\d\d:\d\d)</time></td>", impact
+    )
+    assert "started_at" not in impact and "critical" not in impact, impact
+    # And each action item's kind is a word (缓解 / 预防 / 流程), not its code
+    kinds = re.findall(r"<tr><td>AI-\d+</td><td>([^<]*)</td>", items)
+    assert kinds and set(kinds) <= {"缓解", "预防", "流程"}, items
+    # And in English the rows keep the API's codes
+    api.cookies.set("pl_lang", "en")
+    english = api.get(page_url).text
+    assert "<td><code>severity</code></td><td>critical</td>" in english

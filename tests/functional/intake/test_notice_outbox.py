@@ -4,14 +4,13 @@ writer deletes it once the job is queued, and the scheduled sweep queues the job
 (`pagerless.incidents.notice_sweep`). Queued twice (the sweep after a marker whose delete failed), a notice is still
 delivered once: its generation is the change's. SQS and DynamoDB refuse at the AWS boundary (botocore events)."""
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.functional.intake.conftest import delivery_mark, intake_at
 from tests.functional.notify.conftest import create_channel, notify_env, route_all, vendors  # noqa: F401
-from tests.functional.refusals import refusing
+from tests.functional.refusals import refusing, sqs_refusing
 
 pytestmark = pytest.mark.functional
 
@@ -23,28 +22,6 @@ def _alert(status: str = "firing"):
     from pagerless.domain.alerts import Alert
 
     return Alert(source="generic", fingerprint="outbox-1", status=status, title="orders backlog", service=None)
-
-
-@contextmanager
-def sqs_refusing(operation: str, times: int = 1):
-    """Answer the next ``times`` calls of ``operation`` on the client NotifyQueue's jobs are sent with as AWS would
-    when it cannot take them (botocore's ``before-call`` event: no request is made)."""
-    from botocore.exceptions import ClientError
-
-    from pagerless.outbox import jobs
-
-    events, refused = jobs._sqs().meta.events, []
-
-    def answer(model, **_):
-        if len(refused) < times:
-            refused.append(model.name)
-            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "injected"}}, model.name)
-
-    events.register(f"before-call.sqs.{operation}", answer)
-    try:
-        yield refused
-    finally:
-        events.unregister(f"before-call.sqs.{operation}", answer)
 
 
 def _sweep(now: datetime) -> list[dict]:
@@ -333,6 +310,66 @@ def test_an_owed_notice_the_scheduled_sweep_cannot_queue_is_on_the_timeline_once
     generation = generation_of("resolved", resolved_at)
     assert (entry.actor, entry.message) == ("notify", "incident.resolved: ClientError")
     assert (entry.data["event"], entry.data["generation"]) == ("incident.resolved", generation)
-    # And once SQS takes it, the next sweep queues it
+    # And once SQS takes it, the next sweep queues it, and says on the timeline that it was queued late (the role
+    # allows that entry too)
     assert [e["notice"] for e in _scheduled_sweep(runtime)["notices"]] == ["queued"]
     assert _markers(incident_id) == []
+    [late] = _queued_late(incident_id)
+    assert (late.data["event"], late.data["generation"]) == ("incident.resolved", generation)
+
+
+def _queued_late(incident_id: str) -> list:
+    from pagerless.store.timeline import items_of_type
+
+    return items_of_type(incident_id, "notification_queued_late")
+
+
+@pytest.mark.parametrize("change", ["resolve", "reopen"])
+def test_a_notice_the_sweep_queues_late_is_said_so_on_the_timeline_once(runtime, change):
+    from pagerless.console.timeline_phrases import say
+    from pagerless.store.incidents import IncidentRecord
+
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    now[0] = t0 + timedelta(seconds=5)
+    if change == "reopen":
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+        now[0] = t0 + timedelta(seconds=60)
+    # Given a resolve's (or a reopen's) notice SQS refused: the timeline says it was not queued
+    with sqs_refusing("SendMessage"):
+        intake.process(_alert("resolved" if change == "resolve" else "firing"), WORKSPACE, delivery_mark("x", now[0]))
+    [not_queued] = _not_queued(incident_id)
+    # When the sweep queues it, but DynamoDB refuses to delete its marker, so the next sweep queues it again
+    with refusing("DeleteItem", "ProvisionedThroughputExceededException") as refused:
+        first = _sweep(now[0] + GRACE + timedelta(seconds=1))
+    assert refused == ["DeleteItem"]
+    second = _sweep(now[0] + GRACE + timedelta(seconds=2))
+    assert [e["notice"] for e in first + second] == ["failed", "queued"]  # queued twice: the delete failed once
+    # Then the timeline's last word on that notice is that it was queued late, said once
+    [late] = _queued_late(incident_id)
+    said = {k: late.data[k] for k in ("event", "generation")}
+    assert said == {"event": not_queued.data["event"], "generation": not_queued.data["generation"]}
+    assert late.actor == "notify" and late.at > not_queued.at
+    event = "incident.resolved" if change == "resolve" else "incident.reopened"
+    assert late.message == f"{event}: queued late, by the notice sweep" and late.data["event"] == event
+    # in the console's two languages
+    entry = late.to_dict()
+    assert say(entry, "en", str) == late.message
+    assert say(entry, "zh", str) == f"通知 {event} 已由通知巡检补加入发送队列"
+    assert IncidentRecord.get(incident_id).status == ("resolved" if change == "resolve" else "open")
+
+
+def test_a_notice_queued_on_time_says_nothing_late(runtime):
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    # Given a resolve whose notice was queued but whose writer stopped before deleting the marker
+    now[0] = t0 + timedelta(seconds=5)
+    with refusing("DeleteItem", "ProvisionedThroughputExceededException"):
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    # When the sweep queues it again, Then nothing was said to be late: it never was said not queued
+    assert [e["notice"] for e in _sweep(now[0] + GRACE + timedelta(seconds=1))] == ["queued"]
+    assert _queued_late(incident_id) == [] and _not_queued(incident_id) == []

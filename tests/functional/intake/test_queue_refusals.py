@@ -3,7 +3,7 @@ message per alert, in SendMessageBatch calls of ten. SQS may refuse entries of a
 ``InternalError`` of its own) or a whole call. Nothing answered 2xx is lost: refused entries are sent again; what
 SQS still did not take is processed in the request (the answer names it), and only what could be neither queued
 nor processed is answered 503, for the sender to retry. The refusals are made at the AWS boundary (botocore's
-event hooks on the intake's own SQS client), on moto's queue."""
+event hooks on the SQS client the code sends with, `tests.functional.refusals.sqs_events`), on moto's queue."""
 
 import json
 
@@ -102,9 +102,9 @@ def _fingerprint(body: str) -> str | None:
 
 @pytest.fixture
 def refusals(runtime):
-    from pagerless.intake import queue
+    from tests.functional.refusals import sqs_events
 
-    refusals = Refusals(queue._sqs().meta.events).install()
+    refusals = Refusals(sqs_events()).install()
     yield refusals
     refusals.uninstall()
 

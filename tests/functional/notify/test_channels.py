@@ -60,7 +60,7 @@ def test_wecom_robot_sends_markdown(api, notify_env, admin_key, vendors):
     assert request.body == {
         "msgtype": "markdown",
         "markdown": {
-            "content": '**<font color="info">【info】Pagerless 测试通知</font>**\nPagerless 可以向 wx 发送消息。\n服务：-'
+            "content": '**<font color="info">【提示】Pagerless 测试通知</font>**\nPagerless 可以向 wx 发送消息。\n服务：-'
         },
     }
 
@@ -96,7 +96,7 @@ def test_a_long_chinese_alert_fits_wecoms_byte_limit(api, notify_env, admin_key,
     )
     assert "\ufffd" not in content and "支付服务数据库连接池耗尽" in content
     assert len(content.encode()) > 3900  # cut to fit, not to nothing
-    assert content.startswith('**<font color="warning">【critical】PaymentsApiHighErrorRate &lt;!channel&gt;</font>**')
+    assert content.startswith('**<font color="warning">【严重】PaymentsApiHighErrorRate &lt;!channel&gt;</font>**')
     logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
     assert [entry["status"] for entry in logs["items"]] == ["sent"]
 

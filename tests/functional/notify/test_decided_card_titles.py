@@ -104,7 +104,7 @@ def test_a_chinese_card_says_rejected_or_expired_in_chinese(api, notify_env, adm
     notify_env.poller.drain()
     # Then both cards' titles say it was rejected, in Chinese, and the line reads as a Chinese sentence
     slack, lark = _updated(vendors)
-    rejected = f"【critical】已拒绝：patch_resources · {TITLE}"
+    rejected = f"【严重】已拒绝：patch_resources · {TITLE}"
     assert slack["blocks"][0]["text"]["text"] == rejected and lark["header"]["title"]["content"] == rejected
     line = slack["blocks"][-1]["elements"][0]["text"]
     assert re.fullmatch(rf"alice（{alice[:8]}…） 于 {SHOWN} 拒绝：风险太大", line), line
@@ -113,7 +113,7 @@ def test_a_chinese_card_says_rejected_or_expired_in_chinese(api, notify_env, adm
     incident, service = _requested(notify_env, "INC-20261207-0003")
     service.expire(incident.id, "nobody approved or rejected the proposal within 600s; nothing ran")
     notify_env.poller.drain()
-    expired = f"【critical】已过期：patch_resources · {TITLE}"
+    expired = f"【严重】已过期：patch_resources · {TITLE}"
     assert vendors.to("/slack/api/chat.update")[-1].body["blocks"][0]["text"]["text"] == expired
     assert [r.body["markdown"]["title"] for r in vendors.to("/robot/send")][-1] == expired
 
@@ -127,7 +127,7 @@ def test_a_chinese_chat_decision_is_said_through_its_channel(api, notify_env, ad
     )
     notify_env.poller.drain()
     slack, lark = _updated(vendors)
-    assert slack["blocks"][0]["text"]["text"] == f"【critical】已批准：patch_resources · {TITLE}"
+    assert slack["blocks"][0]["text"]["text"] == f"【严重】已批准：patch_resources · {TITLE}"
     for line in (slack["blocks"][-1]["elements"][0]["text"], lark["elements"][-1]["elements"][0]["content"]):
         assert re.fullmatch(rf"alice（{alice[:8]}…） 于 {SHOWN} 通过飞书批准", line), line
     assert vendors.to("/robot/send")[-1].body["markdown"]["text"].endswith("通过飞书批准")

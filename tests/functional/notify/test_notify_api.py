@@ -125,7 +125,7 @@ def test_templates_seed_shape_default_flag_and_preview(api, runtime, admin_key):
             "data": {"severity": "warning", "message": "<!here> hello"},
         },
     ).json()
-    assert zh["title"] == "【warning】Pagerless 测试通知" and zh["body"].startswith("&lt;!here&gt; hello")
+    assert zh["title"] == "【警告】Pagerless 测试通知" and zh["body"].startswith("&lt;!here&gt; hello")
 
 
 def test_routes_accept_and_show_seed_002_shape(api, runtime, admin_key, viewer_key):

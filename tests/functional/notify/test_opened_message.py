@@ -158,7 +158,7 @@ def test_a_reopened_incident_says_so_in_slacks_thread_and_in_the_lark_chat(api, 
     sends = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
     assert sends[1].path == "/open-apis/im/v1/messages" and sends[1].body["receive_id"] == "oc_fakechat"
     title = json.loads(sends[1].body["content"])["header"]["title"]["content"]
-    assert title == "【critical】已重新打开：PaymentsApiHighErrorRate <!channel>"
+    assert title == "【严重】已重新打开：PaymentsApiHighErrorRate <!channel>"
     assert sends[2].path.endswith("/reply") and sends[2].body["reply_in_thread"] is True
     assert json.loads(sends[2].body["content"])["text"] == "已重新打开，新的卡片已发到群聊中。"
 

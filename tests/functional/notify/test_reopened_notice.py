@@ -36,7 +36,7 @@ def test_a_reopened_incident_is_announced_as_reopened_in_the_channels_language(a
     notify_env.poller.drain()
     # Then each group reads that it reopened, and when, beside when it first opened
     [ding] = vendors.to("/robot/send")
-    assert ding.body["markdown"]["title"].startswith("【critical】已重新打开：PaymentsApiHighErrorRate"), ding.body
+    assert ding.body["markdown"]["title"].startswith("【严重】已重新打开：PaymentsApiHighErrorRate"), ding.body
     assert "重新打开时间：2026-12-02 09:30 UTC（首次发生：2026-12-02 00:00 UTC）" in ding.body["markdown"]["text"]
     [wx] = vendors.to("/cgi-bin/webhook/send")
     content = wx.body["markdown"]["content"]

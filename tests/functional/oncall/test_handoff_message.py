@@ -89,7 +89,7 @@ def test_the_incoming_person_is_told_the_schedule_their_shift_who_hands_over_and
         f"您负责值班表 payments 的值班，从 {_in(start, 'Asia/Shanghai')} 到 {_in(end, 'Asia/Shanghai')}。",
         "交接人：Carol Wu。",
         "未关闭事件：1 个（未确认 1 个，严重 1 个）。待审批：0 个。过去 12 小时新增：0 个。",
-        f"- 【critical】{incident.id} · PaymentsApiHighErrorRate &lt;!channel&gt;（未确认）",
+        f"- 【严重】{incident.id} · PaymentsApiHighErrorRate &lt;!channel&gt;（未确认）",
     ], text
     # And Sam's Slack direct message says it in English, in New York time
     [slack] = vendors.to("/slack/api/chat.postMessage")

@@ -40,7 +40,7 @@ def test_a_draft_in_chinese_says_every_sentence_in_chinese_with_full_width_punct
     assert "审批：已批准（" in s["resolution"] and s["resolution"].endswith("3.0 分钟后）。")
     lessons = s["lessons_learned"]
     assert "呼叫在 5 分钟内得到确认。" in lessons["went_well"]
-    assert "诊断找到了原因（内存不足被终止，置信度 0.9）。" in lessons["went_well"]
+    assert "诊断找到了原因：内存不足被终止，置信度 0.9。" in lessons["went_well"]
     assert any(line.startswith("SLO sla-payments-api 消耗了 ") for line in lessons["went_wrong"]), lessons
     items = [item["description"] for item in pm["action_items"]]
     assert items[0] == "将 payments-api 的“patch_resources”整理为经过评审的运行手册步骤", items

@@ -112,7 +112,7 @@ def test_alert_text_in_a_postmortems_drafted_prose_stays_text(api):
     assert "patch_<resources> (succeeded)" in texts, texts  # the resolution
     assert f"The incident was escalated to people: paged about {one_line}." in texts, texts
     assert any(t.endswith(f"escalated (system): paged about {one_line}") for t in texts), texts  # the timeline
-    assert "The diagnosis named the cause (oom_[killed], confidence 0.9)." in texts, texts
+    assert "The diagnosis named the cause: oom_[killed], with confidence 0.9." in texts, texts
 
 
 def test_alert_text_that_starts_a_section_opens_no_heading_or_list(api):
@@ -194,7 +194,7 @@ def test_alert_text_in_claudes_polished_prose_stays_text(api, claude, rewrite):
     texts = _inline_texts(md.parse(text))
     assert any(t.startswith("High incident on payments-api: " + PM_TITLE) for t in texts), texts
     assert any(t.startswith(f"It ran out of memory: {PM_TITLE}") for t in texts), texts
-    assert any(t.startswith("The diagnosis named the cause (oom_[killed]") for t in texts), texts
+    assert any(t.startswith("The diagnosis named the cause: oom_[killed]") for t in texts), texts
     if rewrite is _with_raw_markup:
         assert any(
             "See [the runbook](https://evil.example/rb) ![x](https://evil.example/x.png) <img src=x>" in t

@@ -68,7 +68,7 @@ def test_draft_edit_track_publish(api, admin_key, incident):
     ]
     # (the diagnosis's category in words, not its id)
     went_well = pm["sections"]["lessons_learned"]["went_well"]
-    assert "The diagnosis named the cause (Out of memory (OOMKilled), confidence 0.9)." in went_well, went_well
+    assert "The diagnosis named the cause: Out of memory (OOMKilled), with confidence 0.9." in went_well, went_well
     assert "Prevent Out of memory (OOMKilled) on payments-api: fix the cause found by the diagnosis" in [
         i["description"] for i in pm["action_items"]
     ]

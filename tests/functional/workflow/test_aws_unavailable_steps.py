@@ -124,12 +124,13 @@ def test_a_diagnose_throttled_after_it_stored_its_diagnosis_does_not_diagnose_ag
     # Given Claude answering every investigation, and DynamoDB throttling the Diagnose step's first stream event (the
     # `diagnosed` entry's), written after the step stored its diagnosis and its timeline entry
     claude.respond_with(lambda _request: message(tool_use_block("submit_diagnosis", OOM_SUBMISSION)))
-    with refusing("PutItem", "ThrottlingException", when=within("diagnose_incident", "append_stream_event")) as refused:
+    when = within("diagnose_incident", "announce_once")
+    with refusing("TransactWriteItems", "ThrottlingException", when=when) as refused:
         # When an incident opens (no cluster: the workflow diagnoses it and hands it to humans)
         opened = open_incident(scenario)
         # Then the step is tried again and the workflow completes, on the diagnosis the first attempt made
         assert wait_for_status(opened.id, "diagnosed", settled=True) == "diagnosed"
-    assert refused == ["PutItem"]
+    assert refused == ["TransactWriteItems"]
     assert execution_status(runtime, opened) == "SUCCEEDED"
     assert len(claude.message_requests) == 1
     assert incident(opened.id).diagnosis["engine"] == "claude"
@@ -143,11 +144,12 @@ def test_a_diagnose_whose_live_event_was_throttled_sends_it_when_tried_again(fas
 
     # Given DynamoDB throttling the Diagnose step's first stream event (its `diagnosed` entry's live event), written
     # after the step stored its diagnosis and its timeline entry
-    with refusing("PutItem", "ThrottlingException", when=within("diagnose_incident", "append_stream_event")) as refused:
+    when = within("diagnose_incident", "announce_once")
+    with refusing("TransactWriteItems", "ThrottlingException", when=when) as refused:
         # When an incident opens (no cluster: the workflow diagnoses it and hands it to humans)
         opened = open_incident(scenario)
         assert wait_for_status(opened.id, "diagnosed", settled=True) == "diagnosed"
-    assert refused == ["PutItem"]
+    assert refused == ["TransactWriteItems"]
     # Then the retried step sent the live event the first attempt lost, once, beside its one timeline entry
     streamed = [e for e in stream_events_after(opened.workspace, 0, limit=1000) if e.incident_id == opened.id]
     assert [e.type for e in streamed].count("diagnosed") == 1

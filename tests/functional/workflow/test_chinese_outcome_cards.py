@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import auth
 from tests.functional.notify.conftest import lark_channel, route_all, slack_channel, vendors  # noqa: F401
-from tests.functional.workflow.conftest import open_incident, store_policy, unfixable_oom, wait_for_status
+from tests.functional.workflow.conftest import memory_limit, open_incident, store_policy, unfixable_oom, wait_for_status
 
 pytestmark = pytest.mark.functional
 
@@ -100,3 +100,40 @@ def test_a_fix_that_worked_resolves_in_chinese_on_a_chinese_card(sandbox, scenar
     assert not [line for line in lines if "worked;" in line], lines
     # And the English card says it as before
     assert "patch_resources worked; " in _slack_text(vendors)
+
+
+def test_a_fix_the_executor_refused_is_said_in_chinese_on_a_chinese_card(
+    sandbox, scenario, api, admin_key, vendors, runtime
+):
+    # Given a Chinese Lark channel and an English Slack channel, and a fix proposed to run on its own, whose policy
+    # is changed to want a person's approval while its dry run runs (after the proposal was judged, before the fix)
+    _channels(api, admin_key, vendors)
+    store_policy(autonomy="auto")
+    changed: list[str] = []
+
+    def approval_from_now_on(method: str, path: str) -> None:
+        if method == "PATCH" and "dryRun=All" in path and not changed:
+            changed.append(path)
+            store_policy(autonomy="approve")
+
+    sandbox.on_request(approval_from_now_on)
+    # When the workflow's remediate step runs the fix: the executor refuses it (nobody approved), nothing is sent
+    opened = open_incident(scenario)
+    assert wait_for_status(opened.id, "escalated", settled=True, timeout=60) == "escalated"
+    runtime.poller.drain()
+    assert changed and memory_limit(sandbox) == "256Mi", changed
+    from pagerless.store.incidents import IncidentRepository
+
+    [fix] = [a for a in IncidentRepository().get(opened.id).actions or [] if a.get("source") == "workflow"]
+    assert fix["status"] == "refused" and fix.get("message_phrase"), fix
+    # Then the Chinese card says the refusal and why it escalated in Chinese, naming the rule
+    lines = _lark_lines(vendors)
+    refused = [line for line in lines if line.startswith("patch_resources 未成功（被拒绝执行，未发送任何变更）：")]
+    assert refused, lines
+    for line in refused:
+        assert line.endswith("策略要求审批（规则 autonomy:approve），但无人批准"), line
+        assert not HALF_WIDTH.search(line) and "nobody approved" not in line, line
+    assert not [line for line in lines if "nobody approved" in line or "did not succeed" in line], lines
+    # And the English card says what the timeline stores
+    reason = _timeline(opened.id, "escalated")
+    assert "nobody approved" in reason and reason in _slack_text(vendors), reason

@@ -222,6 +222,10 @@ def test_an_operator_stops_a_parked_run_from_its_page_as_the_api_stops_it(
     assert memory_limit(sandbox) == "256Mi"
     page = api.get(f"/console/jobs/{job_id}").text
     assert re.search(r'<dd id="job-status">Cancelled</dd>', page) and 'id="stop-job"' not in page
+    api.cookies.set("pl_lang", "zh")  # (its error in Chinese, who stopped it quoted)
+    said = re.search(r'id="job-error">(.*?)</dd>', api.get(f"/console/jobs/{job_id}").text, re.S).group(1)
+    assert said == "已被 user:op@example.com 停止", said
+    api.cookies.delete("pl_lang")
     # And the stop is audited with the job, as the API's is
     audited = api.get("/api/audit-logs?action=POST /console/jobs", headers=auth(admin_key)).json()["items"]
     stops = [a for a in audited if a["action"].endswith("/stop") and a["status"] == 303]

@@ -18,12 +18,12 @@ def test_a_gather_context_whose_live_event_was_throttled_writes_its_entry_once_a
     from pagerless.store.timeline import stream_events_after
 
     # Given DynamoDB throttling the GatherContext step's `context_gathered` live event (written after its entry)
-    when = within("gather_context", "collect_and_store", "append_stream_event")
-    with refusing("PutItem", "ThrottlingException", when=when) as refused:
+    when = within("gather_context", "collect_and_store", "announce_once")
+    with refusing("TransactWriteItems", "ThrottlingException", when=when) as refused:
         # When an incident opens (no cluster: the context is the alert alone; the workflow hands it to humans)
         opened = open_incident(scenario)
         assert wait_for_status(opened.id, "diagnosed", settled=True) == "diagnosed"
-    assert refused == ["PutItem"]
+    assert refused == ["TransactWriteItems"]
     assert execution_status(runtime, opened) == "SUCCEEDED"
     # Then the retried step wrote no second entry and sent the event the first attempt lost, once
     types = timeline_types(opened.id)

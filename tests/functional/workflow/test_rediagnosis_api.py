@@ -55,3 +55,38 @@ def test_rediagnosis_guards(runtime, api, operator_key, admin_key):
     )
     conflict = api.post(f"/api/incidents/{sent['incident_id']}/diagnose", headers=auth(operator_key))
     assert conflict.status_code == 409 and conflict.json()["error"]["code"] == "CONFLICT"
+
+
+def test_a_rediagnosis_lambda_retries_writes_its_context_refreshed_entry_once(
+    sandbox, scenario, api, operator_key, runtime
+):
+    from pagerless.workflow.rediagnose import _lambda
+
+    # Given the OOM incident diagnosed by the workflow
+    incident = open_incident(scenario)
+    wait_for_status(incident.id, "awaiting_approval")
+    queued: list[bytes] = []
+
+    def keep(params, **_):
+        queued.append(params["Payload"])
+
+    events = _lambda().meta.events
+    events.register("before-parameter-build.lambda.Invoke", keep)
+    try:
+        # When an operator asks for a re-run, and it runs
+        assert api.post(f"/api/incidents/{incident.id}/diagnose", headers=auth(operator_key)).status_code == 202
+        wait_for(lambda: _timeline_types(api, operator_key, incident.id).count("diagnosed") == 2)
+    finally:
+        events.unregister("before-parameter-build.lambda.Invoke", keep)
+    # And Lambda runs the asynchronous invocation again with the same payload (its retry after a failed attempt)
+    [payload] = queued
+    again = runtime.client("lambda").invoke(FunctionName=_workflow_function(), Payload=payload)
+    assert "FunctionError" not in again, again["Payload"].read()
+    # Then its context_refreshed entry is on the timeline once
+    assert _timeline_types(api, operator_key, incident.id).count("context_refreshed") == 1
+
+
+def _workflow_function() -> str:
+    from pagerless import settings
+
+    return settings.workflow().workflow_function_name

@@ -17,6 +17,7 @@ from tests.functional.workflow.conftest import (
     wait_for_status,
 )
 from tests.functional.workflow.test_rollback_retries import approve, approved_fix_that_fails, patches
+from tests.functional.workflow.test_runbook_retries import lambda_fails_after  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.functional
 
@@ -28,12 +29,13 @@ def scenario(oom_scenario):
 
 
 def streaming(event_type: str):
-    """A ``when`` for the refusals: the call writes the live (stream) event of a timeline entry of ``event_type``."""
+    """A ``when`` for the refusals: the call writes the live (stream) event of a timeline entry of ``event_type`` (a
+    PutItem, or with its entry's mark a TransactWriteItems: `announce_once`)."""
 
     def when() -> bool:
         frame, streams = sys._getframe(1), False
         while frame is not None:
-            streams = streams or frame.f_code.co_name == "append_stream_event"
+            streams = streams or frame.f_code.co_name in ("append_stream_event", "announce_once")
             if streams and frame.f_locals.get("event_type") == event_type:
                 return True
             frame = frame.f_back
@@ -49,11 +51,11 @@ def test_a_remediate_whose_live_event_was_throttled_says_the_fix_once_and_loses_
 
     # Given an approved fix, and DynamoDB throttling the live event of its `action_executed` entry (after it ran)
     opened = approved_fix_that_fails(scenario, oncall, pages)
-    with refusing("PutItem", "ThrottlingException", when=streaming("action_executed")) as refused:
+    with refusing("TransactWriteItems", "ThrottlingException", when=streaming("action_executed")) as refused:
         # When the fix is approved (it runs, then fails its verification and is rolled back)
         approve(opened, api, operator_key)
         assert wait_for_status(opened.id, "escalated", settled=True, timeout=60) == "escalated"
-    assert refused == ["PutItem"]
+    assert refused == ["TransactWriteItems"]
     assert execution_status(runtime, opened) == "SUCCEEDED"
     # Then the fix was sent once, and said once on the timeline and once live
     assert patches(sandbox) == 2  # the fix and its inverse
@@ -64,3 +66,24 @@ def test_a_remediate_whose_live_event_was_throttled_says_the_fix_once_and_loses_
     # And the notice that the fix was applied was queued (by the retry), under the fix's generation
     pages()
     assert {j["generation"] for j in pages.seen if j["event"] == "incident.remediated"} == {"0"}
+
+
+def test_a_remediate_whose_answer_lambda_lost_sends_its_live_event_once(
+    lambda_fails_after, sandbox, scenario, oncall, pages, api, operator_key, runtime
+):
+    from pagerless.store.timeline import stream_events_after
+
+    # Given an approved fix, and Lambda losing the answer of the Remediate step once (the step ran whole: the fix
+    # sent, its entry written, its live event sent): Step Functions invokes it again
+    steps, failed = lambda_fails_after
+    steps.append("remediate")
+    opened = approved_fix_that_fails(scenario, oncall, pages)
+    # When the fix is approved (it runs, then fails its verification and is rolled back)
+    approve(opened, api, operator_key)
+    assert wait_for_status(opened.id, "escalated", settled=True, timeout=60) == "escalated"
+    assert failed == ["remediate"]
+    # Then the fix was sent once and said once, on the timeline and live
+    assert patches(sandbox) == 2  # the fix and its inverse
+    assert timeline_types(opened.id).count("action_executed") == 1
+    streamed = [e for e in stream_events_after(opened.workspace, 0, limit=1000) if e.incident_id == opened.id]
+    assert [e.type for e in streamed].count("action_executed") == 1

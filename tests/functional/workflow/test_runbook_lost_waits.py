@@ -97,6 +97,11 @@ def test_a_lost_runs_wait_past_its_approvals_timeout_ends_timed_out_by_itself(ru
     # And what it leaves applied is named (no execution rolls it back), and nothing was patched
     assert [m["step"] for m in ended["result"]["not_rolled_back"]] == ["Scale out"], ended["result"]
     assert "not rolled back: Scale out" in ended["error"]
+    from pagerless.runbooks.error_phrases import shown  # (said in Chinese on the job's page)
+
+    assert shown(ended, "zh") == (
+        "Raise memory：无人及时审批；其执行已不再运行，没有任何东西结束这次等待；未回滚：Scale out（其执行已不再运行，无法回滚它）"
+    ), shown(ended, "zh")
     assert sandbox.deployment(NS, "payments-api")["spec"]["replicas"] == 3 and memory_limit(sandbox) == "256Mi"
     assert api.get("/api/approvals?status=pending", headers=auth(key)).json()["items"] == []
     expired = api.get("/api/approvals?status=expired", headers=auth(key)).json()["items"]

@@ -61,6 +61,11 @@ def test_a_step_whose_approval_times_out_mid_run_rolls_back_the_steps_before_it(
     # And the step's approval is expired, not left pending
     expired = api.get("/api/approvals?status=expired", headers=auth(alice)).json()["items"]
     assert [a["proposal"]["step"] for a in expired if a["proposal"]["job_id"] == job_id] == ["Raise memory"]
+    # (the job's page says why in Chinese)
+    from pagerless.runbooks.error_phrases import shown
+
+    assert done["error"] == "Raise memory: nobody approved it in time", done["error"]
+    assert shown(done, "zh") == "Raise memory：无人及时审批", shown(done, "zh")
 
 
 PODS = {
@@ -91,6 +96,11 @@ def test_an_unexpected_error_mid_run_rolls_back_the_steps_before_it(runs, sandbo
     [ended] = [e for e in events(api, key, started["job_id"]) if e["event"] == "JobFailed"]
     assert "earlier steps rolled back: Scale out (succeeded)" in ended["message"], ended
     assert execution_status(runtime, started["job_id"]) == "FAILED"
+    # (the job's page names the error and quotes what it said, in a Chinese line)
+    from pagerless.runbooks.error_phrases import shown
+
+    name, said = done["error"].split(": ", 1)
+    assert shown(done, "zh") == f"{name}：{said}", (done["error"], shown(done, "zh"))
 
 
 def parked_at(api, key, job_id, step: str) -> dict:
@@ -173,7 +183,7 @@ def test_a_rollback_that_cannot_be_built_is_noted_and_the_other_steps_are_still_
     done = wait_job(api, key, started["job_id"], "failed", "completed")
     # Then step 2's rollback is noted with why it could not run, step 1 is still rolled back, and
     # the run ends saying its rollback is incomplete
-    assert done["status"] == "failed" and done["result"]["outcome"] == "rollback_incomplete", done
+    assert done["status"] == "failed" and done["result"]["outcome"] == "rollback_incomplete", done["error"]
     assert done["result"]["rolled_back"] == [{"step": "Scale out", "status": "succeeded"}], done["result"]
     [missed] = done["result"]["not_rolled_back"]
     assert missed["step"] == "Raise memory" and "to_revision" in missed["reason"], missed
@@ -256,7 +266,7 @@ def test_a_rollback_whose_kubernetes_call_fails_leaves_the_step_applied_and_the_
     done = wait_job(api, alice, job_id, "failed", "completed")
     # Then step 2 is rolled back, the scale-out is still applied, and the run does not claim it rolled back
     assert replicas(sandbox) != before and memory_limit(sandbox) == "256Mi"
-    assert done["status"] == "failed" and done["result"]["outcome"] == "rollback_incomplete", done
+    assert done["status"] == "failed" and done["result"]["outcome"] == "rollback_incomplete", done["error"]
     assert done["result"]["rolled_back"] == [{"step": "Raise memory", "status": "succeeded"}], done["result"]
     [missed] = done["result"]["not_rolled_back"]
     assert missed["step"] == "Scale out" and "failed" in missed["reason"], missed
@@ -265,6 +275,9 @@ def test_a_rollback_whose_kubernetes_call_fails_leaves_the_step_applied_and_the_
     from pagerless.runbooks.error_phrases import shown
 
     assert "未回滚：Scale out（它的回滚失败：" in shown(done, "zh"), shown(done, "zh")
+    assert done["error"].startswith("Raise memory failed its verify: "), done["error"]
+    assert shown(done, "zh").startswith("步骤 Raise memory 未通过验证："), shown(done, "zh")
+    assert "failed its verify" not in shown(done, "zh")
     trail = events(api, alice, job_id)
     rolled = [(e["node"], e["status"]) for e in trail if e["event"] == "RollbackStep"]
     assert rolled == [("Raise memory", "succeeded"), ("Scale out", "failed")], rolled

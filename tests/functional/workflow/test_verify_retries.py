@@ -32,11 +32,11 @@ def test_a_verify_whose_live_event_was_throttled_sends_it_once_when_tried_again(
     # Given a workflow that fixes the OOM on its own, and DynamoDB throttling the Verify step's first stream event
     # (its check's live event), written after the step stored its check and its timeline entry
     store_policy(autonomy="auto")
-    with refusing("PutItem", "ThrottlingException", when=within("verify", "append_stream_event")) as refused:
+    with refusing("TransactWriteItems", "ThrottlingException", when=within("verify", "announce_once")) as refused:
         # When the incident opens and the fix works
         opened = open_incident(scenario)
         assert wait_for_status(opened.id, "resolved", settled=True) == "resolved"
-    assert refused == ["PutItem"]
+    assert refused == ["TransactWriteItems"]
     assert execution_status(runtime, opened) == "SUCCEEDED"
     # Then the retried step kept the check the first attempt stored, wrote its entry once and sent its event once
     [check] = incident(opened.id).verification["checks"]
@@ -64,4 +64,4 @@ def test_a_verify_throttled_before_it_stored_its_entry_says_its_check_once(sandb
 
 
 def inside_verify_entry() -> bool:
-    return within("verify", "save")() and not within("verify", "append_stream_event")()
+    return within("verify", "save")() and not within("verify", "announce_once")()

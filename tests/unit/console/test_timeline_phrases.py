@@ -41,6 +41,8 @@ DATA = {
     "node": "Raise the memory limit",
     "outcome": "rolled_back",
     "ended": "FAILED: EscalationTickFailed",
+    "resumes": 3,
+    "error": "the escalation tick failed 10 times in a row; the last failure: ValueError: injected",
 }
 
 
@@ -231,3 +233,17 @@ def test_a_run_that_ended_is_said_with_its_outcome_in_words_not_its_code():
     # Then the outcome is in words
     assert say_zh(ended("lost")) == "Runbook Restart 运行结束：已丢失：其执行已结束但未记录"
     assert say_zh(ended("rolled_back")) == "Runbook Restart 运行结束：已回滚"
+
+
+def test_a_decision_made_in_chat_says_its_route_in_chinese_and_a_persons_words_as_written():
+    # Given decisions stored with the comment a chat button, an email link or the bot leaves ("via Lark"), and one
+    # with a person's own words
+    lark = _entry("approved", actor="李娜 (per_1)", action="patch_resources", comment="via Lark")
+    mail = _entry("rejected", actor="李娜 (per_1)", action="patch_resources", comment="via email")
+    step = _entry("runbook_step", actor="李娜 (per_1)", event="approved", node="Raise", comment="via Slack")
+    words = _entry("approved", actor="李娜 (per_1)", action="patch_resources", comment="via the console, fine")
+    # Then a Chinese page says how it came in, in Chinese, as the Chinese cards do; what a person wrote stays
+    assert say(lark, "zh", _label) == "李娜 (per_1) 批准了 patch_resources（通过飞书）"
+    assert say(mail, "zh", _label) == "李娜 (per_1) 拒绝了 patch_resources（通过邮件）"
+    assert say(step, "zh", _label) == "李娜 (per_1) 批准了 Runbook 步骤 Raise（通过 Slack）"
+    assert say(words, "zh", _label) == "李娜 (per_1) 批准了 patch_resources：via the console, fine"

@@ -120,7 +120,7 @@ def test_the_summary_says_what_where_and_cites_evidence():
     status = cstatus("api", state=running(1), last=terminated("OOMKilled", 137, 3), restarts=3)
     result = diagnose(scenario(pods=[pod(P, statuses=[status], specs=[cspec("api")])]))
     # Then the summary names the category, the workload and a quoted fact
-    assert result.summary.startswith("oom_killed:")
+    assert result.summary.startswith("Out of memory (OOMKilled): ")
     assert "shop/checkout" in result.summary and "OOMKilled" in result.summary
 
 

@@ -44,9 +44,58 @@ def test_the_stored_summary_is_the_english_of_its_phrase_and_the_chinese_says_th
     assert summaries.where(diagnosis.target, "zh") in chinese and "Where:" not in chinese
 
 
+def test_the_english_summary_names_the_category_in_words_not_its_id():
+    # Given the OOM scenario's analyzers' diagnosis
+    diagnosis = run_diagnosis(json.loads((SCENARIOS / "oom_killed_payments.json").read_text("utf-8")))
+    # Then the English it stores opens with the category's words, as the console and the cards name it
+    assert diagnosis.summary.startswith("Out of memory (OOMKilled): "), diagnosis.summary
+    assert "oom_killed" not in diagnosis.summary
+
+
+@pytest.mark.parametrize("name", ["oom_killed_payments.json", "bad_deploy_crash_after_rollout.json"])
+def test_a_summary_stored_before_the_category_was_said_in_words_is_said_from_its_phrase_in_both_languages(name):
+    # Given a diagnosis stored by an older release: its English opened with the category's id
+    diagnosis = run_diagnosis(json.loads((SCENARIOS / name).read_text("utf-8")))
+    phrase = json.loads(json.dumps(diagnosis.summary_phrase.model_dump(mode="json")))
+    words = category_label(diagnosis.category)
+    old = diagnosis.summary.replace(f"{words}: ", f"{diagnosis.category}: ", 1)
+    assert old.startswith(f"{diagnosis.category}: ") and old != diagnosis.summary
+    stored = {"category": diagnosis.category, "summary": old, "summary_phrase": phrase}
+    # When it is read in English and in Chinese
+    english, chinese = summaries.said(stored, "en"), summaries.said(stored, "zh")
+    # Then the English names the category in words, and the Chinese is said from the same phrase
+    assert english == diagnosis.summary and english.startswith(f"{words}: "), english
+    assert chinese == summaries.render(phrase, "zh") and chinese.startswith(category_label(diagnosis.category, "zh"))
+    # And an abstention stored so reads the same way
+    lead = {"category": "volume_full", "score": 0.2, "finding": "x"}
+    abstained = summaries.insufficient("disk full", 0.35, lead).model_dump(mode="json")
+    old = "insufficient_evidence: the snapshot for 'disk full' shows no conclusive fault signal (no failing "
+    old += "containers, scheduling, node, storage or error-log pattern tied to the alert). The strongest hint, "
+    old += "volume_full (0.20), is below the 0.35 threshold: x. Collect metrics, traces or longer logs before acting."
+    stored = {"category": "insufficient_evidence", "summary": old, "summary_phrase": abstained}
+    assert summaries.said(stored, "en").startswith("Not enough evidence: "), summaries.said(stored, "en")
+    assert summaries.said(stored, "zh").startswith("证据不足：")
+
+
+def test_a_summary_stored_without_a_phrase_names_its_category_in_words_and_keeps_the_rest():
+    # Given a diagnosis stored before summaries had phrases, and a model's summary
+    old = {"category": "oom_killed", "summary": "oom_killed: Container api was OOMKilled. Where: payments/api."}
+    model = {"category": "oom_killed", "summary": "The api ran out of memory.", "summary_phrase": None}
+    # Then the old one's id is said in words in both languages, the rest as stored; the model's is as it wrote it
+    assert summaries.said(old, "en") == "Out of memory (OOMKilled): Container api was OOMKilled. Where: payments/api."
+    assert summaries.said(old, "zh") == "内存不足被终止：Container api was OOMKilled. Where: payments/api."
+    assert summaries.said(model, "zh") == summaries.said(model, "en") == "The api ran out of memory."
+    # And a summary opening with a category no words exist for stays as stored
+    unknown = {"category": "disk_gone", "summary": "disk_gone: the disk went away."}
+    assert summaries.said(unknown, "zh") == "disk_gone: the disk went away."
+
+
 def test_an_abstention_is_said_in_chinese_too():
     phrase = summaries.insufficient("disk full", 0.35, {"category": "volume_full", "score": 0.2, "finding": "x"})
-    assert summaries.render(phrase, "en").startswith("insufficient_evidence: the snapshot for 'disk full'")
+    english = summaries.render(phrase, "en")
+    assert english.startswith("Not enough evidence: the snapshot for 'disk full'"), english
+    assert "The strongest hint, Volume full, scored 0.20, below the 0.35 threshold: x." in english, english
+    assert "insufficient_evidence" not in english and "volume_full" not in english
     chinese = summaries.render(phrase, "zh")
     assert "证据不足" in chinese and "“disk full”" in chinese and "0.35" in chinese
     assert "最强的线索是 卷空间已满（" in chinese and "volume_full" not in chinese  # the lead's category in words
@@ -153,3 +202,15 @@ def test_a_summarys_times_are_said_in_the_readers_zone_when_one_is_known():
     # And a Chinese channel in Shanghai says it so (the card's context)
     card = shown({"summary": diagnosis.summary, "summary_phrase": stored}, "zh", "Asia/Shanghai")
     assert card["summary"] == shanghai
+
+
+def test_every_taxonomy_remediation_is_said_in_both_languages():
+    import json as _json
+
+    from pagerless.diagnosis.categories import REMEDIATIONS, remediation_label
+
+    taxonomy = _json.loads((Path(summaries.__file__).parent / "taxonomy.json").read_text("utf-8"))
+    assert set(REMEDIATIONS.entries) == {r["id"] for r in taxonomy["remediations"]}
+    for code in REMEDIATIONS.entries:
+        assert remediation_label(code) != code and _chinese(remediation_label(code, "zh")), code
+    assert remediation_label("patch_resources", "zh") == "patch_resources"  # an action's name, as it is

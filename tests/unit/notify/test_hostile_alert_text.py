@@ -87,3 +87,27 @@ def test_teams_text_makes_no_mention_or_link_and_an_email_subject_stays_one_head
 
 
 _DATA = {"severity": "critical", "message": "text", "incident_id": "INC-1", "service": "api", "namespace": None}
+
+
+@pytest.mark.parametrize("module", [dingtalk, wecom], ids=["dingtalk", "wecom"])
+def test_dingtalk_and_wecom_show_an_alerts_character_references_as_written_and_keep_a_urls_ampersands(module):
+    # Given alert text with character references (which the robots' markdown decodes, as it shows our "&lt;" as
+    # "<") and a URL with a query, in a template that makes a link of the runbook's address
+    text = '&lt;font color="warning"&gt;red&lt;/font&gt; &#64;all &#x3c;@alice&#x3e; AT&T R&D; a && b'
+    url = "https://grafana.example.com/d/x?orgId=1&from=now-1h&to=now"
+    template = {"title_template": "{{ title }}", "body_template": "{{ message }}\n[Runbook]({{ runbook_url }})"}
+    title, body = render.render(template, {"title": text, "message": text, "runbook_url": url}, module.escape)
+    message = Message(event="incident.opened", title=title, body=body, link="https://pagerless.example.com/i/1")
+    content = (
+        module.payload(message)["markdown"]["text"]
+        if module is dingtalk
+        else module.payload(message)["markdown"]["content"]
+    )
+    # Then each reference is escaped once, so the reader sees what the alert wrote, not the character it names
+    assert '&amp;lt;font color="warning"&amp;gt;red&amp;lt;/font&amp;gt;' in content
+    assert "&amp;#64;all &amp;#x3c;@alice&amp;#x3e;" in content
+    # and an "&" that starts no reference stays as written, the URL's query too
+    assert "AT&T R&D; a && b" in content and f"[Runbook]({url})" in content
+    # And the plain-text title reads as the alert wrote it
+    if module is dingtalk:
+        assert dingtalk.payload(message)["markdown"]["title"] == text

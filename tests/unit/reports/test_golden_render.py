@@ -191,3 +191,16 @@ def test_a_report_stored_before_points_had_dates_labels_its_burn_down_with_local
     burn_down = charts(stored, TEXT["en"])[-1]
     # Then its point carries the local day it closes, not the UTC day of the moment
     assert ">03-10</text>" in burn_down and ">03-11</text>" not in burn_down
+
+
+def test_a_chinese_report_says_severities_alert_levels_and_categories_in_words():
+    # Given the week's report, with critical, high and warning incidents, an SLO at its warning level and OOM kills
+    # recurring; When it is rendered in Chinese
+    text = render(report(), "markdown", "zh")
+    # Then its tables say them as the Chinese cards and console do, not by their codes
+    assert "| 严重 | 2 |" in text and "| 高 | 1 |" in text and "| 警告 | 1 |" in text, text
+    assert "| payments-api-availability | payments-api | 61.5% | 警告 |" in text, text
+    assert "| 内存不足被终止" in text and "oom_killed" not in text and "critical" not in text, text
+    # And the English report keeps the codes' own words
+    english = render(report(), "markdown", "en")
+    assert "| critical | 2 |" in english and "| oom_killed | 2 | payments-api |" in english, english

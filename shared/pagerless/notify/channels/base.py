@@ -341,6 +341,25 @@ def defuse_links(text: str) -> str:
     return _LINK_DEFINITION.sub(r"\1 :", text.replace("](", "] ("))
 
 
+# an HTML character reference, which CommonMark decodes wherever it stands, in a link's address too: "&lt;", "&#60;",
+# "&#x3c;" (https://spec.commonmark.org/0.31.2/#entity-and-numeric-character-references). A "&" that starts none
+# ("AT&T", a URL's "?a=1&b=2") is shown as it is.
+_REFERENCE = re.compile(r"&(?=[A-Za-z][A-Za-z0-9]{1,31};|#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};)")
+
+
+def html_text(text: str) -> str:
+    """``text`` for a markdown that renders HTML and its character references (DingTalk's and WeCom's robots: the
+    ``<font>`` tags their docs show; a ``&lt;`` shows as ``<``): ``<`` and ``>`` as entities, so alert text writes no
+    tag, and a ``&`` that would start a reference as ``&amp;``, so ``&lt;`` or ``&#64;`` in alert text is shown as it
+    was written, not as the character it names. Any other ``&`` stays: a URL's query in a link keeps its address."""
+    return _REFERENCE.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def html_plain(text: str) -> str:
+    """`html_text`'s ``text`` as plain text again (a title where no markup is read)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def mobile(number: str) -> str:
     """A phone contact as the Chinese group robots' mentions take it (DingTalk ``atMobiles``, WeCom
     ``mentioned_mobile_list``): no spaces, dashes or brackets; a mainland number without +86."""

@@ -36,6 +36,8 @@ from pagerless.notify.channels.base import (
     ellipsize,
     fit,
     fit_body,
+    html_plain,
+    html_text,
     json_body,
     mobiles,
     paragraph_lines,
@@ -67,8 +69,9 @@ TITLE_MAX_CHARS = 100  # the markdown title (conversation list, notification) Pa
 
 
 def escape(text: str) -> str:
-    """DingTalk markdown renders HTML (``<font>``) and links: alert text can write neither."""
-    return defuse_links(text.replace("<", "&lt;").replace(">", "&gt;"))
+    """DingTalk markdown renders HTML (``<font>``), its character references, and links: alert text can write
+    none of them (`html_text`)."""
+    return defuse_links(html_text(text))
 
 
 def sign(timestamp_ms: int, secret: str) -> str:
@@ -126,7 +129,7 @@ def _heading(title: str, keywords: Sequence[str]) -> str:
 def _payload(message: Message, text: str, numbers: list[str]) -> dict:
     # the title is plain text (the conversation list and the phone's notification show it): not escaped; a long
     # one is cut to 100 characters ending with "…", as the other vendors' titles are
-    title = ellipsize(message.title.replace("&lt;", "<").replace("&gt;", ">"), TITLE_MAX_CHARS)
+    title = ellipsize(html_plain(message.title), TITLE_MAX_CHARS)
     body: dict = {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
     if numbers:
         body["at"] = {"atMobiles": numbers, "isAtAll": False}

@@ -85,6 +85,10 @@ _COLORS = {
 # card: its own limit is not documented where we could check it, so the app's bound is kept there too.
 CARD_MAX_BYTES = 29_000
 HEADER_MAX_CHARS = 200  # the bound Pagerless has always kept a card's header title to
+# a decided card's note (who decided, and their comment: up to the console's 8,000 characters) within this many bytes
+# of the request (`_text_size`), so the body keeps the rest of the card's: 8,000 Chinese characters are 24,000 bytes
+# there, 8,000 quotes 32,000, and a note that large alone made Lark refuse the card (230025)
+NOTE_MAX_BYTES = 8_000
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _AT_TAG = re.compile(r"<(?=\s*/?\s*at\b)", re.IGNORECASE)  # a text message's one tag: <at user_id="...">
 _BACKTICK_RUN = re.compile(r"``(?=`)")
@@ -161,12 +165,7 @@ def _card(message: Message, body: str, code: Code | None = None) -> dict:
             {"tag": "hr"},
             {
                 "tag": "note",
-                "elements": [
-                    {
-                        "tag": "plain_text",
-                        "content": decision_line(message.decision, message.language, message.timezone),
-                    }
-                ],
+                "elements": [{"tag": "plain_text", "content": decision_text(message)}],
             },
         ]
     elif message.approval:
@@ -190,6 +189,13 @@ def _card(message: Message, body: str, code: Code | None = None) -> dict:
         "header": {"template": template, "title": {"tag": "plain_text", "content": header_text(message.title)}},
         "elements": elements,
     }
+
+
+def decision_text(message: Message) -> str:
+    """Who decided and when (`decision_line`), within ``NOTE_MAX_BYTES`` of the request: a longer one (a person's
+    long comment) is cut on a character boundary and marked (`truncated`, in the card's language), as Slack's is."""
+    line = decision_line(message.decision or {}, message.language, message.timezone)
+    return fit(line, NOTE_MAX_BYTES, size=_text_size, mark=truncated(message.language))
 
 
 def header_text(title: str) -> str:

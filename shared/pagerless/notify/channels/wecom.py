@@ -25,6 +25,8 @@ from pagerless.notify.channels.base import (
     defuse_links,
     fit_body,
     fit_bytes,
+    html_plain,
+    html_text,
     json_body,
     mobiles,
     request,
@@ -53,8 +55,9 @@ MAX_TEXT_BYTES = 2048
 
 
 def escape(text: str) -> str:
-    """WeCom markdown mentions are <@userid>, its colours <font>, and it renders links: alert text can write none."""
-    return defuse_links(text.replace("<", "&lt;").replace(">", "&gt;"))
+    """WeCom markdown mentions are <@userid>, its colours <font>, and it renders character references and links:
+    alert text can write none of them (`html_text`)."""
+    return defuse_links(html_text(text))
 
 
 def send(http: httpx.Client, config: dict, message: Message, *, parts: Parts | None = None) -> Sent:
@@ -97,7 +100,7 @@ def requests(message: Message, parts: Parts) -> int:
 
 def mention_payload(message: Message, numbers: list[str]) -> dict:
     """The text message that @-mentions ``numbers``: the title as plain text, which cannot write a ``<@userid>``."""
-    title = message.title.replace("&lt;", "<").replace("&gt;", ">").replace("<@", "<\u200b@")
+    title = html_plain(message.title).replace("<@", "<\u200b@")
     return {
         "msgtype": "text",
         "text": {
