@@ -1,18 +1,16 @@
 """The steps of the `runbook-run` state machine: plan → policy → (approval) → execute → verify.
 
-Each function takes the job id, reads and writes the job's own record (index, results, what ran)
-and returns ``{"next": ..., "seconds": ..., "attempt": ..., "reason": ...}`` for the ASL's
-Choice states. Every step's result is a job event and, for a run on an incident, a timeline entry.
-Nothing mutating runs without an allowing policy decision, evaluated when the step is planned
-and again when it executes. Step Functions may invoke a step again (its Retry, when Lambda lost
-the answer): an Execute or a passed Verify that already ran answers what it answered the first
-time, and an action whose attempt was cut short before its outcome was recorded is never run a
-second time (the run stops and names it as possibly applied). A stopped job's step may still be
-running in its Lambda: every step writes its progress only while the job is not stopped, and an
-action is sent only after a conditional write marks it executing on a job not stopped (an action
-the stop caught in flight is told by ``endings.after_stop``). How a run ends — and the rollback
-of a run that stops early — is ``pagerless.runbooks.endings``; the job record they share (load,
-note, advance, the actions a step builds) is ``pagerless.runbooks.job_state``.
+Each function takes the job id, reads and writes the job's own record (index, results, what ran) and returns
+``{"next": ..., "seconds": ..., "attempt": ..., "reason": ...}`` for the ASL's Choice states. Every step's result is
+a job event and, for a run on an incident, a timeline entry. Nothing mutating runs without an allowing policy
+decision, evaluated when the step is planned and again when it executes. Step Functions may invoke a step again (its
+Retry, when Lambda lost the answer): an Execute or a passed Verify that already ran answers what it answered the
+first time, and an action whose attempt was cut short before its outcome was recorded is never run a second time
+(the run stops and names it as possibly applied). A stopped job's step may still be running in its Lambda: every
+step writes its progress only while the job is not stopped, and an action is sent only after a conditional write
+marks it executing on a job not stopped (an action the stop caught in flight is told by ``endings.after_stop``). How
+a run ends — and the rollback of a run that stops early — is ``pagerless.runbooks.endings``; the job record they
+share (load, note, advance, the actions a step builds) is ``pagerless.runbooks.job_state``.
 """
 
 from __future__ import annotations
