@@ -8,6 +8,7 @@ and cards say it (`pagerless.diagnosis.categories`).
 """
 
 import re
+from dataclasses import dataclass
 
 from pagerless.chat.wording import INCIDENT_STATUS_ZH
 from pagerless.domain.actors import full_width
@@ -171,19 +172,72 @@ def no_such_incident(language: str, incident_id: str) -> str:
     return f"找不到事件 {incident_id}。" if _zh(language) else f"There is no incident {incident_id}."
 
 
-def on_call(language: str, rows: list[tuple[str, str | None, str | None]]) -> str:
-    """Who is on call: (schedule name, person's name or None, shift end or None) per schedule."""
+@dataclass(frozen=True)
+class OnCallRow:
+    """One schedule's line of the ``oncall`` answer, its times said in the asker's zone."""
+
+    schedule: str
+    person: str | None
+    until: str | None
+    next_person: str | None = None
+    next_start: str | None = None
+    overlapping: tuple[str, ...] = ()  # others on call at once, under the answer (layers, overrides)
+    other_schedules: tuple[str, ...] = ()  # other schedules that list the service too
+
+    @classmethod
+    def of(cls, current: dict, zone: str | None) -> "OnCallRow":
+        """From `/api/oncall/current`'s answer; times in ``zone``, else the schedule's (the answer's own offset)."""
+        from pagerless.clock import display_time
+
+        def said(moment: str | None) -> str | None:
+            return display_time(moment, zone or current["timezone"]) if moment else None
+
+        return cls(
+            schedule=current["schedule_name"],
+            person=current["oncall_name"] if current["oncall"] else None,
+            until=said(current["shift_end"]),
+            next_person=current.get("next_oncall_name"),
+            next_start=said(current.get("next_start")),
+            overlapping=tuple(o["person_name"] for o in current.get("overlapping") or []),
+            other_schedules=tuple(o["schedule_name"] for o in current.get("other_schedules") or []),
+        )
+
+
+def on_call(language: str, rows: list[OnCallRow]) -> str:
+    """Who is on call: per schedule, the person until when, or nobody and whose shift starts next when; whether the
+    answer is ambiguous (others on call at once under it, other schedules listing the service)."""
     if not rows:
         return "还没有任何值班表。" if _zh(language) else "There is no on-call schedule yet."
-    lines = []
-    for schedule, person, until in rows:
-        if _zh(language):
-            who = person or "无人值班"
-            lines.append(f"{schedule}：{who}" + (f"（到 {until}）" if person and until else ""))
-        else:
-            who = person or "nobody"
-            lines.append(f"{schedule}: {who}" + (f" (until {until})" if person and until else ""))
+    lines = [_on_call_zh(row) if _zh(language) else _on_call_en(row) for row in rows]
     return ("现在值班：\n" if _zh(language) else "On call now:\n") + "\n".join(lines)
+
+
+def _on_call_en(row: OnCallRow) -> str:
+    if row.person:
+        line = f"{row.schedule}: {row.person}" + (f" (until {row.until})" if row.until else "")
+    else:
+        nxt = f" (next: {row.next_person} from {row.next_start})" if row.next_person and row.next_start else ""
+        line = f"{row.schedule}: nobody{nxt}"
+    if row.overlapping:
+        line += (
+            f"; ambiguous: {', '.join(row.overlapping)} on call at the same time too (overlapping layers or overrides)"
+        )
+    if row.other_schedules:
+        line += f"; ambiguous: other schedules list this service too: {', '.join(row.other_schedules)}"
+    return line
+
+
+def _on_call_zh(row: OnCallRow) -> str:
+    if row.person:
+        line = f"{row.schedule}：{row.person}" + (f"（到 {row.until}）" if row.until else "")
+    else:
+        nxt = f"（下一班：{row.next_person}，{row.next_start} 开始）" if row.next_person and row.next_start else ""
+        line = f"{row.schedule}：无人值班{nxt}"
+    if row.overlapping:
+        line += f"；有歧义：{'、'.join(row.overlapping)} 同时也在值班（层或替班重叠）"
+    if row.other_schedules:
+        line += f"；有歧义：其他值班表也负责此服务：{'、'.join(row.other_schedules)}"
+    return line
 
 
 def no_schedule_for(language: str, service: str) -> str:

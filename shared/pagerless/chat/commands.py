@@ -146,24 +146,26 @@ class ChatBot:
         return self.actions.act(person, click, app_workspace, via).text
 
     def _on_call(self, asker, command: Command) -> str:
-        """Who is on call now, as `/api/oncall/current` answers; each shift's end in the zone the asker chose (their
-        pages read in it), else in the schedule's (the API's)."""
-        from pagerless.clock import display_time, utcnow
+        """Who is on call now, as `/api/oncall/current` answers (its answer, per schedule): until when, or when the next
+        shift starts and whose, in the zone the asker chose (their pages read in it), else in the schedule's (the
+        API's); and whether the answer is ambiguous, and why."""
+        from pagerless.clock import utcnow
+        from pagerless.oncall import views
 
-        workspace, now, rows = asker.workspace, utcnow(), []
+        workspace, now = asker.workspace, utcnow()
         if command.argument:
             try:
-                docs = self.oncall.schedules_for_service(workspace, command.argument)[:1]
+                currents = [
+                    views.current(self.oncall, workspace, schedule_id=None, service_name=command.argument, at=now)
+                ]
             except NotFoundError:
                 return answers.no_schedule_for(command.language, command.argument)
         else:
-            docs = self.oncall.list_schedules(workspace)
-        for doc in docs:
-            shift = self.oncall.on_call(workspace, doc["id"], now)
-            person = self.people.find(workspace, shift.person_id) if shift else None
-            name = (person.name if person else shift.person_id) if shift else None
-            zone = asker.timezone if asker.timezone_set else doc.get("timezone")
-            rows.append((doc["name"], name, display_time(shift.end.isoformat(), zone) if shift and shift.end else None))
+            currents = [
+                views.current(self.oncall, workspace, schedule_id=doc["id"], service_name=None, at=now)
+                for doc in self.oncall.list_schedules(workspace)
+            ]
+        rows = [answers.OnCallRow.of(c, asker.timezone if asker.timezone_set else None) for c in currents]
         return answers.on_call(command.language, rows)
 
     def _unbound(self, message: ChatMessage, app_workspace: str, language: str) -> str:

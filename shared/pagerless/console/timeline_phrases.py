@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from pagerless.console.timeline_words import PHRASES, WITHHELD_ZH
+from pagerless.console.timeline_words import EVENTS_ZH, PHRASES, WITHHELD_ZH
 
 SYSTEM_ACTORS = frozenset({"system", "workflow", "notify", "runbook", "oncall"})
 LABELLED = frozenset({"from", "to", "status", "category", "outcome", "engine"})  # codes shown in words
@@ -95,6 +95,14 @@ class _Values(dict):
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             return ", ".join(value)
         return None
+
+    def _event_said(self):
+        """A notice's event in words (Chinese), else as stored with a space after it: an event added later reads
+        as its code rather than not at all."""
+        event = self.data.get("event")
+        if not isinstance(event, str) or not event:
+            return None
+        return EVENTS_ZH.get(event) or f"{event} "
 
     def _actor(self):
         return self.entry.get("actor_label") or self.entry.get("actor")

@@ -136,8 +136,24 @@ PHRASES: dict[str, tuple[str, str]] = {
     ),
     "page_unreachable": ("{message}", "呼叫消息未送达：{person_ids}"),
     "page_reached_after_replay": ("{message}", "重放后呼叫消息已送达：{person_ids}"),
-    "notification_not_queued": ("{message}", "通知 {event} 未能加入发送队列"),
-    "notification_queued_late": ("{message}", "通知 {event} 已由通知巡检补加入发送队列"),
+    "notification_not_queued": ("{message}", "{event_said}通知未能加入发送队列"),
+    "notification_queued_late": ("{message}", "{event_said}通知已由通知巡检补加入发送队列"),
+}
+
+EVENTS_ZH = {  # a notification's event (notify/defaults.py), as the Chinese timeline names its notice
+    "incident.opened": "事件打开",
+    "incident.acknowledged": "事件确认",
+    "incident.diagnosed": "诊断",
+    "approval.requested": "审批请求",
+    "approval.decided": "审批决定",
+    "incident.remediated": "修复",
+    "incident.resolved": "事件解决",
+    "incident.reopened": "事件重新打开",
+    "incident.escalated": "事件升级",
+    "incident.no_fix": "无自动修复",
+    "escalation.page": "呼叫",
+    "oncall.handoff": "值班交接",
+    "report.ready": "报告生成",
 }
 
 WITHHELD_ZH = {

@@ -59,6 +59,18 @@ _HANDOFF_ZH = (
     "{% if open_incidents_not_listed %}\n……另有 {{ open_incidents_not_listed }} 个{% endif %}"
 )
 
+# an override deleted in force, or a late swap, took the reader off call (`oncall.handoff_changes`): who is on instead
+_OFF_CALL = (
+    "You are no longer on call for {{ schedule_name }} from {{ starts_at }}"
+    "{% if next_person_name %}: {{ next_person_name }} is on call{% if ends_at %} until {{ ends_at }}{% endif %}."
+    "{% else %}; nobody is on call.{% endif %}"
+)
+_OFF_CALL_ZH = (
+    "自 {{ starts_at }} 起您不再负责值班表 {{ schedule_name }} 的值班"
+    "{% if next_person_name %}：{{ next_person_name }} 接替值班{% if ends_at %}至 {{ ends_at }}{% endif %}。"
+    "{% else %}；目前无人值班。{% endif %}"
+)
+
 EN: dict[str, tuple[str, str]] = {
     "incident.opened": (
         "[{{ severity|upper }}] {% if reopened_at %}Reopened: {% endif %}{{ title }}",
@@ -98,7 +110,10 @@ EN: dict[str, tuple[str, str]] = {
         _INCIDENT + "\n{{ message }}{% if reopened_at %}\nReopened: {{ reopened_at }} (first opened {{ opened_at }})"
         "{% elif opened_at %}\nOpened: {{ opened_at }}{% endif %}" + _HELD,
     ),
-    "oncall.handoff": ("On-call handoff: {{ schedule_name }}", _HANDOFF),
+    "oncall.handoff": (
+        "{% if off_call %}Off call{% else %}On-call handoff{% endif %}: {{ schedule_name }}",
+        "{% if off_call %}" + _OFF_CALL + "{% else %}" + _HANDOFF + "{% endif %}",
+    ),
     "report.ready": ("Report ready: {{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),
     "test": ("[{{ severity|upper }}] Test notification from Pagerless", "{{ message }}\nService: {{ service or '-' }}"),
 }
@@ -141,7 +156,10 @@ ZH: dict[str, tuple[str, str]] = {
         + "\n{{ message }}{% if reopened_at %}\n重新打开时间：{{ reopened_at }}（首次发生：{{ opened_at }}）"
         "{% elif opened_at %}\n开始时间：{{ opened_at }}{% endif %}" + _HELD_ZH,
     ),
-    "oncall.handoff": ("值班交接：{{ schedule_name }}", _HANDOFF_ZH),
+    "oncall.handoff": (
+        "{% if off_call %}值班结束{% else %}值班交接{% endif %}：{{ schedule_name }}",
+        "{% if off_call %}" + _OFF_CALL_ZH + "{% else %}" + _HANDOFF_ZH + "{% endif %}",
+    ),
     "report.ready": ("报告已生成：{{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),
     "test": ("【{{ severity_said or severity }}】Pagerless 测试通知", "{{ message }}\n服务：{{ service or '-' }}"),
 }

@@ -6,14 +6,10 @@ from zoneinfo import ZoneInfo
 
 from pagerless.clock import display_time, parse_time, utcnow
 from pagerless.domain.incidents import ACTIVE_STATUSES
-from pagerless.oncall import lookup, models
+from pagerless.oncall import handoff_changes, lookup, models
 from pagerless.outbox.jobs import NotifyJob, enqueue
-from pagerless.store.oncall import (
-    SCHEDULES,
-    DocumentRepository,
-    OverrideRepository,
-    claim_handoff,
-)
+from pagerless.store.handoffs import claim_handoff, claim_off_call, deleted_overrides, handoff_claims
+from pagerless.store.oncall import SCHEDULES, DocumentRepository, OverrideRepository
 
 PENDING_LISTED = 50  # the newest pending approvals the digest lists; the summary counts them all
 OPEN_LISTED = 10  # the open incidents a handoff message lists; the digest's summary counts them all
@@ -106,36 +102,82 @@ def digest(workspace: str, hours: int, now: datetime | None = None) -> dict:
 
 
 def announce_handoffs(now: datetime | None = None) -> dict:
-    """Tell each incoming on-call person their shift started (once per handoff, however often this runs)."""
+    """Tell each incoming on-call person their shift started (once per handoff, however often this runs), and who an
+    override deleted in force, or a late swap, took off call that they are (`handoff_changes`)."""
     now = now or utcnow()
-    overrides, announced = OverrideRepository(), []
+    overrides, announced, deleted = OverrideRepository(), [], deleted_overrides()
     for workspace, doc in DocumentRepository(SCHEDULES).list_all():
-        schedule = models.to_schedule(doc, overrides.list(workspace, doc["id"]))
+        stored = overrides.list(workspace, doc["id"])
+        schedule = models.to_schedule(doc, stored)
         handoffs = lookup.handoffs_between(schedule, now - LOOKBACK, now + timedelta(seconds=1))
-        for outgoing, incoming in handoffs + _put_on_call_by_an_edit(schedule, doc, now):
-            whole = lookup.on_call(schedule, incoming.start) or incoming  # not cut at ``now``
-            data = {
-                "schedule_id": schedule.id,
-                "schedule_name": schedule.name,
-                "person_id": incoming.person_id,
-                "previous_person_id": outgoing.person_id if outgoing else None,
-                "starts_at": incoming.start.isoformat(),
-                "ends_at": whole.end.isoformat() if whole.end else None,  # None: no handoff ahead
-            }
-            # once per handoff and incoming person: a late override from the same moment is told to its person too
-            if not claim_handoff(workspace, schedule.id, incoming.start, incoming.person_id, data):
-                continue
-            enqueue(
-                NotifyJob(
-                    workspace=workspace,
-                    event="oncall.handoff",
-                    generation=f"{schedule.id}@{incoming.start.isoformat()}@{incoming.person_id}",
-                    targets=[{"kind": "person", "id": incoming.person_id}],
-                    data=_announcement(workspace, data, digest(workspace, DIGEST_HOURS, now)),
-                )
-            )
-            announced.append(data)
+        changes = handoff_changes.planned(handoffs + _put_on_call_by_an_edit(schedule, doc, now))
+        notes = deleted.get((workspace, doc["id"]), [])
+        changes += handoff_changes.deletions(doc, stored, notes, now - LOOKBACK, now)
+        changes += handoff_changes.late_override(doc, stored, now - LOOKBACK, now)
+        for change in changes:
+            announced += _tell(workspace, schedule, change, now)
     return {"announced": announced}
+
+
+def _tell(workspace: str, schedule, change: handoff_changes.Change, now: datetime) -> list[dict]:
+    """The messages the change owes, each queued once: to whoever is on call now (and to the person told first of
+    the same handoff, off call since a late swap), and to whoever is off call, when they are to be told."""
+    told, incoming, outgoing = [], change.incoming, change.outgoing
+    if incoming is not None:
+        on = _on_call(workspace, schedule, outgoing, incoming, now)
+        if on is not None:
+            told.append(on)
+            for claim in handoff_claims(workspace, schedule.id, incoming.start):  # a late swap: told first, now off
+                if claim.get("person_id") != incoming.person_id:
+                    told += _off_call(workspace, schedule, claim["person_id"], incoming.start, incoming)
+    if change.tell_outgoing and outgoing is not None:
+        told += _off_call(workspace, schedule, outgoing.person_id, change.at, incoming)
+    return told
+
+
+def _on_call(workspace: str, schedule, outgoing, incoming, now: datetime) -> dict | None:
+    """Tell ``incoming``'s person they are on call from its start; None if they were told already."""
+    whole = lookup.on_call(schedule, incoming.start) or incoming  # not cut at ``now``
+    data = {
+        "schedule_id": schedule.id,
+        "schedule_name": schedule.name,
+        "person_id": incoming.person_id,
+        "previous_person_id": outgoing.person_id if outgoing else None,
+        "starts_at": incoming.start.isoformat(),
+        "ends_at": whole.end.isoformat() if whole.end else None,  # None: no handoff ahead
+    }
+    # once per handoff and incoming person: a late override from the same moment is told to its person too
+    if not claim_handoff(workspace, schedule.id, incoming.start, incoming.person_id, data):
+        return None
+    enqueue(
+        NotifyJob(
+            workspace=workspace,
+            event="oncall.handoff",
+            generation=f"{schedule.id}@{incoming.start.isoformat()}@{incoming.person_id}",
+            targets=[{"kind": "person", "id": incoming.person_id}],
+            data=_announcement(workspace, data, digest(workspace, DIGEST_HOURS, now)),
+        )
+    )
+    return data
+
+
+def _off_call(workspace: str, schedule, person_id: str, at: datetime, incoming) -> list[dict]:
+    """Tell ``person_id`` once that they are off call from ``at`` (``[]`` if they were told already)."""
+    from pagerless.oncall.views import person_names
+
+    data = handoff_changes.off_call(schedule, person_id, at, incoming, person_names(workspace))
+    if not claim_off_call(workspace, schedule.id, at, person_id, data):
+        return []
+    enqueue(
+        NotifyJob(
+            workspace=workspace,
+            event="oncall.handoff",
+            generation=f"{schedule.id}@{at.isoformat()}@{person_id}@off",
+            targets=[{"kind": "person", "id": person_id}],
+            data=data,
+        )
+    )
+    return [data]
 
 
 def _put_on_call_by_an_edit(schedule, doc: dict, now: datetime) -> list[tuple[None, object]]:

@@ -117,6 +117,30 @@ def on_call(schedule: Schedule, at: datetime) -> Shift | None:
     return shift
 
 
+def beneath(schedule: Schedule, at: datetime, top: Shift | None) -> list[Shift]:
+    """Who else is on call at ``at`` beside the answer ``top``, one per person: under an override, each other
+    override in force (the newest wins); under a layer's shift, each other layer's shift there (the last layer wins).
+    Not empty: the answer is ambiguous. An override over a layer is what overrides are for: not ambiguous."""
+    if top is None:
+        return []
+    at = at.astimezone(UTC)
+    if top.override_id is not None:
+        found = [Shift(o.start, o.end, o.person_id, override_id=o.id) for o in reversed(schedule.overrides)]
+        found = [s for s in found if s.start <= at < s.end]
+    else:
+        found = [
+            shift
+            for layer in reversed(schedule.layers)
+            for shift in render(replace(schedule, layers=(layer,), overrides=()), at, at + timedelta(seconds=1))
+        ]
+    people, out = {top.person_id}, []
+    for shift in found:
+        if shift.person_id not in people:
+            people.add(shift.person_id)
+            out.append(shift)
+    return out
+
+
 def render_whole(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
     """`render`, but the first and last shifts keep their real bounds instead of being cut at
     ``start`` and ``end`` (a last shift that nothing ends stays cut at ``end``)."""

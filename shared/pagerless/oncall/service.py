@@ -15,8 +15,10 @@ from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.oncall import channel_targets, lookup, models, policies, schedules
+from pagerless.oncall.step_reads import StepReads
 from pagerless.plugin_switches import disabled
 from pagerless.store import references
+from pagerless.store.handoffs import note_deleted
 from pagerless.store.oncall import (
     POLICIES,
     SCHEDULES,
@@ -171,9 +173,14 @@ class OncallService:
 
         return references.in_turn(workspace, create, what="the override")
 
-    def delete_override(self, workspace: str, schedule_id: str, override_id: str) -> None:
-        if not self.overrides.delete(workspace, schedule_id, override_id):
+    def delete_override(self, workspace: str, schedule_id: str, override_id: str, now: datetime | None = None) -> None:
+        """Delete the override; one in force is noted: the handoff check tells who is on call again and who is off."""
+        now = now or utcnow()
+        override = self.overrides.get(workspace, schedule_id, override_id)
+        if override is None or not self.overrides.delete(workspace, schedule_id, override_id):
             raise NotFoundError(f"override {override_id} not found")
+        if parse_time(override["start"]) <= now < parse_time(override["end"]):
+            note_deleted(workspace, schedule_id, override, now)
 
     # ------------------------------------------------------------------ policies
     def list_policies(self, workspace: str) -> list[dict]:
@@ -335,22 +342,25 @@ class OncallService:
             )
         return found
 
-    def resolver(self, workspace: str):
-        """``on_call(schedule_id, at) -> person id | None`` and ``quiet_hours(person) -> QuietHours | None``."""
-        cache: dict[str, schedules.Schedule | None] = {}
+    def resolver(self, workspace: str, reads: StepReads | None = None):
+        """``on_call(schedule_id, at) -> person id | None`` and ``quiet_hours(person) -> QuietHours | None``; each
+        schedule (with its overrides) and each person's quiet hours read once, kept in ``reads`` when given."""
+        reads = reads or StepReads()
 
         def on_call(schedule_id: str, at: datetime) -> str | None:
-            if schedule_id not in cache:
+            if schedule_id not in reads.schedules:
                 doc = self.schedules.get(workspace, schedule_id)
-                cache[schedule_id] = (
+                reads.schedules[schedule_id] = (
                     None if doc is None else models.to_schedule(doc, self.overrides.list(workspace, schedule_id))
                 )
-            schedule = cache[schedule_id]
+            schedule = reads.schedules[schedule_id]
             shift = lookup.on_call(schedule, at) if schedule else None
             return shift.person_id if shift else None
 
         def quiet_hours(person_id: str) -> policies.QuietHours | None:
-            return models.to_quiet_hours(self.quiet.get(workspace, person_id))
+            if person_id not in reads.quiet:
+                reads.quiet[person_id] = models.to_quiet_hours(self.quiet.get(workspace, person_id))
+            return reads.quiet[person_id]
 
         return on_call, quiet_hours
 
@@ -361,21 +371,22 @@ class OncallService:
         step: int,
         at: datetime,
         critical: bool,
-        deleted: dict[str, bool] | None = None,
+        reads: StepReads | None = None,
     ) -> list[policies.Resolved]:
-        """Who the step reaches at ``at``. ``deleted``: whom the calls of one answer found deleted, kept between them
-        (the preview resolves every step of every round: each person's deletion note is read once)."""
-        on_call, quiet_hours = self.resolver(workspace)
-        deleted = {} if deleted is None else deleted
+        """Who the step reaches at ``at``. ``reads``: what the calls of one answer read, kept between them (the
+        preview resolves every step of every round: each schedule, quiet hours, deletion note and the workspace's
+        channels are read once)."""
+        reads = reads or StepReads()
+        on_call, quiet_hours = self.resolver(workspace, reads)
 
         def gone(person: str) -> bool:
             # the people table is not the workflow's to read: the note the deletion wrote tells (`release_person`)
-            if person not in deleted:
-                deleted[person] = person_deleted(workspace, person)
-            return deleted[person]
+            if person not in reads.deleted:
+                reads.deleted[person] = person_deleted(workspace, person)
+            return reads.deleted[person]
 
         targets = policy.steps[step].targets
-        channels = channel_targets.workspace_channels(workspace) if any(t.kind == "channel" for t in targets) else []
+        channels = reads.channels_of(workspace) if any(t.kind == "channel" for t in targets) else []
         switched_off = disabled(workspace, "channel") if channels else frozenset()
         return policies.resolve_targets(
             targets,

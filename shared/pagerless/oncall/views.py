@@ -11,6 +11,7 @@ from pagerless.domain.errors import ValidationError
 from pagerless.oncall import lookup, schedules
 from pagerless.oncall.policies import plan
 from pagerless.oncall.service import OncallService
+from pagerless.oncall.step_reads import StepReads
 
 MAX_RANGE = timedelta(days=366)
 
@@ -88,6 +89,7 @@ def current(
     name = service_name or next(iter(doc.get("services") or []), None)
     contact = _escalation_contact(service, workspace, name, shift, at)
     person_name = person_names(workspace)
+    under, upcoming = lookup.beneath(schedule, at, shift), lookup.next_handoff(schedule, at)
     return {
         "service": name,
         "oncall": shift.person_id if shift else None,
@@ -99,14 +101,30 @@ def current(
         "rotation_index": shift.rotation_index if shift else None,
         "schedule_id": doc["id"],
         "schedule_name": doc["name"],
+        "timezone": schedule.timezone,  # the zone of the times below
         "layer": shift.layer if shift else None,
         "override_id": shift.override_id if shift else None,
         "shift_start": shift.start.astimezone(zone).isoformat() if shift else None,
         "shift_end": shift.end.astimezone(zone).isoformat() if shift and shift.end else None,  # None: no handoff ahead
         "at": at.astimezone(zone).isoformat(),
-        # True when schedules stored before one service had one schedule list it too: the oldest answers, the
-        # others are named, so the answer never depends on their names and nobody takes it as the only one
-        "ambiguous": bool(others),
+        # the next shift of someone else (after a gap with nobody on call, the first shift after it); None: none ahead
+        "next_oncall": upcoming.person_id if upcoming else None,
+        "next_oncall_name": person_name(upcoming.person_id if upcoming else None),
+        "next_start": upcoming.start.astimezone(zone).isoformat() if upcoming else None,
+        # True when another person is on call at ``at`` too, under the answer (two layers with people at once,
+        # overlapping overrides: `overlapping` names them), or when schedules stored before one service had one
+        # schedule list it too (the oldest answers, `other_schedules` names the others): nobody takes it as the
+        # only answer
+        "ambiguous": bool(others) or bool(under),
+        "overlapping": [
+            {
+                "person_id": s.person_id,
+                "person_name": person_name(s.person_id),
+                "layer": s.layer,
+                "override_id": s.override_id,
+            }
+            for s in under
+        ],
         "other_schedules": [{"schedule_id": d["id"], "schedule_name": d["name"]} for d in others],
     }
 
@@ -165,12 +183,10 @@ def escalation_preview(
     if policy is None:
         return {**base, "policy": None, "current_level": None, "current_repeat": None, "levels": [], "next": None}
     opened = now - timedelta(minutes=minutes_elapsed)
-    levels, offset, name, deleted = [], 0, person_names(workspace), {}
+    levels, offset, name, reads = [], 0, person_names(workspace), StepReads()
     for page in plan(policy):
         at = opened + timedelta(seconds=offset)
-        resolved = service.resolve_step(
-            workspace, policy, page.step, at, critical=severity == "critical", deleted=deleted
-        )
+        resolved = service.resolve_step(workspace, policy, page.step, at, critical=severity == "critical", reads=reads)
         at_seconds = offset
         # as the engine does: a step that reaches nobody (nobody on call, a channel gone, disabled or switched off)
         # is not waited on

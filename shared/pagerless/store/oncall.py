@@ -1,5 +1,5 @@
 """On-call records on the system table: schedules, overrides, escalation policies, quiet hours,
-escalation state and handoff claims.
+and escalation state (the handoff check's records: `store.handoffs`).
 
 Documents are stored as validated JSON (the oncall service shapes them) with a ``version`` each write
 raises; a replace is conditional on the request's If-Match (`store.versions.replace_if_match`). Escalation state has
@@ -108,6 +108,12 @@ class OverrideRepository:
     def list(self, workspace: str, schedule_id: str) -> list[dict]:
         return [r.data for r in SystemRecord.query(_overrides_pk(workspace, schedule_id), consistent_read=True)]
 
+    def get(self, workspace: str, schedule_id: str, override_id: str) -> dict | None:
+        try:
+            return SystemRecord.get(_overrides_pk(workspace, schedule_id), override_id, consistent_read=True).data
+        except DoesNotExist:
+            return None
+
     def put(self, workspace: str, schedule_id: str, override: dict, at: Seen | None = None) -> None:
         record = SystemRecord(_overrides_pk(workspace, schedule_id), override["id"], data=override, updated_at=utcnow())
         if at is not None:
@@ -150,14 +156,6 @@ class QuietHoursRepository:
         """Delete the quiet hours, keeping their version (`store.versions.retire`): quiet hours set again go on
         from it, so an ETag read before the delete does not match them. False if there were none."""
         return retire(SystemRecord(f"oncall-quiet#{workspace}", person_id))
-
-
-def claim_handoff(workspace: str, schedule_id: str, at: datetime, person_id: str, data: dict) -> bool:
-    """Record that the handoff at ``at`` to ``person_id`` was announced; False if it already was (idempotency). The
-    person is part of the key: an override made after a handoff can put someone else on call from that moment."""
-    key = f"{workspace}#{schedule_id}#{at.isoformat()}#{person_id}"
-    record = SystemRecord("oncall-handoff", key, data=data, updated_at=utcnow())
-    return written(record.save, condition=SystemRecord.pk.does_not_exist())
 
 
 def person_deleted_note(workspace: str, person_id: str) -> Write:

@@ -357,7 +357,9 @@ def test_a_notice_the_sweep_queues_late_is_said_so_on_the_timeline_once(runtime,
     # in the console's two languages
     entry = late.to_dict()
     assert say(entry, "en", str) == late.message
-    assert say(entry, "zh", str) == f"通知 {event} 已由通知巡检补加入发送队列"
+    said_zh = "事件解决" if change == "resolve" else "事件重新打开"
+    assert say(entry, "zh", str) == f"{said_zh}通知已由通知巡检补加入发送队列"
+    assert say(not_queued.to_dict(), "zh", str) == f"{said_zh}通知未能加入发送队列"
     assert IncidentRecord.get(incident_id).status == ("resolved" if change == "resolve" else "open")
 
 

@@ -27,14 +27,20 @@ def _handoff_jobs(runtime) -> list[dict]:
 
 
 def _every_five_minutes(start: datetime, end: datetime, runtime) -> list[tuple[str, str]]:
-    """(person, starts_at) of each handoff message the check queued, run every five minutes from start to end."""
+    """(person, starts_at) of each handoff message the check queued, run every five minutes from start to end; a
+    message telling its person they are off call is ("off", person, since when)."""
     from pagerless.oncall.handoff import announce_handoffs
 
     at = start
     while at < end:
         announce_handoffs(now=at)
         at += timedelta(minutes=5)
-    return [(j["targets"][0]["id"], j["data"]["starts_at"]) for j in _handoff_jobs(runtime)]
+    return [_told(job) for job in _handoff_jobs(runtime)]
+
+
+def _told(job: dict) -> tuple[str, ...]:
+    said = (job["targets"][0]["id"], job["data"]["starts_at"])
+    return ("off", *said) if job["data"].get("off_call") else said
 
 
 def test_a_handoff_is_announced_once_to_whoever_takes_over_across_the_autumn_change(runtime, api, admin_key):
@@ -80,8 +86,8 @@ def test_a_handoff_is_announced_once_to_whoever_takes_over_across_the_autumn_cha
     told = _every_five_minutes(
         datetime(2026, 11, 2, 14, 10, tzinfo=UTC), datetime(2026, 11, 2, 14, 45, tzinfo=UTC), runtime
     )
-    # Then eve, who is on call now, is told once (ben was told before the swap; nobody is told twice)
-    assert told == [(eve, "2026-11-02T14:00:00+00:00")]
+    # Then eve, who is on call now, is told once, and ben, told first, once that he is off call from that 09:00
+    assert told == [(eve, "2026-11-02T14:00:00+00:00"), ("off", ben, "2026-11-02T14:00:00+00:00")]
     assert night["id"] != primary["id"]
 
 

@@ -247,3 +247,17 @@ def test_a_decision_made_in_chat_says_its_route_in_chinese_and_a_persons_words_a
     assert say(mail, "zh", _label) == "李娜 (per_1) 拒绝了 patch_resources（通过邮件）"
     assert say(step, "zh", _label) == "李娜 (per_1) 批准了 Runbook 步骤 Raise（通过 Slack）"
     assert say(words, "zh", _label) == "李娜 (per_1) 批准了 patch_resources：via the console, fine"
+
+
+def test_a_notice_that_was_not_queued_names_its_event_in_words_in_chinese():
+    """The Chinese timeline names the notice by what it tells ("事件解决通知"), not by its event code; an event the
+    catalogue does not know yet is said by its code rather than not at all."""
+    entry = {
+        "type": "notification_not_queued",
+        "message": "incident.resolved: not queued",
+        "data": {"event": "incident.resolved"},
+    }
+    assert say(entry, "zh", str) == "事件解决通知未能加入发送队列"
+    assert say(entry, "en", str) == "incident.resolved: not queued"
+    newer = {**entry, "data": {"event": "incident.snoozed"}}
+    assert say(newer, "zh", str) == "incident.snoozed 通知未能加入发送队列"

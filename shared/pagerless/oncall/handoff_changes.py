@@ -1,0 +1,80 @@
+"""What the handoff check tells besides a shift's start: whom an override deleted in force puts back on call, and
+who is off call (that override's person; the person told first of a handoff that a late swap gave to someone else).
+
+A `Change` is one moment someone else is on call: who was (``outgoing``, told they are off call when
+``tell_outgoing``: not at a handoff the schedule planned, which its people know of) and who is now (``incoming``,
+told they are on call from its ``start``)."""
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from pagerless.clock import display_time, parse_time
+from pagerless.oncall import lookup, models
+from pagerless.oncall.schedules import Schedule, Shift
+
+
+@dataclass(frozen=True)
+class Change:
+    outgoing: Shift | None
+    incoming: Shift | None
+    at: datetime
+    tell_outgoing: bool = False
+
+
+def planned(pairs: list[tuple[Shift | None, Shift]]) -> list[Change]:
+    """Handoffs (and shifts an edit of the schedule put on call): only the incoming person is told."""
+    return [Change(outgoing, incoming, incoming.start) for outgoing, incoming in pairs]
+
+
+def deletions(doc: dict, stored: list[dict], notes: list[dict], since: datetime, now: datetime) -> list[Change]:
+    """The overrides deleted in force in ``[since, now]`` (`store.handoffs.note_deleted`) that changed who is on
+    call: the person on call without it is told from the deletion on, and the override's person that they are off."""
+    schedule, changes = models.to_schedule(doc, stored), []
+    for note in notes:
+        at = parse_time(note.get("deleted_at"))
+        if at is None or not since <= at <= now:
+            continue
+        before = lookup.on_call(models.to_schedule(doc, [*stored, note]), at)
+        after = lookup.on_call(schedule, at)
+        if (before.person_id if before else None) == (after.person_id if after else None):
+            continue
+        changes.append(Change(before, replace(after, start=at) if after else None, at, tell_outgoing=True))
+    return changes
+
+
+def late_override(doc: dict, stored: list[dict], since: datetime, now: datetime) -> list[Change]:
+    """The override on call now when it was made in ``[since, now]`` after it began (a late swap, whose start may be
+    before the check's lookback: no handoff in it announces it): its person is told from its start, and whoever it
+    took over from that they are off call from then."""
+    current = lookup.on_call(models.to_schedule(doc, stored), now)
+    made = next((o for o in stored if current is not None and o["id"] == current.override_id), None)
+    created = parse_time(made.get("created_at")) if made else None
+    if created is None or not since <= created <= now or not current.start < created:
+        return []
+    before = lookup.on_call(models.to_schedule(doc, [o for o in stored if o is not made]), current.start)
+    took_over = before is not None and before.person_id != current.person_id
+    return [Change(before, current, current.start, tell_outgoing=took_over)]
+
+
+def off_call(schedule: Schedule, person_id: str, at: datetime, incoming: Shift | None, names) -> dict:
+    """The ``oncall.handoff`` job's data telling ``person_id`` they are off call from ``at`` (``off_call``), and who
+    is on call instead until when (``next_person_id``, ``ends_at``; None: nobody). ``title`` and ``message`` say it
+    in a line of plain English (UTC times); the built-in templates in the reader's language and time zone."""
+    whole = lookup.on_call(schedule, incoming.start) or incoming if incoming else None
+    next_id = incoming.person_id if incoming else None
+    next_name = names(next_id) if next_id else None
+    ends_at = whole.end.isoformat() if whole and whole.end else None
+    instead = f"{next_name} is on call" + (f" until {display_time(ends_at)}" if ends_at else "") if next_name else ""
+    return {
+        "off_call": True,
+        "schedule_id": schedule.id,
+        "schedule_name": schedule.name,
+        "person_id": person_id,
+        "starts_at": at.isoformat(),
+        "ends_at": ends_at,
+        "next_person_id": next_id,
+        "next_person_name": next_name,
+        "title": f"Off call: {schedule.name}",
+        "message": f"You are no longer on call for {schedule.name} from {display_time(at.isoformat())}"
+        + (f": {instead}." if instead else "; nobody is on call."),
+    }
