@@ -1,5 +1,5 @@
-"""Who may send alerts: a source switched off in the workspace, a vendor's webhook signature, and an SNS
-subscription's confirmation URL (the only URL intake ever fetches)."""
+"""Who may send alerts: a source switched off in the workspace, a vendor's webhook signature, an alert that claims a
+signed source it did not come through, and an SNS subscription's confirmation URL (the only URL intake ever fetches)."""
 
 import re
 import urllib.request
@@ -77,3 +77,21 @@ def verify_signature(source: str, request: "WebhookRequest", config: WebhookSett
         return  # the source does not sign its webhooks; the API key authenticates the sender
     if not valid:
         raise UnauthorizedError(f"the {source} webhook signature is missing or not valid")
+
+
+def refuse_claimed_source(source: str, alerts: list, config: WebhookSettings) -> None:
+    """An alert keeps the ``source`` its body names (the generic shape's ``"source": "zabbix"``), and alerts are keyed,
+    re-fired and resolved by (workspace, source, fingerprint): one that names a signed source with a secret set in the
+    workspace, through another endpoint, would fire or resolve that source's alerts without its signature. 401,
+    before anything is stored; the source's own endpoint checks its signature."""
+    from pagerless.intake.sources import ALIASES
+
+    for alert in alerts:
+        named = str(alert.source or "").strip().lower()
+        claimed = ALIASES.get(named, named)
+        if claimed != source and claimed in SIGNED_SOURCES and config.secrets.get(claimed):
+            raise UnauthorizedError(
+                f"an alert sent as {source} claims the source {alert.source!r}, whose webhooks are signed in this "
+                f"workspace: send it to /api/webhooks/{claimed} with its signature",
+                details=[{"field": "source", "message": f"claims the signed source {claimed}"}],
+            )

@@ -31,7 +31,13 @@ from pagerless.intake import metrics, signatures
 from pagerless.intake.payloads import parse_payload
 from pagerless.intake.queue import AlertEnvelope, IngestEnvelope, enqueue, enqueue_all, fits
 from pagerless.intake.results import IngestResult
-from pagerless.intake.senders import fetch_url, is_sns_subscribe_url, refuse_disabled_source, verify_signature
+from pagerless.intake.senders import (
+    fetch_url,
+    is_sns_subscribe_url,
+    refuse_claimed_source,
+    refuse_disabled_source,
+    verify_signature,
+)
 from pagerless.intake.sources import normalize, resolve_source
 from pagerless.intake.sources.cloudwatch import sns_message_type
 from pagerless.observability import logger
@@ -113,6 +119,7 @@ class WebhookIntake:
         else:
             verify_signature(source, request, config)
         alerts = normalize(source, payload)  # a 400 or 413 here: nothing stored
+        refuse_claimed_source(source, alerts, config)  # a 401 here: nothing stored
         if defer:  # over the caller's rate limit: verified and readable, kept for the consumer
             try:
                 outcome = self._queue(request, source, received_at, alerts, [], RateLimited())

@@ -144,6 +144,13 @@ def versioned_environment(workspace: str) -> tuple[EnvironmentContext, int | Non
     return EnvironmentContext.model_validate(stored[0]), stored[1]
 
 
+def service_scope(workspace: str, service: str | None) -> dict:
+    """What the policy's service scope rule reads (`pagerless.remediation.service_scope`): the incident's ``service``
+    and each catalogued service's namespace."""
+    catalog = {entry.name: entry.namespace for entry in get_environment(workspace).services}
+    return {"service": service or None, "catalog": catalog}
+
+
 def put_environment(
     workspace: str, context: EnvironmentContext, if_match: IfMatch | None = None
 ) -> tuple[EnvironmentContext, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
@@ -19,6 +20,17 @@ from pagerless.domain.phrases import Phrase
 from pagerless.remediation.quantity import parse_quantity
 
 DNS_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+MAX_NAME = 253  # a DNS-1123 subdomain's length
+
+
+def not_a_name(**names: str | None) -> tuple[str, str] | None:
+    """The first of ``names`` (field → value, None: not given) that is no Kubernetes name (RFC 1123, lower case,
+    at most 253 characters), as (field, value); alert labels become these names, and a selector, a PromQL or
+    a path built from one that is not (``payments"} or vector(1) #``) would say something else."""
+    for field, value in names.items():
+        if value is not None and (len(value) > MAX_NAME or not re.fullmatch(DNS_NAME, value)):
+            return field, value
+    return None
 
 
 class Risk(StrEnum):
@@ -60,9 +72,11 @@ class _Action(BaseModel):
 
 class RestartPod(_Action):
     action: Literal["restart_pod"] = "restart_pod"
-    namespace: str = Field(pattern=DNS_NAME)
-    pod: str = Field(pattern=DNS_NAME)
-    deployment: str | None = None  # the owner, when known: what verification watches
+    namespace: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
+    pod: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
+    deployment: str | None = Field(
+        default=None, pattern=DNS_NAME, max_length=MAX_NAME
+    )  # the owner, when known: what verification watches
 
     description: ClassVar[str] = (
         "Evict one pod through the Eviction API (PodDisruptionBudgets hold); its controller recreates it."
@@ -75,9 +89,9 @@ class RestartPod(_Action):
 
 class DeletePod(_Action):
     action: Literal["delete_pod"] = "delete_pod"
-    namespace: str = Field(pattern=DNS_NAME)
-    pod: str = Field(pattern=DNS_NAME)
-    deployment: str | None = None
+    namespace: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
+    pod: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
+    deployment: str | None = Field(default=None, pattern=DNS_NAME, max_length=MAX_NAME)
 
     description: ClassVar[str] = "Delete one pod directly (bypasses PodDisruptionBudgets); its controller recreates it."
     risk: ClassVar[Risk] = Risk.MEDIUM
@@ -88,8 +102,8 @@ class DeletePod(_Action):
 
 class RolloutRestart(_Action):
     action: Literal["rollout_restart"] = "rollout_restart"
-    namespace: str = Field(pattern=DNS_NAME)
-    deployment: str = Field(pattern=DNS_NAME)
+    namespace: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
+    deployment: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
 
     description: ClassVar[str] = "Replace every pod of a Deployment with a rolling update (kubectl rollout restart)."
     risk: ClassVar[Risk] = Risk.LOW
@@ -100,8 +114,8 @@ class RolloutRestart(_Action):
 
 class ScaleDeployment(_Action):
     action: Literal["scale_deployment"] = "scale_deployment"
-    namespace: str = Field(pattern=DNS_NAME)
-    deployment: str = Field(pattern=DNS_NAME)
+    namespace: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
+    deployment: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
     replicas: int = Field(ge=0, le=1000)
 
     description: ClassVar[str] = "Set a Deployment's replica count through its /scale subresource."
@@ -113,8 +127,8 @@ class ScaleDeployment(_Action):
 
 class RollbackDeployment(_Action):
     action: Literal["rollback_deployment"] = "rollback_deployment"
-    namespace: str = Field(pattern=DNS_NAME)
-    deployment: str = Field(pattern=DNS_NAME)
+    namespace: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
+    deployment: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
     to_revision: int | None = Field(default=None, ge=1)  # None: the revision before the current one
 
     description: ClassVar[str] = "Set a Deployment's pod template to an earlier ReplicaSet's (kubectl rollout undo)."
@@ -126,9 +140,9 @@ class RollbackDeployment(_Action):
 
 class PatchResources(_Action):
     action: Literal["patch_resources"] = "patch_resources"
-    namespace: str = Field(pattern=DNS_NAME)
-    deployment: str = Field(pattern=DNS_NAME)
-    container: str = Field(pattern=DNS_NAME)
+    namespace: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
+    deployment: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
+    container: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
     memory_limit: str | None = None
     cpu_limit: str | None = None
 
@@ -160,7 +174,7 @@ class PatchResources(_Action):
 
 class CordonNode(_Action):
     action: Literal["cordon_node"] = "cordon_node"
-    node: str = Field(pattern=DNS_NAME)
+    node: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
     unschedulable: bool = True  # False uncordons
 
     description: ClassVar[str] = "Mark a node unschedulable (kubectl cordon); running pods stay where they are."
@@ -174,7 +188,7 @@ class DrainNode(_Action):
     """kubectl drain --ignore-daemonsets, through the Eviction API (see ``remediation.drain``)."""
 
     action: Literal["drain_node"] = "drain_node"
-    node: str = Field(pattern=DNS_NAME)
+    node: str = Field(pattern=DNS_NAME, max_length=MAX_NAME)
     delete_emptydir_data: bool = False  # evict pods with emptyDir volumes (their data is lost)
     evict_unmanaged: bool = False  # evict pods no controller owns (they do not come back)
     eviction_attempts: int = Field(default=3, ge=1, le=10)  # per pod, while a PodDisruptionBudget answers 429

@@ -25,6 +25,7 @@ from pagerless.remediation.actions import (
     RollbackDeployment,
     RolloutRestart,
     ScaleDeployment,
+    not_a_name,
 )
 from pagerless.remediation.policy import ActionLimits
 from pagerless.remediation.quantity import MI, cpu_millis, format_cpu, format_memory, memory_bytes
@@ -100,6 +101,10 @@ def plan_remediation(
     diagnosis's, which the plan's reason may say the action answers."""
     workload = workload or Workload()
     namespace, deployment, pod, node = target_names(target)
+    if bad := not_a_name(
+        namespace=namespace, deployment=deployment, pod=pod, node=node, container=target.get("container")
+    ):
+        return not_planned(remediation, "not_a_name", field=bad[0], value=bad[1])
     deployment = deployment or workload.name
     verify_target = {k: v for k, v in {"namespace": namespace, "deployment": deployment, "pod": pod}.items() if v}
     if remediation == "remediate_node":

@@ -9,6 +9,8 @@ names itself in ``Decision.rule``:
 3. ``denied_namespace``       the namespace is denied
 4. ``namespace_not_allowed``  allowed_namespaces is set and the action is outside it
                               (cluster-scoped actions are outside every namespace)
+   ``service_scope``          for an incident, the action leaves its service's part of the cluster as the service
+                              catalog draws it, whatever the alert's labels say (`service_scope`)
    ``action_limits``          the action sets more replicas, or a higher memory/CPU limit, than the
                               policy's bounds (by default the planner's ceilings: 20 replicas, 8Gi, 8 CPUs),
                               whoever asked for it: the planner, an API request, a runbook step, a rollback
@@ -42,6 +44,7 @@ from pagerless.domain.schema_docs import documented
 from pagerless.remediation.actions import ActionPlan, BlastRadius, PatchResources, Risk, ScaleDeployment
 from pagerless.remediation.policy_phrases import english, why
 from pagerless.remediation.quantity import cpu_millis, memory_bytes, parse_quantity
+from pagerless.remediation.service_scope import ServiceScope, refusal
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -188,6 +191,11 @@ class Policy(BaseModel):
             freeze_windows="Dated change freezes.",
             weekly_freezes="Recurring change freezes.",
             kill_switch="true: no action runs.",
+            service_scope=(
+                "true (default): an incident's action stays in its service's namespace as the service catalog names "
+                "it (never another service's namespace or deployment, nor a namespace no service owns), whatever "
+                "the alert's labels say; applies once the catalog names a namespace."
+            ),
             approval_timeout_seconds="How long an approval waits for a human.",
             action_limits=(
                 "Upper bounds on any action, whoever proposes it (planner, API, runbook): max_replicas for a "
@@ -204,6 +212,7 @@ class Policy(BaseModel):
     freeze_windows: list[FreezeWindow] = Field(default_factory=list)
     weekly_freezes: list[WeeklyFreeze] = Field(default_factory=list)
     kill_switch: bool = False
+    service_scope: bool = True
     approval_timeout_seconds: int = Field(default=1800, ge=60, le=7 * 24 * 3600)
     action_limits: ActionLimits = ActionLimits()
 
@@ -231,6 +240,7 @@ class PolicyContext(BaseModel):
     now: datetime
     recent_actions: dict[str, list[datetime]] = Field(default_factory=dict)  # ActionPlan.workload → when actions ran
     disabled_actions: frozenset[str] = frozenset()  # action names the workspace switched off
+    scope: ServiceScope = ServiceScope()  # the incident's service and the service catalog (`service_scope`)
 
     @field_validator("now")
     @classmethod
@@ -287,6 +297,8 @@ def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decisi
     if not per_pod and policy.allowed_namespaces and namespace not in policy.allowed_namespaces:
         outside = why("namespace_not_allowed", namespace=namespace, allowed=list(policy.allowed_namespaces))
         return deny("namespace_not_allowed", outside)
+    if policy.service_scope and (beyond := refusal(plan, context.scope)):
+        return deny("service_scope", beyond)
     if over := policy.action_limits.exceeded(plan):
         return deny("action_limits", why("action_limits", over=over, bounds=policy.action_limits.bounds_exceeded(plan)))
     if plan.blast_radius.rank > policy.max_blast_radius.rank:

@@ -65,6 +65,36 @@ POLICY = Catalog(
             "zh": lambda p: f"命名空间 {p['namespace']} 被禁止",
         },
         "namespace_not_allowed": {"en": _outside_en, "zh": _outside_zh},
+        # the service scope rule (`service_scope`): the service catalog bounds what an incident's action may reach
+        "service_namespace": {
+            "en": lambda p: (
+                f"namespace {p['namespace']} is not service {p['service']}'s: the service catalog gives it "
+                f"namespace {p['own']}"
+            ),
+            "zh": lambda p: f"命名空间 {p['namespace']} 不属于服务 {p['service']}：服务目录中它的命名空间是 {p['own']}",
+        },
+        "others_namespace": {
+            "en": lambda p: (
+                f"namespace {p['namespace']} belongs to {', '.join(p['owners'])} in the service catalog, "
+                f"not to {p['service']}"
+            ),
+            "zh": lambda p: (
+                f"命名空间 {p['namespace']} 在服务目录中属于 {'、'.join(p['owners'])}，不属于 {p['service']}"
+            ),
+        },
+        "unowned_namespace": {
+            "en": lambda p: (
+                f"namespace {p['namespace']} belongs to no service in the service catalog "
+                f"(the alert names service {p['service']})"
+            ),
+            "zh": lambda p: f"命名空间 {p['namespace']} 在服务目录中不属于任何服务（告警指向服务 {p['service']}）",
+        },
+        "others_deployment": {
+            "en": lambda p: (
+                f"deployment {p['deployment']} is another service's in the service catalog, not {p['service']}'s"
+            ),
+            "zh": lambda p: f"Deployment {p['deployment']} 在服务目录中属于另一个服务，不属于 {p['service']}",
+        },
         # ``over``: which bound the action goes past, as `ActionLimits.exceeded` says it; ``bounds``: the same as data
         # (a phrase stored before them quotes ``over``)
         "action_limits": {"en": lambda p: p["over"], "zh": _limits_zh},

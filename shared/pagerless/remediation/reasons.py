@@ -96,6 +96,11 @@ NOT_PLANNED = {
         "en": lambda p: f"the diagnosis names no node to {p['verb']}",
         "zh": lambda p: f"诊断没有指明要{'封锁' if p['verb'] == 'cordon' else '排空'}的节点",
     },
+    # a target name (from the alert's labels) that is no Kubernetes name: nothing is planned on it
+    "not_a_name": {
+        "en": lambda p: f"the target's {p['field']} {p['value']!r} is not a Kubernetes name (RFC 1123)",
+        "zh": lambda p: f"目标的 {p['field']} {p['value']!r} 不是合法的 Kubernetes 名称（RFC 1123）",
+    },
     "no_namespace": {
         "en": lambda p: "the diagnosis target names no namespace",
         "zh": lambda p: "诊断目标没有指明命名空间",

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pagerless.clock import STORED, parse_time, utcnow
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.remediation.policy import Policy, PolicyContext
+from pagerless.remediation.service_scope import ServiceScope
 from pagerless.store.system import SystemRecord, SystemRepository
 from pagerless.store.versions import version_of
 
@@ -62,16 +63,22 @@ def _document(workspace: str, record: SystemRecord | None) -> dict:
     }
 
 
-def policy_context(workspace: str, now: datetime | None = None) -> PolicyContext:
+def policy_context(workspace: str, now: datetime | None = None, *, scope: dict | None = None) -> PolicyContext:
     """Now, when each workload (``ActionPlan.workload``) had actions in the last day (for the rate
-    limit), and the actions the workspace switched off."""
+    limit), and the actions the workspace switched off; for an incident's action, ``scope``: its service and the
+    service catalog (`pagerless.knowledge.service.service_scope`), which bound where it may act."""
     record = SystemRepository().get(_ACTIONS_PK, workspace)
     recent: dict[str, list[datetime]] = {}
     for entry in record.data.get("items", []) if record else []:
         recent.setdefault(entry["service"], []).append(parse_time(entry["at"]))
     from pagerless.plugin_switches import disabled
 
-    return PolicyContext(now=now or utcnow(), recent_actions=recent, disabled_actions=disabled(workspace, "action"))
+    return PolicyContext(
+        now=now or utcnow(),
+        recent_actions=recent,
+        disabled_actions=disabled(workspace, "action"),
+        scope=ServiceScope(**(scope or {})),
+    )
 
 
 def note_action(workspace: str, workload: str, at: datetime | None = None) -> None:

@@ -1,18 +1,16 @@
 """The steps of the `runbook-run` state machine: plan → policy → (approval) → execute → verify.
 
-Each function takes the job id, reads and writes the job's own record (index, results, what ran)
-and returns ``{"next": ..., "seconds": ..., "attempt": ..., "reason": ...}`` for the ASL's
-Choice states. Every step's result is a job event and, for a run on an incident, a timeline entry.
-Nothing mutating runs without an allowing policy decision, evaluated when the step is planned
-and again when it executes. Step Functions may invoke a step again (its Retry, when Lambda lost
-the answer): an Execute or a passed Verify that already ran answers what it answered the first
-time, and an action whose attempt was cut short before its outcome was recorded is never run a
-second time (the run stops and names it as possibly applied). A stopped job's step may still be
-running in its Lambda: every step writes its progress only while the job is not stopped, and an
-action is sent only after a conditional write marks it executing on a job not stopped (an action
-the stop caught in flight is told by ``endings.after_stop``). How a run ends — and the rollback
-of a run that stops early — is ``pagerless.runbooks.endings``; the job record they share (load,
-note, advance, the actions a step builds) is ``pagerless.runbooks.job_state``.
+Each function takes the job id, reads and writes the job's own record (index, results, what ran) and returns
+``{"next": ..., "seconds": ..., "attempt": ..., "reason": ...}`` for the ASL's Choice states. Every step's result is
+a job event and, for a run on an incident, a timeline entry. Nothing mutating runs without an allowing policy
+decision, evaluated when the step is planned and again when it executes. Step Functions may invoke a step again (its
+Retry, when Lambda lost the answer): an Execute or a passed Verify that already ran answers what it answered the
+first time, and an action whose attempt was cut short before its outcome was recorded is never run a second time
+(the run stops and names it as possibly applied). A stopped job's step may still be running in its Lambda: every
+step writes its progress only while the job is not stopped, and an action is sent only after a conditional write
+marks it executing on a job not stopped (an action the stop caught in flight is told by ``endings.after_stop``). How
+a run ends — and the rollback of a run that stops early — is ``pagerless.runbooks.endings``; the job record they
+share (load, note, advance, the actions a step builds) is ``pagerless.runbooks.job_state``.
 """
 
 from __future__ import annotations
@@ -37,6 +35,7 @@ from pagerless.runbooks.job_state import (
     note,
     plan_of,
     planned_reply,
+    policy_scope,
     record_on_incident,
     runbook_of,
     save,
@@ -132,7 +131,7 @@ def plan(job_id: str, entered: str | None = None) -> dict:
     except (MissingContextError, ValueError) as exc:
         unbuilt = reason("step_not_built", step=step.name, error=str(exc))
         return _stop(job, step, "failed", unbuilt, entered=entered)
-    policy, context = get_policy(job.workspace), policy_context(job.workspace)
+    policy, context = get_policy(job.workspace), policy_context(job.workspace, scope=policy_scope(job))
     decision = evaluate(action_plan, policy, context)
     permit = evaluate_dry_run(action_plan, policy, context) if dry else decision  # a dry run is not rate-limited
     if not permit.allowed:
@@ -253,7 +252,8 @@ def execute(job_id: str) -> dict:
     if job.state.get("executing") is not None:
         return _interrupted(job, step)
     action_plan = ActionPlan.model_validate(job.state["pending"])
-    decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
+    context = policy_context(job.workspace, scope=policy_scope(job))
+    decision = evaluate(action_plan, get_policy(job.workspace), context)
     if not decision.allowed:
         return _stop(
             job, step, "denied", refused_step("step_no_longer_allowed", step.name, decision), rule=decision.rule

@@ -30,6 +30,16 @@ def load(job_id: str) -> JobRecord:
     return job
 
 
+def policy_scope(job: JobRecord) -> dict | None:
+    """For a run on an incident, what bounds where its steps may act (`pagerless.remediation.service_scope`): the
+    service its context names (the incident's, from the alert's labels) and the service catalog; else None."""
+    if not job.input.get("incident_id"):
+        return None
+    from pagerless.knowledge.service import service_scope
+
+    return service_scope(job.workspace, (job.input.get("context") or {}).get("service"))
+
+
 def runbook_of(job: JobRecord) -> Runbook:
     return Runbook.model_validate(job.state["runbook"])
 

@@ -95,6 +95,24 @@ def check_context(runbook: Runbook, context: dict, labels: dict) -> None:
             )
 
 
+_NAMES = ("namespace", "deployment", "pod", "node", "container")  # what a step names in the cluster
+
+
+def check_names(runbook: Runbook, context: dict) -> None:
+    """Every field the steps use as a Kubernetes name is one (RFC 1123): an incident's labels fill them, and a check
+    step reads the cluster by them as an action step changes it. Refused before the run starts, naming each."""
+    from pagerless.remediation.actions import not_a_name
+
+    used = runbook.context_fields()
+    bad = [f for f in _NAMES if f in used and isinstance(context.get(f), str) and not_a_name(**{f: context[f]})]
+    if bad:
+        raise ValidationError(
+            "context fields are not Kubernetes names (RFC 1123): "
+            + ", ".join(f"{f} {str(context[f])[:100]!r}" for f in bad),
+            details=[{"field": f"context.{f}", "message": "not a Kubernetes name (RFC 1123)"} for f in bad],
+        )
+
+
 def check_actions(runbook: Runbook, context: dict) -> None:
     """Every action step can be built from the context: a value the action refuses (a replica count
     that is no number, a namespace that is no name) is a 400 naming the step, not a run that starts
@@ -176,7 +194,8 @@ def start_run(
     merged.setdefault("deployment", merged.pop("deployment_name", None))
     merged = {k: v for k, v in merged.items() if v is not None}
     check_context(runbook, merged, dict(incident.labels or {}) if incident is not None else {})
-    check_actions(runbook, merged)
+    check_actions(runbook, merged)  # an action step's refusal names the step
+    check_names(runbook, merged)  # what check steps alone read by
     machine = settings.workflow().runbook_state_machine_arn
     if not machine:
         raise ServiceUnavailableError("the runbook-run state machine is not configured")

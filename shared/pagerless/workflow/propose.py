@@ -9,6 +9,7 @@ from pagerless import settings
 from pagerless.clock import parse_time, utcnow
 from pagerless.diagnosis.models import Diagnosis
 from pagerless.incidents import timeline
+from pagerless.knowledge.service import service_scope
 from pagerless.kube import cluster
 from pagerless.remediation import policy_phrases
 from pagerless.remediation.actions import ActionPlan, NoAction
@@ -48,13 +49,13 @@ def propose(
         }
         return _store(incident, proposal, policy, options, **said)
     try:
-        proposal = _plan_and_check(diagnosis, kube, workspace, policy)
+        proposal = _plan_and_check(diagnosis, kube, workspace, policy, service=incident.service)
     finally:
         kube.close()
     return _store(incident, proposal, policy, options, **said)
 
 
-def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy) -> dict:
+def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy, *, service: str | None) -> dict:
     from pagerless.remediation.executor import dry_run
     from pagerless.remediation.planner import PlannerLimits, plan_diagnosis
 
@@ -80,7 +81,8 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy) 
             "reason_phrase": nothing_planned(not_automated).model_dump(mode="json"),
             "message": f"nothing proposed: {reason}; a human takes it from here",
         }
-    context = policy_context(workspace)
+    # the alert named the service and the target: the service catalog, not its labels, bounds where a fix may act
+    context = policy_context(workspace, scope=service_scope(workspace, service))
     judged = [(plan, evaluate(plan, policy, context)) for plan in plans]
     # The first plan the policy allows; if it allows none, show the first with the rule that blocked it.
     plan, decision = next(((p, d) for p, d in judged if d.allowed), judged[0])

@@ -12,6 +12,7 @@ from pagerless.domain.approvals import APPROVED
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.incidents.notice_phrases import data, decided_by_policy, english, phrase
+from pagerless.knowledge.service import service_scope
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.remediation.workspace_policy import get_policy, policy_context
@@ -61,7 +62,8 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     result = {"next": "escalate", "reason": "", "reason_phrase": None, **timings(options, defaults)}
     if incident.status in (IncidentStatus.REMEDIATING.value, IncidentStatus.VERIFYING.value):
         return _ran_before(incident, plan, result)
-    decision = evaluate(plan, get_policy(workspace), policy_context(workspace))
+    scope = service_scope(workspace, incident.service)
+    decision = evaluate(plan, get_policy(workspace), policy_context(workspace, scope=scope))
     approval = ApprovalRepository().latest(incident_id)
     approved_by = _approver(approval, proposal)
     if not decision.allowed:

@@ -236,3 +236,24 @@ def test_bodies_in_their_declared_charset_or_with_a_utf8_bom_are_read(api, inges
     )
     incident = api.get(f"/api/incidents/{bom.json()['alerts'][0]['incident_id']}", headers=auth(admin_key)).json()
     assert incident["title"] == "磁盘已满"
+
+
+@pytest.mark.parametrize("endpoint", ["generic", "by-header"])
+def test_an_alert_cannot_claim_a_signed_source_it_did_not_come_through(api, ingest_key, admin_key, endpoint):
+    # Given the workspace signs Grafana's webhooks
+    put = api.put("/api/webhooks/settings", json={"secrets": {"grafana": "g-secret"}}, headers=auth(admin_key))
+    assert put.status_code == 200, put.text
+    # When a generic alert, sent with an ingest key but no Grafana signature, names the grafana source
+    claim = {"title": "CPU high", "source": "Grafana", "fingerprint": "grafana-fp-1", "status": "resolved"}
+    if endpoint == "generic":
+        response = post_alert(api, ingest_key, "generic", claim)
+    else:
+        response = api.post("/webhook", json=claim, headers={**auth(ingest_key), "X-Source": "generic"})
+    # Then it is refused saying why, and nothing is stored
+    _assert_refused(response, 401, "UNAUTHORIZED")
+    assert "claims the source 'Grafana', whose webhooks are signed" in response.json()["error"]["message"]
+    assert (_alert_items(), incident_count()) == (0, 0)
+    # And a generic alert naming a tool of its own, or an unsigned source, is taken as before
+    for named in ("zabbix", "pagerduty"):
+        taken = post_alert(api, ingest_key, "generic", {**claim, "source": named, "status": "firing"})
+        assert taken.status_code == 200, taken.text

@@ -335,3 +335,26 @@ def test_a_rollback_whose_values_come_from_the_context_is_accepted(api, admin_ke
         headers=auth(admin_key),
     )
     assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("namespace", 'payments"} or vector(1) #'), ("deployment", "payments-api,app!=x"), ("deployment", "A" * 300)],
+)
+def test_a_check_only_run_whose_names_are_not_kubernetes_names_is_refused_before_it_starts(api, keys, field, value):
+    # Given a runbook of one read-only check step (no action would refuse the name for it)
+    checks = {**SEED_001, "name": "payments_check", "safety_checks": [], "steps": SEED_001["steps"][:1]}
+    checks.pop("verify_steps")
+    created = api.post("/api/custom-runbooks", json=checks, headers=auth(keys["alice"]))
+    assert created.status_code == 201, created.text
+    # When it is run with a name that is a selector or PromQL injection, not a Kubernetes name
+    context = {"namespace": "payments", "deployment": "payments-api", field: value}
+    response = api.post(
+        f"/api/workflows/{created.json()['id']}/execute", json={"context": context}, headers=auth(keys["alice"])
+    )
+    # Then it is refused naming the field and why, and no job starts
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert [d["field"] for d in error["details"]] == [f"context.{field}"], error
+    assert "not Kubernetes names (RFC 1123)" in error["message"] and repr(value[:100]) in error["message"], error
+    assert api.get("/api/jobs", headers=auth(keys["viewer"])).json()["items"] == []

@@ -712,3 +712,36 @@ def test_a_run_on_a_deployment_the_cluster_does_not_have_fails_saying_so(runs, s
     assert done["status"] == "failed" and done["result"]["outcome"] == "error", done
     assert f"deployment {NS}/no-such-app not found in the cluster; nothing ran" in done["error"], done["error"]
     assert "HTTP response" not in done["error"] and "errorMessage" not in done["error"], done["error"]
+
+
+def test_a_runbook_step_on_an_incident_outside_its_services_namespace_is_denied(runs, sandbox, scenario, api):
+    from pagerless.intake.service import IntakeService
+    from pagerless.knowledge.service import EnvironmentContext, ServiceEntry, put_environment
+    from tests.functional.workflow.conftest import alertmanager_payload
+
+    # Given an incident of payments-api, whose alert names the payments namespace, and a catalog that puts
+    # payments-api in payments-prod
+    [opened] = IntakeService(start_workflow=lambda *a, **k: None).ingest(
+        "alertmanager", alertmanager_payload(scenario["alert"]), "default"
+    )
+    put_environment(
+        "default", EnvironmentContext(services=[ServiceEntry(name="payments-api", namespace="payments-prod")])
+    )
+    key = runs["alice"]
+    store_policy(autonomy="auto", rate_limit={"max_actions": 50, "window_minutes": 60})
+    body = {"name": "scale scoped", "risk_level": "auto", "steps": [SCALE_OUT]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
+    before = replicas(sandbox)
+    # When a runbook scales the alert's deployment, every step approved up front
+    started = api.post(
+        "/api/workflows/scale-scoped/execute",
+        json={"context": CONTEXT, "auto_approve": True, "options": FAST, "incident_id": opened.incident_id},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "failed", "completed")
+    # Then the step is denied by the service scope, saying why, and nothing changed
+    assert done["result"]["outcome"] == "denied", done
+    [step] = done["steps"]
+    assert step["rule"] == "service_scope", step
+    assert "namespace payments is not service payments-api's" in step["message"], step
+    assert replicas(sandbox) == before

@@ -231,3 +231,42 @@ def test_a_diagnosis_becomes_one_plan_per_remediation(workload):
         "raise the memory limit of container api in payments-api from 256Mi to 512Mi: it was OOMKilled at 256Mi"
     )
     assert isinstance(plans[1], NoAction)
+
+
+@pytest.mark.parametrize(
+    ("remediation", "field", "value"),
+    [
+        ("restart_pod", "namespace", 'payments"} or vector(1) #'),
+        ("increase_memory_limit", "deployment", "payments-api,app!=x"),
+        ("restart_pod", "pod", "../../nodes/x"),
+        ("remediate_node", "node", "ip-10-0-1-23\n"),
+        ("increase_memory_limit", "container", "API"),
+        ("restart_pod", "namespace", "a" * 254),
+    ],
+)
+def test_a_target_name_from_an_alert_that_is_no_kubernetes_name_plans_nothing_and_says_why(
+    workload, remediation, field, value
+):
+    # Given a target whose name (from an alert's labels) is no RFC 1123 name
+    target = {**TARGET, "pod": "payments-api-1", "node": "ip-10-0-1-23", field: value}
+    # When the planner maps it
+    planned = plan_remediation(remediation, target, workload)
+    # Then nothing is planned, and the reason names the field and the value
+    assert isinstance(planned, NoAction)
+    assert planned.reason == f"the target's {field} {value!r} is not a Kubernetes name (RFC 1123)"
+    assert planned.why.code == "not_a_name"
+
+
+def test_a_pod_actions_deployment_must_be_a_kubernetes_name_too():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        RestartPod(namespace="payments", pod="payments-api-1", deployment='x"} or vector(1)')
+
+
+def test_an_actions_names_are_at_most_253_characters_whoever_builds_it():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        RolloutRestart(namespace="payments", deployment="a" * 254)
+    assert RolloutRestart(namespace="payments", deployment="a" * 253).deployment == "a" * 253

@@ -1,0 +1,79 @@
+"""The service scope rule: an alert's labels name the service and the target, the service catalog bounds where a fix
+for that service may act."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pagerless.remediation.actions import ActionPlan, CordonNode, RestartPod, RolloutRestart
+from pagerless.remediation.policy import Policy, PolicyContext, evaluate
+from pagerless.remediation.policy_phrases import POLICY
+from pagerless.remediation.service_scope import ServiceScope
+
+pytestmark = pytest.mark.unit
+NOW = datetime(2026, 3, 11, 14, 30, tzinfo=UTC)
+CATALOG = {"payments-api": "payments", "billing-api": "billing", "ledger": "payments", "docs": None}
+
+
+def decide(action, service, catalog=CATALOG, **policy):
+    plan = ActionPlan.of(action, "restart", "test")
+    scope = ServiceScope(service=service, catalog=catalog)
+    return evaluate(plan, Policy(**policy), PolicyContext(now=NOW, scope=scope))
+
+
+def test_an_action_in_the_services_own_namespace_is_judged_by_the_other_rules():
+    decision = decide(RolloutRestart(namespace="payments", deployment="payments-api"), "payments-api")
+    assert (decision.allowed, decision.rule) == (True, "autonomy:approve")
+
+
+def test_labels_naming_another_namespace_than_the_catalogs_are_refused_with_why():
+    # Given payments-api lives in payments, and an alert about it names billing
+    decision = decide(RolloutRestart(namespace="billing", deployment="billing-api"), "payments-api")
+    # Then the policy refuses, naming the rule and both namespaces, in English and Chinese
+    assert (decision.allowed, decision.rule) == (False, "service_scope")
+    assert decision.reason == (
+        "namespace billing is not service payments-api's: the service catalog gives it namespace payments"
+    )
+    assert "命名空间 billing 不属于服务 payments-api" in POLICY.render(decision.why, "zh")
+
+
+def test_an_uncatalogued_service_cannot_reach_another_services_namespace():
+    decision = decide(RestartPod(namespace="billing", pod="billing-api-1"), "checkout")
+    assert (decision.allowed, decision.rule) == (False, "service_scope")
+    assert decision.reason == "namespace billing belongs to billing-api in the service catalog, not to checkout"
+
+
+def test_a_namespace_no_service_owns_is_refused():
+    decision = decide(RolloutRestart(namespace="scratch", deployment="tool"), "docs")
+    assert (decision.allowed, decision.rule) == (False, "service_scope")
+    assert "namespace scratch belongs to no service in the service catalog" in decision.reason
+
+
+def test_another_services_deployment_in_a_shared_namespace_is_refused():
+    # Given payments-api and ledger share the payments namespace
+    decision = decide(RolloutRestart(namespace="payments", deployment="ledger"), "payments-api")
+    assert (decision.allowed, decision.rule) == (False, "service_scope")
+    assert decision.reason == "deployment ledger is another service's in the service catalog, not payments-api's"
+
+
+def test_kube_system_stays_denied_whatever_the_catalog_says():
+    decision = decide(
+        RolloutRestart(namespace="kube-system", deployment="coredns"), "coredns", {"coredns": "kube-system"}
+    )
+    assert (decision.allowed, decision.rule) == (False, "denied_namespace")
+
+
+@pytest.mark.parametrize(
+    ("service", "catalog"),
+    [(None, CATALOG), ("payments-api", {}), ("payments-api", {"docs": None})],
+    ids=["no-service", "no-catalog", "catalog-without-namespaces"],
+)
+def test_without_a_service_or_catalogued_namespaces_the_rule_says_nothing(service, catalog):
+    decision = decide(RolloutRestart(namespace="billing", deployment="billing-api"), service, catalog)
+    assert (decision.allowed, decision.rule) == (True, "autonomy:approve")
+
+
+def test_a_policy_may_turn_the_rule_off_and_a_node_action_has_no_namespace_to_check():
+    off = decide(RolloutRestart(namespace="billing", deployment="billing-api"), "payments-api", service_scope=False)
+    node = decide(CordonNode(node="ip-10-0-1-23"), "payments-api", max_blast_radius="cluster")
+    assert (off.allowed, node.allowed) == (True, True)
