@@ -120,6 +120,13 @@ class _Values(dict):
         route = decision_route("zh", comment)
         return f"（{route}）" if route else "：" + comment
 
+    def _message_part(self) -> str:
+        """The stored message after a colon (full-width in Chinese); nothing, not a bare colon, when it is empty."""
+        message = str(self["message"])
+        if not message.strip():
+            return ""
+        return f"：{message}" if self.zh else f": {message}"
+
     def _check_part(self) -> str:
         ok = self.data.get("ok")
         if not isinstance(ok, bool):

@@ -274,3 +274,28 @@ def test_a_notice_that_was_not_queued_names_its_event_in_words_in_chinese():
     assert say(entry, "en", str) == "incident.resolved: not queued"
     newer = {**entry, "data": {"event": "incident.snoozed"}}
     assert say(newer, "zh", str) == "incident.snoozed 通知未能加入发送队列"
+
+
+def test_an_alert_without_a_title_is_said_with_no_colon_after_nothing():
+    """An ``incident_created`` entry (and an alert's refire or resolve) with an empty message says what happened with
+    no colon after it, on the console and in a Chinese postmortem's timeline; one with a title says it after a colon."""
+    from pagerless.reports.postmortem_timeline import timeline_lines
+
+    # Given entries of an alert that had no title, one from a named source and one from none
+    sourced = _entry("incident_created", "", "alertmanager", source="alertmanager")
+    plain = _entry("incident_created", "")
+    refired = _entry("alert_refired", "")
+    # Then neither language ends them with a colon
+    assert say(sourced, "zh", _label) == "由 alertmanager 告警创建"
+    assert say(plain, "zh", _label) == "事件已创建"
+    assert say(refired, "zh", _label) == "告警再次触发"
+    assert (say(sourced, "en", _label), say(plain, "en", _label)) == ("opened by alertmanager", "opened")
+    # And a title is said after the colon, as before
+    titled = _entry("incident_created", "Disk full", source="alertmanager")
+    assert (say(titled, "zh", _label), say(titled, "en", _label)) == (
+        "由 alertmanager 告警创建：Disk full",
+        "opened by alertmanager: Disk full",
+    )
+    # And a Chinese postmortem's timeline line says it so too
+    [line] = timeline_lines([{**plain, "actor": "system"}], "zh", "UTC")
+    assert line.endswith("（system）：事件已创建"), line
