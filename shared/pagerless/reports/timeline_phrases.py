@@ -153,6 +153,17 @@ class _Values(dict):
 
         return reason_in(stored, self.data.get("why"), "zh" if self.zh else "en")
 
+    def _error_part(self) -> str:
+        """Why a run ended, in Chinese from its error's phrase (``error_phrase``: `runbooks.error_phrases`), as the
+        job page says it; an entry written before it carried the phrase says the outcome alone."""
+        phrase = self.data.get("error_phrase")
+        if not self.zh or not isinstance(phrase, dict):
+            return ""
+        from pagerless.runbooks.error_phrases import ERRORS
+
+        said = ERRORS.render(phrase, "zh")
+        return f"（{said}）" if said else ""
+
     def _in_flight_part(self) -> str:
         step = str(self.data.get("in_flight") or "")
         return f"（步骤 {step} 停止时正在执行，可能仍会生效）" if step else ""
