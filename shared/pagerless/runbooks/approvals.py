@@ -60,7 +60,7 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
             # the decider's process may have ended before it told the job: then this does
             wake(job, asked)
             return {"approval_id": asked.approval_id, "handed_over": status}
-    checked = _dry_run(job.workspace, plan)
+    checked = _dry_run(job, plan)
     card_reason = reason("runbook_step", runbook=runbook_of(job).name, step=step.name)
     now = utcnow()
     record = ApprovalRepository().create(
@@ -205,17 +205,32 @@ def wake(job: JobRecord, record: Approval) -> bool:
     return True
 
 
-def _dry_run(workspace: str, plan: dict) -> dict:
-    """The step's server-side dry run, under the policy's decision (a drain's per-pod rules): what
-    the approver is shown."""
+def _dry_run(job: JobRecord, plan: dict) -> dict:
+    """The step's server-side dry run, under the policy's decision for the run (a drain's per-pod rules, and for a run on
+    an incident its service scope, as the step's own run is held to): what the approver is shown. A step the policy
+    refuses is not sent to the cluster: the preview says why up front, with the reason's phrase (said in Chinese too)."""
     from pagerless.kube import cluster
     from pagerless.remediation.actions import ActionPlan
     from pagerless.remediation.executor import dry_run
-    from pagerless.remediation.policy import evaluate
+    from pagerless.remediation.policy import evaluate, evaluate_dry_run
+    from pagerless.remediation.policy_phrases import stored
     from pagerless.remediation.workspace_policy import get_policy, policy_context
+    from pagerless.runbooks.job_state import policy_scope
 
     action_plan = ActionPlan.model_validate(plan)
-    decision = evaluate(action_plan, get_policy(workspace), policy_context(workspace))
+    policy, context = get_policy(job.workspace), policy_context(job.workspace, scope=policy_scope(job))
+    permit = evaluate_dry_run(action_plan, policy, context)  # a dry run is not rate-limited nor frozen
+    if not permit.allowed:
+        refused = stored(permit)
+        return {
+            "status": "denied",
+            "message": f"blocked by policy rule {permit.rule}: {permit.reason}; nothing was sent to the cluster",
+            "diff": None,
+            "rule": permit.rule,
+            "reason": refused["reason"],
+            "reason_phrase": refused["reason_phrase"],
+        }
+    decision = evaluate(action_plan, policy, context)
     kube = cluster.connect()
     try:
         checked = dry_run(action_plan, kube, decision)
