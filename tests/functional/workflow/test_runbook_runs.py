@@ -564,6 +564,7 @@ def test_a_step_the_policy_denies_mid_run_rolls_back_the_earlier_steps(runs, san
     [ended] = [e for e in events(api, key, started["job_id"]) if e["event"] == "JobFailed"]
     assert "denied" in ended["message"], ended
     assert "earlier steps rolled back: Scale out (succeeded)" in ended["message"], ended
+    assert ended["error_phrase"] == done["result"]["error_phrase"], ended  # why, for the Chinese timeline to say
 
 
 def test_a_step_denied_before_anything_changed_rolls_nothing_back(runs, sandbox, api):
