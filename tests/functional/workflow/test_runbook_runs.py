@@ -752,6 +752,7 @@ def test_a_step_approval_previews_a_fix_the_service_scope_now_refuses_saying_so_
     from pagerless.intake.service import IntakeService
     from pagerless.knowledge.service import EnvironmentContext, ServiceEntry, put_environment
     from pagerless.remediation.policy_phrases import decision_reason
+    from pagerless.remediation.reasons import render
     from pagerless.store.approvals import ApprovalRecord
     from tests.functional.workflow.conftest import alertmanager_payload
     from tests.iam.calls import as_the_test
@@ -797,4 +798,8 @@ def test_a_step_approval_previews_a_fix_the_service_scope_now_refuses_saying_so_
     assert preview["diff"] is None
     chinese = decision_reason(preview, "zh")
     assert chinese != preview["reason"] and "payments-prod" in chinese, chinese
+    # ... and its cards' reason says the step is denied, in English and in Chinese
+    assert "denied by policy rule service_scope" in pending["proposal"]["card_reason"], pending["proposal"]
+    card_zh = render(pending["proposal"]["card_reason_phrase"], "zh")
+    assert "被策略规则 service_scope 阻止" in card_zh and "payments-prod" in card_zh, card_zh
     assert replicas(sandbox) == before
