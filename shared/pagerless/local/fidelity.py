@@ -354,3 +354,20 @@ def end_stopped_executions_at_once() -> None:
     StepFunctionsParserBackend.stop_execution = stop_execution
     StepFunctionResponse.stop_execution = stop_execution_response
     StepFunctionsParserBackend._pagerless_stops_at_once = True
+
+
+def answer_starting_executions_as_running() -> None:
+    """An execution is RUNNING from the moment it exists, as on AWS. moto lists a new execution before it sets its
+    status (StartExecution appends it, builds its worker, then marks it RUNNING), so a ListExecutions or a
+    DescribeExecution of it in between failed inside moto (``None.value``: an HTTP 500 to the caller, such as the
+    escalation tests' and an operator's `aws stepfunctions list-executions` against `pagerless dev`)."""
+    from moto.stepfunctions.parser.backend.execution import Execution
+
+    if getattr(Execution, "_pagerless_running_at_once", False):
+        return
+
+    def status(self) -> str:
+        return "RUNNING" if self.exec_status is None else self.exec_status.value
+
+    Execution.status = property(status)
+    Execution._pagerless_running_at_once = True

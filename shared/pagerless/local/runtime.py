@@ -21,6 +21,7 @@ from pagerless.local import footprint, inprocess, moto_speedups, priority, state
 from pagerless.local import journal as wal
 from pagerless.local.fidelity import (
     answer_each_token_once,
+    answer_starting_executions_as_running,
     end_stopped_executions_at_once,
     keep_early_stops,
     keep_failure_causes,
@@ -119,6 +120,7 @@ class LocalRuntime:
         queue_messages_as_sqs_does()
         remember_valid_state_machines()
         keep_early_stops()
+        answer_starting_executions_as_running()
         end_stopped_executions_at_once()
         answer_each_token_once()
         keep_failure_causes()

@@ -96,3 +96,34 @@ def test_an_execution_waiting_on_a_task_token_is_aborted_when_stopped(runtime):
     # And the wait ended: the execution's threads are done, and its history says no more
     assert wait_for(lambda: not [t for t in TMP_THREADS if t not in before and t.is_alive()], timeout=5)
     assert asks.events(arn) == events and asks.status(arn) == "ABORTED"
+
+
+def test_an_execution_is_listed_and_described_as_running_before_moto_marks_it(runtime, monkeypatch):
+    """moto lists a new execution before it sets its status; a ListExecutions (or a DescribeExecution) in between
+    answered an HTTP 500 ('NoneType' has no attribute 'value'). AWS says RUNNING from the start."""
+    from moto.stepfunctions.parser.backend.execution import Execution
+
+    sfn = runtime.client("stepfunctions")
+    machine = _machine(sfn)
+    listed, release = threading.Event(), threading.Event()
+    start = Execution.start
+
+    def held(self):  # moto's StartExecution, held after it listed the execution and before it marks it RUNNING
+        listed.set()
+        release.wait(10)
+        return start(self)
+
+    monkeypatch.setattr(Execution, "start", held)
+    starter = threading.Thread(target=lambda: sfn.start_execution(stateMachineArn=machine, name="starting"))
+    starter.start()
+    try:
+        assert listed.wait(10)
+        [item] = sfn.list_executions(stateMachineArn=machine)["executions"]
+        assert item["status"] == "RUNNING"
+        assert [
+            e["name"] for e in sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]
+        ] == ["starting"]
+        assert _status(sfn, item["executionArn"]) == "RUNNING"
+    finally:
+        release.set()
+        starter.join(10)
