@@ -248,15 +248,7 @@ def append_stream_event(
     pause = 0.005
     for _ in range(STREAM_ATTEMPTS):
         seq = _newest_seq(workspace) + 1
-        event = StreamEventRecord(
-            workspace,
-            seq,
-            at=at,
-            type=event_type,
-            incident_id=incident_id,
-            data=data,
-            expires_at=int(time.time()) + retention_seconds,
-        )
+        event = _stream_event(workspace, seq, at, event_type, incident_id, data, retention_seconds)
         if written(event.save, condition=StreamEventRecord.seq.does_not_exist()):
             return seq
         time.sleep(pause * _JITTER.uniform(0.5, 1.5))
@@ -281,15 +273,7 @@ def announce_once(
     pause = 0.005
     for _ in range(STREAM_ATTEMPTS):
         seq = _newest_seq(workspace) + 1
-        event = StreamEventRecord(
-            workspace,
-            seq,
-            at=at,
-            type=event_type,
-            incident_id=incident_id,
-            data=data,
-            expires_at=int(time.time()) + retention_seconds,
-        )
+        event = _stream_event(workspace, seq, at, event_type, incident_id, data, retention_seconds)
         try:
             with TransactWrite(connection=Connection(region=Region().__get__(None, TimelineRecord))) as tx:
                 tx.save(event, condition=StreamEventRecord.seq.does_not_exist())
@@ -308,6 +292,19 @@ def announce_once(
             continue
         return seq
     raise ConflictError(f"could not take a stream sequence number of workspace {workspace}")
+
+
+def _stream_event(workspace, seq, at, event_type, incident_id, data, retention_seconds) -> StreamEventRecord:
+    """The workspace stream's event ``seq``, kept ``retention_seconds``."""
+    return StreamEventRecord(
+        workspace,
+        seq,
+        at=at,
+        type=event_type,
+        incident_id=incident_id,
+        data=data,
+        expires_at=int(time.time()) + retention_seconds,
+    )
 
 
 def _newest_seq(workspace: str) -> int:
