@@ -82,3 +82,26 @@ def sqs_refusing(operation: str, code: str = "ServiceUnavailable", *, times: int
         yield refused
     finally:
         events.unregister(f"before-call.sqs.{operation}", answer)
+
+
+@contextmanager
+def refusing_writes_of(pk: str, code: str = "InternalServerError") -> Iterator[list[str]]:
+    """Answer every ``PutItem`` or ``TransactWriteItems`` that writes an item of partition ``pk`` (in its request)
+    with the error ``code``, as DynamoDB would if the process died before that write; yields the calls refused."""
+    from pagerless.store.system import SystemRecord
+
+    events = SystemRecord._get_connection().connection.client.meta.events
+    refused: list[str] = []
+
+    def answer(model, params, **_):
+        if f'"{pk}"' in str(params.get("body", "")):
+            refused.append(model.name)
+            raise ClientError({"Error": {"Code": code, "Message": f"{code} (injected)"}}, model.name)
+
+    for operation in ("PutItem", "TransactWriteItems"):
+        events.register(f"before-call.dynamodb.{operation}", answer)
+    try:
+        yield refused
+    finally:
+        for operation in ("PutItem", "TransactWriteItems"):
+            events.unregister(f"before-call.dynamodb.{operation}", answer)
