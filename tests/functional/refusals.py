@@ -85,16 +85,17 @@ def sqs_refusing(operation: str, code: str = "ServiceUnavailable", *, times: int
 
 
 @contextmanager
-def refusing_writes_of(pk: str, code: str = "InternalServerError") -> Iterator[list[str]]:
-    """Answer every ``PutItem`` or ``TransactWriteItems`` that writes an item of partition ``pk`` (in its request)
-    with the error ``code``, as DynamoDB would if the process died before that write; yields the calls refused."""
+def refusing_writes_of(value: str, code: str = "InternalServerError", *, times: int = 1000) -> Iterator[list[str]]:
+    """Answer the next ``times`` calls of ``PutItem`` or ``TransactWriteItems`` writing an item that holds the string
+    ``value`` (its partition key, its type...) with the error ``code``, as DynamoDB would if the process died before
+    that write; yields the calls refused."""
     from pagerless.store.system import SystemRecord
 
     events = SystemRecord._get_connection().connection.client.meta.events
     refused: list[str] = []
 
     def answer(model, params, **_):
-        if f'"{pk}"' in str(params.get("body", "")):
+        if len(refused) < times and f'"{value}"' in str(params.get("body", "")):
             refused.append(model.name)
             raise ClientError({"Error": {"Code": code, "Message": f"{code} (injected)"}}, model.name)
 

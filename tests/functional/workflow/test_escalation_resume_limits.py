@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import auth
-from tests.functional.refusals import failing, sqs_events
+from tests.functional.refusals import failing, refusing_writes_of, sqs_events
 from tests.functional.workflow.conftest import open_incident, timeline_types
 from tests.functional.workflow.escalations import escalation
 from tests.functional.workflow.test_aws_unavailable_steps import inside
@@ -146,3 +146,36 @@ def test_an_escalation_whose_executions_keep_failing_is_resumed_three_times_then
     assert acked.status_code == 200, acked.text
     assert api.get("/api/status", headers=auth(operator_key)).json()["escalations"] == {"stopped": 0, "list": []}
     assert pages.generations() == ["0-0"]
+
+
+def test_the_stop_of_an_escalation_whose_sweep_died_before_saying_it_is_said_once_by_the_next_sweep(
+    fast_workflow, scenario, oncall, pages, runtime, api, operator_key
+):
+    from pagerless.oncall.sweep import sweep
+
+    # Given an escalation whose ticks keep failing, resumed three times by the sweep
+    oncall(delays=(300, 300, 300))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    sfn = runtime.client("stepfunctions")
+    with failing("GetItem", _invalid, times=1000, when=inside("tick")):
+        arn = _tick_execution(runtime, opened, {"step": 1, "repeat": 0}, f"unsaid-{opened.id}")
+        assert _ended(runtime, arn)["status"] == "FAILED"
+        for _ in range(3):
+            assert [s["resume"] for s in sweep(sfn=sfn, now=_later())] == ["step 2"]
+            assert _ended(runtime, escalation(opened.id).execution_arn)["status"] == "FAILED"
+        # When the sweep that gives up on it cannot write its timeline entry (after the stop), as if it died there
+        with refusing_writes_of("escalation_gave_up") as refused:
+            assert [s["resume"] for s in sweep(sfn=sfn, now=_later())] == ["failed"]
+    assert set(refused) == {"PutItem"}
+    stopped = escalation(opened.id)
+    assert stopped.status == "stopped"
+    assert timeline_types(opened.id).count("escalation_gave_up") == 0
+    # Then the next sweep says it, once, and later sweeps say nothing more
+    assert [s.get("said") for s in sweep(sfn=sfn, now=_later())] == ["gave up"]
+    assert [sweep(sfn=sfn, now=_later()) for _ in range(2)] == [[], []]
+    assert timeline_types(opened.id).count("escalation_gave_up") == 1
+    said = api.get(f"/api/incidents/{opened.id}/timeline", headers=auth(operator_key)).json()["items"]
+    [line] = [e for e in said if e["type"] == "escalation_gave_up"]
+    assert line["message"] == stopped.reason and line["data"]["resumes"] == 3, line
+    assert "ValueError" in line["data"]["error"], line
