@@ -16,7 +16,7 @@ import pytest
 
 from pagerless.local.template import ACCOUNT_ID, Template, load_yaml
 from tests.conftest import TEMPLATE
-from tests.iam import policies
+from tests.iam import paths, policies
 
 pytestmark = pytest.mark.unit
 STORE = Path(__file__).resolve().parents[2] / "shared" / "pagerless" / "store"
@@ -369,20 +369,40 @@ def test_no_role_uses_the_dynamodb_read_policy():
     assert users == []
 
 
-_SCAN_INCIDENTS = {"Ingest", "AlertConsumer", "Incidents", "Console", "Slo", "Workflow", "WorkflowApi", "Chat"}
-# The functions that may scan each table some store module scans, read off the paths that reach a scan. Users:
-# the user and agent-token lists (store/users.py all, agent_tokens: admin's /api/users, /api/agent-tokens, the
-# console's user pages). Incidents: index_ends under the SLO, report and handoff reads (store/reports.py,
-# store/slos.py), mark_flaps under the flap sweep, in_statuses under the reconciler (store/incident_reads.py):
-# reports and oncall read, the functions that write it too (not narrowed per function); admin, MCP, diagnosis,
-# notify and the dead-letter consumer reach none. System: the escalation sweep and the reconciler
-# (store/oncall.py awaiting_start, running) for the functions that write it (not narrowed per function) and
-# reports and oncall; MCP, notify and the dead-letter consumer only read it.
-SCANNERS = {
-    "UsersTable": {"Admin", "Console"},
-    "IncidentsTable": _SCAN_INCIDENTS | {"Reports", "Oncall", "Scheduled"},
-    "SystemTable": _SCAN_INCIDENTS | {"Reports", "Oncall", "Scheduled", "Admin", "Diagnosis", "System"},
-}
+# The functions that may scan each table some store module scans. Users: the user and agent-token lists (store/users.py
+# all, agent_tokens: admin's /api/users, /api/agent-tokens, the console's user pages), read by hand. Incidents and system:
+# the functions whose code reaches a scan of them, traced from each function's entry (tests/iam/paths.py): index_ends
+# under the SLO, report and handoff reads, mark_flaps under the flap sweep, the escalation sweep's _key_once. (The
+# reconciler's in_statuses and running are the local runtime's, `pagerless dev`: no function runs them.)
+SCANNERS = {"UsersTable": {"Admin", "Console"}}
+TRACED = ("IncidentsTable", "SystemTable")
+
+
+@pytest.fixture(scope="module")
+def traced(template) -> dict[str, set[str]]:
+    """Each table of TRACED -> the functions (logical ids) whose code reaches a scan of it."""
+    found = {table: set() for table in TRACED}
+    for function in template.functions():
+        reached = paths.scanned_by(function.code_dir.name, _store_models())
+        for table in TRACED:
+            if reached.get(_setting(table)):
+                found[table].add(function.logical_id)
+    return found
+
+
+def _store_models() -> dict[str, str]:
+    return _model_tables([ast.parse(path.read_text(encoding="utf-8")) for path in sorted(STORE.glob("*.py"))])
+
+
+def test_the_trace_reaches_the_scans_known_to_be_there(traced):
+    # Given the trace of every function's code to the store's scans
+    # Then it finds the paths known to scan: the sweeps (scheduled), the SLO reads (slo), the handoff digest (oncall)
+    assert {"ScheduledFunction", "SloFunction", "OncallFunction", "ReportsFunction"} <= traced["IncidentsTable"]
+    assert "ScheduledFunction" in traced["SystemTable"]
+    # ... and not where no path scans: a notice sent, an alert consumed
+    assert not {"NotifyFunction", "AlertConsumerFunction"} & (traced["IncidentsTable"] | traced["SystemTable"])
+
+
 # store/keys.py's scan is the local `keys` CLI's, run with the operator's credentials: no function's.
 CLI_SCANS = ("ApiKeysTable",)
 
@@ -395,11 +415,11 @@ def _setting(table: str) -> str:
 
 
 @pytest.mark.parametrize("table", sorted(Template(TEMPLATE).of_type("AWS::DynamoDB::Table")))
-def test_only_the_functions_whose_paths_scan_a_table_may_scan_it(template, roles, table):
+def test_only_the_functions_whose_paths_scan_a_table_may_scan_it(template, roles, traced, table):
     # Given a table of the stack, and whether store/ (its AST) scans it
     arn = template.get_att(table, "Arn")
     scanned = "Scan" in _store_calls().get(_setting(table), set()) and table not in CLI_SCANS
-    expected = {f"{name}Function" for name in SCANNERS.get(table, ())}
+    expected = traced[table] if table in TRACED else {f"{name}Function" for name in SCANNERS.get(table, ())}
     # Then a table no code scans is pinned to no scanner, and one it scans to the functions that reach a scan
     assert bool(expected) == scanned, table
     scanners = {lid for lid, st in roles.items() if not policies.denied(st, "dynamodb:Scan", arn)}

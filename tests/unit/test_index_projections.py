@@ -14,7 +14,7 @@ MODELS = [
     ("pagerless.store.incidents:IncidentRecord", "IncidentsTable"),
     ("pagerless.store.alerts:AlertRecord", "AlertsTable"),
     ("pagerless.store.timeline:TimelineRecord", "TimelineTable"),
-    ("pagerless.store.oncall:EscalationRecord", "SystemTable"),
+    ("pagerless.store.escalations:EscalationRecord", "SystemTable"),
     ("pagerless.store.sweeps:FlapMarker", "SystemTable"),
     ("pagerless.store.approvals:ApprovalRecord", "ApprovalsTable"),
     ("pagerless.store.deliveries:DeliveryRecord", "DeliveriesTable"),

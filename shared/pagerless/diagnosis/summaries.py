@@ -7,7 +7,8 @@ category_label`: "Out of memory (OOMKilled)", not the id) and quotes the winning
 instead, one line per taxonomy category. A summary stored before the English named it in words (``oom_killed: ...``)
 is still said from its phrase in either language (`said`); one stored with no phrase at all has its leading id said
 in words.
-Evidence is quoted as found (a log line, an event message) in both. An LLM's summary has no phrase and is shown as
+Evidence is quoted as found (a log line, an event message) in both; a line Pagerless wrote itself (no pods found…)
+is said in the reader's language from its phrase, when the diagnosis's evidence still holds it (`said`). An LLM's summary has no phrase and is shown as
 the model wrote it.
 """
 
@@ -186,7 +187,7 @@ def said(diagnosis: dict, language: str, zone: str | None = None) -> str:
     stored = (diagnosis.get("summary") or "").strip()
     phrase = diagnosis.get("summary_phrase")
     if phrase and stored and stored in _stored_english(phrase):
-        return render(phrase, language, zone) or stored
+        return render(_evidence_in(phrase, diagnosis.get("evidence"), language), language, zone) or stored
     category = diagnosis.get("category")
     if not phrase and isinstance(category, str) and stored.startswith(f"{category}: "):
         words = category_label(category, language)
@@ -194,6 +195,22 @@ def said(diagnosis: dict, language: str, zone: str | None = None) -> str:
             colon = "：" if language_of(language) == "zh" else ": "
             return f"{words}{colon}{stored[len(category) + 2 :]}"
     return stored
+
+
+def _evidence_in(phrase, evidence, language: str):
+    """``phrase`` with the evidence it quotes (``evidence``: the first line's detail, cut to 160) said in ``language``
+    when that line is one Pagerless wrote itself, with its phrase (`evidence_phrases.detail_in`: "no pods found…");
+    a quote of what was found stays as found, and so does a line the diagnosis's ``evidence`` no longer holds."""
+    from pagerless.diagnosis.evidence_phrases import detail_in
+
+    stored = phrase.model_dump() if isinstance(phrase, Phrase) else phrase
+    quoted = (stored.get("params") or {}).get("evidence") if isinstance(stored, Mapping) else None
+    if not quoted or language_of(language) == "en" or not isinstance(evidence, list):
+        return phrase
+    for item in evidence:
+        if isinstance(item, Mapping) and item.get("said") and str(item.get("detail") or "")[:160] == quoted:
+            return {**stored, "params": {**stored["params"], "evidence": detail_in(item, language)[:160]}}
+    return phrase
 
 
 def _stored_english(phrase) -> set[str]:

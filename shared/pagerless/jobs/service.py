@@ -87,7 +87,7 @@ def _reconcile(record: JobRecord, execution: dict | None) -> None:
     if record.kind == "runbook_run":  # the run's incident, if it has one, is told on its timeline
         from pagerless.runbooks.job_state import note
 
-        note(record, "JobFailed", f"run ended: {why}", outcome="lost")
+        note(record, "JobFailed", f"run ended: {why}", outcome="lost", error_phrase=said)
     else:
         repo.add_event(record, "JobFailed", message=why)
 

@@ -50,7 +50,8 @@ def build_for(job: NotifyJob, incident) -> dict:
         "confidence": None,
         "summary": None,
         "summary_phrase": None,  # the summary as data (diagnosis.summaries): `shown` says it in the card's language
-        "evidence": [],
+        "evidence": [],  # the diagnosis's first lines, "source: detail" (`shown` says Pagerless's own in the language)
+        "evidence_items": [],  # those lines as stored (their phrases): what `shown` says them from
         "action": None,
         "reason": None,
         "reason_phrase": None,  # likewise (remediation.reasons)
@@ -94,6 +95,7 @@ def build_for(job: NotifyJob, incident) -> dict:
                 summary_phrase=diagnosis.get("summary_phrase"),
                 confidence=round(float(diagnosis.get("confidence") or 0) * 100),
                 evidence=[_evidence(e) for e in (diagnosis.get("evidence") or [])[:3]],
+                evidence_items=list((diagnosis.get("evidence") or [])[:3]),
             )
         proposal = incident.proposal or {}
         ctx.update(
@@ -193,9 +195,12 @@ def _in_language(ctx: dict, language: str, zone: str | None = None) -> dict:
     said = {}
     if ctx.get("message") and ctx.get("message_phrase"):
         said["message"] = notice_phrases.shown(ctx["message"], ctx["message_phrase"], language)
+    items = ctx.get("evidence_items") if isinstance(ctx.get("evidence_items"), list) else []
     if ctx.get("summary") and ctx.get("summary_phrase"):
-        summary = {"summary": ctx["summary"], "summary_phrase": ctx["summary_phrase"]}
-        said["summary"] = summaries.said(summary, language, zone)  # its times in the channel's zone
+        summary = {"summary": ctx["summary"], "summary_phrase": ctx["summary_phrase"], "evidence": items}
+        said["summary"] = summaries.said(summary, language, zone)  # its times in the channel's zone, its 证据 too
+    if items and ctx.get("evidence") == [_evidence(e) for e in items]:  # the incident's, not a job's own
+        said["evidence"] = [_evidence(e, language) for e in items]
     if ctx.get("reason") and ctx.get("reason_phrase"):
         said["reason"] = reasons.said({"reason": ctx["reason"], "reason_phrase": ctx["reason_phrase"]}, language)
     return said
@@ -220,10 +225,17 @@ def incident_of(job: NotifyJob):
     return incident if incident.workspace == job.workspace else None
 
 
-def _evidence(item) -> str:
-    if isinstance(item, dict):
-        return f"{item.get('source', '')}: {item.get('detail', '')}"[:300]
-    return str(item)[:300]
+def _evidence(item, language: str = "en") -> str:
+    """An evidence line as a card shows it, ``source: detail``: a line Pagerless wrote itself said in ``language``
+    from its phrase (`evidence_phrases.detail_in`: 在 shop 中没有找到 checkout 的 Pod), a quote of the cluster as found;
+    Chinese puts a full-width colon after the source."""
+    if not isinstance(item, dict):
+        return str(item)[:300]
+    from pagerless.diagnosis.evidence_phrases import detail_in
+    from pagerless.domain.phrases import language_of
+
+    colon = "：" if language_of(language) == "zh" else ": "
+    return f"{item.get('source', '')}{colon}{detail_in(item, language)}"[:300]
 
 
 def decided_already(incident_id: str, approval_id: str) -> dict | None:

@@ -53,9 +53,7 @@ class PostmortemFacts:
     owners: list[str] = field(default_factory=list)
     today: date | None = None
     responses: list[dict] = field(default_factory=list)  # at, by: people's responses (reports.responses), oldest first
-    escalations: list[dict] = field(
-        default_factory=list
-    )  # policy, pages [{at, targets, held, held_sent}] of this firing
+    escalations: list[dict] = field(default_factory=list)  # policy, pages [{at, targets, held, held_sent}]: this firing
     covering_policy: str | None = None  # the escalation policy that covers its service and severity now
     language: str = "en"  # what the draft is written in: en or zh
     zone: str = "UTC"  # the report settings' time zone: a Chinese draft's times are said in it
@@ -396,6 +394,7 @@ def draft(facts: PostmortemFacts) -> dict:
         "title": said("title", lang, title=incident.get("title")),
         "incident_id": incident.get("id"),
         "language": lang,
+        "timezone": facts.zone,  # its times' zone: its timeline's, its Markdown impact table's
         "sections": sections,
         "impact_table": impact_table(facts),
         "slo_impact": facts.slo_impact,

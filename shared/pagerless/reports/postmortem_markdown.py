@@ -1,6 +1,7 @@
 """A postmortem document as Markdown (what the postmortem API answers for Markdown), its headings in the document's
 language (``language``: en or zh; a document drafted before it had one is English)."""
 
+from pagerless.clock import display_time
 from pagerless.domain.phrases import language_of
 from pagerless.incidents.notice_phrases import SEVERITY_ZH
 from pagerless.reports.markdown import markdown_text
@@ -86,10 +87,14 @@ def metric(code: str, language: str) -> str:
     return METRICS_ZH.get(code, code)
 
 
-def _value(row: dict, language: str):
-    """An impact row's value as the Markdown shows it: the severity in words in Chinese (严重), as the cards say it."""
+def _value(row: dict, language: str, zone: str | None):
+    """An impact row's value as the Markdown shows it: the severity in words in Chinese (严重), as the cards say it;
+    a time (``started_at``, ...) as people read it in ``zone``, the document's (``2026-12-07 16:00 UTC+08:00``), as
+    its timeline says its times; a document drafted before it kept its zone (None) shows them as stored (ISO)."""
     if row["metric"] == "severity" and language_of(language) == "zh":
         return SEVERITY_ZH.get(str(row["value"]), row["value"])
+    if zone and row["metric"].endswith("_at") and isinstance(row["value"], str) and row["value"]:
+        return display_time(row["value"], zone)
     return row["value"]
 
 
@@ -121,7 +126,10 @@ def to_markdown(document: dict) -> str:
         _row(h["metric_value"]),
         "|---|---|",
     ]
-    lines += [_row((_cell(metric(row["metric"], lang)), _cell(_value(row, lang)))) for row in document["impact_table"]]
+    zone = document.get("timezone")
+    lines += [
+        _row((_cell(metric(row["metric"], lang)), _cell(_value(row, lang, zone)))) for row in document["impact_table"]
+    ]
     for key in ("root_causes", "trigger", "detection", "resolution"):
         lines += ["", f"## {h[key]}", s[key]]
     lines += ["", f"## {h['action_items']}", "", _row(h["item_columns"]), "|---|---|---|---|---|---|"]

@@ -120,6 +120,13 @@ class _Values(dict):
         route = decision_route("zh", comment)
         return f"（{route}）" if route else "：" + comment
 
+    def _message_part(self) -> str:
+        """The stored message after a colon (full-width in Chinese); nothing, not a bare colon, when it is empty."""
+        message = str(self["message"])
+        if not message.strip():
+            return ""
+        return f"：{message}" if self.zh else f": {message}"
+
     def _check_part(self) -> str:
         ok = self.data.get("ok")
         if not isinstance(ok, bool):
@@ -145,6 +152,17 @@ class _Values(dict):
         from pagerless.remediation.policy_phrases import reason_in
 
         return reason_in(stored, self.data.get("why"), "zh" if self.zh else "en")
+
+    def _error_part(self) -> str:
+        """Why a run ended, in Chinese from its error's phrase (``error_phrase``: `runbooks.error_phrases`), as the
+        job page says it; an entry written before it carried the phrase says the outcome alone."""
+        phrase = self.data.get("error_phrase")
+        if not self.zh or not isinstance(phrase, dict):
+            return ""
+        from pagerless.runbooks.error_phrases import ERRORS
+
+        said = ERRORS.render(phrase, "zh")
+        return f"（{said}）" if said else ""
 
     def _in_flight_part(self) -> str:
         step = str(self.data.get("in_flight") or "")

@@ -9,10 +9,11 @@ PHRASES: dict[str, tuple[str, str]] = {
     # people's words, as written
     "comment": ("{message}", "{message}"),
     # alerts
-    "incident_created": ("opened by {source}: {message}", "由 {source} 告警创建：{message}"),
-    "incident_created:plain": ("opened: {message}", "事件已创建：{message}"),
-    "alert_refired": ("fired again: {message}", "告警再次触发：{message}"),
-    "alert_resolved": ("resolved at the source: {message}", "告警已在源头恢复：{message}"),
+    # an alert's title after a colon; an alert with none says no colon ({message_part})
+    "incident_created": ("opened by {source}{message_part}", "由 {source} 告警创建{message_part}"),
+    "incident_created:plain": ("opened{message_part}", "事件已创建{message_part}"),
+    "alert_refired": ("fired again{message_part}", "告警再次触发{message_part}"),
+    "alert_resolved": ("resolved at the source{message_part}", "告警已在源头恢复{message_part}"),
     "alert_no_data": ("{message}", "{actor} 的告警不再有数据；未确认已恢复，事件保持打开"),
     "severity_raised": ("{message}", "{actor} 将严重程度从 {from} 提升到 {to}"),
     "severity_raised:child": ("{message}", "关联事件 {child_id} 的告警（来源 {actor}）将严重程度从 {from} 提升到 {to}"),
@@ -112,7 +113,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "runbook_step:RollbackFailed": ("{message}", "Runbook {runbook}：步骤 {node} 的回滚无法执行，仍保持已应用"),
     "runbook_step:JobCompleted": ("{message}", "Runbook {runbook} 运行完成"),
     "runbook_step:JobCompleted:dry": ("{message}", "Runbook {runbook} 试运行完成：未做任何更改"),
-    "runbook_step:JobFailed": ("{message}", "Runbook {runbook} 运行结束：{outcome}"),
+    "runbook_step:JobFailed": ("{message}", "Runbook {runbook} 运行结束：{outcome}{error_part}"),
     "runbook_step:JobCancelled": ("{message}", "Runbook {runbook} 已被停止{in_flight_part}"),
     # paging
     "escalation_started": ("{message}", "已开始按升级策略呼叫"),

@@ -20,9 +20,10 @@ from datetime import timedelta
 from pagerless.clock import utcnow
 from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
+from pagerless.domain.phrases import Phrase
 from pagerless.incidents.approval_tokens import wait_again
 from pagerless.incidents.notices import publish
-from pagerless.remediation.reasons import reason, render
+from pagerless.remediation.reasons import reason, refused_step, render
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.jobs import PARKED, RUNNING, WAIT, JobRecord, JobRepository
 
@@ -60,8 +61,9 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
             # the decider's process may have ended before it told the job: then this does
             wake(job, asked)
             return {"approval_id": asked.approval_id, "handed_over": status}
-    checked = _dry_run(job.workspace, plan)
-    card_reason = reason("runbook_step", runbook=runbook_of(job).name, step=step.name)
+    checked, refusal = _dry_run(job, step.name, plan)
+    # a step the policy now refuses says so on its cards, in their language, before anyone decides
+    card_reason = refusal or reason("runbook_step", runbook=runbook_of(job).name, step=step.name)
     now = utcnow()
     record = ApprovalRepository().create(
         Approval(
@@ -205,23 +207,32 @@ def wake(job: JobRecord, record: Approval) -> bool:
     return True
 
 
-def _dry_run(workspace: str, plan: dict) -> dict:
-    """The step's server-side dry run, under the policy's decision (a drain's per-pod rules): what
-    the approver is shown."""
+def _dry_run(job: JobRecord, step: str, plan: dict) -> tuple[dict, Phrase | None]:
+    """The step's server-side dry run, under the policy's decision for the run (a drain's per-pod rules, and for a run on
+    an incident its service scope, as the step's own run is held to): what the approver is shown. A step the policy
+    refuses is not sent to the cluster: the preview says why up front (its reason's phrase too, said in Chinese)."""
     from pagerless.kube import cluster
     from pagerless.remediation.actions import ActionPlan
     from pagerless.remediation.executor import dry_run
-    from pagerless.remediation.policy import evaluate
+    from pagerless.remediation.policy import evaluate, evaluate_dry_run
+    from pagerless.remediation.policy_phrases import stored
     from pagerless.remediation.workspace_policy import get_policy, policy_context
+    from pagerless.runbooks.job_state import policy_scope
 
     action_plan = ActionPlan.model_validate(plan)
-    decision = evaluate(action_plan, get_policy(workspace), policy_context(workspace))
+    policy, context = get_policy(job.workspace), policy_context(job.workspace, scope=policy_scope(job))
+    permit = evaluate_dry_run(action_plan, policy, context)  # a dry run is not rate-limited nor frozen
+    if not permit.allowed:
+        refusal, decided = refused_step("step_denied", step, permit), stored(permit)
+        preview = {"status": "denied", "message": render(refusal, "en"), "diff": None, "rule": permit.rule}
+        return preview | {"reason": decided["reason"], "reason_phrase": decided["reason_phrase"]}, refusal
+    decision = evaluate(action_plan, policy, context)
     kube = cluster.connect()
     try:
         checked = dry_run(action_plan, kube, decision)
     finally:
         kube.close()
-    return {"status": checked.status, "message": checked.message, "diff": checked.diff}
+    return {"status": checked.status, "message": checked.message, "diff": checked.diff}, None
 
 
 STOPPED_BY = "the job was stopped by "  # the note of a step's approval that its run's stop expired (jobs.service)

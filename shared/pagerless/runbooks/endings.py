@@ -205,7 +205,9 @@ def finish(job_id: str, outcome: str, reason: str = "", *, said: dict | None = N
     if not_rolled_back:
         tail += f"; {not_rolled_back}"
     tail = tail[:300]
-    note(job, "JobCompleted" if status == COMPLETED else "JobFailed", text[: 500 - len(tail)] + tail, outcome=outcome)
+    event = "JobCompleted" if status == COMPLETED else "JobFailed"
+    # its error's phrase: the timeline's Chinese says why it ended, as the job page does
+    note(job, event, text[: 500 - len(tail)] + tail, outcome=outcome, error_phrase=summary.get("error_phrase"))
     return step_reply("end")
 
 

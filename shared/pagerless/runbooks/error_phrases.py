@@ -138,6 +138,11 @@ PARTS = Catalog(
                 f"任务{_WAS_ZH.get(p['was'], p['was'])}时，它的执行以 {p['ended']} 结束；没有任何步骤记录这次结束"
             ),
         },
+        "execution_gone": {  # a step's approval decided after its run's execution ended (workflow.runbook_steps)
+            "en": lambda p: "its execution is no longer running (a restart of pagerless dev ends every execution)",
+            "zh": lambda p: "它的执行已不再运行（重启 pagerless dev 会结束所有执行）",
+        },
+        "replay_it": {"en": lambda p: "replay it", "zh": lambda p: "请重放它"},
         "execution_replayed": {
             "en": lambda p: "its execution was lost (a restart); replayed",
             "zh": lambda p: "它的执行已丢失（重启），已重放",

@@ -9,7 +9,7 @@ A cycle, precisely:
 3. A candidate is re-run only if its workflow execution has ended (one Step Functions cannot
    describe now — throttled, unreachable — might still run, so it is skipped), its stored proposal was
    ``blocked`` by the policy, and the policy evaluated *now* (same ``evaluate``, same context as
-   the workflow) allows that plan — i.e. the policy changed since (autonomy raised, a namespace
+   the workflow, the incident's service scope included) allows that plan — i.e. the policy changed since (autonomy raised, a namespace
    allowed, a freeze ended, the rate-limit window passed, the action enabled again).
 4. Re-running means starting a new incident-response execution for the incident: it gathers fresh
    context, diagnoses again, proposes and asks the policy again, then runs at once (``auto``) or
@@ -17,7 +17,8 @@ A cycle, precisely:
    cycle itself, so nothing can bypass the policy or the approval step.
 
 Everything else is reported as skipped with the reason (a proposal that failed, was rejected or
-ran already is never retried by a cycle).
+ran already is never retried by a cycle); one the policy still refuses carries the decision (``rule``, ``reason`` and its
+phrase, ``reason_phrase``, to be said in Chinese too), as the workflow would store it.
 """
 
 import os
@@ -27,6 +28,8 @@ from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.remediation.actions import ACTION_TYPES, ActionPlan, BlastRadius, Risk
 from pagerless.remediation.policy import Autonomy, Policy, evaluate
+from pagerless.remediation.policy_phrases import stored
+from pagerless.remediation.service_scope import ServiceScope
 from pagerless.remediation.workspace_policy import get_policy, policy_context
 
 CANDIDATES = (IncidentStatus.DIAGNOSED.value, IncidentStatus.ESCALATED.value)
@@ -90,6 +93,7 @@ def _allows(policy: Policy) -> str:
 def run_cycle(workspace: str, actor: str, max_incidents: int = MAX_INCIDENTS_PER_CYCLE) -> dict:
     """One cycle (see the module's docstring); returns what was re-run and what was skipped, and why."""
     from pagerless.incidents.service import IncidentService
+    from pagerless.knowledge.service import service_scope
 
     started = datetime.now(UTC)
     policy = get_policy(workspace)
@@ -106,14 +110,17 @@ def run_cycle(workspace: str, actor: str, max_incidents: int = MAX_INCIDENTS_PER
         return result
     result["ran"] = True
     context = policy_context(workspace)
+    catalog = service_scope(workspace, None)["catalog"]  # read once: each incident's scope names its own service
     service = IncidentService()
     candidates = [i for status in CANDIDATES for i in service.search(workspace, status=status, limit=max_incidents)[0]]
     candidates.sort(key=lambda i: i.updated_at, reverse=True)
     for incident in candidates[:max_incidents]:
         result["examined"] += 1
-        reason, decision = _why_not(incident, policy, context)
+        scoped = context.model_copy(update={"scope": ServiceScope(service=incident.service, catalog=catalog)})
+        reason, decision = _why_not(incident, policy, scoped)
         if reason:
-            result["skipped"].append({"incident_id": incident.id, "status": incident.status, "reason": reason})
+            skipped = {"incident_id": incident.id, "status": incident.status, "reason": reason}
+            result["skipped"].append(skipped | ({"decision": stored(decision)} if decision else {}))
             continue
         result["rerun"].append(_rerun(incident, decision, actor, started))
     return result
@@ -128,7 +135,7 @@ def _why_not(incident, policy: Policy, context):
         return f"its proposal was not blocked by the policy (status {proposal.get('status') or 'none'})", None
     decision = evaluate(ActionPlan.model_validate(proposal["plan"]), policy, context)
     if not decision.allowed:
-        return f"still blocked by policy rule {decision.rule}: {decision.reason}", None
+        return f"still blocked by policy rule {decision.rule}: {decision.reason}", decision
     return None, decision
 
 

@@ -111,11 +111,14 @@ def _lost(service, record: Approval, incident_id: str | None, *, decided: bool) 
     """The step's run is gone: its approval expires (``decided``: the decision just written is
     marked so), its job fails (a replay restarts it), and the decider is told nothing ran, rather
     than seeing the decision taken and the job waiting or running on forever."""
+    from pagerless.runbooks.error_phrases import PARTS, part, told
     from pagerless.runbooks.job_state import note
     from pagerless.store.jobs import FAILED
 
     job_id = record.proposal["job_id"]
-    why = "its execution is no longer running (a restart of pagerless dev ends every execution)"
+    gone = part("execution_gone")
+    why = PARTS.render(gone, "en")
+    error, error_phrase = told(gone, part("replay_it"))  # "…; replay it", said in Chinese on the job page too
     said = f"the step's run is gone: {why}"
     if (
         service.repository.mark_expired(record, said)
@@ -127,14 +130,15 @@ def _lost(service, record: Approval, incident_id: str | None, *, decided: bool) 
     if JobRepository().update(
         job,
         status=FAILED,
-        error=f"{why}; replay it",
+        error=error,
+        result={**(job.result or {}), "error_phrase": error_phrase},
         current_node=None,
         correlation_key=None,
         sweep=None,
         sweep_since=None,
         expected_status=("pending", "running", "parked"),
     ):
-        note(job, "JobFailed", f"run ended: {why}; nothing more ran", outcome="lost")
+        note(job, "JobFailed", f"run ended: {why}; nothing more ran", outcome="lost", error_phrase=error_phrase)
     raise ConflictError(
         f"job {job_id} no longer runs: {why}; nothing ran. Replay it: POST /api/jobs/{job_id}/replay",
         details=[{"job_id": job_id, "status": vocab.EXPIRED}],

@@ -395,3 +395,39 @@ def test_status_says_when_the_fault_began_in_the_askers_time_zone(bot, api, vend
     assert "开始于：2026-12-08 00:22 UTC+08:00" in status and "16:22 UTC" not in status, status
     # And Alice reads it in UTC, named
     assert "开始于：2026-12-07 16:22 UTC" in alices, alices
+
+
+def test_status_says_the_evidence_pagerless_wrote_itself_in_chinese_and_a_quote_as_found(bot, api, vendors):  # noqa: F811
+    # Given an incident whose diagnosis cites, as its first evidence, a line Pagerless wrote itself (no pods found for
+    # the dependency's workload, said from its phrase), and another whose first evidence quotes the cluster
+    from pagerless.diagnosis import summaries
+    from pagerless.diagnosis.evidence_phrases import said as evidence_said
+    from pagerless.store.incidents import IncidentRecord, IncidentRepository
+
+    def diagnosis_citing(evidence: dict) -> dict:
+        said = summaries.found(
+            "dependency_unavailable",
+            finding="payments-api cannot reach ledger (3 log lines)",
+            where={"namespace": "payments", "workload": "payments-api"},
+            since="2026-12-07T16:22:00+00:00",
+            evidence=evidence["detail"][:160],
+        )
+        return {
+            "category": "dependency_unavailable",
+            "confidence": 0.9,
+            "summary": summaries.render(said, "en"),
+            "summary_phrase": said.model_dump(mode="json"),
+            "evidence": [evidence],
+        }
+
+    own = evidence_said("pods payments/ledger", "no_pods_for_workload").model_dump(mode="json")
+    quote = {"source": "pod payments/ledger-1/status", "detail": "phase=Pending ledger: ready=False"}
+    IncidentRepository().get(INCIDENT).update(actions=[IncidentRecord.diagnosis.set(diagnosis_citing(own))])
+    # When Alice asks for its status in Chinese and in English
+    chinese, english = _to_lark_bot(api, vendors, f"状态 {INCIDENT}"), _to_lark_bot(api, vendors, f"status {INCIDENT}")
+    # Then the Chinese 证据 line says Pagerless's own line in Chinese; English keeps its stored English
+    assert "证据：没有找到该工作负载的 Pod" in chinese and "no pods found" not in chinese, chinese
+    assert "Evidence: no pods found for the workload" in english, english
+    # And a quote of what the cluster said stays as found
+    IncidentRepository().get(INCIDENT).update(actions=[IncidentRecord.diagnosis.set(diagnosis_citing(quote))])
+    assert "证据：phase=Pending ledger: ready=False" in _to_lark_bot(api, vendors, f"状态 {INCIDENT}")

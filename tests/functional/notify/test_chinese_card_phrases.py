@@ -94,3 +94,27 @@ def test_a_models_summary_stays_as_the_model_wrote_it_on_a_chinese_card(api, not
     text = json.dumps(json.loads(chinese), ensure_ascii=False)
     assert "The api container ran out of memory under the Monday batch load." in text
     assert "raise the memory limit" in text
+
+
+def test_a_chinese_card_says_the_evidence_pagerless_wrote_itself_in_chinese_and_quotes_as_found(
+    api, notify_env, admin_key, vendors
+):
+    # Given an incident the analyzers could not conclude on: no pod of the alert's workload in the cluster read (a
+    # line Pagerless wrote itself, with its phrase), beside a quote of what the cluster said
+    from pagerless.diagnosis.engine import diagnose
+    from tests.unit.diagnosis.kube import scenario
+
+    diagnosis = json.loads(json.dumps(diagnose(scenario()).model_dump(mode="json")))
+    quote = {"source": "event shop/checkout", "detail": "Back-off pulling image: not found"}
+    diagnosis["evidence"] = [quote, *[e for e in diagnosis["evidence"] if e.get("said")]]
+    assert diagnosis["evidence"][1]["detail"] == "no pods found for checkout in shop"
+    proposal = {"action": "patch_resources", "reason": "raise the memory limit", "decision": {"rule": "r"}}
+    # When its approval card goes to an English Slack channel and a Chinese Lark channel
+    english, chinese = _cards(api, admin_key, vendors, notify_env, "INC-20261202-0052", diagnosis, proposal)
+    text = json.dumps(json.loads(chinese), ensure_ascii=False)
+    # Then the Chinese card says Pagerless's own line in Chinese, the quote as it was found
+    assert "pods shop：在 shop 中没有找到 checkout 的 Pod" in text and "no pods found" not in text, text
+    assert "event shop/checkout：Back-off pulling image: not found" in text, text
+    # And the English card keeps the stored English
+    assert "pods shop: no pods found for checkout in shop" in english, english
+    assert "event shop/checkout: Back-off pulling image: not found" in english, english

@@ -197,3 +197,40 @@ def test_claude_is_asked_to_keep_the_drafts_chinese_and_its_prose_is_kept_as_wri
     assert pm["engine"]["engine"] == "claude"
     assert pm["sections"]["summary"] == polished["summary"]
     assert pm["sections"]["root_causes"] == polished["root_causes"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_markdowns_impact_table_says_its_times_in_the_report_zone(api, admin_key, lang):
+    from datetime import UTC, datetime
+
+    # Given a Shanghai team's report settings, and an incident opened, acknowledged and resolved at known times
+    put = api.put(
+        "/api/reports/settings", json={"language": lang, "timezone": "Asia/Shanghai"}, headers=auth(admin_key)
+    )
+    assert put.status_code == 200, put.text
+    opened = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    seed_incident(
+        f"INC-PM-TZ-{lang}",
+        service="cart",
+        severity="critical",
+        opened=opened,
+        acknowledged=opened + timedelta(minutes=4),
+        resolved=opened + timedelta(minutes=30),
+    )
+    operator = auth(make_key("operator"))
+    # When it is drafted and read as Markdown
+    pm = api.post(f"/api/incidents/INC-PM-TZ-{lang}/postmortem", headers=operator)
+    assert pm.status_code == 201, pm.text
+    text = api.get(f"/api/incidents/INC-PM-TZ-{lang}/postmortem?format=markdown", headers=operator).text
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    # Then the table's times read in Shanghai's time, as the draft's timeline says its times, not as ISO
+    names = ("开始时间", "确认时间", "解决时间") if lang == "zh" else ("started_at", "acknowledged_at", "resolved_at")
+    started, acknowledged, resolved = names
+    assert f"| {started} | 2026-12-07 16:00 UTC+08:00 |" in rows, rows
+    assert f"| {acknowledged} | 2026-12-07 16:04 UTC+08:00 |" in rows, rows
+    assert f"| {resolved} | 2026-12-07 16:30 UTC+08:00 |" in rows, rows
+    assert not any("T08:" in row or "+00:00" in row for row in rows), rows
+    # And the JSON keeps the ISO times, and the zone the draft said its times in
+    document = pm.json()
+    assert {r["metric"]: r["value"] for r in document["impact_table"]}["started_at"].startswith("2026-12-07T08:00")
+    assert document["timezone"] == "Asia/Shanghai"

@@ -119,3 +119,33 @@ def test_a_cycle_that_cannot_tell_whether_a_workflow_runs_does_not_start_another
     monkeypatch.setattr(step_functions, "client", lambda: real)
     [rerun] = api.post("/autonomy/run", headers=auth(operator_key)).json()["rerun"]
     assert rerun["incident_id"] == opened.id
+
+
+def test_a_cycle_does_not_rerun_a_fix_the_service_scope_refuses_and_says_why(
+    sandbox, scenario, runtime, api, operator_key
+):
+    from pagerless.knowledge.service import EnvironmentContext, ServiceEntry, put_environment
+    from pagerless.remediation.policy_phrases import decision_reason
+
+    # Given an OOM incident of payments-api whose proposal the policy blocked (payments was denied)
+    store_policy(denied_namespaces=["kube-system", "payments"])
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", settled=True)
+    # ... and a catalog that since puts payments-api in payments-prod, while the namespace is allowed again
+    services = [ServiceEntry(name="payments-api", namespace="payments-prod")]
+    put_environment("default", EnvironmentContext(services=services))
+    store_policy(autonomy="auto")
+    # When a cycle runs
+    cycle = api.post("/autonomy/run", headers=auth(operator_key)).json()
+    # Then nothing is re-run: the pre-check refuses the fix as the workflow would, with the scope's reason
+    assert cycle["rerun"] == [], cycle
+    [skipped] = cycle["skipped"]
+    assert skipped["incident_id"] == opened.id
+    assert "still blocked by policy rule service_scope" in skipped["reason"], skipped
+    assert "namespace payments is not service payments-api's" in skipped["reason"], skipped
+    # ... and the decision it carries says that reason in Chinese too
+    assert skipped["decision"]["rule"] == "service_scope"
+    chinese = decision_reason(skipped["decision"], "zh")
+    assert chinese != skipped["decision"]["reason"] and "payments-prod" in chinese, chinese
+    assert "autonomy_rerun" not in timeline_types(opened.id)
+    assert memory_limit(sandbox) == "256Mi"

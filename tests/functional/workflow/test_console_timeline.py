@@ -53,7 +53,7 @@ def test_a_chinese_incident_page_says_the_workflows_timeline_in_chinese(
     assert said["workflow_started"] == ["事件响应工作流已启动"]
     assert "状态：诊断中 → 待审批" in said["status_changed"]
     assert said["context_gathered"][0].startswith("已从集群收集上下文：3 个 Pod")
-    assert said["diagnosed"] == ["诊断：内存不足被终止（置信度 98%，analyzers）"]
+    assert said["diagnosed"] == ["诊断：内存不足被终止（置信度 98%，规则分析器）"]  # the engine in words
     assert said["proposal"] == ["提议执行 patch_resources；策略规则 autonomy:approve：需要人工审批"]
     assert re.fullmatch(r"已请求审批 patch_resources；\d+ 秒后过期", said["approval_requested"][0])
     assert said["approved"] == ["user:root@example.com 批准了 patch_resources：按计划执行"]

@@ -350,6 +350,8 @@ def test_a_run_on_an_incident_whose_execution_ended_unrecorded_says_so_on_its_ti
     assert len(ended) == 1, [e.message for e in ended]
     assert "ended FAILED" in ended[0].message and ended[0].data["job_id"] == job_id
     assert ended[0].data["runbook"] == "oom-recovery"
+    # And the entry carries its error's phrase, which the Chinese timeline says it from, as the job page does
+    assert ended[0].data["error_phrase"] == job(api, key, job_id)["result"]["error_phrase"]
     # And the job's own trace says it once too
     assert [e["event"] for e in events(api, key, job_id)].count("JobFailed") == 1
 
@@ -659,6 +661,13 @@ def test_approving_a_step_whose_run_no_longer_runs_says_so_and_fails_the_job_for
     # And the job has failed (it does not run on forever), its approval expired, nothing was scaled
     after = job(api, key, started["job_id"])
     assert after["status"] == "failed" and "replay it" in after["error"], after
+    # And its error, in English as it always was, is said in Chinese on the job page from its phrase
+    from pagerless.runbooks.error_phrases import shown
+
+    assert after["error"] == (
+        "its execution is no longer running (a restart of pagerless dev ends every execution); replay it"
+    )
+    assert shown(after, "zh") == "它的执行已不再运行（重启 pagerless dev 会结束所有执行）；请重放它", after
     assert api.get("/api/approvals?status=pending", headers=auth(key)).json()["items"] == []
     assert sandbox.deployment(NS, "payments-api")["spec"]["replicas"] == before
     # And a replay starts the run again

@@ -564,6 +564,7 @@ def test_a_step_the_policy_denies_mid_run_rolls_back_the_earlier_steps(runs, san
     [ended] = [e for e in events(api, key, started["job_id"]) if e["event"] == "JobFailed"]
     assert "denied" in ended["message"], ended
     assert "earlier steps rolled back: Scale out (succeeded)" in ended["message"], ended
+    assert ended["error_phrase"] == done["result"]["error_phrase"], ended  # why, for the Chinese timeline to say
 
 
 def test_a_step_denied_before_anything_changed_rolls_nothing_back(runs, sandbox, api):
@@ -744,4 +745,61 @@ def test_a_runbook_step_on_an_incident_outside_its_services_namespace_is_denied(
     [step] = done["steps"]
     assert step["rule"] == "service_scope", step
     assert "namespace payments is not service payments-api's" in step["message"], step
+    assert replicas(sandbox) == before
+
+
+def test_a_step_approval_previews_a_fix_the_service_scope_now_refuses_saying_so_up_front(runs, sandbox, scenario, api):
+    from pagerless.intake.service import IntakeService
+    from pagerless.knowledge.service import EnvironmentContext, ServiceEntry, put_environment
+    from pagerless.remediation.policy_phrases import decision_reason
+    from pagerless.remediation.reasons import render
+    from pagerless.store.approvals import ApprovalRecord
+    from tests.functional.workflow.conftest import alertmanager_payload
+    from tests.iam.calls import as_the_test
+
+    # Given an incident of payments-api, whose alert names the payments namespace, the catalog agreeing
+    [opened] = IntakeService(start_workflow=lambda *a, **k: None).ingest(
+        "alertmanager", alertmanager_payload(scenario["alert"]), "default"
+    )
+    put_environment("default", EnvironmentContext(services=[ServiceEntry(name="payments-api", namespace=NS)]))
+    key = runs["alice"]
+    body = {"name": "scale confirmed", "risk_level": "confirm", "steps": [SCALE_OUT]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
+    before = replicas(sandbox)
+    # ... and the catalog moving payments-api to payments-prod once the step is planned, as its approval is asked
+    events = ApprovalRecord._get_connection().connection.client.meta.events
+    moved = []
+
+    def move_the_service(params, **_):
+        if not moved and params.get("TableName") == ApprovalRecord.Meta.table_name:
+            moved.append(True)
+            with as_the_test():
+                services = [ServiceEntry(name="payments-api", namespace="payments-prod")]
+                put_environment("default", EnvironmentContext(services=services))
+
+    events.register("before-parameter-build.dynamodb.Query", move_the_service)
+    try:
+        # When the runbook runs on the incident
+        started = api.post(
+            "/api/workflows/scale-confirmed/execute",
+            json={"context": CONTEXT, "options": FAST, "incident_id": opened.incident_id},
+            headers=auth(key),
+        ).json()
+        wait_job(api, key, started["job_id"], "parked")
+    finally:
+        events.unregister("before-parameter-build.dynamodb.Query", move_the_service)
+    assert moved
+    # Then the approver's preview says the scope refuses the step, with its reason (in Chinese too), and the cluster
+    # was not asked
+    [pending] = api.get("/api/approvals?status=pending", headers=auth(key)).json()["items"]
+    preview = pending["proposal"]["dry_run"]
+    assert preview["status"] == "denied" and preview["rule"] == "service_scope", preview
+    assert "namespace payments is not service payments-api's" in preview["message"], preview
+    assert preview["diff"] is None
+    chinese = decision_reason(preview, "zh")
+    assert chinese != preview["reason"] and "payments-prod" in chinese, chinese
+    # ... and its cards' reason says the step is denied, in English and in Chinese
+    assert "denied by policy rule service_scope" in pending["proposal"]["card_reason"], pending["proposal"]
+    card_zh = render(pending["proposal"]["card_reason_phrase"], "zh")
+    assert "被策略规则 service_scope 阻止" in card_zh and "payments-prod" in card_zh, card_zh
     assert replicas(sandbox) == before

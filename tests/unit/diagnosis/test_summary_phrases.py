@@ -149,6 +149,9 @@ def test_every_reason_code_renders_in_both_languages():
         # why the executor sent nothing (executor.refusal)
         "decided": "plan-1",
         "plan": "plan-2",
+        # a target name from the alert's labels that is no Kubernetes name (reasons "not_a_name")
+        "field": "namespace",
+        "value": 'payments"} or vector(1) #',
     }
     for code in reasons.REASONS.entries:
         phrase = reasons.reason(code, **facts)

@@ -274,3 +274,65 @@ def test_a_notice_that_was_not_queued_names_its_event_in_words_in_chinese():
     assert say(entry, "en", str) == "incident.resolved: not queued"
     newer = {**entry, "data": {"event": "incident.snoozed"}}
     assert say(newer, "zh", str) == "incident.snoozed 通知未能加入发送队列"
+
+
+def test_an_alert_without_a_title_is_said_with_no_colon_after_nothing():
+    """An ``incident_created`` entry (and an alert's refire or resolve) with an empty message says what happened with
+    no colon after it, on the console and in a Chinese postmortem's timeline; one with a title says it after a colon."""
+    from pagerless.reports.postmortem_timeline import timeline_lines
+
+    # Given entries of an alert that had no title, one from a named source and one from none
+    sourced = _entry("incident_created", "", "alertmanager", source="alertmanager")
+    plain = _entry("incident_created", "")
+    refired = _entry("alert_refired", "")
+    # Then neither language ends them with a colon
+    assert say(sourced, "zh", _label) == "由 alertmanager 告警创建"
+    assert say(plain, "zh", _label) == "事件已创建"
+    assert say(refired, "zh", _label) == "告警再次触发"
+    assert (say(sourced, "en", _label), say(plain, "en", _label)) == ("opened by alertmanager", "opened")
+    # And a title is said after the colon, as before
+    titled = _entry("incident_created", "Disk full", source="alertmanager")
+    assert (say(titled, "zh", _label), say(titled, "en", _label)) == (
+        "由 alertmanager 告警创建：Disk full",
+        "opened by alertmanager: Disk full",
+    )
+    # And a Chinese postmortem's timeline line says it so too
+    [line] = timeline_lines([{**plain, "actor": "system"}], "zh", "UTC")
+    assert line.endswith("（system）：事件已创建"), line
+
+
+def test_a_run_that_ended_says_why_in_chinese_from_its_errors_phrase_and_an_older_entry_its_outcome_alone():
+    from pagerless.console import labels
+    from pagerless.console.i18n import translations
+    from pagerless.runbooks.error_phrases import job_error, part, told
+
+    zh = translations("zh")
+
+    def say_zh(entry):
+        return say(entry, "zh", lambda code: labels.label(code, zh.gettext, "zh"))
+
+    # Given run endings on an incident that carry their error's phrase, as the job page's error has it: a step the
+    # cluster refused, a run whose execution ended unrecorded, and a step decided after its run was gone
+    failed = part("step_failed", step="Scale", status="failed", message="deployments.apps is forbidden")
+    error = job_error("Scale did not succeed (failed): deployments.apps is forbidden", [], said=failed)
+    _, lost = told(part("execution_lost", ended="ABORTED", was="running"))
+    _, gone = told(part("execution_gone"), part("replay_it"))
+    data = {"event": "JobFailed", "runbook": "Restart"}
+    ended = _entry(
+        "runbook_step", "Restart: run ended: failed (…)", "runbook", **data, outcome="failed", error_phrase=error
+    )
+    unrecorded = _entry("runbook_step", "Restart: run ended: …", "runbook", **data, outcome="lost", error_phrase=lost)
+    after_gone = _entry("runbook_step", "Restart: run ended: …", "runbook", **data, outcome="lost", error_phrase=gone)
+    # Then the Chinese line gives the reason after the outcome, what the cluster said quoted as it came
+    assert say_zh(ended) == (
+        f"Runbook Restart 运行结束：{labels.label('failed', zh.gettext, 'zh')}"
+        "（步骤 Scale 未成功（失败）：deployments.apps is forbidden）"
+    )
+    assert say_zh(unrecorded) == (
+        "Runbook Restart 运行结束：已丢失：其执行已结束但未记录（任务运行中时，它的执行以 ABORTED 结束；没有任何步骤记录这次结束）"
+    )
+    assert say_zh(after_gone).endswith("（它的执行已不再运行（重启 pagerless dev 会结束所有执行）；请重放它）")
+    # And English keeps the stored line; an entry written before it carried the phrase says the outcome alone
+    assert say(ended, "en", str) == ended["message"]
+    older = _entry("runbook_step", "Restart: run ended: lost", "runbook", **data, outcome="lost")
+    assert say_zh(older) == "Runbook Restart 运行结束：已丢失：其执行已结束但未记录"
