@@ -82,3 +82,27 @@ def sqs_refusing(operation: str, code: str = "ServiceUnavailable", *, times: int
         yield refused
     finally:
         events.unregister(f"before-call.sqs.{operation}", answer)
+
+
+@contextmanager
+def refusing_writes_of(value: str, code: str = "InternalServerError", *, times: int = 1000) -> Iterator[list[str]]:
+    """Answer the next ``times`` calls of ``PutItem`` or ``TransactWriteItems`` writing an item that holds the string
+    ``value`` (its partition key, its type...) with the error ``code``, as DynamoDB would if the process died before
+    that write; yields the calls refused."""
+    from pagerless.store.system import SystemRecord
+
+    events = SystemRecord._get_connection().connection.client.meta.events
+    refused: list[str] = []
+
+    def answer(model, params, **_):
+        if len(refused) < times and f'"{value}"' in str(params.get("body", "")):
+            refused.append(model.name)
+            raise ClientError({"Error": {"Code": code, "Message": f"{code} (injected)"}}, model.name)
+
+    for operation in ("PutItem", "TransactWriteItems"):
+        events.register(f"before-call.dynamodb.{operation}", answer)
+    try:
+        yield refused
+    finally:
+        for operation in ("PutItem", "TransactWriteItems"):
+            events.unregister(f"before-call.dynamodb.{operation}", answer)

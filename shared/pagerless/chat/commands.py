@@ -88,9 +88,9 @@ def _actions(bot: "ChatBot"):
 
 
 class ChatBot:
-    def __init__(self, identities=None, actions=None, incidents=None, oncall=None, people=None) -> None:
+    def __init__(self, identities=None, actions=None, incidents=None, oncall=None) -> None:
         self._identities, self._actions, self._incidents = identities, actions, incidents
-        self._oncall, self._people = oncall, people
+        self._oncall = oncall
 
     def answer(self, message: ChatMessage, app_workspace: str, via: str) -> str:
         """What to reply to ``message`` from an app of ``app_workspace``."""
@@ -148,7 +148,8 @@ class ChatBot:
     def _on_call(self, asker, command: Command) -> str:
         """Who is on call now, as `/api/oncall/current` answers (its answer, per schedule): until when, or when the next
         shift starts and whose, in the zone the asker chose (their pages read in it), else in the schedule's (the
-        API's); and whether the answer is ambiguous, and why."""
+        API's); and whether the answer is ambiguous, and why. Every schedule is read once, and each person named:
+        no more reads than `/api/oncall/current`'s for each."""
         from pagerless.clock import utcnow
         from pagerless.oncall import views
 
@@ -161,8 +162,11 @@ class ChatBot:
             except NotFoundError:
                 return answers.no_schedule_for(command.language, command.argument)
         else:
+            names = views.person_names(workspace)
             currents = [
-                views.current(self.oncall, workspace, schedule_id=doc["id"], service_name=None, at=now)
+                views.current(
+                    self.oncall, workspace, schedule_id=doc["id"], service_name=None, at=now, stored=doc, names=names
+                )
                 for doc in self.oncall.list_schedules(workspace)
             ]
         rows = [answers.OnCallRow.of(c, asker.timezone if asker.timezone_set else None) for c in currents]
@@ -179,4 +183,3 @@ class ChatBot:
     actions = Injected(_actions)
     incidents = Injected("pagerless.incidents.service:IncidentService")
     oncall = Injected("pagerless.oncall.service:OncallService")
-    people = Injected("pagerless.people.service:PeopleService")

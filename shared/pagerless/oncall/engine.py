@@ -17,13 +17,15 @@ from datetime import datetime, timedelta
 from botocore.exceptions import ClientError
 
 from pagerless import settings, step_functions
-from pagerless.clock import display_time, utcnow
+from pagerless.clock import utcnow
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.domain.severity import Severity
 from pagerless.incidents import timeline
 from pagerless.incidents.escalations import finish as _finish
 from pagerless.observability import logger
 from pagerless.oncall import models
+from pagerless.oncall.paged import paged_line
+from pagerless.oncall.paged import reached_nobody as _reached_nobody
 from pagerless.oncall.policies import FIRST, Cursor, Policy, following, job_targets
 from pagerless.oncall.service import OncallService
 from pagerless.outbox.jobs import NotifyJob, enqueue
@@ -125,6 +127,9 @@ def resume(
     Refused (``stopped``) if the escalation stopped or paged again since ``record`` was read, or (``from_arn``)
     was handed from that execution to another meanwhile."""
     now = now or utcnow()
+    last = (record.pages or [None])[-1]
+    if last is not None and record.unqueued != last["generation"]:  # queued: said once, if its tick died before
+        say_paged(_load_incident(record.incident_id), record, last)
     at, due = next_step(record)
     if at is None:  # the tick that paged the last step died before it ended the escalation
         EscalationRepository().finish(record, "ended", "the policy ran out of steps")
@@ -245,8 +250,7 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict, *, exe
     retried = next((p for p in record.pages or [] if p["generation"] == page_generation), None)
     if retried is not None:  # a retried tick: send the claimed page again (same generation, deduplicated)
         page = retried
-        targets, held, missing = retried["targets"], retried["held"], retried.get("missing", [])
-        held_until, unusable = retried.get("held_until", {}), retried.get("unusable", {})
+        targets, held_until = retried["targets"], retried.get("held_until", {})
     elif not repository.claim_page(record, page, unqueued=bool(targets or held_until)):
         return _done("stopped")
     about = page_data(record, policy, incident, at)
@@ -267,28 +271,22 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict, *, exe
         held_pages.schedule(record, held_until, about)
     if record.unqueued == page_generation:  # queued now: a resume after this tick pages the next step, not this one
         repository.queued(record, page_generation)
+    say_paged(incident, record, page)
     nxt = following(policy, at)
-    who = ", ".join(t["id"] for t in targets) or "nobody reachable"
-    gap = _reached_nobody(page)
-    timeline.record(
-        incident,
-        "escalation_paged",
-        f"step {at.step + 1} paged: {who}"
-        + (f" (held back by quiet hours: {_held_said(held, held_until)})" if held else "")
-        + (f" (no such channel, deleted since the policy named it: {', '.join(missing)})" if missing else "")
-        + "".join(f" (channel {ref} reaches nobody: {why})" for ref, why in unusable.items())
-        + (f"; step {nxt.step + 1} is paged at once" if gap and nxt is not None else ""),
-        actor=ACTOR,
-        data={"generation": page_generation, "targets": targets, "held": held}
-        | ({"held_until": held_until} if held_until else {})
-        | ({"missing_channels": missing} if missing else {})
-        | ({"unusable_channels": unusable} if unusable else {}),
-    )
     if nxt is None:
         repository.finish(record, "ended", "the policy ran out of steps")
         return _done("exhausted")
-    wait = 0 if gap else policy.steps[at.step].delay_seconds
+    wait = 0 if _reached_nobody(page) else policy.steps[at.step].delay_seconds
     return {"next": "wait", "wait_seconds": wait, "step": nxt.step, "repeat": nxt.repeat}
+
+
+def say_paged(incident, record: EscalationRecord, page: dict) -> None:
+    """The timeline's ``escalation_paged`` entry of ``page``, once (keyed by its generation, at its claim): a retried
+    tick, or the resume after a tick that died before saying it, writes it only if it is not there."""
+    message, data = paged_line(models.to_policy(record.policy), _paged_cursor(page["generation"]), page)
+    once = f"escalation_paged#{record.sk}#{page['generation']}"
+    at = datetime.fromisoformat(page["at"])
+    timeline.record(incident, "escalation_paged", message, actor=ACTOR, data=data, once=once, at=at)
 
 
 def page_data(record: EscalationRecord, policy: Policy, incident, at: Cursor) -> dict:
@@ -307,10 +305,6 @@ def page_data(record: EscalationRecord, policy: Policy, incident, at: Cursor) ->
         "kind": record.kind,
         "escalation": record.execution_name,
     }
-
-
-def _held_said(held: list[str], held_until: dict) -> str:
-    return ", ".join(f"{p}, paged at {display_time(held_until[p])}" if p in held_until else p for p in held)
 
 
 def _replaced(record: EscalationRecord, incident) -> bool:
@@ -333,13 +327,6 @@ def _started_or_starting(record: EscalationRecord) -> bool:
         return True
     grace = timedelta(seconds=settings.workflow_timing().escalation_start_grace_seconds)
     return record.status == "running" and utcnow() - record.started_at < grace
-
-
-def _reached_nobody(page: dict) -> bool:
-    """A step that paged nobody (a schedule with nobody on call, a channel deleted since, disabled or of a type
-    switched off) is not waited on: waiting its delay would leave the incident with nobody paged. Persons held back
-    by quiet hours were reached on purpose: they are paged when their quiet hours end (`oncall.held`)."""
-    return not page["targets"] and not page["held"]
 
 
 def why_stop(incident, record: EscalationRecord) -> tuple[str, str] | None:

@@ -3,8 +3,7 @@
 The service turns validated documents into stored JSON and stored JSON into the pure types of
 `schedules` and `policies`; the store is the only code that speaks DynamoDB. A write that names people or
 schedules, and a delete of one, checks and writes as one turn of the workspace's reference ledger
-(`store.references.in_turn`): what it checked still holds when it is written.
-"""
+(`store.references.in_turn`): what it checked still holds when it is written."""
 
 import uuid
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from pagerless.oncall import channel_targets, lookup, models, policies, schedule
 from pagerless.oncall.step_reads import StepReads
 from pagerless.plugin_switches import disabled
 from pagerless.store import references
-from pagerless.store.handoffs import note_deleted
+from pagerless.store.handoffs import deleted_note
 from pagerless.store.oncall import (
     POLICIES,
     SCHEDULES,
@@ -39,9 +38,8 @@ def check_people(workspace: str, person_ids: list[str]) -> None:
     people = PeopleService()
     missing = sorted({p for p in person_ids if people.find(workspace, p) is None})
     if missing:
-        raise ValidationError(
-            "unknown person ids: add them under /api/people first", details=[{"person_id": p} for p in missing]
-        )
+        details = [{"person_id": p} for p in missing]
+        raise ValidationError("unknown person ids: add them under /api/people first", details=details)
 
 
 def _new_id(prefix: str) -> str:
@@ -174,13 +172,17 @@ class OncallService:
         return references.in_turn(workspace, create, what="the override")
 
     def delete_override(self, workspace: str, schedule_id: str, override_id: str, now: datetime | None = None) -> None:
-        """Delete the override; one in force is noted: the handoff check tells who is on call again and who is off."""
+        """Delete the override; one in force is noted in its transaction: the handoff check tells who is off call."""
         now = now or utcnow()
-        override = self.overrides.get(workspace, schedule_id, override_id)
-        if override is None or not self.overrides.delete(workspace, schedule_id, override_id):
-            raise NotFoundError(f"override {override_id} not found")
-        if parse_time(override["start"]) <= now < parse_time(override["end"]):
-            note_deleted(workspace, schedule_id, override, now)
+
+        def delete(at: references.Seen) -> None:
+            override = self.overrides.get(workspace, schedule_id, override_id)
+            if override is not None and parse_time(override["start"]) <= now < parse_time(override["end"]):
+                at = at.joined(deleted_note(workspace, schedule_id, override, now))
+            if override is None or not self.overrides.delete(workspace, schedule_id, override_id, at):
+                raise NotFoundError(f"override {override_id} not found")
+
+        references.in_turn(workspace, delete, what=f"the deletion of override {override_id}")
 
     # ------------------------------------------------------------------ policies
     def list_policies(self, workspace: str) -> list[dict]:
@@ -336,10 +338,8 @@ class OncallService:
             key=lambda d: (d.get("created_at") or "", d["id"]),
         )
         if not found:
-            raise NotFoundError(
-                f"no schedule covers service {service!r}",
-                details=[{"field": "service", "hint": "list the service in a schedule's services"}],
-            )
+            hint = {"field": "service", "hint": "list the service in a schedule's services"}
+            raise NotFoundError(f"no schedule covers service {service!r}", details=[hint])
         return found
 
     def resolver(self, workspace: str, reads: StepReads | None = None):

@@ -70,25 +70,35 @@ def rendered(
 
 
 def current(
-    service: OncallService, workspace: str, *, schedule_id: str | None, service_name: str | None, at: datetime
+    service: OncallService,
+    workspace: str,
+    *,
+    schedule_id: str | None,
+    service_name: str | None,
+    at: datetime,
+    stored: dict | None = None,
+    names: Callable[[str | None], str | None] | None = None,
 ) -> dict:
-    """Seed 002's `/oncall/current`: service, oncall, team, escalation_contact, week_number, rotation_index."""
+    """Seed 002's `/oncall/current`: service, oncall, team, escalation_contact, week_number, rotation_index.
+    ``stored``: the schedule ``schedule_id`` as read already, and ``names``: `person_names`, kept between the
+    answers of one reply (the chat's ``oncall`` lists every schedule), so that nothing is read twice for it."""
     if bool(schedule_id) == bool(service_name):
         raise ValidationError(
             "give exactly one of schedule or service", details=[{"field": "schedule"}, {"field": "service"}]
         )
-    docs = (
-        [service.get_schedule(workspace, schedule_id)]
-        if schedule_id
-        else service.schedules_for_service(workspace, service_name)
-    )
+    if stored is not None:
+        docs = [stored]
+    elif schedule_id:
+        docs = [service.get_schedule(workspace, schedule_id)]
+    else:
+        docs = service.schedules_for_service(workspace, service_name)
     doc, others = docs[0], docs[1:]  # others: schedules stored listing the service too, before that was refused
     schedule = service.schedule(workspace, doc["id"])
     shift = lookup.on_call(schedule, at)
     zone = ZoneInfo(schedule.timezone)
     name = service_name or next(iter(doc.get("services") or []), None)
     contact = _escalation_contact(service, workspace, name, shift, at)
-    person_name = person_names(workspace)
+    person_name = names or person_names(workspace)
     under, upcoming = lookup.beneath(schedule, at, shift), lookup.next_handoff(schedule, at)
     return {
         "service": name,

@@ -42,6 +42,9 @@ class EscalationRecord(BaseModel):
     # `escalation.page` job: a resume pages that step again, `engine.next_step`); None: queued, or stored before
     unqueued = UnicodeAttribute(null=True)
     resumes = NumberAttribute(default=0)  # how many times the escalation sweep resumed it (`oncall.sweep`)
+    # the data of the escalation_gave_up entry the sweep owes the timeline since it gave up (`give_up`), until the
+    # entry is written (`said`): a sweep that died between the two writes leaves it for the next one
+    unsaid = JSONAttribute(null=True)
     reason = UnicodeAttribute(default="")
     started_at = UTCDateTimeAttribute(default=utcnow)
     ended_at = UTCDateTimeAttribute(null=True)
@@ -210,19 +213,20 @@ class EscalationRepository:
             condition=EscalationRecord.unqueued == generation,
         )
 
-    def give_up(self, record: EscalationRecord, reason: str) -> bool:
-        """Stop a running escalation the sweep will not resume again (`finish`), kept in the `sweeps` index
-        (``GAVE_UP_ESCALATION``, since now) for the status page until its incident is acknowledged or resolved (`settle`);
-        False if it was not running or was handed to another execution since ``record`` was read."""
-        now = utcnow()
+    def give_up(self, record: EscalationRecord, reason: str, said: dict, at: datetime) -> bool:
+        """Stop a running escalation the sweep will not resume again (`finish`) ``at``, kept in the `sweeps` index
+        (``GAVE_UP_ESCALATION``, since then) for the status page until its incident is acknowledged or resolved
+        (`settle`), with ``said``, its timeline entry's data, until that entry is written (`said`); False if it was
+        not running or was handed to another execution since ``record`` was read."""
         return written(
             record.update,
             actions=[
                 EscalationRecord.status.set("stopped"),
                 EscalationRecord.reason.set(reason[:500]),
-                EscalationRecord.ended_at.set(now),
+                EscalationRecord.ended_at.set(at),
+                EscalationRecord.unsaid.set(said),
                 EscalationRecord.sweep.set(GAVE_UP_ESCALATION),
-                EscalationRecord.sweep_since.set(now),
+                EscalationRecord.sweep_since.set(at),
             ],
             condition=(EscalationRecord.status == "running") & (EscalationRecord.execution_arn == record.execution_arn),
         )
@@ -232,6 +236,12 @@ class EscalationRepository:
         keys = EscalationRecord.by_sweep.query(GAVE_UP_ESCALATION)
         found = (self.get(key.pk.removeprefix("escalation#"), key.sk) for key in keys)
         return [record for record in found if record is not None and record.sweep == GAVE_UP_ESCALATION]
+
+    def said(self, record: EscalationRecord) -> bool:
+        """The timeline says the escalation was given up (`give_up`'s ``said``); False if it already did."""
+        return written(
+            record.update, actions=[EscalationRecord.unsaid.remove()], condition=EscalationRecord.unsaid.exists()
+        )
 
     def settle(self, record: EscalationRecord) -> bool:
         """A given-up escalation whose incident a person acknowledged or resolved leaves the status page."""

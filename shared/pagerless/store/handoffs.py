@@ -7,6 +7,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from pagerless.clock import utcnow
 from pagerless.store.base import BaseModel, Region, TableName, written
+from pagerless.store.references import Write
 from pagerless.store.system import SystemRecord
 
 
@@ -28,14 +29,17 @@ OVERRIDES_DELETED = "oncall-override-deleted"
 DELETED_NOTE_SECONDS = 24 * 3600  # far past the handoff check's lookback
 
 
-def note_deleted(workspace: str, schedule_id: str, override: dict, at: datetime) -> None:
-    """Note that ``override``, in force, was deleted ``at`` (`OverrideDeletedNote`)."""
-    OverrideDeletedNote(
+def deleted_note(workspace: str, schedule_id: str, override: dict, at: datetime) -> Write:
+    """The note that ``override``, in force, was deleted ``at`` (`OverrideDeletedNote`), written in the transaction
+    that deletes it (`references.Seen.joined`): a crash between two writes would leave the override gone and nobody
+    told they are on call again, or off call."""
+    note = OverrideDeletedNote(
         OVERRIDES_DELETED,
         f"{workspace}#{schedule_id}#{override['id']}",
         data={**override, "deleted_at": at.isoformat()},
         expires_at=int(at.timestamp()) + DELETED_NOTE_SECONDS,
-    ).save()
+    )
+    return Write("save", note)
 
 
 def deleted_overrides() -> dict[tuple[str, str], list[dict]]:

@@ -107,10 +107,12 @@ class OverrideRepository:
         else:
             record.save()
 
-    def delete(self, workspace: str, schedule_id: str, override_id: str) -> bool:
-        return written(
-            SystemRecord(_overrides_pk(workspace, schedule_id), override_id).delete, condition=SystemRecord.pk.exists()
-        )
+    def delete(self, workspace: str, schedule_id: str, override_id: str, at: Seen | None = None) -> bool:
+        """Delete the override (with ``at.also``, given ``at``); False if it was not there."""
+        record = SystemRecord(_overrides_pk(workspace, schedule_id), override_id)
+        if at is not None:
+            return commit(at, Write("delete", record, SystemRecord.pk.exists()))
+        return written(record.delete, condition=SystemRecord.pk.exists())
 
     def delete_all(self, workspace: str, schedule_id: str) -> None:
         for record in SystemRecord.query(_overrides_pk(workspace, schedule_id)):

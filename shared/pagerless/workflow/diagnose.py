@@ -16,16 +16,22 @@ class ContextMissingError(Exception):
 
 
 def diagnose_incident(
-    incident_id: str, workspace: str, *, execution_arn: str | None = None, retried: bool = False
+    incident_id: str,
+    workspace: str,
+    *,
+    execution_arn: str | None = None,
+    retried: bool = False,
+    request: str | None = None,
 ) -> dict:
     """Run the diagnosis on the stored context and store it on the incident; returns its category.
 
     The stored diagnosis says when it was made and by which execution (``diagnosed_at``, ``execution_arn``).
     ``retried``: Step Functions runs the step again (an attempt failed, perhaps after storing its diagnosis): a
     diagnosis this execution stored is kept and said once, not made again (no second Claude call). A re-diagnosis
-    a person requests, or an execution started after a restart, diagnoses afresh."""
+    a person requests, or an execution started after a restart, diagnoses afresh; a re-diagnosis's ``request`` (its
+    id) is stored with it, and Lambda's retry of that request keeps and says once what an attempt of it stored."""
     incident = load(incident_id, workspace)
-    made = _made_by(incident, execution_arn) if retried else None
+    made = _made_by(incident, execution_arn, request) if retried or request else None
     if made is not None:
         diagnosis, diagnosed_at = made
     else:
@@ -37,6 +43,7 @@ def diagnose_incident(
                 **diagnosis.model_dump(mode="json"),
                 "diagnosed_at": diagnosed_at.isoformat(),
                 "execution_arn": execution_arn,
+                **({"request": request} if request else {}),
             },
             llm_usage=usage,
             **with_metric(incident, "time_to_diagnose_seconds", seconds_to_diagnose(incident, diagnosed_at)),
@@ -79,12 +86,16 @@ def _diagnose(incident: IncidentRecord, workspace: str) -> Diagnosis:
     )
 
 
-def _made_by(incident: IncidentRecord, execution_arn: str | None) -> tuple[Diagnosis, datetime] | None:
-    """The diagnosis stored on ``incident`` by execution ``execution_arn``, and when it was made; None if the
-    incident holds none of that execution's (an earlier execution's, a person's re-diagnosis, or none)."""
+def _made_by(
+    incident: IncidentRecord, execution_arn: str | None, request: str | None = None
+) -> tuple[Diagnosis, datetime] | None:
+    """The diagnosis stored on ``incident`` by the re-diagnosis ``request`` (given one), else by execution
+    ``execution_arn``, and when it was made; None if the incident holds none of theirs (an earlier execution's,
+    another re-diagnosis, or none)."""
     stored = incident.diagnosis or {}
     diagnosed_at = parse_time(stored.get("diagnosed_at"))
-    if not execution_arn or stored.get("execution_arn") != execution_arn or diagnosed_at is None:
+    by, made_by = ("request", request) if request else ("execution_arn", execution_arn)
+    if not made_by or stored.get(by) != made_by or diagnosed_at is None:
         return None
     return Diagnosis.model_validate(stored), diagnosed_at
 

@@ -42,8 +42,8 @@ def request_rediagnosis(incident_id: str, workspace: str, actor: str) -> dict:
 
 def rediagnose(incident_id: str, workspace: str, actor: str, request: str | None = None) -> dict:
     """The queued step: fresh context, then the Diagnose step. With the ``request``'s id (a payload queued before
-    it had one has none), its `context_refreshed` entry is written once for it: Lambda retries a failed
-    asynchronous invocation with the same payload."""
+    it had one has none), its `context_refreshed` and `diagnosed` entries are written once for it: Lambda retries a
+    failed asynchronous invocation with the same payload (the retry keeps the diagnosis an attempt stored)."""
     from pagerless.workflow.context import collect_and_store
     from pagerless.workflow.diagnose import diagnose_incident
     from pagerless.workflow.incidents import load
@@ -52,4 +52,4 @@ def rediagnose(incident_id: str, workspace: str, actor: str, request: str | None
     collect_and_store(
         incident, event_type="context_refreshed", actor=actor, key={"request": request} if request else None
     )
-    return diagnose_incident(incident_id, workspace)
+    return diagnose_incident(incident_id, workspace, request=request)

@@ -14,6 +14,7 @@ from tests.functional.chat.conftest import SLACK_TEAM
 from tests.functional.notify.conftest import lark_channel, notify_env, slack_channel, vendors  # noqa: F401
 from tests.functional.notify.test_time_zones import _in, _lark_card, _set
 from tests.functional.oncall.test_handoff_message import _slack_text
+from tests.functional.refusals import refusing_writes_of
 
 pytestmark = pytest.mark.functional
 
@@ -108,6 +109,34 @@ def test_a_late_swap_and_its_deletion_tell_who_is_off_call_once_in_their_languag
         f"You are no longer on call for payments from {_in(deleted_at, 'America/New_York')}: Li Lei is on call"
         f" until {_in(NEXT_MONDAY, 'America/New_York')}."
     ], _slack_text(slack[1])
+
+
+def test_an_override_deleted_in_force_is_gone_only_with_its_note_so_its_handoffs_are_told(runtime, api, admin_key):
+    from pynamodb.exceptions import PynamoDBException
+
+    from pagerless.oncall.handoff import announce_handoffs
+    from pagerless.oncall.service import OncallService
+    from pagerless.store.handoffs import OVERRIDES_DELETED
+
+    # Given Sam swapped in over Li's shift from Monday 09:00, both told
+    carol, li, sam = _people()
+    schedule = _weekly([carol.id, li.id])
+    assert _told(announce_handoffs(now=datetime(2026, 11, 2, 9, 5, tzinfo=UTC))) == [(li.id, MONDAY.isoformat())]
+    swap = {"person_id": sam.id, "start": "2026-11-02T09:00:00Z", "end": "2026-11-03T09:00:00Z"}
+    added = api.post(f"/api/oncall/schedules/{schedule}/overrides", json=swap, headers=auth(admin_key))
+    assert added.status_code == 201, added.text
+    assert len(announce_handoffs(now=datetime(2026, 11, 2, 9, 15, tzinfo=UTC))["announced"]) == 2
+    # When its deletion at 10:00, while in force, dies writing the note that it was deleted
+    deleted_at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    with refusing_writes_of(OVERRIDES_DELETED) as refused, pytest.raises(PynamoDBException):
+        OncallService().delete_override("default", schedule, added.json()["id"], now=deleted_at)
+    assert refused
+    # Then the override is still there (all or nothing), and deleting it again tells Li and Sam, each once
+    listed = api.get(f"/api/oncall/schedules/{schedule}/overrides", headers=auth(admin_key)).json()
+    assert [o["id"] for o in listed["items"]] == [added.json()["id"]], listed
+    OncallService().delete_override("default", schedule, added.json()["id"], now=deleted_at)
+    told = [announce_handoffs(now=datetime(2026, 11, 2, 10, m, tzinfo=UTC)) for m in (5, 10)]
+    assert [_told(t) for t in told] == [[(li.id, deleted_at.isoformat()), ("off", sam.id, deleted_at.isoformat())], []]
 
 
 def test_a_swap_made_long_after_it_began_tells_its_person_and_whom_it_took_over_from_once(runtime, api, admin_key):

@@ -11,12 +11,18 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import auth
-from tests.functional.refusals import failing, sqs_events
-from tests.functional.workflow.conftest import open_incident, timeline_types
+from tests.functional.refusals import failing, refusing, refusing_writes_of, sqs_events
+from tests.functional.workflow.conftest import open_incident, timeline_types, wait_for
 from tests.functional.workflow.escalations import escalation
 from tests.functional.workflow.test_aws_unavailable_steps import inside
 from tests.functional.workflow.test_escalation_lost_executions import _denied
-from tests.functional.workflow.test_escalation_tick_retries import _ended, _stop, _tick_execution, _ticking_at
+from tests.functional.workflow.test_escalation_tick_retries import (
+    _ended,
+    _stop,
+    _tick_attempts,
+    _tick_execution,
+    _ticking_at,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -76,7 +82,14 @@ def test_a_step_claimed_by_a_tick_that_died_before_queuing_its_page_is_paged_onc
         _stop(runtime, escalation(opened.id).execution_arn)
 
 
-def test_a_step_queued_by_a_tick_that_died_afterwards_is_not_paged_again_on_resume(
+def _paged_lines(incident_id: str) -> list[str]:
+    """The generations of the incident's escalation_paged entries, oldest first."""
+    from pagerless.store.timeline import items_of_type
+
+    return [item.data["generation"] for item in items_of_type(incident_id, "escalation_paged")]
+
+
+def test_a_step_queued_by_a_tick_that_died_afterwards_is_not_paged_again_on_resume_and_said_once(
     fast_workflow, scenario, oncall, pages, runtime
 ):
     from pagerless.oncall.sweep import sweep
@@ -91,6 +104,7 @@ def test_a_step_queued_by_a_tick_that_died_afterwards_is_not_paged_again_on_resu
         assert _ended(runtime, arn)["status"] == "FAILED"
     assert failed == ["PutItem"]
     pages.wait_for("1-0")
+    assert _paged_lines(opened.id) == ["0-0"]
     sfn = runtime.client("stepfunctions")
     try:
         # When the sweep resumes it
@@ -99,8 +113,41 @@ def test_a_step_queued_by_a_tick_that_died_afterwards_is_not_paged_again_on_resu
         assert [s["resume"] for s in swept] == ["step 3"]
         pages.wait_for("2-0")
         assert pages.generations() == ["0-0", "1-0", "2-0"]
+        # And the timeline says step 2 was paged, once (the resume wrote the entry its tick died before)
+        wait_for(lambda: len(_paged_lines(opened.id)) == 3)
+        assert _paged_lines(opened.id) == ["0-0", "1-0", "2-0"]
+        assert sweep(sfn=sfn, now=_later()) == []
+        assert _paged_lines(opened.id) == ["0-0", "1-0", "2-0"]
     finally:
         _stop(runtime, escalation(opened.id).execution_arn)
+
+
+def test_a_tick_retried_after_saying_its_page_does_not_say_it_twice(fast_workflow, scenario, oncall, pages, runtime):
+    # Given a running escalation that paged step 1
+    oncall(delays=(300, 300, 300))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    puts = iter(range(1000))
+
+    def second_put_at_step_2() -> bool:  # the tick's first put is its escalation_paged entry, the next its live event
+        return _ticking_at(1)() and next(puts) == 1
+
+    # When the tick at step 2 queues its page, says so, and then DynamoDB throttles its live event's put
+    with refusing("PutItem", "ThrottlingException", when=second_put_at_step_2) as refused:
+        arn = _tick_execution(runtime, opened, {"step": 1, "repeat": 0}, f"said-{opened.id}")
+        try:
+            # Then the tick is tried again, and its entry is on the timeline once
+            pages.wait_for("1-0")
+            wait_for(lambda: _tick_attempts(runtime, arn) == 2 and _succeeded(runtime, arn))
+            assert _paged_lines(opened.id) == ["0-0", "1-0"]
+        finally:
+            _stop(runtime, arn, escalation(opened.id).execution_arn)
+    assert refused == ["PutItem"]
+
+
+def _succeeded(runtime, arn: str) -> bool:
+    history = runtime.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    return any(e["type"] == "TaskSucceeded" for e in history)
 
 
 def _invalid(operation: str) -> Exception:
@@ -146,3 +193,36 @@ def test_an_escalation_whose_executions_keep_failing_is_resumed_three_times_then
     assert acked.status_code == 200, acked.text
     assert api.get("/api/status", headers=auth(operator_key)).json()["escalations"] == {"stopped": 0, "list": []}
     assert pages.generations() == ["0-0"]
+
+
+def test_the_stop_of_an_escalation_whose_sweep_died_before_saying_it_is_said_once_by_the_next_sweep(
+    fast_workflow, scenario, oncall, pages, runtime, api, operator_key
+):
+    from pagerless.oncall.sweep import sweep
+
+    # Given an escalation whose ticks keep failing, resumed three times by the sweep
+    oncall(delays=(300, 300, 300))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    sfn = runtime.client("stepfunctions")
+    with failing("GetItem", _invalid, times=1000, when=inside("tick")):
+        arn = _tick_execution(runtime, opened, {"step": 1, "repeat": 0}, f"unsaid-{opened.id}")
+        assert _ended(runtime, arn)["status"] == "FAILED"
+        for _ in range(3):
+            assert [s["resume"] for s in sweep(sfn=sfn, now=_later())] == ["step 2"]
+            assert _ended(runtime, escalation(opened.id).execution_arn)["status"] == "FAILED"
+        # When the sweep that gives up on it cannot write its timeline entry (after the stop), as if it died there
+        with refusing_writes_of("escalation_gave_up") as refused:
+            assert [s["resume"] for s in sweep(sfn=sfn, now=_later())] == ["failed"]
+    assert set(refused) == {"PutItem"}
+    stopped = escalation(opened.id)
+    assert stopped.status == "stopped"
+    assert timeline_types(opened.id).count("escalation_gave_up") == 0
+    # Then the next sweep says it, once, and later sweeps say nothing more
+    assert [s.get("said") for s in sweep(sfn=sfn, now=_later())] == ["gave up"]
+    assert [sweep(sfn=sfn, now=_later()) for _ in range(2)] == [[], []]
+    assert timeline_types(opened.id).count("escalation_gave_up") == 1
+    said = api.get(f"/api/incidents/{opened.id}/timeline", headers=auth(operator_key)).json()["items"]
+    [line] = [e for e in said if e["type"] == "escalation_gave_up"]
+    assert line["message"] == stopped.reason and line["data"]["resumes"] == 3, line
+    assert "ValueError" in line["data"]["error"], line

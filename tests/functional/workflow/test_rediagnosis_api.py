@@ -57,7 +57,7 @@ def test_rediagnosis_guards(runtime, api, operator_key, admin_key):
     assert conflict.status_code == 409 and conflict.json()["error"]["code"] == "CONFLICT"
 
 
-def test_a_rediagnosis_lambda_retries_writes_its_context_refreshed_entry_once(
+def test_a_rediagnosis_lambda_retries_writes_its_context_refreshed_and_diagnosed_entries_once(
     sandbox, scenario, api, operator_key, runtime
 ):
     from pagerless.workflow.rediagnose import _lambda
@@ -82,8 +82,9 @@ def test_a_rediagnosis_lambda_retries_writes_its_context_refreshed_entry_once(
     [payload] = queued
     again = runtime.client("lambda").invoke(FunctionName=_workflow_function(), Payload=payload)
     assert "FunctionError" not in again, again["Payload"].read()
-    # Then its context_refreshed entry is on the timeline once
-    assert _timeline_types(api, operator_key, incident.id).count("context_refreshed") == 1
+    # Then its context_refreshed entry is on the timeline once, and its diagnosed entry too (the workflow's and its)
+    types = _timeline_types(api, operator_key, incident.id)
+    assert (types.count("context_refreshed"), types.count("diagnosed")) == (1, 2), types
 
 
 def _workflow_function() -> str:
