@@ -22,6 +22,13 @@ CHROMEDRIVER = shutil.which("chromedriver")
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
+    dev = start_server(tmp_path_factory)
+    yield dev
+    assert dev.stop() == 0
+
+
+def start_server(tmp_path_factory) -> DevServer:
+    """A started `pagerless dev --sandbox` with the three people the browser tests sign in as."""
     dev = DevServer(
         tmp_path_factory.mktemp("browser") / "state",
         admin_key=ADMIN_KEY,
@@ -40,8 +47,7 @@ def server(tmp_path_factory):
         for email, role in (("operator@example.com", "operator"), ("viewer@example.com", "viewer")):
             created = api.post("/api/users", headers=headers, json={"email": email, "password": PASSWORD, "role": role})
             assert created.status_code == 201, created.text
-    yield dev
-    assert dev.stop() == 0
+    return dev
 
 
 @pytest.fixture(scope="session")

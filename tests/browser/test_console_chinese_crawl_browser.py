@@ -12,7 +12,7 @@ import httpx
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import ADMIN_KEY, SCENARIO
+from tests.browser.conftest import ADMIN_KEY, SCENARIO, start_server
 from tests.browser.test_console_browser import WAIT, page_language, settled, shot, sign_in
 from tests.e2e.harness import alertmanager_payload
 
@@ -63,6 +63,15 @@ const walk = (node) => {
 walk(document.body);
 return out;
 """
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A server of its own: the incident this module lives through must be new, not the scenario's alert another
+    browser test of this process already opened on the shared server (it would fold into that one)."""
+    dev = start_server(tmp_path_factory)
+    yield dev
+    assert dev.stop() == 0
 
 
 def _api(server) -> httpx.Client:
