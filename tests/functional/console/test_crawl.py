@@ -32,7 +32,8 @@ class _Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         found = dict(attrs)
         self.links += [found[k] for k in ("href", "src", "hx-get") if found.get(k)]
-        if tag != "code":  # a code's title is the code itself (the timeline's kind: its words show, its code is the title)
+        # a code's title is the code itself (the timeline's kind: its words show, its code is the title)
+        if tag != "code":
             self.texts += [found[k] for k in ("title", "aria-label") if found.get(k)]
         if tag in self.QUOTED:
             self._quoted.append(tag)
