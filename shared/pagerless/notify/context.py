@@ -19,6 +19,8 @@ _TIMES = (
     "resolved_at",
     "held_until",
 )  # a handoff's shift: `starts_at`, `ends_at`; a page held back by quiet hours: `held_until`
+# who acted, as `actors.label` wrote them (``name (id)``)
+_PEOPLE = ("acknowledged_by", "decided_by", "resolved_by")
 _NOBODY_DECIDED = ("expired", "superseded")  # the system ended the approval: its "system" decider is no one
 
 
@@ -137,7 +139,7 @@ def with_decision(ctx: dict, decision: dict) -> dict:
 
 def shown(ctx: dict, language: str, zone: str | None = None) -> dict:
     """``ctx`` as a template in ``language`` shows it (`build` is the same for every channel; a channel's language
-    and time zone are its own): times read by people in ``zone`` (`display_time`: ``2026-12-06 14:03 UTC`` when
+    and time zone are its own): who acted with their id in full-width parentheses in Chinese; times read by people in ``zone`` (`display_time`: ``2026-12-06 14:03 UTC`` when
     None, ``2026-12-06 22:03 UTC+08:00`` in Asia/Shanghai), no decider where the system ended the approval
     (an expiry's ``decided_by`` is "system"), and the comment as `decision_comment` shows it in ``language``
     (a chat decision's "via Lark", the system's English notes on a Chinese card). ``decision_note`` is the
@@ -155,6 +157,10 @@ def shown(ctx: dict, language: str, zone: str | None = None) -> dict:
             out[key] = display_time(out[key], zone)
     out.update(_in_language(out, language, zone))
     out.update(_severities_said(out, language))
+    if str(language).lower().startswith("zh"):  # 艾丽丝（per_1a2b）: an id in full-width parentheses in Chinese text
+        from pagerless.domain.actors import full_width
+
+        out.update({k: full_width(out[k]) for k in _PEOPLE if isinstance(out.get(k), str)})
     if out.get("category"):
         from pagerless.diagnosis.categories import category_label
 

@@ -15,7 +15,8 @@ for a page the people it pages), built by the code that sends it.
   for a preview).
 
 What the channel's config adds (its destination, a custom bot's or DingTalk's signature, a DingTalk robot's keyword,
-SES's sender and addresses) is not shown, and nothing of a channel's secrets is.
+SES's sender and addresses) is not shown, and nothing of a channel's secrets is: a preview is of a channel type, and
+shows the template's own message (a keyword in it was taken for the template's).
 """
 
 from types import ModuleType

@@ -4,7 +4,8 @@ A template is ``{title_template, body_template}`` with seed 001's placeholders (
 ``{{title}}``, ``{{message}}``, ``{{hostname}}``, ...). Only the template is compiled; every
 value in the context is escaped for the channel first (Slack mrkdwn, Lark lark_md, ...), so an
 alert saying ``<!channel>`` or ``<at user_id="all">`` arrives as text. Rendering is bounded: what one operation may
-build (`pagerless.notify.sandbox`), and the output, which stops at a size cap.
+build and the work of one render (its loop turns and calls, what it builds in all, its time: `pagerless.notify.sandbox`),
+and the output, which stops at a size cap.
 """
 
 import re
@@ -14,7 +15,7 @@ from functools import cache
 from jinja2 import TemplateError
 
 from pagerless.domain.errors import ValidationError
-from pagerless.notify import defaults
+from pagerless.notify import defaults, sandbox
 from pagerless.notify.channels.base import Code
 from pagerless.notify.sandbox import BoundedSandbox
 
@@ -43,11 +44,12 @@ def render_one(source: str, context: dict, *, cap: int, field: str) -> str:
     parts: list[str] = []
     size = 0
     try:
-        for chunk in template.generate(context):
-            parts.append(chunk)
-            size += len(chunk)
-            if size > cap:
-                break
+        with sandbox.budget():
+            for chunk in template.generate(context):
+                parts.append(chunk)
+                size += len(chunk)
+                if size > cap:
+                    break
     except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RuntimeError) as exc:
         # what a template does wrong (a RecursionError is a RuntimeError, a KeyError a LookupError) is its author's
         # error, said as one (the preview's 422, the sender's fallback to the default template), never a crash

@@ -6,17 +6,29 @@ ranges over 100,000 items. It leaves size alone: one expression can build gigaby
 ``'{:>1000000000}'.format(x)``, ``'%1000000000s' % x``, a ``replace`` or ``join`` that multiplies its text, a macro
 that doubles a string forty times with ``~``), and the notify function, with every delivery of its batch, dies of
 it. Here each such operation is checked before it runs: a width, a repeat or a slice count is at most MAX_REPEAT,
-and a string or list it builds at most MAX_BUILD characters or items. (What is left is time and what a loop keeps
-in a ``namespace`` across its turns: a template that writes its output is stopped by the output cap.)
+and a string or list it builds at most MAX_BUILD characters or items.
+
+A render has a budget too (`budget`, which `pagerless.notify.render` opens around each render): a template that
+loops without writing (``{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}``), or a
+macro that calls itself twice per call, would otherwise run for hours, and one that builds a big string on each of
+its turns would fill the memory. Each loop turn and each call spends a step (at most MAX_STEPS), each bounded
+operation what it builds (at most MAX_RENDER_BUILD characters in all), and at each of those the render must be
+within MAX_SECONDS of its start (the backstop for steps that are each slow: a filter over a long string on every
+turn). A template that writes its output is stopped sooner, by the output cap.
 """
 
 import operator
 import re
 import string
-from collections.abc import Callable, Sized
+import time
+from collections.abc import Callable, Iterable, Iterator, Sized
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import wraps
 
 from jinja2 import filters as jinja_filters
+from jinja2 import nodes
 from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import generate_lorem_ipsum
@@ -26,9 +38,47 @@ MAX_EXPONENT = 64
 MAX_BUILD = 1_000_000  # the most characters (or items) one operation may build: far beyond any message's body
 MAX_INDENT = 64  # tojson's indent
 MAX_LIPSUM = 100  # lipsum's paragraphs and words
+MAX_STEPS = 100_000  # loop turns and calls of one render: a real template takes hundreds; 100,000 empty turns ~30 ms
+MAX_RENDER_BUILD = 10 * MAX_BUILD  # the characters (or items) bounded operations build in one render, in all
+MAX_SECONDS = 1.0  # one render's wall-clock time: real templates take milliseconds; a job renders a few per channel
 _PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 _PRINTF = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?([a-zA-Z%]?)")
 _NUMBER = re.compile(r"\d+")
+
+
+@dataclass
+class _Budget:
+    steps: int = MAX_STEPS
+    building: int = MAX_RENDER_BUILD
+    deadline: float = field(default_factory=lambda: time.monotonic() + MAX_SECONDS)
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("notify_render_budget", default=None)
+
+
+@contextmanager
+def budget() -> Iterator[None]:
+    """A fresh budget for the render run within (see the module's docstring): ``render`` of a template of this
+    sandbox outside one is refused at its first loop turn, call or bounded operation."""
+    token = _BUDGET.set(_Budget())
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def _spend(steps: int = 0, building: int = 0) -> None:
+    left = _BUDGET.get()
+    if left is None:
+        raise SecurityError("a notify template renders only within sandbox.budget()")
+    left.steps -= steps
+    left.building -= building
+    if left.steps < 0:
+        raise SecurityError(f"the template takes more than {MAX_STEPS} loop turns and calls (a loop without end?)")
+    if left.building < 0:
+        raise SecurityError(f"the template builds more than {MAX_RENDER_BUILD} characters in all")
+    if time.monotonic() > left.deadline:
+        raise SecurityError(f"the template takes more than {MAX_SECONDS:g} seconds to render")
 
 
 def _width(value, what: str) -> None:
@@ -39,6 +89,7 @@ def _width(value, what: str) -> None:
 def _built(size: int, what: str) -> None:
     if size > MAX_BUILD:
         raise SecurityError(f"{what} would build more than {MAX_BUILD} characters")
+    _spend(building=size)
 
 
 def _pad(width) -> int:
@@ -211,7 +262,28 @@ _FILTER_CHECKS = {
 
 
 class _BoundedCodeGenerator(CodeGenerator):
-    """``a ~ b`` through `BoundedSandbox.joined` (Jinja writes it as a plain join no sandbox hook sees)."""
+    """``a ~ b`` through `BoundedSandbox.joined` (Jinja writes it as a plain join no sandbox hook sees), and each
+    ``for``'s iterable through `BoundedSandbox.counted` (a loop's turns call nothing the sandbox sees). Jinja allows
+    no node types of one's own, so the iterables are known by identity while their loop is written."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._loop_iterables: set[int] = set()
+
+    def visit(self, node: nodes.Node, *args, **kwargs):
+        if id(node) not in self._loop_iterables:
+            return super().visit(node, *args, **kwargs)
+        self.write("environment.counted(")
+        super().visit(node, *args, **kwargs)
+        self.write(")")
+        return None
+
+    def visit_For(self, node: nodes.For, frame) -> None:
+        self._loop_iterables.add(id(node.iter))
+        try:
+            super().visit_For(node, frame)
+        finally:
+            self._loop_iterables.discard(id(node.iter))
 
     def visit_Concat(self, node, frame) -> None:
         self.write("environment.joined((")
@@ -241,12 +313,10 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             return operator.pow(left, right)
         if op == "*":
             for seq, count in ((left, right), (right, left)):
-                if (
-                    isinstance(seq, str | list | tuple)
-                    and isinstance(count, int)
-                    and len(seq) * max(count, 0) > MAX_REPEAT
-                ):
-                    raise SecurityError("* would build a result that is too large")
+                if isinstance(seq, str | list | tuple) and isinstance(count, int):
+                    if len(seq) * max(count, 0) > MAX_REPEAT:
+                        raise SecurityError("* would build a result that is too large")
+                    _spend(building=len(seq) * max(count, 0))
             return operator.mul(left, right)
         if op == "+" and all(isinstance(v, str | bytes | list | tuple) for v in (left, right)):
             _built(len(left) + len(right), "+")
@@ -255,6 +325,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return super().call_binop(context, op, left, right)
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 — Jinja's own signature
+        _spend(steps=1)
         return super().call(__context, __obj, *_checked_call(__obj, args, kwargs), **kwargs)
 
     @staticmethod
@@ -263,3 +334,10 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         pieces = [str(v) for v in values]
         _built(sum(len(p) for p in pieces), "~")
         return "".join(pieces)
+
+    @staticmethod
+    def counted(iterable: Iterable) -> Iterator:
+        """A loop's items, each a step of the render's budget."""
+        for item in iterable:
+            _spend(steps=1)
+            yield item

@@ -556,8 +556,8 @@ def test_a_dry_run_diff_in_a_markdown_message_keeps_its_fence_and_no_link(
     # Then the diff is in its fence, every line as the dry run wrote it (on DingTalk, a paragraph) but the "](" a markdown link needs: these
     # clients show no fenced block as code (so the fence would not keep a link out), and the link is text
     fenced = "```\n" + DIFF.replace("](", "] (") + "\n```"
-    if channel_type == "dingtalk":  # each line a paragraph: DingTalk shows a single line break as a space
-        fenced = fenced.replace("\n", "\n\n")
+    if channel_type == "dingtalk":  # a fenced block's lines kept together by DingTalk's line break (two spaces)
+        fenced = fenced.replace("\n", "  \n")
     assert fenced in text, text
     assert not re.search(r"\]\(", text), text
 

@@ -29,6 +29,18 @@ DIFF_AS_PARAGRAPHS = (
     "````\n\n"
     "\u00a0\u00a0memory: 512Mi"
 )
+# the diff in the built-in template's fence on DingTalk, whose markdown keeps a fenced block's lines together with
+# its line break (two spaces) and makes every other line a paragraph: the diff's own ``` closes the template's fence,
+# its lines up to its ```` are paragraphs, and the ```` opens a fence the template's ``` cannot close
+DIFF_FENCED_ON_DINGTALK = (
+    "```  \n```\n\n"
+    "- image: registry.example/api:1.2 <at id=all></at>\n\n"
+    "+ image: registry.example/api:1.3 **bold** _italic_\n\n"
+    "+ matchPattern: '[a-z](api|web)'\n\n"
+    "````  \n"
+    "\u00a0\u00a0memory: 512Mi  \n"
+    "```  \n"
+)
 # the same diff in Lark's code block: a zero-width space after a "<" that would open a tag (<at id=all> pages a
 # whole group) and inside every run of three backticks (the run would end the block); nothing else changes
 DIFF_IN_LARK = (

@@ -85,3 +85,32 @@ def test_a_wrong_signing_secret_is_said_to_be_the_signature_setting(api, notify_
     refused = _test(api, admin_key, channel["id"])
     assert refused["ok"] is False and "sign not match" in refused["error"], refused
     assert "config.secret" in refused["error"], refused
+
+
+def test_the_preview_shows_the_templates_message_without_the_robots_keyword(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    # Given a keyword robot's channel, and an incident announced to it (the title holds no keyword)
+    vendors.dingtalk_keywords["kw"] = ["告警"]
+    channel = create_channel(
+        api, admin_key, "ding", "dingtalk", {"webhook_url": f"{vendors.base_url}{URL_PATH}", "keywords": "告警"}
+    )
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    [sent] = vendors.to("/robot/send")
+    # When an admin previews the template for DingTalk with the same incident
+    response = api.post(
+        "/api/notifications/templates/preview",
+        headers=auth(admin_key),
+        json={"channel_type": "dingtalk", "event": "incident.opened", "incident_id": incident.id},
+    )
+    assert response.status_code == 200, response.text
+    shown = response.json()["payload"]
+    # Then it is the message the robot got but for the keyword the channel's config adds after the title: a
+    # preview is of a channel type, the template's own message, as it is of a signature or a destination
+    heading = "### [CRITICAL] PaymentsApiHighErrorRate &lt;!channel&gt;"
+    assert sent.body["markdown"]["text"].startswith(f"{heading} · 告警\n\n")
+    assert shown["markdown"]["text"] == sent.body["markdown"]["text"].replace(f"{heading} · 告警", heading, 1)
+    assert shown["markdown"]["title"] == sent.body["markdown"]["title"]

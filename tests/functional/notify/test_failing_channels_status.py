@@ -48,3 +48,30 @@ def test_a_channel_whose_robot_was_deleted_makes_the_status_degraded_until_it_de
     # Then the status is ok again
     status = _status(api, admin_key)
     assert status["notifications"]["failing_channels"] == [] and status["status"] == "ok", status
+
+
+def test_a_wecom_groups_mention_refused_for_good_names_the_channel_as_a_refused_card_would(
+    api, notify_env, admin_key, vendors
+):
+    from pagerless.outbox.jobs import enqueue
+    from tests.functional.notify.test_pages import _dana_and_erin, _page
+
+    # Given a WeCom group whose robot takes a page's card, then refuses its mention for good (the key revoked)
+    dana, _ = _dana_and_erin()
+    wecom = create_channel(
+        api, admin_key, "ops-wecom", "wecom", {"webhook_url": f"{vendors.base_url}/cgi-bin/webhook/send?key=k1"}
+    )
+    original = vendors._wecom
+    answers = iter([None, (200, {"errcode": 93000, "errmsg": "invalid webhook url"}, {})])
+    vendors._wecom = lambda req: next(answers, None) or original(req)
+    incident = save_incident()
+    # When a step pages the group and Dana, whom it @-mentions by phone
+    enqueue(_page(incident.id, [{"kind": "channel", "id": wecom["id"]}, {"kind": "person", "id": dana.id}]))
+    notify_env.poller.drain()
+    # Then the status names the channel, with WeCom's words: the mention is part of the group's delivery
+    assert [r.body["msgtype"] for r in vendors.to("/cgi-bin/webhook/send")] == ["markdown", "text"]
+    status = _status(api, admin_key)
+    [failing] = status["notifications"]["failing_channels"]
+    assert failing["channel_id"] == wecom["id"] and failing["status"] == "gave_up", failing
+    assert "93000: invalid webhook url" in failing["last_error"], failing
+    assert status["status"] == "degraded", status

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import auth
 from tests.functional.notify.conftest import create_channel, lark_channel, route_all, save_incident, slack_channel
-from tests.functional.notify.test_diff_code import DIFF, DIFF_AS_PARAGRAPHS, EXPIRES
+from tests.functional.notify.test_diff_code import DIFF, DIFF_FENCED_ON_DINGTALK, EXPIRES
 
 pytestmark = pytest.mark.functional
 
@@ -92,8 +92,9 @@ def test_the_preview_of_an_approval_card_is_what_each_channel_type_is_sent(api, 
     lark = json.loads(_preview(api, admin_key, "lark", incident.id)["payload"]["content"])
     assert [e["tag"] for e in lark["elements"]] == ["div", "markdown", "div", "action"]
     ding = _preview(api, admin_key, "dingtalk", incident.id)["payload"]
-    # (each line a paragraph: DingTalk's markdown shows a single line break as a space)
-    fenced = "```\n\n" + DIFF_AS_PARAGRAPHS.replace("<", "&lt;").replace(">", "&gt;").replace("](", "] (")
+    # (each line a paragraph, a fenced block's lines kept together: DingTalk's markdown shows a single line break as
+    # a space)
+    fenced = DIFF_FENCED_ON_DINGTALK.replace("<", "&lt;").replace(">", "&gt;").replace("](", "] (")
     assert fenced in ding["markdown"]["text"]
 
 

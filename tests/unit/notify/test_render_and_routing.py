@@ -115,6 +115,69 @@ def test_an_expression_cannot_build_millions_of_characters(source):
         render.render_one(source, {"labels": {"a": "b"}}, cap=100, field="body_template")
 
 
+# Templates that write nothing, or little, and would run for hours (or fill the memory): each is stopped by the
+# render's budget of loop turns and calls, or of what it builds in all
+RUNAWAYS = (
+    "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}",
+    "{% macro r(n) %}{% if n %}{{ r(n - 1) }}{{ r(n - 1) }}{% endif %}{% endmacro %}{{ r(60) }}",
+    "{% for a in range(9) recursive %}{{ loop(range(99999)) if loop.depth < 3 }}{% endfor %}",
+    # a string of 900,000 characters built on each turn and dropped: gigabytes in all
+    "{% set big = 'x' * 20000 %}{% set ns = namespace(s=big) %}"
+    "{% for i in range(99999) %}{% set ns.s = (ns.s ~ big)[:900000] %}{% endfor %}",
+    # grown across a loop's turns in a namespace: each turn doubles it, until one operation is too big
+    "{% set ns = namespace(s='x') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+)
+
+
+@pytest.mark.parametrize("source", RUNAWAYS)
+def test_a_template_that_would_run_for_hours_fails_to_render(source):
+    with pytest.raises(ValidationError, match="body_template failed to render: SecurityError: "):
+        render.render_one(source, {}, cap=100, field="body_template")
+
+
+def test_a_template_whose_turns_are_each_slow_fails_at_the_renders_deadline(monkeypatch):
+    from pagerless.notify import sandbox
+
+    # Given a loop whose turns each upper-case half a million characters, well within the budget of turns
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 0.2)
+    source = (
+        "{% set ns = namespace(s='x' * 20000) %}{% for i in range(5) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}"
+        "{% for i in range(99999) %}{% set x = ns.s|upper|lower %}{% endfor %}"
+    )
+    # When / Then it is stopped at the deadline, as a template error
+    with pytest.raises(ValidationError, match="SecurityError: the template takes more than 0.2 seconds to render"):
+        render.render_one(source, {}, cap=100, field="body_template")
+
+
+def test_loops_and_macros_within_the_budget_render_as_jinja_does():
+    # Given what real templates do with loops: filtered, with loop.*, else, nested, over items, recursive, macros
+    source = (
+        "{% for x in items if x > 1 %}{{ loop.index }}/{{ loop.length }}{{ '.' if loop.last }} {% endfor %}"
+        "{% for x in [] %}-{% else %}none {% endfor %}"
+        "{% for i in range(2) %}{% for j in range(2) %}{{ i }}{{ j }} {% endfor %}{% endfor %}"
+        "{% for k, v in labels|dictsort %}{{ k }}={{ v }} {% endfor %}"
+        "{% for n in tree recursive %}{{ n.name }}{% if n.kids %}({{ loop(n.kids) }}){% endif %}{% endfor %} "
+        "{% macro b(s) %}[{{ s }}]{% endmacro %}{{ b(title) }} {% for i in range(99000) %}{% endfor %}done"
+    )
+    context = {
+        "items": [1, 2, 3],
+        "labels": {"b": "2", "a": "1"},
+        "title": "t",
+        "tree": [{"name": "a", "kids": [{"name": "b"}, {"name": "c"}]}],
+    }
+    # When / Then
+    assert render.render_one(source, context, cap=500, field="b") == (
+        "1/2 2/2. none 00 01 10 11 a=1 b=2 a(bc) [t] done"
+    )
+
+
+def test_the_renders_budget_is_each_renders_own():
+    # Given a template that takes most of the budget of loop turns
+    source = "{% for i in range(90000) %}{% endfor %}ok"
+    # When it renders again and again, Then each render has its own budget
+    assert [render.render_one(source, {}, cap=10, field="b") for _ in range(3)] == ["ok", "ok", "ok"]
+
+
 def test_formatting_joining_and_concatenating_within_the_bounds_render_as_jinja_does():
     # Given what real templates do with strings
     source = (

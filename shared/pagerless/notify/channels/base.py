@@ -316,9 +316,12 @@ def paragraph_lines(text: str) -> str:
     before; blank lines go (a paragraph is set apart already). A line's indent (a diff's YAML) is kept as
     no-break spaces: markdown drops leading spaces, and four of them after a blank line would make a code block."""
     lines = (line.rstrip() for line in _LINE_BREAK.split(text))
-    return "\n\n".join(
-        _INDENT.sub(lambda m: "\u00a0" * len(m.group().expandtabs(4)), line) for line in lines if line.strip()
-    )
+    return "\n\n".join(kept_indent(line) for line in lines if line.strip())
+
+
+def kept_indent(line: str) -> str:
+    """``line`` with its indent as no-break spaces (a tab as four), which markdown keeps where it drops spaces."""
+    return _INDENT.sub(lambda m: "\u00a0" * len(m.group().expandtabs(4)), line)
 
 
 # a link reference definition, "[ref]: url" or "[ref]: url 'title'", at the start of a line

@@ -39,6 +39,7 @@ from pagerless.notify.channels.base import (
     html_plain,
     html_text,
     json_body,
+    kept_indent,
     mobiles,
     paragraph_lines,
     request,
@@ -96,13 +97,13 @@ def keywords(config: dict) -> list[str]:
 
 
 def payload(message: Message, limit: int = MAX_BYTES, *, keywords: Sequence[str] = ()) -> dict:
-    """The markdown message, each line of its body a paragraph (`paragraph_lines`: DingTalk shows a single line
-    break as a space), its heading holding one of the robot's ``keywords`` (`_heading`); when the request would exceed ``limit`` bytes, its body is cut on a character boundary,
+    """The markdown message, each line of its body a paragraph, a fenced block's lines kept together (`text_lines`:
+    DingTalk shows a single line break as a space), its heading holding one of the robot's ``keywords`` (`_heading`); when the request would exceed ``limit`` bytes, its body is cut on a character boundary,
     marked (`truncated`, in the card's language), and its row of links (the console link among them) kept after it."""
     numbers = mobiles(message.mentions)
     mentions = "".join(f"@{m} " for m in numbers).rstrip()
     head = f"### {_heading(message.title, keywords)}\n\n" + (f"{mentions}\n\n" if mentions else "")
-    body = paragraph_lines(message.body)
+    body = text_lines(message.body)
     tail = f"\n\n{links}" if (links := links_markdown(message)) else ""
     whole = _payload(message, head + body + tail, numbers)
     excess = _sent_size(whole) - limit
@@ -112,10 +113,44 @@ def payload(message: Message, limit: int = MAX_BYTES, *, keywords: Sequence[str]
     # more, within MAX_BYTES' margin)
     mark = truncated(message.language)
     if (cut := fit_body(body, excess, tail, message.link, size=_text_size, mark=mark)) is not None:
-        return _payload(message, head + paragraph_lines(cut) + tail, numbers)
+        return _payload(message, head + text_lines(cut) + tail, numbers)
     text = head + body + tail
     cut = fit(text, _text_size(text) - excess, message.link, size=_text_size, mark=mark)
-    return _payload(message, paragraph_lines(cut), numbers)
+    return _payload(message, text_lines(cut), numbers)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# a fence's line (CommonMark): up to 3 spaces, then 3 or more backticks; an opening one may have an info string
+_FENCE = re.compile(r"^ {0,3}(`{3,})([^`]*)$")
+
+
+def text_lines(text: str) -> str:
+    """``text`` line by line as DingTalk shows it: outside a ``` fence each line a paragraph (`paragraph_lines`); a
+    fenced block (a dry run's diff), its fences included, one paragraph whose lines end in a hard line break (two
+    spaces: DingTalk's documented line break), so its lines stay together as written, not a blank line apart. Its
+    indents are no-break spaces and its blank lines one each (a clean line between, not a paragraph's end); where
+    the client shows the fence as code, the trailing spaces show as nothing. A fence closes as CommonMark's does (a
+    line of as many backticks or more, nothing after them); one left open runs to the end."""
+    out: list[str] = []
+    plain: list[str] = []
+    code: list[str] = []
+    fence = 0
+    for line in _LINE_BREAK.split(text):
+        found = _FENCE.match(line.rstrip())
+        if fence:
+            code.append(kept_indent(line.rstrip()) or "\u00a0")
+            if found and len(found.group(1)) >= fence and not found.group(2).strip():
+                out.append("  \n".join(code))
+                code, fence = [], 0
+        elif found:
+            out.append(paragraph_lines("\n".join(plain)))
+            plain, code, fence = [], [line.strip()], len(found.group(1))
+        else:
+            plain.append(line)
+    while code and code[-1] == "\u00a0":  # the blank lines a fence left open ends with
+        code.pop()
+    out += [paragraph_lines("\n".join(plain)), "  \n".join(code)]
+    return "\n\n".join(block for block in out if block)
 
 
 def _heading(title: str, keywords: Sequence[str]) -> str:

@@ -9,7 +9,9 @@ A page to the group @-mentions the paged people by their phone numbers. The robo
 cannot mention by number (only ``<@userid>``, and Pagerless knows no WeCom userid); its text message can:
 ``mentioned_mobile_list`` (https://developer.work.weixin.qq.com/document/path/91770). So the card goes out
 as markdown, and then a short text message, the page's title, mentions them; numbers are written as for
-DingTalk (a mainland number without +86). ``@all`` is never sent. The two are parts of one delivery: a retry
+DingTalk (a mainland number without +86). The numbers go in ``mentioned_mobile_list``, never in the text, which is
+cut like any text to WeCom's 2,048 bytes (whole characters, marked, the incident's link after the mark), however many
+people it names. ``@all`` is never sent. The two are parts of one delivery: a retry
 after the card went out sends only the mention.
 """
 
