@@ -39,6 +39,11 @@ def test_every_model_and_boto3_client_share_one_session_and_models_one_client(ru
     session = botocore_session()
     assert all(connection.session is session for connection in connections)
     assert len({id(connection.client) for connection in connections}) == 1
+    # And the store hands that one client out for tests' hooks (tests/functional/refusals.py), for any model
+    from pagerless.store.session import dynamodb_client, dynamodb_events
+
+    assert dynamodb_client() is connections[0].client and dynamodb_client(AuditRecord) is connections[0].client
+    assert dynamodb_events() is connections[0].client.meta.events
     # And boto3's clients come from that same session
     assert boto3.DEFAULT_SESSION._session is session
 
