@@ -70,3 +70,33 @@ def test_an_idempotent_request_and_a_status_check_make_no_session_of_their_own(r
 
     # Then no botocore session was made for them: their clients come from the process's one
     assert _sessions() == before
+
+
+def test_the_status_probes_send_through_the_processs_shared_clients(runtime, api, admin_key):
+    from pagerless import aws, step_functions
+    from pagerless.store.session import dynamodb_events
+
+    # Given hooks on the process's one DynamoDB, SQS and Step Functions clients (the store's, the shared ones)
+    seen: list[str] = []
+
+    def hear(model, **_):
+        seen.append(model.name)
+
+    hooks = [
+        (dynamodb_events(), "before-call.dynamodb.DescribeTable"),
+        (aws.shared_client("sqs").meta.events, "before-call.sqs.GetQueueAttributes"),
+        (step_functions.client().meta.events, "before-call.states.DescribeStateMachine"),
+    ]
+    for events, name in hooks:
+        events.register(name, hear)
+    try:
+        # When the status is probed live (every table, queue and state machine)
+        answer = api.get("/api/status?live=true", headers=auth(admin_key))
+    finally:
+        for events, name in hooks:
+            events.unregister(name, hear)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["probes"]["source"] == "live", answer.json()["probes"]
+    # Then every probe went through those clients: none was made for the probes alone
+    assert {"DescribeTable", "GetQueueAttributes", "DescribeStateMachine"} <= set(seen), seen
+    assert seen.count("DescribeTable") >= len(answer.json()["store"]), (seen, answer.json()["store"])
