@@ -40,9 +40,9 @@ def failing(
 ) -> Iterator[list[str]]:
     """Fail the next ``times`` calls of ``operation`` made while ``when()`` holds with ``error(operation_name)``
     (a botocore ``EndpointConnectionError``, say: DynamoDB out of reach); yields the list of the calls failed."""
-    from pagerless.store.system import SystemRecord
+    from pagerless.store.session import dynamodb_events
 
-    events = SystemRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events()
     refused: list[str] = []
 
     def answer(model, **_):

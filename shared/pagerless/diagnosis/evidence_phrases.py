@@ -3,12 +3,18 @@ reads them in Chinese. An evidence item keeps its English ``detail`` (the API, t
 phrase it was said from (``said``); a reader in Chinese renders the phrase while the detail is still its English.
 Evidence quoting what was found (a log line, an event message, a status field), and evidence stored before it had a
 phrase, are shown as written.
+
+A whole evidence line (a card's, `line_in`) is ``source: detail`` in English, as stored. In Chinese each kind reads as
+Chinese does: the source's kind in words (日志, 事件, 节点, 告警; Kubernetes kinds as Kubernetes names them), its place
+as written; what was found written out (a log line, an event's message, the alert's text, a line of unknown kind)
+quoted in “…” once (a detail that is already quoted is not quoted again), a field's value as it is, a line Pagerless
+wrote itself in Chinese. Prose that cites a detail (a summary's 证据) quotes whatever was found (`detail_said`).
 """
 
 from collections.abc import Mapping
 
 from pagerless.diagnosis.models import Evidence
-from pagerless.domain.phrases import Catalog
+from pagerless.domain.phrases import Catalog, language_of
 
 EVIDENCE = Catalog(
     {
@@ -51,3 +57,82 @@ def detail_in(item: Mapping, language: str) -> str:
     if not phrase or detail != EVIDENCE.render(phrase, "en"):
         return detail
     return EVIDENCE.render(phrase, language) or detail
+
+
+# an evidence source's first word (`diagnosis.analyzers`, `diagnosis.engine`) in Chinese; the rest (a namespace/name,
+# a field's path) stays as Kubernetes writes it
+_KINDS_ZH = {
+    "log": "日志",
+    "event": "事件",
+    "alert": "告警",
+    "deploys": "发布记录",
+    "cluster": "集群",
+    "pods": "Pod",
+    "pod": "Pod",
+    "node": "节点",
+    "deployment": "Deployment",
+    "replicaset": "ReplicaSet",
+    "hpa": "HPA",
+    "pvc": "PVC",
+    "networkpolicy": "NetworkPolicy",
+}
+_QUOTED = frozenset({"log", "event", "alert"})  # what was found written out, quoted; the others are fields' values
+_PREVIOUS = "#previous"  # a log of the container's previous instance (kubectl logs --previous)
+_QUOTES = {'"': '"', "“": "”", "「": "」"}
+_LINE = 300  # a card's evidence line, at most
+
+
+def _own(item: Mapping) -> bool:
+    """Whether the item is a line Pagerless wrote itself, still as its phrase says it."""
+    phrase = item.get("said")
+    return bool(phrase) and str(item.get("detail") or "") == EVIDENCE.render(phrase, "en")
+
+
+def _quoted(text: str, limit: int) -> str:
+    """``text`` in Chinese quotation marks, cut to ``limit`` (an ellipsis inside them says it was cut); a text that
+    is already quoted whole keeps its own marks."""
+    if len(text) >= 2 and _QUOTES.get(text[0]) == text[-1] and len(text) <= limit:
+        return text
+    room = max(limit - 2, 1)
+    return f"“{text if len(text) <= room else text[: room - 1] + '…'}”"
+
+
+def source_in(source: str, language: str) -> str:
+    """An evidence source in ``language``: in Chinese its kind in words (``log shop/api-1/app#previous`` is
+    ``日志 shop/api-1/app（前一个容器实例）``); a source of a kind Pagerless does not write, as written."""
+    if language_of(language) != "zh":
+        return source
+    kind, _, place = source.partition(" ")
+    word = _KINDS_ZH.get(kind)
+    if word is None:
+        return source
+    if kind == "log" and place.endswith(_PREVIOUS):
+        place = f"{place[: -len(_PREVIOUS)]}（前一个容器实例）"
+    return f"{word} {place}".strip()
+
+
+def detail_said(item: Mapping, language: str, limit: int = _LINE) -> str:
+    """The detail as prose cites it: in Chinese a line Pagerless wrote itself in Chinese, anything found quoted in
+    “…” (cut to ``limit`` inside the marks); English as stored, cut to ``limit``."""
+    detail = str(item.get("detail") or "")
+    if language_of(language) != "zh" or not detail:
+        return detail[:limit]
+    return detail_in(item, language)[:limit] if _own(item) else _quoted(detail, limit)
+
+
+def line_in(item: Mapping, language: str) -> str:
+    """An evidence item as one line of a card, ``source: detail``: English as stored; Chinese by its kind (the
+    module's docstring), a full-width colon after the source and nothing after the detail."""
+    source, detail = str(item.get("source") or ""), str(item.get("detail") or "")
+    if language_of(language) != "zh":
+        return f"{source}: {detail_in(item, language)}"[:_LINE]
+    said = source_in(source, language)
+    room = max(_LINE - len(said) - 1, 1)
+    kind = source.partition(" ")[0]
+    if _own(item):
+        shown = detail_in(item, language)[:room]
+    elif kind in _QUOTED or kind not in _KINDS_ZH:  # written out, or of a kind not known: quoted as it came
+        shown = _quoted(detail, room) if detail else ""
+    else:
+        shown = detail[:room]
+    return f"{said}：{shown}" if said and shown else said or shown

@@ -198,18 +198,23 @@ def said(diagnosis: dict, language: str, zone: str | None = None) -> str:
 
 
 def _evidence_in(phrase, evidence, language: str):
-    """``phrase`` with the evidence it quotes (``evidence``: the first line's detail, cut to 160) said in ``language``
-    when that line is one Pagerless wrote itself, with its phrase (`evidence_phrases.detail_in`: "no pods found…");
-    a quote of what was found stays as found, and so does a line the diagnosis's ``evidence`` no longer holds."""
-    from pagerless.diagnosis.evidence_phrases import detail_in
+    """``phrase`` with the evidence it cites (``evidence``: the first line's detail, cut to 160) said in
+    ``language`` (`evidence_phrases.detail_said`): in Chinese a line Pagerless wrote itself in Chinese ("no pods
+    found…": 没有找到…), what was found quoted in “…” so the sentence around it reads; a line the diagnosis's
+    ``evidence`` no longer holds stays as stored."""
+    from pagerless.diagnosis.evidence_phrases import detail_in, detail_said
 
     stored = phrase.model_dump() if isinstance(phrase, Phrase) else phrase
     quoted = (stored.get("params") or {}).get("evidence") if isinstance(stored, Mapping) else None
     if not quoted or language_of(language) == "en" or not isinstance(evidence, list):
         return phrase
     for item in evidence:
-        if isinstance(item, Mapping) and item.get("said") and str(item.get("detail") or "")[:160] == quoted:
-            return {**stored, "params": {**stored["params"], "evidence": detail_in(item, language)[:160]}}
+        if isinstance(item, Mapping) and str(item.get("detail") or "")[:160] == quoted:
+            # Pagerless's own line said whole, then cut; what was found as the summary cites it (cut to 160), quoted
+            full = str(item.get("detail") or "")
+            cut = {**item, "detail": quoted + ("…" if len(full) > len(quoted) else "")}  # cut, and says so
+            cited = item if detail_in(item, "en") != detail_in(item, language) else cut
+            return {**stored, "params": {**stored["params"], "evidence": detail_said(cited, language, 162)}}
     return phrase
 
 

@@ -232,16 +232,13 @@ def incident_of(job: NotifyJob):
 
 
 def _evidence(item, language: str = "en") -> str:
-    """An evidence line as a card shows it, ``source: detail``: a line Pagerless wrote itself said in ``language``
-    from its phrase (`evidence_phrases.detail_in`: 在 shop 中没有找到 checkout 的 Pod), a quote of the cluster as found;
-    Chinese puts a full-width colon after the source."""
+    """An evidence line as a card shows it, ``source: detail``: English as stored; Chinese said by its kind
+    (`evidence_phrases.line_in`: 日志 shop/api-1/app：“…”, a line Pagerless wrote itself in Chinese)."""
     if not isinstance(item, dict):
         return str(item)[:300]
-    from pagerless.diagnosis.evidence_phrases import detail_in
-    from pagerless.domain.phrases import language_of
+    from pagerless.diagnosis.evidence_phrases import line_in
 
-    colon = "：" if language_of(language) == "zh" else ": "
-    return f"{item.get('source', '')}{colon}{detail_in(item, language)}"[:300]
+    return line_in(item, language)
 
 
 def decided_already(incident_id: str, approval_id: str) -> dict | None:

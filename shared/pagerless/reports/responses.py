@@ -1,5 +1,5 @@
 """Who responded to an incident, and when: one definition for the incident metrics (seed 002's
-``time_to_first_response_minutes``) and the postmortem's lessons (`reports.postmortem_draft`).
+``time_to_first_response_minutes``) and the postmortem's lessons (`reports.postmortem_lessons`).
 
 A response is the acknowledgement (also one made in the source: ``acknowledged_at``) or a timeline entry
 written by a person: an approval decided, a comment, an action run by hand. Entries Pagerless writes itself

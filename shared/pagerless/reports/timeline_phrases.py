@@ -164,6 +164,17 @@ class _Values(dict):
         said = ERRORS.render(phrase, "zh")
         return f"（{said}）" if said else ""
 
+    def _rolled_back_part(self) -> str:
+        """The steps a run that stopped early rolled back, in Chinese from their phrase (``rolled_back_phrase``:
+        `runbooks.error_phrases`); an entry written before it carried the phrase says none."""
+        phrase = self.data.get("rolled_back_phrase")
+        if not self.zh or not isinstance(phrase, dict):
+            return ""
+        from pagerless.runbooks.error_phrases import PARTS
+
+        said = PARTS.render(phrase, "zh")
+        return f"；{said}" if said else ""
+
     def _in_flight_part(self) -> str:
         step = str(self.data.get("in_flight") or "")
         return f"（步骤 {step} 停止时正在执行，可能仍会生效）" if step else ""

@@ -113,7 +113,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "runbook_step:RollbackFailed": ("{message}", "Runbook {runbook}：步骤 {node} 的回滚无法执行，仍保持已应用"),
     "runbook_step:JobCompleted": ("{message}", "Runbook {runbook} 运行完成"),
     "runbook_step:JobCompleted:dry": ("{message}", "Runbook {runbook} 试运行完成：未做任何更改"),
-    "runbook_step:JobFailed": ("{message}", "Runbook {runbook} 运行结束：{outcome}{error_part}"),
+    "runbook_step:JobFailed": ("{message}", "Runbook {runbook} 运行结束：{outcome}{error_part}{rolled_back_part}"),
     "runbook_step:JobCancelled": ("{message}", "Runbook {runbook} 已被停止{in_flight_part}"),
     # paging
     "escalation_started": ("{message}", "已开始按升级策略呼叫"),

@@ -199,15 +199,25 @@ def finish(job_id: str, outcome: str, reason: str = "", *, said: dict | None = N
     if job.input.get("dry_run"):  # read on an incident's timeline, "run completed" says it was applied
         text = f"dry {text}: nothing changed"
     tail = ""  # what became of the steps: kept whole when a long reason is cut
-    if extra.get("rolled_back") and outcome != "rolled_back":  # the run stopped early and undid earlier steps
-        undone = ", ".join(f"{u['step']} ({u['status']})" for u in extra["rolled_back"])
-        tail += f"; earlier steps rolled back: {undone}"
+    undone = None  # the steps a run that stopped early undid: a phrase, said in Chinese on the timeline too
+    if extra.get("rolled_back") and outcome != "rolled_back":
+        undone = part(
+            "earlier_rolled_back", undone=[{"step": u["step"], "status": u["status"]} for u in extra["rolled_back"]]
+        )
+        tail += f"; {PARTS.render(undone, 'en')}"
     if not_rolled_back:
         tail += f"; {not_rolled_back}"
     tail = tail[:300]
     event = "JobCompleted" if status == COMPLETED else "JobFailed"
     # its error's phrase: the timeline's Chinese says why it ended, as the job page does
-    note(job, event, text[: 500 - len(tail)] + tail, outcome=outcome, error_phrase=summary.get("error_phrase"))
+    note(
+        job,
+        event,
+        text[: 500 - len(tail)] + tail,
+        outcome=outcome,
+        error_phrase=summary.get("error_phrase"),
+        rolled_back_phrase=undone,
+    )
     return step_reply("end")
 
 

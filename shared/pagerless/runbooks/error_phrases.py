@@ -38,6 +38,11 @@ def _message_zh(p) -> str:
     return p["message"]
 
 
+def _undone_zh(status) -> str:
+    """How a step's rollback ended, in words (成功, 无变更); one without words as it is."""
+    return STATUS_ZH.get(str(status), str(status))
+
+
 def _timed_out_zh(p) -> str:
     return f"{p['step']}：无人及时审批" + ("；其执行已不再运行，没有任何东西结束这次等待" if p.get("lost") else "")
 
@@ -77,6 +82,15 @@ PARTS = Catalog(
         "lost_wait": {  # its approval's wait ended with no execution left to roll it back (runbooks.lost_waits)
             "en": lambda p: f"{LOST_WAIT} to roll it back",
             "zh": lambda p: "其执行已不再运行，无法回滚它",
+        },
+        # the steps a run that stopped early rolled back before it ended (runbooks.endings: its JobFailed entry)
+        "earlier_rolled_back": {
+            "en": lambda p: (
+                "earlier steps rolled back: " + ", ".join(f"{u['step']} ({u['status']})" for u in p["undone"])
+            ),
+            "zh": lambda p: (
+                "此前的步骤已回滚：" + "、".join(f"{u['step']}（{_undone_zh(u['status'])}）" for u in p["undone"])
+            ),
         },
         # why the run ended (runbooks.engine, runbooks.endings, jobs.service)
         "step_failed": {  # its action ran and did not succeed

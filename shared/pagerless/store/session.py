@@ -61,6 +61,21 @@ def _client(self):
         return shared
 
 
+def dynamodb_client(model=None):
+    """The DynamoDB client the store's models send with (``model``'s; without one, the one every model on the
+    default endpoint and configuration shares): a hook registered on its ``meta.events`` (botocore's
+    ``before-call.dynamodb.<Operation>``) reaches every call they make through it, as `aws.shared_client`'s does for
+    the other services (how tests make DynamoDB refuse at the AWS boundary, tests/functional/refusals.py)."""
+    if model is None:
+        from pagerless.store.system import SystemRecord as model
+    return model._get_connection().connection.client
+
+
+def dynamodb_events(model=None):
+    """The event system of `dynamodb_client` (``model``'s): where a hook on the store's DynamoDB calls goes."""
+    return dynamodb_client(model).meta.events
+
+
 def share_one_session() -> None:
     if getattr(Connection, "_pagerless_shared_session", False):
         return

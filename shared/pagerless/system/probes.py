@@ -7,7 +7,6 @@ reading it costs no call of its own.
 """
 
 from datetime import datetime
-from functools import cache
 
 from pagerless import settings
 from pagerless.clock import parse_time, utcnow
@@ -24,11 +23,15 @@ QUEUE_ATTRIBUTES = [
 ]
 
 
-@cache
 def _clients():
+    """The process's one client of each service, as the rest of the code sends with: the store's DynamoDB client
+    (`store.session`, so a table is probed the way the models reach it), the shared SQS client (`aws.shared_client`)
+    and Step Functions' (`step_functions.client`). None is made for the probes: a cold status check makes no client
+    of its own."""
     from pagerless import aws, step_functions
+    from pagerless.store.session import dynamodb_client
 
-    return aws.client("dynamodb"), aws.client("sqs"), step_functions.client()
+    return dynamodb_client(), aws.shared_client("sqs"), step_functions.client()
 
 
 def targets() -> dict[str, dict[str, str]]:

@@ -428,6 +428,26 @@ def test_status_says_the_evidence_pagerless_wrote_itself_in_chinese_and_a_quote_
     # Then the Chinese 证据 line says Pagerless's own line in Chinese; English keeps its stored English
     assert "证据：没有找到该工作负载的 Pod" in chinese and "no pods found" not in chinese, chinese
     assert "Evidence: no pods found for the workload" in english, english
-    # And a quote of what the cluster said stays as found
+    # And a quote of what the cluster said stays as found, in Chinese quotation marks
     IncidentRepository().get(INCIDENT).update(actions=[IncidentRecord.diagnosis.set(diagnosis_citing(quote))])
-    assert "证据：phase=Pending ledger: ready=False" in _to_lark_bot(api, vendors, f"状态 {INCIDENT}")
+    assert "证据：“phase=Pending ledger: ready=False”。" in _to_lark_bot(api, vendors, f"状态 {INCIDENT}")
+
+
+def test_status_quotes_a_log_line_as_evidence_so_the_chinese_sentence_ends_right(bot, api, vendors):  # noqa: F811
+    # Given an incident with the real diagnosis of a scenario whose first evidence is a log line that ends in its own
+    # full stop (checkout cannot reach a Redis scaled to zero)
+    from pathlib import Path
+
+    from pagerless.diagnosis.engine import run_diagnosis
+    from pagerless.store.incidents import IncidentRecord, IncidentRepository
+
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "dependency_redis_scaled_to_zero.json"
+    diagnosis = run_diagnosis(json.loads(scenario.read_text("utf-8"))).model_dump(mode="json")
+    line = diagnosis["evidence"][0]["detail"]
+    assert line.endswith("Connection refused."), line
+    IncidentRepository().get(INCIDENT).update(actions=[IncidentRecord.diagnosis.set(diagnosis)])
+    # When Alice asks for its status in Chinese
+    chinese = _to_lark_bot(api, vendors, f"状态 {INCIDENT}")
+    # Then the 证据 quotes the line in Chinese marks, its full stop inside them, and the sentence ends after them
+    assert f"证据：“{line}”。" in chinese, chinese
+    assert f"{line}。" not in chinese and f"证据：{line}" not in chinese, chinese

@@ -39,6 +39,11 @@ def test_every_model_and_boto3_client_share_one_session_and_models_one_client(ru
     session = botocore_session()
     assert all(connection.session is session for connection in connections)
     assert len({id(connection.client) for connection in connections}) == 1
+    # And the store hands that one client out for tests' hooks (tests/functional/refusals.py), for any model
+    from pagerless.store.session import dynamodb_client, dynamodb_events
+
+    assert dynamodb_client() is connections[0].client and dynamodb_client(AuditRecord) is connections[0].client
+    assert dynamodb_events() is connections[0].client.meta.events
     # And boto3's clients come from that same session
     assert boto3.DEFAULT_SESSION._session is session
 
@@ -65,3 +70,33 @@ def test_an_idempotent_request_and_a_status_check_make_no_session_of_their_own(r
 
     # Then no botocore session was made for them: their clients come from the process's one
     assert _sessions() == before
+
+
+def test_the_status_probes_send_through_the_processs_shared_clients(runtime, api, admin_key):
+    from pagerless import aws, step_functions
+    from pagerless.store.session import dynamodb_events
+
+    # Given hooks on the process's one DynamoDB, SQS and Step Functions clients (the store's, the shared ones)
+    seen: list[str] = []
+
+    def hear(model, **_):
+        seen.append(model.name)
+
+    hooks = [
+        (dynamodb_events(), "before-call.dynamodb.DescribeTable"),
+        (aws.shared_client("sqs").meta.events, "before-call.sqs.GetQueueAttributes"),
+        (step_functions.client().meta.events, "before-call.states.DescribeStateMachine"),
+    ]
+    for events, name in hooks:
+        events.register(name, hear)
+    try:
+        # When the status is probed live (every table, queue and state machine)
+        answer = api.get("/api/status?live=true", headers=auth(admin_key))
+    finally:
+        for events, name in hooks:
+            events.unregister(name, hear)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["probes"]["source"] == "live", answer.json()["probes"]
+    # Then every probe went through those clients: none was made for the probes alone
+    assert {"DescribeTable", "GetQueueAttributes", "DescribeStateMachine"} <= set(seen), seen
+    assert seen.count("DescribeTable") >= len(answer.json()["store"]), (seen, answer.json()["store"])

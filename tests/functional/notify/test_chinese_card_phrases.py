@@ -19,15 +19,20 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 def _oom_diagnosis_and_proposal() -> tuple[dict, dict]:
     """The OOMKilled scenario's real diagnosis and memory plan, stored as the workflow stores them."""
+    return _diagnosis_and_proposal("oom_killed_payments.json", "payments-api")
+
+
+def _diagnosis_and_proposal(name: str, workload: str) -> tuple[dict, dict]:
+    """A scenario's real diagnosis and the first plan for ``workload``, stored as the workflow stores them."""
     from pagerless.diagnosis.engine import run_diagnosis
     from pagerless.remediation.actions import ActionPlan
     from pagerless.remediation.planner import Workload, plan_diagnosis
     from pagerless.remediation.policy import Decision
     from pagerless.workflow.propose import describe
 
-    scenario = json.loads((SCENARIOS / "oom_killed_payments.json").read_text("utf-8"))
+    scenario = json.loads((SCENARIOS / name).read_text("utf-8"))
     diagnosis = run_diagnosis(scenario)
-    [deployment] = [d for d in scenario["cluster"]["deployments"]["items"] if d["metadata"]["name"] == "payments-api"]
+    [deployment] = [d for d in scenario["cluster"]["deployments"]["items"] if d["metadata"]["name"] == workload]
     [plan, *_] = [p for p in plan_diagnosis(diagnosis, Workload(deployment, [])) if isinstance(p, ActionPlan)]
     decision = Decision(allowed=True, requires_approval=True, rule="approve.default", reason="-", plan_id=plan.id)
     return diagnosis.model_dump(mode="json"), describe(plan, decision)
@@ -113,8 +118,31 @@ def test_a_chinese_card_says_the_evidence_pagerless_wrote_itself_in_chinese_and_
     english, chinese = _cards(api, admin_key, vendors, notify_env, "INC-20261202-0052", diagnosis, proposal)
     text = json.dumps(json.loads(chinese), ensure_ascii=False)
     # Then the Chinese card says Pagerless's own line in Chinese, the quote as it was found
-    assert "pods shop：在 shop 中没有找到 checkout 的 Pod" in text and "no pods found" not in text, text
-    assert "event shop/checkout：Back-off pulling image: not found" in text, text
+    assert "Pod shop：在 shop 中没有找到 checkout 的 Pod" in text and "no pods found" not in text, text
+    assert "事件 shop/checkout：“Back-off pulling image: not found”" in text, text
     # And the English card keeps the stored English
     assert "pods shop: no pods found for checkout in shop" in english, english
     assert "event shop/checkout: Back-off pulling image: not found" in english, english
+
+
+def test_a_chinese_card_says_each_kind_of_evidence_as_chinese_reads_it(api, notify_env, admin_key, vendors):
+    # Given a real diagnosis citing a log line that ends in its own full stop and a Deployment's field (the checkout
+    # scenario whose Redis was scaled to zero), with its scale-up proposed
+    diagnosis, proposal = _diagnosis_and_proposal("dependency_redis_scaled_to_zero.json", "checkout")
+    log, field = diagnosis["evidence"][:2]
+    assert log["source"].startswith("log ") and log["detail"].endswith("Connection refused."), log
+    assert field == {"source": "deployment shop/cart-redis/spec.replicas", "detail": "0"}, field
+    # When its approval card goes to an English Slack channel and a Chinese Lark channel
+    english, chinese = _cards(api, admin_key, vendors, notify_env, "INC-20261202-0053", diagnosis, proposal)
+    content = json.loads(chinese)["elements"][0]["text"]["content"]
+    lines = [line[2:] for line in content.splitlines() if line.startswith("- ")]
+    # Then the Chinese card names each source's kind in Chinese, quotes the log line once in Chinese marks (its own
+    # full stop inside them, nothing after), and gives the field's value as it is
+    place = log["source"].removeprefix("log ")
+    assert lines[:2] == [f"日志 {place}：“{log['detail']}”", "Deployment shop/cart-redis/spec.replicas：0"], lines
+    # And the summary cites the same line quoted, so the sentence around it reads
+    assert f"证据：“{log['detail']}”" in content, content
+    assert not any(line.startswith(("log ", "deployment ")) or line.endswith("：") for line in lines), lines
+    # And the English card keeps the stored lines
+    assert f"{log['source']}: {log['detail']}" in english, english
+    assert "deployment shop/cart-redis/spec.replicas: 0" in english, english

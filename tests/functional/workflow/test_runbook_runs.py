@@ -565,6 +565,13 @@ def test_a_step_the_policy_denies_mid_run_rolls_back_the_earlier_steps(runs, san
     assert "denied" in ended["message"], ended
     assert "earlier steps rolled back: Scale out (succeeded)" in ended["message"], ended
     assert ended["error_phrase"] == done["result"]["error_phrase"], ended  # why, for the Chinese timeline to say
+    # And the Chinese line (the job's page and the incident's timeline) says what was rolled back in Chinese
+    from pagerless.reports.timeline_phrases import say
+
+    entry = {"type": "runbook_step", "message": ended["message"], "data": dict(ended, runbook="scale then cordon")}
+    said = say(entry, "zh", str)
+    assert said.endswith("；此前的步骤已回滚：Scale out（成功）"), said
+    assert "rolled back" not in said, said
 
 
 def test_a_step_denied_before_anything_changed_rolls_nothing_back(runs, sandbox, api):

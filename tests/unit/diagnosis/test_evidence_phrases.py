@@ -59,3 +59,26 @@ def test_why_nothing_was_planned_names_each_remediation_in_words_in_chinese():
         "gather_more_evidence: no action for this category (gather_more_evidence is done by a human); "
         "none_manual: no action for this category (none_manual is done by a human)"
     )
+
+
+def test_each_kind_of_evidence_line_reads_as_chinese_does_and_english_as_stored():
+    from pagerless.diagnosis.evidence_phrases import line_in
+
+    previous = {"source": "log orders/router-1/router#previous", "detail": "panic: nil pointer dereference"}
+    event = {"source": "event orders/Pod/router-1", "detail": "BackOff: Back-off restarting failed container (x12)"}
+    field = {"source": "pod payments/api-1/spec.containers[api].resources.limits.memory", "detail": "256Mi"}
+    quoted = {"source": "log shop/web-1/app", "detail": '"GET /cart" 503'}
+    whole = {"source": "log shop/web-1/app", "detail": '"upstream connect error"'}
+    model = {"source": "Grafana panel p99", "detail": "p99 jumped to 2.4s at 14:20."}
+    # Then each reads by its kind: a found line quoted once, a field's value as it is, a source not known as written
+    assert line_in(previous, "zh") == "日志 orders/router-1/router（前一个容器实例）：“panic: nil pointer dereference”"
+    assert line_in(event, "zh") == "事件 orders/Pod/router-1：“BackOff: Back-off restarting failed container (x12)”"
+    assert line_in(field, "zh") == "Pod payments/api-1/spec.containers[api].resources.limits.memory：256Mi"
+    assert line_in(quoted, "zh") == '日志 shop/web-1/app：“"GET /cart" 503”'
+    assert line_in(whole, "zh") == '日志 shop/web-1/app："upstream connect error"'  # already quoted: not twice
+    assert line_in(model, "zh") == "Grafana panel p99：“p99 jumped to 2.4s at 14:20.”"
+    # And a long line is cut inside its marks, which still close
+    long = line_in({"source": "log shop/web-1/app", "detail": "x" * 500}, "zh")
+    assert len(long) <= 300 and long.endswith("…”"), long
+    # And English is the stored ``source: detail``
+    assert line_in(previous, "en") == "log orders/router-1/router#previous: panic: nil pointer dereference"

@@ -336,3 +336,37 @@ def test_a_run_that_ended_says_why_in_chinese_from_its_errors_phrase_and_an_olde
     assert say(ended, "en", str) == ended["message"]
     older = _entry("runbook_step", "Restart: run ended: lost", "runbook", **data, outcome="lost")
     assert say_zh(older) == "Runbook Restart 运行结束：已丢失：其执行已结束但未记录"
+
+
+def test_a_run_that_rolled_back_earlier_steps_says_so_in_chinese_and_an_older_entry_as_before():
+    from pagerless.console import labels
+    from pagerless.console.i18n import translations
+    from pagerless.runbooks.error_phrases import PARTS, job_error, part
+
+    zh = translations("zh")
+
+    def say_zh(entry):
+        return say(entry, "zh", lambda code: labels.label(code, zh.gettext, "zh"))
+
+    # Given a run that a person rejected at its second step, after it rolled back the two steps before it
+    rejected = part("rejected", step="Raise memory", by="bob", comment="not now")
+    error = job_error("Raise memory rejected by bob: not now", [], said=rejected)
+    undone = part(
+        "earlier_rolled_back",
+        undone=[{"step": "Drain", "status": "no_change"}, {"step": "Scale out", "status": "succeeded"}],
+    )
+    english = "earlier steps rolled back: Drain (no_change), Scale out (succeeded)"
+    message = f"Restart: run ended: rejected (Raise memory rejected by bob: not now); {english}"
+    data = {"event": "JobFailed", "runbook": "Restart", "outcome": "rejected", "error_phrase": error}
+    ended = _entry("runbook_step", message, "runbook", **data, rolled_back_phrase=undone)
+    # Then the phrase says the stored English, and the Chinese line names each step rolled back, in Chinese
+    assert PARTS.render(undone, "en") == english
+    said = say_zh(ended)
+    assert said.endswith("；此前的步骤已回滚：Drain（无变更）、Scale out（成功）"), said
+    assert "rolled back" not in said and "earlier" not in said, said
+    # And English keeps the stored line; an entry written before the phrase was kept reads as it did
+    assert say(ended, "en", str) == message
+    older = _entry("runbook_step", message, "runbook", **data)
+    assert say_zh(older) == (
+        f"Runbook Restart 运行结束：{labels.label('rejected', zh.gettext, 'zh')}（Raise memory 被 bob 拒绝：not now）"
+    )

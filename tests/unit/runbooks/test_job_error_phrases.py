@@ -74,6 +74,7 @@ FACTS = {
     "comment": "",
     "error": "TypeError",
     "steps": ["Scale out", "Raise memory"],
+    "undone": [{"step": "Scale out", "status": "succeeded"}],
     "ended": "TIMED_OUT",
     "was": "running",
     "why": "ThrottlingException",
