@@ -572,3 +572,20 @@ def test_a_prometheus_query_that_is_no_selector_is_refused_at_import_naming_its_
     )
     assert windowed != YAML
     assert _import(api, admin_key, text=windowed).status_code == 200
+
+
+def test_an_sla_target_written_as_a_ratio_is_refused_naming_the_field(api, admin_key):
+    # Given a newcomer who writes the SLA's 99.9 % as the ratio an OpenSLO target takes
+    rule = {"service_id": "cart", "name": "Cart", "target_percent": 0.999, "calculation_window": "weekly"}
+    # When the rule is created
+    refused = api.post("/api/sla/rules", json=rule, headers=auth(admin_key))
+    # Then it is a 400 that says a percent goes there, not a rule promising 0.999 % availability
+    assert refused.status_code == 400, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and "99.9" in error["message"]
+    assert error["details"][0]["field"] == "target_percent"
+    # And nothing was stored
+    assert api.get("/api/sla/rules", headers=auth(admin_key)).json() == []
+    assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
+    # And the percent itself is taken
+    assert api.post("/api/sla/rules", json={**rule, "target_percent": 99.9}, headers=auth(admin_key)).status_code == 201
