@@ -158,3 +158,6 @@ def test_a_query_prometheus_refuses_is_a_validation_error(runtime, api, admin_ke
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
     assert response.json()["error"]["message"] == "Prometheus rejected the query"
     assert json.dumps(response.json())
+    # And the SLO's budget says so until an evaluation succeeds
+    error = api.get(f"/api/slo/{NAME}/budget", headers=auth(admin_key)).json()["evaluation"]["error"]
+    assert error["message"] == "Prometheus rejected the query" and error["details"][0]["error"], error
