@@ -44,8 +44,16 @@ def _namespace_required(details: list[dict]) -> str | None:
 
 
 def _label_required(details: list[dict]) -> str | None:
-    rule = str(_first(details).get("message") or "")
-    return f"此 Runbook 要求标签 {rule.removeprefix('require_label:')}" if rule.startswith("require_label:") else None
+    found = _first(details)
+    rule = str(found.get("message") or "")
+    if not rule.startswith("require_label:"):
+        return None
+    label = rule.removeprefix("require_label:")
+    if found.get("context_field"):  # the run's context can carry it
+        return f"此 Runbook 要求标签 {label}：请在带有该标签的事件上运行，或在上下文中提供 {label}"
+    if "context_field" in found:
+        return f"此 Runbook 要求标签 {label}：请在带有该标签的事件上运行（上下文没有 {label} 字段）"
+    return f"此 Runbook 要求标签 {label}"
 
 
 def _manual_only(details: list[dict]) -> str | None:

@@ -280,12 +280,26 @@ class ReportService:
         if start is None and end is None:
             report_id, start, end = standard_period(report_type, now, zone)
         elif start is None or end is None:
-            raise ValidationError("give both period_start and period_end, or neither")
+            missing = "period_start" if start is None else "period_end"
+            raise ValidationError(
+                "give both period_start and period_end, or neither", details=[{"field": missing, "message": "missing"}]
+            )
         else:
-            if start.tzinfo is None or end.tzinfo is None:
-                raise ValidationError("period_start and period_end need a UTC offset")
+            naive = [name for name, moment in (("period_start", start), ("period_end", end)) if moment.tzinfo is None]
+            if naive:  # a local time of which zone: the report's days are the settings' zone's, said with an offset
+                example = datetime(2026, 12, 5, tzinfo=ZoneInfo(zone)).isoformat()
+                raise ValidationError(
+                    f"period_start and period_end need a UTC offset, e.g. {example} (midnight in the report zone"
+                    f" {zone})",
+                    details=[
+                        {"field": name, "message": f"a time with its UTC offset, e.g. {example}"} for name in naive
+                    ],
+                )
             if not start < end or end - start > timedelta(days=31):
-                raise ValidationError("the period must be positive and at most 31 days long")
+                raise ValidationError(
+                    "the period must be positive and at most 31 days long",
+                    details=[{"field": "period_start"}, {"field": "period_end"}],
+                )
             if start < EARLIEST or end > now + timedelta(days=366):
                 # also keeps the period's lookback and local days inside the calendar (year 1 to 9999)
                 raise ValidationError(

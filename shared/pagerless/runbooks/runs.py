@@ -88,10 +88,18 @@ def check_context(runbook: Runbook, context: dict, labels: dict) -> None:
             raise ValidationError(
                 f"runbook {runbook.id} requires a namespace", details=[{"field": "context.namespace"}]
             )
-        if rule.startswith("require_label:") and rule[14:] not in labels and rule[14:] not in context:
+        label = rule.removeprefix("require_label:")
+        if rule.startswith("require_label:") and label not in labels and label not in context:
+            # where the label can come from: an incident's labels, or the run's context when it is a context field
+            given_as = f"context.{label}" if label in CONTEXT_FIELDS else None
+            where = (
+                f"run it on an incident labelled {label}, or give {given_as}"
+                if given_as
+                else f"run it on an incident labelled {label} (the context has no field {label})"
+            )
             raise ValidationError(
-                f"runbook {runbook.id} requires the label {rule[14:]}",
-                details=[{"field": f"labels.{rule[14:]}", "message": rule}],
+                f"runbook {runbook.id} requires the label {label}: {where}",
+                details=[{"field": f"labels.{label}", "message": rule, "context_field": given_as}],
             )
 
 

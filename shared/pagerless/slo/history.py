@@ -15,7 +15,7 @@ from pagerless.clock import parse_time
 from pagerless.slo import budget as maths
 from pagerless.slo.spec import SloDocument
 from pagerless.slo.windows import even_percent, objective_of, rounded, window_of
-from pagerless.store.slos import SloRepository
+from pagerless.store.slos import SloRecord, SloRepository
 
 LONGEST_LOOKBACK = timedelta(minutes=max(maths.LOOKBACKS.values()))
 
@@ -27,15 +27,15 @@ AS_STORED = object()  # `marks`' earliest bucket: as the SLO's state keeps it
 
 
 def marks(
-    repository: SloRepository, workspace: str, name: str, *, first_bucket=AS_STORED
+    repository: SloRepository, workspace: str, name: str, *, first_bucket=AS_STORED, record: SloRecord | None = None
 ) -> tuple[datetime | None, datetime | None]:
     """The end of the last bucket evaluated (None before the first evaluation), and the SLO's start: when it was
     created, or its earliest stored bucket when that is earlier (its first evaluation reads its window back).
 
     The earliest bucket is the one each evaluation keeps in the SLO's state with the buckets it wrote (one read of
     the definition, no query of its buckets); ``first_bucket`` gives it instead (the evaluation writing it), and a
-    state kept before it was (no such key) has it read from the buckets."""
-    record = repository.get(workspace, name)
+    state kept before it was (no such key) has it read from the buckets. ``record``: the definition, already read."""
+    record = record or repository.get(workspace, name)
     first = earliest_bucket(repository, workspace, name, record.state) if first_bucket is AS_STORED else first_bucket
     started = min(record.created_at, first) if first and record.created_at else record.created_at or first
     return parse_time((record.state or {}).get("last_bucket_end")), started

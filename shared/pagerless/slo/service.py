@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 from pagerless.clock import parse_time, utcnow
-from pagerless.domain.errors import NotFoundError, ValidationError
+from pagerless.domain.errors import NotFoundError, PagerlessError, ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.observability import logger
 from pagerless.slo import budget as maths
@@ -27,6 +27,8 @@ LONGEST_LOOKBACK = history.LONGEST_LOOKBACK
 SNAPSHOT = ("budget_remaining_percent", "burn_rates", "alert_level", "time_to_exhaustion_hours")
 SNAPSHOT_FRESH = timedelta(minutes=15)
 OVERLAP = 2 * maths.BUCKET
+# The SLO state's last evaluation failure (None once one succeeds): why its budget is older than it should be
+EVALUATION_ERROR = "evaluation_error"
 
 
 class SloService:
@@ -155,7 +157,12 @@ class SloService:
             state[history.FIRST_BUCKET] = None
         start = self._catch_up_from(slo, state, end)
         context = ReadContext(workspace=workspace, service=slo.service, now=now)
-        buckets = read_buckets(slo, start, end, context) if start < end else []
+        try:
+            buckets = read_buckets(slo, start, end, context) if start < end else []
+        except Exception as exc:
+            # kept on the SLO until an evaluation succeeds: its budget says it stands as of its last good one
+            self.repository.set_state(workspace, name, {**state, EVALUATION_ERROR: _error_of(exc, now)})
+            raise
         self.repository.put_buckets(workspace, name, [(b.start, float(b.good), float(b.total)) for b in buckets])
         # the earliest bucket stored, kept with the state: a budget read needs no query of the buckets for it
         first = min(
@@ -175,6 +182,7 @@ class SloService:
                 history.FIRST_BUCKET: first.isoformat() if first else None,
                 "evaluated_at": now.isoformat(),
                 "buckets_written": len(buckets),
+                EVALUATION_ERROR: None,
                 # what the SLO list shows until the next evaluation (`overview`), for this version of the definition
                 "budget": {"version": version, **{key: status[key] for key in SNAPSHOT}},
             }
@@ -214,8 +222,15 @@ class SloService:
         evaluated_to: datetime | None = None,
         first_bucket=history.AS_STORED,
     ) -> tuple[maths.BudgetStatus, maths.Objective]:
+        return self._status(workspace, name, slo, at, evaluated_to, first_bucket)[:2]
+
+    def _status(
+        self, workspace: str, name: str, slo, at, evaluated_to, first_bucket
+    ) -> tuple[maths.BudgetStatus, maths.Objective, dict]:
+        """`status`, and the SLO's stored state it was read with."""
         slo = slo or self.get(workspace, name)
-        last, started = history.marks(self.repository, workspace, name, first_bucket=first_bucket)
+        record = self.repository.get(workspace, name)
+        last, started = history.marks(self.repository, workspace, name, first_bucket=first_bucket, record=record)
         now = history.as_of(at or self.clock(), evaluated_to or last)
         window = window_of(slo, now, ended=at is not None)
         start, end, _ = window
@@ -223,7 +238,7 @@ class SloService:
         rows = self.repository.buckets(workspace, name, read_from, end)
         buckets = [maths.Bucket(moment, Fraction(good), Fraction(total)) for moment, good, total in rows]
         objective = objective_of(slo)
-        return maths.evaluate(buckets, objective, window, started), objective
+        return maths.evaluate(buckets, objective, window, started), objective, record.state or {}
 
     def budget(
         self,
@@ -239,7 +254,7 @@ class SloService:
         either case no later than the last bucket evaluated (``evaluated_to``, else the SLO's state says).
         ``first_bucket``: the earliest bucket stored, when the caller has just written it (`history.marks`)."""
         slo = slo or self.get(workspace, name)
-        status, objective = self.status(workspace, name, slo, at, evaluated_to, first_bucket)
+        status, objective, state = self._status(workspace, name, slo, at, evaluated_to, first_bucket)
         remaining_percent = status.remaining_fraction * 100
         return {
             "slo_name": slo.name,
@@ -267,6 +282,7 @@ class SloService:
                 "total": rounded(status.total, 4),
                 "ratio": rounded(status.good / status.total, 6) if status.total else None,
             },
+            "evaluation": evaluation(state),
         }
 
     # ------------------------------------------------------------------ budget over time (slo/history.py)
@@ -294,7 +310,7 @@ class SloService:
             else:
                 budget = {key: value for key, value in self.budget(workspace, slo.name, slo).items() if key in SNAPSHOT}
                 budget["as_of"] = None
-            rows.append({**self.summary(slo), "budget": budget})
+            rows.append({**self.summary(slo), "budget": budget, "evaluation": evaluation(state)})
         return rows
 
     def summary(self, slo: SloDocument) -> dict:
@@ -331,3 +347,20 @@ def _default_intake(source: str, payload: dict, workspace: str) -> object:
 
 def _starts(buckets) -> list[datetime]:
     return [b.start for b in buckets]
+
+
+def evaluation(state: dict) -> dict:
+    """When the SLO was last evaluated, up to which bucket, and why its last evaluation failed (None when it did not):
+    a budget that cannot be read (no Prometheus URL, a query Prometheus rejects, a source that is down) stands as
+    of its last good evaluation, and says why rather than reading as a budget untouched."""
+    return {
+        "evaluated_at": state.get("evaluated_at"),
+        "evaluated_to": state.get("last_bucket_end"),
+        "error": state.get(EVALUATION_ERROR),
+    }
+
+
+def _error_of(exc: Exception, now: datetime) -> dict:
+    if isinstance(exc, PagerlessError):
+        return {"at": now.isoformat(), "code": exc.code, "message": exc.message, "details": exc.details}
+    return {"at": now.isoformat(), "code": type(exc).__name__, "message": str(exc)[:500], "details": []}

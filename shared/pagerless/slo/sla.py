@@ -33,6 +33,12 @@ def rule_document(service: str, name: str, target_percent: float, window: str) -
         )
     if not 0 < target_percent < 100:
         raise ValidationError("target_percent is between 0 and 100", details=[{"field": "target_percent"}])
+    if target_percent <= 1:  # a ratio written where a percent goes: 0.999 promises 0.999 %, a budget of 99 %
+        raise ValidationError(
+            f"target_percent is a percent: 99.9 for 99.9 % availability; {target_percent} would promise"
+            f" {target_percent} %",
+            details=[{"field": "target_percent", "message": "a percent above 1, e.g. 99.9", "value": target_percent}],
+        )
     source = {"type": "Pagerless", "spec": {"kind": "downtime", "severities": list(DEFAULT_SEVERITIES)}}
     return {
         "apiVersion": "openslo/v1",

@@ -39,6 +39,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -53,6 +54,12 @@ NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 DURATION = re.compile(r"^(\d+)([mhdwM])$")
 UNIT_MINUTES = {"m": 1, "h": 60, "d": 1440, "w": 10080}
 ROLLING_DAYS = (1, 7, 28, 30)  # 28 and 30 are the usual; 1 and 7 serve the SLA aliases
+# A Prometheus SLI's query: a counter selector (read as ``sum(increase(<query>[5m]))``), or an expression with
+# ``{{window}}`` used as written (`slo.sources.prometheus`, `slo.rules`)
+PROMETHEUS_SELECTOR = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^{}]*\})?$")
+PROMETHEUS_QUERY_SHAPE = (
+    'a Prometheus query is a counter selector (metric{label="value",...}) or an expression with {{window}}'
+)
 
 
 class BudgetingMethod(StrEnum):
@@ -70,6 +77,12 @@ class SourceType(StrEnum):
     PAGERLESS = "Pagerless"
 
 
+def is_prometheus_query(query: str) -> bool:
+    """Whether ``query`` is a Prometheus SLI's query as the evaluator and the rule file read it."""
+    query = query.strip()
+    return "{{window}}" in query or PROMETHEUS_SELECTOR.match(query) is not None
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -79,10 +92,17 @@ class MetricSource(_Strict):
     spec: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _spec_fits_type(self) -> "MetricSource":
+    def _spec_fits_type(self, info: ValidationInfo) -> "MetricSource":
         spec = self.spec
-        if self.type is SourceType.PROMETHEUS and not str(spec.get("query") or "").strip():
-            raise ValueError("a Prometheus metricSource needs spec.query")
+        if self.type is SourceType.PROMETHEUS:
+            query = str(spec.get("query") or "").strip()
+            if not query:
+                raise ValueError("a Prometheus metricSource needs spec.query")
+            # checked as it comes in, not as it was stored (an SLO saved before still reads, and its evaluation
+            # says what is wrong)
+            stored = bool(info.context and info.context.get("stored"))
+            if not stored and not is_prometheus_query(query):
+                raise ValueError(f"{PROMETHEUS_QUERY_SHAPE}, not {query!r}")
         if self.type is SourceType.CLOUDWATCH:
             for field in ("namespace", "metricName"):
                 if not str(spec.get(field) or "").strip():

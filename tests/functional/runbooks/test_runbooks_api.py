@@ -358,3 +358,49 @@ def test_a_check_only_run_whose_names_are_not_kubernetes_names_is_refused_before
     assert [d["field"] for d in error["details"]] == [f"context.{field}"], error
     assert "not Kubernetes names (RFC 1123)" in error["message"] and repr(value[:100]) in error["message"], error
     assert api.get("/api/jobs", headers=auth(keys["viewer"])).json()["items"] == []
+
+
+def test_a_run_missing_a_required_label_is_told_where_the_label_comes_from(api, admin_key):
+    # Given the README's runbook, whose safety check requires the label service, and one requiring a label no
+    # context field carries
+    for name, rule in (("checkout_restart", "require_label:service"), ("team_restart", "require_label:team")):
+        created = api.post(
+            "/api/custom-runbooks", json={**SEED_001, "name": name, "safety_checks": [rule]}, headers=auth(admin_key)
+        )
+        assert created.status_code == 201, created.text
+    context = {"namespace": "shop", "deployment": "checkout"}
+    # When each is run without an incident and without the label
+    refusals = {
+        name: api.post("/api/runs", json={"workflow_id": name, "input": {"context": context}}, headers=auth(admin_key))
+        for name in ("checkout_restart", "team_restart")
+    }
+    # Then the 400 says how to give it: the context's service field, or an incident with the label
+    service = refusals["checkout_restart"]
+    assert service.status_code == 400, service.text
+    assert service.json()["error"]["message"] == (
+        "runbook checkout_restart requires the label service: run it on an incident labelled service, or give"
+        " context.service"
+    )
+    team = refusals["team_restart"].json()["error"]
+    assert team["message"].endswith("run it on an incident labelled team (the context has no field team)"), team
+    # And the Chinese console says the same
+    from pagerless.console.refusals import said
+
+    in_chinese = {
+        name: said(**{k: r.json()["error"][k] for k in ("code", "message", "details")}, language="zh")
+        for name, r in refusals.items()
+    }
+    assert in_chinese == {
+        "checkout_restart": "此 Runbook 要求标签 service：请在带有该标签的事件上运行，或在上下文中提供 service",
+        "team_restart": "此 Runbook 要求标签 team：请在带有该标签的事件上运行（上下文没有 team 字段）",
+    }
+    # And with context.service the run starts
+    started = api.post(
+        "/api/runs",
+        json={
+            "workflow_id": "checkout_restart",
+            "input": {"context": {**context, "service": "checkout"}, "dry_run": True},
+        },
+        headers=auth(admin_key),
+    )
+    assert started.status_code == 201, started.text

@@ -142,13 +142,22 @@ def test_a_burn_opens_an_slo_incident_and_recovery_resolves_it(runtime, api, adm
 
 
 def test_a_query_prometheus_refuses_is_a_validation_error(runtime, api, admin_key, prometheus):
-    # Given an SLO whose selector Prometheus cannot parse
+    # Given a query that is neither a selector nor an expression with {{window}}: refused when the SLO is created
     doc = document(prometheus.url)
-    doc["spec"]["indicator"]["spec"]["ratioMetric"]["total"]["metricSource"]["spec"]["query"] = "rate(x[5m])"
-    api.post("/api/slo", json=doc, headers=auth(admin_key))
+    query = doc["spec"]["indicator"]["spec"]["ratioMetric"]["total"]["metricSource"]["spec"]
+    query["query"] = "rate(x[5m])"
+    refused = api.post("/api/slo", json=doc, headers=auth(admin_key))
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "VALIDATION_ERROR", refused.text
+    # And an SLO whose expression (taken as written) Prometheus cannot parse
+    query["query"] = "sum(rate(x[{{window}}])"
+    assert api.post("/api/slo", json=doc, headers=auth(admin_key)).status_code == 201
     # When it is evaluated on request
     response = api.post(f"/api/slo/{NAME}/evaluate", headers=auth(admin_key))
-    # Then the error says so, in the API's format
+    # Then the error says so, in the API's format, with what Prometheus said
     assert response.status_code in (400, 422)
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert response.json()["error"]["message"] == "Prometheus rejected the query"
     assert json.dumps(response.json())
+    # And the SLO's budget says so until an evaluation succeeds
+    error = api.get(f"/api/slo/{NAME}/budget", headers=auth(admin_key)).json()["evaluation"]["error"]
+    assert error["message"] == "Prometheus rejected the query" and error["details"][0]["error"], error

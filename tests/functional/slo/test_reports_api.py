@@ -569,3 +569,37 @@ def test_a_retried_delivery_of_a_report_stored_without_the_even_spend_line_draws
     assert ticked["retried"] == [f"default/{made.sk}"], ticked
     [html] = mails
     assert 'stroke-dasharray="4 4"' in html
+
+
+def test_a_period_given_as_dates_or_half_given_is_refused_naming_each_field_and_how_to_write_it(api, admin_key):
+    operator = make_key("operator")
+    api.put("/api/reports/settings", json={"timezone": "Asia/Shanghai"}, headers=auth(admin_key))
+    # When a newcomer gives the period as dates (no time, no offset)
+    dates = api.post(
+        "/api/reports/generate",
+        json={"report_type": "daily", "period_start": "2026-12-05", "period_end": "2026-12-06"},
+        headers=auth(operator),
+    )
+    # Then the 400 names both fields and shows a time with the report zone's offset
+    assert dates.status_code == 400, dates.text
+    error = dates.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and "2026-12-05T00:00:00+08:00" in error["message"]
+    assert [d["field"] for d in error["details"]] == ["period_start", "period_end"]
+    # And only the end without its offset names only it
+    half = api.post(
+        "/api/reports/generate",
+        json={"report_type": "daily", "period_start": "2026-12-05T00:00:00+08:00", "period_end": "2026-12-06T00:00:00"},
+        headers=auth(operator),
+    )
+    assert [d["field"] for d in half.json()["error"]["details"]] == ["period_end"], half.text
+    # And a start without an end names the end
+    alone = api.post(
+        "/api/reports/generate",
+        json={"report_type": "daily", "period_start": "2026-12-05T00:00:00+08:00"},
+        headers=auth(operator),
+    )
+    assert alone.status_code == 400 and alone.json()["error"]["details"] == [
+        {"field": "period_end", "message": "missing"}
+    ]
+    # And nothing was stored
+    assert api.get("/api/reports", headers=auth(operator)).json()["items"] == []

@@ -547,3 +547,45 @@ def test_a_threshold_sli_is_refused_saying_what_is_supported(api, admin_key):
         ]
     # And nothing was stored
     assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
+
+
+def test_a_prometheus_query_that_is_no_selector_is_refused_at_import_naming_its_field(api, admin_key):
+    # Given the README's SLO with a typo a newcomer makes: the bad query's selector misses its closing brace
+    typo = YAML.replace('code=~"5.."}', 'code=~"5.."', 1)
+    assert typo != YAML
+    # When it is imported, it is a 400 naming the query's field and saying what a query is, not an SLO stored
+    # whose every evaluation fails and whose exported rule file Prometheus refuses to load
+    refused = _import(api, admin_key, text=typo)
+    assert refused.status_code == 400, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    (detail,) = error["details"]
+    assert detail["field"] == "spec.indicator.spec.ratioMetric.bad.metricSource"
+    assert "counter selector" in detail["message"] and 'code=~"5.."' in detail["message"]
+    # And nothing was stored, by the import nor by POST /api/slo with the same document
+    document = next(yaml.safe_load_all(typo))
+    assert api.post("/api/slo", json=document, headers=auth(admin_key)).status_code == 400
+    assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
+    # A full expression with {{window}} is taken as written
+    windowed = YAML.replace(
+        'http_requests_total{job="payments-api"}', 'sum(rate(http_requests_total{job="payments-api"}[{{window}}]))', 1
+    )
+    assert windowed != YAML
+    assert _import(api, admin_key, text=windowed).status_code == 200
+
+
+def test_an_sla_target_written_as_a_ratio_is_refused_naming_the_field(api, admin_key):
+    # Given a newcomer who writes the SLA's 99.9 % as the ratio an OpenSLO target takes
+    rule = {"service_id": "cart", "name": "Cart", "target_percent": 0.999, "calculation_window": "weekly"}
+    # When the rule is created
+    refused = api.post("/api/sla/rules", json=rule, headers=auth(admin_key))
+    # Then it is a 400 that says a percent goes there, not a rule promising 0.999 % availability
+    assert refused.status_code == 400, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and "99.9" in error["message"]
+    assert error["details"][0]["field"] == "target_percent"
+    # And nothing was stored
+    assert api.get("/api/sla/rules", headers=auth(admin_key)).json() == []
+    assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
+    # And the percent itself is taken
+    assert api.post("/api/sla/rules", json={**rule, "target_percent": 99.9}, headers=auth(admin_key)).status_code == 201

@@ -30,7 +30,7 @@ class SlaRuleCreate(BaseModel):
             {"service_id": "payments-api", "name": "Payments", "target_percent": 99.9, "calculation_window": "monthly"},
             service_name="The service name (seed alias of service_id).",
             name="The rule's name.",
-            target_percent="The availability promised, in percent (0 < x < 100).",
+            target_percent="The availability promised, in percent (1 < x < 100: 99.9, not 0.999).",
             calculation_window="daily, weekly or monthly.",
         )
     )

@@ -5,19 +5,18 @@
 window substituted. The value at ``t + 5m`` is the bucket ``[t, t + 5m)``.
 """
 
-import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pagerless.clock import parse_time
 from pagerless.domain.errors import ServiceUnavailableError, ValidationError
 from pagerless.slo.config import slo_settings
+from pagerless.slo.spec import PROMETHEUS_QUERY_SHAPE, is_prometheus_query
 
 if TYPE_CHECKING:
     import httpx
 
 STEP_SECONDS = 300
-SELECTOR = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^{}]*\})?$")
 MAX_POINTS = 10_000  # Prometheus refuses more than 11,000 points per series
 
 
@@ -26,10 +25,8 @@ def promql(query: str) -> str:
     query = query.strip()
     if "{{window}}" in query:
         return query.replace("{{window}}", "5m")
-    if not SELECTOR.match(query):
-        raise ValidationError(
-            "a Prometheus query is a counter selector or an expression with {{window}}", details=[{"query": query}]
-        )
+    if not is_prometheus_query(query):
+        raise ValidationError(PROMETHEUS_QUERY_SHAPE, details=[{"query": query}])
     return f"sum(increase({query}[5m]))"
 
 
