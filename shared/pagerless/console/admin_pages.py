@@ -135,17 +135,18 @@ def dead_letters_page(request: Request, cursor: Cursor = None) -> HTMLResponse:
             ("replay_result", "Replay result"),
             ("incident_id", "Incident"),
         ],
-        [_dead_letter_row(i.to_dict()) for i in items],
+        [_dead_letter_row(i.to_dict(), admin=role_satisfies(principal.role, Role.ADMIN)) for i in items],
         row_action=("/console/dead-letters/{id}/replay", "Replay"),
         link_column="incident_id",
         **page_links(request, cursor, next_cursor),
     )
 
 
-def _dead_letter_row(letter: dict) -> dict:
+def _dead_letter_row(letter: dict, *, admin: bool) -> dict:
     """A dead letter as the page lists it: what its replay did in words (the alerts' actions, a requeued
     notification, why it failed) and the incident it reached (a link), not the replay's JSON; and no replay
-    button once replayed (the service refuses a second replay)."""
+    button once replayed (the service refuses a second replay), nor for an alert a key's scope refused unless
+    an admin reads the page (only an admin may replay it)."""
     result = letter.get("replay_result") or {}
     alerts = [a for a in result.get("alerts") or [] if isinstance(a, dict)]
     error = result.get("error")
@@ -161,7 +162,7 @@ def _dead_letter_row(letter: dict) -> dict:
         "replay_result": done,
         "incident_id": incident_id,
         "link": f"/console/incidents/{incident_id}" if incident_id else None,
-        "no_action": letter.get("status") == "replayed",
+        "no_action": letter.get("status") == "replayed" or (letter.get("kind") == "refused" and not admin),
     }
 
 

@@ -52,3 +52,32 @@ def test_a_scope_naming_an_unknown_source_is_shown_again_to_fix(api, admin_user)
     assert "Check the form" in response.text and "unknown alert source &#39;zabix&#39;" in response.text
     assert 'value="alertmanager zabix"' in response.text and 'value="checkout"' in response.text
     assert len(key_service().list_keys("default")) == before
+
+
+def test_a_refused_alerts_replay_button_is_an_admins(api, admin_user, admin_key):
+    import re
+
+    from tests.conftest import auth
+    from tests.functional.console.test_console import make_user
+    from tests.functional.intake.conftest import fixture_bytes, post_alert
+
+    # Given checkout's alert refused from a key for cart, kept as a dead letter
+    key = api.post("/api/keys", json={"role": "ingest", "services": ["cart"]}, headers=auth(admin_key)).json()["key"]
+    mixed = fixture_bytes("alertmanager/authored_k8s_mixed_batch_firing_and_resolved.json")
+    assert post_alert(api, key, "alertmanager", mixed).status_code == 200
+    make_user(api, admin_user, "ops@example.com", "operator")
+    # When an operator reads the dead letters page
+    sign_in(api, "ops@example.com")
+    page = api.get("/console/dead-letters").text
+    # Then the refused alert is there, saying why, with no replay button
+    assert "refused: key" in page and "services cart" in page
+    assert "/replay" not in page
+    # When an admin reads it and replays it
+    api.cookies.clear()
+    sign_in(api, "root@example.com")
+    [replay] = re.findall(r'action="(/console/dead-letters/[^"]+/replay)"', api.get("/console/dead-letters").text)
+    token = csrf(api, "/console/dead-letters")
+    assert api.post(replay, data={"csrf_token": token}, headers=ORIGIN, follow_redirects=False).status_code == 303
+    # Then it became checkout's incident
+    incidents = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+    assert [i["service"] for i in incidents] == ["checkout"]
