@@ -22,12 +22,12 @@ ROUTERS = [
             "/console/audit",
             "/console/dead-letters",
             "/console/deploys",
-            "/console/keys",
             "/console/knowledge",
             "/console/policy",
             "/console/users",
         ),
     ),
+    Lazy("pagerless.console.key_pages", ("/console/keys",)),
     Lazy(
         "pagerless.console.ops_pages",
         (

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError, ValidationError
+from pagerless.domain.key_scopes import KeyScope
 from pagerless.domain.roles import Role
 
 if TYPE_CHECKING:  # the store (PynamoDB, botocore) is imported by the first call that needs it
@@ -32,7 +33,8 @@ class Principal:
     """Who is calling: the key's id, workspace and role.
 
     For a signed-in user ``key_id`` is ``user:<email>`` (what the audit log and the timeline show)
-    and ``user_id`` is set; ``kind`` says which credential authenticated the call.
+    and ``user_id`` is set; ``kind`` says which credential authenticated the call. ``scope``: the
+    sources and services an API key may send alerts for (None: its whole workspace).
     """
 
     key_id: str
@@ -41,6 +43,7 @@ class Principal:
     user_id: str | None = None
     kind: str = "api_key"  # api_key | user | oidc | agent_token
     name: str = ""  # the key's name, shown beside its id
+    scope: KeyScope | None = None
 
 
 @dataclass(frozen=True)
@@ -72,11 +75,21 @@ class ApiKeyService:
         self.repository = repository
         self._cache: dict[str, tuple[float, Principal | None]] = {}
 
-    def create(self, *, workspace: str, role: Role | str, name: str = "", created_by: str = "") -> CreatedKey:
+    def create(
+        self,
+        *,
+        workspace: str,
+        role: Role | str,
+        name: str = "",
+        created_by: str = "",
+        scope: KeyScope | None = None,
+    ) -> CreatedKey:
+        """A new key; ``scope`` (checked by `pagerless.intake.key_scopes.parse_scope`) narrows what it may send."""
         role = _parse_role(role)
         _check_workspace(workspace)
         secret = KEY_PREFIX + secrets.token_urlsafe(32)
-        return CreatedKey(self._store(secret, workspace=workspace, role=role, name=name, created_by=created_by), secret)
+        record = self._store(secret, workspace=workspace, role=role, name=name, created_by=created_by, scope=scope)
+        return CreatedKey(record, secret)
 
     def ensure(self, secret: str, *, workspace: str, role: Role, name: str) -> ApiKeyRecord:
         """Make ``secret`` a valid key (used for PAGERLESS_ADMIN_KEY); idempotent."""
@@ -98,7 +111,9 @@ class ApiKeyService:
         record = self.repository.get_by_hash(key_hash)
         principal = None
         if record is not None and not record.revoked and hmac.compare_digest(record.key_hash, key_hash):
-            principal = Principal(record.key_id, record.workspace, Role(record.role), name=record.name or "")
+            principal = Principal(
+                record.key_id, record.workspace, Role(record.role), name=record.name or "", scope=scope_of(record)
+            )
         if len(self._cache) >= _CACHE_MAX:
             now = time.monotonic()
             self._cache = {h: entry for h, entry in self._cache.items() if entry[0] > now}
@@ -129,7 +144,15 @@ class ApiKeyService:
         raise NotFoundError(f"API key {key_id} not found")
 
     def _store(
-        self, secret: str, *, workspace: str, role: Role, name: str, created_by: str, replace: bool = False
+        self,
+        secret: str,
+        *,
+        workspace: str,
+        role: Role,
+        name: str,
+        created_by: str,
+        replace: bool = False,
+        scope: KeyScope | None = None,
     ) -> ApiKeyRecord:
         from pagerless.store.keys import ApiKeyRecord
 
@@ -144,12 +167,21 @@ class ApiKeyService:
             created_by=created_by,
             created_at=utcnow(),
         )
+        if scope is not None and scope.sources is not None:
+            record.scope_sources = sorted(scope.sources)
+        if scope is not None and scope.services is not None:
+            record.scope_services = sorted(scope.services)
         if replace:
             self.repository.put(record)
         elif not self.repository.put_new(record):
             raise ValidationError("that key already exists")
         self._cache.pop(key_hash, None)
         return record
+
+
+def scope_of(record: ApiKeyRecord) -> KeyScope | None:
+    """A stored key's scope; None for a key that speaks for its whole workspace."""
+    return KeyScope.of(record.scope_sources, record.scope_services)
 
 
 def _parse_role(role: Role | str) -> Role:

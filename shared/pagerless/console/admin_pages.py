@@ -1,6 +1,6 @@
-"""Console pages beyond incidents: approvals, knowledge, deploys, dead letters, policy, keys, users, audit.
+"""Console pages beyond incidents: approvals, knowledge, deploys, dead letters, policy, users, audit.
 
-Notifications, on-call, SLOs and reports are in ops_pages.py.
+Notifications, on-call, SLOs and reports are in ops_pages.py; API keys and agent tokens in key_pages.py.
 
 Each reads through the service or repository the API uses, with the signed-in user's role.
 """
@@ -23,7 +23,7 @@ from pagerless.console.web import (
     shown_version,
 )
 from pagerless.domain.errors import ConflictError, ValidationError
-from pagerless.domain.roles import Role
+from pagerless.domain.roles import Role, role_satisfies
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 CsrfChecked = Depends(check_csrf)
@@ -135,17 +135,18 @@ def dead_letters_page(request: Request, cursor: Cursor = None) -> HTMLResponse:
             ("replay_result", "Replay result"),
             ("incident_id", "Incident"),
         ],
-        [_dead_letter_row(i.to_dict()) for i in items],
+        [_dead_letter_row(i.to_dict(), admin=role_satisfies(principal.role, Role.ADMIN)) for i in items],
         row_action=("/console/dead-letters/{id}/replay", "Replay"),
         link_column="incident_id",
         **page_links(request, cursor, next_cursor),
     )
 
 
-def _dead_letter_row(letter: dict) -> dict:
+def _dead_letter_row(letter: dict, *, admin: bool) -> dict:
     """A dead letter as the page lists it: what its replay did in words (the alerts' actions, a requeued
     notification, why it failed) and the incident it reached (a link), not the replay's JSON; and no replay
-    button once replayed (the service refuses a second replay)."""
+    button once replayed (the service refuses a second replay), nor for an alert a key's scope refused unless
+    an admin reads the page (only an admin may replay it)."""
     result = letter.get("replay_result") or {}
     alerts = [a for a in result.get("alerts") or [] if isinstance(a, dict)]
     error = result.get("error")
@@ -161,7 +162,7 @@ def _dead_letter_row(letter: dict) -> dict:
         "replay_result": done,
         "incident_id": incident_id,
         "link": f"/console/incidents/{incident_id}" if incident_id else None,
-        "no_action": letter.get("status") == "replayed",
+        "no_action": letter.get("status") == "replayed" or (letter.get("kind") == "refused" and not admin),
     }
 
 
@@ -171,7 +172,8 @@ def replay(request: Request, dead_letter_id: str) -> RedirectResponse:
     principal = require_role(request, Role.OPERATOR)
     from pagerless.intake.bootstrap import dead_letter_service
 
-    dead_letter_service().replay(principal.workspace, dead_letter_id, source=None)
+    admin = role_satisfies(principal.role, Role.ADMIN)  # an alert a key's scope refused: admins only
+    dead_letter_service().replay(principal.workspace, dead_letter_id, source=None, admin=admin)
     return RedirectResponse("/console/dead-letters", status_code=303)
 
 
@@ -234,58 +236,6 @@ def put_policy_page(
             del editor["version"]
         return refused_form(request, exc, "json_edit.html", **editor)
     return RedirectResponse("/console/policy", status_code=303)
-
-
-@router.get("/console/keys", response_class=HTMLResponse)
-def keys_page(request: Request, created: str | None = None) -> HTMLResponse:
-    """API keys and agent tokens (prefixes only), with create and revoke."""
-    principal = require_role(request, Role.ADMIN)
-    return render(request, "keys.html", keys=response_keys(principal), tokens=response_tokens(principal), created=None)
-
-
-@router.post("/console/keys", dependencies=[CsrfChecked])
-def create_key(request: Request, role: Annotated[str, Form()], name: Annotated[str, Form(max_length=100)] = ""):
-    """Create an API key; the secret is shown once, on this page."""
-    principal = require_role(request, Role.ADMIN)
-    from pagerless.api.security import key_service
-
-    created = key_service().create(workspace=principal.workspace, role=role, name=name, created_by=principal.key_id)
-    return render(
-        request, "keys.html", keys=response_keys(principal), tokens=response_tokens(principal), created=created.secret
-    )
-
-
-@router.post("/console/keys/{key_id}/revoke", dependencies=[CsrfChecked])
-def revoke_key(request: Request, key_id: str) -> RedirectResponse:
-    """Revoke an API key."""
-    principal = require_role(request, Role.ADMIN)
-    from pagerless.api.security import key_service
-
-    key_service().revoke(principal.workspace, key_id)
-    return RedirectResponse("/console/keys", status_code=303)
-
-
-def response_keys(principal) -> list[dict]:
-    from pagerless.api.security import key_service
-
-    return [
-        {
-            "id": r.key_id,
-            "name": r.name,
-            "role": r.role,
-            "prefix": r.prefix,
-            "created_at": r.created_at,
-            "revoked": r.revoked,
-        }
-        for r in key_service().list_keys(principal.workspace)
-    ]
-
-
-def response_tokens(principal) -> list[dict]:
-    from pagerless.auth.agent_tokens import public as public_token
-    from pagerless.auth.authenticate import agent_token_service
-
-    return [public_token(t) for t in agent_token_service().list(principal.workspace)]
 
 
 @router.get("/console/users", response_class=HTMLResponse)

@@ -66,3 +66,9 @@ class ServiceUnavailableError(PagerlessError):
 
 class IllegalTransitionError(ConflictError):
     """An incident status move that the transition table does not allow."""
+
+
+class UnprocessableError(ValidationError):
+    """A well-formed request whose content cannot be used (a key scope naming an unknown source): HTTP 422."""
+
+    status = 422

@@ -4,12 +4,14 @@ from pydantic import ValidationError as PydanticValidationError
 
 from pagerless.clock import utcnow
 from pagerless.domain.alerts import Alert
-from pagerless.domain.errors import ConflictError, PagerlessError, ValidationError
+from pagerless.domain.errors import ConflictError, ForbiddenError, PagerlessError, ValidationError
 from pagerless.intake.payloads import parse_payload
 from pagerless.intake.service import IntakeService
 from pagerless.intake.sources import resolve_source
 from pagerless.store.alerts import DeliveryMark
 from pagerless.store.dead_letters import REPLAYED, DeadLetterRecord, DeadLetterRepository
+
+REFUSED = "refused"  # the kind of an alert its key's scope refused (intake.key_scopes)
 
 
 class DeadLetterService:
@@ -26,9 +28,16 @@ class DeadLetterService:
     def get(self, workspace: str, dead_letter_id: str) -> DeadLetterRecord:
         return self.repository.get(workspace, dead_letter_id)
 
-    def replay(self, workspace: str, dead_letter_id: str, *, source: str | None = None) -> dict:
-        """Run the stored payload through ingestion again (optionally as another source)."""
+    def replay(self, workspace: str, dead_letter_id: str, *, source: str | None = None, admin: bool = False) -> dict:
+        """Run the stored payload through ingestion again (optionally as another source). An alert refused
+        by its key's scope (kind ``refused``) is replayed only by an ``admin``: it speaks for a service
+        its sender was not given, and replaying it is deciding that it may."""
         record = self.repository.get(workspace, dead_letter_id)
+        if record.kind == REFUSED and not admin:
+            raise ForbiddenError(
+                f"dead letter {dead_letter_id} is an alert its key's scope refused; only an admin may replay it",
+                details=[{"kind": record.kind, "reason": "key_scope"}],
+            )
         if source is not None:
             _refuse_another_source(record, source)
         if record.status == REPLAYED:
@@ -52,7 +61,7 @@ class DeadLetterService:
             # With the marks of the delivery that died (status and delivery time, as the consumer
             # wrote them): an alert it applied already is not applied twice, and one it left
             # unfinished is finished (see `IntakeService._applied`).
-            if record.kind == "alert":  # one normalized alert, queued alone (as its own source: see `replay`)
+            if record.kind in ("alert", REFUSED):  # one normalized alert (as its own source: see `replay`)
                 chosen = record.source
                 alert = _alert(record)
                 mark = DeliveryMark.of(alert.status.value, record.received_at)
@@ -81,11 +90,11 @@ class DeadLetterService:
 def _refuse_another_source(record: DeadLetterRecord, source: str) -> None:
     """Only a payload can be read again as another source; a normalized alert or a notification
     cannot (before, the source asked for was ignored and the replay said it ran as its own)."""
-    if record.kind not in ("alert", "notify"):
+    if record.kind not in ("alert", REFUSED, "notify"):
         return
-    if (resolve_source(source) if record.kind == "alert" else source) == record.source:
+    if (source if record.kind == "notify" else resolve_source(source)) == record.source:
         return
-    held = "one alert normalized already" if record.kind == "alert" else "a notification"
+    held = "a notification" if record.kind == "notify" else "one alert normalized already"
     raise ValidationError(
         f"dead letter {record.id} holds {held}: it cannot be replayed as another source; "
         f"replay it without one (it replays as {record.source})",

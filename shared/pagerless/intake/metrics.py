@@ -38,3 +38,12 @@ def queued(reason: str) -> None:
 
 def dead_lettered(reason: str) -> None:
     REGISTRY.inc("alerts_dead_lettered", {"reason": reason}, help_text="Payloads moved to the dead-letter store.")
+
+
+def refused_by_scope(count: int) -> None:
+    REGISTRY.inc(
+        "alerts_refused",
+        {"reason": "key_scope"},
+        count,
+        help_text="Alerts refused because they are outside the sending key's scope (sources, services).",
+    )

@@ -27,7 +27,8 @@ from pagerless.domain.errors import (
     UnauthorizedError,
     ValidationError,
 )
-from pagerless.intake import metrics, signatures
+from pagerless.domain.key_scopes import KeyScope
+from pagerless.intake import key_scopes, metrics, signatures
 from pagerless.intake.payloads import parse_payload
 from pagerless.intake.queue import AlertEnvelope, IngestEnvelope, enqueue, enqueue_all, fits
 from pagerless.intake.results import IngestResult
@@ -58,6 +59,8 @@ class WebhookRequest:
     headers: Mapping[str, str]  # lower-case names
     content_type: str | None = None
     sync: bool | None = None  # None: PAGERLESS_INTAKE_ACKNOWLEDGE decides
+    scope: KeyScope | None = None  # the sending key's scope (None: its whole workspace)
+    key: str = ""  # the sending key's id, named where its scope refuses an alert
 
 
 @dataclass(frozen=True)
@@ -102,9 +105,12 @@ class WebhookIntake:
     def receive(self, request: WebhookRequest, *, defer: bool = False) -> WebhookOutcome:
         """Verify and ingest a webhook; 200 with per-alert results, or 202 when queued.
 
-        ``defer`` (the caller is over its rate limit): verify as usual, then queue instead of ingesting."""
+        ``defer`` (the caller is over its rate limit): verify as usual, then queue instead of ingesting.
+        Alerts outside the key's scope are kept as dead letters and answered ``refused`` (`key_scopes`):
+        in the ``alerts`` of a 200, in ``refused`` of a 202; a 403 when no alert is within the scope."""
         received_at = utcnow()
         source = resolve_source(request.source)
+        key_scopes.refuse_route(request.scope, source, request.key)  # a 403 here: nothing read
         settings_read = self._settings_beside(request.workspace)
         refuse_disabled_source(source, request.workspace)
         payload = parse_payload(request.body, source=source, content_type=request.content_type)
@@ -120,9 +126,38 @@ class WebhookIntake:
             verify_signature(source, request, config)
         alerts = normalize(source, payload)  # a 400 or 413 here: nothing stored
         refuse_claimed_source(source, alerts, config)  # a 401 here: nothing stored
+        alerts, refused = key_scopes.split(request.scope, source, alerts)
+        if not refused:
+            return self._take(request, source, received_at, alerts, defer=defer)
+        metrics.refused_by_scope(len(refused))
+        if not alerts:
+            raise key_scopes.refuse_all(request.scope, request.key, refused)  # a 403 here: nothing stored
+        answers = key_scopes.keep(
+            refused, workspace=request.workspace, key=request.key, scope=request.scope, received_at=received_at
+        )
+        # the payload holds the refused alerts too: only the taken ones are queued, each alone
+        outcome = self._take(request, source, received_at, alerts, defer=defer, whole=False)
+        if outcome.status_code == 200 and "alerts" in outcome.body:
+            outcome.body["alerts"] = [*outcome.body["alerts"], *answers]
+        else:
+            outcome.body["refused"] = answers
+        return outcome
+
+    def _take(
+        self,
+        request: WebhookRequest,
+        source: str,
+        received_at,
+        alerts: list[Alert],
+        *,
+        defer: bool,
+        whole: bool = True,
+    ) -> WebhookOutcome:
+        """Queue or process the alerts taken. ``whole``: the payload is these alerts and no other,
+        so it may be queued as it came (else each alert is queued alone)."""
         if defer:  # over the caller's rate limit: verified and readable, kept for the consumer
             try:
-                outcome = self._queue(request, source, received_at, alerts, [], RateLimited())
+                outcome = self._queue(request, source, received_at, alerts, [], RateLimited(), whole=whole)
             except ServiceUnavailableError:  # the queue is down: processed here, as any sender's (never refused)
                 logger().warning(
                     "the alert queue did not take a rate-limited payload; processing it in the request",
@@ -137,7 +172,7 @@ class WebhookIntake:
                 return outcome
         taken: frozenset[int] = frozenset()
         if alerts and not self._synchronous(request):
-            taken = self._acknowledge(request, source, received_at, alerts)
+            taken = self._acknowledge(request, source, received_at, alerts, whole=whole)
             if len(taken) == len(alerts):
                 metrics.queued("accepted")
                 return WebhookOutcome(
@@ -162,7 +197,7 @@ class WebhookIntake:
             except (ValidationError, PayloadTooLargeError):
                 raise  # the alert itself is wrong: nothing to retry
             except Exception as exc:  # the store or Step Functions failed: keep the alert, process it later
-                return self._queue(request, source, received_at, pending[index:], results, exc, queued)
+                return self._queue(request, source, received_at, pending[index:], results, exc, queued, whole=whole)
         body: dict = {"alerts": [r.to_dict() for r in results]}
         if queued:  # the queue took only some; the rest were processed here
             body["queued_alerts"] = [a.fingerprint for a in queued]
@@ -174,10 +209,12 @@ class WebhookIntake:
             return request.sync
         return settings.intake().acknowledge == "sync"
 
-    def _acknowledge(self, request: WebhookRequest, source: str, received_at, alerts: list[Alert]) -> frozenset[int]:
+    def _acknowledge(
+        self, request: WebhookRequest, source: str, received_at, alerts: list[Alert], *, whole: bool = True
+    ) -> frozenset[int]:
         """Queue the accepted alerts in one call: the payload as one message when it fits, else its
         alerts batched. Returns which (their places in the payload) the queue took; none when it is down."""
-        whole = IngestEnvelope.build(
+        payload = IngestEnvelope.build(
             source=source,
             workspace=request.workspace,
             body=request.body,
@@ -185,8 +222,8 @@ class WebhookIntake:
             received_at=received_at,
         )
         envelopes = (
-            [whole]
-            if fits(whole)
+            [payload]
+            if whole and fits(payload)
             else [
                 AlertEnvelope(
                     source=source,
@@ -242,6 +279,8 @@ class WebhookIntake:
         done: list[IngestResult],
         error: Exception,
         acknowledged: list[Alert] = (),
+        *,
+        whole: bool = True,
     ) -> WebhookOutcome:
         """Queue what is left: the whole payload if nothing was processed or queued (``acknowledged``:
         the alerts the acknowledgement queued) and it fits one SQS message, else each remaining alert
@@ -257,7 +296,7 @@ class WebhookIntake:
                 "queued": len(pending),
             },
         )
-        whole = IngestEnvelope.build(
+        payload = IngestEnvelope.build(
             source=source,
             workspace=request.workspace,
             body=request.body,
@@ -265,8 +304,8 @@ class WebhookIntake:
             received_at=received_at,
         )
         envelopes = (
-            [whole]
-            if not done and not acknowledged and fits(whole)
+            [payload]
+            if whole and not done and not acknowledged and fits(payload)
             else [
                 AlertEnvelope(
                     source=source,

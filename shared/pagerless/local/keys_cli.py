@@ -21,6 +21,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     create.add_argument("--role", required=True, choices=["viewer", "operator", "admin", "ingest"])
     create.add_argument("--workspace", default=None)
     create.add_argument("--name", default="")
+    create.add_argument(
+        "--source",
+        action="append",
+        dest="sources",
+        metavar="SOURCE",
+        help="an alert source the key may send (repeatable; default: every source)",
+    )
+    create.add_argument(
+        "--service",
+        action="append",
+        dest="services",
+        metavar="SERVICE",
+        help="a service the key may send alerts for (repeatable; default: every service)",
+    )
     listing = sub.add_parser("list", help="list keys (never their secrets)")
     listing.add_argument("--workspace", default=None)
     revoke = sub.add_parser("revoke", help="revoke a key by id")
@@ -57,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     use_local_defaults()
     from pagerless.auth.keys import ApiKeyService
     from pagerless.domain.errors import PagerlessError
+    from pagerless.intake.key_scopes import parse_scope
     from pagerless.settings import api
     from pagerless.store.base import UNAVAILABLE
 
@@ -64,7 +79,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.keys_command == "create":
             created = service.create(
-                workspace=args.workspace or api().default_workspace, role=args.role, name=args.name, created_by="cli"
+                workspace=args.workspace or api().default_workspace,
+                role=args.role,
+                name=args.name,
+                created_by="cli",
+                scope=parse_scope(args.sources, args.services),
             )
             print(
                 json.dumps(
@@ -72,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
                         "id": created.record.key_id,
                         "workspace": created.record.workspace,
                         "role": created.record.role,
+                        "sources": created.record.scope_sources,
+                        "services": created.record.scope_services,
                         "key": created.secret,
                     },
                     indent=2,
@@ -83,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
             for r in records:
                 print(
                     f"{r.key_id}  {r.workspace:<12} {r.role:<9} {'revoked' if r.revoked else 'active ':<8} "
-                    f"{r.prefix}…  {r.name}"
+                    f"{r.prefix}…  {r.name}{_scope_words(r)}"
                 )
         else:
             record = service.revoke_anywhere(args.key_id)
@@ -99,3 +120,13 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     return 0
+
+
+def _scope_words(record) -> str:
+    """A scoped key's scope after its name in `keys list`: "  [sources: alertmanager; services: checkout]"."""
+    parts = [
+        f"{name}: {', '.join(values)}"
+        for name, values in (("sources", record.scope_sources), ("services", record.scope_services))
+        if values
+    ]
+    return f"  [{'; '.join(parts)}]" if parts else ""

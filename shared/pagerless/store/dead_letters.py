@@ -27,7 +27,7 @@ class DeadLetterRecord(BaseModel):
     workspace = UnicodeAttribute(hash_key=True)
     id = UnicodeAttribute(range_key=True)  # "dl-<received, compact UTC>-<body hash>": sorts by time
     status = UnicodeAttribute(default=FAILING)
-    kind = UnicodeAttribute(default="ingest")  # ingest | sns | raw
+    kind = UnicodeAttribute(default="ingest")  # ingest | alert | sns | raw | notify | refused (by a key's scope)
     source = UnicodeAttribute(default="unknown")
     content_type = UnicodeAttribute(null=True)
     body = UnicodeAttribute(default="")
@@ -87,6 +87,19 @@ class DeadLetterRepository:
                 DeadLetterRecord.dead_at.set(now),
             ]
         )
+
+    def put_refused(self, records: list[DeadLetterRecord], *, retention_days: int, now: datetime) -> None:
+        """Keep alerts refused at the door, given up at once (``dead``) with the error they carry. One
+        update each: a dead letter is only ever updated (the functions' roles hold no batch write)."""
+        for record in records:
+            record.update(
+                actions=[
+                    *_identity(record, retention_days),
+                    DeadLetterRecord.status.set(DEAD),
+                    DeadLetterRecord.error.set(record.error or "refused"),
+                    DeadLetterRecord.dead_at.set(now),
+                ]
+            )
 
     def get(self, workspace: str, dead_letter_id: str) -> DeadLetterRecord:
         try:

@@ -1,6 +1,6 @@
 """API keys in DynamoDB: the hash of the secret is the key, the secret is never stored."""
 
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
@@ -33,6 +33,9 @@ class ApiKeyRecord(BaseModel):
     revoked = BooleanAttribute(default=False)
     revoked_at = UTCDateTimeAttribute(null=True)
     last_used_at = UTCDateTimeAttribute(null=True)
+    # The key's scope (domain.key_scopes): absent for a key that speaks for its whole workspace.
+    scope_sources = ListAttribute(of=UnicodeAttribute, null=True)
+    scope_services = ListAttribute(of=UnicodeAttribute, null=True)
 
     by_workspace = ByWorkspace()
 

@@ -55,6 +55,7 @@ def _forms():
     from pagerless.console import (
         admin_pages,
         first_admin,
+        key_pages,
         ops_pages,
         pages,
         postmortem_pages,
@@ -62,7 +63,7 @@ def _forms():
         slo_pages,
     )
 
-    routers = (pages, first_admin, admin_pages, ops_pages, runbook_pages, slo_pages, postmortem_pages)
+    routers = (pages, first_admin, admin_pages, key_pages, ops_pages, runbook_pages, slo_pages, postmortem_pages)
     for router in (module.router for module in routers):
         for route in router.routes:
             if isinstance(route, APIRoute) and "POST" in route.methods and route.path not in NOT_FUZZED:

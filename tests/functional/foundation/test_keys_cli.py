@@ -61,3 +61,24 @@ def test_keys_cli_says_when_it_cannot_reach_the_store(tmp_path):
         assert done.returncode != 0 and done.stdout == ""
         assert f"127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_keys_cli_creates_a_scoped_key_and_refuses_an_unknown_source(runtime, capsys):
+    from pagerless.api.security import key_service
+
+    # When an ingest key is created for Prometheus alerts of two services
+    argv = ["keys", "create", "--role", "ingest", "--name", "team a", "--source", "prometheus"]
+    assert main([*argv, "--service", "checkout", "--service", "cart"]) == 0
+    created = json.loads(capsys.readouterr().out)
+    # Then it carries its scope (the alias stored as its source), and its principal says so
+    assert (created["sources"], created["services"]) == (["alertmanager"], ["cart", "checkout"])
+    scope = key_service().authenticate(created["key"]).scope
+    assert (scope.sources, scope.services) == ({"alertmanager"}, {"cart", "checkout"})
+    # And list shows it
+    assert main(["keys", "list"]) == 0
+    assert "[sources: alertmanager; services: cart, checkout]" in capsys.readouterr().out
+    # When a source intake does not know is given
+    assert main(["keys", "create", "--role", "ingest", "--source", "zabix"]) == 2
+    # Then the error names it and the known ones, and no key was made
+    assert "unknown alert source 'zabix'" in capsys.readouterr().err
+    assert len(key_service().list_all()) == 1

@@ -38,9 +38,9 @@ class AlertResult(BaseModel):
     status: str
     action: str
     group_id: str | None = None  # only for an alert correlated into a group
-    reason: str | None = (
-        None  # only for an alert ignored for a reason its action does not say: late_firing, late_resolve
-    )
+    reason: str | None = None  # only for an alert ignored or refused for a reason: late_firing, late_resolve, key_scope
+    message: str | None = None  # a refused alert: why it is outside the key's scope
+    dead_letter_id: str | None = None  # a refused alert: where it is kept (an admin may replay it)
 
 
 class IngestResponse(BaseModel):
@@ -58,6 +58,7 @@ class QueuedResponse(BaseModel):
     accepted: int | None = None
     queued_alerts: list[str] | None = None  # fingerprints, in payload order
     message: str | None = None
+    refused: list[AlertResult] | None = None  # alerts outside the key's scope (action refused), not queued
 
 
 _RESPONSES = {202: {"model": QueuedResponse, "description": "accepted; processed shortly from the alert queue"}}
@@ -214,16 +215,19 @@ async def _receive(
         headers={k.lower(): v for k, v in request.headers.items()},
         content_type=request.headers.get("content-type"),
         sync=sync,
+        scope=principal.scope,
+        key=principal.key_id,
     )
     request.state.audit_details = {"source": source, "bytes": len(incoming.body)}
     verdict = getattr(request.state, "rate_limit", None)
     deferred = verdict is not None and not verdict.allowed
     outcome = await run_in_threadpool(intake.receive, incoming, defer=deferred)
     alerts = outcome.body.get("alerts") or []
+    refused = outcome.body.get("refused") or []
     request.state.audit_details.update(
         alert_count=len(alerts) or outcome.body.get("accepted", 0),
         queued=outcome.body.get("queued", False),
-        alerts=[_audited(a) for a in alerts[:AUDITED_ALERTS]],
+        alerts=[_audited(a) for a in [*alerts, *refused][:AUDITED_ALERTS]],
     )
     headers = {"Retry-After": str(verdict.retry_after)} if deferred else None
     body = outcome.body
@@ -235,11 +239,15 @@ async def _receive(
 def _audited(alert: dict) -> dict:
     """What the audit keeps of one alert's outcome (its reason, when it was ignored for one)."""
     kept = {k: alert.get(k) for k in ("fingerprint", "incident_id", "action")}
+    if alert.get("dead_letter_id"):  # refused by the key's scope: kept there
+        kept["dead_letter_id"] = alert["dead_letter_id"]
     return {**kept, "reason": alert["reason"]} if alert.get("reason") else kept
 
 
 def _seed_summary(source: str, raw: bytes, alerts: list[dict]) -> dict:
-    """Seed 002's top-level answer: the first alert's outcome (every alert stays in ``alerts``)."""
+    """Seed 002's top-level answer: the first alert's outcome (every alert stays in ``alerts``); an alert
+    refused by the key's scope is never it."""
+    alerts = [a for a in alerts if a.get("action") != "refused"]
     if not alerts:
         return {"ok": True}
     first = alerts[0]

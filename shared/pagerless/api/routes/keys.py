@@ -12,6 +12,7 @@ from pagerless.auth.keys import ApiKeyService
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.roles import Role
 from pagerless.domain.schema_docs import documented
+from pagerless.intake.key_scopes import parse_scope
 from pagerless.store.audit import AuditRepository
 from pagerless.store.base import decode_cursor, encode_cursor
 
@@ -22,13 +23,18 @@ KeysDep = Annotated[ApiKeyService, Depends(key_service)]
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(
         **documented(
-            {"role": "operator", "name": "ops-bot"},
+            {"role": "ingest", "name": "alertmanager team A", "sources": ["alertmanager"], "services": ["checkout"]},
             role="viewer, operator, admin or ingest (alert intake only).",
             name="A label for the key, shown beside its id wherever it acts.",
+            sources="The alert sources the key may send (aliases such as prometheus resolve); left out: every source.",
+            services="The services the key may send alerts for (an alert naming no other service); "
+            "left out: every service, and alerts without one.",
         )
     )
     role: Role
     name: str = Field(default="", max_length=100)
+    sources: list[str] | None = None
+    services: list[str] | None = None
 
 
 class ApiKeyPublic(BaseModel):
@@ -39,6 +45,8 @@ class ApiKeyPublic(BaseModel):
     prefix: str
     created_at: datetime
     revoked: bool
+    sources: list[str] | None = Field(description="the alert sources the key may send; null: every source")
+    services: list[str] | None = Field(description="the services the key may send alerts for; null: every service")
 
 
 class ApiKeyCreated(ApiKeyPublic):
@@ -67,6 +75,8 @@ def _public(record) -> dict:
         "prefix": record.prefix,
         "created_at": record.created_at,
         "revoked": record.revoked,
+        "sources": record.scope_sources,
+        "services": record.scope_services,
     }
 
 
@@ -93,8 +103,14 @@ def list_keys(principal: AdminDep, keys: KeysDep, limit: LimitParam = 50, cursor
 
 @router.post("/api/keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
 def create_key(body: ApiKeyCreate, principal: AdminDep, keys: KeysDep) -> dict:
-    """Create a key in the caller's workspace; the secret is returned once."""
-    created = keys.create(workspace=principal.workspace, role=body.role, name=body.name, created_by=principal.key_id)
+    """Create a key in the caller's workspace, optionally scoped to sources and services; the secret is returned once."""
+    created = keys.create(
+        workspace=principal.workspace,
+        role=body.role,
+        name=body.name,
+        created_by=principal.key_id,
+        scope=parse_scope(body.sources, body.services),
+    )
     return {**_public(created.record), "key": created.secret}
 
 

@@ -7,6 +7,7 @@ from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, OperatorDep
 from pagerless.domain.errors import ValidationError
+from pagerless.domain.roles import Role, role_satisfies
 from pagerless.domain.schema_docs import documented
 from pagerless.intake.bootstrap import dead_letter_service, webhook_intake
 from pagerless.intake.dead_letters import DeadLetterService
@@ -117,8 +118,11 @@ def list_dead_letters(
         Query(description="dead: still to replay; replayed; replay_failed"),
     ] = None,
     kind: Annotated[
-        Literal["ingest", "alert", "sns", "raw", "notify"] | None,
-        Query(description="what died: a webhook payload, one queued alert, an SNS or raw message, a notification"),
+        Literal["ingest", "alert", "sns", "raw", "notify", "refused"] | None,
+        Query(
+            description="what died: a webhook payload, one queued alert, an SNS or raw message, a notification, "
+            "an alert its key's scope refused"
+        ),
     ] = None,
     source: Annotated[str | None, Query(description="the alert source (or channel of a notification)")] = None,
 ) -> dict:
@@ -139,5 +143,11 @@ def get_dead_letter(dead_letter_id: str, principal: OperatorDep, dead_letters: D
 def replay_dead_letter(
     dead_letter_id: str, principal: OperatorDep, dead_letters: DeadLettersDep, body: ReplayRequest | None = None
 ) -> dict:
-    """Run a dead-lettered payload through ingestion again and record the result."""
-    return dead_letters.replay(principal.workspace, dead_letter_id, source=body.source if body else None)
+    """Run a dead-lettered payload through ingestion again and record the result (an alert refused by its
+    key's scope: admins only)."""
+    return dead_letters.replay(
+        principal.workspace,
+        dead_letter_id,
+        source=body.source if body else None,
+        admin=role_satisfies(principal.role, Role.ADMIN),
+    )

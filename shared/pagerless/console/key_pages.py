@@ -1,0 +1,102 @@
+"""The console's keys page: API keys (with their scopes) and agent tokens, prefixes only; create and revoke.
+
+Reads and writes through the service the keys API uses (`auth.keys`), with the signed-in admin's role.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from pagerless.api.deferred import DeferredRoute
+from pagerless.console.session import check_csrf, require_role
+from pagerless.console.web import refused_form, render
+from pagerless.domain.errors import ValidationError
+from pagerless.domain.roles import Role
+
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
+CsrfChecked = Depends(check_csrf)
+
+
+@router.get("/console/keys", response_class=HTMLResponse)
+def keys_page(request: Request, created: str | None = None) -> HTMLResponse:
+    """API keys and agent tokens (prefixes only), with create and revoke."""
+    principal = require_role(request, Role.ADMIN)
+    return render(request, "keys.html", keys=response_keys(principal), tokens=response_tokens(principal), created=None)
+
+
+@router.post("/console/keys", dependencies=[CsrfChecked])
+def create_key(
+    request: Request,
+    role: Annotated[str, Form()],
+    name: Annotated[str, Form(max_length=100)] = "",
+    sources: Annotated[str, Form(max_length=2000)] = "",
+    services: Annotated[str, Form(max_length=10000)] = "",
+):
+    """Create an API key, optionally scoped to sources and services; the secret is shown once, on this page."""
+    principal = require_role(request, Role.ADMIN)
+    from pagerless.api.security import key_service
+    from pagerless.intake.key_scopes import parse_scope
+
+    try:
+        scope = parse_scope(_names(sources), _names(services))
+    except ValidationError as exc:
+        draft = {"name": name, "role": role, "sources": sources, "services": services}
+        labels = {"sources": "Sources", "services": "Services"}
+        return refused_form(
+            request,
+            exc,
+            "keys.html",
+            labels=labels,
+            keys=response_keys(principal),
+            tokens=response_tokens(principal),
+            created=None,
+            draft=draft,
+        )
+    created = key_service().create(
+        workspace=principal.workspace, role=role, name=name, created_by=principal.key_id, scope=scope
+    )
+    return render(
+        request, "keys.html", keys=response_keys(principal), tokens=response_tokens(principal), created=created.secret
+    )
+
+
+@router.post("/console/keys/{key_id}/revoke", dependencies=[CsrfChecked])
+def revoke_key(request: Request, key_id: str) -> RedirectResponse:
+    """Revoke an API key."""
+    principal = require_role(request, Role.ADMIN)
+    from pagerless.api.security import key_service
+
+    key_service().revoke(principal.workspace, key_id)
+    return RedirectResponse("/console/keys", status_code=303)
+
+
+def _names(field: str) -> list[str] | None:
+    """A form's list of names (comma- or space-separated); None when left empty: not limited."""
+    names = [n for n in field.replace(",", " ").split() if n]
+    return names or None
+
+
+def response_keys(principal) -> list[dict]:
+    from pagerless.api.security import key_service
+
+    return [
+        {
+            "id": r.key_id,
+            "name": r.name,
+            "role": r.role,
+            "prefix": r.prefix,
+            "created_at": r.created_at,
+            "revoked": r.revoked,
+            "sources": r.scope_sources or [],
+            "services": r.scope_services or [],
+        }
+        for r in key_service().list_keys(principal.workspace)
+    ]
+
+
+def response_tokens(principal) -> list[dict]:
+    from pagerless.auth.agent_tokens import public as public_token
+    from pagerless.auth.authenticate import agent_token_service
+
+    return [public_token(t) for t in agent_token_service().list(principal.workspace)]

@@ -1,0 +1,83 @@
+"""The console's keys page: an admin makes a key scoped to sources and services, and sees every key's scope."""
+
+import pytest
+
+from tests.functional.console.test_console import ORIGIN, csrf, sign_in
+
+pytestmark = pytest.mark.functional
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+def _create(api, **fields):
+    token = csrf(api, "/console/keys")
+    return api.post(
+        "/console/keys",
+        data={"role": "ingest", "csrf_token": token, **fields},
+        headers={**ORIGIN, **BROWSER},
+        follow_redirects=False,
+    )
+
+
+def test_an_admin_makes_a_scoped_key_and_the_page_shows_each_keys_scope(api, admin_user):
+    from pagerless.api.security import key_service
+
+    sign_in(api, "root@example.com")
+    # When an admin creates a key for Prometheus alerts of checkout and cart
+    created = _create(api, name="team a", sources="prometheus", services="checkout, cart")
+    # Then the key is made with that scope (the alias as the source it stands for)
+    assert created.status_code == 200, created.text
+    [record] = [r for r in key_service().list_keys("default") if r.name == "team a"]
+    assert (record.scope_sources, record.scope_services) == (["alertmanager"], ["cart", "checkout"])
+    # And the page lists its scope, and a key without one as unlimited
+    _create(api, name="everything")
+    page = api.get("/console/keys").text
+    assert "Sources: alertmanager" in page and "Services: cart, checkout" in page
+    assert "all sources and services" in page
+    # And in Chinese
+    api.cookies.set("pl_lang", "zh")
+    page = api.get("/console/keys").text
+    assert "来源: alertmanager" in page and "服务: cart, checkout" in page and "所有来源和服务" in page
+
+
+def test_a_scope_naming_an_unknown_source_is_shown_again_to_fix(api, admin_user):
+    from pagerless.api.security import key_service
+
+    sign_in(api, "root@example.com")
+    before = len(key_service().list_keys("default"))
+    # When the form names a source intake does not know
+    response = _create(api, name="typo", sources="alertmanager zabix", services="checkout")
+    # Then the form comes back saying what is wrong, with what was typed, and no key is made
+    assert response.status_code == 400  # as every form the console's services refuse
+    assert "Check the form" in response.text and "unknown alert source &#39;zabix&#39;" in response.text
+    assert 'value="alertmanager zabix"' in response.text and 'value="checkout"' in response.text
+    assert len(key_service().list_keys("default")) == before
+
+
+def test_a_refused_alerts_replay_button_is_an_admins(api, admin_user, admin_key):
+    import re
+
+    from tests.conftest import auth
+    from tests.functional.console.test_console import make_user
+    from tests.functional.intake.conftest import fixture_bytes, post_alert
+
+    # Given checkout's alert refused from a key for cart, kept as a dead letter
+    key = api.post("/api/keys", json={"role": "ingest", "services": ["cart"]}, headers=auth(admin_key)).json()["key"]
+    mixed = fixture_bytes("alertmanager/authored_k8s_mixed_batch_firing_and_resolved.json")
+    assert post_alert(api, key, "alertmanager", mixed).status_code == 200
+    make_user(api, admin_user, "ops@example.com", "operator")
+    # When an operator reads the dead letters page
+    sign_in(api, "ops@example.com")
+    page = api.get("/console/dead-letters").text
+    # Then the refused alert is there, saying why, with no replay button
+    assert "refused: key" in page and "services cart" in page
+    assert "/replay" not in page
+    # When an admin reads it and replays it
+    api.cookies.clear()
+    sign_in(api, "root@example.com")
+    [replay] = re.findall(r'action="(/console/dead-letters/[^"]+/replay)"', api.get("/console/dead-letters").text)
+    token = csrf(api, "/console/dead-letters")
+    assert api.post(replay, data={"csrf_token": token}, headers=ORIGIN, follow_redirects=False).status_code == 303
+    # Then it became checkout's incident
+    incidents = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+    assert [i["service"] for i in incidents] == ["checkout"]
