@@ -182,3 +182,21 @@ def test_routed_test_notification_and_the_sample_event(api, runtime, admin_key, 
     spec = runtime.lambdas.by_logical_id["NotifyFunction"]
     assert runtime.lambdas.invoke(spec.name, event) == {"batchItemFailures": []}
     assert len(vendors.to("/slack/api/chat.postMessage")) == 1
+
+
+def test_a_routed_test_that_reaches_no_channel_says_why(api, runtime, admin_key, vendors):
+    # Given no route at all: the test is queued, and the answer says nothing will be sent and what to set
+    queued = api.post("/api/notifications/test", headers=auth(admin_key), params={"severity": "critical"})
+    assert queued.status_code == 202 and queued.json()["channels"] == [], queued.text
+    assert "no notification route is set" in queued.json()["warning"], queued.text
+    # Given a route for critical pages only, a warning test matches none: the answer names what was asked
+    slack = slack_channel(api, admin_key, vendors)
+    api.put("/api/notifications/routes", headers=auth(admin_key), json={"default_rules": {"critical": [slack["name"]]}})
+    queued = api.post(
+        "/api/notifications/test", headers=auth(admin_key), params={"severity": "warning", "service": "payments"}
+    ).json()
+    assert queued["channels"] == [] and queued["unknown_channels"] == [], queued
+    assert "severity 'warning', service 'payments'" in queued["warning"], queued
+    # And a test the route matches has no warning
+    queued = api.post("/api/notifications/test", headers=auth(admin_key), params={"severity": "critical"}).json()
+    assert queued["channels"] == [slack["id"]] and queued["warning"] is None, queued

@@ -232,8 +232,21 @@ def test_notification(
         "generation": job.generation,
         "channels": [c["id"] for c in channels],
         "unknown_channels": [{k: u[k] for k in ("route", "name", "channel")} for u in unknown],
-        "warning": sends_nowhere(unknown),
+        "warning": sends_nowhere(unknown) or (None if channels else _reaches_nobody(principal.workspace, job.data)),
     }
+
+
+def _reaches_nobody(workspace: str, data: dict) -> str:
+    """Why a routed test chose no channel, and what to change: it is queued, and nothing will be sent."""
+    route_set = _service().routes.get(workspace)
+    if route_set is None or not route_set.routes:
+        return "no notification route is set, so nothing is sent: add one with PUT /api/notifications/routes"
+    asked = ", ".join(f"{key} {data[key]!r}" for key in ("severity", "service", "namespace") if data.get(key))
+    return (
+        f"no route chooses an enabled channel for a notification of {asked}, so nothing is sent: widen a route's"
+        " match (PUT /api/notifications/routes), or check that its channels are enabled (is_enabled, and their type not"
+        " switched off in /api/plugins)"
+    )
 
 
 @router.get("/api/notification-logs", response_model=Page[NotificationLog])
