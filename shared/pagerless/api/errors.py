@@ -153,7 +153,28 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
         }
         for err in exc.errors()
     ]
-    return error_response(422, "VALIDATION_ERROR", "the request is not valid", details)
+    return error_response(
+        422, "VALIDATION_ERROR", _not_json(request, exc.errors()) or "the request is not valid", details
+    )
+
+
+# Routes taking a JSON document that has a YAML twin elsewhere: where a YAML body sent here should go.
+_YAML_GOES_TO = {"/api/slo": "POST /api/slo/import"}
+_NOT_AN_OBJECT = ("dict_type", "model_attributes_type", "json_invalid")
+
+
+def _not_json(request: Request, errors) -> str | None:
+    """A body refused whole because it is no JSON object, said with the type it was sent as (a YAML document posted
+    to a JSON route reads "Input should be a valid dictionary" otherwise), and where YAML goes when a route has a
+    YAML twin."""
+    if not any(tuple(err.get("loc", ())) == ("body",) and err.get("type") in _NOT_AN_OBJECT for err in errors):
+        return None
+    sent = request.headers.get("content-type") or "no Content-Type"
+    said = f"the request body must be a JSON object (it was sent as {sent})"
+    path = request.url.path.rstrip("/")
+    # the route itself (POST) or one of its documents (PUT /api/slo/{name})
+    twin = next((to for route, to in _YAML_GOES_TO.items() if route in (path, path.rsplit("/", 1)[0])), None)
+    return f"{said}; YAML goes to {twin}" if twin and "json" not in sent else said
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -589,3 +589,21 @@ def test_an_sla_target_written_as_a_ratio_is_refused_naming_the_field(api, admin
     assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
     # And the percent itself is taken
     assert api.post("/api/sla/rules", json={**rule, "target_percent": 99.9}, headers=auth(admin_key)).status_code == 201
+
+
+def test_a_yaml_document_posted_where_json_goes_is_told_where_yaml_goes(api, admin_key):
+    # Given the OpenSLO YAML a newcomer has, posted to the JSON route
+    sent = api.post("/api/slo", content=YAML, headers={**auth(admin_key), "content-type": "application/yaml"})
+    # Then the 422 says the body must be JSON and where YAML goes, and nothing is stored
+    assert sent.status_code == 422, sent.text
+    error = sent.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and error["details"][0]["field"] == "body", error
+    assert error["message"] == (
+        "the request body must be a JSON object (it was sent as application/yaml); YAML goes to POST /api/slo/import"
+    )
+    assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
+    # And a body that is JSON but no object is said as such, without the YAML hint
+    sent = api.post("/api/slo", json=[1], headers=auth(admin_key))
+    assert sent.json()["error"]["message"] == (
+        "the request body must be a JSON object (it was sent as application/json)"
+    ), sent.text
