@@ -1,6 +1,7 @@
 """Shift handoff: the digest (seed 002's `/digest/handoff`) and the scheduled announcement that
 tells the incoming on-call person their shift starts, once per handoff."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,7 +9,7 @@ from pagerless.clock import display_time, parse_time, utcnow
 from pagerless.domain.incidents import ACTIVE_STATUSES
 from pagerless.oncall import handoff_changes, lookup, models
 from pagerless.outbox.jobs import NotifyJob, enqueue
-from pagerless.store.handoffs import claim_handoff, claim_off_call, deleted_overrides, handoff_claims
+from pagerless.store.handoffs import claim_handoff, claim_off_call, deleted_overrides, handoff_claims, told_on_call
 from pagerless.store.oncall import SCHEDULES, DocumentRepository, OverrideRepository
 
 PENDING_LISTED = 50  # the newest pending approvals the digest lists; the summary counts them all
@@ -121,8 +122,16 @@ def announce_handoffs(now: datetime | None = None) -> dict:
 
 def _tell(workspace: str, schedule, change: handoff_changes.Change, now: datetime) -> list[dict]:
     """The messages the change owes, each queued once: to whoever is on call now (and to the person told first of
-    the same handoff, off call since a late swap), and to whoever is off call, when they are to be told."""
-    told, incoming, outgoing = [], change.incoming, change.outgoing
+    the same handoff, off call since a late swap), and to whoever is off call, when they are to be told: only a
+    person told they were on call for the shift they leave (a swap made and deleted between two runs, or a late swap
+    over a shift nobody announced, leaves them nothing to be told of)."""
+    outgoing = change.outgoing
+    if change.tell_outgoing and outgoing is not None:
+        if not told_on_call(workspace, schedule.id, outgoing.person_id, outgoing.start, change.at):
+            if change.only_if_told:
+                return []
+            change = replace(change, tell_outgoing=False)
+    told, incoming = [], change.incoming
     if incoming is not None:
         on = _on_call(workspace, schedule, outgoing, incoming, now)
         if on is not None:

@@ -3,7 +3,9 @@ who is off call (that override's person; the person told first of a handoff that
 
 A `Change` is one moment someone else is on call: who was (``outgoing``, told they are off call when
 ``tell_outgoing``: not at a handoff the schedule planned, which its people know of) and who is now (``incoming``,
-told they are on call from its ``start``)."""
+told they are on call from its ``start``). Nobody is told they are off call who was not told they were on call for
+that shift (`store.handoffs.told_on_call`); and an override deleted before anyone was told of it (``only_if_told``:
+made and deleted between two runs of the check) changed nothing anyone was told, so its deletion tells nobody."""
 
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -19,6 +21,7 @@ class Change:
     incoming: Shift | None
     at: datetime
     tell_outgoing: bool = False
+    only_if_told: bool = False  # nothing to tell unless ``outgoing``'s person was told they were on call
 
 
 def planned(pairs: list[tuple[Shift | None, Shift]]) -> list[Change]:
@@ -38,7 +41,8 @@ def deletions(doc: dict, stored: list[dict], notes: list[dict], since: datetime,
         after = lookup.on_call(schedule, at)
         if (before.person_id if before else None) == (after.person_id if after else None):
             continue
-        changes.append(Change(before, replace(after, start=at) if after else None, at, tell_outgoing=True))
+        incoming = replace(after, start=at) if after else None
+        changes.append(Change(before, incoming, at, tell_outgoing=True, only_if_told=True))
     return changes
 
 
