@@ -15,7 +15,7 @@ from pagerless.store.oncall import SCHEDULES, DocumentRepository, OverrideReposi
 PENDING_LISTED = 50  # the newest pending approvals the digest lists; the summary counts them all
 OPEN_LISTED = 10  # the open incidents a handoff message lists; the digest's summary counts them all
 DIGEST_HOURS = 12  # the window of the digest a handoff message summarises
-LOOKBACK = timedelta(minutes=30)  # the check runs every 5 minutes; missed runs are caught up, claims dedupe
+LOOKBACK = handoff_changes.LOOKBACK
 
 
 def _incident(i) -> dict:
@@ -192,13 +192,18 @@ def _off_call(workspace: str, schedule, person_id: str, at: datetime, incoming) 
 def _put_on_call_by_an_edit(schedule, doc: dict, now: datetime) -> list[tuple[None, object]]:
     """``[(None, shift)]``: the shift on call now, when an edit of the schedule in the lookback came after it began
     (before the lookback: a handoff in it is announced as one), so an edit that puts someone else on call mid-shift
-    tells them; its claim (the shift's start and person) was made already when the edit changed nobody's shift.
+    tells them. An edit that kept who is on call (`handoff_changes.ON_CALL_BEFORE_EDIT`, written with the edit) tells
+    nobody: a first edit of a schedule created mid-shift does not announce that shift, which nobody handed over; of
+    a document an older version edited, the shift's claim (its start and person) tells whether it was announced.
     A schedule just created is no edit: whoever it has on call since before was not handed over to."""
     edited = parse_time(doc.get("updated_at"))
     if edited is None or doc.get("updated_at") == doc.get("created_at") or not now - LOOKBACK <= edited <= now:
         return []
     current = lookup.on_call(schedule, now)
     if current is None or not current.start < min(edited, now - LOOKBACK):
+        return []
+    before = handoff_changes.ON_CALL_BEFORE_EDIT
+    if before in doc and doc[before] == current.person_id:
         return []
     return [(None, current)]
 
