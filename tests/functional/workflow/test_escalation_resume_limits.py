@@ -145,6 +145,49 @@ def test_a_tick_retried_after_saying_its_page_does_not_say_it_twice(fast_workflo
     assert refused == ["PutItem"]
 
 
+@contextmanager
+def queued_pages() -> Iterator[list[str]]:
+    """The generations of the `escalation.page` jobs the code sends to NotifyQueue meanwhile, in order."""
+    import json
+
+    events, queued = sqs_events(), []
+
+    def seen(params, **_):
+        job = json.loads(params["MessageBody"])
+        if job.get("event") == "escalation.page":
+            queued.append(job["generation"])
+
+    events.register("provide-client-params.sqs.SendMessage", seen)
+    try:
+        yield queued
+    finally:
+        events.unregister("provide-client-params.sqs.SendMessage", seen)
+
+
+def test_a_tick_retried_after_queuing_its_page_does_not_queue_it_again(fast_workflow, scenario, oncall, pages, runtime):
+    # Given a running escalation that paged step 1
+    oncall(delays=(300, 300, 300))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    puts = iter(range(1000))
+
+    def second_put_at_step_2() -> bool:  # the tick's first put is its escalation_paged entry, the next its live event
+        return _ticking_at(1)() and next(puts) == 1
+
+    # When the tick at step 2 queues its page, says so, and then DynamoDB throttles its live event's put
+    with queued_pages() as queued, refusing("PutItem", "ThrottlingException", when=second_put_at_step_2) as refused:
+        arn = _tick_execution(runtime, opened, {"step": 1, "repeat": 0}, f"queued-once-{opened.id}")
+        try:
+            # Then the tick is tried again, and step 2's page job was queued once: no second job to deduplicate
+            pages.wait_for("1-0")
+            wait_for(lambda: _tick_attempts(runtime, arn) == 2 and _succeeded(runtime, arn))
+            assert queued == ["1-0"]
+            assert pages.generations() == ["0-0", "1-0"]
+        finally:
+            _stop(runtime, arn, escalation(opened.id).execution_arn)
+    assert refused == ["PutItem"]
+
+
 def _succeeded(runtime, arn: str) -> bool:
     history = runtime.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
     return any(e["type"] == "TaskSucceeded" for e in history)
