@@ -238,8 +238,8 @@ def test_an_escalation_whose_executions_keep_failing_is_resumed_three_times_then
     assert pages.generations() == ["0-0"]
 
 
-def test_the_stop_of_an_escalation_whose_sweep_died_before_saying_it_is_said_once_by_the_next_sweep(
-    fast_workflow, scenario, oncall, pages, runtime, api, operator_key
+def test_an_escalation_whose_sweep_died_giving_up_is_stopped_and_said_once_by_the_next_sweep(
+    fast_workflow, scenario, oncall, pages, runtime, api, operator_key, system_reads
 ):
     from pagerless.oncall.sweep import sweep
 
@@ -254,16 +254,20 @@ def test_the_stop_of_an_escalation_whose_sweep_died_before_saying_it_is_said_onc
         for _ in range(3):
             assert [s["resume"] for s in sweep(sfn=sfn, now=_later())] == ["step 2"]
             assert _ended(runtime, escalation(opened.id).execution_arn)["status"] == "FAILED"
-        # When the sweep that gives up on it cannot write its timeline entry (after the stop), as if it died there
+        # When the sweep that gives up on it cannot write its stop with its timeline entry, as if it died there
         with refusing_writes_of("escalation_gave_up") as refused:
             assert [s["resume"] for s in sweep(sfn=sfn, now=_later())] == ["failed"]
-    assert set(refused) == {"PutItem"}
+    assert set(refused) == {"TransactWriteItems"}
+    # Then nothing of it was written: the escalation still runs, its stop unsaid
+    assert escalation(opened.id).status == "running"
+    assert timeline_types(opened.id).count("escalation_gave_up") == 0
+    # And the next sweep stops it and says so, once, and later sweeps say nothing more and read no given-up escalation
+    assert [s["resume"] for s in sweep(sfn=sfn, now=_later())] == ["gave up"]
     stopped = escalation(opened.id)
     assert stopped.status == "stopped"
-    assert timeline_types(opened.id).count("escalation_gave_up") == 0
-    # Then the next sweep says it, once, and later sweeps say nothing more
-    assert [s.get("said") for s in sweep(sfn=sfn, now=_later())] == ["gave up"]
+    system_reads.clear()
     assert [sweep(sfn=sfn, now=_later()) for _ in range(2)] == [[], []]
+    assert system_reads == [("Query", "sweeps")] * 4  # each sweep: the unstarted escalations, the running ones
     assert timeline_types(opened.id).count("escalation_gave_up") == 1
     said = api.get(f"/api/incidents/{opened.id}/timeline", headers=auth(operator_key)).json()["items"]
     [line] = [e for e in said if e["type"] == "escalation_gave_up"]
