@@ -248,9 +248,11 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict, *, exe
     if unusable:
         page["unusable"] = unusable
     retried = next((p for p in record.pages or [] if p["generation"] == page_generation), None)
-    if retried is not None:  # a retried tick: send the claimed page again (same generation, deduplicated)
-        page = retried
+    if retried is not None:  # a retried tick: the claimed page, sent again only if the tick that claimed it died
+        page = retried  # before it was queued (its mark, `EscalationRecord.unqueued`, is still on the record)
         targets, held_until = retried["targets"], retried.get("held_until", {})
+        if record.unqueued != page_generation:
+            targets, held_until = [], {}
     elif not repository.claim_page(record, page, unqueued=bool(targets or held_until)):
         return _done("stopped")
     about = page_data(record, policy, incident, at)

@@ -1,6 +1,7 @@
 """Shift handoff: the digest (seed 002's `/digest/handoff`) and the scheduled announcement that
 tells the incoming on-call person their shift starts, once per handoff."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,13 +9,13 @@ from pagerless.clock import display_time, parse_time, utcnow
 from pagerless.domain.incidents import ACTIVE_STATUSES
 from pagerless.oncall import handoff_changes, lookup, models
 from pagerless.outbox.jobs import NotifyJob, enqueue
-from pagerless.store.handoffs import claim_handoff, claim_off_call, deleted_overrides, handoff_claims
+from pagerless.store.handoffs import claim_handoff, claim_off_call, deleted_overrides, handoff_claims, told_on_call
 from pagerless.store.oncall import SCHEDULES, DocumentRepository, OverrideRepository
 
 PENDING_LISTED = 50  # the newest pending approvals the digest lists; the summary counts them all
 OPEN_LISTED = 10  # the open incidents a handoff message lists; the digest's summary counts them all
 DIGEST_HOURS = 12  # the window of the digest a handoff message summarises
-LOOKBACK = timedelta(minutes=30)  # the check runs every 5 minutes; missed runs are caught up, claims dedupe
+LOOKBACK = handoff_changes.LOOKBACK
 
 
 def _incident(i) -> dict:
@@ -121,8 +122,16 @@ def announce_handoffs(now: datetime | None = None) -> dict:
 
 def _tell(workspace: str, schedule, change: handoff_changes.Change, now: datetime) -> list[dict]:
     """The messages the change owes, each queued once: to whoever is on call now (and to the person told first of
-    the same handoff, off call since a late swap), and to whoever is off call, when they are to be told."""
-    told, incoming, outgoing = [], change.incoming, change.outgoing
+    the same handoff, off call since a late swap), and to whoever is off call, when they are to be told: only a
+    person told they were on call for the shift they leave (a swap made and deleted between two runs, or a late swap
+    over a shift nobody announced, leaves them nothing to be told of)."""
+    outgoing = change.outgoing
+    if change.tell_outgoing and outgoing is not None:
+        if not told_on_call(workspace, schedule.id, outgoing.person_id, outgoing.start, change.at):
+            if change.only_if_told:
+                return []
+            change = replace(change, tell_outgoing=False)
+    told, incoming = [], change.incoming
     if incoming is not None:
         on = _on_call(workspace, schedule, outgoing, incoming, now)
         if on is not None:
@@ -183,13 +192,18 @@ def _off_call(workspace: str, schedule, person_id: str, at: datetime, incoming) 
 def _put_on_call_by_an_edit(schedule, doc: dict, now: datetime) -> list[tuple[None, object]]:
     """``[(None, shift)]``: the shift on call now, when an edit of the schedule in the lookback came after it began
     (before the lookback: a handoff in it is announced as one), so an edit that puts someone else on call mid-shift
-    tells them; its claim (the shift's start and person) was made already when the edit changed nobody's shift.
+    tells them. An edit that kept who is on call (`handoff_changes.ON_CALL_BEFORE_EDIT`, written with the edit) tells
+    nobody: a first edit of a schedule created mid-shift does not announce that shift, which nobody handed over; of
+    a document an older version edited, the shift's claim (its start and person) tells whether it was announced.
     A schedule just created is no edit: whoever it has on call since before was not handed over to."""
     edited = parse_time(doc.get("updated_at"))
     if edited is None or doc.get("updated_at") == doc.get("created_at") or not now - LOOKBACK <= edited <= now:
         return []
     current = lookup.on_call(schedule, now)
     if current is None or not current.start < min(edited, now - LOOKBACK):
+        return []
+    before = handoff_changes.ON_CALL_BEFORE_EDIT
+    if before in doc and doc[before] == current.person_id:
         return []
     return [(None, current)]
 

@@ -3,14 +3,20 @@ who is off call (that override's person; the person told first of a handoff that
 
 A `Change` is one moment someone else is on call: who was (``outgoing``, told they are off call when
 ``tell_outgoing``: not at a handoff the schedule planned, which its people know of) and who is now (``incoming``,
-told they are on call from its ``start``)."""
+told they are on call from its ``start``). Nobody is told they are off call who was not told they were on call for
+that shift (`store.handoffs.told_on_call`); and an override deleted before anyone was told of it (``only_if_told``:
+made and deleted between two runs of the check) changed nothing anyone was told, so its deletion tells nobody."""
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pagerless.clock import display_time, parse_time
 from pagerless.oncall import lookup, models
 from pagerless.oncall.schedules import Schedule, Shift
+
+LOOKBACK = timedelta(minutes=30)  # the check runs every 5 minutes; missed runs are caught up, claims dedupe
+# the schedule document's record of who was on call when it was edited, per the schedule before the edit
+ON_CALL_BEFORE_EDIT = "on_call_before_edit"
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,7 @@ class Change:
     incoming: Shift | None
     at: datetime
     tell_outgoing: bool = False
+    only_if_told: bool = False  # nothing to tell unless ``outgoing``'s person was told they were on call
 
 
 def planned(pairs: list[tuple[Shift | None, Shift]]) -> list[Change]:
@@ -38,7 +45,8 @@ def deletions(doc: dict, stored: list[dict], notes: list[dict], since: datetime,
         after = lookup.on_call(schedule, at)
         if (before.person_id if before else None) == (after.person_id if after else None):
             continue
-        changes.append(Change(before, replace(after, start=at) if after else None, at, tell_outgoing=True))
+        incoming = replace(after, start=at) if after else None
+        changes.append(Change(before, incoming, at, tell_outgoing=True, only_if_told=True))
     return changes
 
 
@@ -54,6 +62,18 @@ def late_override(doc: dict, stored: list[dict], since: datetime, now: datetime)
     before = lookup.on_call(models.to_schedule(doc, [o for o in stored if o is not made]), current.start)
     took_over = before is not None and before.person_id != current.person_id
     return [Change(before, current, current.start, tell_outgoing=took_over)]
+
+
+def edit_mark(doc: dict, overrides: list[dict], now: datetime) -> dict:
+    """What an edit of the schedule ``doc`` written ``now`` keeps on it (`ON_CALL_BEFORE_EDIT`): who is on call now
+    per the schedule before the edit (with its overrides), so that the check tells whoever the edit put on call
+    mid-shift, and nobody when it changed nobody's shift. Edits in the check's lookback of each other keep the
+    first's: a rename just after a swap of people does not hide the swap from the check."""
+    edited = parse_time(doc.get("updated_at"))
+    if ON_CALL_BEFORE_EDIT in doc and edited is not None and now - edited <= LOOKBACK:
+        return {ON_CALL_BEFORE_EDIT: doc[ON_CALL_BEFORE_EDIT]}
+    current = lookup.on_call(models.to_schedule(doc, overrides), now)
+    return {ON_CALL_BEFORE_EDIT: current.person_id if current else None}
 
 
 def off_call(schedule: Schedule, person_id: str, at: datetime, incoming: Shift | None, names) -> dict:

@@ -13,7 +13,7 @@ from typing import TypeVar
 from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
-from pagerless.oncall import channel_targets, lookup, models, policies, schedules
+from pagerless.oncall import channel_targets, handoff_changes, lookup, models, policies, schedules
 from pagerless.oncall.step_reads import StepReads
 from pagerless.plugin_switches import disabled
 from pagerless.store import references
@@ -97,7 +97,9 @@ class OncallService:
             check_people(workspace, [p for layer in body.layers for p in layer.participants])
             added = [s for s in body.services if s not in (current.get("services") or [])]
             self._check_services(workspace, added, schedule_id)
-            doc = {**current, **body.model_dump(mode="json"), "updated_at": utcnow().isoformat(), "updated_by": actor}
+            now = utcnow()
+            doc = {**current, **body.model_dump(mode="json"), "updated_at": now.isoformat(), "updated_by": actor}
+            doc |= handoff_changes.edit_mark(current, self.overrides.list(workspace, schedule_id), now)
             what = f"schedule {schedule_id}"
             return doc, self._replaced(self.schedules, workspace, schedule_id, doc, if_match, what=what, at=at)
 

@@ -17,9 +17,9 @@ the restart reconciler does (`engine.resume`: the step after the last one paged,
 again if its page was claimed and never queued), once (the hand-over is conditional on the ended execution still
 holding it), and its timeline says so. An escalation whose executions keep failing is resumed at most
 `PAGERLESS_WORKFLOW_ESCALATION_RESUME_LIMIT` times (3): when the execution of its last resume ended too, it is
-stopped, the timeline says so once (``escalation_gave_up``, with the last error; a sweep that died before saying it
-leaves it to the next, which the stop keeps it for) and /api/status lists it until a person acknowledges or resolves
-its incident."""
+stopped, the timeline says so once (``escalation_gave_up``, with the last error, written in one transaction with the
+stop: a sweep that dies writes neither, and the next gives up again; no sweep looks for a stop not said) and
+/api/status lists it until a person acknowledges or resolves its incident."""
 
 from datetime import datetime, timedelta
 
@@ -42,7 +42,7 @@ def sweep(sfn=None, now: datetime | None = None) -> list[dict]:
         return []
     grace = timedelta(seconds=settings.workflow_timing().escalation_start_grace_seconds)
     sfn, now = sfn or step_functions.client(), now or utcnow()
-    return _start_unstarted(sfn, now - grace) + _resume_ended(sfn, now, grace) + _say_given_up()
+    return _start_unstarted(sfn, now - grace) + _resume_ended(sfn, now, grace)
 
 
 def _start_unstarted(sfn, before: datetime) -> list[dict]:
@@ -133,47 +133,24 @@ def _ended(arn: str, sfn) -> tuple[str, str] | None:
 
 
 def _give_up(record: EscalationRecord, ended: tuple[str, str]) -> dict:
-    """The escalation failed again after its last resume: stopped, said once (the stop is conditional, and keeps
-    what to say until it is said)."""
+    """The escalation failed again after its last resume: stopped and said, once (`EscalationRepository.give_up`:
+    the stop and its timeline entry in one conditional transaction)."""
+    from pagerless.store.incidents import IncidentRepository
+
     how, error = ended
     message = f"escalation stopped after {int(record.resumes)} failed resumes: {error}"[:500]
     said = {"generation": record.sk, "ended": how, "resumes": int(record.resumes), "error": error[:500]}
-    if not EscalationRepository().give_up(record, message, said, at := utcnow()):
+    at = utcnow()
+
+    def stop(entry) -> bool:
+        return EscalationRepository().give_up(record, message, at, entry)
+
+    incident = IncidentRepository().get(record.incident_id)
+    entry = timeline.record(incident, "escalation_gave_up", message, actor=engine.ACTOR, data=said, write=stop, at=at)
+    if entry is None:
         return {"escalation": record.sk, "resume": "stopped", "ended": how}  # stopped or handed over meanwhile
     logger().error(message, extra={"incident_id": record.incident_id, "escalation": record.sk})
-    record.reason, record.ended_at, record.unsaid = message, at, said
-    _say_gave_up(record)
     return {"escalation": record.sk, "resume": "gave up", "ended": how}
-
-
-def _say_given_up() -> list[dict]:
-    """The escalation_gave_up entries a sweep that gave up did not write (it died between the stop and the entry)."""
-    done = []
-    for record in EscalationRepository().given_up():
-        if record.unsaid:
-            try:
-                _say_gave_up(record)
-                done.append({"incident_id": record.incident_id, "escalation": record.sk, "said": "gave up"})
-            except Exception:  # the next sweep tries again
-                logger().exception("could not say the escalation stopped", extra={"incident_id": record.incident_id})
-    return done
-
-
-def _say_gave_up(record: EscalationRecord) -> None:
-    """The timeline says the escalation was given up, once (keyed by its generation, at its stop), then the record
-    does not owe it any more."""
-    from pagerless.store.incidents import IncidentRepository
-
-    timeline.record(
-        IncidentRepository().get(record.incident_id),
-        "escalation_gave_up",
-        record.reason,
-        actor=engine.ACTOR,
-        data=record.unsaid,
-        once=f"escalation_gave_up#{record.sk}",
-        at=record.ended_at,
-    )
-    EscalationRepository().said(record)
 
 
 def _resume(record: EscalationRecord, ended: str, sfn, now: datetime) -> dict:

@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
-from pagerless.store.base import BaseModel, Region, TableName, written
+from pagerless.store.base import BaseModel, Region, TableName, lost_race, written
 from pagerless.store.sweeps import ESCALATION, GAVE_UP_ESCALATION, RUNNING_ESCALATION, Sweeps
 from pagerless.store.system import SystemRepository
+from pagerless.store.timeline import TimelineRecord
 
 # the system item that says the escalations a version without the `sweeps` index left waiting have their keys
 UNSTARTED_KEYED = ("migration", "system.sweeps.escalation")
@@ -42,9 +45,6 @@ class EscalationRecord(BaseModel):
     # `escalation.page` job: a resume pages that step again, `engine.next_step`); None: queued, or stored before
     unqueued = UnicodeAttribute(null=True)
     resumes = NumberAttribute(default=0)  # how many times the escalation sweep resumed it (`oncall.sweep`)
-    # the data of the escalation_gave_up entry the sweep owes the timeline since it gave up (`give_up`), until the
-    # entry is written (`said`): a sweep that died between the two writes leaves it for the next one
-    unsaid = JSONAttribute(null=True)
     reason = UnicodeAttribute(default="")
     started_at = UTCDateTimeAttribute(default=utcnow)
     ended_at = UTCDateTimeAttribute(null=True)
@@ -213,35 +213,36 @@ class EscalationRepository:
             condition=EscalationRecord.unqueued == generation,
         )
 
-    def give_up(self, record: EscalationRecord, reason: str, said: dict, at: datetime) -> bool:
-        """Stop a running escalation the sweep will not resume again (`finish`) ``at``, kept in the `sweeps` index
-        (``GAVE_UP_ESCALATION``, since then) for the status page until its incident is acknowledged or resolved
-        (`settle`), with ``said``, its timeline entry's data, until that entry is written (`said`); False if it was
-        not running or was handed to another execution since ``record`` was read."""
-        return written(
-            record.update,
-            actions=[
-                EscalationRecord.status.set("stopped"),
-                EscalationRecord.reason.set(reason[:500]),
-                EscalationRecord.ended_at.set(at),
-                EscalationRecord.unsaid.set(said),
-                EscalationRecord.sweep.set(GAVE_UP_ESCALATION),
-                EscalationRecord.sweep_since.set(at),
-            ],
-            condition=(EscalationRecord.status == "running") & (EscalationRecord.execution_arn == record.execution_arn),
-        )
+    def give_up(self, record: EscalationRecord, reason: str, at: datetime, entry: TimelineRecord) -> bool:
+        """Stop a running escalation the sweep will not resume again (`finish`) ``at``, with ``entry``, its
+        ``escalation_gave_up`` timeline entry, in one transaction: a sweep that dies writes both or neither (the
+        next one finds the escalation running and gives up again), so the stop is said once and no later sweep
+        has to look for a stop not said. Kept in the `sweeps` index (``GAVE_UP_ESCALATION``, since then) for the
+        status page until its incident is acknowledged or resolved (`settle`); False, and nothing written, if it
+        was not running or was handed to another execution since ``record`` was read."""
+        stop = [
+            EscalationRecord.status.set("stopped"),
+            EscalationRecord.reason.set(reason[:500]),
+            EscalationRecord.ended_at.set(at),
+            EscalationRecord.sweep.set(GAVE_UP_ESCALATION),
+            EscalationRecord.sweep_since.set(at),
+        ]
+        running = (EscalationRecord.status == "running") & (EscalationRecord.execution_arn == record.execution_arn)
+        try:
+            with TransactWrite(connection=Connection(region=Region().__get__(None, EscalationRecord))) as tx:
+                tx.update(record, actions=stop, condition=running)
+                tx.save(entry, condition=TimelineRecord.sk.does_not_exist())
+        except TransactWriteError as exc:
+            if lost_race(exc, 0):
+                return False
+            raise
+        return True
 
     def given_up(self) -> list[EscalationRecord]:
         """Every escalation the sweep gave up on whose incident nobody acknowledged or resolved since (`give_up`)."""
         keys = EscalationRecord.by_sweep.query(GAVE_UP_ESCALATION)
         found = (self.get(key.pk.removeprefix("escalation#"), key.sk) for key in keys)
         return [record for record in found if record is not None and record.sweep == GAVE_UP_ESCALATION]
-
-    def said(self, record: EscalationRecord) -> bool:
-        """The timeline says the escalation was given up (`give_up`'s ``said``); False if it already did."""
-        return written(
-            record.update, actions=[EscalationRecord.unsaid.remove()], condition=EscalationRecord.unsaid.exists()
-        )
 
     def settle(self, record: EscalationRecord) -> bool:
         """A given-up escalation whose incident a person acknowledged or resolved leaves the status page."""

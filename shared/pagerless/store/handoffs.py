@@ -1,7 +1,7 @@
 """What the handoff check (`oncall.handoff`) records on the system table: each handoff told to its person, each
 person told they are off call, and the overrides deleted while in force (whose deletion changes who is on call)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
@@ -65,6 +65,15 @@ def handoff_claims(workspace: str, schedule_id: str, at: datetime) -> list[dict]
     return [
         r.data for r in SystemRecord.query("oncall-handoff", SystemRecord.sk.startswith(prefix), consistent_read=True)
     ]
+
+
+def told_on_call(workspace: str, schedule_id: str, person_id: str, since: datetime, until: datetime) -> bool:
+    """Whether `claim_handoff` recorded telling ``person_id`` they are on call from a moment in ``[since, until]``
+    (their shift's start, and any moment in it they were told of since): one Query of those moments' claims."""
+    prefix = f"{workspace}#{schedule_id}#"
+    low, high = prefix + since.astimezone(UTC).isoformat(), prefix + until.astimezone(UTC).isoformat() + "#~"
+    claims = SystemRecord.query("oncall-handoff", SystemRecord.sk.between(low, high), consistent_read=True)
+    return any(claim.data.get("person_id") == person_id for claim in claims)
 
 
 def claim_off_call(workspace: str, schedule_id: str, at: datetime, person_id: str, data: dict) -> bool:

@@ -134,3 +134,46 @@ def test_a_person_an_edit_puts_on_call_mid_shift_is_told_once(runtime, api, admi
     )
     assert renamed.status_code == 200, renamed.text
     assert announce_handoffs()["announced"] == []
+
+
+def test_a_first_edit_of_a_schedule_announces_no_shift_it_did_not_change(runtime, api, admin_key):
+    from pagerless.oncall.handoff import announce_handoffs
+
+    # Given a daily rotation of ann and ben created in the middle of a shift (nobody handed over to whoever is on call)
+    ids = {
+        n: api.post(
+            "/api/people", json={"name": n.title(), "email": f"{n}@example.com"}, headers=auth(admin_key)
+        ).json()["id"]
+        for n in ("ann", "ben", "cy")
+    }
+    now = datetime.now(UTC)
+    began = (now - timedelta(hours=2)).replace(second=0, microsecond=0)
+    layer = {
+        "name": "daily",
+        "participants": [ids["ann"], ids["ben"]],
+        "rotation_start": (began - timedelta(days=10)).date().isoformat(),
+        "handoff_time": f"{began:%H:%M}",
+        "rrule": "FREQ=DAILY",
+    }
+    body = {"name": "primary", "timezone": "UTC", "layers": [layer]}
+    created = api.post("/api/oncall/schedules", json=body, headers=auth(admin_key)).json()
+    on_call = api.get(f"/api/oncall/current?schedule={created['id']}", headers=auth(admin_key)).json()["oncall"]
+    assert announce_handoffs()["announced"] == []
+    # When its first edit renames it
+    path = f"/api/oncall/schedules/{created['id']}"
+    renamed = api.put(path, json={**body, "name": "primary on call"}, headers=auth(admin_key))
+    assert renamed.status_code == 200, renamed.text
+    # Then the check announces nothing: the edit put nobody on call
+    assert announce_handoffs()["announced"] == []
+    assert _handoff_jobs(runtime) == []
+    # When an edit then replaces whoever is on call with cy, and another renames it back before the check runs
+    layer["participants"] = [ids["cy"] if p == on_call else p for p in layer["participants"]]
+    swapped = api.put(path, json={**body, "name": "primary on call", "layers": [layer]}, headers=auth(admin_key))
+    assert swapped.status_code == 200, swapped.text
+    assert api.put(path, json={**body, "layers": [layer]}, headers=auth(admin_key)).status_code == 200
+    # Then the check tells cy, once, for the shift as it began
+    announce_handoffs()
+    announce_handoffs()
+    assert [(j["targets"][0]["id"], j["data"]["starts_at"]) for j in _handoff_jobs(runtime)] == [
+        (ids["cy"], began.isoformat())
+    ]

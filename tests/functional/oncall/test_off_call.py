@@ -139,6 +139,26 @@ def test_an_override_deleted_in_force_is_gone_only_with_its_note_so_its_handoffs
     assert [_told(t) for t in told] == [[(li.id, deleted_at.isoformat()), ("off", sam.id, deleted_at.isoformat())], []]
 
 
+def test_a_swap_made_and_deleted_between_two_checks_tells_nobody_they_are_off_call(runtime, api, admin_key):
+    from pagerless.oncall.handoff import announce_handoffs
+    from pagerless.oncall.service import OncallService
+
+    # Given Li on call from Monday 09:00, told so by the check
+    carol, li, sam = _people()
+    schedule = _weekly([carol.id, li.id])
+    assert _told(announce_handoffs(now=datetime(2026, 11, 2, 9, 5, tzinfo=UTC))) == [(li.id, MONDAY.isoformat())]
+    # When Sam swaps in from 10:00 and the swap is deleted at 10:02, before the check ran while it was in force
+    swap = {"person_id": sam.id, "start": "2026-11-02T10:00:00Z", "end": "2026-11-03T09:00:00Z"}
+    added = api.post(f"/api/oncall/schedules/{schedule}/overrides", json=swap, headers=auth(admin_key))
+    assert added.status_code == 201, added.text
+    OncallService().delete_override(
+        "default", schedule, added.json()["id"], now=datetime(2026, 11, 2, 10, 2, tzinfo=UTC)
+    )
+    # Then nobody is told anything: Sam was never told he was on call, Li never that she was not
+    told = [announce_handoffs(now=datetime(2026, 11, 2, 10, m, tzinfo=UTC)) for m in (5, 10)]
+    assert [_told(t) for t in told] == [[], []]
+
+
 def test_a_swap_made_long_after_it_began_tells_its_person_and_whom_it_took_over_from_once(runtime, api, admin_key):
     from pagerless.oncall.handoff import announce_handoffs
 
@@ -161,6 +181,8 @@ def test_a_swap_made_long_after_it_began_tells_its_person_and_whom_it_took_over_
     body = {"name": "primary", "timezone": "UTC", "layers": [layer]}
     created = api.post("/api/oncall/schedules", json=body, headers=auth(admin_key)).json()
     on_call = api.get(f"/api/oncall/current?schedule={created['id']}", headers=auth(admin_key)).json()["oncall"]
+    # whoever is on call was told so by the check at the shift's start (only a person told so is told they are off)
+    assert _told(announce_handoffs(now=began + timedelta(minutes=1))) == [(on_call, began.isoformat())]
     assert announce_handoffs()["announced"] == []  # the shift began before the check's lookback
     # When Cy swaps in now for that whole shift, from its start two hours ago
     swap = {"person_id": ids["cy"], "start": began.isoformat(), "end": (now + timedelta(hours=3)).isoformat()}

@@ -145,6 +145,49 @@ def test_a_tick_retried_after_saying_its_page_does_not_say_it_twice(fast_workflo
     assert refused == ["PutItem"]
 
 
+@contextmanager
+def queued_pages() -> Iterator[list[str]]:
+    """The generations of the `escalation.page` jobs the code sends to NotifyQueue meanwhile, in order."""
+    import json
+
+    events, queued = sqs_events(), []
+
+    def seen(params, **_):
+        job = json.loads(params["MessageBody"])
+        if job.get("event") == "escalation.page":
+            queued.append(job["generation"])
+
+    events.register("provide-client-params.sqs.SendMessage", seen)
+    try:
+        yield queued
+    finally:
+        events.unregister("provide-client-params.sqs.SendMessage", seen)
+
+
+def test_a_tick_retried_after_queuing_its_page_does_not_queue_it_again(fast_workflow, scenario, oncall, pages, runtime):
+    # Given a running escalation that paged step 1
+    oncall(delays=(300, 300, 300))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    puts = iter(range(1000))
+
+    def second_put_at_step_2() -> bool:  # the tick's first put is its escalation_paged entry, the next its live event
+        return _ticking_at(1)() and next(puts) == 1
+
+    # When the tick at step 2 queues its page, says so, and then DynamoDB throttles its live event's put
+    with queued_pages() as queued, refusing("PutItem", "ThrottlingException", when=second_put_at_step_2) as refused:
+        arn = _tick_execution(runtime, opened, {"step": 1, "repeat": 0}, f"queued-once-{opened.id}")
+        try:
+            # Then the tick is tried again, and step 2's page job was queued once: no second job to deduplicate
+            pages.wait_for("1-0")
+            wait_for(lambda: _tick_attempts(runtime, arn) == 2 and _succeeded(runtime, arn))
+            assert queued == ["1-0"]
+            assert pages.generations() == ["0-0", "1-0"]
+        finally:
+            _stop(runtime, arn, escalation(opened.id).execution_arn)
+    assert refused == ["PutItem"]
+
+
 def _succeeded(runtime, arn: str) -> bool:
     history = runtime.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
     return any(e["type"] == "TaskSucceeded" for e in history)
@@ -195,8 +238,8 @@ def test_an_escalation_whose_executions_keep_failing_is_resumed_three_times_then
     assert pages.generations() == ["0-0"]
 
 
-def test_the_stop_of_an_escalation_whose_sweep_died_before_saying_it_is_said_once_by_the_next_sweep(
-    fast_workflow, scenario, oncall, pages, runtime, api, operator_key
+def test_an_escalation_whose_sweep_died_giving_up_is_stopped_and_said_once_by_the_next_sweep(
+    fast_workflow, scenario, oncall, pages, runtime, api, operator_key, system_reads
 ):
     from pagerless.oncall.sweep import sweep
 
@@ -211,16 +254,20 @@ def test_the_stop_of_an_escalation_whose_sweep_died_before_saying_it_is_said_onc
         for _ in range(3):
             assert [s["resume"] for s in sweep(sfn=sfn, now=_later())] == ["step 2"]
             assert _ended(runtime, escalation(opened.id).execution_arn)["status"] == "FAILED"
-        # When the sweep that gives up on it cannot write its timeline entry (after the stop), as if it died there
+        # When the sweep that gives up on it cannot write its stop with its timeline entry, as if it died there
         with refusing_writes_of("escalation_gave_up") as refused:
             assert [s["resume"] for s in sweep(sfn=sfn, now=_later())] == ["failed"]
-    assert set(refused) == {"PutItem"}
+    assert set(refused) == {"TransactWriteItems"}
+    # Then nothing of it was written: the escalation still runs, its stop unsaid
+    assert escalation(opened.id).status == "running"
+    assert timeline_types(opened.id).count("escalation_gave_up") == 0
+    # And the next sweep stops it and says so, once, and later sweeps say nothing more and read no given-up escalation
+    assert [s["resume"] for s in sweep(sfn=sfn, now=_later())] == ["gave up"]
     stopped = escalation(opened.id)
     assert stopped.status == "stopped"
-    assert timeline_types(opened.id).count("escalation_gave_up") == 0
-    # Then the next sweep says it, once, and later sweeps say nothing more
-    assert [s.get("said") for s in sweep(sfn=sfn, now=_later())] == ["gave up"]
+    system_reads.clear()
     assert [sweep(sfn=sfn, now=_later()) for _ in range(2)] == [[], []]
+    assert system_reads == [("Query", "sweeps")] * 4  # each sweep: the unstarted escalations, the running ones
     assert timeline_types(opened.id).count("escalation_gave_up") == 1
     said = api.get(f"/api/incidents/{opened.id}/timeline", headers=auth(operator_key)).json()["items"]
     [line] = [e for e in said if e["type"] == "escalation_gave_up"]
