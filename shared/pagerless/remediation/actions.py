@@ -242,9 +242,11 @@ class ActionPlan(BaseModel):
     blast_radius: BlastRadius
     inverse: Action | None = None
     target: dict[str, str] = Field(default_factory=dict)  # what verification checks afterwards
-    # the controller of the pod a pod action names without its deployment, read from the cluster
-    # ("Deployment/payments-api", "StatefulSet/db"; see remediation.workloads.with_pod_owner)
+    # for a pod action, the workload that owns the pod, read from the cluster whatever the action's deployment says
+    # ("Deployment/payments-api", "StatefulSet/db"), or why that is not known: "gone" (no such pod), "no_owner" (a bare
+    # pod) or the API's answer to the read ("403 Forbidden"); see remediation.workloads.with_pod_owner
     pod_owner: str | None = None
+    pod_owner_unknown: str | None = None
 
     @classmethod
     def of(

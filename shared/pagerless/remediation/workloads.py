@@ -31,14 +31,18 @@ def pod_owner(kube: KubeClients, namespace: str, pod: str) -> tuple[str, str] | 
     from kubernetes.client.exceptions import ApiException
 
     try:
-        owner = controller_of(kube.call(kube.core.read_namespaced_pod, pod, namespace))
-        if owner and owner[0] == "ReplicaSet":
-            rs = kube.call(kube.apps.read_namespaced_replica_set, owner[1], namespace)
-            owner = controller_of(rs) or owner
+        return _top_owner(kube, namespace, kube.call(kube.core.read_namespaced_pod, pod, namespace))
     except ApiException as exc:
         if exc.status == 404:
             return None
         raise
+
+
+def _top_owner(kube: KubeClients, namespace: str, pod: dict) -> tuple[str, str] | None:
+    owner = controller_of(pod)
+    if owner and owner[0] == "ReplicaSet":
+        rs = kube.call(kube.apps.read_namespaced_replica_set, owner[1], namespace)
+        owner = controller_of(rs) or owner
     return owner
 
 
@@ -48,13 +52,17 @@ def deployment_of_pod(kube: KubeClients, namespace: str, pod: str) -> str | None
     return owner[1] if owner and owner[0] == "Deployment" else None
 
 
-def with_pod_owner(plan: ActionPlan, kube: KubeClients | None = None) -> ActionPlan:
-    """``plan`` with ``pod_owner`` read from the cluster when it acts on a pod and names no deployment,
-    so that the rate limit counts the pod against its workload and not its name (a restarted pod
-    comes back under a new one). Connects to the configured cluster only when it has to read."""
+def with_pod_owner(plan: ActionPlan, kube: KubeClients | None = None, *, when_unnamed: bool = False) -> ActionPlan:
+    """``plan`` with the facts of the pod it acts on read from the cluster: ``pod_owner``, the workload that owns it
+    (the rate limit counts the pod against it, not its name: a restarted pod comes back under a new one; the service
+    scope refuses a pod of another workload), or ``pod_owner_unknown``, why that is not known. The pod's owner is read
+    even when the action names a deployment: that name came from an alert's labels or a diagnosis, the pod's
+    ownerReferences are the cluster's word. ``when_unnamed``: read only for an action that names no deployment (a
+    person named the target; only the rate limit needs the owner). A plan that acts on no pod, or already knows,
+    comes back as it is. Connects to the configured cluster only when it has to read."""
     action = plan.action
     pod = getattr(action, "pod", None)
-    if not pod or getattr(action, "deployment", None) or plan.pod_owner:
+    if not pod or plan.pod_owner or plan.pod_owner_unknown or (when_unnamed and getattr(action, "deployment", None)):
         return plan
     if kube is None:
         from pagerless.kube import cluster
@@ -64,8 +72,29 @@ def with_pod_owner(plan: ActionPlan, kube: KubeClients | None = None) -> ActionP
             return with_pod_owner(plan, own)
         finally:
             own.close()
-    owner = pod_owner(kube, action.namespace, pod)
-    return plan.model_copy(update={"pod_owner": "/".join(owner)}) if owner else plan
+    return plan.model_copy(update=pod_facts(kube, action.namespace, pod))
+
+
+def pod_facts(kube: KubeClients, namespace: str, pod: str) -> dict:
+    """What the cluster says of the workload that owns ``pod``, as `ActionPlan` fields: ``pod_owner``
+    ("Deployment/payments-api", "StatefulSet/db"), or ``pod_owner_unknown``: ``gone`` (the pod is not found),
+    ``no_owner`` (a bare pod) or the API's answer to a read that failed ("403 Forbidden", "404 Not Found" for
+    its ReplicaSet): its owner cannot be read."""
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        found = kube.call(kube.core.read_namespaced_pod, pod, namespace)
+    except ApiException as exc:
+        return {"pod_owner_unknown": "gone" if exc.status == 404 else _answer(exc)}
+    try:
+        owner = _top_owner(kube, namespace, found)
+    except ApiException as exc:
+        return {"pod_owner_unknown": _answer(exc)}
+    return {"pod_owner": "/".join(owner)} if owner else {"pod_owner_unknown": "no_owner"}
+
+
+def _answer(exc) -> str:
+    return f"{exc.status} {exc.reason or ''}".strip()
 
 
 def owned_replicasets(kube: KubeClients, deployment: dict) -> list[dict]:

@@ -1,0 +1,109 @@
+"""A fix stays inside its incident's service: a pod it acts on must be owned by the service's own workload, read
+through the real client from the sandbox cluster's ownerReferences (Pod → ReplicaSet → Deployment, or the pod's
+StatefulSet), and a pod whose owner cannot be read is refused (remediation/service_scope)."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pagerless.kube.clients import from_kubeconfig
+from pagerless.local.sandbox_cluster import SandboxCluster
+from pagerless.remediation.actions import ActionPlan, DeletePod, RestartPod
+from pagerless.remediation.policy import Policy, PolicyContext, evaluate
+from pagerless.remediation.policy_phrases import POLICY
+from pagerless.remediation.service_scope import ServiceScope
+from pagerless.remediation.workloads import with_pod_owner
+
+pytestmark = pytest.mark.functional
+# payments holds two Deployments' pods (payments-api, ledger-worker); monitoring a StatefulSet's (prometheus-k8s)
+SCENARIO = Path(__file__).parents[2] / "scenarios" / "oom_killed_payments.json"
+API_POD, LEDGER_POD = "payments-api-4x6gmfs98g-gwkjg", "ledger-worker-llsgxvlmjd-h6s2c"
+NOW = datetime(2026, 3, 11, 14, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def cluster():
+    sandbox = SandboxCluster.from_scenario(json.loads(SCENARIO.read_text("utf-8")))
+    sandbox.start()
+    clients = from_kubeconfig(sandbox.kubeconfig_path())
+    yield sandbox, clients
+    clients.close()
+    sandbox.stop()
+
+
+def decide(kube, action, service: str, catalog: dict):
+    """The policy's decision on ``action`` for an incident of ``service``, its pod's owner read from the cluster."""
+    plan = with_pod_owner(ActionPlan.of(action, "restart_pod", "test"), kube)
+    scope = ServiceScope(service=service, catalog=catalog)
+    return evaluate(plan, Policy(), PolicyContext(now=NOW, scope=scope))
+
+
+def test_a_pod_of_the_services_own_deployment_is_judged_by_the_other_rules(cluster):
+    _, kube = cluster
+    decision = decide(kube, RestartPod(namespace="payments", pod=API_POD), "payments-api", {"payments-api": "payments"})
+    assert (decision.allowed, decision.rule) == (True, "autonomy:approve")
+
+
+def test_a_pod_of_another_workload_in_the_services_namespace_is_refused_whatever_the_labels_name(cluster):
+    _, kube = cluster
+    # Given payments-api and ledger-worker share the payments namespace, and an alert about payments-api whose labels
+    # name ledger-worker's pod and payments-api as its deployment
+    action = RestartPod(namespace="payments", pod=LEDGER_POD, deployment="payments-api")
+    decision = decide(kube, action, "payments-api", {"payments-api": "payments"})
+    # Then the pod's owner, read from the cluster, decides: it is refused, saying whose pod it is, in English and Chinese
+    assert (decision.allowed, decision.rule) == (False, "service_scope")
+    assert decision.reason == (
+        f"pod {LEDGER_POD} belongs to Deployment ledger-worker, not to service payments-api's workload"
+    )
+    assert POLICY.render(decision.why, "zh") == (
+        f"Pod {LEDGER_POD} 属于 Deployment ledger-worker，不属于服务 payments-api 的工作负载"
+    )
+
+
+def test_a_statefulsets_pod_belongs_to_the_service_named_like_the_statefulset(cluster):
+    _, kube = cluster
+    pod = DeletePod(namespace="monitoring", pod="prometheus-k8s-0")
+    catalog = {"prometheus-k8s": "monitoring", "grafana": "monitoring"}
+    # Given prometheus-k8s-0, owned by the StatefulSet prometheus-k8s
+    own, other = decide(kube, pod, "prometheus-k8s", catalog), decide(kube, pod, "grafana", catalog)
+    # Then a fix for prometheus-k8s may act on it, and one for grafana (same namespace) may not
+    assert (own.allowed, own.rule) == (True, "autonomy:approve")
+    assert (other.allowed, other.rule) == (False, "service_scope")
+    assert (
+        other.reason == "pod prometheus-k8s-0 belongs to StatefulSet prometheus-k8s, not to service grafana's workload"
+    )
+
+
+@pytest.mark.parametrize(
+    ("forbidden", "pod", "en", "zh"),
+    [
+        (None, "payments-api-gone", "the pod does not exist", "该 Pod 不存在"),
+        ("pods", API_POD, "the Kubernetes API answered 403 Forbidden", "Kubernetes API 返回 403 Forbidden"),
+        ("replicasets", API_POD, "the Kubernetes API answered 403 Forbidden", "Kubernetes API 返回 403 Forbidden"),
+    ],
+    ids=["pod-gone", "pod-unreadable", "replicaset-unreadable"],
+)
+def test_a_pod_whose_owner_cannot_be_read_is_refused_saying_why(cluster, forbidden, pod, en, zh):
+    sandbox, kube = cluster
+    # Given the pod is gone, or RBAC does not let Pagerless read it or its ReplicaSet
+    if forbidden:
+        sandbox.forbid(forbidden, "payments")
+    decision = decide(kube, RestartPod(namespace="payments", pod=pod), "payments-api", {"payments-api": "payments"})
+    # Then the rule fails closed: refused, with why the owner is not known
+    assert (decision.allowed, decision.rule) == (False, "service_scope")
+    assert decision.reason == (
+        f"the workload that owns pod {pod} is not known ({en}): a fix for service payments-api acts only on its own pods"
+    )
+    assert POLICY.render(decision.why, "zh") == (
+        f"无法确定 Pod {pod} 所属的工作负载（{zh}）：服务 payments-api 的修复只作用于它自己的 Pod"
+    )
+
+
+def test_a_catalog_without_namespaces_still_keeps_a_pod_fix_to_its_service(cluster):
+    _, kube = cluster
+    catalog = {"payments-api": None, "billing-api": None}
+    own = decide(kube, RestartPod(namespace="payments", pod=API_POD), "payments-api", catalog)
+    other = decide(kube, RestartPod(namespace="payments", pod=LEDGER_POD), "payments-api", catalog)
+    assert (own.allowed, other.allowed, other.rule) == (True, False, "service_scope")
