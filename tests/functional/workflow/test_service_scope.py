@@ -4,9 +4,11 @@
 import pytest
 
 from tests.functional.workflow.conftest import (
+    LEDGER_POD,
     incident,
     memory_limit,
     open_incident,
+    restart_pod_diagnosis,
     store_policy,
     timeline_types,
     wait_for_execution_end,
@@ -79,22 +81,6 @@ def test_a_namespace_label_that_is_no_kubernetes_name_is_refused_with_why_and_no
     proposal = incident(opened.id).proposal
     assert proposal["status"] == "no_action", proposal
     assert f"{value!r} is not a Kubernetes name (RFC 1123)" in proposal["reason"], proposal
-
-
-LEDGER_POD = "ledger-worker-llsgxvlmjd-h6s2c"  # ledger-worker's pod, in payments beside payments-api's
-
-
-def restart_pod_diagnosis(pod: str) -> dict:
-    """Claude's answer: restart ``pod`` in payments (the investigator names a pod, as an alert's label would)."""
-    return {
-        "category": "crashloop_app_error",
-        "confidence": 0.9,
-        "summary": "a pod of payments-api is stuck",
-        "evidence": [{"source": "pod status", "detail": "restarts"}],
-        "remediations": ["restart_pod"],
-        "ranked_categories": [{"category": "crashloop_app_error", "confidence": 0.9}],
-        "target": {"kind": "Pod", "namespace": "payments", "name": pod},
-    }
 
 
 def test_a_restart_of_another_workloads_pod_in_the_services_namespace_is_blocked_saying_whose_pod_it_is(
