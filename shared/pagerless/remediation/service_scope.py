@@ -15,7 +15,8 @@ cluster:
   ``ActionPlan.pod_owner``), is named as the service (the catalog has no field naming a service's workload: a
   service's workload is the one named as the service). In a namespace several workloads share, the alert's pod label
   could name another team's pod. A pod whose owner is not known (``ActionPlan.pod_owner_unknown``: the pod is gone, it
-  has no owner, or the API refused the read) is refused too: the rule fails closed.
+  has no owner, or the API refused the read) is refused too: the rule fails closed. A cluster that does not answer at
+  all fails the step that reads it (the proposal, a runbook's plan step), as any other read of it does: nothing runs.
 
 A cluster-scoped action (a node's) has no namespace to check: its own rules (always approve, the drain's per-pod
 namespace rules) bound it. Without a service, or without a catalog, the rule says nothing: ``allowed_namespaces`` and
