@@ -194,8 +194,8 @@ class Policy(BaseModel):
             kill_switch="true: no action runs.",
             service_scope=(
                 "true (default): an incident's action stays in its service's part of the cluster, whatever the "
-                "alert's labels say: never another catalogued service's deployment, nor a pod that the service's "
-                "own workload (named as the service) does not own; once the catalog names a namespace, only in the "
+                "alert's labels say: never another catalogued service's deployment, nor a pod that none of the "
+                "service's workloads owns (those its catalog entry lists, else the one named as the service); once the catalog names a namespace, only in the "
                 "service's namespace (never another service's, nor one no service owns). Applies once the service "
                 "catalog lists a service."
             ),

@@ -70,6 +70,18 @@ def _unknown_owner_zh(p) -> str:
     return f"无法确定 Pod {p['pod']} 所属的工作负载（{said}）：服务 {p['service']} 的修复只作用于它自己的 Pod"
 
 
+def _others_pod_en(p) -> str:
+    said = f"pod {p['pod']} belongs to {p['kind']} {p['owner']}, not to service {p['service']}'s workload"
+    listed = p.get("listed")
+    return f"{said}s in the service catalog ({', '.join(listed)})" if listed else said
+
+
+def _others_pod_zh(p) -> str:
+    said = f"Pod {p['pod']} 属于 {p['kind']} {p['owner']}，不属于服务 {p['service']} 的工作负载"
+    listed = p.get("listed")
+    return f"{said}（服务目录列出：{'、'.join(listed)}）" if listed else said
+
+
 POLICY = Catalog(
     {
         "kill_switch": {
@@ -120,12 +132,8 @@ POLICY = Catalog(
             "zh": lambda p: f"Deployment {p['deployment']} 在服务目录中属于另一个服务，不属于 {p['service']}",
         },
         # a pod action's pod is not the service's (`service_scope`): ``kind``/``owner``, the workload that owns it
-        "others_pod": {
-            "en": lambda p: (
-                f"pod {p['pod']} belongs to {p['kind']} {p['owner']}, not to service {p['service']}'s workload"
-            ),
-            "zh": lambda p: f"Pod {p['pod']} 属于 {p['kind']} {p['owner']}，不属于服务 {p['service']} 的工作负载",
-        },
+        # ``listed``: the workloads the catalog lists for the service (absent: its workload is the one named as it)
+        "others_pod": {"en": _others_pod_en, "zh": _others_pod_zh},
         # ``unknown``: why the pod's owner is not known (`ActionPlan.pod_owner_unknown`; "unread": never read)
         "pod_owner_unknown": {"en": _unknown_owner_en, "zh": _unknown_owner_zh},
         # ``over``: which bound the action goes past, as `ActionLimits.exceeded` says it; ``bounds``: the same as data

@@ -8,15 +8,17 @@ cluster:
 - once the catalog names any namespace: its namespace is the catalog's namespace for the service, when the catalog
   gives it one; else its namespace is no other catalogued service's, and is one the catalog names at all (a namespace
   no service owns is nobody's to change on an alert's word);
-- its deployment is not another catalogued service's (a deployment named like another team's service), whether or not
-  the catalog names namespaces;
+- its deployment is not another catalogued service's workload, whether or not the catalog names namespaces;
 - a pod it acts on (restart_pod, delete_pod) is the service's own: the workload that owns the pod, read from the
   cluster before the policy is asked (pod → ReplicaSet → Deployment, or its StatefulSet, DaemonSet, Job:
-  ``ActionPlan.pod_owner``), is named as the service (the catalog has no field naming a service's workload: a
-  service's workload is the one named as the service). In a namespace several workloads share, the alert's pod label
-  could name another team's pod. A pod whose owner is not known (``ActionPlan.pod_owner_unknown``: the pod is gone, it
-  has no owner, or the API refused the read) is refused too: the rule fails closed. A cluster that does not answer at
-  all fails the step that reads it (the proposal, a runbook's plan step), as any other read of it does: nothing runs.
+  ``ActionPlan.pod_owner``), is one of the service's workloads. In a namespace several workloads share,
+  the alert's pod label could name another team's pod. A pod whose owner is not known
+  (``ActionPlan.pod_owner_unknown``: the pod is gone, it has no owner, or the API refused the read) is refused too: the
+  rule fails closed. A cluster that does not answer at all fails the step that reads it (the proposal, a runbook's
+  plan step), as any other read of it does: nothing runs.
+
+A service's workloads are those its catalog entry lists (``workloads``: "Deployment/payments",
+"StatefulSet/payments-db"), or, when it lists none, the workload named as the service (of any kind).
 
 A cluster-scoped action (a node's) has no namespace to check: its own rules (always approve, the drain's per-pod
 namespace rules) bound it. Without a service, or without a catalog, the rule says nothing: ``allowed_namespaces`` and
@@ -37,14 +39,28 @@ from pagerless.remediation.policy_phrases import why
 
 
 class ServiceScope(BaseModel):
-    """Whose incident a decision is for, and the catalog's namespace of each service (None: none given)."""
+    """Whose incident a decision is for, the catalog's namespace of each service (None: none given), and the workloads
+    of the services that list theirs ("Deployment/payments")."""
 
     model_config = ConfigDict(frozen=True)
     service: str | None = None
     catalog: dict[str, str | None] = Field(default_factory=dict)
+    workloads: dict[str, list[str]] = Field(default_factory=dict)
 
     def owners(self, namespace: str) -> list[str]:
         return sorted(name for name, ns in self.catalog.items() if ns == namespace)
+
+    def owns(self, service: str, kind: str, name: str) -> bool:
+        """Whether the workload ``kind``/``name`` is ``service``'s: one it lists, or, listing none, named as it."""
+        listed = self.workloads.get(service)
+        return f"{kind}/{name}" in listed if listed else name == service
+
+    def others(self, kind: str, name: str) -> bool:
+        """Whether the workload is another catalogued service's, not the incident's service's."""
+        service = self.service
+        return not self.owns(service, kind, name) and any(
+            self.owns(other, kind, name) for other in self.catalog if other != service
+        )
 
 
 def refusal(plan: ActionPlan, scope: ServiceScope) -> Phrase | None:
@@ -57,11 +73,11 @@ def refusal(plan: ActionPlan, scope: ServiceScope) -> Phrase | None:
     if any(scope.catalog.values()) and (outside := _namespace_refusal(namespace, scope)):
         return outside
     deployment = getattr(action, "deployment", None)
-    if deployment and deployment != service and deployment in scope.catalog:
+    if deployment and scope.others("Deployment", deployment):
         return why("others_deployment", deployment=deployment, service=service)
     pod = getattr(action, "pod", None)
     if pod:
-        return _pod_refusal(plan, pod, service)
+        return _pod_refusal(plan, pod, scope)
     return None
 
 
@@ -78,10 +94,12 @@ def _namespace_refusal(namespace: str, scope: ServiceScope) -> Phrase | None:
     return None
 
 
-def _pod_refusal(plan: ActionPlan, pod: str, service: str) -> Phrase | None:
+def _pod_refusal(plan: ActionPlan, pod: str, scope: ServiceScope) -> Phrase | None:
+    service = scope.service
     if not plan.pod_owner:  # not read (a plan stored before owners were read), gone, bare or unreadable: fail closed
         return why("pod_owner_unknown", pod=pod, service=service, unknown=plan.pod_owner_unknown or "unread")
     kind, _, owner = plan.pod_owner.partition("/")
-    if owner != service:
-        return why("others_pod", pod=pod, kind=kind, owner=owner, service=service)
-    return None
+    if scope.owns(service, kind, owner):
+        return None
+    listed = scope.workloads.get(service)
+    return why("others_pod", pod=pod, kind=kind, owner=owner, service=service, **({"listed": listed} if listed else {}))

@@ -33,10 +33,10 @@ def cluster():
     sandbox.stop()
 
 
-def decide(kube, action, service: str, catalog: dict):
+def decide(kube, action, service: str, catalog: dict, workloads: dict | None = None):
     """The policy's decision on ``action`` for an incident of ``service``, its pod's owner read from the cluster."""
     plan = with_pod_owner(ActionPlan.of(action, "restart_pod", "test"), kube)
-    scope = ServiceScope(service=service, catalog=catalog)
+    scope = ServiceScope(service=service, catalog=catalog, workloads=workloads or {})
     return evaluate(plan, Policy(), PolicyContext(now=NOW, scope=scope))
 
 
@@ -107,3 +107,21 @@ def test_a_catalog_without_namespaces_still_keeps_a_pod_fix_to_its_service(clust
     own = decide(kube, RestartPod(namespace="payments", pod=API_POD), "payments-api", catalog)
     other = decide(kube, RestartPod(namespace="payments", pod=LEDGER_POD), "payments-api", catalog)
     assert (own.allowed, other.allowed, other.rule) == (True, False, "service_scope")
+
+
+def test_a_pod_of_a_workload_listed_for_the_service_is_its_own_though_named_otherwise(cluster):
+    _, kube = cluster
+    # Given the catalog lists ledger-worker's Deployment as a workload of the service ledger
+    catalog, workloads = {"ledger": "payments", "payments-api": "payments"}, {"ledger": ["Deployment/ledger-worker"]}
+    own = decide(kube, RestartPod(namespace="payments", pod=LEDGER_POD), "ledger", catalog, workloads)
+    # ... whose pods a fix for payments-api may no longer touch, the Deployment being ledger's
+    others = decide(kube, RestartPod(namespace="payments", pod=LEDGER_POD), "payments-api", catalog, workloads)
+    # Then ledger's fix may restart the pod, payments-api's may not
+    assert (own.allowed, own.rule) == (True, "autonomy:approve")
+    assert (others.allowed, others.rule) == (False, "service_scope")
+    # and a pod of payments-api's Deployment is not ledger's, its catalog entry listing another
+    api = decide(kube, RestartPod(namespace="payments", pod=API_POD), "ledger", catalog, workloads)
+    assert api.reason == (
+        f"pod {API_POD} belongs to Deployment payments-api, not to service ledger's workloads in the service catalog "
+        "(Deployment/ledger-worker)"
+    )

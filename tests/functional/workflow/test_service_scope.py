@@ -124,3 +124,29 @@ def test_a_restart_of_the_services_own_pod_is_proposed(sandbox, scenario, claude
     wait_for_status(opened.id, "awaiting_approval")
     proposal = incident(opened.id).proposal
     assert (proposal["action"], proposal["decision"]["rule"]) == ("restart_pod", "autonomy:approve"), proposal
+
+
+def test_a_restart_of_a_pod_of_a_workload_the_catalog_lists_for_the_service_is_proposed_and_runs(
+    sandbox, scenario, runtime, claude
+):
+    from pagerless.knowledge.service import EnvironmentContext, ServiceEntry, put_environment
+    from tests.fakes.anthropic_api import message, tool_use_block
+
+    # Given payments-api catalogued in payments as running the Deployment ledger-worker (not named as the service),
+    # and full autonomy
+    entry = ServiceEntry(name="payments-api", namespace="payments", workloads=["Deployment/ledger-worker"])
+    put_environment("default", EnvironmentContext(services=[entry]))
+    store_policy(autonomy="auto")
+    # When the incident of payments-api is diagnosed as needing that Deployment's pod restarted
+    claude.enqueue(message(tool_use_block("submit_diagnosis", restart_pod_diagnosis(LEDGER_POD))))
+    opened = open_incident(scenario)
+    # Then the restart is proposed, allowed by the policy, and runs: the pod is evicted
+    wait_for_status(opened.id, "resolved", "escalated", settled=True)
+    assert wait_for_execution_end(runtime, opened) == "SUCCEEDED"
+    proposal = incident(opened.id).proposal
+    assert (proposal["action"], proposal["status"]) == ("restart_pod", "proposed"), proposal
+    assert proposal["plan"]["pod_owner"] == "Deployment/ledger-worker"
+    assert proposal["decision"]["allowed"] is True, proposal["decision"]
+    [ran] = incident(opened.id).actions
+    assert ran["status"] == "succeeded", ran
+    assert sandbox.pod("payments", LEDGER_POD) is None

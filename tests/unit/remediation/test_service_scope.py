@@ -132,3 +132,52 @@ def test_a_policy_may_turn_the_rule_off_and_a_node_action_has_no_namespace_to_ch
     off = decide(RolloutRestart(namespace="billing", deployment="billing-api"), "payments-api", service_scope=False)
     node = decide(CordonNode(node="ip-10-0-1-23"), "payments-api", max_blast_radius="cluster")
     assert (off.allowed, node.allowed) == (True, True)
+
+
+def listed_scope(service: str = "payments-api") -> ServiceScope:
+    """payments-api runs as Deployment payments and StatefulSet payments-db; ledger lists none (its workload: ledger)."""
+    return ServiceScope(
+        service=service,
+        catalog={"payments-api": "payments", "ledger": "payments", "checkout": "payments"},
+        workloads={"payments-api": ["Deployment/payments", "StatefulSet/payments-db"], "checkout": ["Deployment/co"]},
+    )
+
+
+def test_a_pod_of_a_workload_the_catalog_lists_for_the_service_is_its_own_whatever_its_name():
+    scope = listed_scope()
+    web = pod_plan("payments-7d9f8c6b5d-x2kqp", pod_owner="Deployment/payments")
+    db = pod_plan("payments-db-0", pod_owner="StatefulSet/payments-db")
+    # the workload named as the service is no longer its own once it lists its workloads
+    named = pod_plan("payments-api-5c8d9-x2", pod_owner="Deployment/payments-api")
+    decisions = [evaluate(p, Policy(), PolicyContext(now=NOW, scope=scope)) for p in (web, db, named)]
+    assert [(d.allowed, d.rule) for d in decisions] == [
+        (True, "autonomy:approve"),
+        (True, "autonomy:approve"),
+        (False, "service_scope"),
+    ]
+    assert decisions[2].reason == (
+        "pod payments-api-5c8d9-x2 belongs to Deployment payments-api, not to service payments-api's workloads in the "
+        "service catalog (Deployment/payments, StatefulSet/payments-db)"
+    )
+    assert POLICY.render(decisions[2].why, "zh") == (
+        "Pod payments-api-5c8d9-x2 属于 Deployment payments-api，不属于服务 payments-api 的工作负载"
+        "（服务目录列出：Deployment/payments、StatefulSet/payments-db）"
+    )
+
+
+def test_a_deployment_another_service_lists_is_anothers_and_a_listing_service_is_no_longer_its_name():
+    # Given checkout runs as Deployment co, and payments-api lists its own
+    for_ledger = ServiceScope(**{**listed_scope().model_dump(), "service": "ledger"})
+
+    def judge_deployment(deployment: str, scope: ServiceScope):
+        action = RolloutRestart(namespace="payments", deployment=deployment)
+        return evaluate(ActionPlan.of(action, "restart", "t"), Policy(), PolicyContext(now=NOW, scope=scope))
+
+    # Then a fix for ledger may not restart co nor payments (listed by others), and may restart payments-api (named
+    # like a service that lists others, so nobody's in the catalog), while payments-api's own is payments
+    refused = judge_deployment("co", for_ledger)
+    assert (refused.allowed, refused.rule) == (False, "service_scope")
+    assert refused.reason == "deployment co is another service's in the service catalog, not ledger's"
+    assert not judge_deployment("payments", for_ledger).allowed
+    assert judge_deployment("payments-api", for_ledger).allowed
+    assert judge_deployment("payments", listed_scope()).allowed
