@@ -10,8 +10,8 @@ cluster:
   no service owns is nobody's to change on an alert's word);
 - its deployment is not another catalogued service's workload, whether or not the catalog names namespaces;
 - a pod it acts on (restart_pod, delete_pod) is the service's own: the workload that owns the pod, read from the
-  cluster before the policy is asked (pod → ReplicaSet → Deployment, or its StatefulSet, DaemonSet, Job:
-  ``ActionPlan.pod_owner``), is one of the service's workloads. In a namespace several workloads share,
+  cluster before the policy is asked (pod → ReplicaSet → Deployment, pod → Job → CronJob, or its StatefulSet,
+  DaemonSet, Job: ``ActionPlan.pod_owner``), is one of the service's workloads. In a namespace several workloads share,
   the alert's pod label could name another team's pod. A pod whose owner is not known
   (``ActionPlan.pod_owner_unknown``: the pod is gone, it has no owner, or the API refused the read) is refused too: the
   rule fails closed. A cluster that does not answer at all fails the step that reads it (the proposal, a runbook's

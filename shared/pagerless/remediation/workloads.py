@@ -26,8 +26,8 @@ def controller_of(obj: dict) -> tuple[str, str] | None:
 
 
 def pod_owner(kube: KubeClients, namespace: str, pod: str) -> tuple[str, str] | None:
-    """(kind, name) of the workload that owns ``pod``: its ReplicaSet's Deployment, or its controller
-    (StatefulSet, DaemonSet, a ReplicaSet of its own, a Job); None for a bare pod or one that is gone."""
+    """(kind, name) of the workload that owns ``pod``: its ReplicaSet's Deployment, its Job's CronJob, or its
+    controller (StatefulSet, DaemonSet, a ReplicaSet or a Job of its own); None for a bare pod or one that is gone."""
     from kubernetes.client.exceptions import ApiException
 
     try:
@@ -39,11 +39,20 @@ def pod_owner(kube: KubeClients, namespace: str, pod: str) -> tuple[str, str] | 
 
 
 def _top_owner(kube: KubeClients, namespace: str, pod: dict) -> tuple[str, str] | None:
+    """The pod's controller, or the controller of that: a ReplicaSet's Deployment, a Job's CronJob (each pod of a
+    CronJob has a Job of its own, named after the run)."""
     owner = controller_of(pod)
-    if owner and owner[0] == "ReplicaSet":
-        rs = kube.call(kube.apps.read_namespaced_replica_set, owner[1], namespace)
-        owner = controller_of(rs) or owner
+    if owner and owner[0] in _READ_OWNER:
+        parent = kube.call(_READ_OWNER[owner[0]](kube), owner[1], namespace)
+        owner = controller_of(parent) or owner
     return owner
+
+
+# how to read the kinds of controller that may have a controller of their own
+_READ_OWNER = {
+    "ReplicaSet": lambda kube: kube.apps.read_namespaced_replica_set,
+    "Job": lambda kube: kube.batch.read_namespaced_job,
+}
 
 
 def deployment_of_pod(kube: KubeClients, namespace: str, pod: str) -> str | None:
@@ -77,9 +86,9 @@ def with_pod_owner(plan: ActionPlan, kube: KubeClients | None = None, *, when_un
 
 def pod_facts(kube: KubeClients, namespace: str, pod: str) -> dict:
     """What the cluster says of the workload that owns ``pod``, as `ActionPlan` fields: ``pod_owner``
-    ("Deployment/payments-api", "StatefulSet/db"), or ``pod_owner_unknown``: ``gone`` (the pod is not found),
-    ``no_owner`` (a bare pod) or the API's answer to a read that failed ("403 Forbidden", "404 Not Found" for
-    its ReplicaSet): its owner cannot be read."""
+    ("Deployment/payments-api", "StatefulSet/db", "CronJob/report"), or ``pod_owner_unknown``: ``gone`` (the pod is
+    not found), ``no_owner`` (a bare pod) or the API's answer to a read that failed ("403 Forbidden", "404 Not Found"
+    for its ReplicaSet or Job): its owner cannot be read."""
     from kubernetes.client.exceptions import ApiException
 
     try:

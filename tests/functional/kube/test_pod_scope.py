@@ -125,3 +125,75 @@ def test_a_pod_of_a_workload_listed_for_the_service_is_its_own_though_named_othe
         f"pod {API_POD} belongs to Deployment payments-api, not to service ledger's workloads in the service catalog "
         "(Deployment/ledger-worker)"
     )
+
+
+REPORT_JOB, REPORT_POD = "payments-report-29553120", "payments-report-29553120-7xk2p"
+
+
+@pytest.fixture
+def cron_cluster():
+    """The same cluster with a pod of the CronJob payments-report's latest run: Pod → Job → CronJob."""
+    scenario = json.loads(SCENARIO.read_text("utf-8"))
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": REPORT_JOB,
+            "namespace": "payments",
+            "ownerReferences": [
+                {
+                    "apiVersion": "batch/v1",
+                    "kind": "CronJob",
+                    "name": "payments-report",
+                    "uid": "c1",
+                    "controller": True,
+                }
+            ],
+        },
+        "spec": {"template": {"spec": {"containers": [{"name": "report", "image": "report:1"}]}}},
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": REPORT_POD,
+            "namespace": "payments",
+            "labels": {"job-name": REPORT_JOB},
+            "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": REPORT_JOB, "controller": True}],
+        },
+        "spec": {"containers": [{"name": "report", "image": "report:1"}], "restartPolicy": "Never"},
+        "status": {"phase": "Running"},
+    }
+    scenario["cluster"]["jobs"] = {"apiVersion": "v1", "kind": "List", "items": [job]}
+    scenario["cluster"]["pods"]["items"].append(pod)
+    sandbox = SandboxCluster.from_scenario(scenario)
+    sandbox.start()
+    clients = from_kubeconfig(sandbox.kubeconfig_path())
+    yield sandbox, clients
+    clients.close()
+    sandbox.stop()
+
+
+def test_a_cronjobs_pod_belongs_to_the_cronjob_not_to_the_job_of_its_run(cron_cluster):
+    sandbox, kube = cron_cluster
+    catalog = {"payments-api": "payments"}
+    pod = RestartPod(namespace="payments", pod=REPORT_POD)
+    # Given the pod of a run of the CronJob payments-report, listed as a workload of payments-api
+    listed = decide(kube, pod, "payments-api", catalog, {"payments-api": ["CronJob/payments-report"]})
+    # ... and a service named as the CronJob
+    named = decide(kube, pod, "payments-report", {"payments-report": "payments"})
+    # Then both may restart it: its owner is the CronJob, read Pod → Job → CronJob
+    assert (listed.allowed, listed.rule) == (True, "autonomy:approve")
+    assert (named.allowed, named.rule) == (True, "autonomy:approve")
+    plan = with_pod_owner(ActionPlan.of(pod, "restart_pod", "test"), kube)
+    assert (plan.pod_owner, plan.workload) == ("CronJob/payments-report", "payments/CronJob/payments-report")
+    # and a service without it may not, saying whose it is
+    other = decide(kube, pod, "payments-api", catalog)
+    assert other.reason == (
+        f"pod {REPORT_POD} belongs to CronJob payments-report, not to service payments-api's workload"
+    )
+    # When RBAC does not let Pagerless read the Job, the owner is not known, and the pod is refused saying so
+    sandbox.forbid("jobs", "payments")
+    unread = decide(kube, pod, "payments-report", {"payments-report": "payments"})
+    assert (unread.allowed, unread.rule) == (False, "service_scope")
+    assert "(the Kubernetes API answered 403 Forbidden)" in unread.reason
