@@ -66,9 +66,11 @@ def with_pod_owner(plan: ActionPlan, kube: KubeClients | None = None, *, when_un
     (the rate limit counts the pod against it, not its name: a restarted pod comes back under a new one; the service
     scope refuses a pod of another workload), or ``pod_owner_unknown``, why that is not known. The pod's owner is read
     even when the action names a deployment: that name came from an alert's labels or a diagnosis, the pod's
-    ownerReferences are the cluster's word. ``when_unnamed``: read only for an action that names no deployment (a
-    person named the target; only the rate limit needs the owner). A plan that acts on no pod, or already knows,
-    comes back as it is. Connects to the configured cluster only when it has to read."""
+    ownerReferences are the cluster's word; so verification watches the owner (the plan's ``target``: its
+    Deployment, or the pod itself when another kind owns it), and the deployment named stays only when nothing was
+    read. ``when_unnamed``: read only for an action that names no deployment (a person named the target; only the
+    rate limit needs the owner). A plan that acts on no pod, or already knows, comes back as it is. Connects to the
+    configured cluster only when it has to read."""
     action = plan.action
     pod = getattr(action, "pod", None)
     if not pod or plan.pod_owner or plan.pod_owner_unknown or (when_unnamed and getattr(action, "deployment", None)):
@@ -81,7 +83,17 @@ def with_pod_owner(plan: ActionPlan, kube: KubeClients | None = None, *, when_un
             return with_pod_owner(plan, own)
         finally:
             own.close()
-    return plan.model_copy(update=pod_facts(kube, action.namespace, pod))
+    facts = pod_facts(kube, action.namespace, pod)
+    return plan.model_copy(update={**facts, "target": _watched(plan.target, pod, facts.get("pod_owner"))})
+
+
+def _watched(target: dict[str, str], pod: str, owner: str | None) -> dict[str, str]:
+    """What verification watches once the pod's owner is known: its Deployment, not one a label named with it."""
+    if not owner or target.get("pod") != pod:
+        return target
+    kind, _, name = owner.partition("/")
+    kept = {k: v for k, v in target.items() if k != "deployment"}
+    return {**kept, "deployment": name} if kind == "Deployment" else kept
 
 
 def pod_facts(kube: KubeClients, namespace: str, pod: str) -> dict:
