@@ -61,7 +61,13 @@ def deployment_of_pod(kube: KubeClients, namespace: str, pod: str) -> str | None
     return owner[1] if owner and owner[0] == "Deployment" else None
 
 
-def with_pod_owner(plan: ActionPlan, kube: KubeClients | None = None, *, when_unnamed: bool = False) -> ActionPlan:
+# what has been read of pods, by (namespace, pod): `pod_facts` answers (see `with_pod_owner`'s ``read``)
+PodReads = dict[tuple[str, str], dict]
+
+
+def with_pod_owner(
+    plan: ActionPlan, kube: KubeClients | None = None, *, when_unnamed: bool = False, read: PodReads | None = None
+) -> ActionPlan:
     """``plan`` with the facts of the pod it acts on read from the cluster: ``pod_owner``, the workload that owns it
     (the rate limit counts the pod against it, not its name: a restarted pod comes back under a new one; the service
     scope refuses a pod of another workload), or ``pod_owner_unknown``, why that is not known. The pod's owner is read
@@ -69,8 +75,9 @@ def with_pod_owner(plan: ActionPlan, kube: KubeClients | None = None, *, when_un
     ownerReferences are the cluster's word; so verification watches the owner (the plan's ``target``: its
     Deployment, or the pod itself when another kind owns it), and the deployment named stays only when nothing was
     read. ``when_unnamed``: read only for an action that names no deployment (a person named the target; only the
-    rate limit needs the owner). A plan that acts on no pod, or already knows, comes back as it is. Connects to the
-    configured cluster only when it has to read."""
+    rate limit needs the owner). ``read``: what was read already (`read_workload`'s), and where to keep what this
+    reads. A plan that acts on no pod, or already knows, comes back as it is. Connects to the configured cluster only
+    when it has to read."""
     action = plan.action
     pod = getattr(action, "pod", None)
     if not pod or plan.pod_owner or plan.pod_owner_unknown or (when_unnamed and getattr(action, "deployment", None)):
@@ -80,10 +87,10 @@ def with_pod_owner(plan: ActionPlan, kube: KubeClients | None = None, *, when_un
 
         own = cluster.connect()
         try:
-            return with_pod_owner(plan, own)
+            return with_pod_owner(plan, own, read=read)
         finally:
             own.close()
-    facts = pod_facts(kube, action.namespace, pod)
+    facts = _read_pod(kube, action.namespace, pod, read)
     return plan.model_copy(update={**facts, "target": _watched(plan.target, pod, facts.get("pod_owner"))})
 
 
@@ -94,6 +101,14 @@ def _watched(target: dict[str, str], pod: str, owner: str | None) -> dict[str, s
     kind, _, name = owner.partition("/")
     kept = {k: v for k, v in target.items() if k != "deployment"}
     return {**kept, "deployment": name} if kind == "Deployment" else kept
+
+
+def _read_pod(kube: KubeClients, namespace: str, pod: str, read: PodReads | None) -> dict:
+    if read is None:
+        return pod_facts(kube, namespace, pod)
+    if (namespace, pod) not in read:
+        read[(namespace, pod)] = pod_facts(kube, namespace, pod)
+    return read[(namespace, pod)]
 
 
 def pod_facts(kube: KubeClients, namespace: str, pod: str) -> dict:
@@ -126,13 +141,18 @@ def owned_replicasets(kube: KubeClients, deployment: dict) -> list[dict]:
     return [rs for rs in listed["items"] if owner_name(rs, "Deployment") == meta["name"]]
 
 
-def read_workload(kube: KubeClients, target: dict[str, str]) -> Workload:
-    """The Deployment (resolved from a pod when the target names only a pod) and its ReplicaSets."""
+def read_workload(kube: KubeClients, target: dict[str, str], read: PodReads | None = None) -> Workload:
+    """The Deployment (resolved from a pod when the target names only a pod) and its ReplicaSets. ``read``: keeps
+    what it read of the pod, for `with_pod_owner` not to read it again."""
     from kubernetes.client.exceptions import ApiException
 
     namespace, deployment, pod, _ = target_names(target)
     if namespace and not deployment and pod:
-        deployment = deployment_of_pod(kube, namespace, pod)
+        facts = _read_pod(kube, namespace, pod, read)
+        kind, _, name = (facts.get("pod_owner") or "").partition("/")
+        deployment = name if kind == "Deployment" else None
+        if facts.get("pod_owner_unknown") not in (None, "gone", "no_owner"):
+            deployment = deployment_of_pod(kube, namespace, pod)  # the API refused a read: it answers again, or raises
     if not namespace or not deployment:
         return Workload()
     try:

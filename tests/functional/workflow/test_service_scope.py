@@ -118,12 +118,18 @@ def test_a_restart_of_the_services_own_pod_is_proposed(sandbox, scenario, claude
 
     # Given the same catalog, and the diagnosis naming a pod of payments-api itself
     store_catalog({"payments-api": "payments"})
-    claude.enqueue(message(tool_use_block("submit_diagnosis", restart_pod_diagnosis("payments-api-4x6gmfs98g-gwkjg"))))
+    pod = "payments-api-4x6gmfs98g-gwkjg"
+    claude.enqueue(message(tool_use_block("submit_diagnosis", restart_pod_diagnosis(pod))))
     opened = open_incident(scenario)
     # Then the restart is proposed for approval
     wait_for_status(opened.id, "awaiting_approval")
     proposal = incident(opened.id).proposal
     assert (proposal["action"], proposal["decision"]["rule"]) == ("restart_pod", "autonomy:approve"), proposal
+    # ... its owner read once to propose it: the planner's deployment and the scope's owner come from one read of the
+    # pod and its ReplicaSet (the alert names no pod; the other read of the pod is the eviction's server-side dry run)
+    gets = [path for method, path in sandbox.requests() if method == "GET"]
+    assert len([p for p in gets if p.endswith(f"/pods/{pod}")]) == 2, gets
+    assert len([p for p in gets if p.endswith("/replicasets/payments-api-4x6gmfs98g")]) == 1, gets
 
 
 def test_a_restart_of_a_pod_of_a_workload_the_catalog_lists_for_the_service_is_proposed_and_runs(
