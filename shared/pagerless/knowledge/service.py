@@ -1,8 +1,9 @@
 """Knowledge entries (CRUD + ranked search) and the workspace's environment context."""
 
+import re
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pagerless.clock import utcnow
 from pagerless.domain.preconditions import IfMatch, precondition_failed
@@ -59,14 +60,39 @@ class KnowledgeUpdate(BaseModel):
     service: str | None = Field(default=None, max_length=200, examples=["payments-api"])
 
 
+# a workload as the cluster names it: its kind as Kubernetes spells it, and its name (RFC 1123)
+_WORKLOAD = re.compile(r"[A-Z][A-Za-z0-9]*/[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
+
+
 class ServiceEntry(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     namespace: str | None = None
+    workloads: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description=(
+            "The service's workloads as Kind/name (Deployment/payments, StatefulSet/payments-db, CronJob/payments-"
+            "report): a fix for its incidents acts only on their pods, and another service's fix not on their "
+            "Deployments. None listed: its workload is the one named as the service."
+        ),
+        examples=[["Deployment/payments", "StatefulSet/payments-db"]],
+    )
     owners: list[str] = Field(default_factory=list)
     dependencies: list[str] = Field(default_factory=list)
     runbooks: list[str] = Field(default_factory=list, description="runbook links")
     tier: str | None = None
     notes: str = ""
+
+    @field_validator("workloads")
+    @classmethod
+    def _kind_and_name(cls, workloads: list[str]) -> list[str]:
+        for workload in workloads:
+            if not _WORKLOAD.fullmatch(workload):
+                raise ValueError(
+                    f"{workload!r} is not Kind/name: the kind as Kubernetes spells it and the workload's name "
+                    "(RFC 1123), e.g. Deployment/payments"
+                )
+        return workloads
 
 
 class EnvironmentContext(BaseModel):
@@ -79,7 +105,7 @@ class EnvironmentContext(BaseModel):
                 "services": [{"name": "payments-api", "owners": ["team-payments"]}],
             },
             text="Free text the investigator reads about the environment.",
-            services="The service catalog: names, owners, dependencies.",
+            services="The service catalog: names, namespaces, workloads, owners, dependencies.",
         )
     )
 
@@ -145,10 +171,12 @@ def versioned_environment(workspace: str) -> tuple[EnvironmentContext, int | Non
 
 
 def service_scope(workspace: str, service: str | None) -> dict:
-    """What the policy's service scope rule reads (`pagerless.remediation.service_scope`): the incident's ``service``
-    and each catalogued service's namespace."""
-    catalog = {entry.name: entry.namespace for entry in get_environment(workspace).services}
-    return {"service": service or None, "catalog": catalog}
+    """What the policy's service scope rule reads (`pagerless.remediation.service_scope`): the incident's ``service``,
+    each catalogued service's namespace, and the workloads of those that list theirs."""
+    services = get_environment(workspace).services
+    catalog = {entry.name: entry.namespace for entry in services}
+    workloads = {entry.name: entry.workloads for entry in services if entry.workloads}
+    return {"service": service or None, "catalog": catalog, "workloads": workloads}
 
 
 def put_environment(
@@ -170,6 +198,8 @@ def environment_prompt(context: EnvironmentContext) -> str:
     lines = [context.text.strip()] if context.text.strip() else []
     for s in context.services:
         parts = [f"service {s.name}" + (f" (ns {s.namespace})" if s.namespace else "")]
+        if s.workloads:
+            parts.append("workloads " + ", ".join(s.workloads))
         if s.owners:
             parts.append("owners " + ", ".join(s.owners))
         if s.dependencies:

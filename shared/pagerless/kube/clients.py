@@ -124,6 +124,12 @@ class KubeClients:
 
         return client.AutoscalingV2Api(self.api_client)
 
+    @cached_property
+    def batch(self) -> k8s.BatchV1Api:
+        from kubernetes import client
+
+        return client.BatchV1Api(self.api_client)
+
     def call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call a client method and return the API's own answer: the JSON as sent (kubectl's shape,
         unknown fields kept) or the text of a log. Failures raise the client's ApiException.

@@ -2,7 +2,7 @@
 
 It speaks the REST paths and JSON of the official ``kubernetes`` Python client for what Pagerless
 reads and changes: pods (list, read, logs with ``tailLines`` and ``limitBytes``, delete, eviction),
-events, deployments (read, list, patch, ``/scale``), replicasets, nodes (patch for cordon), PVCs,
+events, deployments (read, list, patch, ``/scale``), replicasets, jobs (batch/v1), nodes (patch for cordon), PVCs,
 HPAs (autoscaling/v2) and PDBs.
 Every mutating call honours ``dryRun=All``. Failures are Kubernetes ``Status`` bodies
 (400, 403, 404, 405, 409, 415, 422, 429). ``/version`` says ``v1.31.0-sandbox``, and every object

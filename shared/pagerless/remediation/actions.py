@@ -242,9 +242,11 @@ class ActionPlan(BaseModel):
     blast_radius: BlastRadius
     inverse: Action | None = None
     target: dict[str, str] = Field(default_factory=dict)  # what verification checks afterwards
-    # the controller of the pod a pod action names without its deployment, read from the cluster
-    # ("Deployment/payments-api", "StatefulSet/db"; see remediation.workloads.with_pod_owner)
+    # for a pod action, the workload that owns the pod, read from the cluster whatever the action's deployment says
+    # ("Deployment/payments-api", "StatefulSet/db"), or why that is not known: "gone" (no such pod), "no_owner" (a bare
+    # pod) or the API's answer to the read ("403 Forbidden"); see remediation.workloads.with_pod_owner
     pod_owner: str | None = None
+    pod_owner_unknown: str | None = None
 
     @classmethod
     def of(
@@ -277,14 +279,18 @@ class ActionPlan(BaseModel):
     def workload(self) -> str:
         """What the plan counts against for the policy's rate limit, when it is checked and when it is
         recorded: ``namespace/deployment`` (a Deployment of the same name in another namespace is
-        another workload), the node, or for a pod its owner (``namespace/<Kind>/name`` when that is
-        not a Deployment); the pod itself only when it has no owner."""
+        another workload), the node, or for a pod the owner read from the cluster (``namespace/<Kind>/name`` when
+        that is not a Deployment), whatever deployment the action names (an alert's label does not choose which
+        workload is charged); the deployment the action names only when no owner was read, the pod itself when it
+        has neither."""
         action = self.action
-        name = getattr(action, "deployment", None)
-        if not name and self.pod_owner:
+        name = None
+        if self.pod_owner:
             kind, _, owner = self.pod_owner.partition("/")
             name = owner if kind == "Deployment" else self.pod_owner
-        name = name or getattr(action, "pod", None) or getattr(action, "node", "")
+        name = (
+            name or getattr(action, "deployment", None) or getattr(action, "pod", None) or getattr(action, "node", "")
+        )
         return f"{action.namespace_scope}/{name}" if action.namespace_scope else name
 
     @property

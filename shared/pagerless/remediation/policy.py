@@ -10,7 +10,8 @@ names itself in ``Decision.rule``:
 4. ``namespace_not_allowed``  allowed_namespaces is set and the action is outside it
                               (cluster-scoped actions are outside every namespace)
    ``service_scope``          for an incident, the action leaves its service's part of the cluster as the service
-                              catalog draws it, whatever the alert's labels say (`service_scope`)
+                              catalog draws it, or acts on a pod another workload owns (or whose owner is not
+                              known), whatever the alert's labels say (`service_scope`)
    ``action_limits``          the action sets more replicas, or a higher memory/CPU limit, than the
                               policy's bounds (by default the planner's ceilings: 20 replicas, 8Gi, 8 CPUs),
                               whoever asked for it: the planner, an API request, a runbook step, a rollback
@@ -192,9 +193,11 @@ class Policy(BaseModel):
             weekly_freezes="Recurring change freezes.",
             kill_switch="true: no action runs.",
             service_scope=(
-                "true (default): an incident's action stays in its service's namespace as the service catalog names "
-                "it (never another service's namespace or deployment, nor a namespace no service owns), whatever "
-                "the alert's labels say; applies once the catalog names a namespace."
+                "true (default): an incident's action stays in its service's part of the cluster, whatever the "
+                "alert's labels say: never another catalogued service's deployment, nor a pod that none of the "
+                "service's workloads owns (those its catalog entry lists, else the one named as the service); once the catalog names a namespace, only in the "
+                "service's namespace (never another service's, nor one no service owns). Applies once the service "
+                "catalog lists a service."
             ),
             approval_timeout_seconds="How long an approval waits for a human.",
             action_limits=(

@@ -46,6 +46,42 @@ def _limits_zh(p) -> str:
     return "超出操作上限：" + "；".join(said)
 
 
+# why the owner of a pod is not known (`ActionPlan.pod_owner_unknown`); anything else is the API's answer to the read
+_UNKNOWN_EN = {
+    "gone": "the pod does not exist",
+    "no_owner": "the pod has no owner",
+    "unread": "it was not read from the cluster",
+}
+_UNKNOWN_ZH = {"gone": "该 Pod 不存在", "no_owner": "该 Pod 没有所属者", "unread": "未从集群读取"}
+
+
+def _unknown_owner_en(p) -> str:
+    unknown = p["unknown"]
+    said = _UNKNOWN_EN.get(unknown) or f"the Kubernetes API answered {unknown}"
+    return (
+        f"the workload that owns pod {p['pod']} is not known ({said}): a fix for service {p['service']} acts only on "
+        "its own pods"
+    )
+
+
+def _unknown_owner_zh(p) -> str:
+    unknown = p["unknown"]
+    said = _UNKNOWN_ZH.get(unknown) or f"Kubernetes API 返回 {unknown}"
+    return f"无法确定 Pod {p['pod']} 所属的工作负载（{said}）：服务 {p['service']} 的修复只作用于它自己的 Pod"
+
+
+def _others_pod_en(p) -> str:
+    said = f"pod {p['pod']} belongs to {p['kind']} {p['owner']}, not to service {p['service']}'s workload"
+    listed = p.get("listed")
+    return f"{said}s in the service catalog ({', '.join(listed)})" if listed else said
+
+
+def _others_pod_zh(p) -> str:
+    said = f"Pod {p['pod']} 属于 {p['kind']} {p['owner']}，不属于服务 {p['service']} 的工作负载"
+    listed = p.get("listed")
+    return f"{said}（服务目录列出：{'、'.join(listed)}）" if listed else said
+
+
 POLICY = Catalog(
     {
         "kill_switch": {
@@ -95,6 +131,11 @@ POLICY = Catalog(
             ),
             "zh": lambda p: f"Deployment {p['deployment']} 在服务目录中属于另一个服务，不属于 {p['service']}",
         },
+        # a pod action's pod is not the service's (`service_scope`): ``kind``/``owner``, the workload that owns it
+        # ``listed``: the workloads the catalog lists for the service (absent: its workload is the one named as it)
+        "others_pod": {"en": _others_pod_en, "zh": _others_pod_zh},
+        # ``unknown``: why the pod's owner is not known (`ActionPlan.pod_owner_unknown`; "unread": never read)
+        "pod_owner_unknown": {"en": _unknown_owner_en, "zh": _unknown_owner_zh},
         # ``over``: which bound the action goes past, as `ActionLimits.exceeded` says it; ``bounds``: the same as data
         # (a phrase stored before them quotes ``over``)
         "action_limits": {"en": lambda p: p["over"], "zh": _limits_zh},

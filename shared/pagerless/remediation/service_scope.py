@@ -1,18 +1,32 @@
 """The service scope rule of the policy engine: an alert names what it is about in its labels, and labels come from
 outside (any tool that reaches a webhook, any pod's labels), so they do not choose what Pagerless changes.
 
-When the decision is for an incident (``ServiceScope.service``: the incident's service) and the workspace's service
-catalog (the environment context's ``services``, each with its ``namespace``) names any namespace, an action must
-stay inside that service's part of the cluster:
+When the decision is for an incident (``ServiceScope.service``: the incident's service) and the workspace has a
+service catalog (the environment context's ``services``), an action must stay inside that service's part of the
+cluster:
 
-- its namespace is the catalog's namespace for the service, when the catalog gives it one;
-- else its namespace is no other catalogued service's, and is one the catalog names at all
-  (a namespace no service owns is nobody's to change on an alert's word);
-- its deployment is not another catalogued service's (a deployment named like another team's service).
+- once the catalog names any namespace: its namespace is the catalog's namespace for the service, when the catalog
+  gives it one; else its namespace is no other catalogued service's, and is one the catalog names at all (a namespace
+  no service owns is nobody's to change on an alert's word);
+- its deployment is not another catalogued service's workload, whether or not the catalog names namespaces;
+- a pod it acts on (restart_pod, delete_pod) is the service's own: the workload that owns the pod, read from the
+  cluster before the policy is asked (pod → ReplicaSet → Deployment, pod → Job → CronJob, or its StatefulSet,
+  DaemonSet, Job: ``ActionPlan.pod_owner``), is one of the service's workloads. In a namespace several workloads share,
+  the alert's pod label could name another team's pod. A pod whose owner is not known
+  (``ActionPlan.pod_owner_unknown``: the pod is gone, it has no owner, or the API refused the read) is refused too: the
+  rule fails closed. A cluster that does not answer at all fails the step that reads it (the proposal, a runbook's
+  plan step), as any other read of it does: nothing runs.
+
+A service's workloads are those its catalog entry lists (``workloads``: "Deployment/payments",
+"StatefulSet/payments-db"), or, when it lists none, the workload named as the service (of any kind).
 
 A cluster-scoped action (a node's) has no namespace to check: its own rules (always approve, the drain's per-pod
-namespace rules) bound it. Without a service, or with a catalog that names no namespace, the rule says nothing:
-``allowed_namespaces`` and ``denied_namespaces`` still bound every action. ``Policy.service_scope`` false turns it off.
+namespace rules) bound it. Without a service, or without a catalog, the rule says nothing: ``allowed_namespaces`` and
+``denied_namespaces`` still bound every action. ``Policy.service_scope`` false turns it off.
+
+The rule is pure: it reads the plan's facts and the catalog. The executor does not read the pod's owner again: a pod
+keeps its owner for life (a StatefulSet's pod keeps its name and its owner), and a pod that is gone by then is not
+found when the action runs.
 """
 
 from __future__ import annotations
@@ -25,22 +39,49 @@ from pagerless.remediation.policy_phrases import why
 
 
 class ServiceScope(BaseModel):
-    """Whose incident a decision is for, and the catalog's namespace of each service (None: none given)."""
+    """Whose incident a decision is for, the catalog's namespace of each service (None: none given), and the workloads
+    of the services that list theirs ("Deployment/payments")."""
 
     model_config = ConfigDict(frozen=True)
     service: str | None = None
     catalog: dict[str, str | None] = Field(default_factory=dict)
+    workloads: dict[str, list[str]] = Field(default_factory=dict)
 
     def owners(self, namespace: str) -> list[str]:
         return sorted(name for name, ns in self.catalog.items() if ns == namespace)
+
+    def owns(self, service: str, kind: str, name: str) -> bool:
+        """Whether the workload ``kind``/``name`` is ``service``'s: one it lists, or, listing none, named as it."""
+        listed = self.workloads.get(service)
+        return f"{kind}/{name}" in listed if listed else name == service
+
+    def others(self, kind: str, name: str) -> bool:
+        """Whether the workload is another catalogued service's, not the incident's service's."""
+        service = self.service
+        return not self.owns(service, kind, name) and any(
+            self.owns(other, kind, name) for other in self.catalog if other != service
+        )
 
 
 def refusal(plan: ActionPlan, scope: ServiceScope) -> Phrase | None:
     """Why ``plan`` reaches outside the incident's service (a phrase of `policy_phrases`), or None."""
     action = plan.action
     namespace = action.namespace_scope
-    if not scope.service or namespace is None or not any(scope.catalog.values()):
+    if not scope.service or namespace is None or not scope.catalog:
         return None
+    service = scope.service
+    if any(scope.catalog.values()) and (outside := _namespace_refusal(namespace, scope)):
+        return outside
+    deployment = getattr(action, "deployment", None)
+    if deployment and scope.others("Deployment", deployment):
+        return why("others_deployment", deployment=deployment, service=service)
+    pod = getattr(action, "pod", None)
+    if pod:
+        return _pod_refusal(plan, pod, scope)
+    return None
+
+
+def _namespace_refusal(namespace: str, scope: ServiceScope) -> Phrase | None:
     service = scope.service
     own = scope.catalog.get(service)
     if own and namespace != own:
@@ -50,7 +91,15 @@ def refusal(plan: ActionPlan, scope: ServiceScope) -> Phrase | None:
         return why("others_namespace", namespace=namespace, service=service, owners=others)
     if not own and not others:
         return why("unowned_namespace", namespace=namespace, service=service)
-    deployment = getattr(action, "deployment", None)
-    if deployment and deployment != service and deployment in scope.catalog:
-        return why("others_deployment", deployment=deployment, service=service)
     return None
+
+
+def _pod_refusal(plan: ActionPlan, pod: str, scope: ServiceScope) -> Phrase | None:
+    service = scope.service
+    if not plan.pod_owner:  # not read (a plan stored before owners were read), gone, bare or unreadable: fail closed
+        return why("pod_owner_unknown", pod=pod, service=service, unknown=plan.pod_owner_unknown or "unread")
+    kind, _, owner = plan.pod_owner.partition("/")
+    if scope.owns(service, kind, owner):
+        return None
+    listed = scope.workloads.get(service)
+    return why("others_pod", pod=pod, kind=kind, owner=owner, service=service, **({"listed": listed} if listed else {}))

@@ -26,20 +26,33 @@ def controller_of(obj: dict) -> tuple[str, str] | None:
 
 
 def pod_owner(kube: KubeClients, namespace: str, pod: str) -> tuple[str, str] | None:
-    """(kind, name) of the workload that owns ``pod``: its ReplicaSet's Deployment, or its controller
-    (StatefulSet, DaemonSet, a ReplicaSet of its own, a Job); None for a bare pod or one that is gone."""
+    """(kind, name) of the workload that owns ``pod``: its ReplicaSet's Deployment, its Job's CronJob, or its
+    controller (StatefulSet, DaemonSet, a ReplicaSet or a Job of its own); None for a bare pod or one that is gone."""
     from kubernetes.client.exceptions import ApiException
 
     try:
-        owner = controller_of(kube.call(kube.core.read_namespaced_pod, pod, namespace))
-        if owner and owner[0] == "ReplicaSet":
-            rs = kube.call(kube.apps.read_namespaced_replica_set, owner[1], namespace)
-            owner = controller_of(rs) or owner
+        return _top_owner(kube, namespace, kube.call(kube.core.read_namespaced_pod, pod, namespace))
     except ApiException as exc:
         if exc.status == 404:
             return None
         raise
+
+
+def _top_owner(kube: KubeClients, namespace: str, pod: dict) -> tuple[str, str] | None:
+    """The pod's controller, or the controller of that: a ReplicaSet's Deployment, a Job's CronJob (each pod of a
+    CronJob has a Job of its own, named after the run)."""
+    owner = controller_of(pod)
+    if owner and owner[0] in _READ_OWNER:
+        parent = kube.call(_READ_OWNER[owner[0]](kube), owner[1], namespace)
+        owner = controller_of(parent) or owner
     return owner
+
+
+# how to read the kinds of controller that may have a controller of their own
+_READ_OWNER = {
+    "ReplicaSet": lambda kube: kube.apps.read_namespaced_replica_set,
+    "Job": lambda kube: kube.batch.read_namespaced_job,
+}
 
 
 def deployment_of_pod(kube: KubeClients, namespace: str, pod: str) -> str | None:
@@ -48,24 +61,76 @@ def deployment_of_pod(kube: KubeClients, namespace: str, pod: str) -> str | None
     return owner[1] if owner and owner[0] == "Deployment" else None
 
 
-def with_pod_owner(plan: ActionPlan, kube: KubeClients | None = None) -> ActionPlan:
-    """``plan`` with ``pod_owner`` read from the cluster when it acts on a pod and names no deployment,
-    so that the rate limit counts the pod against its workload and not its name (a restarted pod
-    comes back under a new one). Connects to the configured cluster only when it has to read."""
+# what has been read of pods, by (namespace, pod): `pod_facts` answers (see `with_pod_owner`'s ``read``)
+PodReads = dict[tuple[str, str], dict]
+
+
+def with_pod_owner(
+    plan: ActionPlan, kube: KubeClients | None = None, *, when_unnamed: bool = False, read: PodReads | None = None
+) -> ActionPlan:
+    """``plan`` with the facts of the pod it acts on read from the cluster: ``pod_owner``, the workload that owns it
+    (the rate limit counts the pod against it, not its name: a restarted pod comes back under a new one; the service
+    scope refuses a pod of another workload), or ``pod_owner_unknown``, why that is not known. The pod's owner is read
+    even when the action names a deployment: that name came from an alert's labels or a diagnosis, the pod's
+    ownerReferences are the cluster's word; so verification watches the owner (the plan's ``target``: its
+    Deployment, or the pod itself when another kind owns it), and the deployment named stays only when nothing was
+    read. ``when_unnamed``: read only for an action that names no deployment (a person named the target; only the
+    rate limit needs the owner). ``read``: what was read already (`read_workload`'s), and where to keep what this
+    reads. A plan that acts on no pod, or already knows, comes back as it is. Connects to the configured cluster only
+    when it has to read."""
     action = plan.action
     pod = getattr(action, "pod", None)
-    if not pod or getattr(action, "deployment", None) or plan.pod_owner:
+    if not pod or plan.pod_owner or plan.pod_owner_unknown or (when_unnamed and getattr(action, "deployment", None)):
         return plan
     if kube is None:
         from pagerless.kube import cluster
 
         own = cluster.connect()
         try:
-            return with_pod_owner(plan, own)
+            return with_pod_owner(plan, own, read=read)
         finally:
             own.close()
-    owner = pod_owner(kube, action.namespace, pod)
-    return plan.model_copy(update={"pod_owner": "/".join(owner)}) if owner else plan
+    facts = _read_pod(kube, action.namespace, pod, read)
+    return plan.model_copy(update={**facts, "target": _watched(plan.target, pod, facts.get("pod_owner"))})
+
+
+def _watched(target: dict[str, str], pod: str, owner: str | None) -> dict[str, str]:
+    """What verification watches once the pod's owner is known: its Deployment, not one a label named with it."""
+    if not owner or target.get("pod") != pod:
+        return target
+    kind, _, name = owner.partition("/")
+    kept = {k: v for k, v in target.items() if k != "deployment"}
+    return {**kept, "deployment": name} if kind == "Deployment" else kept
+
+
+def _read_pod(kube: KubeClients, namespace: str, pod: str, read: PodReads | None) -> dict:
+    if read is None:
+        return pod_facts(kube, namespace, pod)
+    if (namespace, pod) not in read:
+        read[(namespace, pod)] = pod_facts(kube, namespace, pod)
+    return read[(namespace, pod)]
+
+
+def pod_facts(kube: KubeClients, namespace: str, pod: str) -> dict:
+    """What the cluster says of the workload that owns ``pod``, as `ActionPlan` fields: ``pod_owner``
+    ("Deployment/payments-api", "StatefulSet/db", "CronJob/report"), or ``pod_owner_unknown``: ``gone`` (the pod is
+    not found), ``no_owner`` (a bare pod) or the API's answer to a read that failed ("403 Forbidden", "404 Not Found"
+    for its ReplicaSet or Job): its owner cannot be read."""
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        found = kube.call(kube.core.read_namespaced_pod, pod, namespace)
+    except ApiException as exc:
+        return {"pod_owner_unknown": "gone" if exc.status == 404 else _answer(exc)}
+    try:
+        owner = _top_owner(kube, namespace, found)
+    except ApiException as exc:
+        return {"pod_owner_unknown": _answer(exc)}
+    return {"pod_owner": "/".join(owner)} if owner else {"pod_owner_unknown": "no_owner"}
+
+
+def _answer(exc) -> str:
+    return f"{exc.status} {exc.reason or ''}".strip()
 
 
 def owned_replicasets(kube: KubeClients, deployment: dict) -> list[dict]:
@@ -76,13 +141,18 @@ def owned_replicasets(kube: KubeClients, deployment: dict) -> list[dict]:
     return [rs for rs in listed["items"] if owner_name(rs, "Deployment") == meta["name"]]
 
 
-def read_workload(kube: KubeClients, target: dict[str, str]) -> Workload:
-    """The Deployment (resolved from a pod when the target names only a pod) and its ReplicaSets."""
+def read_workload(kube: KubeClients, target: dict[str, str], read: PodReads | None = None) -> Workload:
+    """The Deployment (resolved from a pod when the target names only a pod) and its ReplicaSets. ``read``: keeps
+    what it read of the pod, for `with_pod_owner` not to read it again."""
     from kubernetes.client.exceptions import ApiException
 
     namespace, deployment, pod, _ = target_names(target)
     if namespace and not deployment and pod:
-        deployment = deployment_of_pod(kube, namespace, pod)
+        facts = _read_pod(kube, namespace, pod, read)
+        kind, _, name = (facts.get("pod_owner") or "").partition("/")
+        deployment = name if kind == "Deployment" else None
+        if facts.get("pod_owner_unknown") not in (None, "gone", "no_owner"):
+            deployment = deployment_of_pod(kube, namespace, pod)  # the API refused a read: it answers again, or raises
     if not namespace or not deployment:
         return Workload()
     try:

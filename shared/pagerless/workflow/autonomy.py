@@ -110,13 +110,13 @@ def run_cycle(workspace: str, actor: str, max_incidents: int = MAX_INCIDENTS_PER
         return result
     result["ran"] = True
     context = policy_context(workspace)
-    catalog = service_scope(workspace, None)["catalog"]  # read once: each incident's scope names its own service
+    catalog = service_scope(workspace, None)  # read once: each incident's scope names its own service
     service = IncidentService()
     candidates = [i for status in CANDIDATES for i in service.search(workspace, status=status, limit=max_incidents)[0]]
     candidates.sort(key=lambda i: i.updated_at, reverse=True)
     for incident in candidates[:max_incidents]:
         result["examined"] += 1
-        scoped = context.model_copy(update={"scope": ServiceScope(service=incident.service, catalog=catalog)})
+        scoped = context.model_copy(update={"scope": ServiceScope(**{**catalog, "service": incident.service})})
         reason, decision = _why_not(incident, policy, scoped)
         if reason:
             skipped = {"incident_id": incident.id, "status": incident.status, "reason": reason}

@@ -45,7 +45,9 @@ def run_action(
             if v
         },
     )
-    plan = with_pod_owner(plan)  # a pod counts against its workload for the rate limit, not its name
+    # a pod counts against its workload for the rate limit, not its name; a person named the target, and the
+    # service scope does not bound it: a deployment named with the pod is taken at its word
+    plan = with_pod_owner(plan, when_unnamed=True)
     incident = IncidentRepository().get(incident_id, workspace) if incident_id else None
     policy, context = get_policy(workspace), policy_context(workspace)
     decision = evaluate(plan, policy, context)  # what a real run is told now: a dry run answers it too

@@ -61,10 +61,11 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy, 
 
     # the planner proposes within the policy's bounds, which judge every action whatever its source
     limits = PlannerLimits.within(policy.action_limits)
-    planned = plan_diagnosis(diagnosis, _workload(kube, diagnosis.target), limits=limits)
+    read: dict = {}  # the target's pod, read once: for its deployment, then for its owner
+    planned = plan_diagnosis(diagnosis, _workload(kube, diagnosis.target, read), limits=limits)
     from pagerless.remediation.workloads import with_pod_owner
 
-    plans = [with_pod_owner(p, kube) for p in planned if isinstance(p, ActionPlan)]
+    plans = [with_pod_owner(p, kube, read=read) for p in planned if isinstance(p, ActionPlan)]
     not_automated = [
         {"remediation": p.remediation, "reason": p.reason, "reason_phrase": p.why.model_dump() if p.why else None}
         for p in planned
@@ -145,12 +146,12 @@ def describe(plan: ActionPlan, decision: Decision) -> dict:
     }
 
 
-def _workload(kube, target: dict):
+def _workload(kube, target: dict, read: dict):
     from pagerless.remediation.workloads import read_workload
 
-    workload = read_workload(kube, target)
+    workload = read_workload(kube, target, read)
     if workload.deployment is None and target.get("workload") and not target.get("deployment"):
-        workload = read_workload(kube, {**target, "deployment": target["workload"]})
+        workload = read_workload(kube, {**target, "deployment": target["workload"]}, read)
     return workload
 
 

@@ -88,6 +88,26 @@ def test_environment_context_round_trip_needs_admin_to_write(api, admin_key, ope
     assert bad.status_code == 422
 
 
+def test_a_services_workloads_are_stored_as_kind_and_name_and_anything_else_is_refused_naming_the_field(api, admin_key):
+    # Given a catalog listing payments-api's workloads, named otherwise than the service
+    listed = {"name": "payments-api", "namespace": "payments", "workloads": ["Deployment/payments", "CronJob/report"]}
+    old = {"name": "ledger", "namespace": "payments"}  # an entry written before workloads existed
+    stored = api.put("/api/environment-context", json={"services": [listed, old]}, headers=auth(admin_key))
+    assert stored.status_code == 200, stored.text
+    read = api.get("/api/environment-context", headers=auth(admin_key)).json()["services"]
+    assert [s["workloads"] for s in read] == [["Deployment/payments", "CronJob/report"], []]
+    # When a workload is not Kind/name (a lower-case kind, no kind, a name that is no Kubernetes name)
+    for bad in ("deployment/payments", "payments", "Deployment/Payments_API"):
+        body = {"services": [{**listed, "workloads": ["Deployment/payments", bad]}]}
+        refused = api.put("/api/environment-context", json=body, headers=auth(admin_key))
+        # Then it is refused, naming the field and the value, and the stored catalog is unchanged
+        assert refused.status_code == 422, refused.text
+        [detail] = refused.json()["error"]["details"]
+        assert detail["field"] == "body.services.0.workloads", detail
+        assert f"{bad!r} is not Kind/name" in detail["message"], detail
+    assert api.get("/api/environment-context", headers=auth(admin_key)).json()["services"] == read
+
+
 def _incident(
     incident_id,
     title,

@@ -48,10 +48,41 @@ def test_a_pod_counts_against_the_workload_that_owns_it(mixed_kube):
     assert one.action == restart("payments", "payments-api-4x6gmfs98g-gwkjg").action
 
 
-def test_a_pod_without_an_owner_counts_as_itself_and_a_named_deployment_is_not_read(mixed_kube):
+def test_a_pod_without_an_owner_counts_as_itself_and_says_why_its_owner_is_not_known(mixed_kube):
     # Given a pod that is gone (no owner can be read) and an action that names its deployment
     gone = with_pod_owner(restart("payments", "payments-api-gone"), mixed_kube)
     named = restart("payments", "payments-api-4x6gmfs98g-gwkjg", deployment="payments-api")
-    # Then the first counts against its own name, the second against its deployment, unchanged
-    assert (gone.pod_owner, gone.workload) == (None, "payments/payments-api-gone")
-    assert with_pod_owner(named, mixed_kube) is named and named.workload == "payments/payments-api"
+    # Then the first counts against its own name and says its pod is gone
+    assert (gone.pod_owner, gone.pod_owner_unknown, gone.workload) == (None, "gone", "payments/payments-api-gone")
+    # and the second's owner is read all the same (a deployment named with a pod may be an alert's label), while it
+    # counts against its deployment
+    read = with_pod_owner(named, mixed_kube)
+    assert read.pod_owner == "Deployment/payments-api" and read.workload == "payments/payments-api"
+    # but a person's request, which names its deployment, is taken at its word (only the rate limit needs the owner)
+    assert with_pod_owner(named, mixed_kube, when_unnamed=True) is named
+
+
+def test_the_owner_read_from_the_cluster_is_charged_and_watched_not_the_deployment_a_label_names(mixed_kube):
+    from datetime import UTC, datetime
+
+    from pagerless.remediation.planner import plan_remediation
+    from pagerless.remediation.verify import check_action
+
+    pod = "payments-api-4x6gmfs98g-gwkjg"
+    # Given the planner's restart of payments-api's pod, whose alert's labels name ledger-worker as its deployment
+    labelled = {"kind": "Pod", "namespace": "payments", "name": pod, "deployment": "ledger-worker"}
+    plan = with_pod_owner(plan_remediation("restart_pod", labelled), mixed_kube)
+    # Then the rate limit charges payments-api, whose pod it is, and verification watches payments-api
+    assert plan.workload == "payments/payments-api"
+    assert plan.target == {"namespace": "payments", "deployment": "payments-api", "pod": pod}
+    watched = check_action(mixed_kube, plan, datetime.now(UTC))
+    assert watched.details["deployment"] == "payments/payments-api", watched
+    # ... a StatefulSet's pod said to be a deployment's is charged to its StatefulSet and watched as itself
+    sts = {"kind": "Pod", "namespace": "monitoring", "name": "prometheus-k8s-0", "deployment": "prometheus"}
+    stateful = with_pod_owner(plan_remediation("restart_pod", sts), mixed_kube)
+    assert stateful.workload == "monitoring/StatefulSet/prometheus-k8s"
+    assert stateful.target == {"namespace": "monitoring", "pod": "prometheus-k8s-0"}
+    # and when nothing could be read (the pod is gone) the label's deployment is all there is
+    gone = {"kind": "Pod", "namespace": "payments", "name": "payments-api-gone", "deployment": "ledger-worker"}
+    unread = with_pod_owner(plan_remediation("restart_pod", gone), mixed_kube)
+    assert (unread.workload, unread.target["deployment"]) == ("payments/ledger-worker", "ledger-worker")

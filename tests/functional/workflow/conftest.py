@@ -74,6 +74,22 @@ def sandbox(scenario, fast_workflow, monkeypatch, tmp_path):
     cluster.stop()
 
 
+LEDGER_POD = "ledger-worker-llsgxvlmjd-h6s2c"  # ledger-worker's pod, in payments beside payments-api's
+
+
+def restart_pod_diagnosis(pod: str) -> dict:
+    """Claude's answer: restart ``pod`` in payments (the investigator names a pod, as an alert's label would)."""
+    return {
+        "category": "crashloop_app_error",
+        "confidence": 0.9,
+        "summary": "a pod of payments-api is stuck",
+        "evidence": [{"source": "pod status", "detail": "restarts"}],
+        "remediations": ["restart_pod"],
+        "ranked_categories": [{"category": "crashloop_app_error", "confidence": 0.9}],
+        "target": {"kind": "Pod", "namespace": "payments", "name": pod},
+    }
+
+
 def memory_limit(cluster) -> str:
     deployment = cluster.deployment(NS, DEPLOYMENT)
     [container] = [c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == CONTAINER]

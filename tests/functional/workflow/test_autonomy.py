@@ -149,3 +149,33 @@ def test_a_cycle_does_not_rerun_a_fix_the_service_scope_refuses_and_says_why(
     assert chinese != skipped["decision"]["reason"] and "payments-prod" in chinese, chinese
     assert "autonomy_rerun" not in timeline_types(opened.id)
     assert memory_limit(sandbox) == "256Mi"
+
+
+def test_a_cycle_does_not_rerun_a_restart_of_another_workloads_pod_and_says_whose_it_is(
+    sandbox, scenario, runtime, api, operator_key, claude
+):
+    from pagerless.knowledge.service import EnvironmentContext, ServiceEntry, put_environment
+    from pagerless.remediation.policy_phrases import decision_reason
+    from tests.fakes.anthropic_api import message, tool_use_block
+    from tests.functional.workflow.conftest import LEDGER_POD, restart_pod_diagnosis
+
+    # Given an incident of payments-api whose proposal, a restart of ledger-worker's pod (in payments too), the policy
+    # blocked (payments was denied)
+    store_policy(denied_namespaces=["kube-system", "payments"])
+    claude.enqueue(message(tool_use_block("submit_diagnosis", restart_pod_diagnosis(LEDGER_POD))))
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", settled=True)
+    assert incident(opened.id).proposal["decision"]["rule"] == "denied_namespace"
+    # ... and a catalog that puts payments-api in payments, while the namespace is allowed again
+    put_environment("default", EnvironmentContext(services=[ServiceEntry(name="payments-api", namespace="payments")]))
+    store_policy(autonomy="auto")
+    # When a cycle runs
+    cycle = api.post("/autonomy/run", headers=auth(operator_key)).json()
+    # Then nothing is re-run: the pre-check judges the stored plan with the pod's owner it read, as the workflow would
+    assert cycle["rerun"] == [], cycle
+    [skipped] = cycle["skipped"]
+    said = f"pod {LEDGER_POD} belongs to Deployment ledger-worker, not to service payments-api's workload"
+    assert skipped["reason"] == f"still blocked by policy rule service_scope: {said}", skipped
+    assert "不属于服务 payments-api 的工作负载" in decision_reason(skipped["decision"], "zh")
+    assert "autonomy_rerun" not in timeline_types(opened.id)
+    assert sandbox.pod("payments", LEDGER_POD) is not None

@@ -810,3 +810,44 @@ def test_a_step_approval_previews_a_fix_the_service_scope_now_refuses_saying_so_
     card_zh = render(pending["proposal"]["card_reason_phrase"], "zh")
     assert "被策略规则 service_scope 阻止" in card_zh and "payments-prod" in card_zh, card_zh
     assert replicas(sandbox) == before
+
+
+def test_a_runbook_step_on_an_incident_restarting_another_workloads_pod_is_denied(runs, sandbox, scenario, api):
+    from pagerless.intake.service import IntakeService
+    from pagerless.knowledge.service import EnvironmentContext, ServiceEntry, put_environment
+    from tests.functional.workflow.conftest import alertmanager_payload
+
+    # Given an incident of payments-api, the catalog agreeing that payments-api lives in payments, which ledger-worker
+    # shares
+    [opened] = IntakeService(start_workflow=lambda *a, **k: None).ingest(
+        "alertmanager", alertmanager_payload(scenario["alert"]), "default"
+    )
+    put_environment("default", EnvironmentContext(services=[ServiceEntry(name="payments-api", namespace=NS)]))
+    key = runs["alice"]
+    store_policy(autonomy="auto", rate_limit={"max_actions": 50, "window_minutes": 60})
+    step = {
+        "name": "Restart the pod",
+        "action": "restart_pod",
+        "params": {"namespace": "{namespace}", "pod": "{pod}", "deployment": "{deployment}"},
+    }
+    body = {"name": "restart scoped", "risk_level": "auto", "steps": [step]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
+    # When a runbook restarts the pod its context names: ledger-worker's, said to be payments-api's
+    pod = "ledger-worker-llsgxvlmjd-h6s2c"
+    started = api.post(
+        "/api/workflows/restart-scoped/execute",
+        json={
+            "context": {**CONTEXT, "pod": pod},
+            "auto_approve": True,
+            "options": FAST,
+            "incident_id": opened.incident_id,
+        },
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "failed", "completed")
+    # Then the step is denied by the service scope, naming the pod's owner as the cluster has it, and the pod stays
+    assert done["result"]["outcome"] == "denied", done
+    [denied] = done["steps"]
+    assert denied["rule"] == "service_scope", denied
+    assert f"pod {pod} belongs to Deployment ledger-worker, not to service payments-api's workload" in denied["message"]
+    assert sandbox.pod(NS, pod) is not None

@@ -68,12 +68,116 @@ def test_kube_system_stays_denied_whatever_the_catalog_says():
     [(None, CATALOG), ("payments-api", {}), ("payments-api", {"docs": None})],
     ids=["no-service", "no-catalog", "catalog-without-namespaces"],
 )
-def test_without_a_service_or_catalogued_namespaces_the_rule_says_nothing(service, catalog):
+def test_without_a_service_or_a_catalog_naming_the_deployment_the_rule_says_nothing(service, catalog):
     decision = decide(RolloutRestart(namespace="billing", deployment="billing-api"), service, catalog)
     assert (decision.allowed, decision.rule) == (True, "autonomy:approve")
+
+
+def test_a_catalog_without_namespaces_still_refuses_another_services_deployment():
+    # Given a catalog that lists services without their namespaces
+    catalog = {"payments-api": None, "ledger": None}
+    # When an alert about payments-api names ledger's deployment, or its own
+    other = decide(RolloutRestart(namespace="payments", deployment="ledger"), "payments-api", catalog)
+    own = decide(RolloutRestart(namespace="payments", deployment="payments-api"), "payments-api", catalog)
+    # Then another service's deployment is refused, in English and Chinese, and its own is judged by the other rules
+    assert (other.allowed, other.rule) == (False, "service_scope")
+    assert other.reason == "deployment ledger is another service's in the service catalog, not payments-api's"
+    assert POLICY.render(other.why, "zh") == "Deployment ledger 在服务目录中属于另一个服务，不属于 payments-api"
+    assert (own.allowed, own.rule) == (True, "autonomy:approve")
+
+
+def pod_plan(pod: str, **facts) -> ActionPlan:
+    plan = ActionPlan.of(RestartPod(namespace="payments", pod=pod, deployment="payments-api"), "restart_pod", "test")
+    return ActionPlan.model_validate({**plan.model_dump(mode="json"), **facts})
+
+
+def judge(plan: ActionPlan, service: str = "payments-api", catalog=CATALOG):
+    return evaluate(plan, Policy(), PolicyContext(now=NOW, scope=ServiceScope(service=service, catalog=catalog)))
+
+
+def test_a_pod_is_judged_by_the_owner_read_from_the_cluster_not_by_the_deployment_its_action_names():
+    # Given restarts of pods in payments, each naming payments-api as its deployment (an alert's label)
+    own = pod_plan("payments-api-7d9f8c6b5d-x2kqp", pod_owner="Deployment/payments-api")
+    ledger = pod_plan("ledger-5c8d9-x2", pod_owner="Deployment/ledger")
+    job = pod_plan("payments-api-migrate-x2", pod_owner="Job/payments-api-migrate")
+    # Then only the pod of the service's own workload may be restarted
+    assert (judge(own).allowed, judge(own).rule) == (True, "autonomy:approve")
+    assert (
+        judge(ledger).reason
+        == "pod ledger-5c8d9-x2 belongs to Deployment ledger, not to service payments-api's workload"
+    )
+    assert judge(job).reason == (
+        "pod payments-api-migrate-x2 belongs to Job payments-api-migrate, not to service payments-api's workload"
+    )
+
+
+def test_a_pod_whose_owner_was_never_read_or_has_none_is_refused():
+    # Given a plan stored before pod owners were read, and a bare pod
+    unread, bare = pod_plan("payments-api-1"), pod_plan("debug", pod_owner_unknown="no_owner")
+    # Then both are refused: the rule fails closed
+    assert (judge(unread).rule, judge(bare).rule) == ("service_scope", "service_scope")
+    assert "(it was not read from the cluster)" in judge(unread).reason
+    assert "(the pod has no owner)" in judge(bare).reason
+    assert "（该 Pod 没有所属者）" in POLICY.render(judge(bare).why, "zh")
+    # and without a catalog, or with the rule off, the other rules judge it as before
+    assert judge(unread, catalog={}).allowed
+    assert evaluate(
+        unread,
+        Policy(service_scope=False),
+        PolicyContext(now=NOW, scope=ServiceScope(service="payments-api", catalog=CATALOG)),
+    ).allowed
 
 
 def test_a_policy_may_turn_the_rule_off_and_a_node_action_has_no_namespace_to_check():
     off = decide(RolloutRestart(namespace="billing", deployment="billing-api"), "payments-api", service_scope=False)
     node = decide(CordonNode(node="ip-10-0-1-23"), "payments-api", max_blast_radius="cluster")
     assert (off.allowed, node.allowed) == (True, True)
+
+
+def listed_scope(service: str = "payments-api") -> ServiceScope:
+    """payments-api runs as Deployment payments and StatefulSet payments-db; ledger lists none (its workload: ledger)."""
+    return ServiceScope(
+        service=service,
+        catalog={"payments-api": "payments", "ledger": "payments", "checkout": "payments"},
+        workloads={"payments-api": ["Deployment/payments", "StatefulSet/payments-db"], "checkout": ["Deployment/co"]},
+    )
+
+
+def test_a_pod_of_a_workload_the_catalog_lists_for_the_service_is_its_own_whatever_its_name():
+    scope = listed_scope()
+    web = pod_plan("payments-7d9f8c6b5d-x2kqp", pod_owner="Deployment/payments")
+    db = pod_plan("payments-db-0", pod_owner="StatefulSet/payments-db")
+    # the workload named as the service is no longer its own once it lists its workloads
+    named = pod_plan("payments-api-5c8d9-x2", pod_owner="Deployment/payments-api")
+    decisions = [evaluate(p, Policy(), PolicyContext(now=NOW, scope=scope)) for p in (web, db, named)]
+    assert [(d.allowed, d.rule) for d in decisions] == [
+        (True, "autonomy:approve"),
+        (True, "autonomy:approve"),
+        (False, "service_scope"),
+    ]
+    assert decisions[2].reason == (
+        "pod payments-api-5c8d9-x2 belongs to Deployment payments-api, not to service payments-api's workloads in the "
+        "service catalog (Deployment/payments, StatefulSet/payments-db)"
+    )
+    assert POLICY.render(decisions[2].why, "zh") == (
+        "Pod payments-api-5c8d9-x2 属于 Deployment payments-api，不属于服务 payments-api 的工作负载"
+        "（服务目录列出：Deployment/payments、StatefulSet/payments-db）"
+    )
+
+
+def test_a_deployment_another_service_lists_is_anothers_and_a_listing_service_is_no_longer_its_name():
+    # Given checkout runs as Deployment co, and payments-api lists its own
+    for_ledger = ServiceScope(**{**listed_scope().model_dump(), "service": "ledger"})
+
+    def judge_deployment(deployment: str, scope: ServiceScope):
+        action = RolloutRestart(namespace="payments", deployment=deployment)
+        return evaluate(ActionPlan.of(action, "restart", "t"), Policy(), PolicyContext(now=NOW, scope=scope))
+
+    # Then a fix for ledger may not restart co nor payments (listed by others), and may restart payments-api (named
+    # like a service that lists others, so nobody's in the catalog), while payments-api's own is payments
+    refused = judge_deployment("co", for_ledger)
+    assert (refused.allowed, refused.rule) == (False, "service_scope")
+    assert refused.reason == "deployment co is another service's in the service catalog, not ledger's"
+    assert not judge_deployment("payments", for_ledger).allowed
+    assert judge_deployment("payments-api", for_ledger).allowed
+    assert judge_deployment("payments", listed_scope()).allowed

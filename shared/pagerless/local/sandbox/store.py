@@ -37,6 +37,7 @@ RESOURCES = {
         Resource("persistentvolumeclaims", "PersistentVolumeClaim", "v1", scenario_key="pvcs"),
         Resource("deployments", "Deployment", "apps/v1", scenario_key="deployments"),
         Resource("replicasets", "ReplicaSet", "apps/v1", scenario_key="replicasets"),
+        Resource("jobs", "Job", "batch/v1", scenario_key="jobs"),
         Resource("horizontalpodautoscalers", "HorizontalPodAutoscaler", "autoscaling/v2", scenario_key="hpas"),
         Resource("poddisruptionbudgets", "PodDisruptionBudget", "policy/v1", scenario_key="pdbs"),
     ]
