@@ -146,9 +146,11 @@ def versioned_environment(workspace: str) -> tuple[EnvironmentContext, int | Non
 
 def service_scope(workspace: str, service: str | None) -> dict:
     """What the policy's service scope rule reads (`pagerless.remediation.service_scope`): the incident's ``service``
-    and each catalogued service's namespace."""
-    catalog = {entry.name: entry.namespace for entry in get_environment(workspace).services}
-    return {"service": service or None, "catalog": catalog}
+    each catalogued service's namespace, and the service's listed dependencies."""
+    services = get_environment(workspace).services
+    catalog = {entry.name: entry.namespace for entry in services}
+    dependencies = next((list(entry.dependencies) for entry in services if service and entry.name == service), [])
+    return {"service": service or None, "catalog": catalog, "dependencies": dependencies}
 
 
 def put_environment(

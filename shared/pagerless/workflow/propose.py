@@ -61,7 +61,14 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy, 
 
     # the planner proposes within the policy's bounds, which judge every action whatever its source
     limits = PlannerLimits.within(policy.action_limits)
-    planned = plan_diagnosis(diagnosis, _workload(kube, diagnosis.target), limits=limits)
+    from pagerless.remediation.dependency import dependency_target, is_dependency_outage
+
+    if is_dependency_outage(diagnosis.category, diagnosis.target):  # the fix is the dependency's, not the caller's
+        named = dependency_target(diagnosis.target)
+        dependency = _workload(kube, named) if named else None
+        planned = plan_diagnosis(diagnosis, dependency=dependency, limits=limits)
+    else:
+        planned = plan_diagnosis(diagnosis, _workload(kube, diagnosis.target), limits=limits)
     from pagerless.remediation.workloads import with_pod_owner
 
     plans = [with_pod_owner(p, kube) for p in planned if isinstance(p, ActionPlan)]
