@@ -15,6 +15,7 @@ a restart) brings the dependency back, so every remediation of such a diagnosis 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from pagerless.remediation.actions import ActionPlan, NoAction, Risk, ScaleDeployment, not_a_name
@@ -25,12 +26,14 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 REVISION = "deployment.kubernetes.io/revision"
 # the remediations that bring a dependency back; any other is not run on the caller for a dependency's outage
 RESTORING = ("restore_dependency", "scale_deployment")
+# the deployment controller's event for a scale-down (Kubernetes 1.26+ says the count it scaled from)
+_SCALED_DOWN = re.compile(r"^Scaled down replica set (\S+) to 0 from (\d+)$")
 
 
 @dataclass(frozen=True)
 class Previous:
     """A replica count the cluster records for a Deployment from before it was scaled to zero, and where from
-    (``source``: hpa_min, last_applied, replicaset, none; ``detail``: the object that says it)."""
+    (``source``: hpa_min, scaled_down_event, last_applied, replicaset, none; ``detail``: the object that says it)."""
 
     replicas: int
     source: str
@@ -51,21 +54,27 @@ def is_dependency_outage(category: str, target: dict[str, str]) -> bool:
     return category == "dependency_unavailable" and bool(target.get("dependency"))
 
 
-def previous_replicas(deployment: dict, replicasets: list[dict], hpas: list[dict]) -> Previous:
+def previous_replicas(
+    deployment: dict, replicasets: list[dict], hpas: list[dict], events: list[dict] | None = None
+) -> Previous:
     """What ``deployment`` ran before it was scaled to zero, from the most trustworthy record the cluster keeps:
 
     1. an HPA's ``minReplicas``: the autoscaler owns the count and stops acting at zero; its minimum hands the
        count back to it, and it scales on from there;
-    2. ``kubectl.kubernetes.io/last-applied-configuration``'s ``spec.replicas`` (above 0): the count its owner
+    2. the deployment controller's newest ``ScalingReplicaSet`` event for it, "Scaled down replica set … to 0 from
+       N": exactly what ran before the scale-down (events expire, an hour by default);
+    3. ``kubectl.kubernetes.io/last-applied-configuration``'s ``spec.replicas`` (above 0): the count its owner
        declared in the last ``kubectl apply``;
-    3. the ReplicaSet history: ``deployment.kubernetes.io/desired-replicas`` (above 0) of the newest ReplicaSet
+    4. the ReplicaSet history: ``deployment.kubernetes.io/desired-replicas`` (above 0) of the newest ReplicaSet
        (by ``deployment.kubernetes.io/revision``) that records one: the count of its last rollout;
-    4. nothing tells: 1, the smallest count that serves.
+    5. nothing tells: 1, the smallest count that serves.
     """
     for hpa in hpas:
         minimum = _count((hpa.get("spec") or {}).get("minReplicas", 1))
         if minimum:
             return Previous(minimum, "hpa_min", hpa.get("metadata", {}).get("name", ""))
+    if scaled := _scaled_down(deployment, events or []):
+        return scaled
     annotations = deployment.get("metadata", {}).get("annotations") or {}
     try:
         applied = json.loads(annotations.get(LAST_APPLIED) or "{}")
@@ -107,7 +116,7 @@ def plan_dependency(remediation: str, target: dict[str, str], dependency, *, lim
             replicas=current,
             available=status.get("availableReplicas") or 0,
         )
-    previous = previous_replicas(dependency.deployment, dependency.replicasets, dependency.hpas)
+    previous = previous_replicas(dependency.deployment, dependency.replicasets, dependency.hpas, dependency.events)
     wanted = min(previous.replicas, limits.max_replicas)
     action = ScaleDeployment(namespace=namespace, deployment=name, replicas=wanted)
     why = reason(
@@ -127,6 +136,26 @@ def plan_dependency(remediation: str, target: dict[str, str], dependency, *, lim
         inverse=None,  # scaling it back to zero would only restore the outage: a failed check escalates to a person
         target={"namespace": namespace, "deployment": name},
     )
+
+
+def _scaled_down(deployment: dict, events: list[dict]) -> Previous | None:
+    """The count of the newest scale-down to zero the deployment controller recorded for ``deployment``."""
+    name = deployment.get("metadata", {}).get("name")
+    found = []
+    for event in events:
+        involved = event.get("involvedObject") or {}
+        matched = _SCALED_DOWN.match(str(event.get("message") or "").strip())
+        if involved.get("kind") == "Deployment" and involved.get("name") == name and matched and int(matched[2]):
+            when = (
+                event.get("lastTimestamp")
+                or event.get("eventTime")
+                or event.get("metadata", {}).get("creationTimestamp")
+            )
+            found.append((str(when or ""), int(matched[2]), matched[1]))
+    if not found:
+        return None
+    _, count, replicaset = max(found)
+    return Previous(count, "scaled_down_event", replicaset)
 
 
 def _count(value) -> int | None:

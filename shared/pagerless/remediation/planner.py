@@ -56,11 +56,13 @@ class PlannerLimits:
 @dataclass(frozen=True)
 class Workload:
     """What the planner knows of the target: its Deployment, ReplicaSets and the
-    HorizontalPodAutoscalers that scale it (Kubernetes JSON)."""
+    HorizontalPodAutoscalers that scale it (Kubernetes JSON); for a dependency that is down, the events about
+    its Deployment too (`dependency.previous_replicas`)."""
 
     deployment: dict | None = None
     replicasets: list[dict] = field(default_factory=list)
     hpas: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
 
     def container(self, name: str | None) -> dict | None:
         containers = (self.deployment or {}).get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])

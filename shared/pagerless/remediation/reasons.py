@@ -69,12 +69,14 @@ def _scale_zh(p) -> str:
 # where the count a dependency is scaled back to comes from (`dependency.previous_replicas`)
 _SOURCE_EN = {
     "hpa_min": "the minReplicas of its HorizontalPodAutoscaler {detail}",
+    "scaled_down_event": "what ran before the deployment controller scaled its ReplicaSet {detail} to 0",
     "last_applied": "the replicas of its last kubectl apply",
     "replicaset": "what its ReplicaSet {detail} last ran",
     "none": "the cluster records no earlier count: the smallest that serves",
 }
 _SOURCE_ZH = {
     "hpa_min": "其 HorizontalPodAutoscaler {detail} 的 minReplicas",
+    "scaled_down_event": "Deployment 控制器将其 ReplicaSet {detail} 缩容到 0 之前的副本数",
     "last_applied": "其最近一次 kubectl apply 声明的副本数",
     "replicaset": "其 ReplicaSet {detail} 上次运行的副本数",
     "none": "集群中没有记录此前的副本数：取可提供服务的最小值",

@@ -65,7 +65,7 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy, 
 
     if is_dependency_outage(diagnosis.category, diagnosis.target):  # the fix is the dependency's, not the caller's
         named = dependency_target(diagnosis.target)
-        dependency = _workload(kube, named) if named else None
+        dependency = _dependency_workload(kube, named) if named else None
         planned = plan_diagnosis(diagnosis, dependency=dependency, limits=limits)
     else:
         planned = plan_diagnosis(diagnosis, _workload(kube, diagnosis.target), limits=limits)
@@ -159,6 +159,18 @@ def _workload(kube, target: dict):
     if workload.deployment is None and target.get("workload") and not target.get("deployment"):
         workload = read_workload(kube, {**target, "deployment": target["workload"]})
     return workload
+
+
+def _dependency_workload(kube, target: dict):
+    """A dependency's Deployment as the planner reads it, with the events that may say what it ran before."""
+    from dataclasses import replace
+
+    from pagerless.remediation.workloads import deployment_events, read_workload
+
+    workload = read_workload(kube, target)
+    if workload.deployment is None:
+        return workload
+    return replace(workload, events=deployment_events(kube, workload.deployment))
 
 
 def approval_timeout(policy: Policy, options: dict | None) -> int:

@@ -59,6 +59,11 @@ def test_the_approved_fix_scales_the_dependency_back_and_leaves_the_caller_alone
         "deployment": "cart-redis",
         "replicas": 1,
     }, proposal
+    # to what it ran before, as the deployment controller's scale-down event says, and it says it changes the dependency
+    assert (
+        "what ran before the deployment controller scaled its ReplicaSet cart-redis-7b9f6d8c4 to 0"
+        in (proposal["reason"])
+    )
     assert "this changes cart-redis, not checkout" in proposal["reason"]
     assert proposal["decision"]["reason"] == (
         "it changes checkout's dependency cart-redis, not checkout itself: a person approves it"

@@ -30,18 +30,26 @@ def cluster_workload(scenario: dict, name: str) -> Workload:
         for rs in cluster.get("replicasets", {}).get("items", [])
         if any(ref.get("name") == name for ref in rs["metadata"].get("ownerReferences") or [])
     ]
-    return Workload(deployment=deployment, replicasets=owned)
+    events = [e for e in cluster.get("events", {}).get("items", []) if e["involvedObject"]["name"] == name]
+    return Workload(deployment=deployment, replicasets=owned, events=events)
 
 
 @pytest.mark.parametrize(
-    ("scenario", "caller", "dependency", "namespace"),
+    ("scenario", "caller", "dependency", "namespace", "before", "replicaset"),
     [
-        ("dependency_redis_scaled_to_zero.json", "checkout", "cart-redis", "shop"),
-        ("redteam/dependency_scaled_to_zero_istio.json", "orders-api", "inventory", "inventory"),
+        ("dependency_redis_scaled_to_zero.json", "checkout", "cart-redis", "shop", 1, "cart-redis-7b9f6d8c4"),
+        (
+            "redteam/dependency_scaled_to_zero_istio.json",
+            "orders-api",
+            "inventory",
+            "inventory",
+            3,
+            "inventory-7f9c6d8b5",
+        ),
     ],
 )
 def test_a_dependency_scaled_to_zero_is_scaled_back_and_the_caller_is_left_alone(
-    scenario, caller, dependency, namespace
+    scenario, caller, dependency, namespace, before, replicaset
 ):
     # Given the caller answers 5xx because its dependency's Deployment was scaled to 0
     recorded = json.loads((SCENARIOS / scenario).read_text())
@@ -55,10 +63,11 @@ def test_a_dependency_scaled_to_zero_is_scaled_back_and_the_caller_is_left_alone
     )
     # Then the one action scales the dependency back up, and nothing touches the caller
     plans = [p for p in planned if isinstance(p, ActionPlan)]
-    assert [p.action for p in plans] == [ScaleDeployment(namespace=namespace, deployment=dependency, replicas=1)]
+    # (to what it ran before the deployment controller's scale-down, as its event says)
+    assert [p.action for p in plans] == [ScaleDeployment(namespace=namespace, deployment=dependency, replicas=before)]
     assert plans[0].target == {"namespace": namespace, "deployment": dependency}
     # and its reason says where the count comes from and that it changes the dependency, not the caller
-    assert "the cluster records no earlier count" in plans[0].reason
+    assert f"what ran before the deployment controller scaled its ReplicaSet {replicaset} to 0" in plans[0].reason
     assert f"this changes {dependency}, not {caller}" in plans[0].reason
     assert f"变更的是 {dependency}，而不是 {caller}" in render(plans[0].why, "zh")
 
@@ -78,13 +87,31 @@ def _rs(name, revision, desired) -> dict:
     return {"metadata": {"name": name, "annotations": annotations}}
 
 
+def _scaled_event(message, at) -> dict:
+    return {
+        "involvedObject": {"kind": "Deployment", "name": "cart-redis"},
+        "reason": "ScalingReplicaSet",
+        "message": message,
+        "lastTimestamp": at,
+    }
+
+
 def test_what_it_ran_before_comes_from_the_most_trustworthy_record():
     applied = json.dumps({"spec": {"replicas": 3}})
     history = [_rs("cart-redis-a", 1, "2"), _rs("cart-redis-b", 2, "0")]
     hpa = {"metadata": {"name": "cart-redis"}, "spec": {"minReplicas": 4, "maxReplicas": 8}}
     last_applied = {"kubectl.kubernetes.io/last-applied-configuration": applied}
     # an HPA's minimum first: the autoscaler owns the count and takes over again from it
-    assert previous_replicas(_scaled_down(last_applied), history, [hpa]).replicas == 4
+    latest = [_scaled_event("Scaled down replica set cart-redis-b to 0 from 5", "2026-03-13T18:34:00Z")]
+    assert previous_replicas(_scaled_down(last_applied), history, [hpa], latest).replicas == 4
+    # then the deployment controller's newest scale-down to zero, which says the count it scaled from
+    events = [
+        _scaled_event("Scaled down replica set cart-redis-b to 0 from 5", "2026-03-13T18:34:00Z"),
+        _scaled_event("Scaled down replica set cart-redis-b to 0 from 6", "2026-03-13T17:00:00Z"),
+        _scaled_event("Scaled up replica set cart-redis-b to 9 from 0", "2026-03-13T18:40:00Z"),
+    ]
+    found = previous_replicas(_scaled_down(last_applied), history, [], events)
+    assert (found.replicas, found.source, found.detail) == (5, "scaled_down_event", "cart-redis-b")
     # then the count its owner last applied
     assert previous_replicas(_scaled_down(last_applied), history, []).replicas == 3
     # then the newest ReplicaSet that records a count above zero
