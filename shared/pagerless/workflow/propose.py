@@ -202,6 +202,9 @@ def _store(
         "allowed": decision.get("allowed"),
         "diff": (proposal.get("dry_run") or {}).get("diff"),
     }
+    changed = decision.get("reason_phrase") or {}
+    if changed.get("code") == "dependency_change":  # the fix changes the service's dependency: the entry says which
+        said |= {"dependency": changed["params"]["dependency"], "service": changed["params"]["service"]}
     at = parse_time(entered_at) if entered_at and execution_arn else None
     once = f"proposal#{execution_arn}" if at else None
     timeline.record(incident, "proposal", proposal["message"], actor=ACTOR, data=said, once=once, at=at, live=not at)

@@ -35,6 +35,12 @@ def store_catalog() -> None:
     put_environment("default", EnvironmentContext(services=services))
 
 
+def proposal_entries(incident_id: str) -> list[dict]:
+    from pagerless.incidents.timeline import timeline
+
+    return [e.to_dict() for e in timeline(incident_id) if e.type == "proposal"]
+
+
 def replicas(sandbox, name: str) -> int:
     return sandbox.deployment("shop", name)["spec"]["replicas"]
 
@@ -69,6 +75,12 @@ def test_the_approved_fix_scales_the_dependency_back_and_leaves_the_caller_alone
         "it changes checkout's dependency cart-redis, not checkout itself: a person approves it"
     )
     assert replicas(sandbox, "cart-redis") == 0, "nothing runs before the approval"
+    from pagerless.reports.timeline_phrases import say
+
+    # and the timeline's proposal entry says it changes the dependency, not checkout, in English and Chinese
+    [entry] = proposal_entries(opened.id)
+    assert "it changes checkout's dependency cart-redis, not checkout itself" in say(entry, "en", str), entry
+    assert "此操作变更的是 checkout 的依赖 cart-redis，而不是 checkout 本身" in say(entry, "zh", str), entry
     # When an operator approves
     response = api.post(f"/api/incidents/{opened.id}/approve", json={"comment": "go"}, headers=auth(operator_key))
     assert response.status_code == 200, response.text
