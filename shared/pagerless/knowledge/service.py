@@ -172,11 +172,13 @@ def versioned_environment(workspace: str) -> tuple[EnvironmentContext, int | Non
 
 def service_scope(workspace: str, service: str | None) -> dict:
     """What the policy's service scope rule reads (`pagerless.remediation.service_scope`): the incident's ``service``,
-    each catalogued service's namespace, and the workloads of those that list theirs."""
+    each catalogued service's namespace, the workloads of those that list theirs, and the service's listed
+    dependencies."""
     services = get_environment(workspace).services
     catalog = {entry.name: entry.namespace for entry in services}
     workloads = {entry.name: entry.workloads for entry in services if entry.workloads}
-    return {"service": service or None, "catalog": catalog, "workloads": workloads}
+    dependencies = next((list(entry.dependencies) for entry in services if service and entry.name == service), [])
+    return {"service": service or None, "catalog": catalog, "workloads": workloads, "dependencies": dependencies}
 
 
 def put_environment(

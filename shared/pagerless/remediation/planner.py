@@ -27,6 +27,7 @@ from pagerless.remediation.actions import (
     ScaleDeployment,
     not_a_name,
 )
+from pagerless.remediation.dependency import is_dependency_outage, plan_dependency
 from pagerless.remediation.policy import ActionLimits
 from pagerless.remediation.quantity import MI, cpu_millis, format_cpu, format_memory, memory_bytes
 from pagerless.remediation.reasons import not_planned, reason
@@ -55,11 +56,13 @@ class PlannerLimits:
 @dataclass(frozen=True)
 class Workload:
     """What the planner knows of the target: its Deployment, ReplicaSets and the
-    HorizontalPodAutoscalers that scale it (Kubernetes JSON)."""
+    HorizontalPodAutoscalers that scale it (Kubernetes JSON); for a dependency that is down, the events about
+    its Deployment too (`dependency.previous_replicas`)."""
 
     deployment: dict | None = None
     replicasets: list[dict] = field(default_factory=list)
     hpas: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
 
     def container(self, name: str | None) -> dict | None:
         containers = (self.deployment or {}).get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])
@@ -166,13 +169,27 @@ def _node_target(node: str, workload: dict[str, str], *, keeps_pods: bool) -> di
 
 
 def plan_diagnosis(
-    diagnosis: Diagnosis, workload: Workload | None = None, *, limits: PlannerLimits = PlannerLimits()
+    diagnosis: Diagnosis,
+    workload: Workload | None = None,
+    *,
+    dependency: Workload | None = None,
+    limits: PlannerLimits = PlannerLimits(),
 ) -> list[ActionPlan | NoAction]:
-    """One plan (or NoAction) per remediation id of the diagnosis, in the diagnosis's order."""
-    return [
-        plan_remediation(remediation, diagnosis.target, workload, category=diagnosis.category, limits=limits)
-        for remediation in diagnosis.remediations
-    ]
+    """One plan (or NoAction) per remediation id of the diagnosis, in the diagnosis's order. When the diagnosis
+    blames a dependency of its target (`dependency.is_dependency_outage`), each is planned on the dependency
+    (``dependency``: its Deployment's workload, `dependency.dependency_target`), never on the target, and two
+    remediations that plan the same action give it once."""
+    if not is_dependency_outage(diagnosis.category, diagnosis.target):
+        return [
+            plan_remediation(remediation, diagnosis.target, workload, category=diagnosis.category, limits=limits)
+            for remediation in diagnosis.remediations
+        ]
+    planned: list[ActionPlan | NoAction] = []
+    for remediation in diagnosis.remediations:
+        plan = plan_dependency(remediation, diagnosis.target, dependency or Workload(), limits=limits)
+        if not any(isinstance(p, ActionPlan) and isinstance(plan, ActionPlan) and p.id == plan.id for p in planned):
+            planned.append(plan)
+    return planned
 
 
 def _increase_memory(namespace, deployment, target, workload, category, limits, verify_target):

@@ -24,7 +24,8 @@ names itself in ``Decision.rule``:
    (a drain_node is judged per pod: rules 3 and 4 travel in the Decision and the executor
    refuses the whole drain if one pod on the node is outside them)
 8. ``autonomy:approve``       allowed, a human approves first
-   (an action marked ``always_approve``, a drain, needs a human under every autonomy level)
+   (an action marked ``always_approve``, a drain, needs a human under every autonomy level; so does a fix on a
+   dependency of the incident's service, not the service: `service_scope.dependency_changed`)
    ``autonomy:auto-safe``     allowed; runs at once if low risk and single_pod/deployment, else approval
    ``autonomy:auto``          allowed, runs at once
 """
@@ -45,7 +46,7 @@ from pagerless.domain.schema_docs import documented
 from pagerless.remediation.actions import ActionPlan, BlastRadius, PatchResources, Risk, ScaleDeployment
 from pagerless.remediation.policy_phrases import english, why
 from pagerless.remediation.quantity import cpu_millis, memory_bytes, parse_quantity
-from pagerless.remediation.service_scope import ServiceScope, refusal
+from pagerless.remediation.service_scope import ServiceScope, dependency_changed, refusal
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -333,6 +334,15 @@ def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decisi
         if per_pod
         else {}
     )
+    if dependency := dependency_changed(plan, context.scope):
+        return Decision(
+            allowed=True,
+            requires_approval=True,
+            rule=rule,
+            plan_id=plan.id,
+            **_because(why("dependency_change", dependency=dependency, service=context.scope.service)),
+            approval_timeout_seconds=policy.approval_timeout_seconds,
+        )
     if type(action).always_approve:
         return Decision(
             allowed=True,

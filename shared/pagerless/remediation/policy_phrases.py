@@ -168,6 +168,17 @@ POLICY = Catalog(
             "en": lambda p: f"{p['risk']} risk / {p['radius']} blast radius: needs approval",
             "zh": lambda p: f"{_risk(p['risk'])}风险 / 影响范围（{_radius(p['radius'])}）：需要审批",
         },
+        # a fix on the incident's service's dependency (`service_scope.dependency_changed`), whatever the autonomy
+        "dependency_change": {
+            "en": lambda p: (
+                f"it changes {p['service'] or 'the service'}'s dependency {p['dependency']}, not "
+                f"{p['service'] or 'the service'} itself: a person approves it"
+            ),
+            "zh": lambda p: (
+                f"此操作变更的是 {p['service'] or '该服务'} 的依赖 {p['dependency']}，而不是 "
+                f"{p['service'] or '该服务'} 本身：需由人工审批"
+            ),
+        },
         "every_action": {
             "en": lambda p: "every action needs approval",
             "zh": lambda p: "所有操作都需要审批",

@@ -66,6 +66,41 @@ def _scale_zh(p) -> str:
     return f"将 {p['deployment']} 的副本数从 {p['current']} 调整为 {p['wanted']}{asked}"
 
 
+# where the count a dependency is scaled back to comes from (`dependency.previous_replicas`)
+_SOURCE_EN = {
+    "hpa_min": "the minReplicas of its HorizontalPodAutoscaler {detail}",
+    "scaled_down_event": "what ran before the deployment controller scaled its ReplicaSet {detail} to 0",
+    "last_applied": "the replicas of its last kubectl apply",
+    "replicaset": "what its ReplicaSet {detail} last ran",
+    "none": "the cluster records no earlier count: the smallest that serves",
+}
+_SOURCE_ZH = {
+    "hpa_min": "其 HorizontalPodAutoscaler {detail} 的 minReplicas",
+    "scaled_down_event": "Deployment 控制器将其 ReplicaSet {detail} 缩容到 0 之前的副本数",
+    "last_applied": "其最近一次 kubectl apply 声明的副本数",
+    "replicaset": "其 ReplicaSet {detail} 上次运行的副本数",
+    "none": "集群中没有记录此前的副本数：取可提供服务的最小值",
+}
+
+
+def _dependency_back_en(p) -> str:
+    source = _SOURCE_EN[p["source"]].format(detail=p.get("detail") or "")
+    capped = " (the most the policy allows)" if p.get("capped") else ""
+    return (
+        f"scale {p['caller']}'s dependency {p['deployment']} from 0 back to {p['wanted']} replicas{capped} "
+        f"({source}); this changes {p['deployment']}, not {p['caller']}"
+    )
+
+
+def _dependency_back_zh(p) -> str:
+    source = _SOURCE_ZH[p["source"]].format(detail=p.get("detail") or "")
+    capped = "（策略允许的上限）" if p.get("capped") else ""
+    return (
+        f"将 {p['caller']} 的依赖 {p['deployment']} 的副本数从 0 恢复为 {p['wanted']}{capped}（{source}）；"
+        f"此操作变更的是 {p['deployment']}，而不是 {p['caller']}"
+    )
+
+
 def _hpa_zh(p) -> str:
     return (
         f"Deployment {p['deployment']} 由 HorizontalPodAutoscaler {p['hpa']} 扩缩（{p['min']}-{p['max']} 个副本）："
@@ -166,6 +201,35 @@ NOT_PLANNED = {
         "en": lambda p: f"deployment {p['deployment']} already has {p['current']} replicas",
         "zh": lambda p: f"Deployment {p['deployment']} 已有 {p['current']} 个副本",
     },
+    # a caller's dependency is down (`remediation.dependency`): nothing is changed on the caller
+    "dependency_not_caller": {
+        "en": lambda p: (
+            f"{p['dependency']}, a dependency of {p['caller']}, is what is down: nothing is changed on {p['caller']}"
+        ),
+        "zh": lambda p: f"故障的是 {p['caller']} 的依赖 {p['dependency']}：不对 {p['caller']} 做任何变更",
+    },
+    "dependency_not_readable": {
+        "en": lambda p: (
+            f"{p['caller']}'s dependency {p['dependency']} is no Deployment Pagerless can read: a human brings it "
+            f"back; nothing is changed on {p['caller']}"
+        ),
+        "zh": lambda p: (
+            f"{p['caller']} 的依赖 {p['dependency']} 不是 Pagerless 能读取的 Deployment：需由人工恢复；"
+            f"不对 {p['caller']} 做任何变更"
+        ),
+    },
+    "dependency_not_scaled_down": {
+        "en": lambda p: (
+            f"{p['caller']}'s dependency {p['namespace']}/{p['deployment']} is not scaled to zero ({p['replicas']} "
+            f"replicas, {p['available']} available): what keeps it down (a crash, failing probes, no endpoints) is "
+            f"fixed on {p['deployment']} itself, as its own diagnosis says; nothing is changed on {p['caller']}"
+        ),
+        "zh": lambda p: (
+            f"{p['caller']} 的依赖 {p['namespace']}/{p['deployment']} 并未缩容到零（{p['replicas']} 个副本，"
+            f"{p['available']} 个可用）：导致它不可用的原因（崩溃、探针失败、没有端点）应在 {p['deployment']} 本身修复，"
+            f"以其自身的诊断为准；不对 {p['caller']} 做任何变更"
+        ),
+    },
     # a proposal of no action: why each remediation became none (``items``: the proposal's ``not_automated``)
     "nothing_planned": {"en": _nothing_en, "zh": _nothing_zh},
 }
@@ -197,6 +261,7 @@ REASONS = Catalog(
         "increase_cpu_limit": {"en": _cpu_en, "zh": _cpu_zh},
         "rollback_deployment": {"en": _rollback_en, "zh": _rollback_zh},
         "scale_deployment": {"en": _scale_en, "zh": _scale_zh},
+        "scale_dependency_back": {"en": _dependency_back_en, "zh": _dependency_back_zh},
         "rollback_fix": {
             "en": lambda p: f"roll back {p['action']}: the fix did not work",
             "zh": lambda p: f"回滚 {p['action']}：修复没有生效",

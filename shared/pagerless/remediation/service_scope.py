@@ -20,6 +20,11 @@ cluster:
 A service's workloads are those its catalog entry lists (``workloads``: "Deployment/payments",
 "StatefulSet/payments-db"), or, when it lists none, the workload named as the service (of any kind).
 
+A listed dependency of the service (its catalog entry's ``dependencies``, ``ServiceScope.dependencies``) is the
+exception: a fix on that Deployment is allowed, in the dependency's catalogued namespace (or, the catalog giving it
+none, the service's), and `dependency_changed` makes the policy ask a person for it whatever the autonomy: it changes
+another service than the one that was paged about.
+
 A cluster-scoped action (a node's) has no namespace to check: its own rules (always approve, the drain's per-pod
 namespace rules) bound it. Without a service, or without a catalog, the rule says nothing: ``allowed_namespaces`` and
 ``denied_namespaces`` still bound every action. ``Policy.service_scope`` false turns it off.
@@ -46,6 +51,7 @@ class ServiceScope(BaseModel):
     service: str | None = None
     catalog: dict[str, str | None] = Field(default_factory=dict)
     workloads: dict[str, list[str]] = Field(default_factory=dict)
+    dependencies: list[str] = Field(default_factory=list)  # the catalog's dependencies of ``service``
 
     def owners(self, namespace: str) -> list[str]:
         return sorted(name for name, ns in self.catalog.items() if ns == namespace)
@@ -65,6 +71,8 @@ class ServiceScope(BaseModel):
 
 def refusal(plan: ActionPlan, scope: ServiceScope) -> Phrase | None:
     """Why ``plan`` reaches outside the incident's service (a phrase of `policy_phrases`), or None."""
+    if dependency_changed(plan, scope):
+        return None
     action = plan.action
     namespace = action.namespace_scope
     if not scope.service or namespace is None or not scope.catalog:
@@ -103,3 +111,17 @@ def _pod_refusal(plan: ActionPlan, pod: str, scope: ServiceScope) -> Phrase | No
         return None
     listed = scope.workloads.get(service)
     return why("others_pod", pod=pod, kind=kind, owner=owner, service=service, **({"listed": listed} if listed else {}))
+
+
+def dependency_changed(plan: ActionPlan, scope: ServiceScope) -> str | None:
+    """The Deployment of a dependency, not of the incident's service, that ``plan`` changes: a listed dependency of
+    the service in its namespace, or the dependency a ``restore_dependency`` plan brings back; None otherwise."""
+    deployment = getattr(plan.action, "deployment", None)
+    if not deployment or deployment == scope.service:
+        return None
+    if plan.remediation == "restore_dependency":
+        return deployment
+    if deployment not in scope.dependencies:
+        return None
+    where = scope.catalog.get(deployment) or scope.catalog.get(scope.service or "")
+    return deployment if not where or plan.action.namespace_scope == where else None

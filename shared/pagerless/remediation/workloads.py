@@ -182,3 +182,19 @@ def autoscalers_of(kube: KubeClients, deployment: dict) -> list[dict]:
         if (ref := (hpa.get("spec") or {}).get("scaleTargetRef") or {}).get("kind") == "Deployment"
         and ref.get("name") == meta["name"]
     ]
+
+
+def deployment_events(kube: KubeClients, deployment: dict) -> list[dict]:
+    """The events about ``deployment`` (its scale-downs among them); none when RBAC does not let Pagerless read
+    them (403)."""
+    from kubernetes.client.exceptions import ApiException
+
+    meta = deployment["metadata"]
+    about = f"involvedObject.kind=Deployment,involvedObject.name={meta['name']}"
+    try:
+        listed = kube.call(kube.core.list_namespaced_event, meta["namespace"], field_selector=about)
+    except ApiException as exc:
+        if exc.status in (403, 404):
+            return []
+        raise
+    return listed["items"]

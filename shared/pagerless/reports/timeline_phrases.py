@@ -29,8 +29,9 @@ def _variants(kind: str, data: dict, entry: dict) -> list[str]:
     if kind in ("context_gathered", "context_refreshed"):
         live = data.get("source") == "live"
         return [f"{kind}:live", f"{kind}:live_plain"] if live else [f"{kind}:alert"]
-    if kind == "proposal":
-        return [f"proposal:{data.get('route')}"]
+    if kind == "proposal":  # a fix on the service's dependency says so (`service_scope.dependency_changed`)
+        plain = f"proposal:{data.get('route')}"
+        return [f"{plain}:dependency", plain] if data.get("dependency") else [plain]
     if kind == "approval_expired":
         return ["approval_expired:timed_out" if actor in SYSTEM_ACTORS else "approval_expired:late"]
     if kind == "action_dry_run" and data.get("allowed") is False:  # a real run would be refused now

@@ -42,6 +42,11 @@ PHRASES: dict[str, tuple[str, str]] = {
     "rediagnosis_requested": ("{message}", "已请求重新诊断"),
     "diagnosed": ("{message}", "诊断：{category}（置信度 {confidence_pct}%，{engine}）"),
     "proposal:approval": ("{message}", "提议执行 {action}；策略规则 {rule}：需要人工审批"),
+    "proposal:approval:dependency": (
+        "{message}",
+        "提议执行 {action}；此操作变更的是 {service} 的依赖 {dependency}，而不是 {service} 本身；"
+        "策略规则 {rule}：需要人工审批",
+    ),
     "proposal:auto": ("{message}", "提议执行 {action}；策略规则 {rule}：自动执行"),
     "proposal:blocked": ("{message}", "提议执行 {action}，但策略规则 {rule} 不允许"),
     "proposal:none": ("{message}", "没有可自动执行的修复，交由人工处理"),

@@ -62,7 +62,14 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy, 
     # the planner proposes within the policy's bounds, which judge every action whatever its source
     limits = PlannerLimits.within(policy.action_limits)
     read: dict = {}  # the target's pod, read once: for its deployment, then for its owner
-    planned = plan_diagnosis(diagnosis, _workload(kube, diagnosis.target, read), limits=limits)
+    from pagerless.remediation.dependency import dependency_target, is_dependency_outage
+
+    if is_dependency_outage(diagnosis.category, diagnosis.target):  # the fix is the dependency's, not the caller's
+        named = dependency_target(diagnosis.target)
+        dependency = _dependency_workload(kube, named) if named else None
+        planned = plan_diagnosis(diagnosis, dependency=dependency, limits=limits)
+    else:
+        planned = plan_diagnosis(diagnosis, _workload(kube, diagnosis.target, read), limits=limits)
     from pagerless.remediation.workloads import with_pod_owner
 
     plans = [with_pod_owner(p, kube, read=read) for p in planned if isinstance(p, ActionPlan)]
@@ -155,6 +162,18 @@ def _workload(kube, target: dict, read: dict):
     return workload
 
 
+def _dependency_workload(kube, target: dict):
+    """A dependency's Deployment as the planner reads it, with the events that may say what it ran before."""
+    from dataclasses import replace
+
+    from pagerless.remediation.workloads import deployment_events, read_workload
+
+    workload = read_workload(kube, target)
+    if workload.deployment is None:
+        return workload
+    return replace(workload, events=deployment_events(kube, workload.deployment))
+
+
 def approval_timeout(policy: Policy, options: dict | None) -> int:
     """The execution input's ``options.approval_timeout_seconds``, the env override, or the policy's."""
     override = (options or {}).get("approval_timeout_seconds") or settings.workflow_timing().approval_timeout_seconds
@@ -184,6 +203,9 @@ def _store(
         "allowed": decision.get("allowed"),
         "diff": (proposal.get("dry_run") or {}).get("diff"),
     }
+    changed = decision.get("reason_phrase") or {}
+    if changed.get("code") == "dependency_change":  # the fix changes the service's dependency: the entry says which
+        said |= {"dependency": changed["params"]["dependency"], "service": changed["params"]["service"]}
     at = parse_time(entered_at) if entered_at and execution_arn else None
     once = f"proposal#{execution_arn}" if at else None
     timeline.record(incident, "proposal", proposal["message"], actor=ACTOR, data=said, once=once, at=at, live=not at)

@@ -33,7 +33,9 @@ def _diagnosis_and_proposal(name: str, workload: str) -> tuple[dict, dict]:
     scenario = json.loads((SCENARIOS / name).read_text("utf-8"))
     diagnosis = run_diagnosis(scenario)
     [deployment] = [d for d in scenario["cluster"]["deployments"]["items"] if d["metadata"]["name"] == workload]
-    [plan, *_] = [p for p in plan_diagnosis(diagnosis, Workload(deployment, [])) if isinstance(p, ActionPlan)]
+    # ``workload``: the Deployment the plan acts on (a dependency's, when the diagnosis blames one)
+    planned = plan_diagnosis(diagnosis, Workload(deployment, []), dependency=Workload(deployment, []))
+    [plan, *_] = [p for p in planned if isinstance(p, ActionPlan)]
     decision = Decision(allowed=True, requires_approval=True, rule="approve.default", reason="-", plan_id=plan.id)
     return diagnosis.model_dump(mode="json"), describe(plan, decision)
 
@@ -127,8 +129,8 @@ def test_a_chinese_card_says_the_evidence_pagerless_wrote_itself_in_chinese_and_
 
 def test_a_chinese_card_says_each_kind_of_evidence_as_chinese_reads_it(api, notify_env, admin_key, vendors):
     # Given a real diagnosis citing a log line that ends in its own full stop and a Deployment's field (the checkout
-    # scenario whose Redis was scaled to zero), with its scale-up proposed
-    diagnosis, proposal = _diagnosis_and_proposal("dependency_redis_scaled_to_zero.json", "checkout")
+    # scenario whose Redis was scaled to zero), with the Redis's scale-up proposed
+    diagnosis, proposal = _diagnosis_and_proposal("dependency_redis_scaled_to_zero.json", "cart-redis")
     log, field = diagnosis["evidence"][:2]
     assert log["source"].startswith("log ") and log["detail"].endswith("Connection refused."), log
     assert field == {"source": "deployment shop/cart-redis/spec.replicas", "detail": "0"}, field
@@ -146,3 +148,6 @@ def test_a_chinese_card_says_each_kind_of_evidence_as_chinese_reads_it(api, noti
     # And the English card keeps the stored lines
     assert f"{log['source']}: {log['detail']}" in english, english
     assert "deployment shop/cart-redis/spec.replicas: 0" in english, english
+    # And both cards say the fix changes the dependency, not the service that was paged about
+    assert "this changes cart-redis, not checkout" in english, english
+    assert "此操作变更的是 cart-redis，而不是 checkout" in content, content

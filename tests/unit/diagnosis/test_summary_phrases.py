@@ -152,6 +152,13 @@ def test_every_reason_code_renders_in_both_languages():
         # a target name from the alert's labels that is no Kubernetes name (reasons "not_a_name")
         "field": "namespace",
         "value": 'payments"} or vector(1) #',
+        # a caller's dependency that is down (remediation.dependency)
+        "caller": "checkout",
+        "dependency": "cart-redis",
+        "source": "replicaset",
+        "detail": "cart-redis-7b9f6d8c4",
+        "replicas": 2,
+        "available": 0,
     }
     for code in reasons.REASONS.entries:
         phrase = reasons.reason(code, **facts)

@@ -43,6 +43,9 @@ DATA = {
     "ended": "FAILED: EscalationTickFailed",
     "resumes": 3,
     "error": "the escalation tick failed 10 times in a row; the last failure: ValueError: injected",
+    # a fix proposed on the service's dependency (proposal:approval:dependency)
+    "service": "checkout",
+    "dependency": "cart-redis",
 }
 
 

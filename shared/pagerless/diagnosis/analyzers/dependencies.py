@@ -27,6 +27,7 @@ class DependencyState:
     known: bool = False  # a workload of that name exists in the snapshot
     healthy: bool = False  # every pod Running and Ready, none restarting recently
     scaled_to_zero: bool = False
+    deployment: str = ""  # the Deployment serving the host, when one does
     evidence: list[Evidence] = field(default_factory=list)
 
 
@@ -41,7 +42,7 @@ def dependency_state(snapshot: Snapshot, host: str, namespace: str) -> Dependenc
         None,
     )
     if deployment is not None:
-        state.known, state.namespace = True, deployment.namespace
+        state.known, state.namespace, state.deployment = True, deployment.namespace, deployment.name
         if deployment.replicas == 0:
             state.scaled_to_zero = True
             state.evidence.append(evidence(f"deployment {deployment.namespace}/{deployment.name}/spec.replicas", "0"))

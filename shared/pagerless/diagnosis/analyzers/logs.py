@@ -147,6 +147,11 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
     target = pod.target(container)
     if host and _in_cluster(snapshot, full_host or host):
         target["dependency"] = host
+        if family in _DEPENDENCY_FAMILIES:
+            # the Deployment behind the host: what a fix for the dependency acts on (`remediation.dependency`)
+            state = dependency_state(snapshot, host, namespace)
+            if state.deployment:
+                target["dependency_namespace"], target["dependency_deployment"] = state.namespace, state.deployment
     summary = _SUMMARIES[category].format(w=workload, h=full_host or "its dependencies")
     if category == "dns_resolution_failure" and any(_DNS_SERVER.search(h.match.line) for h in hits):
         summary = f"{workload}, a DNS server, cannot serve names"
