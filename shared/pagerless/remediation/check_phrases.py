@@ -37,11 +37,11 @@ CHECKS = Catalog(
         # ``reason``: the API's reason beside its status, where a runbook check says it ("403 Forbidden")
         "unreadable": {
             "en": lambda p: (
-                f"{p['kind']} {p['name']} unreadable: {p['status']}" + (f" {p['reason']}" * bool(p.get("reason")))
+                f"{p['kind']} {p['name']} unreadable: {p['status']}" + (f" {p['reason']}" if p.get("reason") else "")
             ),
             "zh": lambda p: (
                 f"无法读取 {_object_zh(p['kind'], p['name'])}：{p['status']}"
-                + (f" {p['reason']}" * bool(p.get("reason")))
+                + (f" {p['reason']}" if p.get("reason") else "")
             ),
         },
         "no_target": {
