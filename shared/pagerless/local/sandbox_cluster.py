@@ -2,8 +2,8 @@
 
 It speaks the REST paths and JSON of the official ``kubernetes`` Python client for what Pagerless
 reads and changes: pods (list, read, logs with ``tailLines`` and ``limitBytes``, delete, eviction),
-events, deployments (read, list, patch, ``/scale``), replicasets, jobs (batch/v1), nodes (patch for cordon), PVCs,
-HPAs (autoscaling/v2) and PDBs.
+events, deployments (read, list, patch, ``/scale``), replicasets, statefulsets, daemonsets, jobs and cronjobs
+(batch/v1), nodes (patch for cordon), PVCs, HPAs (autoscaling/v2) and PDBs.
 Every mutating call honours ``dryRun=All``. Failures are Kubernetes ``Status`` bodies
 (400, 403, 404, 405, 409, 415, 422, 429). ``/version`` says ``v1.31.0-sandbox``, and every object
 the sandbox creates (pods, ReplicaSets, events) carries ``pagerless.dev/sandbox: "true"``.
@@ -24,7 +24,10 @@ The rules that make actions take effect (instantly, no real time passes):
    or revives the older ReplicaSet with an equal template under the next
    ``deployment.kubernetes.io/revision``; the rollout completes at once and old pods are gone.
 3. An evicted or deleted pod owned by a ReplicaSet is replaced by a pod with a new name; a bare
-   pod stays gone. Deletion is immediate (no grace period).
+   pod stays gone. Deletion is immediate (no grace period). A StatefulSet's pod comes back under its
+   name, a DaemonSet's under a new one on the same node, a Job's under a new one while the Job has
+   not finished, each Ready, and the workload's status counts its pods again
+   (``sandbox.pod_controllers``). CronJobs are served as recorded and never schedule.
 4. A new pod is Ready with restartCount 0 unless rule 1's failure still holds for its template; a
    failing pod copies a failing scenario pod's status and logs, with one restart just now (an
    OOM pod: lastState OOMKilled, exit 137; a pod that was Pending stays Pending).

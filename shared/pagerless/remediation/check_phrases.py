@@ -34,14 +34,43 @@ CHECKS = Catalog(
                 f"容器 {p['pod']}/{p['container']} 在操作后重启过（{p['last']}，restartCount {p['count']}）"
             ),
         },
+        # a pod's owner other than a Deployment (`verify_owners`): ``workload`` is "Kind/namespace/name"
+        "replicas_not_ready": {
+            "en": lambda p: f"{p['workload']}: {p['ready']} of {p['wanted']} replicas Ready",
+            "zh": lambda p: f"{p['workload']}：{p['wanted']} 个副本中 {p['ready']} 个就绪",
+        },
+        "revision_pending": {
+            "en": lambda p: (
+                f"{p['workload']} rollout incomplete: currentRevision {p['current']}, updateRevision {p['update']}"
+            ),
+            "zh": lambda p: (
+                f"{p['workload']} 滚动更新尚未完成：currentRevision {p['current']}，updateRevision {p['update']}"
+            ),
+        },
+        "daemonset_not_ready": {
+            "en": lambda p: (
+                f"{p['workload']}: {p['ready']} of {p['desired']} scheduled pods Ready, {p['unavailable']} unavailable"
+            ),
+            "zh": lambda p: (
+                f"{p['workload']}：应调度的 {p['desired']} 个 Pod 中 {p['ready']} 个就绪，{p['unavailable']} 个不可用"
+            ),
+        },
+        "job_failed": {
+            "en": lambda p: f"{p['workload']} failed: {p['reason']}" + (f" ({p['message']})" if p["message"] else ""),
+            "zh": lambda p: f"{p['workload']} 已失败：{p['reason']}" + (f"（{p['message']}）" if p["message"] else ""),
+        },
+        "job_not_running": {
+            "en": lambda p: f"{p['workload']} has no active or succeeded pod ({p['failed']} failed)",
+            "zh": lambda p: f"{p['workload']} 没有运行中或已成功的 Pod（{p['failed']} 个失败）",
+        },
         # ``reason``: the API's reason beside its status, where a runbook check says it ("403 Forbidden")
         "unreadable": {
             "en": lambda p: (
-                f"{p['kind']} {p['name']} unreadable: {p['status']}" + (f" {p['reason']}" * bool(p.get("reason")))
+                f"{p['kind']} {p['name']} unreadable: {p['status']}" + (f" {p['reason']}" if p.get("reason") else "")
             ),
             "zh": lambda p: (
                 f"无法读取 {_object_zh(p['kind'], p['name'])}：{p['status']}"
-                + (f" {p['reason']}" * bool(p.get("reason")))
+                + (f" {p['reason']}" if p.get("reason") else "")
             ),
         },
         "no_target": {
@@ -119,7 +148,14 @@ CHECKS = Catalog(
     },
     "check",
 )
-_KINDS_ZH = {"deployment": "Deployment", "pod": "Pod", "node": "节点"}
+_KINDS_ZH = {
+    "deployment": "Deployment",
+    "pod": "Pod",
+    "node": "节点",
+    "statefulset": "StatefulSet",
+    "daemonset": "DaemonSet",
+    "job": "Job",
+}
 
 
 def _part(phrase, language: str) -> str:

@@ -9,6 +9,9 @@ whose last termination finished since then).
 ``drain_node``) by what it promised (the node unschedulable, or schedulable for an uncordon; for a
 drain also no evictable pod left on it, as ``drain.check_drained`` defines it) and, when the plan's
 target names a workload too (the alert's), that workload's health; any other action by the workload.
+A pod fix is judged by the pod's owner read from the cluster: its Deployment here, a StatefulSet,
+DaemonSet or Job in `verify_owners` (a restarted pod of those may come back under a new name); only
+a pod no workload owns is read by its name.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from pagerless.kube.clients import KubeClients
 from pagerless.remediation.actions import ActionPlan, CordonNode, DrainNode
 from pagerless.remediation.check_phrases import check, english
 from pagerless.remediation.planner import target_names
+from pagerless.remediation.verify_owners import KINDS as OWNER_KINDS
+from pagerless.remediation.verify_owners import check_owner
 from pagerless.remediation.workloads import controller_of, deployment_of_pod, owned_replicasets, selector_string
 
 
@@ -40,7 +45,7 @@ def check_action(
     kube: KubeClients, plan: ActionPlan, since: datetime, target: dict[str, str] | None = None
 ) -> VerificationResult:
     """Check what ``plan``'s action promised and the workload its ``target`` (default: the plan's) names."""
-    target = plan.target if target is None else target
+    target = _with_owner(plan, plan.target if target is None else target)
     action = plan.action
     if not isinstance(action, (CordonNode, DrainNode)):
         return check_workload(kube, target, since)
@@ -49,7 +54,8 @@ def check_action(
     if not namespace or not (deployment or pod):
         return node.model_copy(update={"details": {"node": node.details}})
     workload = check_workload(kube, target, since)
-    what = f"{workload.details.get('deployment') or f'pod {namespace}/{pod}'} is healthy"
+    details = workload.details
+    what = f"{details.get('deployment') or details.get('workload') or f'pod {namespace}/{pod}'} is healthy"
     return VerificationResult(
         healthy=node.healthy and workload.healthy,
         reasons=node.reasons + workload.reasons,
@@ -57,6 +63,15 @@ def check_action(
         details={**workload.details, "node": node.details},
         summary=f"{node.summary} and {what}",
     )
+
+
+def _with_owner(plan: ActionPlan, target: dict[str, str]) -> dict[str, str]:
+    """``target`` naming the pod's owner when the plan read a StatefulSet, DaemonSet or Job as its owner but the
+    target does not name it (a plan stored before targets named owners)."""
+    kind = (plan.pod_owner or "").partition("/")[0]
+    if "owner" in target or kind not in OWNER_KINDS or target.get("pod") != getattr(plan.action, "pod", None):
+        return target
+    return {**target, "owner": plan.pod_owner}
 
 
 def check_node(kube: KubeClients, action: CordonNode | DrainNode) -> VerificationResult:
@@ -88,10 +103,14 @@ def check_node(kube: KubeClients, action: CordonNode | DrainNode) -> Verificatio
 
 def check_workload(kube: KubeClients, target: dict[str, str], since: datetime) -> VerificationResult:
     """Check the Deployment named by ``target`` (or owning its pod) and its pods (those of its own
-    ReplicaSets, not every pod its selector matches), as of now."""
+    ReplicaSets, not every pod its selector matches), as of now; when the target names the pod's ``owner`` a
+    StatefulSet, DaemonSet or Job, that workload (`verify_owners`); a pod no workload owns, the pod."""
     from kubernetes.client.exceptions import ApiException
 
     namespace, deployment, pod, _ = target_names(target)
+    owner = target.get("owner") or ""
+    if namespace and owner.partition("/")[0] in OWNER_KINDS:
+        return check_owner(kube, namespace, owner, since)  # a StatefulSet's, DaemonSet's or Job's pod
     if namespace and not deployment and pod:
         deployment = deployment_of_pod(kube, namespace, pod)
     if not namespace or not deployment:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pagerless.kube.clients import KubeClients
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.planner import Workload, target_names
+from pagerless.remediation.verify_owners import KINDS as OWNER_KINDS
 
 
 def owner_name(obj: dict, kind: str) -> str | None:
@@ -73,7 +74,7 @@ def with_pod_owner(
     scope refuses a pod of another workload), or ``pod_owner_unknown``, why that is not known. The pod's owner is read
     even when the action names a deployment: that name came from an alert's labels or a diagnosis, the pod's
     ownerReferences are the cluster's word; so verification watches the owner (the plan's ``target``: its
-    Deployment, or the pod itself when another kind owns it), and the deployment named stays only when nothing was
+    Deployment, its StatefulSet, DaemonSet or Job as ``owner``, or the pod itself when another kind owns it), and the deployment named stays only when nothing was
     read. ``when_unnamed``: read only for an action that names no deployment (a person named the target; only the
     rate limit needs the owner). ``read``: what was read already (`read_workload`'s), and where to keep what this
     reads. A plan that acts on no pod, or already knows, comes back as it is. Connects to the configured cluster only
@@ -91,16 +92,22 @@ def with_pod_owner(
         finally:
             own.close()
     facts = _read_pod(kube, action.namespace, pod, read)
-    return plan.model_copy(update={**facts, "target": _watched(plan.target, pod, facts.get("pod_owner"))})
+    fields = {k: v for k, v in facts.items() if k in ("pod_owner", "pod_owner_unknown")}
+    watched = _watched(plan.target, pod, facts.get("pod_job") or facts.get("pod_owner"))
+    return plan.model_copy(update={**fields, "target": watched})
 
 
 def _watched(target: dict[str, str], pod: str, owner: str | None) -> dict[str, str]:
-    """What verification watches once the pod's owner is known: its Deployment, not one a label named with it."""
+    """What verification watches once the pod's owner is known: its Deployment, not one a label named with it; a
+    StatefulSet, DaemonSet or Job as the target's ``owner`` (a CronJob's pod: the Job of its run); the pod itself
+    when another kind owns it."""
     if not owner or target.get("pod") != pod:
         return target
     kind, _, name = owner.partition("/")
-    kept = {k: v for k, v in target.items() if k != "deployment"}
-    return {**kept, "deployment": name} if kind == "Deployment" else kept
+    kept = {k: v for k, v in target.items() if k not in ("deployment", "owner")}
+    if kind == "Deployment":
+        return {**kept, "deployment": name}
+    return {**kept, "owner": owner} if kind in OWNER_KINDS else kept
 
 
 def _read_pod(kube: KubeClients, namespace: str, pod: str, read: PodReads | None) -> dict:
@@ -115,7 +122,8 @@ def pod_facts(kube: KubeClients, namespace: str, pod: str) -> dict:
     """What the cluster says of the workload that owns ``pod``, as `ActionPlan` fields: ``pod_owner``
     ("Deployment/payments-api", "StatefulSet/db", "CronJob/report"), or ``pod_owner_unknown``: ``gone`` (the pod is
     not found), ``no_owner`` (a bare pod) or the API's answer to a read that failed ("403 Forbidden", "404 Not Found"
-    for its ReplicaSet or Job): its owner cannot be read."""
+    for its ReplicaSet or Job): its owner cannot be read. A CronJob's pod also names the Job of its run
+    (``pod_job``: "Job/report-29012345"), which verification watches: not an `ActionPlan` field."""
     from kubernetes.client.exceptions import ApiException
 
     try:
@@ -126,7 +134,10 @@ def pod_facts(kube: KubeClients, namespace: str, pod: str) -> dict:
         owner = _top_owner(kube, namespace, found)
     except ApiException as exc:
         return {"pod_owner_unknown": _answer(exc)}
-    return {"pod_owner": "/".join(owner)} if owner else {"pod_owner_unknown": "no_owner"}
+    if not owner:
+        return {"pod_owner_unknown": "no_owner"}
+    run = controller_of(found) if owner[0] == "CronJob" else None
+    return {"pod_owner": "/".join(owner), **({"pod_job": f"Job/{run[1]}"} if run and run[0] == "Job" else {})}
 
 
 def _answer(exc) -> str:

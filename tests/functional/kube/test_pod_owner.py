@@ -77,11 +77,15 @@ def test_the_owner_read_from_the_cluster_is_charged_and_watched_not_the_deployme
     assert plan.target == {"namespace": "payments", "deployment": "payments-api", "pod": pod}
     watched = check_action(mixed_kube, plan, datetime.now(UTC))
     assert watched.details["deployment"] == "payments/payments-api", watched
-    # ... a StatefulSet's pod said to be a deployment's is charged to its StatefulSet and watched as itself
+    # ... a StatefulSet's pod said to be a deployment's is charged to its StatefulSet and watched as its StatefulSet
     sts = {"kind": "Pod", "namespace": "monitoring", "name": "prometheus-k8s-0", "deployment": "prometheus"}
     stateful = with_pod_owner(plan_remediation("restart_pod", sts), mixed_kube)
     assert stateful.workload == "monitoring/StatefulSet/prometheus-k8s"
-    assert stateful.target == {"namespace": "monitoring", "pod": "prometheus-k8s-0"}
+    assert stateful.target == {
+        "namespace": "monitoring",
+        "pod": "prometheus-k8s-0",
+        "owner": "StatefulSet/prometheus-k8s",
+    }
     # and when nothing could be read (the pod is gone) the label's deployment is all there is
     gone = {"kind": "Pod", "namespace": "payments", "name": "payments-api-gone", "deployment": "ledger-worker"}
     unread = with_pod_owner(plan_remediation("restart_pod", gone), mixed_kube)

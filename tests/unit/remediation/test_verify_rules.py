@@ -90,3 +90,15 @@ def test_an_evicted_pod_left_behind_does_not_fail_the_check():
     # And a pod that failed while running still counts
     crashed = {**evicted, "status": {**evicted["status"], "reason": "Error"}}
     assert pod_reasons([crashed], SINCE)
+
+
+def test_an_object_verification_cannot_read_is_said_with_or_without_the_apis_reason():
+    from pagerless.remediation.check_phrases import CHECKS, check, english
+
+    # Given a pod gone (verification's read says only its status) and a runbook check's refused read (with reason)
+    gone = check("unreadable", kind="pod", name="payments/api-x2", status=404)
+    refused = check("unreadable", kind="deployment", name="payments/api", status=403, reason="Forbidden")
+    # Then both are said, in English and in Chinese (a phrase that cannot be said fails the whole check)
+    assert english(gone) == "pod payments/api-x2 unreadable: 404"
+    assert CHECKS.render(gone, "zh") == "无法读取 Pod payments/api-x2：404"
+    assert english(refused) == "deployment payments/api unreadable: 403 Forbidden"

@@ -246,7 +246,11 @@ def refresh_deployment_status(state: ClusterState, deployment: dict) -> None:
 
 
 def after_pod_removed(state: ClusterState, pod: dict) -> None:
-    """Let the pod's ReplicaSet (and Deployment) replace it; a bare pod stays gone."""
+    """Let the pod's ReplicaSet (and Deployment), StatefulSet, DaemonSet or Job replace it; a bare pod stays gone."""
+    from pagerless.local.sandbox.pod_controllers import replace_pod
+
+    if replace_pod(state, pod):
+        return
     rs_name = owner(pod, "ReplicaSet")
     replicaset = state.find("replicasets", pod["metadata"]["namespace"], rs_name or "")
     if replicaset is None:

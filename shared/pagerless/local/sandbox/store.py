@@ -37,7 +37,10 @@ RESOURCES = {
         Resource("persistentvolumeclaims", "PersistentVolumeClaim", "v1", scenario_key="pvcs"),
         Resource("deployments", "Deployment", "apps/v1", scenario_key="deployments"),
         Resource("replicasets", "ReplicaSet", "apps/v1", scenario_key="replicasets"),
+        Resource("statefulsets", "StatefulSet", "apps/v1", scenario_key="statefulsets"),
+        Resource("daemonsets", "DaemonSet", "apps/v1", scenario_key="daemonsets"),
         Resource("jobs", "Job", "batch/v1", scenario_key="jobs"),
+        Resource("cronjobs", "CronJob", "batch/v1", scenario_key="cronjobs"),
         Resource("horizontalpodautoscalers", "HorizontalPodAutoscaler", "autoscaling/v2", scenario_key="hpas"),
         Resource("poddisruptionbudgets", "PodDisruptionBudget", "policy/v1", scenario_key="pdbs"),
     ]
