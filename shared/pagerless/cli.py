@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dev": ("pagerless.local.cli", "run Pagerless locally on an embedded AWS"),
     "serve": ("pagerless.local.serve_cli", "serve the HTTP API against a real AWS endpoint"),
     "keys": ("pagerless.local.keys_cli", "create, list and revoke API keys"),
+    "agent-tokens": ("pagerless.local.agent_tokens_cli", "create, list and revoke agent tokens"),
     "normalize": ("pagerless.intake.cli", "print what Pagerless makes of an alert payload"),
     "diagnose": ("pagerless.diagnosis.cli", "diagnose a recorded scenario offline"),
     "remote": ("pagerless.client.cli", "incidents, approvals, alerts and config of a running Pagerless (SDK)"),

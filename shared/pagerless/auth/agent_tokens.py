@@ -1,17 +1,20 @@
 """Agent tokens (seed 001): the full token is shown once; afterwards only its prefix.
 
 Agents send it as ``X-Agent-Token`` (or ``Authorization: Bearer``); it carries the ``ingest``
-role, so an agent can report alerts and deploys and nothing else. Revoking sets ``is_active``
-to false and takes effect on the next request.
+role, so an agent can report alerts and deploys and nothing else. Like an API key it may be scoped to
+alert ``sources`` and ``services`` (`pagerless.domain.key_scopes`; checked where it is made by
+`pagerless.intake.key_scopes.parse_scope`), and intake holds it to them as it holds a key. Revoking sets
+``is_active`` to false and takes effect on the next request.
 """
 
 import hashlib
 import secrets
 import uuid
 
-from pagerless.auth.keys import Principal
+from pagerless.auth.keys import Principal, scope_of
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError, ValidationError
+from pagerless.domain.key_scopes import KeyScope
 from pagerless.domain.roles import Role
 from pagerless.store.users import AgentTokenRecord, UserRepository
 
@@ -26,7 +29,10 @@ class AgentTokenService:
     def __init__(self, repository: UserRepository | None = None) -> None:
         self.repository = repository or UserRepository()
 
-    def create(self, *, workspace: str, name: str, created_by: str) -> tuple[AgentTokenRecord, str]:
+    def create(
+        self, *, workspace: str, name: str, created_by: str, scope: KeyScope | None = None
+    ) -> tuple[AgentTokenRecord, str]:
+        """A new token and its secret (shown once); ``scope`` narrows what it may send, as a key's does."""
         name = (name or "").strip()
         if not name or len(name) > 100:
             raise ValidationError("name must be 1 to 100 characters", details=[{"field": "name"}])
@@ -42,6 +48,10 @@ class AgentTokenService:
             created_by=created_by,
             created_at=utcnow(),
         )
+        if scope is not None and scope.sources is not None:
+            record.scope_sources = sorted(scope.sources)
+        if scope is not None and scope.services is not None:
+            record.scope_services = sorted(scope.services)
         self.repository.put_agent_token(record)
         return record, token
 
@@ -61,7 +71,13 @@ class AgentTokenService:
         record = self.repository.agent_token(_hash(token))
         if record is None or not record.is_active:
             return None
-        return Principal(f"agent:{record.token_id}", record.workspace, Role.INGEST, kind="agent_token")
+        return Principal(
+            f"agent:{record.token_id}",
+            record.workspace,
+            Role.INGEST,
+            kind="agent_token",
+            scope=scope_of(record),
+        )
 
 
 def public(record: AgentTokenRecord) -> dict:
@@ -72,4 +88,6 @@ def public(record: AgentTokenRecord) -> dict:
         "is_active": bool(record.is_active),
         "created_by": record.created_by,
         "created_at": record.created_at.isoformat() if record.created_at else None,
+        "sources": record.scope_sources,
+        "services": record.scope_services,
     }

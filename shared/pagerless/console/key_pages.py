@@ -1,4 +1,4 @@
-"""The console's keys page: API keys (with their scopes) and agent tokens, prefixes only; create and revoke.
+"""The console's keys page: API keys and agent tokens (with their scopes), prefixes only; create, and revoke keys.
 
 Reads and writes through the service the keys API uses (`auth.keys`), with the signed-in admin's role.
 """
@@ -58,6 +58,39 @@ def create_key(
     )
     return render(
         request, "keys.html", keys=response_keys(principal), tokens=response_tokens(principal), created=created.secret
+    )
+
+
+@router.post("/console/keys/agent-tokens", dependencies=[CsrfChecked])
+def create_agent_token(
+    request: Request,
+    name: Annotated[str, Form(max_length=100)] = "",
+    sources: Annotated[str, Form(max_length=2000)] = "",
+    services: Annotated[str, Form(max_length=10000)] = "",
+):
+    """Create an agent token, optionally scoped to sources and services; the token is shown once, on this page."""
+    principal = require_role(request, Role.ADMIN)
+    from pagerless.auth.authenticate import agent_token_service
+    from pagerless.intake.key_scopes import parse_scope
+
+    try:
+        scope = parse_scope(_names(sources), _names(services))
+        _, token = agent_token_service().create(
+            workspace=principal.workspace, name=name, created_by=principal.key_id, scope=scope
+        )
+    except ValidationError as exc:
+        return refused_form(
+            request,
+            exc,
+            "keys.html",
+            labels={"name": "Name", "sources": "Sources", "services": "Services"},
+            keys=response_keys(principal),
+            tokens=response_tokens(principal),
+            created=None,
+            token_draft={"name": name, "sources": sources, "services": services},
+        )
+    return render(
+        request, "keys.html", keys=response_keys(principal), tokens=response_tokens(principal), created_token=token
     )
 
 

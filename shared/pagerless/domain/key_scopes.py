@@ -3,10 +3,13 @@
 A key without a scope speaks for its whole workspace (every key made before scopes existed). A scoped
 key's alert is taken only when its source is one of ``sources`` and its service one of ``services``
 (an alert naming no service is outside a services scope). Names are checked and aliases resolved where
-the scope is made (`pagerless.intake.key_scopes.parse_scope`); here they are plain sets.
+the scope is made (`pagerless.intake.key_scopes.parse_scope`); here they are plain sets. `hold_to_services`
+holds a scoped key to its services where it writes something else about a service (deploys, knowledge).
 """
 
 from dataclasses import dataclass
+
+from pagerless.domain.errors import ForbiddenError
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,20 @@ class KeyScope:
             if values is not None
         ]
         return "; ".join(parts) or "unrestricted"
+
+    def allows_service(self, service: str | None) -> bool:
+        """Whether a key of this scope may speak for ``service`` (None: the workspace as a whole)."""
+        return self.services is None or (bool(service) and service in self.services)
+
+
+def hold_to_services(scope: KeyScope | None, service: str | None, *, key: str, what: str) -> None:
+    """A 403 when a scoped key would ``what`` (e.g. "record deploys") for a service outside its ``services``;
+    something that names no service speaks for every service, so only an unscoped key may write it."""
+    if scope is None or scope.allows_service(service):
+        return
+    named = f"service {service}" if service else "no service (the whole workspace)"
+    raise ForbiddenError(
+        f"this key may speak only for services {', '.join(sorted(scope.services or ()))}; "
+        f"it may not {what} for {named}",
+        details=[{"key": key, "scope": scope.to_dict(), "service": service, "reason": "key_scope"}],
+    )

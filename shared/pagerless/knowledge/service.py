@@ -6,6 +6,7 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pagerless.clock import utcnow
+from pagerless.domain.key_scopes import KeyScope, hold_to_services
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.domain.schema_docs import documented
 from pagerless.knowledge.ranking import Bm25, tokenize
@@ -138,12 +139,24 @@ class KnowledgeService:
     def list_entries(self, workspace: str, limit: int, cursor: str | None) -> tuple[list[KnowledgeRecord], str | None]:
         return self.repository.page(workspace, limit, cursor)
 
-    def update(self, workspace: str, entry_id: str, body: KnowledgeUpdate) -> KnowledgeRecord:
-        """Change the fields sent, and only those (an edit of another field made meanwhile is kept)."""
-        return self.repository.edit(workspace, entry_id, body.model_dump(exclude_unset=True))
+    def update(
+        self, workspace: str, entry_id: str, body: KnowledgeUpdate, *, scope: KeyScope | None = None, key: str = ""
+    ) -> KnowledgeRecord:
+        """Change the fields sent, and only those (an edit of another field made meanwhile is kept). A key scoped to
+        services edits an entry of one of them, and keeps it there: the stored service must still be the one checked."""
+        fields = body.model_dump(exclude_unset=True)
+        if scope is None or scope.services is None:
+            return self.repository.edit(workspace, entry_id, fields)
+        service = self.repository.get(workspace, entry_id).service
+        hold_to_services(scope, service, key=key, what="edit knowledge")
+        if "service" in fields:
+            hold_to_services(scope, fields["service"], key=key, what="move knowledge")
+        return self.repository.edit(workspace, entry_id, fields, service=service)
 
-    def delete(self, workspace: str, entry_id: str) -> None:
-        self.repository.delete(self.repository.get(workspace, entry_id))
+    def delete(self, workspace: str, entry_id: str, *, scope: KeyScope | None = None, key: str = "") -> None:
+        record = self.repository.get(workspace, entry_id)
+        hold_to_services(scope, record.service, key=key, what="delete knowledge")
+        self.repository.delete(record)
 
     def search(self, workspace: str, query: str, limit: int = 10) -> list[dict]:
         """Entries ranked by BM25 over title (weighted), tags, service and content."""

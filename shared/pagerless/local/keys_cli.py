@@ -41,9 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     revoke.add_argument("key_id")
 
 
-def use_local_defaults() -> bool:
+def use_local_defaults(variable: str = "PAGERLESS_TABLE_API_KEYS", table: str = "ApiKeysTable") -> bool:
     """With AWS_ENDPOINT_URL on this machine (`make dev`), default what the embedded AWS uses:
-    region, dummy credentials and the template's ApiKeys table name. Set values are kept."""
+    region, dummy credentials and the template's name of ``table`` (in ``variable``). Set values are kept."""
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
     if urlsplit(endpoint).hostname not in LOCAL_HOSTS:
         return False
@@ -53,16 +53,16 @@ def use_local_defaults() -> bool:
     if not os.environ.get("AWS_PROFILE"):
         for name, value in LOCAL_CREDENTIALS.items():
             os.environ.setdefault(name, value)
-    if "PAGERLESS_TABLE_API_KEYS" not in os.environ:
+    if variable not in os.environ:
         template = Path("template.yaml")
-        name = f"{RuntimeOptions().stack_name}-ApiKeysTable"
+        name = f"{RuntimeOptions().stack_name}-{table}"
         if template.exists():
             from pagerless.local.template import Template
 
             name = Template(
                 template, stack_name=RuntimeOptions().stack_name, region=RuntimeOptions().region
-            ).physical_name("ApiKeysTable")
-        os.environ["PAGERLESS_TABLE_API_KEYS"] = name
+            ).physical_name(table)
+        os.environ[variable] = name
     settings.reset()
     return True
 

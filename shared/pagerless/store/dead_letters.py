@@ -136,17 +136,25 @@ class DeadLetterRepository:
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
 
-    def count_to_replay(self, workspace: str, *, limit: int) -> int:
-        """How many records are given up and not replayed yet (`dead`, `replay_failed`), counting
-        at most ``limit`` (one query; only the keys come back)."""
+    def count_waiting(self, workspace: str, *, limit: int) -> tuple[int, int]:
+        """The records given up and not replayed yet (`dead`, `replay_failed`), as (to replay, refused): a
+        ``refused`` alert (outside its key's scope) that nobody replayed is no failure to retry, so it is counted
+        apart; one an admin's replay failed counts to replay. At most ``limit`` counted between them (one query;
+        only the keys, status and kind come back)."""
         results = DeadLetterRecord.query(
             workspace,
             filter_condition=DeadLetterRecord.status.is_in(DEAD, REPLAY_FAILED),
-            attributes_to_get=["workspace", "id"],
+            attributes_to_get=["workspace", "id", "status", "kind"],
             limit=limit,
             page_size=min(limit, 1000),
         )
-        return sum(1 for _ in results)
+        refused = to_replay = 0
+        for record in results:
+            if record.kind == "refused" and record.status == DEAD:
+                refused += 1
+            else:
+                to_replay += 1
+        return to_replay, refused
 
     def claim_replay(self, record: DeadLetterRecord, *, now: datetime) -> None:
         """Take the record for one replay (one conditional write): a ConflictError if it was

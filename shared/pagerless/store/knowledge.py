@@ -4,7 +4,7 @@ from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttr
 from pynamodb.exceptions import DoesNotExist
 
 from pagerless.clock import utcnow
-from pagerless.domain.errors import NotFoundError
+from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, field_edits, written
 
 
@@ -60,14 +60,19 @@ class KnowledgeRepository:
         record.save()
         return record
 
-    def edit(self, workspace: str, entry_id: str, fields: dict) -> KnowledgeRecord:
+    def edit(self, workspace: str, entry_id: str, fields: dict, *, service: str | None = None) -> KnowledgeRecord:
         """Set the named ``fields`` of the stored entry (None removes one) and return it as stored; a
         NotFoundError if it is gone. Only those attributes are written: an edit of the others made since the
-        caller read the entry is kept, and a deleted entry is not stored again."""
+        caller read the entry is kept, and a deleted entry is not stored again. With ``service``, only while the
+        entry is still that service's (a ConflictError if it was moved meanwhile)."""
         actions = [*field_edits(KnowledgeRecord, fields, _EDITABLE), KnowledgeRecord.updated_at.set(utcnow())]
         record = KnowledgeRecord(workspace, entry_id)
-        if not written(record.update, actions=actions, condition=KnowledgeRecord.id.exists()):
-            raise NotFoundError(f"knowledge entry {entry_id} not found")
+        condition = KnowledgeRecord.id.exists()
+        if service is not None:
+            condition &= KnowledgeRecord.service == service
+        if not written(record.update, actions=actions, condition=condition):
+            self.get(workspace, entry_id)  # gone: its NotFoundError
+            raise ConflictError(f"knowledge entry {entry_id} was moved to another service meanwhile; read it again")
         return record
 
     def delete(self, record: KnowledgeRecord) -> None:

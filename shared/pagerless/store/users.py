@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -116,6 +117,8 @@ class AgentTokenRecord(_Item):
     is_active = BooleanAttribute(default=True)
     created_by = UnicodeAttribute(default="")
     created_at = UTCDateTimeAttribute(default=utcnow)
+    scope_sources = ListAttribute(of=UnicodeAttribute, null=True)  # None: every source (auth.keys.scope_of)
+    scope_services = ListAttribute(of=UnicodeAttribute, null=True)  # None: every service
 
 
 _EDITABLE = ("name", "role", "person_id", "is_active", "password_hash", "email")

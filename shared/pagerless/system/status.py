@@ -162,17 +162,25 @@ def _notifications(workspace: str | None) -> dict:
 
 
 def _dead_letters(workspace: str | None) -> dict:
-    """Payloads given up and not replayed yet in the workspace's dead-letter store (one query)."""
+    """Payloads given up and not replayed yet in the workspace's dead-letter store (one query): ``to_replay``, the
+    backlog, and apart from it ``refused``, the alerts refused for their key's scope that nobody replayed (kept for
+    an admin to read, not a failure)."""
     if workspace is None:
-        return {"to_replay": None, "message": "no workspace given"}
+        return {"to_replay": None, "refused": None, "message": "no workspace given"}
     limit = settings.status().dead_letter_count_limit
     try:
         from pagerless.store.dead_letters import DeadLetterRepository
 
-        count = DeadLetterRepository().count_to_replay(workspace, limit=limit)
+        to_replay, refused = DeadLetterRepository().count_waiting(workspace, limit=limit)
     except Exception as exc:  # noqa: BLE001 — report, never raise (the store section says why)
-        return {"to_replay": None, "error": type(exc).__name__}
-    return {"to_replay": count, "at_least": count >= limit, "list": "/api/webhooks/dead-letter"}
+        return {"to_replay": None, "refused": None, "error": type(exc).__name__}
+    return {
+        "to_replay": to_replay,
+        "refused": refused,
+        "at_least": to_replay + refused >= limit,
+        "list": "/api/webhooks/dead-letter",
+        "refused_list": "/api/webhooks/dead-letter?kind=refused",
+    }
 
 
 def _escalations(workspace: str | None) -> dict:

@@ -81,3 +81,38 @@ def test_a_refused_alerts_replay_button_is_an_admins(api, admin_user, admin_key)
     # Then it became checkout's incident
     incidents = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
     assert [i["service"] for i in incidents] == ["checkout"]
+
+
+def test_an_admin_makes_a_scoped_agent_token_and_the_page_shows_its_scope(api, admin_user):
+    from pagerless.auth.authenticate import agent_token_service
+
+    sign_in(api, "root@example.com")
+    token = csrf(api, "/console/keys")
+    # When an admin makes an agent token for Prometheus alerts of checkout
+    created = api.post(
+        "/console/keys/agent-tokens",
+        data={"name": "eu1 agent", "sources": "prometheus", "services": "checkout", "csrf_token": token},
+        headers={**ORIGIN, **BROWSER},
+        follow_redirects=False,
+    )
+    # Then the token is shown once and made with that scope, which the page lists
+    assert created.status_code == 200, created.text
+    assert 'id="new-agent-token">pla_' in created.text
+    [record] = agent_token_service().list("default")
+    assert (record.scope_sources, record.scope_services) == (["alertmanager"], ["checkout"])
+    page = api.get("/console/keys").text
+    assert "eu1 agent" in page and "Services: checkout" in page
+    # When the form names a source intake does not know
+    refused = api.post(
+        "/console/keys/agent-tokens",
+        data={"name": "typo", "sources": "zabix", "csrf_token": csrf(api, "/console/keys")},
+        headers={**ORIGIN, **BROWSER},
+        follow_redirects=False,
+    )
+    # Then the agent token form comes back saying what is wrong, with what was typed, and no token is made
+    assert refused.status_code == 400
+    assert (
+        "unknown alert source &#39;zabix&#39;" in refused.text and 'id="token-sources" name="sources"' in refused.text
+    )
+    assert 'value="zabix"' in refused.text
+    assert len(agent_token_service().list("default")) == 1

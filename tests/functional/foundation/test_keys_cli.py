@@ -82,3 +82,29 @@ def test_keys_cli_creates_a_scoped_key_and_refuses_an_unknown_source(runtime, ca
     # Then the error names it and the known ones, and no key was made
     assert "unknown alert source 'zabix'" in capsys.readouterr().err
     assert len(key_service().list_all()) == 1
+
+
+def test_agent_tokens_cli_creates_a_scoped_token_lists_and_revokes_it(runtime, capsys):
+    from pagerless.auth.agent_tokens import AgentTokenService
+
+    # When an agent token is created for Prometheus alerts of checkout
+    argv = ["agent-tokens", "create", "--name", "eu1 agent", "--source", "prometheus", "--service", "checkout"]
+    assert main(argv) == 0
+    printed = capsys.readouterr()
+    created = json.loads(printed.out)
+    assert "not shown again" in printed.err
+    # Then it carries its scope, and its principal says so
+    assert (created["sources"], created["services"]) == (["alertmanager"], ["checkout"])
+    principal = AgentTokenService().authenticate(created["token"])
+    assert (principal.scope.sources, principal.scope.services) == ({"alertmanager"}, {"checkout"})
+    # And list shows it without the token
+    assert main(["agent-tokens", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "[sources: alertmanager; services: checkout]" in listing and created["token"] not in listing
+    # And revoke stops it
+    assert main(["agent-tokens", "revoke", created["id"]]) == 0
+    assert AgentTokenService().authenticate(created["token"]) is None
+    # And a scope intake cannot keep is refused, no token made
+    assert main(["agent-tokens", "create", "--name", "typo", "--source", "zabix"]) == 2
+    assert "'zabix'" in capsys.readouterr().err
+    assert len(AgentTokenService().list("default")) == 1

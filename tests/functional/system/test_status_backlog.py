@@ -23,7 +23,7 @@ def test_an_idle_system_is_ok(api, admin_key):
     assert status["status"] == "ok" and status["reasons"] == [] and status["healthy"] is True
     assert status["queues"]["alerts"]["messages"] == 0 and status["queues"]["alerts"]["in_flight"] == 0
     assert status["queues"]["alerts_dlq"]["messages"] == 0
-    assert status["dead_letters"]["to_replay"] == 0
+    assert (status["dead_letters"]["to_replay"], status["dead_letters"]["refused"]) == (0, 0)
 
 
 def test_a_backed_up_alert_queue_is_degraded_but_still_healthy(api, runtime, admin_key, monkeypatch):
@@ -82,6 +82,30 @@ def test_dead_letters_waiting_for_replay_are_degraded_until_replayed(api, runtim
     status = _status(api, admin_key)
     assert status["dead_letters"]["to_replay"] == 0
     assert status["status"] == "ok", status["reasons"]
+
+
+def test_an_alert_refused_for_its_keys_scope_is_counted_apart_not_as_a_backlog(api, admin_key):
+    from tests.functional.intake.conftest import fixture_bytes, post_alert
+
+    # Given a key for cart's alerts that sent a batch with checkout's alert too: checkout's is refused, kept
+    key = api.post("/api/keys", json={"role": "ingest", "services": ["cart"]}, headers=auth(admin_key)).json()["key"]
+    mixed = fixture_bytes("alertmanager/authored_k8s_mixed_batch_firing_and_resolved.json")
+    assert post_alert(api, key, "alertmanager?sync=true", mixed).status_code == 200
+    # When the status is read
+    status = _status(api, admin_key)
+    # Then the refused alert is counted as refused, not as a dead letter waiting for replay
+    assert (status["dead_letters"]["to_replay"], status["dead_letters"]["refused"]) == (0, 1)
+    assert status["dead_letters"]["refused_list"] == "/api/webhooks/dead-letter?kind=refused"
+    # And it is no backlog: the status stays ok and no reason calls it one
+    assert status["status"] == "ok", status["reasons"]
+    assert not any("dead letter" in reason for reason in status["reasons"]), status["reasons"]
+    # When an admin replays it, it is counted no more
+    listed = api.get("/api/webhooks/dead-letter", headers=auth(admin_key), params={"kind": "refused"}).json()
+    [refused] = listed["items"]
+    replay = api.post(f"/api/webhooks/dead-letter/{refused['id']}/replay", headers=auth(admin_key))
+    assert replay.status_code == 200, replay.text
+    after = _status(api, admin_key)["dead_letters"]
+    assert (after["to_replay"], after["refused"]) == (0, 0)
 
 
 def test_an_unreachable_dependency_is_unhealthy(api, runtime, admin_key):

@@ -8,6 +8,7 @@ from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import IngestDep, ViewerDep
 from pagerless.api.timefilter import time_filter
+from pagerless.domain.key_scopes import hold_to_services
 from pagerless.domain.schema_docs import documented
 from pagerless.store.deploys import DeployRepository
 
@@ -55,7 +56,9 @@ class DeployPublic(BaseModel):
 
 @router.post("/api/deploys", response_model=DeployPublic, status_code=status.HTTP_201_CREATED)
 def create_deploy(body: DeployCreate, principal: IngestDep) -> dict:
-    """Record a deploy (CI/CD sends these); the diagnosis correlates them with incidents."""
+    """Record a deploy (CI/CD sends these); the diagnosis correlates them with incidents. A key scoped to services
+    records deploys of those services only (403 otherwise)."""
+    hold_to_services(principal.scope, body.service, key=principal.key_id, what="record deploys")
     deployed_at = body.timestamp or datetime.now(UTC)
     if deployed_at.tzinfo is None:
         deployed_at = deployed_at.replace(tzinfo=UTC)

@@ -9,6 +9,7 @@ from pagerless.api.conditional import CONDITIONAL_PUT, READ, IfMatchDep, tagged
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
+from pagerless.domain.key_scopes import hold_to_services
 from pagerless.knowledge.service import (
     EnvironmentContext,
     KnowledgeCreate,
@@ -70,7 +71,8 @@ def list_knowledge(
 
 @router.post("/api/knowledge", response_model=KnowledgePublic, status_code=status.HTTP_201_CREATED)
 def create_knowledge(body: KnowledgeCreate, principal: OperatorDep, knowledge: KnowledgeDep) -> dict:
-    """Add a runbook, postmortem lesson or fact the diagnosis may use."""
+    """Add a runbook, postmortem lesson or fact the diagnosis may use (a key scoped to services: about one of them)."""
+    hold_to_services(principal.scope, body.service, key=principal.key_id, what="write knowledge")
     return knowledge.create(principal.workspace, body, principal.key_id).to_dict()
 
 
@@ -93,14 +95,15 @@ def get_knowledge(entry_id: str, principal: ViewerDep, knowledge: KnowledgeDep) 
 
 @router.put("/api/knowledge/{entry_id}", response_model=KnowledgePublic)
 def update_knowledge(entry_id: str, body: KnowledgeUpdate, principal: OperatorDep, knowledge: KnowledgeDep) -> dict:
-    """Change an entry's title, content, tags or service."""
-    return knowledge.update(principal.workspace, entry_id, body).to_dict()
+    """Change an entry's title, content, tags or service (a key scoped to services: an entry of one of them, kept
+    within them)."""
+    return knowledge.update(principal.workspace, entry_id, body, scope=principal.scope, key=principal.key_id).to_dict()
 
 
 @router.delete("/api/knowledge/{entry_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_knowledge(entry_id: str, principal: OperatorDep, knowledge: KnowledgeDep) -> None:
-    """Delete an entry."""
-    knowledge.delete(principal.workspace, entry_id)
+    """Delete an entry (a key scoped to services: an entry of one of them)."""
+    knowledge.delete(principal.workspace, entry_id, scope=principal.scope, key=principal.key_id)
 
 
 @router.get("/api/environment-context", response_model=EnvironmentContext, responses=READ)

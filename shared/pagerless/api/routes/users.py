@@ -161,8 +161,17 @@ class UserList(BaseModel):
 
 
 class AgentTokenCreate(BaseModel):
-    model_config = ConfigDict(**documented({"name": "vector-agent-eu1"}, name="A label for the agent token."))
+    model_config = ConfigDict(
+        **documented(
+            {"name": "vector-agent-eu1", "sources": ["alertmanager"], "services": ["checkout"]},
+            name="A label for the agent token.",
+            sources="The alert sources the agent may send (aliases such as prometheus resolve); left out: every source.",
+            services="The services the agent may send alerts and deploys for; left out: every service.",
+        )
+    )
     name: str = Field(max_length=100)
+    sources: list[str] | None = None
+    services: list[str] | None = None
 
 
 class AgentTokenPublic(BaseModel):
@@ -172,6 +181,8 @@ class AgentTokenPublic(BaseModel):
     is_active: bool
     created_by: str
     created_at: str | None
+    sources: list[str] | None = Field(default=None, description="the alert sources it may send; null: every source")
+    services: list[str] | None = Field(default=None, description="the services it may speak for; null: every service")
 
 
 class AgentTokenCreated(AgentTokenPublic):
@@ -316,9 +327,12 @@ def list_agent_tokens(principal: AdminDep) -> list[dict]:
 
 @router.post("/api/agent-tokens", response_model=AgentTokenCreated, status_code=status.HTTP_201_CREATED)
 def create_agent_token(body: AgentTokenCreate, principal: AdminDep) -> dict:
-    """Create an agent token; the full token is returned once."""
+    """Create an agent token, optionally scoped to sources and services as a key is; the full token is returned once."""
+    from pagerless.intake.key_scopes import parse_scope
+
+    scope = parse_scope(body.sources, body.services)
     record, token = agent_token_service().create(
-        workspace=principal.workspace, name=body.name, created_by=principal.key_id
+        workspace=principal.workspace, name=body.name, created_by=principal.key_id, scope=scope
     )
     return {**public_token(record), "token": token}
 
