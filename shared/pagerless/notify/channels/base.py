@@ -132,7 +132,13 @@ class RetryableError(ChannelError):
 
 
 class PermanentError(ChannelError):
-    pass
+    """``fix``: the refusal is about the channel itself, not one message or recipient (a revoked token, a rotated
+    secret, an unverified sender): every message through it is refused the same way, direct messages too, so
+    the channel is failing (`pagerless.notify.health`) and this says what to change."""
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 def request(
