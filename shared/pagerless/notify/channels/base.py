@@ -313,16 +313,46 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _INDENT = re.compile(r"^[ \t]+")
 
 
+# a fence's line (CommonMark): up to 3 spaces, then 3 or more backticks; an opening one may have an info string
+_FENCE = re.compile(r"^ {0,3}(`{3,})([^`]*)$")
+
+
 def paragraph_lines(text: str) -> str:
     """``text`` for a markdown that renders a single newline as a space, as CommonMark does with a "soft line
     break": DingTalk's robot markdown (a single ``\n`` "usually is not rendered as a visible line break"; a blank
     line, ``\n\n``, is) and Teams' Adaptive Card TextBlock ("a subset of the Commonmark Markdown syntax",
-    https://learn.microsoft.com/en-us/adaptive-cards/create/textfeatures; only its lists take ``\r``). Each line
-    becomes a paragraph, so every line of the message is a line of its own there instead of running into the one
-    before; blank lines go (a paragraph is set apart already). A line's indent (a diff's YAML) is kept as
-    no-break spaces: markdown drops leading spaces, and four of them after a blank line would make a code block."""
-    lines = (line.rstrip() for line in _LINE_BREAK.split(text))
-    return "\n\n".join(kept_indent(line) for line in lines if line.strip())
+    https://learn.microsoft.com/en-us/adaptive-cards/create/textfeatures; only its lists take ``\r``). Outside a ```
+    fence each line becomes a paragraph, so every line of the message is a line of its own there instead of running
+    into the one before; blank lines go (a paragraph is set apart already). A line's indent (a diff's YAML) is kept
+    as no-break spaces: markdown drops leading spaces, and four of them after a blank line would make a code block.
+    A fenced block (a dry run's diff), its fences included, is one paragraph whose lines end in CommonMark's hard
+    line break (two spaces), so its lines stay together as written, not a blank line apart; its blank lines one
+    no-break space each (a clean line between, not a paragraph's end). A fence closes as CommonMark's does (a line
+    of as many backticks or more, nothing after them); one left open runs to the end."""
+    out: list[str] = []
+    plain: list[str] = []
+    code: list[str] = []
+    fence = 0
+    for line in _LINE_BREAK.split(text):
+        found = _FENCE.match(line.rstrip())
+        if fence:
+            code.append(kept_indent(line.rstrip()) or "\u00a0")
+            if found and len(found.group(1)) >= fence and not found.group(2).strip():
+                out.append("  \n".join(code))
+                code, fence = [], 0
+        elif found:
+            out.append(_paragraphs(plain))
+            plain, code, fence = [], [line.strip()], len(found.group(1))
+        else:
+            plain.append(line)
+    while code and code[-1] == "\u00a0":  # the blank lines a fence left open ends with
+        code.pop()
+    out += [_paragraphs(plain), "  \n".join(code)]
+    return "\n\n".join(block for block in out if block)
+
+
+def _paragraphs(lines: list[str]) -> str:
+    return "\n\n".join(kept_indent(line.rstrip()) for line in lines if line.strip())
 
 
 def kept_indent(line: str) -> str:
