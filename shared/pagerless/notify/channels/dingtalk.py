@@ -33,20 +33,17 @@ from pagerless.notify.channels.base import (
     RetryableError,
     Sent,
     chinese,
-    defuse_links,
     ellipsize,
     fit,
     fit_body,
-    html_plain,
-    html_text,
     json_body,
     mobiles,
-    paragraph_lines,
     request,
     require,
     truncated,
 )
 from pagerless.notify.channels.card_words import links_markdown
+from pagerless.notify.channels.markdown import defuse_links, html_plain, html_text, paragraph_lines
 
 TYPE = "dingtalk"
 SECRET_FIELDS = ("webhook_url", "secret")

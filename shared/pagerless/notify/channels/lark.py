@@ -23,7 +23,6 @@ from pagerless.notify.channels.base import (
     PermanentError,
     RetryableError,
     Sent,
-    defuse_links,
     dumps,
     ellipsize,
     fit,
@@ -36,6 +35,7 @@ from pagerless.notify.channels.base import (
     truncated,
 )
 from pagerless.notify.channels.card_words import approval_value, button_label, card_links, decision_line
+from pagerless.notify.channels.markdown import defuse_links
 from pagerless.observability import logger
 
 TYPE = "lark"

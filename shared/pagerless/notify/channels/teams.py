@@ -28,14 +28,13 @@ from pagerless.notify.channels.base import (
     PermanentError,
     RetryableError,
     Sent,
-    defuse_links,
-    paragraph_lines,
     request,
     require,
     tone,
     truncated,
 )
 from pagerless.notify.channels.card_words import button_label
+from pagerless.notify.channels.markdown import defuse_links, paragraph_lines
 
 TYPE = "teams"
 SECRET_FIELDS = ("webhook_url",)
