@@ -50,6 +50,9 @@ def pick(cookie: str | None, accept_language: str | None) -> str:
     return DEFAULT
 
 
+_EVIDENCE_DETAIL = 4000  # what the page shows of an evidence line's detail: whole, where a card cuts it at 300
+
+
 @cache
 def translations(lang: str) -> NullTranslations:
     """The catalog of ``lang``; English, the templates' own strings, has none (the standard library's
@@ -100,7 +103,9 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     `pagerless.reports.timeline_phrases`, imported with the first entry said), and ``summary`` and ``reason``
     (a diagnosis's summary, a proposal's reason: said from their phrases as the Chinese cards say them,
     `pagerless.diagnosis.summaries`, `pagerless.remediation.reasons`; a model's summary as it wrote it), ``evidence``
-    (an evidence line Pagerless wrote itself, from its phrase: `pagerless.diagnosis.evidence_phrases`), ``described``
+    and ``evidence_source`` (an evidence line's detail and source as the cards say them: a line Pagerless wrote itself
+    from its phrase, in Chinese what was found quoted once and the source's kind in words:
+    `pagerless.diagnosis.evidence_phrases`), ``described``
     and ``dry_run`` (a proposal's action described, its dry run's line: `pagerless.remediation.action_phrases`),
     ``policy_reason`` (a stored decision's reason, `pagerless.remediation.policy_phrases`), ``step_message`` (a
     runbook run's step's message), ``job_error`` (a job's error: `pagerless.runbooks.error_phrases`), ``engine_note`` (why a
@@ -138,9 +143,17 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
         return said(diagnosis or {}, lang, zone)  # its times in the page's zone
 
     def evidence(item: dict) -> str:
-        from pagerless.diagnosis.evidence_phrases import detail_in
+        """What an evidence line found, as the cards say it after its source (`evidence_phrases.detail_shown`)."""
+        from pagerless.diagnosis.evidence_phrases import detail_shown
 
-        return detail_in(item if isinstance(item, dict) else {}, lang)
+        return detail_shown(item if isinstance(item, dict) else {}, lang, _EVIDENCE_DETAIL)
+
+    def evidence_source(item: dict) -> tuple[str, str]:
+        """An evidence line's source as the cards say it, in two parts: the kind in words (日志; none in English)
+        and the place, which the page sets as code (`evidence_phrases.source_parts`)."""
+        from pagerless.diagnosis.evidence_phrases import source_parts
+
+        return source_parts(str((item if isinstance(item, dict) else {}).get("source") or ""), lang)
 
     def reason(proposal: dict) -> str:
         from pagerless.remediation.reasons import said
@@ -218,6 +231,7 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
     env.filters["say"] = say
     env.filters["kind"] = kind
     env.filters["evidence"] = evidence
+    env.filters["evidence_source"] = evidence_source
     env.filters["actor"] = actor
     env.filters["summary"] = summary
     env.filters["reason"] = reason

@@ -100,15 +100,23 @@ def _quoted(text: str, limit: int) -> str:
 def source_in(source: str, language: str) -> str:
     """An evidence source in ``language``: in Chinese its kind in words (``log shop/api-1/app#previous`` is
     ``日志 shop/api-1/app（前一个容器实例）``); a source of a kind Pagerless does not write, as written."""
+    word, place = source_parts(source, language)
+    return f"{word} {place}".strip()
+
+
+def source_parts(source: str, language: str) -> tuple[str, str]:
+    """`source_in` in its two parts, the kind in words and the place as Kubernetes writes it (a page sets the place
+    as code): ``("日志", "shop/api-1/app（前一个容器实例）")``; ``("", source)`` in English, or for a source of a kind
+    Pagerless does not write."""
     if language_of(language) != "zh":
-        return source
+        return "", source
     kind, _, place = source.partition(" ")
     word = _KINDS_ZH.get(kind)
     if word is None:
-        return source
+        return "", source
     if kind == "log" and place.endswith(_PREVIOUS):
         place = f"{place[: -len(_PREVIOUS)]}（前一个容器实例）"
-    return f"{word} {place}".strip()
+    return word, place
 
 
 def detail_said(item: Mapping, language: str, limit: int = _LINE) -> str:
@@ -123,16 +131,22 @@ def detail_said(item: Mapping, language: str, limit: int = _LINE) -> str:
 def line_in(item: Mapping, language: str) -> str:
     """An evidence item as one line of a card, ``source: detail``: English as stored; Chinese by its kind (the
     module's docstring), a full-width colon after the source and nothing after the detail."""
-    source, detail = str(item.get("source") or ""), str(item.get("detail") or "")
+    source = str(item.get("source") or "")
     if language_of(language) != "zh":
         return f"{source}: {detail_in(item, language)}"[:_LINE]
     said = source_in(source, language)
-    room = max(_LINE - len(said) - 1, 1)
-    kind = source.partition(" ")[0]
-    if _own(item):
-        shown = detail_in(item, language)[:room]
-    elif kind in _QUOTED or kind not in _KINDS_ZH:  # written out, or of a kind not known: quoted as it came
-        shown = _quoted(detail, room) if detail else ""
-    else:
-        shown = detail[:room]
+    shown = detail_shown(item, language, max(_LINE - len(said) - 1, 1))
     return f"{said}：{shown}" if said and shown else said or shown
+
+
+def detail_shown(item: Mapping, language: str, limit: int = _LINE) -> str:
+    """The detail as an evidence line shows it after its source (`line_in`), within ``limit``: English as stored
+    (a line Pagerless wrote itself in the page's words); in Chinese by its kind: a line Pagerless wrote itself in
+    Chinese, what was found written out quoted in “…” once, a field's value as it is."""
+    detail = str(item.get("detail") or "")
+    kind = str(item.get("source") or "").partition(" ")[0]
+    if language_of(language) != "zh" or _own(item):
+        return detail_in(item, language)[:limit]
+    if kind in _QUOTED or kind not in _KINDS_ZH:  # written out, or of a kind not known: quoted as it came
+        return _quoted(detail, limit) if detail else ""
+    return detail[:limit]

@@ -56,7 +56,7 @@ def attempt(service, job, channel, module, config_for, record, message, ref, out
                 else module.send(service.http, config, message, **in_parts)
             )
         except PermanentError as exc:
-            service.deliveries.mark_failed(record, store.GAVE_UP, exc.message)
+            service.deliveries.mark_failed(record, store.GAVE_UP, exc.message, fix=exc.fix)
             outcome.failed.append({"channel_id": channel["id"], "status": store.GAVE_UP, "error": exc.message})
             logger().warning("notification refused", extra={"delivery_id": record.delivery_id, "error": exc.message})
             return False

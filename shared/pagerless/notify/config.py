@@ -140,7 +140,8 @@ class ChannelService:
         if missing:
             raise PermanentError(
                 f"{label}: its secret {', '.join(missing)} is not in SSM "
-                f"({secrets.parameter_name(workspace, channel['id'])}); save the channel's config again"
+                f"({secrets.parameter_name(workspace, channel['id'])}); save the channel's config again",
+                fix=f"save the channel's {', '.join(missing)} again (PUT /api/notifications/channels/{channel['id']})",
             )
         return config
 

@@ -1,13 +1,17 @@
-"""Message templates of a workspace: admin-written Jinja2 per channel type and event, checked as they are saved."""
+"""Message templates of a workspace: admin-written Jinja2 per channel type and event, checked as they are saved:
+compiled, and rendered once for the channel type against a sample of its event (`renders_on_sample`)."""
 
 import uuid
 
+from jinja2 import UndefinedError
+
 from pagerless.clock import utcnow
-from pagerless.domain.errors import NotFoundError, ValidationError
+from pagerless.domain.errors import NotFoundError, UnprocessableError, ValidationError
+from pagerless.notify import context as contexts
 from pagerless.notify import render
 from pagerless.notify.channel_fields import LANGUAGES
 from pagerless.notify.channels import channel_module
-from pagerless.outbox.jobs import EVENTS
+from pagerless.outbox.jobs import EVENTS, NotifyJob
 from pagerless.store.notify import ConfigRepository
 from pagerless.store.versions import retry_on_change
 
@@ -96,6 +100,7 @@ def _checked_template(template: dict) -> dict:
         raise ValidationError(f"language must be one of {', '.join(LANGUAGES)}", details=[{"field": "language"}])
     render.compile_template(template["title_template"], "title_template")
     render.compile_template(template["body_template"], "body_template")
+    renders_on_sample(template)
     return {
         "id": template["id"],
         "name": template["name"],
@@ -108,3 +113,27 @@ def _checked_template(template: dict) -> dict:
         "created_at": template["created_at"],
         "updated_at": template["updated_at"],
     }
+
+
+def renders_on_sample(template: dict) -> None:
+    """Render ``template`` (compiled already) once, within the render budget, for its channel type against the
+    preview's sample of its event (no incident, no data; ``incident.opened`` for a template of every event), so a
+    template that fails there or blows the budget is refused as it is saved (UnprocessableError, 422, naming the
+    field and the error), not met as a fallback to the built-in template at 3 a.m. A field the sample has no value
+    for is Jinja's undefined, as a template sees a placeholder nobody filled: it prints as nothing, and what fails
+    only for want of it (``{{ labels.pod.upper() }}``, ``{{ confidence + 1 }}``) is not refused, since real data
+    may have it."""
+    event = template.get("event") if template.get("event") not in (None, "*") else "incident.opened"
+    ctx = contexts.build(NotifyJob(workspace="", event=event))
+    shown = contexts.shown(ctx, str(template.get("language") or "en"))
+    sample = {k: v for k, v in shown.items() if v is not None}
+    escape = channel_module(template["channel_type"]).escape
+    for field in ("title_template", "body_template"):
+        try:
+            render.render_one(template[field], render.escaped_context(sample, escape), cap=render.MAX_BODY, field=field)
+        except ValidationError as exc:
+            if isinstance(exc.__cause__, UndefinedError):
+                continue
+            raise UnprocessableError(
+                f"{exc.message} (rendered against a sample {event})", details=[{"field": field, "event": event}]
+            ) from exc

@@ -82,6 +82,8 @@ class DeliveryRecord(BaseModel):
     attempts = NumberAttribute(default=0)
     throttles = NumberAttribute(null=True)  # of the attempts, those the vendor throttled (not held against retries)
     last_error = UnicodeAttribute(null=True)
+    # a refusal about the channel itself (its token, secret or sender), not this message or recipient: what to fix
+    channel_fix = UnicodeAttribute(null=True)
     provider_message_id = UnicodeAttribute(null=True)
     provider_ref = JSONAttribute(null=True)  # what a later update needs (Slack channel + ts, Lark message id)
     message_key = UnicodeAttribute(null=True)  # the sent message, for `incident_of_message` (`by_message`)
@@ -204,13 +206,23 @@ class DeliveryRepository:
                 actions.append(DeliveryRecord.message_key.set(key))
         record.update(actions=actions)
 
-    def mark_failed(self, record: DeliveryRecord, status: str, error: str, *, retry_at: datetime | None = None) -> None:
+    def mark_failed(
+        self,
+        record: DeliveryRecord,
+        status: str,
+        error: str,
+        *,
+        retry_at: datetime | None = None,
+        fix: str | None = None,
+    ) -> None:
         """``retry_at``: when the vendor said the delivery may be tried again; its claim is refused
-        before (the job's other deliveries are retried at the queue's pace meanwhile)."""
+        before (the job's other deliveries are retried at the queue's pace meanwhile). ``fix``: the refusal is
+        about the channel itself, and this is what to change (`pagerless.notify.health`)."""
         now = utcnow()
         actions = [
             DeliveryRecord.status.set(status),
             DeliveryRecord.last_error.set(error[:1000]),
+            DeliveryRecord.channel_fix.set(fix[:300]) if fix else DeliveryRecord.channel_fix.remove(),
             DeliveryRecord.updated_at.set(now),
         ]
         if retry_at is not None and retry_at > now:

@@ -158,7 +158,51 @@ def test_the_evidence_pagerless_wrote_itself_reads_in_chinese_and_a_quote_as_fou
         # When its page is read in Chinese, then in English
         api.cookies.set("pl_lang", lang)
         page = api.get(f"/console/incidents/{incident.id}").text
-        shown[lang] = [unescape(e) for e in re.findall(r"<li><code>[^<]*</code> ([^<]*)</li>", page)]
+        shown[lang] = [unescape(e) for e in re.findall(r"<li>[^<]*(?:<code>[^<]*</code>)?(?:：|: )([^<]*)</li>", page)]
     # Then the engine's line is said in the page's language, the quote as found
-    assert "在 shop 中没有找到 checkout 的 Pod" in shown["zh"] and "OOM at 03:00" in shown["zh"], shown
+    assert "在 shop 中没有找到 checkout 的 Pod" in shown["zh"] and "“OOM at 03:00”" in shown["zh"], shown
     assert "no pods found for checkout in shop" in shown["en"], shown
+
+
+def test_the_console_says_evidence_as_the_cards_do_in_english_and_chinese(api, admin_user):
+    from pagerless.store.incidents import IncidentRepository
+
+    # Given an incident whose diagnosis found a log line, a Kubernetes event, a field's value and a previous
+    # container's log
+    incident = awaiting_approval("INC-20261206-0045")
+    stored = IncidentRepository().get(incident.id)
+    stored.diagnosis = {
+        **(stored.diagnosis or {}),
+        "category": "oom_killed",
+        "confidence": 0.9,
+        "evidence": [
+            {"source": "log shop/checkout-1/app", "detail": "dial tcp 10.0.0.7:6379: connect: Connection refused."},
+            {"source": "event shop/checkout-1", "detail": '"Back-off restarting failed container"'},
+            {"source": "deployment shop/cart-redis/spec.replicas", "detail": "0"},
+            {"source": "log shop/checkout-1/app#previous", "detail": "OOMKilled"},
+        ],
+    }
+    stored.save()
+    sign_in(api, "root@example.com")
+    lines = {}
+    for lang in ("en", "zh"):
+        # When its page is read in English, then in Chinese
+        api.cookies.set("pl_lang", lang)
+        page = api.get(f"/console/incidents/{incident.id}").text
+        [evidence] = re.findall(r'<ul class="evidence">(.*?)</ul>', page, re.S)
+        lines[lang] = [unescape(li) for li in re.findall(r"<li>(.*?)</li>", evidence)]
+    # Then English keeps each source as code, then what was found after a colon, as an English card's line
+    assert lines["en"] == [
+        "<code>log shop/checkout-1/app</code>: dial tcp 10.0.0.7:6379: connect: Connection refused.",
+        '<code>event shop/checkout-1</code>: "Back-off restarting failed container"',
+        "<code>deployment shop/cart-redis/spec.replicas</code>: 0",
+        "<code>log shop/checkout-1/app#previous</code>: OOMKilled",
+    ], lines["en"]
+    # And Chinese names each source's kind in words, its place as code, and quotes what was found once in “…”
+    # after a full-width colon (a quoted event keeps its own marks), a field's value as it is, as a Chinese card
+    assert lines["zh"] == [
+        "日志 <code>shop/checkout-1/app</code>：“dial tcp 10.0.0.7:6379: connect: Connection refused.”",
+        '事件 <code>shop/checkout-1</code>："Back-off restarting failed container"',
+        "Deployment <code>shop/cart-redis/spec.replicas</code>：0",
+        "日志 <code>shop/checkout-1/app（前一个容器实例）</code>：“OOMKilled”",
+    ], lines["zh"]

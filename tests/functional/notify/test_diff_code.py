@@ -19,16 +19,6 @@ DIFF = (
     "````\n"
     "  memory: 512Mi"
 )
-# the diff where a single line break shows as a space (DingTalk's markdown, a Teams TextBlock): each line a
-# paragraph, an indent in no-break spaces
-DIFF_AS_PARAGRAPHS = (
-    "```\n\n"
-    "- image: registry.example/api:1.2 <at id=all></at>\n\n"
-    "+ image: registry.example/api:1.3 **bold** _italic_\n\n"
-    "+ matchPattern: '[a-z](api|web)'\n\n"
-    "````\n\n"
-    "\u00a0\u00a0memory: 512Mi"
-)
 # the diff in the built-in template's fence on DingTalk, whose markdown keeps a fenced block's lines together with
 # its line break (two spaces) and makes every other line a paragraph: the diff's own ``` closes the template's fence,
 # its lines up to its ```` are paragraphs, and the ```` opens a fence the template's ``` cannot close
@@ -50,6 +40,18 @@ DIFF_IN_LARK = (
     "+ matchPattern: '[a-z](api|web)'\n"
     "``\u200b``\n"
     "  memory: 512Mi"
+)
+# the fallback's text in Teams: the diff in a fence longer than its own "````", so its lines stay together (each
+# ending in a hard line break) and none of its fence lines closes the fence or opens another
+DIFF_FENCED_ON_TEAMS = (
+    "`````  \n"
+    "```  \n"
+    "- image: registry.example/api:1.2 <\u200bat id=all><\u200b/at>  \n"
+    "+ image: registry.example/api:1.3 **bold** _italic_  \n"
+    "+ matchPattern: '[a-z] (api|web)'  \n"
+    "````  \n"
+    "\u00a0\u00a0memory: 512Mi  \n"
+    "`````"
 )
 BEFORE = (
     "INC-20261202-0042 · payments-api (payments)\n"
@@ -189,7 +191,7 @@ def test_a_teams_card_shows_the_diff_in_a_code_block_with_the_text_as_fallback(a
     card = request.body["attachments"][0]["content"]
     # Then the diff is the CodeBlock's snippet exactly as the dry run wrote it; a client without CodeBlock shows
     # the fallback: the diff as text, its "<at" and "](" made inert as everywhere else in the card. Each line of the
-    # text is a paragraph, the fallback's too (a TextBlock shows a single line break as a space)
+    # text is a paragraph (a TextBlock shows a single line break as a space); the fallback's fenced lines stay together
     assert card["version"] == "1.4" and "msteams" not in card
     assert card["body"] == [
         {
@@ -205,13 +207,7 @@ def test_a_teams_card_shows_the_diff_in_a_code_block_with_the_text_as_fallback(a
             "type": "CodeBlock",
             "codeSnippet": DIFF,
             "language": "PlainText",
-            "fallback": {
-                "type": "TextBlock",
-                "text": "```\n\n"
-                + DIFF_AS_PARAGRAPHS.replace("<at", "<\u200bat").replace("</at", "<\u200b/at").replace("](", "] (")
-                + "\n\n```",
-                "wrap": True,
-            },
+            "fallback": {"type": "TextBlock", "text": DIFF_FENCED_ON_TEAMS, "wrap": True},
         },
         {"type": "TextBlock", "text": f"Policy rule: approve.default\n\nExpires: {EXPIRES_SHOWN}", "wrap": True},
     ]

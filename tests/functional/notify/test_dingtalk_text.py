@@ -61,3 +61,40 @@ def test_a_chinese_acknowledgement_on_dingtalk_names_who_in_full_width_parenthes
     text = sent.body["markdown"]["text"]
     assert "确认人：艾丽丝（per_1a2b）" in text, text
     assert "(" not in text.split("\n\n[")[0], text  # the link row's markdown aside
+
+
+@pytest.mark.parametrize(("language", "more"), [("en", " and {n} more"), ("zh", " 等另外 {n} 人")])
+def test_a_group_page_of_more_people_than_dingtalk_can_take_mentions_those_that_fit_each_number_whole(
+    vendors, language, more
+):
+    import re
+
+    import httpx
+
+    from pagerless.notify.channels import dingtalk
+    from pagerless.notify.channels.base import Mention, Message
+
+    # Given a page to a DingTalk group that @-mentions 1,200 people (each mention ~27 bytes; DingTalk takes 20,000)
+    people = [Mention(f"per_{i}", f"P{i}", (f"138{i:08d}",)) for i in range(1200)]
+    body = "Step 1 of policy payments\n" + "5xx ratio above 5% on every pod\n" * 40
+    message = Message(
+        event="escalation.page",
+        title="Page: checkout",
+        body=body,
+        severity="critical",
+        mentions=tuple(people),
+        language=language,
+    )
+    # When it is sent
+    with httpx.Client() as http:
+        dingtalk.send(http, {"webhook_url": f"{vendors.base_url}{URL}"}, message, now=0)
+    # Then DingTalk took it: the people that fit are mentioned, each number whole in the text and in atMobiles, the
+    # text says how many more were paged, and the body is there
+    [sent] = vendors.to("/robot/send")
+    mobiles = sent.body["at"]["atMobiles"]
+    text = sent.body["markdown"]["text"]
+    mentions_line = text.split("\n\n")[1]
+    assert re.findall(r"@(\d+)", mentions_line) == mobiles == [f"138{i:08d}" for i in range(len(mobiles))]
+    assert 0 < len(mobiles) < 1200
+    assert mentions_line.endswith(more.format(n=1200 - len(mobiles))), mentions_line[-40:]
+    assert "Step 1 of policy payments" in text

@@ -5,7 +5,15 @@ would hear of no incident while the status said ok."""
 import pytest
 
 from tests.conftest import auth
-from tests.functional.notify.conftest import create_channel, route_all, save_incident
+from tests.fakes.chat_vendors import SLACK_TOKEN
+from tests.functional.notify.conftest import (
+    create_channel,
+    lark_channel_config,
+    route_all,
+    save_incident,
+    slack_channel,
+)
+from tests.functional.notify.test_pages import team  # noqa: F401
 
 pytestmark = pytest.mark.functional
 
@@ -75,3 +83,89 @@ def test_a_wecom_groups_mention_refused_for_good_names_the_channel_as_a_refused_
     assert failing["channel_id"] == wecom["id"] and failing["status"] == "gave_up", failing
     assert "93000: invalid webhook url" in failing["last_error"], failing
     assert status["status"] == "degraded", status
+
+
+def _page_alice_and_carol(api, admin_key, notify_env, team) -> None:
+    from pagerless.outbox.jobs import enqueue
+    from tests.functional.notify.test_pages import _page
+
+    incident = save_incident()
+    enqueue(
+        _page(incident.id, [{"kind": "person", "id": team["alice"].id}, {"kind": "person", "id": team["carol"].id}])
+    )
+    notify_env.poller.drain()
+
+
+def test_a_revoked_slack_token_that_only_direct_messages_met_names_the_channel_and_what_to_fix(
+    api, notify_env, admin_key, vendors, team
+):
+    # Given a Slack channel whose bot token was revoked (Slack answers invalid_auth), used only to page people
+    slack = create_channel(
+        api,
+        admin_key,
+        "ops-slack",
+        "slack",
+        {"bot_token": "xoxb-revoked", "channel": "C0OPS", "api_base": f"{vendors.base_url}/slack/api"},
+    )
+    # When Alice is paged by direct message there
+    _page_alice_and_carol(api, admin_key, notify_env, team)
+    # Then the status names the channel, with Slack's words and what to fix
+    status = _status(api, admin_key)
+    [failing] = status["notifications"]["failing_channels"]
+    assert failing["channel_id"] == slack["id"] and failing["status"] == "gave_up", failing
+    assert failing["direct_message"] is True and "invalid_auth" in failing["last_error"], failing
+    assert "Bot User OAuth Token" in failing["fix"], failing
+    assert status["status"] == "degraded", status
+    assert any("ops-slack (slack): slack chat.postMessage: invalid_auth (fix: " in r for r in status["reasons"])
+    # When the token is saved again and the channel's test goes through
+    saved = api.put(
+        f"/api/notifications/channels/{slack['id']}",
+        headers=auth(admin_key),
+        json={"config": {"bot_token": SLACK_TOKEN}},
+    )
+    assert saved.status_code == 200, saved.text
+    assert api.post(f"/api/notifications/channels/{slack['id']}/test", headers=auth(admin_key)).json()["ok"]
+    # Then the status is ok again
+    status = _status(api, admin_key)
+    assert status["notifications"]["failing_channels"] == [] and status["status"] == "ok", status
+
+
+def test_a_direct_message_refused_for_its_person_alone_leaves_the_channel_healthy(
+    api, notify_env, admin_key, vendors, team
+):
+    # Given a Slack channel whose token works, and Slack refusing Alice's direct message (she left the workspace)
+    slack_channel(api, admin_key, vendors)
+    vendors.fail("/slack/api/chat.postMessage", 200, times=1, body={"ok": False, "error": "user_not_found"})
+    # When Alice is paged there
+    _page_alice_and_carol(api, admin_key, notify_env, team)
+    # Then the refusal is hers, not the channel's: the status stays ok
+    [log] = api.get("/api/notification-logs", headers=auth(admin_key)).json()["items"]
+    assert log["status"] == "gave_up" and "user_not_found" in log["last_error"], log
+    status = _status(api, admin_key)
+    assert status["notifications"]["failing_channels"] == [] and status["status"] == "ok", status
+
+
+def test_a_lark_app_whose_secret_was_rotated_names_the_channel_from_a_page(api, notify_env, admin_key, vendors, team):
+    # Given a Lark channel holding an App Secret rotated since (Lark answers 10014 for the tenant token)
+    lark = create_channel(
+        api, admin_key, "ops-lark", "lark", {**lark_channel_config(vendors), "app_secret": "rotated-away"}
+    )
+    # When Alice is paged by direct message there
+    _page_alice_and_carol(api, admin_key, notify_env, team)
+    # Then the status names the channel and says to save the current secret
+    [failing] = _status(api, admin_key)["notifications"]["failing_channels"]
+    assert failing["channel_id"] == lark["id"] and "10014 app secret invalid" in failing["last_error"], failing
+    assert "App Secret" in failing["fix"] and failing["direct_message"] is True, failing
+
+
+def test_an_unverified_ses_sender_names_the_email_channel_from_a_page(api, notify_env, admin_key, vendors, team):
+    # Given an email channel sending from an address SES has not verified
+    email = create_channel(
+        api, admin_key, "mail", "email", {"from_address": "nobody@example.com", "to_addresses": ["team@example.com"]}
+    )
+    # When Carol (email only) is paged
+    _page_alice_and_carol(api, admin_key, notify_env, team)
+    # Then the status names the email channel and says to verify the sender
+    [failing] = _status(api, admin_key)["notifications"]["failing_channels"]
+    assert failing["channel_id"] == email["id"] and "MessageRejected" in failing["last_error"], failing
+    assert "verify the sender nobody@example.com" in failing["fix"] and failing["direct_message"] is True, failing

@@ -7,7 +7,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from pagerless.notify.channels import dingtalk, lark, teams, wecom
-from pagerless.notify.channels.base import defuse_links
+from pagerless.notify.channels.markdown import defuse_links
 
 pytestmark = pytest.mark.unit
 

@@ -54,3 +54,16 @@ def test_wecom_markdown_keeps_single_line_breaks():
     # WeCom's markdown breaks a line at "\n" (its robot documentation's examples write one line per "\n"): unchanged
     content = wecom.payload(_message(wecom))["markdown"]["content"]
     assert "INC-1 · payments-api (payments)\n5xx ratio 12%\n  upstream: db-primary" in content
+
+
+def test_a_fenced_block_in_a_teams_card_keeps_its_lines_together():
+    # Given a message whose text fences a block the template wrote (not the diff a card takes out as code)
+    body = "Rollout:\n```\nstep 1: drain\n  step 2: patch\n\nstep 3: verify\n```\nDone."
+    message = Message(event="incident.opened", title="t", body=body, severity="critical")
+    # When it goes to Teams
+    [_, text] = teams.adaptive_card(message)["attachments"][0]["content"]["body"]
+    # Then the fence and its lines are one paragraph, line under line (CommonMark's hard line break), indent and
+    # blank line kept; the lines around it paragraphs
+    assert text["text"] == (
+        "Rollout:\n\n```  \nstep 1: drain  \n\u00a0\u00a0step 2: patch  \n\u00a0  \nstep 3: verify  \n```\n\nDone."
+    )

@@ -132,7 +132,13 @@ class RetryableError(ChannelError):
 
 
 class PermanentError(ChannelError):
-    pass
+    """``fix``: the refusal is about the channel itself, not one message or recipient (a revoked token, a rotated
+    secret, an unverified sender): every message through it is refused the same way, direct messages too, so
+    the channel is failing (`pagerless.notify.health`) and this says what to change."""
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 def request(
@@ -301,66 +307,6 @@ def ellipsize(text: str, limit: int, *, size: Callable[[str], int] = len) -> str
 def fit_bytes(text: str, limit: int, link: str | None = None, *, mark: str = TRUNCATED) -> str:
     """``text`` within ``limit`` UTF-8 bytes (a vendor counts bytes: a Chinese character is 3), cut as `fit` cuts."""
     return fit(text, limit, link, size=utf8_size, mark=mark)
-
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_INDENT = re.compile(r"^[ \t]+")
-
-
-def paragraph_lines(text: str) -> str:
-    """``text`` for a markdown that renders a single newline as a space, as CommonMark does with a "soft line
-    break": DingTalk's robot markdown (a single ``\n`` "usually is not rendered as a visible line break"; a blank
-    line, ``\n\n``, is) and Teams' Adaptive Card TextBlock ("a subset of the Commonmark Markdown syntax",
-    https://learn.microsoft.com/en-us/adaptive-cards/create/textfeatures; only its lists take ``\r``). Each line
-    becomes a paragraph, so every line of the message is a line of its own there instead of running into the one
-    before; blank lines go (a paragraph is set apart already). A line's indent (a diff's YAML) is kept as
-    no-break spaces: markdown drops leading spaces, and four of them after a blank line would make a code block."""
-    lines = (line.rstrip() for line in _LINE_BREAK.split(text))
-    return "\n\n".join(kept_indent(line) for line in lines if line.strip())
-
-
-def kept_indent(line: str) -> str:
-    """``line`` with its indent as no-break spaces (a tab as four), which markdown keeps where it drops spaces."""
-    return _INDENT.sub(lambda m: "\u00a0" * len(m.group().expandtabs(4)), line)
-
-
-# a link reference definition, "[ref]: url" or "[ref]: url 'title'", at the start of a line
-_LINK_DEFINITION = re.compile(r"""^( {0,3}\[[^\]\n]*\]):(?=[ \t]*\S+[ \t]*(?:$|["'(]))""", re.MULTILINE)
-
-
-def defuse_links(text: str) -> str:
-    """Alert text in a markdown message cannot make a link whose words hide its address, or an image the
-    chat client fetches: ``[words](url)``, ``![alt](url)`` and a ``[ref]: url`` definition (which would
-    make ``[words][ref]`` a link) lose the adjacency markdown needs (``] (url)``, ``[ref] : url``), so the
-    words and the address are both shown as text.
-
-    Code is defused too, on purpose. None of the clients that get these messages shows a fenced block as code:
-    Teams' TextBlock markdown is bold, italic, lists and links; DingTalk's robot markdown has no code; WeCom's
-    ``markdown`` has single-line inline code only (blocks are ``markdown_v2``); Lark's ``lark_md`` is text
-    formatting (blocks are the ``markdown`` element's). A link inside a template's ``` fence (a dry run's diff)
-    is a link there. (Slack, Lark and Teams cards take a diff the template fences on lines of its own out of the text,
-    into a code element: ``Message.code``.) And this runs on each template value, before the template puts it in a fence or a code span,
-    so the value's own backticks say nothing of what is code in the message."""
-    return _LINK_DEFINITION.sub(r"\1 :", text.replace("](", "] ("))
-
-
-# an HTML character reference, which CommonMark decodes wherever it stands, in a link's address too: "&lt;", "&#60;",
-# "&#x3c;" (https://spec.commonmark.org/0.31.2/#entity-and-numeric-character-references). A "&" that starts none
-# ("AT&T", a URL's "?a=1&b=2") is shown as it is.
-_REFERENCE = re.compile(r"&(?=[A-Za-z][A-Za-z0-9]{1,31};|#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};)")
-
-
-def html_text(text: str) -> str:
-    """``text`` for a markdown that renders HTML and its character references (DingTalk's and WeCom's robots: the
-    ``<font>`` tags their docs show; a ``&lt;`` shows as ``<``): ``<`` and ``>`` as entities, so alert text writes no
-    tag, and a ``&`` that would start a reference as ``&amp;``, so ``&lt;`` or ``&#64;`` in alert text is shown as it
-    was written, not as the character it names. Any other ``&`` stays: a URL's query in a link keeps its address."""
-    return _REFERENCE.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
-
-
-def html_plain(text: str) -> str:
-    """`html_text`'s ``text`` as plain text again (a title where no markup is read)."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def mobile(number: str) -> str:

@@ -32,21 +32,18 @@ from pagerless.notify.channels.base import (
     PermanentError,
     RetryableError,
     Sent,
-    defuse_links,
+    chinese,
     ellipsize,
     fit,
     fit_body,
-    html_plain,
-    html_text,
     json_body,
-    kept_indent,
     mobiles,
-    paragraph_lines,
     request,
     require,
     truncated,
 )
 from pagerless.notify.channels.card_words import links_markdown
+from pagerless.notify.channels.markdown import defuse_links, html_plain, html_text, paragraph_lines
 
 TYPE = "dingtalk"
 SECRET_FIELDS = ("webhook_url", "secret")
@@ -67,6 +64,9 @@ THROTTLE_RETRY_SECONDS = 660.0
 # A longer message's body is cut to fit, with a margin, marked; its row of links is kept whole after it.
 MAX_BYTES = 19_500
 TITLE_MAX_CHARS = 100  # the markdown title (conversation list, notification) Pagerless has always kept to
+# what of the request a group page's @-mentions leave at least to the body: past it, the people that fit are
+# mentioned, each number whole, and the text says how many more were paged
+MIN_BODY_BYTES = 2_000
 
 
 def escape(text: str) -> str:
@@ -100,11 +100,15 @@ def payload(message: Message, limit: int = MAX_BYTES, *, keywords: Sequence[str]
     """The markdown message, each line of its body a paragraph, a fenced block's lines kept together (`text_lines`:
     DingTalk shows a single line break as a space), its heading holding one of the robot's ``keywords`` (`_heading`); when the request would exceed ``limit`` bytes, its body is cut on a character boundary,
     marked (`truncated`, in the card's language), and its row of links (the console link among them) kept after it."""
-    numbers = mobiles(message.mentions)
-    mentions = "".join(f"@{m} " for m in numbers).rstrip()
-    head = f"### {_heading(message.title, keywords)}\n\n" + (f"{mentions}\n\n" if mentions else "")
+    heading = f"### {_heading(message.title, keywords)}\n\n"
     body = text_lines(message.body)
     tail = f"\n\n{links}" if (links := links_markdown(message)) else ""
+    numbers = mobiles(message.mentions)
+    # the mentions that fit with the heading, the links and room for some of the body: the rest are counted
+    room = limit - MIN_BODY_BYTES - _sent_size(_payload(message, heading + tail, []))
+    numbers, more = _mentioned(numbers, room, message.language)
+    mentions = "".join(f"@{m} " for m in numbers).rstrip() + more
+    head = heading + (f"{mentions}\n\n" if mentions else "")
     whole = _payload(message, head + body + tail, numbers)
     excess = _sent_size(whole) - limit
     if excess <= 0:
@@ -119,38 +123,37 @@ def payload(message: Message, limit: int = MAX_BYTES, *, keywords: Sequence[str]
     return _payload(message, text_lines(cut), numbers)
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# a fence's line (CommonMark): up to 3 spaces, then 3 or more backticks; an opening one may have an info string
-_FENCE = re.compile(r"^ {0,3}(`{3,})([^`]*)$")
-
-
 def text_lines(text: str) -> str:
-    """``text`` line by line as DingTalk shows it: outside a ``` fence each line a paragraph (`paragraph_lines`); a
-    fenced block (a dry run's diff), its fences included, one paragraph whose lines end in a hard line break (two
-    spaces: DingTalk's documented line break), so its lines stay together as written, not a blank line apart. Its
-    indents are no-break spaces and its blank lines one each (a clean line between, not a paragraph's end); where
-    the client shows the fence as code, the trailing spaces show as nothing. A fence closes as CommonMark's does (a
-    line of as many backticks or more, nothing after them); one left open runs to the end."""
-    out: list[str] = []
-    plain: list[str] = []
-    code: list[str] = []
-    fence = 0
-    for line in _LINE_BREAK.split(text):
-        found = _FENCE.match(line.rstrip())
-        if fence:
-            code.append(kept_indent(line.rstrip()) or "\u00a0")
-            if found and len(found.group(1)) >= fence and not found.group(2).strip():
-                out.append("  \n".join(code))
-                code, fence = [], 0
-        elif found:
-            out.append(paragraph_lines("\n".join(plain)))
-            plain, code, fence = [], [line.strip()], len(found.group(1))
-        else:
-            plain.append(line)
-    while code and code[-1] == "\u00a0":  # the blank lines a fence left open ends with
-        code.pop()
-    out += [paragraph_lines("\n".join(plain)), "  \n".join(code)]
-    return "\n\n".join(block for block in out if block)
+    """``text`` line by line as DingTalk shows it (`paragraph_lines`): outside a ``` fence each line a paragraph; a
+    fenced block (a dry run's diff) one paragraph whose lines end in a hard line break (two spaces: DingTalk's
+    documented line break), so its lines stay together as written; where the client shows the fence as code, the
+    trailing spaces show as nothing."""
+    return paragraph_lines(text)
+
+
+def _mentioned(numbers: list[str], room: int, language: str) -> tuple[list[str], str]:
+    """The ``numbers`` whose ``@<number>`` in the text and entry in ``atMobiles`` fit in ``room`` bytes, in order,
+    each whole, and what says how many more were paged (" and 3 more", " 等另外 3 人"); all of them and "" when all
+    fit."""
+    if _mentions_size(numbers) <= room:
+        return numbers, ""
+    kept: list[str] = []
+    for number in numbers:
+        more = _more(len(numbers) - len(kept) - 1, language)
+        if _mentions_size([*kept, number]) + _text_size(more) > room:
+            break
+        kept.append(number)
+    return kept, _more(len(numbers) - len(kept), language)
+
+
+def _more(count: int, language: str) -> str:
+    return f" 等另外 {count} 人" if chinese(language) else f" and {count} more"
+
+
+def _mentions_size(numbers: list[str]) -> int:
+    """Bytes the mentions of ``numbers`` add to the request: ``@<number> `` in the text, ``"<number>",`` in
+    ``atMobiles``, and the ``at`` object around them."""
+    return sum(len(n.encode()) * 2 + 5 for n in numbers) + (len('"at":{"atMobiles":[],"isAtAll":false},') + 4)
 
 
 def _heading(title: str, keywords: Sequence[str]) -> str:

@@ -79,6 +79,22 @@ def send(http: httpx.Client, config: dict, message: Message, *, parts: Parts | N
     return Sent(message_id=sent[0] if sent else None)
 
 
+def _sender_refused(config: dict, code: str, said: str) -> str | None:
+    """What to fix when SES refused the sender, not an address (`PermanentError.fix`): every email of the channel,
+    a paged person's too, is refused so. SES names each unverified identity in its MessageRejected ("Email address
+    is not verified. The following identities failed the check in region US-EAST-1: ops@example.com"); one naming
+    only recipients is the SES sandbox refusing those addresses, which others still get."""
+    sender = bare_address(config["from_address"]).lower()
+    region = config.get("region") or "the function's region"
+    if code == "MessageRejected" and "not verified" in said and sender in said.lower():
+        return f"verify the sender {sender} (or its domain) in Amazon SES in {region}"
+    if code == "MailFromDomainNotVerifiedException":
+        return f"verify the custom MAIL FROM domain of {sender} in Amazon SES in {region}"
+    if code == "AccountSuspendedException":
+        return f"the Amazon SES account in {region} is suspended from sending: see the SES console's account dashboard"
+    return None
+
+
 def payload(message: Message) -> dict:
     """The email as SES ``SendEmail`` takes its ``Content``, less the sender and addresses the channel adds (and
     the signed links only one address gets, ``per_address``): the title as subject, the body and the link."""
@@ -137,7 +153,8 @@ def _send(client, config: dict, content: dict, to: list[str]) -> str | None:
         code = exc.response.get("Error", {}).get("Code", "")
         if code in _RETRYABLE or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400) >= 500:
             raise RetryableError(f"ses {code}") from exc
-        raise PermanentError(f"ses {code}: {exc.response.get('Error', {}).get('Message', '')}") from exc
+        said = exc.response.get("Error", {}).get("Message", "")
+        raise PermanentError(f"ses {code}: {said}", fix=_sender_refused(config, code, said)) from exc
     except BotoCoreError as exc:
         raise RetryableError(f"ses: {type(exc).__name__}") from exc
     return answer.get("MessageId")

@@ -23,7 +23,6 @@ from pagerless.notify.channels.base import (
     PermanentError,
     RetryableError,
     Sent,
-    defuse_links,
     dumps,
     ellipsize,
     fit,
@@ -36,6 +35,7 @@ from pagerless.notify.channels.base import (
     truncated,
 )
 from pagerless.notify.channels.card_words import approval_value, button_label, card_links, decision_line
+from pagerless.notify.channels.markdown import defuse_links
 from pagerless.observability import logger
 
 TYPE = "lark"
@@ -66,6 +66,20 @@ _IP_DENIED = 99991401
 _THROTTLE_CODES = {99991400, 230020, 11232}
 RESET_HEADER = "x-ogw-ratelimit-reset"
 _TOKEN_CODES = {99991661, 99991663, 99991668}  # token missing, invalid or expired
+# Lark's refusals of the app itself (https://open.feishu.cn/document/server-docs/api-call-guide/generic-error-code,
+# .../im-v1/message/create error codes): every message of the app is refused, a person's direct message too, so the
+# channel is failing (`PermanentError.fix`). One about one recipient (230013: the user is outside the app's
+# availability, 230001: a bad receive_id) is not among them.
+_APP_REFUSALS = {
+    _IP_DENIED: "add this sender's public IP to the app's IP allow-list (Lark developer console, Security settings)",
+    99991672: "the app lacks a scope it needs (im:message:send_as_bot): add it (Permissions & Scopes) and publish a"
+    " version",
+    230006: "the app's Bot capability is off: add the Bot capability (Lark developer console) and publish a version",
+}
+_SECRET_REFUSED = (
+    "Lark refused the app's App ID and App Secret (a rotated secret): save the app's current App Secret (Lark developer"
+    " console, Credentials & Basic Info) on the channel"
+)
 # the header's colour by the card's `tone`: a resolved incident's card green, as an approved fix's
 _COLORS = {
     "critical": "red",
@@ -333,7 +347,7 @@ def tenant_token(http: httpx.Client, config: dict, *, fresh: bool = False) -> st
     )
     data = json_body(response)
     if data.get("code") != 0 or not data.get("tenant_access_token"):
-        raise PermanentError(f"lark tenant_access_token: {data.get('code')} {data.get('msg')}")
+        raise PermanentError(f"lark tenant_access_token: {data.get('code')} {data.get('msg')}", fix=_SECRET_REFUSED)
     token = data["tenant_access_token"]
     with _lock:
         _tokens[key] = (token, time.monotonic() + max(60, int(data.get("expire", 7200)) - 300))
@@ -361,11 +375,8 @@ def _call(http: httpx.Client, config: dict, method: str, path: str, payload: dic
         if code in _THROTTLE_CODES:
             raise RetryableError(f"lark {code}: {data.get('msg')}", reset_seconds(response), throttled=True)
         if code == _IP_DENIED:
-            raise PermanentError(
-                f"lark {code}: {data.get('msg')} (add this sender's public IP to the app's IP allow-list: Lark developer"
-                " console, Security settings)"
-            )
-        raise PermanentError(f"lark {code}: {data.get('msg')}")
+            raise PermanentError(f"lark {code}: {data.get('msg')} ({_APP_REFUSALS[code]})", fix=_APP_REFUSALS[code])
+        raise PermanentError(f"lark {code}: {data.get('msg')}", fix=_APP_REFUSALS.get(code))
     raise RetryableError("lark refused a fresh tenant_access_token")
 
 

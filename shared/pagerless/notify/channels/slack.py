@@ -45,6 +45,19 @@ _RETRYABLE = {"internal_error", "fatal_error", "service_unavailable", "request_t
 # rate-limited error with the Retry-After header's wait), not only as an HTTP 429: the same throttle, so it does not
 # use up the delivery's attempts (`pagerless.notify.attempts`) and its Retry-After, when given, is waited.
 THROTTLED = "ratelimited"
+_NEW_TOKEN = "save the Slack app's Bot User OAuth Token (xoxb-…, OAuth & Permissions) on the channel"
+# Slack's errors about the bot token itself (https://api.slack.com/methods/chat.postMessage#errors): every call with
+# it is refused, a person's direct message too, so the channel is failing (`PermanentError.fix`). A refusal about one
+# destination (channel_not_found, user_not_found, cannot_dm_bot, is_archived) is not among them.
+_TOKEN_REFUSALS = {
+    "invalid_auth": f"the bot token is not valid: {_NEW_TOKEN}",
+    "not_authed": f"no bot token was sent: {_NEW_TOKEN}",
+    "token_revoked": f"the bot token was revoked (the app uninstalled or reinstalled): {_NEW_TOKEN}",
+    "token_expired": f"the bot token expired (token rotation is on): {_NEW_TOKEN}",
+    "account_inactive": f"the bot's workspace or user is deactivated: install the app again and {_NEW_TOKEN}",
+    "not_allowed_token_type": f"the token is no bot token: {_NEW_TOKEN}",
+    "missing_scope": "the Slack app lacks the scope {needed}: add it (OAuth & Permissions) and reinstall the app",
+}
 _BUTTONS = (
     ("approve", "pl_approve", "primary"),
     ("reject", "pl_reject", "danger"),
@@ -268,7 +281,10 @@ def _call(http: httpx.Client, config: dict, method: str, payload: dict) -> dict:
             raise RetryableError(f"slack {method}: {error}", retry_after_seconds(response), throttled=True)
         if error in _RETRYABLE:
             raise RetryableError(f"slack {method}: {error}")
-        raise PermanentError(f"slack {method}: {error}")
+        fix = _TOKEN_REFUSALS.get(error)
+        raise PermanentError(
+            f"slack {method}: {error}", fix=fix and fix.format(needed=data.get("needed") or "chat:write")
+        )
     return data
 
 

@@ -28,14 +28,13 @@ from pagerless.notify.channels.base import (
     PermanentError,
     RetryableError,
     Sent,
-    defuse_links,
-    paragraph_lines,
     request,
     require,
     tone,
     truncated,
 )
 from pagerless.notify.channels.card_words import button_label
+from pagerless.notify.channels.markdown import defuse_links, paragraph_lines
 
 TYPE = "teams"
 SECRET_FIELDS = ("webhook_url",)
@@ -105,7 +104,7 @@ def adaptive_card(message: Message) -> dict:
 
 def _text_blocks(message: Message) -> list[dict]:
     """The body's TextBlocks, each line of the text a paragraph (`paragraph_lines`: a TextBlock shows a single line
-    break as a space), a dry run's diff in a `code_block` between them."""
+    break as a space) but for a ``` fenced block's, kept together, a dry run's diff in a `code_block` between them."""
     code = message.code
     if code is None:
         return [_text(message.body)]
@@ -126,14 +125,20 @@ def code_block(code: str) -> dict:
     https://learn.microsoft.com/en-us/dotnet/api/microsoft.teams.cards.codeblock): the snippet is not markdown and
     mentions are only TextBlock's and FactSet's, so it is the diff exactly as written. A client that does not know
     the element shows its ``fallback`` ("what to do when an unknown element is encountered",
-    https://adaptivecards.io/explorer/TextBlock.html): the diff as text, escaped as every text in the card, a line
-    of it a paragraph (`paragraph_lines`)."""
+    https://adaptivecards.io/explorer/TextBlock.html): the diff as text, escaped as every text in the card,
+    in a fence whose lines stay together (`paragraph_lines`), longer than any run of backticks in the diff, so a
+    fence line of the diff's own neither closes it nor opens another (CommonMark's rule for a fence around code
+    that holds one)."""
+    fence = "`" * max(3, 1 + max((len(run) for run in _BACKTICKS.findall(code)), default=0))
     return {
         "type": "CodeBlock",
         "codeSnippet": code,
         "language": "PlainText",
-        "fallback": _text("```\n" + escape(code) + "\n```"),
+        "fallback": _text(f"{fence}\n{escape(code)}\n{fence}"),
     }
+
+
+_BACKTICKS = re.compile(r"`+")
 
 
 def mentioned_by_email(message: Message) -> list[dict]:

@@ -24,11 +24,8 @@ from pagerless.notify.channels.base import (
     PermanentError,
     RetryableError,
     Sent,
-    defuse_links,
     fit_body,
     fit_bytes,
-    html_plain,
-    html_text,
     json_body,
     mobiles,
     request,
@@ -38,6 +35,7 @@ from pagerless.notify.channels.base import (
     utf8_size,
 )
 from pagerless.notify.channels.card_words import links_markdown
+from pagerless.notify.channels.markdown import defuse_links, html_plain, html_text
 
 TYPE = "wecom"
 SECRET_FIELDS = ("webhook_url",)
