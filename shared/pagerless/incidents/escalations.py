@@ -11,7 +11,6 @@ from botocore.exceptions import ClientError
 from pagerless import step_functions
 from pagerless.observability import logger
 from pagerless.store.escalations import EscalationRecord, EscalationRepository
-from pagerless.store.sweeps import GAVE_UP_ESCALATION
 
 __all__ = ["finish", "stop_for_incident"]
 
@@ -22,7 +21,7 @@ def stop_for_incident(incident_id: str, status: str, reason: str, *, sfn=None) -
     for record in EscalationRepository().for_incident(incident_id):
         if finish(record, status, reason, sfn=sfn):
             stopped += 1
-        elif record.sweep == GAVE_UP_ESCALATION:  # a person has it now: /api/status no longer lists it
+        elif record.given_up_listed:  # a person has it now: /api/status no longer lists it
             EscalationRepository().settle(record)
     return stopped
 

@@ -51,9 +51,9 @@ def people_of(workspace: str, targets: list[dict], at: datetime | None = None) -
             person_id = ident
         elif kind == "schedule" and ident:
             if on_call is None:
-                from pagerless.oncall.service import OncallService
+                from pagerless.oncall.resolution import resolver
 
-                on_call, _ = OncallService().resolver(workspace)
+                on_call, _ = resolver(workspace)
             person_id = on_call(ident, at)
             if person_id is None:
                 logger().warning("nobody is on call in the paged schedule", extra={"schedule_id": ident})

@@ -27,6 +27,7 @@ from pagerless.oncall import models
 from pagerless.oncall.paged import paged_line
 from pagerless.oncall.paged import reached_nobody as _reached_nobody
 from pagerless.oncall.policies import FIRST, Cursor, Policy, following, job_targets
+from pagerless.oncall.resolution import resolve_step
 from pagerless.oncall.service import OncallService
 from pagerless.outbox.jobs import NotifyJob, enqueue
 from pagerless.store.escalations import EscalationRecord, EscalationRepository
@@ -229,11 +230,10 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict, *, exe
         status, reason = why
         _finish(record, status, reason, stop_execution=False)  # this execution ends by itself
         return _done(status)
-    service = OncallService()
     policy = models.to_policy(record.policy)
     at = Cursor(int(cursor["step"]), int(cursor["repeat"]))
     now = utcnow()
-    resolved = service.resolve_step(workspace, policy, at.step, now, critical=incident.severity == Severity.CRITICAL)
+    resolved = resolve_step(workspace, policy, at.step, now, critical=incident.severity == Severity.CRITICAL)
     targets = job_targets(resolved)
     held = [p for r in resolved for p in r.held]
     held_until = {p: r.held_until.isoformat() for r in resolved for p in r.held if r.held_until}

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pagerless.clock import display_time, parse_time, utcnow
+from pagerless.clock import display_time, utcnow
 from pagerless.domain.incidents import ACTIVE_STATUSES
 from pagerless.oncall import handoff_changes, lookup, models
 from pagerless.outbox.jobs import NotifyJob, enqueue
@@ -104,14 +104,15 @@ def digest(workspace: str, hours: int, now: datetime | None = None) -> dict:
 
 def announce_handoffs(now: datetime | None = None) -> dict:
     """Tell each incoming on-call person their shift started (once per handoff, however often this runs), and who an
-    override deleted in force, or a late swap, took off call that they are (`handoff_changes`)."""
+    override deleted in force, a swap or an edit of the schedule mid-shift took off call that they are
+    (`handoff_changes`)."""
     now = now or utcnow()
     overrides, announced, deleted = OverrideRepository(), [], deleted_overrides()
     for workspace, doc in DocumentRepository(SCHEDULES).list_all():
         stored = overrides.list(workspace, doc["id"])
         schedule = models.to_schedule(doc, stored)
         handoffs = lookup.handoffs_between(schedule, now - LOOKBACK, now + timedelta(seconds=1))
-        changes = handoff_changes.planned(handoffs + _put_on_call_by_an_edit(schedule, doc, now))
+        changes = handoff_changes.planned(handoffs, doc, stored) + handoff_changes.edited(schedule, doc, now)
         notes = deleted.get((workspace, doc["id"]), [])
         changes += handoff_changes.deletions(doc, stored, notes, now - LOOKBACK, now)
         changes += handoff_changes.late_override(doc, stored, now - LOOKBACK, now)
@@ -140,7 +141,7 @@ def _tell(workspace: str, schedule, change: handoff_changes.Change, now: datetim
                 if claim.get("person_id") != incoming.person_id:
                     told += _off_call(workspace, schedule, claim["person_id"], incoming.start, incoming)
     if change.tell_outgoing and outgoing is not None:
-        told += _off_call(workspace, schedule, outgoing.person_id, change.at, incoming)
+        told += _off_call(workspace, schedule, outgoing.person_id, change.at, incoming or change.instead)
     return told
 
 
@@ -187,25 +188,6 @@ def _off_call(workspace: str, schedule, person_id: str, at: datetime, incoming) 
         )
     )
     return [data]
-
-
-def _put_on_call_by_an_edit(schedule, doc: dict, now: datetime) -> list[tuple[None, object]]:
-    """``[(None, shift)]``: the shift on call now, when an edit of the schedule in the lookback came after it began
-    (before the lookback: a handoff in it is announced as one), so an edit that puts someone else on call mid-shift
-    tells them. An edit that kept who is on call (`handoff_changes.ON_CALL_BEFORE_EDIT`, written with the edit) tells
-    nobody: a first edit of a schedule created mid-shift does not announce that shift, which nobody handed over; of
-    a document an older version edited, the shift's claim (its start and person) tells whether it was announced.
-    A schedule just created is no edit: whoever it has on call since before was not handed over to."""
-    edited = parse_time(doc.get("updated_at"))
-    if edited is None or doc.get("updated_at") == doc.get("created_at") or not now - LOOKBACK <= edited <= now:
-        return []
-    current = lookup.on_call(schedule, now)
-    if current is None or not current.start < min(edited, now - LOOKBACK):
-        return []
-    before = handoff_changes.ON_CALL_BEFORE_EDIT
-    if before in doc and doc[before] == current.person_id:
-        return []
-    return [(None, current)]
 
 
 def _announcement(workspace: str, handoff: dict, shift_digest: dict) -> dict:

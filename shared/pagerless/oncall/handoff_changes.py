@@ -1,8 +1,9 @@
-"""What the handoff check tells besides a shift's start: whom an override deleted in force puts back on call, and
-who is off call (that override's person; the person told first of a handoff that a late swap gave to someone else).
+"""What the handoff check tells besides a shift's start: whom an override deleted in force, or an edit of the
+schedule, puts on call, and who is off call (that override's person; the person told first of a handoff that a late
+swap gave to someone else; whom an override made mid-shift, or an edit, took off call).
 
 A `Change` is one moment someone else is on call: who was (``outgoing``, told they are off call when
-``tell_outgoing``: not at a handoff the schedule planned, which its people know of) and who is now (``incoming``,
+``tell_outgoing``: not at a handoff the schedule planned when they were told, which they know of) and who is now (``incoming``,
 told they are on call from its ``start``). Nobody is told they are off call who was not told they were on call for
 that shift (`store.handoffs.told_on_call`); and an override deleted before anyone was told of it (``only_if_told``:
 made and deleted between two runs of the check) changed nothing anyone was told, so its deletion tells nobody."""
@@ -15,8 +16,10 @@ from pagerless.oncall import lookup, models
 from pagerless.oncall.schedules import Schedule, Shift
 
 LOOKBACK = timedelta(minutes=30)  # the check runs every 5 minutes; missed runs are caught up, claims dedupe
-# the schedule document's record of who was on call when it was edited, per the schedule before the edit
+# the schedule document's record of who was on call when it was edited, per the schedule before the edit, and since
+# when (their shift's start: the claims of that shift tell whether they were told they were on call)
 ON_CALL_BEFORE_EDIT = "on_call_before_edit"
+ON_CALL_BEFORE_EDIT_SINCE = "on_call_before_edit_since"
 
 
 @dataclass(frozen=True)
@@ -26,11 +29,52 @@ class Change:
     at: datetime
     tell_outgoing: bool = False
     only_if_told: bool = False  # nothing to tell unless ``outgoing``'s person was told they were on call
+    instead: Shift | None = None  # who the off-call message says is on call instead, when not ``incoming``
 
 
-def planned(pairs: list[tuple[Shift | None, Shift]]) -> list[Change]:
-    """Handoffs (and shifts an edit of the schedule put on call): only the incoming person is told."""
-    return [Change(outgoing, incoming, incoming.start) for outgoing, incoming in pairs]
+def planned(pairs: list[tuple[Shift | None, Shift]], doc: dict, stored: list[dict]) -> list[Change]:
+    """Handoffs: the incoming person is told; the outgoing one too when an override made after their shift began cut
+    it short (a swap from now or later, made mid-shift: they were told their shift ends later than it does)."""
+    return [
+        Change(outgoing, incoming, incoming.start, tell_outgoing=_cut_short(doc, stored, outgoing, incoming))
+        for outgoing, incoming in pairs
+    ]
+
+
+def _cut_short(doc: dict, stored: list[dict], outgoing: Shift | None, incoming: Shift) -> bool:
+    """Whether ``incoming`` is an override made after ``outgoing`` began that took over from it mid-shift."""
+    made = next((o for o in stored if incoming.override_id and o["id"] == incoming.override_id), None)
+    created = parse_time(made.get("created_at")) if made else None
+    if outgoing is None or created is None or not outgoing.start < created:
+        return False
+    without = lookup.on_call(models.to_schedule(doc, [o for o in stored if o is not made]), incoming.start)
+    return without is not None and without.person_id == outgoing.person_id
+
+
+def edited(schedule: Schedule, doc: dict, now: datetime) -> list[Change]:
+    """An edit of the schedule in the check's lookback that put someone else on call: whoever it put on call is told,
+    when their shift began before the edit and the lookback (after: a handoff in it announces it) and goes on now; and
+    whoever it took off call (`ON_CALL_BEFORE_EDIT`, written with the edit) that they are off call, from their shift's
+    start or the start of the shift that took theirs, if later. An edit that kept who is on call tells nobody: a first
+    edit of a schedule created mid-shift does not announce that shift, which nobody handed over. A schedule just
+    created is no edit: whoever it has on call since before was not handed over to."""
+    at = parse_time(doc.get("updated_at"))
+    if at is None or doc.get("updated_at") == doc.get("created_at") or not now - LOOKBACK <= at <= now:
+        return []
+    current = lookup.on_call(schedule, now)
+    if ON_CALL_BEFORE_EDIT not in doc:  # an edit written before the mark: whoever is on call since before it is told
+        return [Change(None, current, current.start)] if current and current.start < min(at, now - LOOKBACK) else []
+    after = lookup.on_call(schedule, at)
+    before = doc[ON_CALL_BEFORE_EDIT]
+    if before == (after.person_id if after else None):
+        return []
+    goes_on = current is not None and after is not None and current.start == after.start
+    incoming = current if goes_on and current.start < min(at, now - LOOKBACK) else None
+    if before is None:
+        return [Change(None, incoming, incoming.start)] if incoming else []
+    since = parse_time(doc.get(ON_CALL_BEFORE_EDIT_SINCE)) or (after.start if after else at)
+    off_at = max(since, after.start) if after else since
+    return [Change(Shift(since, at, before), incoming, off_at, tell_outgoing=True, instead=after)]
 
 
 def deletions(doc: dict, stored: list[dict], notes: list[dict], since: datetime, now: datetime) -> list[Change]:
@@ -71,9 +115,11 @@ def edit_mark(doc: dict, overrides: list[dict], now: datetime) -> dict:
     first's: a rename just after a swap of people does not hide the swap from the check."""
     edited = parse_time(doc.get("updated_at"))
     if ON_CALL_BEFORE_EDIT in doc and edited is not None and now - edited <= LOOKBACK:
-        return {ON_CALL_BEFORE_EDIT: doc[ON_CALL_BEFORE_EDIT]}
+        return {k: doc.get(k) for k in (ON_CALL_BEFORE_EDIT, ON_CALL_BEFORE_EDIT_SINCE)}
     current = lookup.on_call(models.to_schedule(doc, overrides), now)
-    return {ON_CALL_BEFORE_EDIT: current.person_id if current else None}
+    if current is None:
+        return {ON_CALL_BEFORE_EDIT: None, ON_CALL_BEFORE_EDIT_SINCE: None}
+    return {ON_CALL_BEFORE_EDIT: current.person_id, ON_CALL_BEFORE_EDIT_SINCE: current.start.isoformat()}
 
 
 def off_call(schedule: Schedule, person_id: str, at: datetime, incoming: Shift | None, names) -> dict:

@@ -1,4 +1,5 @@
-"""Schedules, overrides and escalation policies: CRUD and "who is on call" (quiet hours: `oncall.quiet_hours`).
+"""Schedules, overrides and escalation policies: CRUD, which policy an incident escalates through, and what still
+names a person or a channel (quiet hours: `oncall.quiet_hours`; who a step reaches at a moment: `oncall.resolution`).
 
 The service turns validated documents into stored JSON and stored JSON into the pure types of
 `schedules` and `policies`; the store is the only code that speaks DynamoDB. A write that names people or
@@ -13,9 +14,7 @@ from typing import TypeVar
 from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
-from pagerless.oncall import channel_targets, handoff_changes, lookup, models, policies, schedules
-from pagerless.oncall.step_reads import StepReads
-from pagerless.plugin_switches import disabled
+from pagerless.oncall import channel_targets, handoff_changes, models, policies, schedules
 from pagerless.store import references
 from pagerless.store.handoffs import deleted_note
 from pagerless.store.oncall import (
@@ -23,8 +22,6 @@ from pagerless.store.oncall import (
     SCHEDULES,
     DocumentRepository,
     OverrideRepository,
-    QuietHoursRepository,
-    person_deleted,
     person_deleted_note,
 )
 
@@ -51,7 +48,6 @@ class OncallService:
         self.schedules = DocumentRepository(SCHEDULES)
         self.policies = DocumentRepository(POLICIES)
         self.overrides = OverrideRepository()
-        self.quiet = QuietHoursRepository()
 
     # ------------------------------------------------------------------ schedules
     def list_schedules(self, workspace: str) -> list[dict]:
@@ -328,10 +324,6 @@ class OncallService:
         """The one place that decides which policy an incident escalates through (see policies.select_policy)."""
         return policies.select_policy([models.to_policy(d) for d in self.policies.list(workspace)], service, severity)
 
-    # ------------------------------------------------------------------ resolution
-    def on_call(self, workspace: str, schedule_id: str, at: datetime) -> schedules.Shift | None:
-        return lookup.on_call(self.schedule(workspace, schedule_id), at)
-
     def schedules_for_service(self, workspace: str, service: str) -> list[dict]:
         """The schedules that list ``service``, the one that answers for it first: the oldest (by creation, then
         id). One at most, unless stored before a second was refused (`_check_services`); never empty (404)."""
@@ -343,60 +335,3 @@ class OncallService:
             hint = {"field": "service", "hint": "list the service in a schedule's services"}
             raise NotFoundError(f"no schedule covers service {service!r}", details=[hint])
         return found
-
-    def resolver(self, workspace: str, reads: StepReads | None = None):
-        """``on_call(schedule_id, at) -> person id | None`` and ``quiet_hours(person) -> QuietHours | None``; each
-        schedule (with its overrides) and each person's quiet hours read once, kept in ``reads`` when given."""
-        reads = reads or StepReads()
-
-        def on_call(schedule_id: str, at: datetime) -> str | None:
-            if schedule_id not in reads.schedules:
-                doc = self.schedules.get(workspace, schedule_id)
-                reads.schedules[schedule_id] = (
-                    None if doc is None else models.to_schedule(doc, self.overrides.list(workspace, schedule_id))
-                )
-            schedule = reads.schedules[schedule_id]
-            shift = lookup.on_call(schedule, at) if schedule else None
-            return shift.person_id if shift else None
-
-        def quiet_hours(person_id: str) -> policies.QuietHours | None:
-            if person_id not in reads.quiet:
-                reads.quiet[person_id] = models.to_quiet_hours(self.quiet.get(workspace, person_id))
-            return reads.quiet[person_id]
-
-        return on_call, quiet_hours
-
-    def resolve_step(
-        self,
-        workspace: str,
-        policy: policies.Policy,
-        step: int,
-        at: datetime,
-        critical: bool,
-        reads: StepReads | None = None,
-    ) -> list[policies.Resolved]:
-        """Who the step reaches at ``at``. ``reads``: what the calls of one answer read, kept between them (the
-        preview resolves every step of every round: each schedule, quiet hours, deletion note and the workspace's
-        channels are read once)."""
-        reads = reads or StepReads()
-        on_call, quiet_hours = self.resolver(workspace, reads)
-
-        def gone(person: str) -> bool:
-            # the people table is not the workflow's to read: the note the deletion wrote tells (`release_person`)
-            if person not in reads.deleted:
-                reads.deleted[person] = person_deleted(workspace, person)
-            return reads.deleted[person]
-
-        targets = policy.steps[step].targets
-        channels = reads.channels_of(workspace) if any(t.kind == "channel" for t in targets) else []
-        switched_off = disabled(workspace, "channel") if channels else frozenset()
-        return policies.resolve_targets(
-            targets,
-            at,
-            on_call=on_call,
-            quiet_hours=quiet_hours,
-            critical=critical,
-            channel_exists=lambda ref: any(channel_targets.names_channel(ref, c) for c in channels),
-            channel_unusable=lambda ref: channel_targets.channel_unusable(ref, channels, switched_off),
-            person_deleted=gone,
-        )

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from pagerless.domain.errors import ValidationError
 from pagerless.oncall import lookup, schedules
 from pagerless.oncall.policies import plan
+from pagerless.oncall.resolution import resolve_step
 from pagerless.oncall.service import OncallService
 from pagerless.oncall.step_reads import StepReads
 
@@ -146,7 +147,7 @@ def _escalation_contact(service: OncallService, workspace: str, name: str | None
         return None
     oncall = shift.person_id if shift else None
     for step in range(len(policy.steps)):
-        for resolved in service.resolve_step(workspace, policy, step, at, critical=True):
+        for resolved in resolve_step(workspace, policy, step, at, critical=True):
             for person in resolved.persons:
                 if person != oncall:
                     return person
@@ -196,7 +197,7 @@ def escalation_preview(
     levels, offset, name, reads = [], 0, person_names(workspace), StepReads()
     for page in plan(policy):
         at = opened + timedelta(seconds=offset)
-        resolved = service.resolve_step(workspace, policy, page.step, at, critical=severity == "critical", reads=reads)
+        resolved = resolve_step(workspace, policy, page.step, at, critical=severity == "critical", reads=reads)
         at_seconds = offset
         # as the engine does: a step that reaches nobody (nobody on call, a channel gone, disabled or switched off)
         # is not waited on

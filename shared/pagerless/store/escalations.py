@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
 from pagerless.store.base import BaseModel, Region, TableName, lost_race, written
-from pagerless.store.sweeps import ESCALATION, GAVE_UP_ESCALATION, RUNNING_ESCALATION, Sweeps
+from pagerless.store.sweeps import ESCALATION, RUNNING_ESCALATION, Sweeps
 from pagerless.store.system import SystemRepository
 from pagerless.store.timeline import TimelineRecord
 
@@ -54,6 +60,29 @@ class EscalationRecord(BaseModel):
     sweep = UnicodeAttribute(null=True)
     sweep_since = UTCDateTimeAttribute(null=True)
     by_sweep = Sweeps()
+    # the escalation sweep gave up on it and its `GivenUpEntry` lists it on the status page (`settle` removes both)
+    given_up_listed = BooleanAttribute(null=True)
+
+
+GIVEN_UP = "escalation-given-up#"  # + the workspace: the partition of its `GivenUpEntry` items
+GIVEN_UP_LISTED = 50  # the status page lists the oldest 50 given-up escalations of a workspace, and says if more
+
+
+class GivenUpEntry(BaseModel):
+    """An escalation the sweep gave up on, on its workspace's status page until a person acknowledges or resolves its
+    incident: pk ``escalation-given-up#<workspace>``, sk ``<incident>#<generation>``. One partition per workspace, so
+    the page reads them in one Query, with what it shows (no read of the escalations themselves)."""
+
+    class Meta:
+        table_name = TableName("system")
+        region = Region()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    incident_id = UnicodeAttribute()
+    generation = UnicodeAttribute()
+    reason = UnicodeAttribute(default="")
+    stopped_at = UTCDateTimeAttribute()
 
 
 _UNKEYED = (EscalationRecord.sweep.remove(), EscalationRecord.sweep_since.remove())
@@ -215,38 +244,61 @@ class EscalationRepository:
 
     def give_up(self, record: EscalationRecord, reason: str, at: datetime, entry: TimelineRecord) -> bool:
         """Stop a running escalation the sweep will not resume again (`finish`) ``at``, with ``entry``, its
-        ``escalation_gave_up`` timeline entry, in one transaction: a sweep that dies writes both or neither (the
-        next one finds the escalation running and gives up again), so the stop is said once and no later sweep
-        has to look for a stop not said. Kept in the `sweeps` index (``GAVE_UP_ESCALATION``, since then) for the
-        status page until its incident is acknowledged or resolved (`settle`); False, and nothing written, if it
-        was not running or was handed to another execution since ``record`` was read."""
+        ``escalation_gave_up`` timeline entry, and its `GivenUpEntry` on the status page (until its incident is
+        acknowledged or resolved: `settle`), in one transaction: a sweep that dies writes all or none (the next one
+        finds the escalation running and gives up again), so the stop is said once and no later sweep has to look
+        for a stop not said. False, and nothing written, if it was not running or was handed to another execution
+        since ``record`` was read."""
         stop = [
             EscalationRecord.status.set("stopped"),
             EscalationRecord.reason.set(reason[:500]),
             EscalationRecord.ended_at.set(at),
-            EscalationRecord.sweep.set(GAVE_UP_ESCALATION),
-            EscalationRecord.sweep_since.set(at),
+            EscalationRecord.given_up_listed.set(True),
+            *_UNKEYED,
         ]
+        listed = GivenUpEntry(
+            f"{GIVEN_UP}{record.workspace}",
+            f"{record.incident_id}#{record.sk}",
+            incident_id=record.incident_id,
+            generation=record.sk,
+            reason=reason[:500],
+            stopped_at=at,
+        )
         running = (EscalationRecord.status == "running") & (EscalationRecord.execution_arn == record.execution_arn)
         try:
             with TransactWrite(connection=Connection(region=Region().__get__(None, EscalationRecord))) as tx:
                 tx.update(record, actions=stop, condition=running)
                 tx.save(entry, condition=TimelineRecord.sk.does_not_exist())
+                tx.save(listed)
         except TransactWriteError as exc:
             if lost_race(exc, 0):
                 return False
             raise
         return True
 
-    def given_up(self) -> list[EscalationRecord]:
-        """Every escalation the sweep gave up on whose incident nobody acknowledged or resolved since (`give_up`)."""
-        keys = EscalationRecord.by_sweep.query(GAVE_UP_ESCALATION)
-        found = (self.get(key.pk.removeprefix("escalation#"), key.sk) for key in keys)
-        return [record for record in found if record is not None and record.sweep == GAVE_UP_ESCALATION]
+    def given_up(self, workspace: str, limit: int = GIVEN_UP_LISTED) -> tuple[list[GivenUpEntry], bool]:
+        """The workspace's escalations the sweep gave up on whose incident nobody acknowledged or resolved since
+        (`give_up`), the first ``limit`` by incident, and whether there are more: one Query of its partition."""
+        found = list(GivenUpEntry.query(f"{GIVEN_UP}{workspace}", limit=limit + 1))
+        return found[:limit], len(found) > limit
 
     def settle(self, record: EscalationRecord) -> bool:
-        """A given-up escalation whose incident a person acknowledged or resolved leaves the status page."""
-        return written(record.update, actions=list(_UNKEYED), condition=EscalationRecord.sweep == GAVE_UP_ESCALATION)
+        """A given-up escalation whose incident a person acknowledged or resolved leaves the status page: its mark
+        and its `GivenUpEntry` go in one transaction; False if it was not listed (settled meanwhile)."""
+        listed = GivenUpEntry(f"{GIVEN_UP}{record.workspace}", f"{record.incident_id}#{record.sk}")
+        try:
+            with TransactWrite(connection=Connection(region=Region().__get__(None, EscalationRecord))) as tx:
+                tx.update(
+                    record,
+                    actions=[EscalationRecord.given_up_listed.remove()],
+                    condition=EscalationRecord.given_up_listed == True,  # noqa: E712 — a condition, not a test
+                )
+                tx.delete(listed)
+        except TransactWriteError as exc:
+            if lost_race(exc, 0):
+                return False
+            raise
+        return True
 
     def finish(self, record: EscalationRecord, status: str, reason: str) -> bool:
         """Move a running escalation to ``stopped`` or ``ended``; False if it was not running."""

@@ -6,8 +6,7 @@ at carries `sweep` (its kind) and `sweep_since`: an escalation still waiting for
 (``RUNNING_ESCALATION``: the reconciler's, which reads both escalation kinds), the marker of an incident
 flapping now (``FLAP``, `FlapMarker`) and a runbook job parked on a step's approval (``WAIT``, since its
 deadline: `store.jobs.JobRecord`, the approval sweep's) and a notice an incident change owes its chat cards
-(``NOTICE``, `NoticeMarker`: the escalation sweep's) and an escalation the escalation sweep gave up resuming
-(``GAVE_UP_ESCALATION``: the status page's, until its incident is acknowledged or resolved).
+(``NOTICE``, `NoticeMarker`: the escalation sweep's).
 One index for both because a stack update can create at most one GSI per table (docs/writes.md).
 
 A flap marker (pk ``flap``, sk the incident's id) exists while its incident is marked flapping and not
@@ -31,7 +30,6 @@ from pagerless.store.incident_records import IncidentRecord
 
 ESCALATION, RUNNING_ESCALATION, FLAP = "escalation", "escalation-running", "flap"  # the kinds of `sweep`
 WAIT, NOTICE = "runbook-wait", "notice"
-GAVE_UP_ESCALATION = "escalation-gave-up"  # one the sweep stopped resuming: until its incident is acknowledged
 FIRST_EPISODE = "first"  # a notice marker's ``episode`` when the incident had not reopened before its change
 
 
@@ -42,7 +40,7 @@ class Sweeps(GlobalSecondaryIndex):
         index_name = "sweeps"
         projection = KeysOnlyProjection()
 
-    # the kind: ESCALATION, RUNNING_ESCALATION, FLAP, WAIT, NOTICE or GAVE_UP_ESCALATION
+    # the kind: ESCALATION, RUNNING_ESCALATION, FLAP, WAIT or NOTICE
     sweep = UnicodeAttribute(hash_key=True)
     sweep_since = UTCDateTimeAttribute(range_key=True)
 

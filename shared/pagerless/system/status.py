@@ -185,25 +185,26 @@ def _dead_letters(workspace: str | None) -> dict:
 
 def _escalations(workspace: str | None) -> dict:
     """The workspace's escalations the escalation sweep stopped resuming (their executions kept failing), whose
-    incidents nobody acknowledged or resolved since: nobody is paged for them (`oncall.sweep`)."""
+    incidents nobody acknowledged or resolved since: nobody is paged for them (`oncall.sweep`). The first
+    `GIVEN_UP_LISTED` are listed (``more``: there are others), from one Query."""
     if workspace is None:
         return {"stopped": None, "message": "no workspace given"}
     try:
         from pagerless.store.escalations import EscalationRepository
 
-        records = [r for r in EscalationRepository().given_up() if r.workspace == workspace]
+        records, more = EscalationRepository().given_up(workspace)
     except Exception as exc:  # noqa: BLE001 — report, never raise (the store section says why)
         return {"stopped": None, "error": type(exc).__name__}
     listed = [
         {
             "incident_id": r.incident_id,
-            "generation": r.sk,
+            "generation": r.generation,
             "reason": r.reason,
-            "stopped_at": r.ended_at.isoformat() if r.ended_at else None,
+            "stopped_at": r.stopped_at.isoformat(),
         }
         for r in records
     ]
-    return {"stopped": len(listed), "list": listed}
+    return {"stopped": len(listed), "list": listed} | ({"at_least": True} if more else {})
 
 
 def _assess(

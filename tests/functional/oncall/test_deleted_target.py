@@ -34,6 +34,7 @@ def _delete(person_id: str) -> None:
 def test_a_person_deleted_after_the_policy_was_edited_mid_escalation_is_paged_by_nobody_and_not_waited_on(runtime):
     from pagerless.clock import utcnow
     from pagerless.oncall import engine, models
+    from pagerless.oncall.resolution import resolve_step
     from pagerless.oncall.service import OncallService
     from pagerless.people.service import PeopleService
     from pagerless.store.escalations import EscalationRecord, EscalationRepository
@@ -72,5 +73,5 @@ def test_a_person_deleted_after_the_policy_was_edited_mid_escalation_is_paged_by
     [paged] = [p for p in EscalationRepository().get(incident.id, "1").pages if p["generation"] == "1-0"]
     assert paged["targets"] == [] and paged["held"] == []
     # And resolved at any moment, the deleted person is marked so and reached by nobody
-    [resolved] = service.resolve_step("default", models.to_policy(policy), 1, utcnow(), critical=True)
+    [resolved] = resolve_step("default", models.to_policy(policy), 1, utcnow(), critical=True)
     assert (resolved.persons, resolved.held, resolved.deleted, resolved.reached) == ((), (), True, False)
