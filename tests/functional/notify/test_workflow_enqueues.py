@@ -55,3 +55,34 @@ def test_a_queue_failure_does_not_fail_the_step_and_is_on_the_timeline(runtime, 
     assert record_workflow_started(incident.id)["recorded"] is True
     types = [t.type for t in TimelineRecord.query(incident.id)]
     assert "workflow_started" in types and "notification_not_queued" in types
+
+
+def test_a_notification_not_queued_reaches_cloudwatch_and_metrics_at_once(runtime, api, monkeypatch, capsys):
+    # Given NotifyQueue unreachable (the README: the failure is "counted (`NotificationNotQueued`)")
+    from pagerless import settings
+    from pagerless.incidents.workflow_events import record_workflow_started
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/missing")
+    settings.reset()
+    incident = save_incident()
+    before = _not_queued(api)
+    capsys.readouterr()
+    # When a workflow step's notice cannot be queued
+    assert record_workflow_started(incident.id)["recorded"] is True
+    # Then its CloudWatch metric is written now, as one EMF line of the Pagerless namespace (a CloudWatch alarm
+    # can watch it), not left in a buffer nothing flushes
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    counted = [m for m in emitted if "NotificationNotQueued" in m]
+    assert len(counted) == 1, emitted
+    [directive] = counted[0]["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "Pagerless"
+    assert directive["Metrics"] == [{"Name": "NotificationNotQueued", "Unit": "Count"}]
+    assert counted[0]["NotificationNotQueued"] == [1.0]
+    # And /metrics (`pagerless dev`'s whole system) counts it too
+    assert _not_queued(api) == before + 1
+
+
+def _not_queued(api) -> float:
+    """The /metrics counter of notices not queued (per process: earlier tests' count too)."""
+    name = "pagerless_notifications_not_queued_total "
+    return sum(float(line[len(name) :]) for line in api.get("/metrics").text.splitlines() if line.startswith(name))
