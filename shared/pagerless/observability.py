@@ -16,13 +16,17 @@ def logger() -> Logger:
 def count(name: str) -> None:
     """Write one count of ``name`` to CloudWatch now: one EMF line of the metrics namespace, without dimensions, so
     an alarm can watch it. Never buffered: Powertools' ``Metrics`` writes only when a handler wrapped in
-    ``log_metrics`` returns (none is) or 100 values are held, so a count added there waited for 99 more."""
+    ``log_metrics`` returns (none is) or 100 values are held, so a count added there waited for 99 more. The metrics template.yaml's alarms watch
+    are written here (tests/unit/test_operator_alarms.py keeps the two lists one)."""
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-    with single_metric(
-        name=name, unit=MetricUnit.Count, value=1, namespace=settings.observability().pagerless_metrics_namespace
-    ):
-        pass
+    try:
+        with single_metric(
+            name=name, unit=MetricUnit.Count, value=1, namespace=settings.observability().pagerless_metrics_namespace
+        ):
+            pass
+    except Exception:  # noqa: BLE001 — a metric never fails the work it counts
+        logger().warning("metric not written", extra={"metric": name}, exc_info=True)
 
 
 @cache

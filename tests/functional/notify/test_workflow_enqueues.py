@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from tests.conftest import cloudwatch_metrics
 from tests.functional.notify.conftest import save_incident
 
 pytestmark = pytest.mark.functional
@@ -57,7 +58,7 @@ def test_a_queue_failure_does_not_fail_the_step_and_is_on_the_timeline(runtime, 
     assert "workflow_started" in types and "notification_not_queued" in types
 
 
-def test_a_notification_not_queued_reaches_cloudwatch_and_metrics_at_once(runtime, api, monkeypatch, capsys):
+def test_a_notification_not_queued_reaches_cloudwatch_and_metrics_at_once(runtime, api, monkeypatch):
     # Given NotifyQueue unreachable (the README: the failure is "counted (`NotificationNotQueued`)")
     from pagerless import settings
     from pagerless.incidents.workflow_events import record_workflow_started
@@ -66,14 +67,13 @@ def test_a_notification_not_queued_reaches_cloudwatch_and_metrics_at_once(runtim
     settings.reset()
     incident = save_incident()
     before = _not_queued(api)
-    capsys.readouterr()
     # When a workflow step's notice cannot be queued
-    assert record_workflow_started(incident.id)["recorded"] is True
+    with cloudwatch_metrics() as written:
+        assert record_workflow_started(incident.id)["recorded"] is True
     # Then its CloudWatch metric is written now, as one EMF line of the Pagerless namespace (a CloudWatch alarm
     # can watch it), not left in a buffer nothing flushes
-    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    counted = [m for m in emitted if "NotificationNotQueued" in m]
-    assert len(counted) == 1, emitted
+    counted = written.named("NotificationNotQueued")
+    assert len(counted) == 1, counted
     [directive] = counted[0]["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "Pagerless"
     assert directive["Metrics"] == [{"Name": "NotificationNotQueued", "Unit": "Count"}]
