@@ -109,3 +109,19 @@ def test_errors_and_throttles_of_every_background_function_are_alarmed(resources
     # Then each background function's errors and throttles are watched, and each is a function of the stack
     assert per_metric == {"Errors": BACKGROUND_FUNCTIONS, "Throttles": BACKGROUND_FUNCTIONS}
     assert all(resources[fn]["Type"] == "AWS::Serverless::Function" for fn in BACKGROUND_FUNCTIONS)
+
+
+def test_every_table_but_the_idempotency_keys_survives_a_deleted_stack_and_can_be_restored(resources):
+    # Given the stack's tables: incidents, their timelines, people and schedules (system), users, keys, audit...
+    tables = {lid: r for lid, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
+    assert {"SystemTable", "UsersTable", "IncidentsTable", "PeopleTable"} < set(tables)
+    # Then each but the idempotency keys' is kept when the stack is deleted or an update would replace it, and has
+    # point-in-time recovery (35 days back)
+    for lid, table in tables.items():
+        if lid == "IdempotencyTable":
+            assert "DeletionPolicy" not in table  # an hour's memory of Idempotency-Key: nothing to keep
+            continue
+        assert (table.get("DeletionPolicy"), table.get("UpdateReplacePolicy")) == ("Retain", "Retain"), lid
+        assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, lid
+        # a retained table keeps its generated name: a stack deployed again makes new ones, never fails on the old
+        assert "TableName" not in table["Properties"], lid
