@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from pagerless import __version__, settings
-from pagerless.store.system import SystemRepository
+from pagerless.store.system import LLM_SK, SystemRepository
 from pagerless.system import probes
 from pagerless.system.probes import HEARTBEAT_PK
 
@@ -62,7 +62,9 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
     notifications = notifications.result()
     escalations = escalations.result()
     groups = {"table": tables, "queue": queues, "state machine": machines}
-    state, reasons = _assess(groups, dead_letters, notifications, escalations)
+    llm_configured = bool(integ.anthropic_api_key or integ.pagerless_anthropic_key_parameter)
+    llm_call = next((r.data for r in records or () if r.sk == LLM_SK), None) if llm_configured else None
+    state, reasons = _assess(groups, dead_letters, notifications, escalations, llm_call)
     return {
         "version": __version__,
         "healthy": all(c["reachable"] for c in components),  # every dependency reachable (backlogs aside)
@@ -77,7 +79,10 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
         "store": tables,
         "queues": queues,
         "state_machines": machines,
-        "llm": {"configured": bool(integ.anthropic_api_key or integ.pagerless_anthropic_key_parameter)},
+        "llm": {
+            "configured": llm_configured,
+            "last_call": llm_call,  # how the investigator's last call to the model went (workflow.diagnose)
+        },
         "kubernetes": {
             "configured": bool(integ.pagerless_kubeconfig or integ.pagerless_in_cluster or integ.pagerless_sandbox),
             "mode": "sandbox"
@@ -88,7 +93,7 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
             if integ.pagerless_kubeconfig
             else "none",
         },
-        "heartbeats": {r.sk: r.data for r in records or () if r.sk != probes.PROBE_SK},
+        "heartbeats": {r.sk: r.data for r in records or () if r.sk not in (probes.PROBE_SK, LLM_SK)},
         "dead_letters": dead_letters,
         "notifications": notifications,
         "escalations": escalations,
@@ -199,10 +204,14 @@ def _escalations(workspace: str | None) -> dict:
 
 
 def _assess(
-    groups: dict[str, dict], dead_letters: dict, notifications: dict, escalations: dict | None = None
+    groups: dict[str, dict],
+    dead_letters: dict,
+    notifications: dict,
+    escalations: dict | None = None,
+    llm_call: dict | None = None,
 ) -> tuple[str, list[str]]:
-    """`unhealthy` when a dependency is unreachable; `degraded` when work piles up or was given up, or a channel
-    refuses what it is sent."""
+    """`unhealthy` when a dependency is unreachable; `degraded` when work piles up or was given up, a channel
+    refuses what it is sent, or the investigator's last call to the model failed."""
     threshold = settings.status().queue_backlog_threshold
     unreachable, behind = [], []
     for kind, group in groups.items():
@@ -224,4 +233,9 @@ def _assess(
         behind.append(failing_message(notifications["failing_channels"]))
     for stopped in (escalations or {}).get("list") or []:
         behind.append(f"the escalation of incident {stopped['incident_id']} pages nobody: {stopped['reason']}")
+    if llm_call and not llm_call.get("ok"):
+        behind.append(
+            f"the Claude investigator's last call ({llm_call.get('at')}) failed: {llm_call.get('error')};"
+            " incidents get the analyzers' diagnosis until a call succeeds"
+        )
     return (UNHEALTHY if unreachable else DEGRADED if behind else OK), unreachable + behind
