@@ -19,6 +19,7 @@ from pagerless.store.versions import replace_if_match, retry_on_change, save_unc
 
 HEARTBEAT_PK = "heartbeat"  # each component's last run or call (/api/status lists them)
 LLM_SK = "llm"  # in it: how the Claude investigator's last call to the model went (workflow.diagnose)
+KUBE_SK = "kubernetes"  # in it: whether the last context gathering reached the cluster (workflow.context)
 
 
 class SystemRecord(BaseModel):

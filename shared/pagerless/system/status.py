@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from pagerless import __version__, settings
-from pagerless.store.system import LLM_SK, SystemRepository
+from pagerless.store.system import KUBE_SK, LLM_SK, SystemRepository
 from pagerless.system import probes
 from pagerless.system.probes import HEARTBEAT_PK
 
@@ -64,7 +64,9 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
     groups = {"table": tables, "queue": queues, "state machine": machines}
     llm_configured = bool(integ.anthropic_api_key or integ.pagerless_anthropic_key_parameter)
     llm_call = next((r.data for r in records or () if r.sk == LLM_SK), None) if llm_configured else None
-    state, reasons = _assess(groups, dead_letters, notifications, escalations, llm_call)
+    kube_configured = bool(integ.pagerless_kubeconfig or integ.pagerless_in_cluster or integ.pagerless_sandbox)
+    kube_call = next((r.data for r in records or () if r.sk == KUBE_SK), None) if kube_configured else None
+    state, reasons = _assess(groups, dead_letters, notifications, escalations, llm_call, kube_call)
     return {
         "version": __version__,
         "healthy": all(c["reachable"] for c in components),  # every dependency reachable (backlogs aside)
@@ -84,7 +86,8 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
             "last_call": llm_call,  # how the investigator's last call to the model went (workflow.diagnose)
         },
         "kubernetes": {
-            "configured": bool(integ.pagerless_kubeconfig or integ.pagerless_in_cluster or integ.pagerless_sandbox),
+            "configured": kube_configured,
+            "last_call": kube_call,  # whether the last context gathering reached the cluster (workflow.context)
             "mode": "sandbox"
             if integ.pagerless_sandbox
             else "in-cluster"
@@ -93,7 +96,7 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
             if integ.pagerless_kubeconfig
             else "none",
         },
-        "heartbeats": {r.sk: r.data for r in records or () if r.sk not in (probes.PROBE_SK, LLM_SK)},
+        "heartbeats": {r.sk: r.data for r in records or () if r.sk not in (probes.PROBE_SK, LLM_SK, KUBE_SK)},
         "dead_letters": dead_letters,
         "notifications": notifications,
         "escalations": escalations,
@@ -209,9 +212,10 @@ def _assess(
     notifications: dict,
     escalations: dict | None = None,
     llm_call: dict | None = None,
+    kube_call: dict | None = None,
 ) -> tuple[str, list[str]]:
     """`unhealthy` when a dependency is unreachable; `degraded` when work piles up or was given up, a channel
-    refuses what it is sent, or the investigator's last call to the model failed."""
+    refuses what it is sent, or the last call to the model or to the cluster failed."""
     threshold = settings.status().queue_backlog_threshold
     unreachable, behind = [], []
     for kind, group in groups.items():
@@ -237,5 +241,10 @@ def _assess(
         behind.append(
             f"the Claude investigator's last call ({llm_call.get('at')}) failed: {llm_call.get('error')};"
             " incidents get the analyzers' diagnosis until a call succeeds"
+        )
+    if kube_call and not kube_call.get("ok"):
+        behind.append(
+            f"the last context gathering ({kube_call.get('at')}) did not reach the Kubernetes cluster:"
+            f" {kube_call.get('error')}; incidents are diagnosed from their alerts alone until it does"
         )
     return (UNHEALTHY if unreachable else DEGRADED if behind else OK), unreachable + behind
