@@ -1,7 +1,10 @@
 """Shared fixtures: the embedded AWS in-process (moto's mock_aws with Step Functions execution on),
 provisioned from the real template.yaml, and clients for the real apps behind the local gateway."""
 
+import contextlib
 import functools
+import io
+import json
 import os
 import subprocess
 import sys
@@ -177,6 +180,31 @@ def api(runtime):
 
     with TestClient(runtime.gateway(), raise_server_exceptions=False) as client:
         yield client
+
+
+class CloudWatchMetrics:
+    """The EMF lines written (to stdout, as Lambda's CloudWatch Logs reads them) since the fixture began."""
+
+    def __init__(self, out) -> None:
+        self._out = out
+
+    def named(self, name: str) -> list[dict]:
+        lines = [line for line in self._out.getvalue().splitlines() if line.startswith('{"_aws"')]
+        return [emf for emf in map(json.loads, lines) if name in emf]
+
+
+@contextlib.contextmanager
+def cloudwatch_metrics():
+    """``with cloudwatch_metrics() as written:`` what the code writes to CloudWatch (EMF) inside the block. Entered
+    in the test's body, after pytest resumed its own capture (a fixture's redirect would be undone by it); not
+    capsys: the Powertools logger keeps the stream it was made with, and one made under capsys would write every
+    later test's log lines to a closed file."""
+    from pagerless.observability import logger
+
+    logger()  # made (if it was not) with the test session's stdout, before stdout is redirected
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        yield CloudWatchMetrics(out)
 
 
 def auth(key: str) -> dict:

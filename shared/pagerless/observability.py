@@ -1,9 +1,9 @@
-"""The one place that builds the Powertools Logger, Metrics and (opt-in) Tracer."""
+"""The one place that builds the Powertools Logger and (opt-in) Tracer, and writes CloudWatch metrics (`count`)."""
 
 import functools
 from functools import cache
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 
 from pagerless import clock, settings
 
@@ -13,9 +13,20 @@ def logger() -> Logger:
     return Logger(service=settings.observability().powertools_service_name)
 
 
-@cache
-def metrics() -> Metrics:
-    return Metrics(namespace=settings.observability().pagerless_metrics_namespace)
+def count(name: str) -> None:
+    """Write one count of ``name`` to CloudWatch now: one EMF line of the metrics namespace, without dimensions, so
+    an alarm can watch it. Never buffered: Powertools' ``Metrics`` writes only when a handler wrapped in
+    ``log_metrics`` returns (none is) or 100 values are held, so a count added there waited for 99 more. The metrics template.yaml's alarms watch
+    are written here (tests/unit/test_operator_alarms.py keeps the two lists one)."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    try:
+        with single_metric(
+            name=name, unit=MetricUnit.Count, value=1, namespace=settings.observability().pagerless_metrics_namespace
+        ):
+            pass
+    except Exception:  # noqa: BLE001 — a metric never fails the work it counts
+        logger().warning("metric not written", extra={"metric": name}, exc_info=True)
 
 
 @cache

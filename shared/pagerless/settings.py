@@ -119,7 +119,6 @@ class ApiSettings(BaseSettings):
     default_workspace: str = "default"
     max_request_bytes: int = Field(default=1024 * 1024, gt=0)
     idempotency_ttl_seconds: int = 3600
-    cors_origins: str = ""
 
 
 class RateLimitSettings(BaseSettings):

@@ -30,3 +30,10 @@ def acknowledged(seconds: float) -> None:
         value=seconds,
         help_text="Seconds from opening (or the last reopen) to acknowledgement, summed.",
     )
+
+
+def notification_not_queued() -> None:
+    REGISTRY.inc(
+        "notifications_not_queued",
+        help_text="Notices about an incident that could not be put on NotifyQueue (notification_not_queued).",
+    )

@@ -172,10 +172,10 @@ def generation_of(*parts) -> str:
 
 def _count() -> None:
     try:
-        from aws_lambda_powertools.metrics import MetricUnit
+        from pagerless.incidents.metrics import notification_not_queued
+        from pagerless.observability import count
 
-        from pagerless.observability import metrics
-
-        metrics().add_metric(name="NotificationNotQueued", unit=MetricUnit.Count, value=1)
+        count("NotificationNotQueued")
+        notification_not_queued()
     except Exception:  # noqa: BLE001, S110 — a metric must never break the producer
         pass

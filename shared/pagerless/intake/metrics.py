@@ -1,5 +1,6 @@
-"""Intake counters on the /metrics registry (per process; CloudWatch gets EMF elsewhere)."""
+"""Intake counters on the /metrics registry (per process), and the CloudWatch metric of a dead letter."""
 
+from pagerless.observability import count
 from pagerless.prometheus import REGISTRY
 
 
@@ -38,6 +39,7 @@ def queued(reason: str) -> None:
 
 def dead_lettered(reason: str) -> None:
     REGISTRY.inc("alerts_dead_lettered", {"reason": reason}, help_text="Payloads moved to the dead-letter store.")
+    count("DeadLettered")  # the DeadLettersAlarm of template.yaml
 
 
 def refused_by_scope(count: int) -> None:

@@ -6,8 +6,9 @@ import json
 
 from pagerless import settings
 from pagerless.clock import utcnow
-from pagerless.observability import logger
+from pagerless.observability import count, logger
 from pagerless.outbox.jobs import NotifyJob
+from pagerless.prometheus import REGISTRY
 from pagerless.store.dead_letters import DeadLetterRecord, DeadLetterRepository
 
 
@@ -31,6 +32,7 @@ def put_delivery(job: NotifyJob, channel: dict, record, error: str, attempts: in
     DeadLetterRepository().put_dead(
         dead, error=error[:500], now=now, retention_days=settings.intake().dead_letter_retention_days
     )
+    _counted("delivery")
     logger().warning("notification dead-lettered", extra={"delivery_id": record.delivery_id, "dead_letter_id": dead.id})
 
 
@@ -54,6 +56,7 @@ def put_job(body: str, *, error: str | None) -> None:
     DeadLetterRepository().put_dead(
         record, error=error, now=now, retention_days=settings.intake().dead_letter_retention_days
     )
+    _counted("job")
     logger().warning("notification job dead-lettered", extra={"dead_letter_id": record.id})
     try:
         job = NotifyJob.from_json(body)
@@ -65,6 +68,15 @@ def put_job(body: str, *, error: str | None) -> None:
         notify_service().given_up(job)
     except Exception:  # noqa: BLE001 — the letter is kept: failing here would bring the message back for a second one
         logger().exception("could not record whom the given-up page reached", extra={"dead_letter_id": record.id})
+
+
+def _counted(what: str) -> None:
+    REGISTRY.inc(
+        "notifications_dead_lettered",
+        {"what": what},
+        help_text="Notification deliveries (dead after their retries) and jobs (given up by NotifyQueue) dead-lettered.",
+    )
+    count("DeadLettered")  # the DeadLettersAlarm of template.yaml
 
 
 def _maybe_json(body: str):

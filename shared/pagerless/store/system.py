@@ -17,6 +17,10 @@ from pagerless.domain.preconditions import IfMatch
 from pagerless.store.base import BaseModel, Region, TableName, written
 from pagerless.store.versions import replace_if_match, retry_on_change, save_unchanged, version_of
 
+HEARTBEAT_PK = "heartbeat"  # each component's last run or call (/api/status lists them)
+LLM_SK = "llm"  # in it: how the Claude investigator's last call to the model went (workflow.diagnose)
+KUBE_SK = "kubernetes"  # in it: whether the last context gathering reached the cluster (workflow.context)
+
 
 class SystemRecord(BaseModel):
     class Meta:

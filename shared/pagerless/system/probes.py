@@ -10,8 +10,8 @@ from datetime import datetime
 
 from pagerless import settings
 from pagerless.clock import parse_time, utcnow
+from pagerless.store.system import HEARTBEAT_PK
 
-HEARTBEAT_PK = "heartbeat"
 PROBE_SK = "status-probe"  # the stored probe's sort key in the heartbeat partition
 # who took a stored probe -> the `source` /api/status reports for it ("live": this request probed)
 SOURCES = {"scheduler": "scheduled", "request": "earlier_request"}

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from pagerless import __version__, settings
-from pagerless.store.system import SystemRepository
+from pagerless.store.system import KUBE_SK, LLM_SK, SystemRepository
 from pagerless.system import probes
 from pagerless.system.probes import HEARTBEAT_PK
 
@@ -62,7 +62,11 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
     notifications = notifications.result()
     escalations = escalations.result()
     groups = {"table": tables, "queue": queues, "state machine": machines}
-    state, reasons = _assess(groups, dead_letters, notifications, escalations)
+    llm_configured = bool(integ.anthropic_api_key or integ.pagerless_anthropic_key_parameter)
+    llm_call = next((r.data for r in records or () if r.sk == LLM_SK), None) if llm_configured else None
+    kube_configured = bool(integ.pagerless_kubeconfig or integ.pagerless_in_cluster or integ.pagerless_sandbox)
+    kube_call = next((r.data for r in records or () if r.sk == KUBE_SK), None) if kube_configured else None
+    state, reasons = _assess(groups, dead_letters, notifications, escalations, llm_call, kube_call)
     return {
         "version": __version__,
         "healthy": all(c["reachable"] for c in components),  # every dependency reachable (backlogs aside)
@@ -77,9 +81,13 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
         "store": tables,
         "queues": queues,
         "state_machines": machines,
-        "llm": {"configured": bool(integ.anthropic_api_key or integ.pagerless_anthropic_key_parameter)},
+        "llm": {
+            "configured": llm_configured,
+            "last_call": llm_call,  # how the investigator's last call to the model went (workflow.diagnose)
+        },
         "kubernetes": {
-            "configured": bool(integ.pagerless_kubeconfig or integ.pagerless_in_cluster or integ.pagerless_sandbox),
+            "configured": kube_configured,
+            "last_call": kube_call,  # whether the last context gathering reached the cluster (workflow.context)
             "mode": "sandbox"
             if integ.pagerless_sandbox
             else "in-cluster"
@@ -88,7 +96,7 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
             if integ.pagerless_kubeconfig
             else "none",
         },
-        "heartbeats": {r.sk: r.data for r in records or () if r.sk != probes.PROBE_SK},
+        "heartbeats": {r.sk: r.data for r in records or () if r.sk not in (probes.PROBE_SK, LLM_SK, KUBE_SK)},
         "dead_letters": dead_letters,
         "notifications": notifications,
         "escalations": escalations,
@@ -208,10 +216,15 @@ def _escalations(workspace: str | None) -> dict:
 
 
 def _assess(
-    groups: dict[str, dict], dead_letters: dict, notifications: dict, escalations: dict | None = None
+    groups: dict[str, dict],
+    dead_letters: dict,
+    notifications: dict,
+    escalations: dict | None = None,
+    llm_call: dict | None = None,
+    kube_call: dict | None = None,
 ) -> tuple[str, list[str]]:
-    """`unhealthy` when a dependency is unreachable; `degraded` when work piles up or was given up, or a channel
-    refuses what it is sent."""
+    """`unhealthy` when a dependency is unreachable; `degraded` when work piles up or was given up, a channel
+    refuses what it is sent, or the last call to the model or to the cluster failed."""
     threshold = settings.status().queue_backlog_threshold
     unreachable, behind = [], []
     for kind, group in groups.items():
@@ -233,4 +246,14 @@ def _assess(
         behind.append(failing_message(notifications["failing_channels"]))
     for stopped in (escalations or {}).get("list") or []:
         behind.append(f"the escalation of incident {stopped['incident_id']} pages nobody: {stopped['reason']}")
+    if llm_call and not llm_call.get("ok"):
+        behind.append(
+            f"the Claude investigator's last call ({llm_call.get('at')}) failed: {llm_call.get('error')};"
+            " incidents get the analyzers' diagnosis until a call succeeds"
+        )
+    if kube_call and not kube_call.get("ok"):
+        behind.append(
+            f"the last context gathering ({kube_call.get('at')}) did not reach the Kubernetes cluster:"
+            f" {kube_call.get('error')}; incidents are diagnosed from their alerts alone until it does"
+        )
     return (UNHEALTHY if unreachable else DEGRADED if behind else OK), unreachable + behind

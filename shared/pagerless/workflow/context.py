@@ -5,6 +5,7 @@ configuration that cannot be loaded (a kubeconfig gone or broken), the context i
 alone, and the notes say why.
 """
 
+import re
 from datetime import datetime, timedelta
 
 from pagerless.clock import parse_time, utcnow
@@ -98,6 +99,10 @@ def collect_and_store(
         finally:
             kube.close()
         source = "live"
+        broken = [n for n in scenario["cluster"].get("notes") or [] if _UNREACHED.search(str(n))]
+        _note_cluster_call({"ok": not broken, "error": broken[0] if broken else None})
+    elif why != "no cluster configured":
+        _note_cluster_call({"ok": False, "error": why})
     scenario["deploys"] = deploys_before(incident)
     stored = ContextRepository().put(incident.id, incident.workspace, source, scenario)
     counts = {
@@ -110,6 +115,23 @@ def collect_and_store(
     said = {"source": source, "counts": counts, "bytes": int(stored.size_bytes), "notes": list(stored.notes or [])[:10]}
     _say(incident, event_type, message, actor, said, key)
     return {"source": source, "cluster": source == "live"}
+
+
+# a context note that says the cluster itself was not reached (diagnosis.context.live): not one object missing
+_UNREACHED = re.compile(r": (unreachable \(|timed out after |unauthorized \(401\))")
+
+
+def _note_cluster_call(outcome: dict) -> None:
+    """Keep whether the last context gathering reached the cluster where /api/status reads it (`kubernetes.last_call`):
+    an API server gone, a kubeconfig broken or a token expired shows there, not only in each incident's context."""
+    try:
+        from pagerless.store.system import HEARTBEAT_PK, KUBE_SK, SystemRepository
+
+        SystemRepository().put(HEARTBEAT_PK, KUBE_SK, {"at": utcnow().isoformat(), **outcome})
+    except Exception as exc:  # noqa: BLE001 — the context matters more than its note
+        from pagerless.observability import logger
+
+        logger().warning("cluster call not noted", extra={"error_type": type(exc).__name__})
 
 
 def _say(incident: IncidentRecord, event_type: str, message: str, actor: str, said: dict, key: dict | None):

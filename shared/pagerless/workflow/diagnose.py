@@ -122,12 +122,29 @@ class WithKnowledge:
                 else similar_to_incident(self.incident, limit=limit)
             )
 
-        return self.investigator.investigate(
+        diagnosis = self.investigator.investigate(
             context,
             baseline,
             similar=similar,
             knowledge=lambda query, limit: search_everything(workspace, query, limit),
         )
+        _note_llm_call(getattr(self.investigator, "outcome", None))
+        return diagnosis
+
+
+def _note_llm_call(outcome: dict | None) -> None:
+    """Keep how the model's last call went where /api/status reads it (`llm.last_call`): a wrong or revoked key,
+    or an API that cannot be reached, shows there, not only in each incident's diagnosis notes."""
+    if outcome is None:
+        return
+    try:
+        from pagerless.store.system import HEARTBEAT_PK, LLM_SK, SystemRepository
+
+        SystemRepository().put(HEARTBEAT_PK, LLM_SK, {"at": utcnow().isoformat(), **outcome})
+    except Exception as exc:  # noqa: BLE001 — the diagnosis matters more than its note
+        from pagerless.observability import logger
+
+        logger().warning("investigator call not noted", extra={"error_type": type(exc).__name__})
 
 
 def investigator(workspace: str | None = None):

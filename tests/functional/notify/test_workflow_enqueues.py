@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from tests.conftest import cloudwatch_metrics
 from tests.functional.notify.conftest import save_incident
 
 pytestmark = pytest.mark.functional
@@ -55,3 +56,33 @@ def test_a_queue_failure_does_not_fail_the_step_and_is_on_the_timeline(runtime, 
     assert record_workflow_started(incident.id)["recorded"] is True
     types = [t.type for t in TimelineRecord.query(incident.id)]
     assert "workflow_started" in types and "notification_not_queued" in types
+
+
+def test_a_notification_not_queued_reaches_cloudwatch_and_metrics_at_once(runtime, api, monkeypatch):
+    # Given NotifyQueue unreachable (the README: the failure is "counted (`NotificationNotQueued`)")
+    from pagerless import settings
+    from pagerless.incidents.workflow_events import record_workflow_started
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/missing")
+    settings.reset()
+    incident = save_incident()
+    before = _not_queued(api)
+    # When a workflow step's notice cannot be queued
+    with cloudwatch_metrics() as written:
+        assert record_workflow_started(incident.id)["recorded"] is True
+    # Then its CloudWatch metric is written now, as one EMF line of the Pagerless namespace (a CloudWatch alarm
+    # can watch it), not left in a buffer nothing flushes
+    counted = written.named("NotificationNotQueued")
+    assert len(counted) == 1, counted
+    [directive] = counted[0]["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "Pagerless"
+    assert directive["Metrics"] == [{"Name": "NotificationNotQueued", "Unit": "Count"}]
+    assert counted[0]["NotificationNotQueued"] == [1.0]
+    # And /metrics (`pagerless dev`'s whole system) counts it too
+    assert _not_queued(api) == before + 1
+
+
+def _not_queued(api) -> float:
+    """The /metrics counter of notices not queued (per process: earlier tests' count too)."""
+    name = "pagerless_notifications_not_queued_total "
+    return sum(float(line[len(name) :]) for line in api.get("/metrics").text.splitlines() if line.startswith(name))

@@ -19,7 +19,7 @@ OOM_SUBMISSION = {
 }
 
 
-def test_diagnose_uses_the_investigator_and_records_its_usage(sandbox, scenario, claude):
+def test_diagnose_uses_the_investigator_and_records_its_usage(sandbox, scenario, claude, api, admin_key):
     # Given Claude answers with an oom_killed diagnosis
     claude.enqueue(message(tool_use_block("submit_diagnosis", OOM_SUBMISSION), input_tokens=1200, output_tokens=300))
     # When the workflow diagnoses the OOM incident
@@ -35,6 +35,10 @@ def test_diagnose_uses_the_investigator_and_records_its_usage(sandbox, scenario,
     assert "PaymentsApiHighErrorRate" in str(request.body)
     tools = {tool["name"] for tool in request.body["tools"]}
     assert {"knowledge_search", "similar_incidents"} <= tools, tools
+    # And /api/status says the investigator's last call went well
+    status = api.get("/api/status", headers={"Authorization": f"Bearer {admin_key}"}).json()
+    assert status["llm"] == {"configured": True, "last_call": {"at": status["llm"]["last_call"]["at"], "ok": True}}
+    assert not any("Claude investigator" in reason for reason in status["reasons"]), status["reasons"]
 
 
 def test_an_unreadable_key_parameter_leaves_the_analyzers_diagnosis(sandbox, scenario, monkeypatch):
@@ -74,3 +78,23 @@ def test_a_replica_count_that_is_not_a_number_leaves_the_incident_to_a_human_wit
     assert record.diagnosis["target"]["replicas"] == "a few more"
     [skipped] = record.proposal["not_automated"]
     assert "replicas 'a few more' is not a whole number of replicas" in skipped["reason"], skipped
+
+
+def test_a_wrong_key_shows_in_the_status(sandbox, scenario, claude, api, admin_key):
+    from tests.conftest import auth
+    from tests.fakes.anthropic_api import unauthorized
+
+    # Given the Anthropic API refuses the configured key (revoked, mistyped)
+    claude.enqueue(unauthorized())
+    # When the workflow diagnoses an incident
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    assert incident(opened.id).diagnosis["engine"] == "analyzers"
+    # Then /api/status says the investigator's last call failed, and why, without the key
+    status = api.get("/api/status", headers=auth(admin_key)).json()
+    last = status["llm"]["last_call"]
+    assert status["llm"]["configured"] is True and last["ok"] is False, status["llm"]
+    assert "401" in last["error"] or "authentication" in last["error"].lower(), last
+    assert status["status"] == "degraded"
+    assert any("Claude investigator" in reason for reason in status["reasons"]), status["reasons"]
+    assert "sk-ant-test" not in str(status)

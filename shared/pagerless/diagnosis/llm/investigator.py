@@ -51,6 +51,9 @@ class Investigator:
         self._client: Any = None
         self._sleep = sleep
         self._clock = clock
+        # How the last investigation's calls to the model went: None when none was made (no key), else
+        # {"ok": True} or {"ok": False, "error": why} (a wrong key, the API unreachable); /api/status shows it
+        self.outcome: dict | None = None
 
     @property
     def settings(self) -> LlmSettings:
@@ -92,15 +95,19 @@ class Investigator:
                 baseline, f"investigator unavailable: {exc.name} is not installed (pagerless[llm]); {STANDS}", None
             )
         try:
-            return _Session(client, settings, toolset, meter, sleep=self._sleep, clock=self._clock).run(
+            diagnosis = _Session(client, settings, toolset, meter, sleep=self._sleep, clock=self._clock).run(
                 context, baseline
             )
         except LlmUnavailableError as exc:
             logger.warning("investigator unavailable", extra={"reason": exc.reason})
+            self.outcome = {"ok": False, "error": f"unavailable ({redact_text(exc.reason)})"}
             return _fallback(baseline, f"investigator unavailable ({redact_text(exc.reason)}); {STANDS}", meter.usage)
         except Exception as exc:  # a bug here must not cost the incident its diagnosis
             logger.exception("investigator failed")
+            self.outcome = {"ok": False, "error": f"failed ({type(exc).__name__})"}
             return _fallback(baseline, f"investigator failed ({type(exc).__name__}); {STANDS}", meter.usage)
+        self.outcome = {"ok": True}
+        return diagnosis
 
     def _get_client(self, settings: LlmSettings) -> Any:
         # Built once per Investigator, so a warm Lambda reuses the connection pool.
