@@ -49,11 +49,16 @@ def test_a_check_after_a_daemonset_pods_restart_judges_the_daemonset(runs, sandb
     assert sorted(check["details"]["pods"]) == sorted(shippers) and SHIPPER_PODS[0] not in shippers
 
 
-def test_a_check_naming_a_daemonsets_pod_judges_the_daemonset(runs, sandbox, api):
+@pytest.mark.parametrize(
+    "params",
+    [_POD, {"namespace": "{namespace}", "owner": "DaemonSet/log-shipper"}],
+    ids=["its pod", "named as owner"],
+)
+def test_a_check_naming_a_daemonsets_pod_or_the_daemonset_judges_the_daemonset(runs, sandbox, api, params):
     key = runs["alice"]
     body = {
         "name": "shipper check",
-        "steps": [{"name": "Healthy?", "check": {"check": "workload_healthy", "params": _POD}}],
+        "steps": [{"name": "Healthy?", "check": {"check": "workload_healthy", "params": params}}],
     }
     created = api.post("/api/custom-runbooks", json=body, headers=auth(key))
     assert created.status_code == 201, created.text
