@@ -148,9 +148,10 @@ def _speak(env: Environment, lang: str, catalog: NullTranslations, zone: str | N
 
         return detail_shown(item if isinstance(item, dict) else {}, lang, _EVIDENCE_DETAIL)
 
-    def evidence_source(item: dict) -> tuple[str, str]:
-        """An evidence line's source as the cards say it, in two parts: the kind in words (日志; none in English)
-        and the place, which the page sets as code (`evidence_phrases.source_parts`)."""
+    def evidence_source(item: dict) -> tuple[str, str, str]:
+        """An evidence line's source as the cards say it, in three parts: the kind in words (日志; none in English),
+        the place, which the page sets as code, and a note after it in words (a previous container's log:
+        `evidence_phrases.source_parts`)."""
         from pagerless.diagnosis.evidence_phrases import source_parts
 
         return source_parts(str((item if isinstance(item, dict) else {}).get("source") or ""), lang)

@@ -99,24 +99,27 @@ def _quoted(text: str, limit: int) -> str:
 
 def source_in(source: str, language: str) -> str:
     """An evidence source in ``language``: in Chinese its kind in words (``log shop/api-1/app#previous`` is
-    ``日志 shop/api-1/app（前一个容器实例）``); a source of a kind Pagerless does not write, as written."""
-    word, place = source_parts(source, language)
-    return f"{word} {place}".strip()
-
-
-def source_parts(source: str, language: str) -> tuple[str, str]:
-    """`source_in` in its two parts, the kind in words and the place as Kubernetes writes it (a page sets the place
-    as code): ``("日志", "shop/api-1/app（前一个容器实例）")``; ``("", source)`` in English, or for a source of a kind
-    Pagerless does not write."""
+    ``日志 shop/api-1/app（前一个容器实例）``); English, or a source of a kind Pagerless does not write, as written."""
     if language_of(language) != "zh":
-        return "", source
+        return source
+    word, place, note = source_parts(source, language)
+    return f"{word} {place}".strip() + note
+
+
+def source_parts(source: str, language: str) -> tuple[str, str, str]:
+    """An evidence source as a page shows it, in three parts: the kind in words, the place as Kubernetes writes it (a
+    page sets only the place as code) and a note in words after it, for a log of the container's previous instance:
+    ``("日志", "shop/api-1/app", "（前一个容器实例）")``; in English no kind in words
+    (``("", "log shop/api-1/app", " (previous container instance)")``); ``("", source, "")`` for a source of a kind
+    Pagerless does not write."""
     kind, _, place = source.partition(" ")
+    previous = kind == "log" and place.endswith(_PREVIOUS)
+    if language_of(language) != "zh":
+        return ("", source[: -len(_PREVIOUS)], " (previous container instance)") if previous else ("", source, "")
     word = _KINDS_ZH.get(kind)
     if word is None:
-        return "", source
-    if kind == "log" and place.endswith(_PREVIOUS):
-        place = f"{place[: -len(_PREVIOUS)]}（前一个容器实例）"
-    return word, place
+        return "", source, ""
+    return (word, place[: -len(_PREVIOUS)], "（前一个容器实例）") if previous else (word, place, "")
 
 
 def detail_said(item: Mapping, language: str, limit: int = _LINE) -> str:

@@ -93,11 +93,11 @@ def with_pod_owner(
             own.close()
     facts = _read_pod(kube, action.namespace, pod, read)
     fields = {k: v for k, v in facts.items() if k in ("pod_owner", "pod_owner_unknown")}
-    watched = _watched(plan.target, pod, facts.get("pod_job") or facts.get("pod_owner"))
+    watched = watched_target(plan.target, pod, facts.get("pod_job") or facts.get("pod_owner"))
     return plan.model_copy(update={**fields, "target": watched})
 
 
-def _watched(target: dict[str, str], pod: str, owner: str | None) -> dict[str, str]:
+def watched_target(target: dict[str, str], pod: str, owner: str | None) -> dict[str, str]:
     """What verification watches once the pod's owner is known: its Deployment, not one a label named with it; a
     StatefulSet, DaemonSet or Job as the target's ``owner`` (a CronJob's pod: the Job of its run); the pod itself
     when another kind owns it."""

@@ -25,12 +25,14 @@ def _api_error(kind: str, name: str, exc) -> dict:
 
 
 def workload_healthy(kube: KubeClients, params: dict, since: datetime) -> dict:
-    """The Deployment's rollout is complete, every pod Ready, none restarted since the run's step began."""
+    """The workload is healthy as verification judges it (`verify.check_workload`): a Deployment's rollout complete,
+    every pod Ready, none restarted since the run's step began. A check that names a pod judges the pod's owner: the
+    ``owner`` it names ("DaemonSet/log-shipper"), else the one read from the pod (a StatefulSet, DaemonSet or Job by
+    `verify_owners`); a restarted DaemonSet's or Job's pod comes back under a new name."""
     from pagerless.remediation.verify import check_workload
 
-    result = check_workload(
-        kube, {k: str(v) for k, v in params.items() if k in ("namespace", "deployment", "pod")}, since
-    )
+    target = {k: str(v) for k, v in params.items() if k in ("namespace", "deployment", "pod", "owner") and v}
+    result = check_workload(kube, _owned(kube, target), since)
     if result.healthy:
         return {"ok": True, **said(check("healthy")), "details": result.details}
     phrases = [w.model_dump(mode="json") if w is not None else None for w in result.why]
@@ -41,6 +43,18 @@ def workload_healthy(kube: KubeClients, params: dict, since: datetime) -> dict:
         "said": phrases if None not in phrases else None,
         "details": result.details,
     }
+
+
+def _owned(kube: KubeClients, target: dict[str, str]) -> dict[str, str]:
+    """``target`` naming its pod's owner read from the cluster, when it names a pod and no workload (a pod that is gone
+    or no workload owns stays as named)."""
+    from pagerless.remediation.workloads import pod_facts, watched_target
+
+    namespace, pod = target.get("namespace"), target.get("pod")
+    if not namespace or not pod or target.get("deployment") or target.get("owner"):
+        return target
+    facts = pod_facts(kube, namespace, pod)
+    return watched_target(target, pod, facts.get("pod_job") or facts.get("pod_owner"))
 
 
 def pods_running(kube: KubeClients, params: dict, since: datetime) -> dict:

@@ -41,6 +41,8 @@ from pagerless.runbooks.job_state import (
     save,
     save_step,
     step_reply,
+    watching,
+    with_watched,
 )
 from pagerless.runbooks.models import MissingContextError, Step, resolve
 from pagerless.store.jobs import PENDING, RUNNING, JobRecord, JobRepository
@@ -176,7 +178,7 @@ def run_check(job: JobRecord, check, since=None) -> dict:
     from pagerless.runbooks.checks import CHECKS
 
     try:
-        params = resolve(check.params, job.state.get("context") or job.input["context"])
+        params = with_watched(job, resolve(check.params, job.state.get("context") or job.input["context"]))
     except MissingContextError as exc:
         return {"ok": False, "message": str(exc), "details": {}}
     kube = cluster.connect()
@@ -286,7 +288,7 @@ def execute(job_id: str) -> dict:
         approved_by=approver,
         diff=diff,
     )
-    state = dict(job.state)
+    state = watching(dict(job.state), action_plan)  # a check of its pod after this judges the pod's owner
     result = {
         "step": step.name,
         "kind": "action",

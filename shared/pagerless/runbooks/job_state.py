@@ -164,3 +164,23 @@ def plan_of(job: JobRecord, spec, reason: str, kube=None) -> ActionPlan:
 
     # a pod counts against its workload for the rate limit, not its name
     return with_pod_owner(ActionPlan.of(action, f"runbook:{runbook_of(job).id}", reason, target=target), kube)
+
+
+def watching(state: dict, plan: ActionPlan) -> dict:
+    """``state`` keeping what verification watches for the pod ``plan`` acts on (its Deployment, or its StatefulSet,
+    DaemonSet or Job as ``owner``, read before the step changed it): a later check that names the pod judges that
+    workload (`with_watched`), not the pod by a name its replacement no longer has."""
+    target = plan.target
+    names = {k: target[k] for k in ("deployment", "owner") if target.get(k)}
+    if not target.get("namespace") or not target.get("pod") or not names:
+        return state
+    return {**state, "watched": {**state.get("watched", {}), f"{target['namespace']}/{target['pod']}": names}}
+
+
+def with_watched(job: JobRecord, params: dict) -> dict:
+    """A check's ``params`` naming a pod an earlier step acted on, and no workload, with the workload that step's
+    verification watched (`watching`)."""
+    if not params.get("pod") or params.get("deployment") or params.get("owner"):
+        return params
+    names = (job.state.get("watched") or {}).get(f"{params.get('namespace')}/{params['pod']}")
+    return {**params, **names} if names else params

@@ -191,18 +191,20 @@ def test_the_console_says_evidence_as_the_cards_do_in_english_and_chinese(api, a
         page = api.get(f"/console/incidents/{incident.id}").text
         [evidence] = re.findall(r'<ul class="evidence">(.*?)</ul>', page, re.S)
         lines[lang] = [unescape(li) for li in re.findall(r"<li>(.*?)</li>", evidence)]
-    # Then English keeps each source as code, then what was found after a colon, as an English card's line
+    # Then English keeps each source as code, then what was found after a colon, as an English card's line (a previous
+    # container's log says so in words after its code, not inside it)
     assert lines["en"] == [
         "<code>log shop/checkout-1/app</code>: dial tcp 10.0.0.7:6379: connect: Connection refused.",
         '<code>event shop/checkout-1</code>: "Back-off restarting failed container"',
         "<code>deployment shop/cart-redis/spec.replicas</code>: 0",
-        "<code>log shop/checkout-1/app#previous</code>: OOMKilled",
+        "<code>log shop/checkout-1/app</code> (previous container instance): OOMKilled",
     ], lines["en"]
     # And Chinese names each source's kind in words, its place as code, and quotes what was found once in “…”
-    # after a full-width colon (a quoted event keeps its own marks), a field's value as it is, as a Chinese card
+    # after a full-width colon (a quoted event keeps its own marks), a field's value as it is, as a Chinese card; the
+    # note of a previous container's log is text after the code
     assert lines["zh"] == [
         "日志 <code>shop/checkout-1/app</code>：“dial tcp 10.0.0.7:6379: connect: Connection refused.”",
         '事件 <code>shop/checkout-1</code>："Back-off restarting failed container"',
         "Deployment <code>shop/cart-redis/spec.replicas</code>：0",
-        "日志 <code>shop/checkout-1/app（前一个容器实例）</code>：“OOMKilled”",
+        "日志 <code>shop/checkout-1/app</code>（前一个容器实例）：“OOMKilled”",
     ], lines["zh"]
