@@ -268,7 +268,13 @@ def notify() -> NotifySettings:
     found = NotifySettings()
     if found.public_url:
         return found
-    return found.model_copy(update={"public_url": PublicUrlSettings().public_url or None})
+    return found.model_copy(update={"public_url": public_url()})
+
+
+def public_url() -> str | None:
+    """Where people reach Pagerless (``PAGERLESS_PUBLIC_URL``, no trailing slash); None when unset or empty, and
+    then no link is built (a default would point people at an address only the server itself reaches)."""
+    return (PublicUrlSettings().public_url or "").strip().rstrip("/") or None
 
 
 @cache

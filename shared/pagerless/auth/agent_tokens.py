@@ -76,6 +76,7 @@ class AgentTokenService:
             record.workspace,
             Role.INGEST,
             kind="agent_token",
+            name=record.name or "",  # shown beside agent:<id> in the audit log and the timeline, as a key's is
             scope=scope_of(record),
         )
 

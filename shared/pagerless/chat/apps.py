@@ -45,7 +45,6 @@ class ChatSettings(BaseSettings):
     lark_workspace: str = "default"
     email_link_secret: str | None = None
     email_link_secret_parameter: str | None = None
-    public_url: str = "http://127.0.0.1:8080"  # where email approval links point
     slack_response_url_prefix: str = "https://hooks.slack.com/"  # response_url is only followed here
 
 

@@ -27,6 +27,7 @@ from pagerless.chat.apps import chat_settings
 from pagerless.chat.clicks import language_of
 from pagerless.clock import reading_zone
 from pagerless.domain.errors import ServiceUnavailableError, UnauthorizedError
+from pagerless.settings import public_url
 
 DECISIONS = ("approve", "reject")
 ACK_LINK_HOURS = 24  # how long a page's Acknowledge link works
@@ -56,16 +57,16 @@ def configured() -> bool:
     """Whether links are on: a secret or its parameter is configured, and an address to point them at (`url`);
     reads no secret."""
     settings = chat_settings()
-    return bool((settings.email_link_secret or settings.email_link_secret_parameter) and settings.public_url.strip())
+    return bool((settings.email_link_secret or settings.email_link_secret_parameter) and public_url())
 
 
 def url(token: str) -> str:
     """The confirm page a link's ``token`` opens; ServiceUnavailableError without an address to point it at
     (``PAGERLESS_PUBLIC_URL``: a deployed stack's ``PublicUrl``, empty unless set), and the email goes without links."""
-    base = chat_settings().public_url.strip()
-    if not base:
+    base = public_url()
+    if base is None:
         raise ServiceUnavailableError("email approval links need PAGERLESS_PUBLIC_URL (where people reach Pagerless)")
-    return base.rstrip("/") + "/email/approvals/" + token
+    return base + "/email/approvals/" + token
 
 
 def secret() -> str:

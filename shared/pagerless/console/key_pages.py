@@ -1,4 +1,5 @@
-"""The console's keys page: API keys and agent tokens (with their scopes), prefixes only; create, and revoke keys.
+"""The console's keys page: API keys and agent tokens (with their scopes), prefixes only; create and revoke both
+(an agent token's revoke asks first, on a page of its own).
 
 Reads and writes through the service the keys API uses (`auth.keys`), with the signed-in admin's role.
 """
@@ -11,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pagerless.api.deferred import DeferredRoute
 from pagerless.console.session import check_csrf, require_role
 from pagerless.console.web import refused_form, render
-from pagerless.domain.errors import ValidationError
+from pagerless.domain.errors import NotFoundError, ValidationError
 from pagerless.domain.roles import Role
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
@@ -94,6 +95,34 @@ def create_agent_token(
     )
 
 
+@router.get("/console/keys/agent-tokens/{token_id}/revoke", response_class=HTMLResponse, response_model=None)
+def confirm_revoke_agent_token_page(request: Request, token_id: str) -> HTMLResponse | RedirectResponse:
+    """Ask before revoking an agent token (its agent stops sending alerts; it cannot be taken back): a page of its
+    own, so the question is asked without JavaScript too. A token already revoked goes back to the keys page."""
+    principal = require_role(request, Role.ADMIN)
+    token = _agent_token(principal, token_id)
+    if not token["is_active"]:
+        return RedirectResponse("/console/keys", status_code=303)
+    return render(request, "agent_token_revoke.html", token=token)
+
+
+@router.post("/console/keys/agent-tokens/{token_id}/revoke", dependencies=[CsrfChecked])
+def revoke_agent_token(
+    request: Request, token_id: str, confirm: Annotated[str, Form(max_length=10)] = ""
+) -> RedirectResponse:
+    """Revoke an agent token, as DELETE /api/agent-tokens/{id} does. Only once asked (``confirm=yes``, the
+    confirmation page's form); a post without it is sent to that page."""
+    principal = require_role(request, Role.ADMIN)
+    if confirm != "yes":
+        request.state.audit_details = {"token_id": token_id, "confirmed": False}  # nothing revoked: asked first
+        return RedirectResponse(f"/console/keys/agent-tokens/{token_id}/revoke", status_code=303)
+    from pagerless.auth.authenticate import agent_token_service
+
+    request.state.audit_details = {"token_id": token_id}
+    agent_token_service().revoke(principal.workspace, token_id)
+    return RedirectResponse("/console/keys", status_code=303)
+
+
 @router.post("/console/keys/{key_id}/revoke", dependencies=[CsrfChecked])
 def revoke_key(request: Request, key_id: str) -> RedirectResponse:
     """Revoke an API key."""
@@ -102,6 +131,14 @@ def revoke_key(request: Request, key_id: str) -> RedirectResponse:
 
     key_service().revoke(principal.workspace, key_id)
     return RedirectResponse("/console/keys", status_code=303)
+
+
+def _agent_token(principal, token_id: str) -> dict:
+    """The workspace's agent token ``token_id`` as the keys page lists it; NotFoundError (404) if it has none."""
+    for token in response_tokens(principal):
+        if token["id"] == token_id:
+            return token
+    raise NotFoundError(f"agent token {token_id} not found")
 
 
 def _names(field: str) -> list[str] | None:

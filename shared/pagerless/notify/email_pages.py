@@ -17,6 +17,7 @@ from pagerless.clock import parse_time
 from pagerless.notify.channels.base import Message
 from pagerless.notify.channels.card_words import button_label
 from pagerless.notify.recipients import Recipient
+from pagerless.observability import logger
 from pagerless.outbox.jobs import NotifyJob
 
 
@@ -55,7 +56,8 @@ def with_ack_link(message: Message, job: NotifyJob, recipient: Recipient) -> Mes
             language=message.language,
             zone=message.timezone,
         )
-    except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the page goes out without a link
+    except ServiceUnavailableError as exc:  # no link secret or no PAGERLESS_PUBLIC_URL: the page goes without a link
+        _without_links(job, exc)
         return message
     return with_ack_line(message, link)
 
@@ -92,6 +94,14 @@ def with_approval_links(message: Message, job: NotifyJob, channel: dict) -> Mess
                     zone=message.timezone,
                 )
                 personal[address] = approval_lines(links, message.language)
-    except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the email goes out without links
+    except ServiceUnavailableError as exc:  # no link secret or no PAGERLESS_PUBLIC_URL: the email goes without links
+        _without_links(job, exc)
         return message
     return replace(message, per_address=personal) if personal else message
+
+
+def _without_links(job: NotifyJob, exc: Exception) -> None:
+    logger().info(
+        "email sent without signed links",
+        extra={"event": job.event, "incident_id": job.incident_id, "reason": str(exc)},
+    )

@@ -116,3 +116,54 @@ def test_an_admin_makes_a_scoped_agent_token_and_the_page_shows_its_scope(api, a
     )
     assert 'value="zabix"' in refused.text
     assert len(agent_token_service().list("default")) == 1
+
+
+def test_an_admin_revokes_an_agent_token_after_a_confirm_page_that_needs_no_javascript(api, admin_user):
+    import re
+
+    from tests.conftest import auth
+
+    sign_in(api, "root@example.com")
+    made = api.post(
+        "/console/keys/agent-tokens",
+        data={"name": "eu1 agent", "csrf_token": csrf(api, "/console/keys")},
+        headers={**ORIGIN, **BROWSER},
+    )
+    assert made.status_code == 200, made.text
+    secret = re.search(r'<code id="new-agent-token">([^<]+)</code>', made.text)[1]
+    from pagerless.auth.authenticate import agent_token_service
+
+    [record] = agent_token_service().list("default")
+    revoke = f"/console/keys/agent-tokens/{record.token_id}/revoke"
+    # Given the keys page offers to revoke the active token
+    assert f'href="{revoke}"' in api.get("/console/keys").text
+    # When the admin opens it, the confirm page asks first, naming the token, and a post without its answer revokes
+    # nothing
+    page = api.get(revoke)
+    assert page.status_code == 200 and "Revoke the agent token?" in page.text and "eu1 agent" in page.text
+    token = csrf(api, revoke)
+    unasked = api.post(revoke, data={"csrf_token": token}, headers={**ORIGIN, **BROWSER}, follow_redirects=False)
+    assert unasked.status_code == 303 and unasked.headers["location"] == revoke
+    assert agent_token_service().list("default")[0].is_active
+    # And a post without the CSRF token is refused
+    forged = api.post(revoke, data={"confirm": "yes"}, headers={**ORIGIN, **BROWSER}, follow_redirects=False)
+    assert forged.status_code == 403 and agent_token_service().list("default")[0].is_active
+    # When the admin confirms
+    done = api.post(revoke, data={"csrf_token": token, "confirm": "yes"}, headers={**ORIGIN, **BROWSER})
+    # Then the token is revoked, the page lists it so without a revoke link, and its agent is refused
+    assert done.status_code == 200 and not agent_token_service().list("default")[0].is_active
+    assert f'href="{revoke}"' not in done.text
+    assert api.get(revoke, follow_redirects=False).headers["location"] == "/console/keys"
+    agent = api.post("/api/deploys", json={"service": "checkout"}, headers=auth(secret))
+    assert agent.status_code == 401, agent.text
+    # And in Chinese
+    other = api.post(
+        "/console/keys/agent-tokens",
+        data={"name": "eu2 agent", "csrf_token": csrf(api, "/console/keys")},
+        headers={**ORIGIN, **BROWSER},
+    )
+    assert other.status_code == 200
+    [active] = [t for t in agent_token_service().list("default") if t.is_active]
+    api.cookies.set("pl_lang", "zh")
+    zh = api.get(f"/console/keys/agent-tokens/{active.token_id}/revoke").text
+    assert "吊销此代理令牌？" in zh and "吊销令牌" in zh and "保留" in zh

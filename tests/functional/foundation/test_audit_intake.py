@@ -24,3 +24,15 @@ def test_alert_intake_is_audited_with_the_sender_and_the_alerts(api, admin_key):
     assert entry["details"]["source"] == "generic" and entry["details"]["alerts"] == [
         {"fingerprint": "disk-1", "incident_id": incident_id, "action": "created"}
     ]
+
+
+def test_an_agent_tokens_calls_are_audited_with_the_tokens_name(api, admin_key):
+    # Given an agent token named for its cluster
+    made = api.post("/api/agent-tokens", json={"name": "eu1 agent"}, headers=auth(admin_key)).json()
+    # When the agent records a deploy
+    assert api.post("/api/deploys", json={"service": "checkout"}, headers=auth(made["token"])).status_code == 201
+    # Then the audit log names the token beside its id, as it does a key
+    [entry] = api.get("/api/audit-logs", params={"action": "POST /api/deploys"}, headers=auth(admin_key)).json()[
+        "items"
+    ]
+    assert (entry["actor"], entry["actor_name"]) == (f"agent:{made['id']}", "eu1 agent")

@@ -396,6 +396,38 @@ def test_without_a_public_url_an_email_page_carries_no_link_to_an_address_nobody
     assert "/email/approvals/" not in str(sent.body) and "127.0.0.1" not in str(sent.body)
 
 
+def test_without_a_public_url_set_an_approval_email_carries_no_link_to_the_loopback(
+    api, notify_env, admin_key, team, monkeypatch
+):
+    from pagerless.chat import apps
+    from pagerless.chat.email_links import configured
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    # Given a link secret and no PAGERLESS_PUBLIC_URL at all, as in a container started without one
+    monkeypatch.setenv("PAGERLESS_EMAIL_LINK_SECRET", EMAIL_LINK_SECRET)
+    monkeypatch.delenv("PAGERLESS_PUBLIC_URL", raising=False)
+    apps.reset()
+    _email_channel(api, admin_key, "approvers", ["carol@example.com"])
+    api.put("/api/notifications/routes", headers=auth(admin_key), json={"default_rules": {"critical": ["approvers"]}})
+    incident = save_incident()
+    # When an approval request reaches Carol by email
+    enqueue(
+        NotifyJob(
+            workspace="default",
+            event="approval.requested",
+            incident_id=incident.id,
+            generation="apr-1",
+            data={"approval_id": "2026-12-02T10:00:00#abcd1234", "expires_at": "2026-12-02T10:30:00+00:00"},
+        )
+    )
+    notify_env.poller.drain()
+    # Then links are off and her email goes without them (they pointed at http://127.0.0.1:8080)
+    assert not configured()
+    apps.reset()
+    [sent] = [m for m in _emails() if "carol@example.com" in str(m.destinations)]
+    assert "/email/approvals/" not in str(sent.body) and "127.0.0.1" not in str(sent.body)
+
+
 def test_an_approval_email_gives_each_known_person_their_own_signed_links(
     api, notify_env, admin_key, team, email_links
 ):

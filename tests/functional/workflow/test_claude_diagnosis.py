@@ -4,7 +4,7 @@ investigator (here the real client against a local fake of the Messages API)."""
 import pytest
 
 from tests.fakes.anthropic_api import message, tool_use_block
-from tests.functional.workflow.conftest import incident, open_incident, wait_for_status
+from tests.functional.workflow.conftest import incident, open_incident, wait_for, wait_for_status
 
 pytestmark = pytest.mark.functional
 
@@ -98,3 +98,25 @@ def test_a_wrong_key_shows_in_the_status(sandbox, scenario, claude, api, admin_k
     assert status["status"] == "degraded"
     assert any("Claude investigator" in reason for reason in status["reasons"]), status["reasons"]
     assert "sk-ant-test" not in str(status)
+
+
+def test_a_rediagnosis_the_api_queues_updates_the_status_last_call(sandbox, scenario, claude, api, admin_key):
+    from tests.conftest import auth
+    from tests.fakes.anthropic_api import unauthorized
+
+    # Given the workflow diagnosed the OOM incident with Claude, and status says the last call went well
+    claude.enqueue(message(tool_use_block("submit_diagnosis", OOM_SUBMISSION)))
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    assert api.get("/api/status", headers=auth(admin_key)).json()["llm"]["last_call"]["ok"] is True
+    # When the key is revoked and an operator asks for a re-diagnosis through the API
+    claude.enqueue(unauthorized())
+    queued = api.post(f"/api/incidents/{opened.id}/diagnose", headers=auth(admin_key))
+    assert queued.status_code == 202, queued.text
+    wait_for(lambda: len(claude.message_requests) == 2 and incident(opened.id).diagnosis.get("request"))
+    # Then /api/status says the re-diagnosis's call failed, and why
+    status = api.get("/api/status", headers=auth(admin_key)).json()
+    last = status["llm"]["last_call"]
+    assert last["ok"] is False, status["llm"]
+    assert "401" in last["error"] or "authentication" in last["error"].lower(), last
+    assert any("Claude investigator" in reason for reason in status["reasons"]), status["reasons"]
