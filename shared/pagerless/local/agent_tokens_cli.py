@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from pagerless.local.keys_cli import use_local_defaults
+from pagerless.local.keys_cli import scope_words, use_local_defaults
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
                 shown = public(record)
                 print(
                     f"{shown['id']}  {'active ' if shown['is_active'] else 'revoked'}  {shown['token_prefix']}…  "
-                    f"{shown['name']}{_scope_words(shown)}"
+                    f"{shown['name']}{scope_words(shown['sources'], shown['services'])}"
                 )
         else:
             service.revoke(workspace, args.token_id)
@@ -75,8 +75,3 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     return 0
-
-
-def _scope_words(token: dict) -> str:
-    parts = [f"{name}: {', '.join(token[name])}" for name in ("sources", "services") if token[name]]
-    return f"  [{'; '.join(parts)}]" if parts else ""

@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
             for r in records:
                 print(
                     f"{r.key_id}  {r.workspace:<12} {r.role:<9} {'revoked' if r.revoked else 'active ':<8} "
-                    f"{r.prefix}…  {r.name}{_scope_words(r)}"
+                    f"{r.prefix}…  {r.name}{scope_words(r.scope_sources, r.scope_services)}"
                 )
         else:
             record = service.revoke_anywhere(args.key_id)
@@ -122,11 +122,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scope_words(record) -> str:
-    """A scoped key's scope after its name in `keys list`: "  [sources: alertmanager; services: checkout]"."""
+def scope_words(sources: list[str] | None, services: list[str] | None) -> str:
+    """A scoped key's or token's scope after its name in a list: "  [sources: alertmanager; services: checkout]"."""
     parts = [
-        f"{name}: {', '.join(values)}"
-        for name, values in (("sources", record.scope_sources), ("services", record.scope_services))
-        if values
+        f"{name}: {', '.join(values)}" for name, values in (("sources", sources), ("services", services)) if values
     ]
     return f"  [{'; '.join(parts)}]" if parts else ""
