@@ -27,11 +27,14 @@ def _api_error(kind: str, name: str, exc) -> dict:
 def workload_healthy(kube: KubeClients, params: dict, since: datetime) -> dict:
     """The workload is healthy as verification judges it (`verify.check_workload`): a Deployment's rollout complete,
     every pod Ready, none restarted since the run's step began. A check that names a pod judges the pod's owner: the
-    ``owner`` it names ("DaemonSet/log-shipper"), else the one read from the pod (a StatefulSet, DaemonSet or Job by
+    ``owner`` it names ("DaemonSet/log-shipper", "Deployment/payments-api"), else the one read from the pod (a StatefulSet, DaemonSet or Job by
     `verify_owners`); a restarted DaemonSet's or Job's pod comes back under a new name."""
     from pagerless.remediation.verify import check_workload
 
     target = {k: str(v) for k, v in params.items() if k in ("namespace", "deployment", "pod", "owner") and v}
+    kind, _, name = target.get("owner", "").partition("/")
+    if kind == "Deployment":  # "owner": "Deployment/x" names the Deployment, as "deployment": "x" does
+        target = {**{k: v for k, v in target.items() if k != "owner"}, "deployment": name}
     result = check_workload(kube, _owned(kube, target), since)
     if result.healthy:
         return {"ok": True, **said(check("healthy")), "details": result.details}

@@ -35,6 +35,7 @@ CHECK_NAMES = (
     "node_drained",
 )
 RUNBOOK_ID = r"^[a-z0-9][a-z0-9_.-]{0,79}$"
+OWNER_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")  # what workload_healthy's ``owner`` may name
 _FIELD = re.compile(r"\{([a-z_]+)\}")
 CONTEXT_FIELDS = (
     "namespace",

@@ -15,7 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.runbooks.builtin import BUILTINS, WORKFLOW_ALIASES
-from pagerless.runbooks.models import CONTEXT_FIELDS, Runbook, template_fields
+from pagerless.runbooks.models import CONTEXT_FIELDS, OWNER_KINDS, Runbook, template_fields
 from pagerless.store.runbooks import RunbookStore
 
 _SEED_FIELDS = {"match_alert_types": "alert_types", "trigger_keywords": "keywords", "match_labels": "labels"}
@@ -105,6 +105,9 @@ def parse(body: dict) -> Runbook:
             + "; ".join(f"{d['field']}: {d['message']}" for d in refused[:3]),
             details=refused,
         )
+    owners = list(_unjudged_owners(runbook))
+    if owners:  # a check would judge something else (or nothing): refused when saved, a stored one still loads
+        raise ValidationError("a check names an owner it cannot judge: " + owners[0]["message"], details=owners)
     names = [step.name for step in runbook.steps]
     twice = [(index, name) for index, name in enumerate(names) if names.index(name) != index]
     if twice:  # a run names its steps in its events, approvals and timeline: two alike could not be told apart
@@ -125,6 +128,23 @@ def _unknown_fields(runbook: Runbook):
             for key, value in (spec.params if spec is not None else {}).items():
                 for name in sorted(template_fields({key: value}) - set(CONTEXT_FIELDS)):
                     yield f"steps.{index}.{part}.params.{key}", name
+
+
+def _unjudged_owners(runbook: Runbook):
+    """``{"field", "message"}`` of every ``workload_healthy`` check whose ``owner`` is not Kind/name of a workload it
+    judges (a template is filled from the run's context)."""
+    for index, step in enumerate(runbook.steps):
+        for part in ("check", "verify"):
+            spec = getattr(step, part)
+            owner = spec.params.get("owner") if spec is not None and spec.check == "workload_healthy" else None
+            if owner is None or template_fields({"owner": owner}):
+                continue
+            kind, _, name = str(owner).partition("/")
+            if kind not in OWNER_KINDS or not name:
+                yield {
+                    "field": f"steps.{index}.{part}.params.owner",
+                    "message": f"{owner!r} is not Kind/name of a workload a check judges ({', '.join(OWNER_KINDS)})",
+                }
 
 
 def _refused_params(runbook: Runbook):

@@ -71,3 +71,34 @@ def test_a_check_naming_a_daemonsets_pod_or_the_daemonset_judges_the_daemonset(r
     assert done["status"] == "completed", done
     [check] = done["steps"]
     assert check["status"] == "ok" and check["details"]["workload"] == "DaemonSet/payments/log-shipper", check
+
+
+def test_a_check_naming_a_deployment_as_owner_judges_that_deployment(runs, api):
+    # Given a check whose owner names a Deployment ("Deployment/x", as the catalog writes a service's workloads)
+    key = runs["alice"]
+    owner = {"namespace": "{namespace}", "owner": "Deployment/ledger-worker"}
+    body = {
+        "name": "ledger check",
+        "steps": [{"name": "Healthy?", "check": {"check": "workload_healthy", "params": owner}}],
+    }
+    created = api.post("/api/custom-runbooks", json=body, headers=auth(key))
+    assert created.status_code == 201, created.text
+    # When it runs
+    started = api.post(
+        f"/api/workflows/{created.json()['id']}/execute",
+        json={"context": {"namespace": "payments"}, "options": FAST},
+        headers=auth(key),
+    )
+    done = wait_job(api, key, started.json()["job_id"], "completed", "failed")
+    # Then it judged that Deployment (healthy: 1 of 1 Ready), not a pod the params never named
+    assert done["status"] == "completed", done
+    [check] = done["steps"]
+    assert check["status"] == "ok" and check["details"]["deployment"] == "payments/ledger-worker", check
+
+
+@pytest.mark.parametrize("owner", ["CronJob/payments-report", "ledger-worker", "Deployment/"])
+def test_a_check_naming_an_owner_it_cannot_judge_is_refused_when_saved(runs, api, owner):
+    step = {"name": "Healthy?", "check": {"check": "workload_healthy", "params": {"owner": owner}}}
+    created = api.post("/api/custom-runbooks", json={"name": "bad owner", "steps": [step]}, headers=auth(runs["alice"]))
+    assert created.status_code == 400, created.text  # the runbook API's answer to a runbook that is not valid
+    assert "owner" in created.text and "Kind/name" in created.text, created.text
