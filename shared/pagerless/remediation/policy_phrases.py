@@ -131,6 +131,17 @@ POLICY = Catalog(
             ),
             "zh": lambda p: f"Deployment {p['deployment']} 在服务目录中属于另一个服务，不属于 {p['service']}",
         },
+        # the service lists its workloads (``listed``), and the deployment is not among them
+        "unlisted_deployment": {
+            "en": lambda p: (
+                f"deployment {p['deployment']} is not one of service {p['service']}'s workloads in the service catalog "
+                f"({', '.join(p['listed'])})"
+            ),
+            "zh": lambda p: (
+                f"Deployment {p['deployment']} 不是服务 {p['service']} 在服务目录中列出的工作负载"
+                f"（服务目录列出：{'、'.join(p['listed'])}）"
+            ),
+        },
         # a pod action's pod is not the service's (`service_scope`): ``kind``/``owner``, the workload that owns it
         # ``listed``: the workloads the catalog lists for the service (absent: its workload is the one named as it)
         "others_pod": {"en": _others_pod_en, "zh": _others_pod_zh},

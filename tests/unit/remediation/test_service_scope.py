@@ -181,3 +181,22 @@ def test_a_deployment_another_service_lists_is_anothers_and_a_listing_service_is
     assert not judge_deployment("payments", for_ledger).allowed
     assert judge_deployment("payments-api", for_ledger).allowed
     assert judge_deployment("payments", listed_scope()).allowed
+
+
+def test_a_service_that_lists_its_workloads_may_not_act_on_a_deployment_it_does_not_list():
+    # Given payments-api lists Deployment payments and StatefulSet payments-db, and nobody catalogues tools
+    action = RolloutRestart(namespace="payments", deployment="tools")
+    decision = evaluate(ActionPlan.of(action, "restart", "t"), Policy(), PolicyContext(now=NOW, scope=listed_scope()))
+    # Then a fix for payments-api may not restart it, saying which workloads are the service's, in English and Chinese
+    assert (decision.allowed, decision.rule) == (False, "service_scope")
+    assert decision.reason == (
+        "deployment tools is not one of service payments-api's workloads in the service catalog "
+        "(Deployment/payments, StatefulSet/payments-db)"
+    )
+    assert POLICY.render(decision.why, "zh") == (
+        "Deployment tools 不是服务 payments-api 在服务目录中列出的工作负载"
+        "（服务目录列出：Deployment/payments、StatefulSet/payments-db）"
+    )
+    # while ledger, which lists none, is bound as before: not another's Deployment
+    for_ledger = ServiceScope(**{**listed_scope().model_dump(), "service": "ledger"})
+    assert evaluate(ActionPlan.of(action, "restart", "t"), Policy(), PolicyContext(now=NOW, scope=for_ledger)).allowed
