@@ -228,3 +228,21 @@ def test_the_owner_read_from_the_cluster_decides_not_the_deployment_the_alerts_l
         == f"pod {LEDGER_POD} belongs to Deployment ledger-worker, not to service payments-api's workload"
     )
 
+
+def test_the_stored_pod_action_names_the_owner_read_not_the_deployment_a_label_named(cluster):
+    _, kube = cluster
+    # Given restarts whose alerts' labels named a deployment: of payments-api's pod, and of a StatefulSet's pod
+    api = with_pod_owner(
+        ActionPlan.of(RestartPod(namespace="payments", pod=API_POD, deployment="ledger-worker"), "restart_pod", "t"),
+        kube,
+    )
+    db = with_pod_owner(
+        ActionPlan.of(DeletePod(namespace="monitoring", pod="prometheus-k8s-0", deployment="grafana"), "x", "t"), kube
+    )
+    # Then the action stored names the Deployment that owns the pod, or none when a StatefulSet does
+    stored = ActionPlan.model_validate(json.loads(api.model_dump_json()))
+    assert stored.action == RestartPod(namespace="payments", pod=API_POD, deployment="payments-api")
+    assert (db.action.deployment, db.pod_owner) == (None, "StatefulSet/prometheus-k8s")
+    # and a pod whose owner is not known keeps what it was given: nothing was read to replace it
+    gone = RestartPod(namespace="payments", pod="payments-api-gone", deployment="payments-api")
+    assert with_pod_owner(ActionPlan.of(gone, "restart_pod", "t"), kube).action == gone
