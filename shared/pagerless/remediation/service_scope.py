@@ -20,7 +20,9 @@ cluster:
   plan step), as any other read of it does: nothing runs.
 
 A service's workloads are those its catalog entry lists (``workloads``: "Deployment/payments",
-"StatefulSet/payments-db"), or, when it lists none, the workload named as the service (of any kind).
+"StatefulSet/payments-db"), or, when it lists none, the workload named as the service (of any kind). A workload is
+one service's: the catalog is refused when two services in one namespace claim the same one; one stored before that
+was checked is read as it is, and a workload it gives several services is refused to all of them until it is fixed.
 
 A listed dependency of the service (its catalog entry's ``dependencies``, ``ServiceScope.dependencies``) is the
 exception: a fix on that Deployment is allowed, in the dependency's catalogued namespace (or, the catalog giving it
@@ -63,6 +65,15 @@ class ServiceScope(BaseModel):
         listed = self.workloads.get(service)
         return f"{kind}/{name}" in listed if listed else name == service
 
+    def sharing(self, kind: str, name: str, namespace: str) -> list[str]:
+        """The services whose workload ``kind``/``name`` in ``namespace`` is, when that is more than the incident's
+        service alone (a catalog stored before it was checked may list a workload under two services in the same
+        namespace); else none."""
+        if not self.owns(self.service, kind, name):
+            return []
+        owners = sorted(s for s, ns in self.catalog.items() if ns in (None, namespace) and self.owns(s, kind, name))
+        return owners if any(s != self.service for s in owners) else []
+
     def others(self, kind: str, name: str) -> bool:
         """Whether the workload is another catalogued service's, not the incident's service's."""
         service = self.service
@@ -88,6 +99,8 @@ def refusal(plan: ActionPlan, scope: ServiceScope) -> Phrase | None:
     deployment = getattr(action, "deployment", None)
     if deployment and scope.others("Deployment", deployment):
         return why("others_deployment", deployment=deployment, service=service)
+    if deployment and (shared := scope.sharing("Deployment", deployment, namespace)):
+        return why("shared_workload", kind="Deployment", name=deployment, service=service, services=shared)
     listed = scope.workloads.get(service)
     if deployment and listed and not scope.owns(service, "Deployment", deployment):
         return why("unlisted_deployment", deployment=deployment, service=service, listed=listed)
@@ -112,6 +125,8 @@ def _pod_refusal(plan: ActionPlan, pod: str, scope: ServiceScope) -> Phrase | No
     if not plan.pod_owner:  # not read (a plan stored before owners were read), gone, bare or unreadable: fail closed
         return why("pod_owner_unknown", pod=pod, service=service, unknown=plan.pod_owner_unknown or "unread")
     kind, _, owner = plan.pod_owner.partition("/")
+    if shared := scope.sharing(kind, owner, plan.action.namespace_scope or ""):
+        return why("shared_workload", kind=kind, name=owner, service=service, services=shared)
     if scope.owns(service, kind, owner):
         return None
     listed = scope.workloads.get(service)
