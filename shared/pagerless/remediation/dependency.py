@@ -19,16 +19,13 @@ import json
 import re
 from dataclasses import dataclass
 
-from pagerless.diagnosis.analyzers.dependencies import same_service
+# RESTORING: the remediations that bring a dependency back; any other is not run on the caller for its outage
+from pagerless.diagnosis.analyzers.dependencies import RESTORING, same_service
+from pagerless.kube.annotations import DESIRED_REPLICAS, LAST_APPLIED, REVISION
 from pagerless.remediation.actions import ActionPlan, NoAction, Risk, ScaleDeployment, not_a_name
 from pagerless.remediation.reasons import not_planned, reason
 from pagerless.remediation.service_scope import ServiceScope
 
-DESIRED = "deployment.kubernetes.io/desired-replicas"
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-REVISION = "deployment.kubernetes.io/revision"
-# the remediations that bring a dependency back; any other is not run on the caller for a dependency's outage
-RESTORING = ("restore_dependency", "scale_deployment")
 # the deployment controller's event for a scale-down (Kubernetes 1.26+ says the count it scaled from)
 _SCALED_DOWN = re.compile(r"^Scaled down replica set (\S+) to 0 from (\d+)$")
 
@@ -112,7 +109,7 @@ def previous_replicas(
     if declared:
         return Previous(declared, "last_applied")
     for rs in sorted(replicasets, key=_revision, reverse=True):
-        desired = _count((rs.get("metadata", {}).get("annotations") or {}).get(DESIRED))
+        desired = _count((rs.get("metadata", {}).get("annotations") or {}).get(DESIRED_REPLICAS))
         if desired:
             return Previous(desired, "replicaset", rs["metadata"].get("name", ""))
     return Previous(1, "none")

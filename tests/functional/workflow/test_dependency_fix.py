@@ -58,6 +58,7 @@ def test_the_approved_fix_scales_the_dependency_back_and_leaves_the_caller_alone
     # Then the diagnosis blames cart-redis and the proposal scales cart-redis back, waiting for a person despite auto
     record = incident(opened.id)
     assert record.diagnosis["category"] == "dependency_unavailable"
+    assert record.diagnosis["remediations"] == ["restore_dependency"], record.diagnosis
     proposal = record.proposal
     assert proposal["plan"]["action"] == {
         "action": "scale_deployment",
@@ -104,7 +105,7 @@ def claude_blames_cart_redis() -> dict:
         "confidence": 0.9,
         "summary": "checkout cannot reach cart-redis: connections are refused",
         "evidence": [{"source": "log shop/checkout-mbdp2r6wbj-sgbq4/app", "detail": "Connection refused"}],
-        "remediations": ["restore_dependency"],
+        "remediations": ["scale_deployment", "restore_dependency"],
         "ranked_categories": [{"category": "dependency_unavailable", "confidence": 0.9}],
         "target": {
             "kind": "Pod",
@@ -131,6 +132,8 @@ def test_a_claude_diagnosis_naming_only_the_dependencys_host_is_fixed_on_the_cat
     # the analyzers' diagnosis, and waits for a person
     record = incident(opened.id)
     assert record.diagnosis["engine"] == "claude", record.diagnosis
+    # and the diagnosis lists one remediation that brings it back, not scale_deployment beside restore_dependency
+    assert record.diagnosis["remediations"] == ["restore_dependency"], record.diagnosis
     assert record.proposal["plan"]["action"] == {
         "action": "scale_deployment",
         "namespace": "shop",
