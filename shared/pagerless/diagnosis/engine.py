@@ -9,6 +9,7 @@ from typing import Protocol
 
 from pagerless.diagnosis import summaries
 from pagerless.diagnosis.analyzers import ANALYZERS
+from pagerless.diagnosis.analyzers.dependencies import restoring_once
 from pagerless.diagnosis.evidence_phrases import said as evidence_said
 from pagerless.diagnosis.models import Diagnosis, Evidence, Finding, RankedCategory
 from pagerless.diagnosis.ranking import Scored, score_findings
@@ -116,6 +117,7 @@ def _decide(snapshot: Snapshot, scored: list[Scored], notes: list[str]) -> Diagn
     evidence = _evidence(winners, top)
     known = remediation_ids()
     remediations = list(dict.fromkeys(r for w in winners for r in w.finding.remediations if r in known))
+    remediations = restoring_once(category, top.finding.target, remediations)
     for explained in top.explains:
         notes.append(
             f"{category} on {_where(top.finding.target)} explains {explained.category} on {_where(explained.target)}"

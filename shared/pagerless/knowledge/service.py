@@ -3,7 +3,7 @@
 import re
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from pagerless.clock import utcnow
 from pagerless.domain.key_scopes import KeyScope, hold_to_services
@@ -96,6 +96,31 @@ class ServiceEntry(BaseModel):
         return workloads
 
 
+def shared_workloads(services: list[ServiceEntry]) -> list[str]:
+    """Why a workload is more than one service's in ``services``, one sentence each: two services list the same
+    Kind/name, or one lists the workload named as another that lists none, in the same namespace (or one of them has
+    none: any namespace). Services in different namespaces may list the same Kind/name: those are two workloads."""
+    found = []
+    for i, first in enumerate(services):
+        for j, second in enumerate(services[i + 1 :], start=i + 1):
+            if first.namespace and second.namespace and first.namespace != second.namespace:
+                continue
+            for a, ia, b in ((first, i, second), (second, j, first)):
+                named = [w for w in a.workloads if w.partition("/")[2] == b.name] if not b.workloads else []
+                if named and a.name != b.name:
+                    found.append(
+                        f"services[{ia}].workloads: {named[0]} of service {a.name} is the workload named as service "
+                        f"{b.name}, which lists none"
+                    )
+            both = [w for w in first.workloads if w in second.workloads]
+            if both:
+                found.append(
+                    f"services[{j}].workloads: {both[0]} is listed by both service {first.name} and service "
+                    f"{second.name}"
+                )
+    return found
+
+
 class EnvironmentContext(BaseModel):
     """Free text about the environment plus a structured service catalog."""
 
@@ -112,6 +137,21 @@ class EnvironmentContext(BaseModel):
 
     text: str = Field(default="", max_length=MAX_CONTENT)
     services: list[ServiceEntry] = Field(default_factory=list, max_length=1000)
+
+    @field_validator("services")
+    @classmethod
+    def _one_service_per_workload(cls, services: list[ServiceEntry], info: ValidationInfo) -> list[ServiceEntry]:
+        """A workload is one service's: the service scope would not know whose fix may act on it. A catalog stored
+        before this was checked is read as it is (``context`` ``stored``): its shared workloads are no one's to
+        change (`remediation.service_scope`) until it is saved again."""
+        if (info.context or {}).get("stored"):
+            return services
+        if found := shared_workloads(services):
+            raise ValueError(
+                f"{found[0]}: a workload is one service's (list it under one of them, or give the services their own "
+                "namespaces)"
+            )
+        return services
 
 
 class KnowledgeService:
@@ -180,7 +220,7 @@ def versioned_environment(workspace: str) -> tuple[EnvironmentContext, int | Non
     stored = SystemRepository().get_versioned(_ENV_PK, workspace)
     if stored is None:
         return EnvironmentContext(), None
-    return EnvironmentContext.model_validate(stored[0]), stored[1]
+    return EnvironmentContext.model_validate(stored[0], context={"stored": True}), stored[1]
 
 
 def service_scope(workspace: str, service: str | None) -> dict:

@@ -2,7 +2,8 @@
 
 A ``dependency_unavailable`` finding is about the caller (its pods log the refused connections) and names the
 dependency in its target: ``dependency`` (the host the caller dials) and, when a Deployment serves that host,
-``dependency_namespace`` and ``dependency_deployment``. Nothing the caller's Deployment can be given (more replicas,
+``dependency_namespace`` and ``dependency_deployment`` (the analyzers find it in the cluster; for a diagnosis that
+names only the host, `catalogued_dependency` reads it from the service catalog's dependency entry). Nothing the caller's Deployment can be given (more replicas,
 a restart) brings the dependency back, so every remediation of such a diagnosis is planned on the dependency:
 
 - scaled to zero (``spec.replicas`` 0 in the cluster now): scale it back to what it ran before, as the cluster tells
@@ -18,14 +19,13 @@ import json
 import re
 from dataclasses import dataclass
 
+# RESTORING: the remediations that bring a dependency back; any other is not run on the caller for its outage
+from pagerless.diagnosis.analyzers.dependencies import RESTORING, same_service
+from pagerless.kube.annotations import DESIRED_REPLICAS, LAST_APPLIED, REVISION
 from pagerless.remediation.actions import ActionPlan, NoAction, Risk, ScaleDeployment, not_a_name
 from pagerless.remediation.reasons import not_planned, reason
+from pagerless.remediation.service_scope import ServiceScope
 
-DESIRED = "deployment.kubernetes.io/desired-replicas"
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-REVISION = "deployment.kubernetes.io/revision"
-# the remediations that bring a dependency back; any other is not run on the caller for a dependency's outage
-RESTORING = ("restore_dependency", "scale_deployment")
 # the deployment controller's event for a scale-down (Kubernetes 1.26+ says the count it scaled from)
 _SCALED_DOWN = re.compile(r"^Scaled down replica set (\S+) to 0 from (\d+)$")
 
@@ -47,6 +47,31 @@ def dependency_target(target: dict[str, str]) -> dict[str, str] | None:
     if not deployment or not namespace:
         return None
     return {"kind": "Deployment", "namespace": namespace, "name": deployment, "deployment": deployment}
+
+
+def catalogued_dependency(target: dict[str, str], scope: ServiceScope) -> dict[str, str]:
+    """``target`` naming the Deployment of the dependency it names, from the service catalog, when it names the
+    dependency (a host) but not its Deployment, as a Claude diagnosis may (the analyzers find it in the cluster): the
+    incident's service's dependency the catalog lists under that host's name ("cart-redis" for
+    "cart-redis.shop.svc.cluster.local:6379"), its Deployment the one its own catalog entry lists (the dependency's
+    name when it lists none), in the dependency's catalogued namespace, else the service's, else the caller's.
+    ``target`` as it is when it names its Deployment already, or the catalog does not say."""
+    host = target.get("dependency") or ""
+    name = host.split("://")[-1].split(":")[0].split(".")[0]
+    if not name or dependency_target(target):
+        return target
+    listed = next((d for d in scope.dependencies if same_service(name, d)), None)
+    if listed is None:
+        return target
+    workloads = scope.workloads.get(listed) or []
+    deployments = [w.partition("/")[2] for w in workloads if w.startswith("Deployment/")]
+    if workloads and len(deployments) != 1:  # the dependency's entry lists no Deployment, or several: which one?
+        return target
+    namespace = scope.catalog.get(listed) or scope.catalog.get(scope.service or "") or target.get("namespace")
+    if not namespace:
+        return target
+    deployment = deployments[0] if deployments else listed
+    return {**target, "dependency_namespace": namespace, "dependency_deployment": deployment}
 
 
 def is_dependency_outage(category: str, target: dict[str, str]) -> bool:
@@ -84,7 +109,7 @@ def previous_replicas(
     if declared:
         return Previous(declared, "last_applied")
     for rs in sorted(replicasets, key=_revision, reverse=True):
-        desired = _count((rs.get("metadata", {}).get("annotations") or {}).get(DESIRED))
+        desired = _count((rs.get("metadata", {}).get("annotations") or {}).get(DESIRED_REPLICAS))
         if desired:
             return Previous(desired, "replicaset", rs["metadata"].get("name", ""))
     return Previous(1, "none")

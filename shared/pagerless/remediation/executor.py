@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.kube.annotations import REVISION
 from pagerless.kube.clients import ChangeWithheldError, KubeClients
 from pagerless.remediation import actions as a
 from pagerless.remediation.action_phrases import dry_run_phrase, english, succeeded_phrase
@@ -295,8 +296,8 @@ def _patch_resources(action: a.PatchResources, kube: KubeClients, dry: str | Non
 
 def _rollback(action: a.RollbackDeployment, kube: KubeClients, dry: str | None) -> list[Change]:
     def body(deployment: dict) -> list:
-        revision = lambda rs: int((rs["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision", 0))  # noqa: E731
-        current = int((deployment["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision", 0))
+        revision = lambda rs: int((rs["metadata"].get("annotations") or {}).get(REVISION, 0))  # noqa: E731
+        current = int((deployment["metadata"].get("annotations") or {}).get(REVISION, 0))
         replicasets = sorted(owned_replicasets(kube, deployment), key=revision)
         wanted = action.to_revision or max([revision(rs) for rs in replicasets if revision(rs) < current], default=0)
         chosen = next((rs for rs in replicasets if revision(rs) == wanted), None)

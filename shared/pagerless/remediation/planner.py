@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 
 from pagerless.diagnosis.models import Diagnosis
+from pagerless.kube.annotations import REVISION
 from pagerless.remediation.actions import (
     ActionPlan,
     CordonNode,
@@ -31,8 +32,6 @@ from pagerless.remediation.dependency import is_dependency_outage, plan_dependen
 from pagerless.remediation.policy import ActionLimits
 from pagerless.remediation.quantity import MI, cpu_millis, format_cpu, format_memory, memory_bytes
 from pagerless.remediation.reasons import not_planned, reason
-
-REVISION = "deployment.kubernetes.io/revision"
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,29 @@ POLICY = Catalog(
             ),
             "zh": lambda p: f"Deployment {p['deployment']} 在服务目录中属于另一个服务，不属于 {p['service']}",
         },
+        # the service lists its workloads (``listed``), and the deployment is not among them
+        "unlisted_deployment": {
+            "en": lambda p: (
+                f"deployment {p['deployment']} is not one of service {p['service']}'s workloads in the service catalog "
+                f"({', '.join(p['listed'])})"
+            ),
+            "zh": lambda p: (
+                f"Deployment {p['deployment']} 不是服务 {p['service']} 在服务目录中列出的工作负载"
+                f"（服务目录列出：{'、'.join(p['listed'])}）"
+            ),
+        },
+        # ``services``: the catalogued services that all claim the workload ``kind``/``name`` (a catalog stored before
+        # that was refused)
+        "shared_workload": {
+            "en": lambda p: (
+                f"{p['kind']} {p['name']} is claimed by more than one service in the service catalog "
+                f"({', '.join(p['services'])}): a fix for {p['service']} does not act on it until one service lists it"
+            ),
+            "zh": lambda p: (
+                f"{p['kind']} {p['name']} 在服务目录中被多个服务认领（{'、'.join(p['services'])}）："
+                f"在只有一个服务列出它之前，{p['service']} 的修复不作用于它"
+            ),
+        },
         # a pod action's pod is not the service's (`service_scope`): ``kind``/``owner``, the workload that owns it
         # ``listed``: the workloads the catalog lists for the service (absent: its workload is the one named as it)
         "others_pod": {"en": _others_pod_en, "zh": _others_pod_zh},

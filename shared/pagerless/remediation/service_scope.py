@@ -8,17 +8,21 @@ cluster:
 - once the catalog names any namespace: its namespace is the catalog's namespace for the service, when the catalog
   gives it one; else its namespace is no other catalogued service's, and is one the catalog names at all (a namespace
   no service owns is nobody's to change on an alert's word);
-- its deployment is not another catalogued service's workload, whether or not the catalog names namespaces;
+- its deployment is not another catalogued service's workload, whether or not the catalog names namespaces; and
+  when the service lists its workloads, it is one of them (a Deployment nobody catalogued is not the service's);
 - a pod it acts on (restart_pod, delete_pod) is the service's own: the workload that owns the pod, read from the
   cluster before the policy is asked (pod → ReplicaSet → Deployment, pod → Job → CronJob, or its StatefulSet,
   DaemonSet, Job: ``ActionPlan.pod_owner``), is one of the service's workloads. In a namespace several workloads share,
-  the alert's pod label could name another team's pod. A pod whose owner is not known
+  the alert's pod label could name another team's pod. The owner decides, not the Deployment the action names with
+  the pod (an alert's ``app`` label, or, in a plan stored before the owner was kept there, that label still). A pod whose owner is not known
   (``ActionPlan.pod_owner_unknown``: the pod is gone, it has no owner, or the API refused the read) is refused too: the
   rule fails closed. A cluster that does not answer at all fails the step that reads it (the proposal, a runbook's
   plan step), as any other read of it does: nothing runs.
 
 A service's workloads are those its catalog entry lists (``workloads``: "Deployment/payments",
-"StatefulSet/payments-db"), or, when it lists none, the workload named as the service (of any kind).
+"StatefulSet/payments-db"), or, when it lists none, the workload named as the service (of any kind). A workload is
+one service's: the catalog is refused when two services in one namespace claim the same one; one stored before that
+was checked is read as it is, and a workload it gives several services is refused to all of them until it is fixed.
 
 A listed dependency of the service (its catalog entry's ``dependencies``, ``ServiceScope.dependencies``) is the
 exception: a fix on that Deployment is allowed, in the dependency's catalogued namespace (or, the catalog giving it
@@ -61,6 +65,15 @@ class ServiceScope(BaseModel):
         listed = self.workloads.get(service)
         return f"{kind}/{name}" in listed if listed else name == service
 
+    def sharing(self, kind: str, name: str, namespace: str) -> list[str]:
+        """The services whose workload ``kind``/``name`` in ``namespace`` is, when that is more than the incident's
+        service alone (a catalog stored before it was checked may list a workload under two services in the same
+        namespace); else none."""
+        if not self.owns(self.service, kind, name):
+            return []
+        owners = sorted(s for s, ns in self.catalog.items() if ns in (None, namespace) and self.owns(s, kind, name))
+        return owners if any(s != self.service for s in owners) else []
+
     def others(self, kind: str, name: str) -> bool:
         """Whether the workload is another catalogued service's, not the incident's service's."""
         service = self.service
@@ -80,12 +93,17 @@ def refusal(plan: ActionPlan, scope: ServiceScope) -> Phrase | None:
     service = scope.service
     if any(scope.catalog.values()) and (outside := _namespace_refusal(namespace, scope)):
         return outside
+    pod = getattr(action, "pod", None)
+    if pod:  # the owner read from the cluster decides, not the deployment an alert's label names with the pod
+        return _pod_refusal(plan, pod, scope)
     deployment = getattr(action, "deployment", None)
     if deployment and scope.others("Deployment", deployment):
         return why("others_deployment", deployment=deployment, service=service)
-    pod = getattr(action, "pod", None)
-    if pod:
-        return _pod_refusal(plan, pod, scope)
+    if deployment and (shared := scope.sharing("Deployment", deployment, namespace)):
+        return why("shared_workload", kind="Deployment", name=deployment, service=service, services=shared)
+    listed = scope.workloads.get(service)
+    if deployment and listed and not scope.owns(service, "Deployment", deployment):
+        return why("unlisted_deployment", deployment=deployment, service=service, listed=listed)
     return None
 
 
@@ -107,6 +125,8 @@ def _pod_refusal(plan: ActionPlan, pod: str, scope: ServiceScope) -> Phrase | No
     if not plan.pod_owner:  # not read (a plan stored before owners were read), gone, bare or unreadable: fail closed
         return why("pod_owner_unknown", pod=pod, service=service, unknown=plan.pod_owner_unknown or "unread")
     kind, _, owner = plan.pod_owner.partition("/")
+    if shared := scope.sharing(kind, owner, plan.action.namespace_scope or ""):
+        return why("shared_workload", kind=kind, name=owner, service=service, services=shared)
     if scope.owns(service, kind, owner):
         return None
     listed = scope.workloads.get(service)
@@ -116,7 +136,7 @@ def _pod_refusal(plan: ActionPlan, pod: str, scope: ServiceScope) -> Phrase | No
 def dependency_changed(plan: ActionPlan, scope: ServiceScope) -> str | None:
     """The Deployment of a dependency, not of the incident's service, that ``plan`` changes: a listed dependency of
     the service in its namespace, or the dependency a ``restore_dependency`` plan brings back; None otherwise."""
-    deployment = getattr(plan.action, "deployment", None)
+    deployment = changed_deployment(plan)
     if not deployment or deployment == scope.service:
         return None
     if plan.remediation == "restore_dependency":
@@ -125,3 +145,14 @@ def dependency_changed(plan: ActionPlan, scope: ServiceScope) -> str | None:
         return None
     where = scope.catalog.get(deployment) or scope.catalog.get(scope.service or "")
     return deployment if not where or plan.action.namespace_scope == where else None
+
+
+def changed_deployment(plan: ActionPlan) -> str | None:
+    """The Deployment ``plan`` changes: the action's; for a pod action, the Deployment read from the cluster as the
+    pod's owner (None when another kind owns it or its owner is not known), whatever Deployment the action names: a
+    plan stored before the owner was kept in the action still names the alert's label there."""
+    action = plan.action
+    if not getattr(action, "pod", None):
+        return getattr(action, "deployment", None)
+    kind, _, name = (plan.pod_owner or "").partition("/")
+    return name if kind == "Deployment" else None

@@ -74,9 +74,10 @@ def with_pod_owner(
     scope refuses a pod of another workload), or ``pod_owner_unknown``, why that is not known. The pod's owner is read
     even when the action names a deployment: that name came from an alert's labels or a diagnosis, the pod's
     ownerReferences are the cluster's word; so verification watches the owner (the plan's ``target``: its
-    Deployment, its StatefulSet, DaemonSet or Job as ``owner``, or the pod itself when another kind owns it), and the deployment named stays only when nothing was
-    read. ``when_unnamed``: read only for an action that names no deployment (a person named the target; only the
-    rate limit needs the owner). ``read``: what was read already (`read_workload`'s), and where to keep what this
+    Deployment, its StatefulSet, DaemonSet or Job as ``owner``, or the pod itself when another kind owns it), the
+    action stored names the owner as its ``deployment`` (none when another kind owns the pod), and the deployment
+    named stays only when nothing was read. ``when_unnamed``: read only for an action that names no deployment, and
+    keep the action as it was sent (a person named the target; only the rate limit needs the owner). ``read``: what was read already (`read_workload`'s), and where to keep what this
     reads. A plan that acts on no pod, or already knows, comes back as it is. Connects to the configured cluster only
     when it has to read."""
     action = plan.action
@@ -88,13 +89,24 @@ def with_pod_owner(
 
         own = cluster.connect()
         try:
-            return with_pod_owner(plan, own, read=read)
+            return with_pod_owner(plan, own, when_unnamed=when_unnamed, read=read)
         finally:
             own.close()
     facts = _read_pod(kube, action.namespace, pod, read)
     fields = {k: v for k, v in facts.items() if k in ("pod_owner", "pod_owner_unknown")}
     watched = watched_target(plan.target, pod, facts.get("pod_job") or facts.get("pod_owner"))
-    return plan.model_copy(update={**fields, "target": watched})
+    stored = action if when_unnamed else acted_on(action, facts.get("pod_owner"))  # a person's request as they sent it
+    return plan.model_copy(update={**fields, "target": watched, "action": stored})
+
+
+def acted_on(action, owner: str | None):
+    """The pod action as it is stored: the Deployment it names is the owner read from the cluster (none when
+    another kind owns the pod), not one an alert's label named; as it was when nothing was read."""
+    if not owner:
+        return action
+    kind, _, name = owner.partition("/")
+    deployment = name if kind == "Deployment" else None
+    return action if action.deployment == deployment else action.model_copy(update={"deployment": deployment})
 
 
 def watched_target(target: dict[str, str], pod: str, owner: str | None) -> dict[str, str]:

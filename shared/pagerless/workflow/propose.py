@@ -62,10 +62,16 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy, 
     # the planner proposes within the policy's bounds, which judge every action whatever its source
     limits = PlannerLimits.within(policy.action_limits)
     read: dict = {}  # the target's pod, read once: for its deployment, then for its owner
-    from pagerless.remediation.dependency import dependency_target, is_dependency_outage
+    from pagerless.remediation.dependency import catalogued_dependency, dependency_target, is_dependency_outage
+    from pagerless.remediation.service_scope import ServiceScope
 
+    # the alert named the service and the target: the service catalog, not its labels, bounds where a fix may act
+    scope = service_scope(workspace, service)
     if is_dependency_outage(diagnosis.category, diagnosis.target):  # the fix is the dependency's, not the caller's
-        named = dependency_target(diagnosis.target)
+        # a diagnosis naming the dependency without its Deployment (Claude's): the catalog's dependency entry says it
+        target = catalogued_dependency(diagnosis.target, ServiceScope(**scope))
+        diagnosis = diagnosis.model_copy(update={"target": target})
+        named = dependency_target(target)
         dependency = _dependency_workload(kube, named) if named else None
         planned = plan_diagnosis(diagnosis, dependency=dependency, limits=limits)
     else:
@@ -89,8 +95,7 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy, 
             "reason_phrase": nothing_planned(not_automated).model_dump(mode="json"),
             "message": f"nothing proposed: {reason}; a human takes it from here",
         }
-    # the alert named the service and the target: the service catalog, not its labels, bounds where a fix may act
-    context = policy_context(workspace, scope=service_scope(workspace, service))
+    context = policy_context(workspace, scope=scope)
     judged = [(plan, evaluate(plan, policy, context)) for plan in plans]
     # The first plan the policy allows; if it allows none, show the first with the rule that blocked it.
     plan, decision = next(((p, d) for p, d in judged if d.allowed), judged[0])

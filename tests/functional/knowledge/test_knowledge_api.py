@@ -108,6 +108,82 @@ def test_a_services_workloads_are_stored_as_kind_and_name_and_anything_else_is_r
     assert api.get("/api/environment-context", headers=auth(admin_key)).json()["services"] == read
 
 
+def test_a_workload_two_services_claim_in_one_namespace_is_refused_naming_both(api, admin_key):
+    headers = auth(admin_key)
+    checkout = {"name": "checkout", "namespace": "shop", "workloads": ["Deployment/redis", "Deployment/checkout"]}
+    ok = api.put("/api/environment-context", json={"services": [checkout]}, headers=headers)
+    assert ok.status_code == 200, ok.text
+    read = api.get("/api/environment-context", headers=headers).json()
+    # When another service in the same namespace lists Deployment/redis too, or one without a namespace does, or a
+    # service lists the workload named as another service that lists none
+    for other, said in (
+        (
+            {"name": "cart", "namespace": "shop", "workloads": ["Deployment/redis"]},
+            "services[1].workloads: Deployment/redis is listed by both service checkout and service cart",
+        ),
+        (
+            {"name": "cart", "workloads": ["Deployment/redis"]},
+            "services[1].workloads: Deployment/redis is listed by both service checkout and service cart",
+        ),
+        (
+            {"name": "redis", "namespace": "shop"},
+            "services[0].workloads: Deployment/redis of service checkout is the workload named as service redis, "
+            "which lists none",
+        ),
+    ):
+        refused = api.put("/api/environment-context", json={"services": [checkout, other]}, headers=headers)
+        # Then the catalog is refused, naming the field and both services, and the stored one is unchanged
+        assert refused.status_code == 422, refused.text
+        [detail] = refused.json()["error"]["details"]
+        assert detail["field"] == "body.services", detail
+        assert said in detail["message"], detail
+        assert "a workload is one service's" in detail["message"], detail
+    assert api.get("/api/environment-context", headers=headers).json() == read
+    # while services in two namespaces may each list their own Deployment/redis: those are two workloads
+    billing = {"name": "billing", "namespace": "billing", "workloads": ["Deployment/redis"]}
+    both = api.put("/api/environment-context", json={"services": [checkout, billing]}, headers=headers)
+    assert both.status_code == 200, both.text
+
+
+def test_a_catalog_stored_with_a_shared_workload_is_read_and_no_fix_acts_on_that_workload(api, admin_key):
+    from datetime import UTC, datetime
+
+    from pagerless.knowledge.service import service_scope
+    from pagerless.remediation.actions import ActionPlan, RolloutRestart
+    from pagerless.remediation.policy import Policy, PolicyContext, evaluate
+    from pagerless.remediation.policy_phrases import POLICY
+    from pagerless.remediation.service_scope import ServiceScope
+    from pagerless.store.system import SystemRepository
+
+    # Given a catalog stored before a workload was one service's, checkout and cart both listing Deployment/redis
+    services = [
+        {"name": "checkout", "namespace": "shop", "workloads": ["Deployment/redis", "Deployment/checkout"]},
+        {"name": "cart", "namespace": "shop", "workloads": ["Deployment/redis"]},
+    ]
+    SystemRepository().replace("environment", "default", {"text": "", "services": services})
+    # Then it is read as it is (an admin sees it, to fix it)
+    read = api.get("/api/environment-context", headers=auth(admin_key))
+    assert read.status_code == 200, read.text
+    assert [s["workloads"] for s in read.json()["services"]] == [s["workloads"] for s in services]
+    # and a fix for checkout acts on its own Deployment, not on redis, which both claim, saying so in English and Chinese
+    scope = ServiceScope(**service_scope("default", "checkout"))
+
+    def decide(deployment: str):
+        plan = ActionPlan.of(RolloutRestart(namespace="shop", deployment=deployment), "restart_pod", "t")
+        return evaluate(plan, Policy(), PolicyContext(now=datetime.now(UTC), scope=scope))
+
+    assert decide("checkout").allowed
+    refused = decide("redis")
+    assert (refused.allowed, refused.rule) == (False, "service_scope")
+    assert refused.reason == (
+        "Deployment redis is claimed by more than one service in the service catalog (cart, checkout): a fix for "
+        "checkout does not act on it until one service lists it"
+    )
+    assert POLICY.render(refused.why, "zh") == (
+        "Deployment redis 在服务目录中被多个服务认领（cart、checkout）：在只有一个服务列出它之前，checkout 的修复不作用于它"
+    )
+
+
 def _incident(
     incident_id,
     title,

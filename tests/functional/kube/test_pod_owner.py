@@ -44,8 +44,8 @@ def test_a_pod_counts_against_the_workload_that_owns_it(mixed_kube):
     assert one.workload == other.workload == "payments/payments-api"
     assert proxy.workload == "kube-system/DaemonSet/kube-proxy"
     assert prometheus.workload == "monitoring/StatefulSet/prometheus-k8s"
-    # and the action itself is what was asked for
-    assert one.action == restart("payments", "payments-api-4x6gmfs98g-gwkjg").action
+    # and the action is what was asked for, naming the Deployment that owns its pod
+    assert one.action == restart("payments", "payments-api-4x6gmfs98g-gwkjg", deployment="payments-api").action
 
 
 def test_a_pod_without_an_owner_counts_as_itself_and_says_why_its_owner_is_not_known(mixed_kube):

@@ -197,3 +197,52 @@ def test_a_cronjobs_pod_belongs_to_the_cronjob_not_to_the_job_of_its_run(cron_cl
     unread = decide(kube, pod, "payments-report", {"payments-report": "payments"})
     assert (unread.allowed, unread.rule) == (False, "service_scope")
     assert "(the Kubernetes API answered 403 Forbidden)" in unread.reason
+
+
+def test_the_owner_read_from_the_cluster_decides_not_the_deployment_the_alerts_label_names(cluster):
+    _, kube = cluster
+    catalog = {"payments-api": "payments", "ledger-worker": "payments", "cart-redis": "payments"}
+    # Given an alert about payments-api naming its own pod, whose app label names ledger-worker, another service
+    own = RestartPod(namespace="payments", pod=API_POD, deployment="ledger-worker")
+    decision = decide(kube, own, "payments-api", catalog)
+    # Then the pod's owner, payments-api, decides: the fix is the service's own
+    assert (decision.allowed, decision.rule) == (True, "autonomy:approve")
+    # ... and a plan stored before the owner was kept in the action, which still names the label, is judged the same
+    plan = with_pod_owner(ActionPlan.of(own, "restart_pod", "test"), kube)
+    stored = ActionPlan.model_validate(
+        {**plan.model_dump(mode="json"), "action": {**own.model_dump(mode="json"), "deployment": "ledger-worker"}}
+    )
+    scope = ServiceScope(service="payments-api", catalog=catalog)
+    assert evaluate(stored, Policy(), PolicyContext(now=NOW, scope=scope)).allowed
+    # When a label names a listed dependency of the service with another workload's pod
+    scope = ServiceScope(service="payments-api", catalog=catalog, dependencies=["cart-redis"])
+    ledger = with_pod_owner(
+        ActionPlan.of(RestartPod(namespace="payments", pod=LEDGER_POD, deployment="cart-redis"), "restart_pod", "t"),
+        kube,
+    )
+    refused = evaluate(ledger, Policy(), PolicyContext(now=NOW, scope=scope))
+    # Then it is not taken for a fix of the dependency: the pod is ledger-worker's
+    assert (refused.allowed, refused.rule) == (False, "service_scope")
+    assert (
+        refused.reason
+        == f"pod {LEDGER_POD} belongs to Deployment ledger-worker, not to service payments-api's workload"
+    )
+
+
+def test_the_stored_pod_action_names_the_owner_read_not_the_deployment_a_label_named(cluster):
+    _, kube = cluster
+    # Given restarts whose alerts' labels named a deployment: of payments-api's pod, and of a StatefulSet's pod
+    api = with_pod_owner(
+        ActionPlan.of(RestartPod(namespace="payments", pod=API_POD, deployment="ledger-worker"), "restart_pod", "t"),
+        kube,
+    )
+    db = with_pod_owner(
+        ActionPlan.of(DeletePod(namespace="monitoring", pod="prometheus-k8s-0", deployment="grafana"), "x", "t"), kube
+    )
+    # Then the action stored names the Deployment that owns the pod, or none when a StatefulSet does
+    stored = ActionPlan.model_validate(json.loads(api.model_dump_json()))
+    assert stored.action == RestartPod(namespace="payments", pod=API_POD, deployment="payments-api")
+    assert (db.action.deployment, db.pod_owner) == (None, "StatefulSet/prometheus-k8s")
+    # and a pod whose owner is not known keeps what it was given: nothing was read to replace it
+    gone = RestartPod(namespace="payments", pod="payments-api-gone", deployment="payments-api")
+    assert with_pod_owner(ActionPlan.of(gone, "restart_pod", "t"), kube).action == gone

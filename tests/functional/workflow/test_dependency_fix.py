@@ -58,6 +58,7 @@ def test_the_approved_fix_scales_the_dependency_back_and_leaves_the_caller_alone
     # Then the diagnosis blames cart-redis and the proposal scales cart-redis back, waiting for a person despite auto
     record = incident(opened.id)
     assert record.diagnosis["category"] == "dependency_unavailable"
+    assert record.diagnosis["remediations"] == ["restore_dependency"], record.diagnosis
     proposal = record.proposal
     assert proposal["plan"]["action"] == {
         "action": "scale_deployment",
@@ -95,3 +96,51 @@ def test_the_approved_fix_scales_the_dependency_back_and_leaves_the_caller_alone
     assert record.actions[0]["plan"]["action"]["deployment"] == "cart-redis", record.actions
     assert record.verification["checks"][-1]["healthy"] is True
     assert {"approval_requested", "approved", "action_executed", "verification_check"} <= set(timeline_types(opened.id))
+
+
+def claude_blames_cart_redis() -> dict:
+    """Claude's answer: checkout's pods cannot reach cart-redis; it names the host, not the Deployment behind it."""
+    return {
+        "category": "dependency_unavailable",
+        "confidence": 0.9,
+        "summary": "checkout cannot reach cart-redis: connections are refused",
+        "evidence": [{"source": "log shop/checkout-mbdp2r6wbj-sgbq4/app", "detail": "Connection refused"}],
+        "remediations": ["scale_deployment", "restore_dependency"],
+        "ranked_categories": [{"category": "dependency_unavailable", "confidence": 0.9}],
+        "target": {
+            "kind": "Pod",
+            "namespace": "shop",
+            "name": "checkout-mbdp2r6wbj-sgbq4",
+            "dependency": "cart-redis.shop.svc.cluster.local:6379",
+        },
+    }
+
+
+def test_a_claude_diagnosis_naming_only_the_dependencys_host_is_fixed_on_the_catalogs_dependency(
+    sandbox, scenario, claude
+):
+    from tests.fakes.anthropic_api import message, tool_use_block
+
+    # Given checkout's catalog entry lists cart-redis as a dependency, and Claude blames cart-redis by its host alone
+    store_catalog()
+    store_policy(autonomy="auto")
+    claude.enqueue(message(tool_use_block("submit_diagnosis", claude_blames_cart_redis())))
+    # When checkout's 5xx alert arrives
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    # Then the proposal scales cart-redis back, the Deployment the catalog's dependency entry names, as it would for
+    # the analyzers' diagnosis, and waits for a person
+    record = incident(opened.id)
+    assert record.diagnosis["engine"] == "claude", record.diagnosis
+    # and the diagnosis lists one remediation that brings it back, not scale_deployment beside restore_dependency
+    assert record.diagnosis["remediations"] == ["restore_dependency"], record.diagnosis
+    assert record.proposal["plan"]["action"] == {
+        "action": "scale_deployment",
+        "namespace": "shop",
+        "deployment": "cart-redis",
+        "replicas": 1,
+    }, record.proposal
+    assert record.proposal["decision"]["reason"] == (
+        "it changes checkout's dependency cart-redis, not checkout itself: a person approves it"
+    )
+    assert (replicas(sandbox, "cart-redis"), replicas(sandbox, "checkout")) == (0, 2)

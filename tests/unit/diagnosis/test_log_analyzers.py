@@ -124,10 +124,11 @@ def test_refused_connections_to_a_dependency_scaled_to_zero():
     )
     # When the logs analyzer runs
     findings = logs.analyze(snapshot)
-    # Then it is dependency_unavailable citing spec.replicas and proposing to scale it back
+    # Then it is dependency_unavailable citing spec.replicas and proposing to bring it back, once (restore_dependency
+    # scales it back; scale_deployment beside it would plan the same action)
     assert [f.category for f in findings] == ["dependency_unavailable"]
     assert any(e.source.endswith("spec.replicas") for e in findings[0].evidence)
-    assert "scale_deployment" in findings[0].remediations
+    assert findings[0].remediations == ["restore_dependency"]
 
 
 @pytest.mark.parametrize(

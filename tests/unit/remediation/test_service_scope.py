@@ -181,3 +181,43 @@ def test_a_deployment_another_service_lists_is_anothers_and_a_listing_service_is
     assert not judge_deployment("payments", for_ledger).allowed
     assert judge_deployment("payments-api", for_ledger).allowed
     assert judge_deployment("payments", listed_scope()).allowed
+
+
+def test_a_service_that_lists_its_workloads_may_not_act_on_a_deployment_it_does_not_list():
+    # Given payments-api lists Deployment payments and StatefulSet payments-db, and nobody catalogues tools
+    action = RolloutRestart(namespace="payments", deployment="tools")
+    decision = evaluate(ActionPlan.of(action, "restart", "t"), Policy(), PolicyContext(now=NOW, scope=listed_scope()))
+    # Then a fix for payments-api may not restart it, saying which workloads are the service's, in English and Chinese
+    assert (decision.allowed, decision.rule) == (False, "service_scope")
+    assert decision.reason == (
+        "deployment tools is not one of service payments-api's workloads in the service catalog "
+        "(Deployment/payments, StatefulSet/payments-db)"
+    )
+    assert POLICY.render(decision.why, "zh") == (
+        "Deployment tools 不是服务 payments-api 在服务目录中列出的工作负载"
+        "（服务目录列出：Deployment/payments、StatefulSet/payments-db）"
+    )
+    # while ledger, which lists none, is bound as before: not another's Deployment
+    for_ledger = ServiceScope(**{**listed_scope().model_dump(), "service": "ledger"})
+    assert evaluate(ActionPlan.of(action, "restart", "t"), Policy(), PolicyContext(now=NOW, scope=for_ledger)).allowed
+
+
+def test_a_pod_of_a_workload_two_services_claim_is_refused_to_both():
+    # Given a catalog stored before it was checked, in which ledger (listing none) is also listed by payments-api
+    claims = ServiceScope(
+        catalog={"payments-api": "payments", "ledger": "payments"},
+        workloads={"payments-api": ["Deployment/payments", "Deployment/ledger"]},
+    )
+    pod = pod_plan("ledger-5c8d9-x2", pod_owner="Deployment/ledger")
+    for service in ("payments-api", "ledger"):
+        scope = ServiceScope(**{**claims.model_dump(), "service": service})
+        decision = evaluate(pod, Policy(), PolicyContext(now=NOW, scope=scope))
+        # Then neither service's fix restarts its pod, saying who claims it
+        assert (decision.allowed, decision.rule) == (False, "service_scope")
+        assert decision.reason.startswith(
+            "Deployment ledger is claimed by more than one service in the service catalog (ledger, payments-api)"
+        )
+    # and a pod of payments-api's own Deployment stays its own
+    scope = ServiceScope(**{**claims.model_dump(), "service": "payments-api"})
+    own = pod_plan("payments-7d9f8c6b5d-x2kqp", pod_owner="Deployment/payments")
+    assert evaluate(own, Policy(), PolicyContext(now=NOW, scope=scope)).allowed

@@ -20,6 +20,20 @@ def same_service(host: str, workload: str) -> bool:
     return host == workload or _SERVICE_SUFFIX.sub("", host) == _SERVICE_SUFFIX.sub("", workload)
 
 
+# the remediations that bring a dependency back: for a dependency that is down both plan as the one scale-back
+# (`remediation.dependency`), so a diagnosis lists one
+RESTORING = ("restore_dependency", "scale_deployment")
+
+
+def restoring_once(category: str, target: dict[str, str], remediations: list[str]) -> list[str]:
+    """``remediations`` of a diagnosis, listing ``restore_dependency`` once, where the first of `RESTORING` stood,
+    when the diagnosis blames a dependency of its target (``dependency_unavailable`` naming a ``dependency``)."""
+    if category != "dependency_unavailable" or not target.get("dependency"):
+        return remediations
+    said = ["restore_dependency" if r in RESTORING else r for r in remediations]
+    return list(dict.fromkeys(said))
+
+
 @dataclass
 class DependencyState:
     host: str

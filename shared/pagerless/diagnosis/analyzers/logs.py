@@ -156,9 +156,7 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
     if category == "dns_resolution_failure" and any(_DNS_SERVER.search(h.match.line) for h in hits):
         summary = f"{workload}, a DNS server, cannot serve names"
     summary += f" ({count} log line{'s' if count > 1 else ''})"
-    remediations = list(_REMEDIATIONS[category])
-    if category == "dependency_unavailable" and any("spec.replicas" in e.source for e in proof):
-        remediations.append("scale_deployment")
+    remediations = list(_REMEDIATIONS[category])  # restore_dependency scales a dependency at zero back
     return make_finding(NAME, category, min(confidence, 0.97), summary, proof, remediations, target)
 
 

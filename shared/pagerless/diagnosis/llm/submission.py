@@ -4,6 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pagerless.diagnosis.analyzers.dependencies import restoring_once
 from pagerless.diagnosis.llm.tool import input_schema
 from pagerless.diagnosis.models import Diagnosis, Evidence, LlmUsage, RankedCategory
 from pagerless.diagnosis.taxonomy import category_ids, remediation_ids
@@ -100,6 +101,7 @@ def parse_submission(raw: object) -> tuple[SubmittedDiagnosis | None, str | None
 def to_diagnosis(submission: SubmittedDiagnosis, baseline: Diagnosis, usage: LlmUsage) -> Diagnosis:
     """The engine's result from a valid submission; the analyzers' findings are kept alongside."""
     ranked = [RankedCategory(category=r.category, confidence=r.confidence) for r in submission.ranked_categories]
+    target = submission.target or baseline.target
     if not ranked or ranked[0].category != submission.category:
         ranked = [RankedCategory(category=submission.category, confidence=submission.confidence)] + [
             r for r in ranked if r.category != submission.category
@@ -110,10 +112,10 @@ def to_diagnosis(submission: SubmittedDiagnosis, baseline: Diagnosis, usage: Llm
         confidence=submission.confidence,
         summary=submission.summary,
         evidence=[Evidence(source=e.source, detail=e.detail) for e in submission.evidence],
-        remediations=list(dict.fromkeys(submission.remediations)),
+        remediations=restoring_once(submission.category, target, list(dict.fromkeys(submission.remediations))),
         engine="claude",
         usage=usage,
         findings=baseline.findings,
-        target=submission.target or baseline.target,
+        target=target,
         notes=list(baseline.notes),
     )
