@@ -200,3 +200,34 @@ def test_a_lark_app_whose_fresh_tenant_token_is_refused_names_the_channel_and_wh
         assert check in failing["fix"], failing
     assert status["status"] == "degraded", status
     assert not status["notifications"].get("dead_letters"), status
+
+
+def test_direct_messages_that_keep_dying_on_5xx_name_the_channel_until_it_sends_again(
+    api, notify_env, admin_key, vendors, team
+):
+    from pagerless.outbox.jobs import enqueue
+    from tests.functional.notify.test_pages import _page
+
+    # Given a Slack channel used only to page people, and Slack answering 500 to every try of two pages
+    slack = slack_channel(api, admin_key, vendors)
+    vendors.fail("/slack/api/chat.postMessage", 500, times=6)
+    incident = save_incident()
+    # When Alice is paged, her direct message dying after its retries
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["alice"].id}]))
+    notify_env.poller.drain()
+    # Then one dead message is not yet the channel's trouble
+    assert _status(api, admin_key)["notifications"]["failing_channels"] == []
+    # When Bob's page dies the same way
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["bob"].id}], generation="1-0"))
+    notify_env.poller.drain()
+    # Then the status names the channel, with Slack's answer and how many deliveries died
+    status = _status(api, admin_key)
+    [failing] = status["notifications"]["failing_channels"]
+    assert failing["channel_id"] == slack["id"] and failing["status"] == "dead", failing
+    assert failing["direct_message"] is True and "HTTP 500" in failing["last_error"], failing
+    assert failing["dead_deliveries"] == 2, failing
+    assert any("ops-slack (slack): " in r and "(2 dead deliveries)" in r for r in status["reasons"]), status
+    # When Slack answers again and the channel's test goes through
+    assert api.post(f"/api/notifications/channels/{slack['id']}/test", headers=auth(admin_key)).json()["ok"]
+    # Then the channel is no longer named
+    assert _status(api, admin_key)["notifications"]["failing_channels"] == []
