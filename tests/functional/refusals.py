@@ -85,24 +85,32 @@ def sqs_refusing(operation: str, code: str = "ServiceUnavailable", *, times: int
 
 
 @contextmanager
-def refusing_writes_of(value: str, code: str = "InternalServerError", *, times: int = 1000) -> Iterator[list[str]]:
-    """Answer the next ``times`` calls of ``PutItem`` or ``TransactWriteItems`` writing an item that holds the string
-    ``value`` (its partition key, its type...) with the error ``code``, as DynamoDB would if the process died before
-    that write; yields the calls refused."""
+def refusing_writes_of(
+    value: str | tuple[str, ...],
+    code: str = "InternalServerError",
+    *,
+    times: int = 1000,
+    operations: tuple[str, ...] = ("PutItem", "TransactWriteItems"),
+) -> Iterator[list[str]]:
+    """Answer the next ``times`` calls of ``operations`` (``PutItem`` or ``TransactWriteItems``) writing an item that
+    holds the string ``value`` (its partition key, its type...; a tuple: each of them) with the error ``code``, as
+    DynamoDB would if the process died before that write; yields the calls refused."""
     from pagerless.store.system import SystemRecord
 
     events = SystemRecord._get_connection().connection.client.meta.events
     refused: list[str] = []
+    values = (value,) if isinstance(value, str) else value
 
     def answer(model, params, **_):
-        if len(refused) < times and f'"{value}"' in str(params.get("body", "")):
+        body = str(params.get("body", ""))
+        if len(refused) < times and all(f'"{v}"' in body for v in values):
             refused.append(model.name)
             raise ClientError({"Error": {"Code": code, "Message": f"{code} (injected)"}}, model.name)
 
-    for operation in ("PutItem", "TransactWriteItems"):
+    for operation in operations:
         events.register(f"before-call.dynamodb.{operation}", answer)
     try:
         yield refused
     finally:
-        for operation in ("PutItem", "TransactWriteItems"):
+        for operation in operations:
             events.unregister(f"before-call.dynamodb.{operation}", answer)

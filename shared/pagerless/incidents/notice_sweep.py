@@ -6,6 +6,8 @@ the two (its Lambda killed), or SQS refusing the job, leaves the marker; the sch
 that writes one may run, so a live writer is not raced), then deletes it. A marker is one change's (its key names the
 change's time, `sweeps.notice_key`): a second resolve after a reopen leaves the first one's marker as it was, so both
 are swept, oldest first; one an older version put under ``<incident id>|<event>`` is read and deleted by its own key.
+A marker may also owe a live event rather than a job (``sweeps.GAVE_UP_LIVE``: an escalation's give-up, whose
+transaction stores its timeline entry): the entry's stream event is put, once for the entry, then the marker deleted.
 
 The job is the one the change would have queued: its generation is the change's (`notices.generation_of` of the
 reopen's or resolve's time), so a job queued twice (the writer's, then the sweep's after a marker whose delete
@@ -27,6 +29,7 @@ from pagerless.incidents.lifecycle import REOPENED_NOTICE, RESOLVED_NOTICE
 from pagerless.observability import logger
 from pagerless.store import sweeps
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
+from pagerless.store.timeline import items_of_type
 
 NOT_QUEUED = "notification_not_queued"  # what `notices.publish` writes on the timeline of a notice it could not queue
 QUEUED_LATE = "notification_queued_late"
@@ -49,12 +52,15 @@ def sweep(now: datetime | None = None) -> list[dict]:
 
 def _send(marker: sweeps.NoticeMarker) -> str:
     """``queued``, ``not queued`` (SQS refused it again: the next sweep tries), ``superseded`` (a stale resolve:
-    ``cards closed`` when its episode's page cards are queued to close), or ``gone``."""
+    ``cards closed`` when its episode's page cards are queued to close), ``announced`` (a live event owed), or
+    ``gone``."""
     try:
         incident = IncidentRepository().get(marker.incident_id)
     except NotFoundError:
         sweeps.notice_cleared(marker)
         return "gone"
+    if marker.event == sweeps.GAVE_UP_LIVE:
+        return _announce(marker, incident)
     if not _latest_change(marker, incident):
         return _superseded(marker, incident)
     if marker.event == RESOLVED_NOTICE:
@@ -67,6 +73,20 @@ def _send(marker: sweeps.NoticeMarker) -> str:
     _queued_late(incident, marker)
     sweeps.notice_cleared(marker)
     return "queued"
+
+
+def _announce(marker: sweeps.NoticeMarker, incident: IncidentRecord) -> str:
+    """The live event of the timeline entry the marker's change stored (an escalation's give-up: its process failed
+    to put it, or died before), put on the stream once for the entry (`timeline.announce` marks the entry), then the
+    marker deleted. ``gone`` when the entry is not there (expired with its incident's timeline)."""
+    entry = next((i for i in items_of_type(incident.id, marker.event) if i.at == marker.at), None)
+    if entry is None:
+        sweeps.notice_cleared(marker)
+        return "gone"
+    said = {k: v for k, v in (entry.data or {}).items() if k != "actor_name"}
+    sent = timeline.announce(incident, marker.event, entry.message, actor=entry.actor, data=said, entry=entry.sk)
+    sweeps.notice_cleared(marker)
+    return "announced" if sent is not None else "announced already"
 
 
 def _superseded(marker: sweeps.NoticeMarker, incident: IncidentRecord) -> str:

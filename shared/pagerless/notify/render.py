@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from jinja2 import TemplateError
+from jinja2 import TemplateError, TemplateSyntaxError
 
-from pagerless.domain.errors import ValidationError
+from pagerless.domain.errors import UnprocessableError, ValidationError
 from pagerless.notify import defaults, sandbox
 from pagerless.notify.channels.base import Code
 from pagerless.notify.sandbox import BoundedSandbox
@@ -30,16 +30,25 @@ def environment() -> BoundedSandbox:
 
 
 def compile_template(source: str, field: str):
+    """``source`` compiled; a template that cannot be (too long, a syntax error) is an `UnprocessableError` (422)
+    naming ``field`` and, for a syntax error, its line, as a template that fails to render is (`render_one`): a
+    template's content refused is one status, the one FastAPI gives a request body it cannot use."""
     if len(source) > MAX_TEMPLATE:
-        raise ValidationError(f"{field} is longer than {MAX_TEMPLATE} characters", details=[{"field": field}])
+        raise UnprocessableError(f"{field} is longer than {MAX_TEMPLATE} characters", details=[{"field": field}])
     try:
         return environment().from_string(source)
+    except TemplateSyntaxError as exc:
+        raise UnprocessableError(
+            f"{field} is not a valid template: {exc.message} (line {exc.lineno})",
+            details=[{"field": field, "line": exc.lineno}],
+        ) from exc
     except TemplateError as exc:
-        raise ValidationError(f"{field} is not a valid template: {exc}", details=[{"field": field}]) from exc
+        raise UnprocessableError(f"{field} is not a valid template: {exc}", details=[{"field": field}]) from exc
 
 
 def render_one(source: str, context: dict, *, cap: int, field: str) -> str:
-    """Render ``source`` with ``context``; output stops at ``cap`` characters (marked with …)."""
+    """Render ``source`` with ``context``; output stops at ``cap`` characters (marked with …). A template that fails
+    is an `UnprocessableError` naming ``field`` and the template's line where it failed, when known."""
     template = compile_template(source, field)
     parts: list[str] = []
     size = 0
@@ -52,12 +61,27 @@ def render_one(source: str, context: dict, *, cap: int, field: str) -> str:
                     break
     except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, RuntimeError) as exc:
         # what a template does wrong (a RecursionError is a RuntimeError, a KeyError a LookupError) is its author's
-        # error, said as one (the preview's 422, the sender's fallback to the default template), never a crash
-        raise ValidationError(
-            f"{field} failed to render: {type(exc).__name__}: {exc}", details=[{"field": field}]
+        # error, said as one (a 422 where it is saved or previewed, the sender's fallback to the default template),
+        # never a crash
+        line = template_line(exc)
+        where = f" (line {line})" if line else ""
+        raise UnprocessableError(
+            f"{field} failed to render: {type(exc).__name__}: {exc}{where}",
+            details=[{"field": field, **({"line": line} if line else {})}],
         ) from exc
     text = "".join(parts)
     return text if len(text) <= cap else text[: cap - 1] + "…"
+
+
+def template_line(exc: BaseException) -> int | None:
+    """The template's line where ``exc`` was raised: Jinja rewrites a render's traceback so that its frames in the
+    template (``<template>``) carry the template's line numbers; the innermost one is where it failed."""
+    line, frame = None, exc.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename == "<template>":
+            line = frame.tb_lineno
+        frame = frame.tb_next
+    return line
 
 
 def escaped_context(data: dict, escape: Callable[[str], str]) -> dict:

@@ -14,7 +14,9 @@ macro that calls itself twice per call, would otherwise run for hours, and one t
 its turns would fill the memory. Each loop turn and each call spends a step (at most MAX_STEPS), each bounded
 operation what it builds (at most MAX_RENDER_BUILD characters in all), and at each of those the render must be
 within MAX_SECONDS of its start (the backstop for steps that are each slow: a filter over a long string on every
-turn). A template that writes its output is stopped sooner, by the output cap.
+turn). A recursive loop's items count as any loop's: those of its first level (its iterable, as written) and those
+of each level below, which ``loop(items)`` hands it. A template that writes its output is stopped sooner, by the
+output cap.
 """
 
 import operator
@@ -30,6 +32,7 @@ from functools import wraps
 from jinja2 import filters as jinja_filters
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator
+from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import generate_lorem_ipsum
 
@@ -326,6 +329,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 — Jinja's own signature
         _spend(steps=1)
+        if isinstance(__obj, LoopContext) and args:  # a recursive loop's next level: its items are turns too
+            args = (__self.counted(args[0]), *args[1:])
         return super().call(__context, __obj, *_checked_call(__obj, args, kwargs), **kwargs)
 
     @staticmethod

@@ -119,7 +119,7 @@ def renders_on_sample(template: dict) -> None:
     """Render ``template`` (compiled already) once, within the render budget, for its channel type against the
     preview's sample of its event (no incident, no data; ``incident.opened`` for a template of every event), so a
     template that fails there or blows the budget is refused as it is saved (UnprocessableError, 422, naming the
-    field and the error), not met as a fallback to the built-in template at 3 a.m. A field the sample has no value
+    field, the line and the error, as a syntax error is), not met as a fallback to the built-in template at 3 a.m. A field the sample has no value
     for is Jinja's undefined, as a template sees a placeholder nobody filled: it prints as nothing, and what fails
     only for want of it (``{{ labels.pod.upper() }}``, ``{{ confidence + 1 }}``) is not refused, since real data
     may have it."""
@@ -135,5 +135,5 @@ def renders_on_sample(template: dict) -> None:
             if isinstance(exc.__cause__, UndefinedError):
                 continue
             raise UnprocessableError(
-                f"{exc.message} (rendered against a sample {event})", details=[{"field": field, "event": event}]
+                f"{exc.message} (rendered against a sample {event})", details=[{**exc.details[0], "event": event}]
             ) from exc

@@ -19,7 +19,9 @@ holding it), and its timeline says so. An escalation whose executions keep faili
 `PAGERLESS_WORKFLOW_ESCALATION_RESUME_LIMIT` times (3): when the execution of its last resume ended too, it is
 stopped, the timeline says so once (``escalation_gave_up``, with the last error, written in one transaction with the
 stop: a sweep that dies writes neither, and the next gives up again; no sweep looks for a stop not said) and
-/api/status lists it until a person acknowledges or resolves its incident."""
+/api/status lists it until a person acknowledges or resolves its incident. The entry's live event is owed by a notice
+marker put in the same transaction: deleted once the event is on the stream, else the notice sweep sends it
+(`pagerless.incidents.notice_sweep`), once."""
 
 from datetime import datetime, timedelta
 
@@ -33,7 +35,9 @@ from pagerless.incidents.escalations import finish
 from pagerless.observability import logger
 from pagerless.oncall import engine
 from pagerless.oncall.policies import Cursor
+from pagerless.store import sweeps
 from pagerless.store.escalations import EscalationRecord, EscalationRepository
+from pagerless.store.sweeps import GAVE_UP_LIVE
 
 
 def sweep(sfn=None, now: datetime | None = None) -> list[dict]:
@@ -146,10 +150,17 @@ def _give_up(record: EscalationRecord, ended: tuple[str, str]) -> dict:
         return EscalationRepository().give_up(record, message, at, entry)
 
     incident = IncidentRepository().get(record.incident_id)
-    entry = timeline.record(incident, "escalation_gave_up", message, actor=engine.ACTOR, data=said, write=stop, at=at)
+    entry = timeline.record(
+        incident, GAVE_UP_LIVE, message, actor=engine.ACTOR, data=said, write=stop, at=at, live=False
+    )
     if entry is None:
         return {"escalation": record.sk, "resume": "stopped", "ended": how}  # stopped or handed over meanwhile
     logger().error(message, extra={"incident_id": record.incident_id, "escalation": record.sk})
+    try:  # the live event, owed by the marker the stop put: once it is on the stream, nothing is owed
+        timeline.announce(incident, GAVE_UP_LIVE, message, actor=engine.ACTOR, data=said, entry=entry.sk)
+        sweeps.notice_sent(record.incident_id, GAVE_UP_LIVE, at)
+    except Exception:  # noqa: BLE001 — the stop is made and said on the timeline; the notice sweep sends the event
+        logger().exception("could not send the give-up's live event", extra={"incident_id": record.incident_id})
     return {"escalation": record.sk, "resume": "gave up", "ended": how}
 
 

@@ -18,7 +18,7 @@ from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
 from pagerless.store.base import BaseModel, Region, TableName, lost_race, written
-from pagerless.store.sweeps import ESCALATION, RUNNING_ESCALATION, Sweeps
+from pagerless.store.sweeps import ESCALATION, GAVE_UP_LIVE, RUNNING_ESCALATION, Sweeps, notice_due
 from pagerless.store.system import SystemRepository
 from pagerless.store.timeline import TimelineRecord
 
@@ -244,11 +244,12 @@ class EscalationRepository:
 
     def give_up(self, record: EscalationRecord, reason: str, at: datetime, entry: TimelineRecord) -> bool:
         """Stop a running escalation the sweep will not resume again (`finish`) ``at``, with ``entry``, its
-        ``escalation_gave_up`` timeline entry, and its `GivenUpEntry` on the status page (until its incident is
-        acknowledged or resolved: `settle`), in one transaction: a sweep that dies writes all or none (the next one
-        finds the escalation running and gives up again), so the stop is said once and no later sweep has to look
-        for a stop not said. False, and nothing written, if it was not running or was handed to another execution
-        since ``record`` was read."""
+        ``escalation_gave_up`` timeline entry, its `GivenUpEntry` on the status page (until its incident is
+        acknowledged or resolved: `settle`), and the notice marker of the entry's live event (``GAVE_UP_LIVE``: the
+        caller deletes it once the event is on the stream, else the notice sweep sends it) in one transaction: a
+        sweep that dies writes all or none (the next one finds the escalation running and gives up again), so the
+        stop is said once and no later sweep has to look for a stop not said. False, and nothing written, if it was
+        not running or was handed to another execution since ``record`` was read."""
         stop = [
             EscalationRecord.status.set("stopped"),
             EscalationRecord.reason.set(reason[:500]),
@@ -270,6 +271,7 @@ class EscalationRepository:
                 tx.update(record, actions=stop, condition=running)
                 tx.save(entry, condition=TimelineRecord.sk.does_not_exist())
                 tx.save(listed)
+                tx.save(notice_due(record.incident_id, GAVE_UP_LIVE, at).marker)
         except TransactWriteError as exc:
             if lost_race(exc, 0):
                 return False

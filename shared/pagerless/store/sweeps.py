@@ -31,6 +31,9 @@ from pagerless.store.incident_records import IncidentRecord
 ESCALATION, RUNNING_ESCALATION, FLAP = "escalation", "escalation-running", "flap"  # the kinds of `sweep`
 WAIT, NOTICE = "runbook-wait", "notice"
 FIRST_EPISODE = "first"  # a notice marker's ``episode`` when the incident had not reopened before its change
+# a notice marker's ``event`` for a live event owed rather than a notification job: the stream event of the
+# ``escalation_gave_up`` timeline entry the escalation sweep's give-up transaction stores (`EscalationRepository.give_up`)
+GAVE_UP_LIVE = "escalation_gave_up"
 
 
 class Sweeps(GlobalSecondaryIndex):

@@ -8,6 +8,7 @@ from tests.conftest import auth
 from tests.fakes.chat_vendors import SLACK_TOKEN
 from tests.functional.notify.conftest import (
     create_channel,
+    lark_channel,
     lark_channel_config,
     route_all,
     save_incident,
@@ -169,3 +170,64 @@ def test_an_unverified_ses_sender_names_the_email_channel_from_a_page(api, notif
     [failing] = _status(api, admin_key)["notifications"]["failing_channels"]
     assert failing["channel_id"] == email["id"] and "MessageRejected" in failing["last_error"], failing
     assert "verify the sender nobody@example.com" in failing["fix"] and failing["direct_message"] is True, failing
+
+
+def test_a_lark_app_whose_fresh_tenant_token_is_refused_names_the_channel_and_what_to_check(
+    api, notify_env, admin_key, vendors, team
+):
+    # Given a Lark app whose tenant tokens are issued, then refused by the messages API (Lark's 99991663 with
+    # HTTP 400: the app disabled, or its credentials or scopes wrong), the fresh token fetched after the first
+    # refusal too
+    lark = lark_channel(api, admin_key, vendors)
+    refused = {
+        "code": 99991663,
+        "msg": "Invalid access token for authorization. Please make a request with token attached.",
+    }
+    vendors.fail("/open-apis/im/v1/messages", 400, times=10, body=refused)
+    # When Alice is paged by direct message there
+    _page_alice_and_carol(api, admin_key, notify_env, team)
+    # Then the page is given up after the fresh token's one more try, not retried until dead
+    assert len(vendors.to("/open-apis/im/v1/messages")) == 2
+    assert len(vendors.to("/open-apis/auth/v3/tenant_access_token/internal")) == 2
+    logs = api.get("/api/notification-logs", headers=auth(admin_key)).json()["items"]
+    assert [log["status"] for log in logs if log["channel_id"] == lark["id"]] == ["gave_up"], logs
+    # And the status names the channel, with Lark's words and what to check in the app
+    status = _status(api, admin_key)
+    [failing] = status["notifications"]["failing_channels"]
+    assert failing["channel_id"] == lark["id"] and "99991663" in failing["last_error"], failing
+    assert failing["direct_message"] is True and failing["status"] == "gave_up", failing
+    for check in ("App ID", "App Secret", "enabled", "im:message:send_as_bot"):
+        assert check in failing["fix"], failing
+    assert status["status"] == "degraded", status
+    assert not status["notifications"].get("dead_letters"), status
+
+
+def test_direct_messages_that_keep_dying_on_5xx_name_the_channel_until_it_sends_again(
+    api, notify_env, admin_key, vendors, team
+):
+    from pagerless.outbox.jobs import enqueue
+    from tests.functional.notify.test_pages import _page
+
+    # Given a Slack channel used only to page people, and Slack answering 500 to every try of two pages
+    slack = slack_channel(api, admin_key, vendors)
+    vendors.fail("/slack/api/chat.postMessage", 500, times=6)
+    incident = save_incident()
+    # When Alice is paged, her direct message dying after its retries
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["alice"].id}]))
+    notify_env.poller.drain()
+    # Then one dead message is not yet the channel's trouble
+    assert _status(api, admin_key)["notifications"]["failing_channels"] == []
+    # When Bob's page dies the same way
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["bob"].id}], generation="1-0"))
+    notify_env.poller.drain()
+    # Then the status names the channel, with Slack's answer and how many deliveries died
+    status = _status(api, admin_key)
+    [failing] = status["notifications"]["failing_channels"]
+    assert failing["channel_id"] == slack["id"] and failing["status"] == "dead", failing
+    assert failing["direct_message"] is True and "HTTP 500" in failing["last_error"], failing
+    assert failing["dead_deliveries"] == 2, failing
+    assert any("ops-slack (slack): " in r and "(2 dead deliveries)" in r for r in status["reasons"]), status
+    # When Slack answers again and the channel's test goes through
+    assert api.post(f"/api/notifications/channels/{slack['id']}/test", headers=auth(admin_key)).json()["ok"]
+    # Then the channel is no longer named
+    assert _status(api, admin_key)["notifications"]["failing_channels"] == []

@@ -105,7 +105,7 @@ def test_templates_seed_shape_default_flag_and_preview(api, runtime, admin_key):
     listed = {t["id"]: t for t in api.get("/api/notifications/templates", headers=auth(admin_key)).json()}
     assert listed[first["id"]]["is_default"] is False and listed[second["id"]]["is_default"] is True
     bad = api.post("/api/notifications/templates", headers=auth(admin_key), json={**body, "body_template": "{% if %}"})
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "VALIDATION_ERROR"
     incident = save_incident()
     preview = api.post(
         "/api/notifications/templates/preview",

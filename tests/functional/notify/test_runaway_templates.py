@@ -47,9 +47,9 @@ def test_a_template_that_loops_for_hours_costs_no_message_and_its_preview_says_s
         headers=auth(admin_key),
         json={"channel_type": "slack", "event": "incident.opened", "body_template": RUNAWAY},
     )
-    assert preview.status_code == 400, preview.text
+    assert preview.status_code == 422, preview.text
     error = preview.json()["error"]
-    assert error["code"] == "VALIDATION_ERROR" and error["details"] == [{"field": "body_template"}]
+    assert error["code"] == "VALIDATION_ERROR" and error["details"] == [{"field": "body_template", "line": 1}]
     assert "more than 100000 loop turns and calls" in error["message"]
 
 
@@ -84,9 +84,44 @@ def test_a_template_that_fails_on_its_events_sample_is_refused_as_it_is_saved(
     assert saved.status_code == 422, saved.text
     error = saved.json()["error"]
     assert error["code"] == "VALIDATION_ERROR", error
-    assert error["details"] == [{"field": "body_template", "event": "incident.opened"}], error
+    assert error["details"] == [{"field": "body_template", "line": 1, "event": "incident.opened"}], error
     assert error["message"].startswith("body_template failed to render: ") and said in error["message"], error
     assert api.get("/api/notifications/templates", headers=auth(admin_key)).json() == []
+
+
+@pytest.mark.parametrize(
+    ("body_template", "line", "said"),
+    [
+        ("{{ title }}\n{% if %}", 2, "body_template is not a valid template: Expected an expression"),
+        ("{{ title }}\n{{ title }}\n{{ 1 / 0 }}", 3, "body_template failed to render: ZeroDivisionError"),
+    ],
+)
+def test_a_template_with_a_syntax_error_is_refused_as_one_that_fails_to_render_is(
+    api, notify_env, admin_key, body_template, line, said
+):
+    # When a template with a syntax error, or one that fails as it renders, is saved, created or edited
+    created = _save(api, admin_key, body_template)
+    kept = _save(api, admin_key, "{{ title }}")
+    edited = api.put(
+        f"/api/notifications/templates/{kept.json()['id']}",
+        headers=auth(admin_key),
+        json={"body_template": body_template},
+    )
+    # Then each is the same refusal, in the API's error format, naming the field and the template's line
+    for refused in (created, edited):
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "VALIDATION_ERROR", error
+        assert error["details"][0]["field"] == "body_template" and error["details"][0]["line"] == line, error
+        assert error["message"].startswith(said) and f"(line {line})" in error["message"], error
+    # And the same with the preview of the template being tried
+    preview = api.post(
+        "/api/notifications/templates/preview",
+        headers=auth(admin_key),
+        json={"channel_type": "slack", "event": "incident.opened", "body_template": body_template},
+    )
+    assert preview.status_code == 422, preview.text
+    assert preview.json()["error"]["details"] == [{"field": "body_template", "line": line}], preview.text
 
 
 def test_an_edit_that_makes_a_template_fail_on_its_sample_is_refused_and_the_template_kept(api, notify_env, admin_key):

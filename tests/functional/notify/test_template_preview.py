@@ -136,10 +136,10 @@ def test_the_preview_of_a_broken_template_is_a_validation_error(api, notify_env,
         headers=auth(admin_key),
         json={"channel_type": "teams", "event": "incident.opened", "body_template": body_template},
     )
-    # Then it is the API's validation error naming the template, not the built-in template shown instead
-    assert response.status_code == 400, response.text
+    # Then it is the API's validation error naming the template and its line, not the built-in template shown instead
+    assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
-    assert response.json()["error"]["details"] == [{"field": "body_template"}]
+    assert response.json()["error"]["details"] == [{"field": "body_template", "line": 1}]
 
 
 # ---------------------------------------------------------------- a page's mentions

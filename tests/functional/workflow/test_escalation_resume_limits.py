@@ -14,6 +14,7 @@ from tests.conftest import auth
 from tests.functional.refusals import failing, refusing, refusing_writes_of, sqs_events
 from tests.functional.workflow.conftest import open_incident, timeline_types, wait_for
 from tests.functional.workflow.escalations import escalation
+from tests.functional.workflow.test_approval_notice_retries import _streamed
 from tests.functional.workflow.test_aws_unavailable_steps import inside
 from tests.functional.workflow.test_escalation_lost_executions import _denied
 from tests.functional.workflow.test_escalation_tick_retries import (
@@ -224,9 +225,13 @@ def test_an_escalation_whose_executions_keep_failing_is_resumed_three_times_then
     assert stopped.status == "stopped"
     assert stopped.reason.startswith("escalation stopped after 3 failed resumes: ")
     assert "ValueError" in stopped.reason, stopped.reason
-    # And the timeline says so once, with the last error
+    # And the timeline says so once, with the last error, and its live event went out with it: nothing is owed
     assert timeline_types(opened.id).count("escalation_resumed") == 3
     assert timeline_types(opened.id).count("escalation_gave_up") == 1
+    assert _streamed(opened, "escalation_gave_up") == 1
+    from pagerless.incidents import notice_sweep
+
+    assert notice_sweep.sweep(now=_later()) == []
     # And /api/status shows it until a person acknowledges the incident
     status = api.get("/api/status", headers=auth(operator_key)).json()
     assert status["status"] != "ok"
@@ -273,3 +278,44 @@ def test_an_escalation_whose_sweep_died_giving_up_is_stopped_and_said_once_by_th
     [line] = [e for e in said if e["type"] == "escalation_gave_up"]
     assert line["message"] == stopped.reason and line["data"]["resumes"] == 3, line
     assert "ValueError" in line["data"]["error"], line
+
+
+def test_a_give_up_whose_live_event_failed_is_sent_once_by_the_notice_sweep(
+    fast_workflow, scenario, oncall, pages, runtime, api, operator_key
+):
+    from pagerless.incidents import notice_sweep
+    from pagerless.oncall.sweep import sweep
+
+    # Given an escalation whose ticks keep failing, resumed three times by the sweep
+    oncall(delays=(300, 300, 300))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    sfn = runtime.client("stepfunctions")
+    with failing("GetItem", _invalid, times=1000, when=inside("tick")):
+        arn = _tick_execution(runtime, opened, {"step": 1, "repeat": 0}, f"unheard-{opened.id}")
+        assert _ended(runtime, arn)["status"] == "FAILED"
+        for _ in range(3):
+            assert [s["resume"] for s in sweep(sfn=sfn, now=_later())] == ["step 2"]
+            assert _ended(runtime, escalation(opened.id).execution_arn)["status"] == "FAILED"
+        # When the sweep gives up on it while DynamoDB refuses its entry's live event (a stream event, "seq"; the
+        # stop's transaction passes)
+        with refusing_writes_of(("seq", "escalation_gave_up")) as refused:
+            assert [s["resume"] for s in sweep(sfn=sfn, now=_later())] == ["gave up"]
+    assert refused
+    # Then the escalation is stopped and the timeline says so, but no open console page has heard of it yet
+    assert escalation(opened.id).status == "stopped"
+    assert timeline_types(opened.id).count("escalation_gave_up") == 1
+    assert _streamed(opened, "escalation_gave_up") == 0
+    # When the notice sweep runs past its grace
+    done = notice_sweep.sweep(now=_later())
+    # Then the live event is on the stream, with the entry's words, once; later sweeps owe nothing
+    assert [(d["incident_id"], d["event"], d["notice"]) for d in done] == [
+        (opened.id, "escalation_gave_up", "announced")
+    ]
+    assert _streamed(opened, "escalation_gave_up") == 1
+    assert notice_sweep.sweep(now=_later()) == []
+    assert _streamed(opened, "escalation_gave_up") == 1
+    from pagerless.store.timeline import stream_events_after
+
+    [event] = [e for e in stream_events_after(opened.workspace, 0, limit=1000) if e.type == "escalation_gave_up"]
+    assert event.data["message"] == escalation(opened.id).reason and event.data["resumes"] == 3, event.data

@@ -135,6 +135,27 @@ def test_a_template_that_would_run_for_hours_fails_to_render(source):
         render.render_one(source, {}, cap=100, field="body_template")
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        # one call of loop() per item of the second level, 99,999 items each at the third: 10 billion turns
+        "{% for a in range(9) recursive %}{{ loop(range(99999)) if loop.depth < 3 }}{% endfor %}",
+        "{% for a in [0] recursive %}{% if loop.depth == 1 %}{{ loop(range(99999)) }}{% endif %}{% endfor %}"
+        "{% for a in range(50000) %}{% endfor %}",  # within the budget only if the recursive items were free
+    ],
+)
+def test_a_recursive_loops_items_spend_the_budget_of_turns(source, monkeypatch):
+    from pagerless.notify import sandbox
+
+    # Given a deadline far enough that only the budget of turns can stop the render first (on a loaded machine
+    # 100,000 turns take a good part of a second)
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 10.0)
+    # When a recursive loop's inner levels turn over many items while calling loop() seldom
+    # Then its turns count as any loop's do: it is stopped by the budget of turns, not by the render's deadline
+    with pytest.raises(ValidationError, match="SecurityError: the template takes more than 100000 loop turns"):
+        render.render_one(source, {}, cap=100, field="body_template")
+
+
 def test_a_template_whose_turns_are_each_slow_fails_at_the_renders_deadline(monkeypatch):
     from pagerless.notify import sandbox
 

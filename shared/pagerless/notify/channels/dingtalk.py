@@ -67,6 +67,22 @@ TITLE_MAX_CHARS = 100  # the markdown title (conversation list, notification) Pa
 # what of the request a group page's @-mentions leave at least to the body: past it, the people that fit are
 # mentioned, each number whole, and the text says how many more were paged
 MIN_BODY_BYTES = 2_000
+# DingTalk's refusals of the robot itself (the custom robot's error codes: 400101 access_token 不存在, 400102 机器人已停用,
+# 400106 机器人不存在, 400013 群已被解散; and 300001/300005 "token is not exist", as DingTalk answers a webhook whose
+# access_token names no robot, e.g. timonwong/prometheus-webhook-dingtalk#91 and #226): every message to the group is
+# refused the same way, so the channel is failing with what to change (`PermanentError.fix`)
+_NO_ROBOT = (
+    "the webhook URL's access_token names no robot (the robot was removed from the group, or the URL is mistyped): add"
+    " the robot to the group again and save its webhook URL on the channel"
+)
+_ROBOT_REFUSALS = {
+    300001: _NO_ROBOT,
+    300005: _NO_ROBOT,
+    400101: _NO_ROBOT,
+    400106: _NO_ROBOT,
+    400102: "the robot is disabled: turn it on again in the group's robot settings (群设置 > 机器人)",
+    400013: "the group was disbanded: add a robot to a group that exists and save its webhook URL on the channel",
+}
 
 
 def escape(text: str) -> str:
@@ -198,9 +214,10 @@ def send(http: httpx.Client, config: dict, message: Message, *, now: float | Non
             throttled=code == 130101,
         )
     words = f"dingtalk {code}: {data.get('errmsg')}"
-    raise PermanentError(
-        f"{words}; {refused_by_security(str(data.get('errmsg') or ''), config)}" if code == _SECURITY_REFUSAL else words
-    )
+    if code == _SECURITY_REFUSAL:  # a security setting the channel's config does not meet: every message alike
+        fix = refused_by_security(str(data.get("errmsg") or ""), config)
+        raise PermanentError(f"{words}; {fix}", fix=fix)
+    raise PermanentError(words, fix=_ROBOT_REFUSALS.get(code))
 
 
 def refused_by_security(errmsg: str, config: dict) -> str:

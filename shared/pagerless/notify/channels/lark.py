@@ -80,6 +80,12 @@ _SECRET_REFUSED = (
     "Lark refused the app's App ID and App Secret (a rotated secret): save the app's current App Secret (Lark developer"
     " console, Credentials & Basic Info) on the channel"
 )
+# a tenant token Lark issued a moment ago and refuses at once (99991663 again after a fresh fetch): not a token that
+# expired, which the fresh one would have cured, but the app itself, which no retry changes
+_FRESH_TOKEN_REFUSED = (
+    "Lark refused a token it had just issued: check the channel's App ID and App Secret (Credentials & Basic Info),"
+    " that the app is enabled and its latest version published, and its scopes (im:message, im:message:send_as_bot)"
+)
 # the header's colour by the card's `tone`: a resolved incident's card green, as an approved fix's
 _COLORS = {
     "critical": "red",
@@ -370,14 +376,16 @@ def _call(http: httpx.Client, config: dict, method: str, path: str, payload: dic
         code = data.get("code")
         if code == 0:
             return data
-        if code in _TOKEN_CODES and not fresh:
-            continue
+        if code in _TOKEN_CODES:
+            if not fresh:
+                continue
+            raise PermanentError(f"lark {code}: {data.get('msg')}", fix=_FRESH_TOKEN_REFUSED)
         if code in _THROTTLE_CODES:
             raise RetryableError(f"lark {code}: {data.get('msg')}", reset_seconds(response), throttled=True)
         if code == _IP_DENIED:
             raise PermanentError(f"lark {code}: {data.get('msg')} ({_APP_REFUSALS[code]})", fix=_APP_REFUSALS[code])
         raise PermanentError(f"lark {code}: {data.get('msg')}", fix=_APP_REFUSALS.get(code))
-    raise RetryableError("lark refused a fresh tenant_access_token")
+    raise AssertionError("unreachable: the fresh token's answer returns or raises")
 
 
 def reset_seconds(response) -> float | None:

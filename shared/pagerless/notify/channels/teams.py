@@ -52,6 +52,21 @@ MAX_BYTES = 27_000
 _COLORS = {"critical": "Attention", "high": "Attention", "warning": "Warning", GOOD: "Good", UNDER_WAY: "Accent"}
 _CONNECTOR_ERROR = re.compile(r"returned HTTP error (\d{3})")
 _AT = re.compile(r"<(/?at\b)", re.IGNORECASE)
+# A Workflows URL's refusals of the workflow itself, by the error code of its JSON answer (Power Automate's, as Azure
+# Logic Apps' ``{"error": {"code", "message"}}``; "WorkflowTriggerIsNotEnabled ... with state 'Disabled': trigger is
+# not enabled", microsoft/coe-starter-kit#8684): every message is refused the same way, so the channel is failing
+# with what to change (`PermanentError.fix`)
+_WORKFLOW_REFUSALS = {
+    "WorkflowTriggerIsNotEnabled": "the workflow behind the webhook URL is turned off: turn it on (Power Automate, or"
+    " Teams' Workflows app)",
+    "WorkflowNotFound": "the workflow behind the webhook URL was deleted: create a 'Post to a channel when a webhook"
+    " request is received' workflow and save its URL on the channel",
+    "DirectApiAuthorizationRequired": "the webhook URL lacks its signature (sig=...): copy the workflow's whole HTTP"
+    " URL again and save it on the channel",
+    "DirectApiInvalidAuthorizationSignature": "the webhook URL's signature (sig=...) is wrong or was regenerated: copy"
+    " the workflow's whole HTTP URL again and save it on the channel",
+}
+_ERROR_CODE = re.compile(r'"code"\s*:\s*"(\w+)"')
 
 
 def escape(text: str) -> str:
@@ -226,7 +241,11 @@ def _encoded(payload: dict) -> bytes:
 
 def send(http: httpx.Client, config: dict, message: Message) -> Sent:
     require(config, *REQUIRED)
-    response = request(http, "POST", config["webhook_url"], json=fitted_card(message))
+    try:
+        response = request(http, "POST", config["webhook_url"], json=fitted_card(message))
+    except PermanentError as exc:  # a 4xx: the workflow's own refusal says its code in the answer's start
+        code = _ERROR_CODE.search(exc.message)
+        raise PermanentError(exc.message, fix=_WORKFLOW_REFUSALS.get(code.group(1)) if code else None) from exc
     refused = _CONNECTOR_ERROR.search(response.text[:2000])
     if refused is not None:
         status, words = int(refused.group(1)), response.text[:300]

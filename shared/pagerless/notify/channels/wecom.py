@@ -46,6 +46,15 @@ CAN_UPDATE = False
 MENTIONS = "phone"
 SENDS_IN_PARTS = True
 _RETRYABLE = {45009, -1}  # api freq out of limit; system busy
+# WeCom's refusals of the robot itself (its global error codes: 93000 机器人webhookurl不合法或者机器人已经被移除出群,
+# 93004 机器人被停用, 93008 不在群里): every message to the group is refused the same way, so the channel is failing
+# with what to change (`PermanentError.fix`)
+_ROBOT_REFUSALS = {
+    93000: "WeCom refuses the webhook URL (its key is wrong, or the robot was removed from the group): add the robot"
+    " to the group again and save its webhook URL on the channel",
+    93004: "the robot is disabled: turn it on again in the group's robot settings (WeCom group > Group Robots)",
+    93008: "the robot is no longer in the group: add it to the group again and save its webhook URL on the channel",
+}
 # the title's colour by the card's `tone` (WeCom's font colors: info green, comment grey, warning orange-red)
 _COLORS = {"critical": "warning", "high": "warning", "warning": "comment", ENDED: "comment"}
 # Content limits are UTF-8 bytes (https://work.weixin.qq.com/api/doc/90000/90136/91770: text "最长不超过2048个
@@ -119,4 +128,4 @@ def _post(http: httpx.Client, config: dict, body: dict) -> None:
         raise RetryableError(
             f"wecom {code}: {data.get('errmsg')}", 60.0 if code == 45009 else None, throttled=code == 45009
         )
-    raise PermanentError(f"wecom {code}: {data.get('errmsg')}")
+    raise PermanentError(f"wecom {code}: {data.get('errmsg')}", fix=_ROBOT_REFUSALS.get(code))

@@ -1,0 +1,91 @@
+"""A group robot or workflow that its vendor refuses for good (a removed or disabled robot, a security setting the
+channel does not meet, a workflow turned off) is named in GET /api/status with what to change (``fix``), read from
+the vendor's own error code: an operator paged at 3 a.m. learns there which setting to fix, not only that it failed."""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.notify.conftest import create_channel, route_all, save_incident
+
+pytestmark = pytest.mark.functional
+
+DISABLED_WORKFLOW = {
+    "error": {
+        "code": "WorkflowTriggerIsNotEnabled",
+        "message": "Could not execute workflow 'ae8ead5c-6a83-caf4-5715-1ad481277ab4' trigger 'manual' with state"
+        " 'Disabled': trigger is not enabled.",
+    }
+}
+
+
+@pytest.mark.parametrize(
+    ("channel_type", "path", "status", "answer", "words", "fix"),
+    [
+        ("dingtalk", "/robot/send", 200, {"errcode": 300001, "errmsg": "token is not exist"}, "300001", "access_token"),
+        ("dingtalk", "/robot/send", 200, {"errcode": 400102, "errmsg": "机器人已停用"}, "400102", "disabled"),
+        (
+            "dingtalk",
+            "/robot/send",
+            200,
+            {"errcode": 310000, "errmsg": "keywords not in content"},
+            "310000",
+            "keywords",
+        ),
+        ("dingtalk", "/robot/send", 200, {"errcode": 310000, "errmsg": "sign not match"}, "310000", "config.secret"),
+        (
+            "wecom",
+            "/cgi-bin/webhook/send",
+            200,
+            {"errcode": 93000, "errmsg": "invalid webhook url"},
+            "93000",
+            "removed",
+        ),
+        ("teams", "/workflows/", 400, DISABLED_WORKFLOW, "WorkflowTriggerIsNotEnabled", "turned off"),
+    ],
+)
+def test_a_group_refused_for_its_robot_or_workflow_names_what_to_fix(
+    api, notify_env, admin_key, vendors, channel_type, path, status, answer, words, fix
+):
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    # Given a group channel whose vendor refuses it for good with one of its error codes
+    url = {
+        "dingtalk": f"{vendors.base_url}/robot/send?access_token=t1",
+        "wecom": f"{vendors.base_url}/cgi-bin/webhook/send?key=k1",
+        "teams": f"{vendors.base_url}/workflows/a1b2/triggers/manual/paths/invoke?sig=s1",
+    }[channel_type]
+    channel = create_channel(api, admin_key, "ops-group", channel_type, {"webhook_url": url})
+    route_all(api, admin_key, channel["id"])
+    vendors.fail(path, status, times=1, body=answer)
+    # When an incident is notified
+    incident = save_incident()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then it was tried once, and the status names the channel with the vendor's words and what to change
+    assert len(vendors.to(path)) == 1
+    response = api.get("/api/status", headers=auth(admin_key)).json()
+    [failing] = response["notifications"]["failing_channels"]
+    assert failing["channel_id"] == channel["id"] and failing["status"] == "gave_up", failing
+    assert words in failing["last_error"] and fix in (failing["fix"] or ""), failing
+    assert any(f"(fix: {failing['fix']})" in reason for reason in response["reasons"]), response["reasons"]
+    # When the channel's test goes through again (the setting changed)
+    assert api.post(f"/api/notifications/channels/{channel['id']}/test", headers=auth(admin_key)).json()["ok"]
+    # Then the channel is no longer named
+    assert api.get("/api/status", headers=auth(admin_key)).json()["notifications"]["failing_channels"] == []
+
+
+def test_a_message_refused_for_itself_names_no_fix(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    # Given a WeCom group that refuses one message for its content (40058: too long), not for the robot
+    url = f"{vendors.base_url}/cgi-bin/webhook/send?key=k1"
+    channel = create_channel(api, admin_key, "ops-wecom", "wecom", {"webhook_url": url})
+    route_all(api, admin_key, channel["id"])
+    too_long = {"errcode": 40058, "errmsg": "markdown.content exceed max length 4096. invalid Request Parameter"}
+    vendors.fail("/cgi-bin/webhook/send", 200, times=1, body=too_long)
+    incident = save_incident()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then the channel is named for its latest message, with no setting to change
+    [failing] = api.get("/api/status", headers=auth(admin_key)).json()["notifications"]["failing_channels"]
+    assert failing["channel_id"] == channel["id"] and failing["fix"] is None, failing
