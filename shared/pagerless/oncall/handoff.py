@@ -125,10 +125,14 @@ def _tell(workspace: str, schedule, change: handoff_changes.Change, now: datetim
     """The messages the change owes, each queued once: to whoever is on call now (and to the person told first of
     the same handoff, off call since a late swap), and to whoever is off call, when they are to be told: only a
     person told they were on call for the shift they leave (a swap made and deleted between two runs, or a late swap
-    over a shift nobody announced, leaves them nothing to be told of)."""
+    over a shift nobody announced, leaves them nothing to be told of: no claim of theirs from that shift's start to
+    now, or its end if earlier)."""
     outgoing = change.outgoing
     if change.tell_outgoing and outgoing is not None:
-        if not told_on_call(workspace, schedule.id, outgoing.person_id, outgoing.start, change.at):
+        # told of any moment of the shift they leave, up to now: an override deleted after the off-call moment (a
+        # late swap's start, an edit's new shift) may have told them they were on call from a later moment
+        until = min(outgoing.end, now) if outgoing.end else now
+        if not told_on_call(workspace, schedule.id, outgoing.person_id, outgoing.start, until):
             if change.only_if_told:
                 return []
             change = replace(change, tell_outgoing=False)

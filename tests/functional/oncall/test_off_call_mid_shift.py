@@ -113,3 +113,30 @@ def test_an_override_made_mid_shift_from_later_on_tells_whom_it_takes_over_from_
     assert _told(announce_handoffs(now=back + timedelta(minutes=1))) == [(li.id, back.isoformat())]
     notify_env.poller.drain()
     assert _off_call_card(vendors)[0].startswith(f"自 {_in(start, 'Asia/Shanghai')} 起您不再负责值班表 payments")
+
+
+def test_a_person_told_on_call_by_an_override_deletion_is_told_off_call_by_a_later_late_swap(runtime, api, admin_key):
+    from pagerless.oncall.handoff import announce_handoffs
+
+    # Given Sam swapped in over Li's whole shift from its start two hours ago, told so (Li was never told of it)
+    carol, li, sam = _people()
+    began = (datetime.now(UTC) - timedelta(hours=2)).replace(second=0, microsecond=0)
+    body = {"name": "payments", "timezone": "UTC", "layers": [_daily([li.id, carol.id], began)]}
+    schedule = api.post("/api/oncall/schedules", json=body, headers=auth(admin_key)).json()["id"]
+    overrides = f"/api/oncall/schedules/{schedule}/overrides"
+    swap = {"person_id": sam.id, "start": began.isoformat(), "end": (began + timedelta(hours=5)).isoformat()}
+    sams = api.post(overrides, json=swap, headers=auth(admin_key)).json()["id"]
+    assert _told(announce_handoffs(now=began + timedelta(minutes=1))) == [(sam.id, began.isoformat())]
+    # When the swap is deleted while in force: Li is told she is on call from the deletion on
+    assert api.delete(f"{overrides}/{sams}", headers=auth(admin_key)).status_code == 204
+    told = announce_handoffs()["announced"]
+    assert [(d.get("off_call", False), d["person_id"]) for d in told] == [(False, li.id), (True, sam.id)]
+    # And then Carol swaps in from an hour and a half ago (a late swap over the stretch Li was told she has)
+    late = {"person_id": carol.id, "start": (began + timedelta(minutes=30)).isoformat(), "end": swap["end"]}
+    assert api.post(overrides, json=late, headers=auth(admin_key)).status_code == 201
+    # Then Carol is told she is on call, and Li, told she was on call since the deletion, that she is off call, once
+    told = [announce_handoffs()["announced"] for _ in range(2)]
+    assert [[(d.get("off_call", False), d["person_id"]) for d in t] for t in told] == [
+        [(False, carol.id), (True, li.id)],
+        [],
+    ]
