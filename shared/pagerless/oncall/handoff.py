@@ -112,7 +112,7 @@ def announce_handoffs(now: datetime | None = None) -> dict:
         stored = overrides.list(workspace, doc["id"])
         schedule = models.to_schedule(doc, stored)
         handoffs = lookup.handoffs_between(schedule, now - LOOKBACK, now + timedelta(seconds=1))
-        changes = handoff_changes.planned(handoffs, doc, stored) + handoff_changes.edited(schedule, doc, now)
+        changes = handoff_changes.planned(handoffs, doc, stored, now) + handoff_changes.edited(schedule, doc, now)
         notes = deleted.get((workspace, doc["id"]), [])
         changes += handoff_changes.deletions(doc, stored, notes, now - LOOKBACK, now)
         changes += handoff_changes.late_override(doc, stored, now - LOOKBACK, now)
@@ -141,9 +141,10 @@ def _tell(workspace: str, schedule, change: handoff_changes.Change, now: datetim
         on = _on_call(workspace, schedule, outgoing, incoming, now)
         if on is not None:
             told.append(on)
+            off_at = handoff_changes.moment(incoming.start, change.made, now)  # not before the swap was made
             for claim in handoff_claims(workspace, schedule.id, incoming.start):  # a late swap: told first, now off
                 if claim.get("person_id") != incoming.person_id:
-                    told += _off_call(workspace, schedule, claim["person_id"], incoming.start, incoming)
+                    told += _off_call(workspace, schedule, claim["person_id"], off_at, incoming)
     if change.tell_outgoing and outgoing is not None:
         told += _off_call(workspace, schedule, outgoing.person_id, change.at, incoming or change.instead)
     return told

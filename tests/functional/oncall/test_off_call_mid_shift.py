@@ -59,9 +59,10 @@ def test_an_edit_that_takes_someone_off_call_mid_shift_tells_them_once_in_their_
     edit = {**body, "layers": [_daily([sam.id, carol.id], sam_since)]}
     edited = api.put(f"/api/oncall/schedules/{schedule}", json=edit, headers=auth(admin_key))
     assert edited.status_code == 200, edited.text
-    # Then the check tells Sam he is on call, and Li that she is off call from his shift's start, each once
+    # Then the check tells Sam he is on call, and Li that she is off call from the edit (on call until then), each once
+    off_at = edited.json()["updated_at"]
     told = [_told(announce_handoffs()) for _ in range(3)]
-    assert told == [[(sam.id, sam_since.isoformat()), ("off", li.id, sam_since.isoformat())], [], []]
+    assert told == [[(sam.id, sam_since.isoformat()), ("off", li.id, off_at)], [], []]
     # And an edit that changes nobody's shift tells nobody anything
     renamed = api.put(
         f"/api/oncall/schedules/{schedule}", json={**edit, "description": "card payments"}, headers=auth(admin_key)
@@ -71,7 +72,7 @@ def test_an_edit_that_takes_someone_off_call_mid_shift_tells_them_once_in_their_
     # And Li read it in Chinese, in Shanghai time, with who is on call instead until when
     notify_env.poller.drain()
     assert _off_call_card(vendors) == [
-        f"自 {_in(sam_since, 'Asia/Shanghai')} 起您不再负责值班表 payments 的值班："
+        f"自 {_in(off_at, 'Asia/Shanghai')} 起您不再负责值班表 payments 的值班："
         f"Sam Roe 接替值班至 {_in(sam_since + timedelta(days=1), 'Asia/Shanghai')}。"
     ]
 
@@ -88,9 +89,9 @@ def test_an_edit_that_leaves_nobody_on_call_tells_whoever_it_took_off_call(runti
     later = _daily([li.id, carol.id], began + timedelta(days=1))
     edited = api.put(f"/api/oncall/schedules/{schedule}", json={**body, "layers": [later]}, headers=auth(admin_key))
     assert edited.status_code == 200, edited.text
-    # Then Li is told, once, that she is off call and that nobody is on call
+    # Then Li is told, once, that she is off call from the edit and that nobody is on call
     told = [announce_handoffs() for _ in range(2)]
-    assert [_told(t) for t in told] == [[("off", li.id, began.isoformat())], []]
+    assert [_told(t) for t in told] == [[("off", li.id, edited.json()["updated_at"])], []]
     assert told[0]["announced"][0]["next_person_id"] is None
 
 
@@ -133,10 +134,9 @@ def test_a_person_told_on_call_by_an_override_deletion_is_told_off_call_by_a_lat
     assert [(d.get("off_call", False), d["person_id"]) for d in told] == [(False, li.id), (True, sam.id)]
     # And then Carol swaps in from an hour and a half ago (a late swap over the stretch Li was told she has)
     late = {"person_id": carol.id, "start": (began + timedelta(minutes=30)).isoformat(), "end": swap["end"]}
-    assert api.post(overrides, json=late, headers=auth(admin_key)).status_code == 201
-    # Then Carol is told she is on call, and Li, told she was on call since the deletion, that she is off call, once
-    told = [announce_handoffs()["announced"] for _ in range(2)]
-    assert [[(d.get("off_call", False), d["person_id"]) for d in t] for t in told] == [
-        [(False, carol.id), (True, li.id)],
-        [],
-    ]
+    made = api.post(overrides, json=late, headers=auth(admin_key))
+    assert made.status_code == 201, made.text
+    # Then Carol is told she is on call, and Li, told she was on call since the deletion, that she is off call from
+    # when the swap was made, once
+    told = [_told(announce_handoffs()) for _ in range(2)]
+    assert told == [[(carol.id, late["start"]), ("off", li.id, made.json()["created_at"])], []]
