@@ -138,20 +138,21 @@ def _tell(workspace: str, schedule, change: handoff_changes.Change, now: datetim
             change = replace(change, tell_outgoing=False)
     told, incoming = [], change.incoming
     if incoming is not None:
-        on = _on_call(workspace, schedule, outgoing, incoming, now)
+        on = _on_call(workspace, schedule, outgoing, incoming, now, quiet=change.quiet)
         if on is not None:
             told.append(on)
             off_at = handoff_changes.moment(incoming.start, change.made, now)  # not before the swap was made
             for claim in handoff_claims(workspace, schedule.id, incoming.start):  # a late swap: told first, now off
-                if claim.get("person_id") != incoming.person_id:
+                if claim.get("person_id") != incoming.person_id and not claim.get("quiet"):  # quiet: told off
                     told += _off_call(workspace, schedule, claim["person_id"], off_at, incoming)
     if change.tell_outgoing and outgoing is not None:
         told += _off_call(workspace, schedule, outgoing.person_id, change.at, incoming or change.instead)
     return told
 
 
-def _on_call(workspace: str, schedule, outgoing, incoming, now: datetime) -> dict | None:
-    """Tell ``incoming``'s person they are on call from its start; None if they were told already."""
+def _on_call(workspace: str, schedule, outgoing, incoming, now: datetime, quiet: bool = False) -> dict | None:
+    """Tell ``incoming``'s person they are on call from its start; None if they were told already. ``quiet``: the
+    handoff is claimed (told, for the off-call that follows in the same run) but no message is sent."""
     whole = lookup.on_call(schedule, incoming.start) or incoming  # not cut at ``now``
     data = {
         "schedule_id": schedule.id,
@@ -162,7 +163,9 @@ def _on_call(workspace: str, schedule, outgoing, incoming, now: datetime) -> dic
         "ends_at": whole.end.isoformat() if whole.end else None,  # None: no handoff ahead
     }
     # once per handoff and incoming person: a late override from the same moment is told to its person too
-    if not claim_handoff(workspace, schedule.id, incoming.start, incoming.person_id, data):
+    if not claim_handoff(workspace, schedule.id, incoming.start, incoming.person_id, data | {"quiet": quiet}):
+        return None
+    if quiet:
         return None
     enqueue(
         NotifyJob(

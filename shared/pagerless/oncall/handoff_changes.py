@@ -36,6 +36,9 @@ class Change:
     only_if_told: bool = False  # nothing to tell unless ``outgoing``'s person was told they were on call
     instead: Shift | None = None  # who the off-call message says is on call instead, when not ``incoming``
     made: datetime | None = None  # when the change was made (an override's creation, an edit, a deletion), if known
+    # ``incoming``'s shift was cut short by an override made after it began and before anyone told them of it: its
+    # handoff is claimed but not told (a notice of a stretch already over), the off-call that follows is the one notice
+    quiet: bool = False
 
 
 def moment(start: datetime, made: datetime | None, now: datetime) -> datetime:
@@ -53,13 +56,15 @@ def _made(stored: list[dict], shift: Shift | None) -> datetime | None:
 def planned(pairs: list[tuple[Shift | None, Shift]], doc: dict, stored: list[dict], now: datetime) -> list[Change]:
     """Handoffs: the incoming person is told; the outgoing one too when an override made after their shift began cut
     it short (a swap from now or later, made mid-shift: they were told their shift ends later than it does), from its
-    start or when it was made, if later."""
+    start or when it was made, if later. A shift both begun and cut short in the check's lookback, whose person was
+    not told yet, is told once: they are off call (`Change.quiet`), not also on call until a moment already past."""
     changes = []
     for outgoing, incoming in pairs:
         made, cut = _made(stored, incoming), _cut_short(doc, stored, outgoing, incoming)
         at = moment(incoming.start, made, now) if cut else incoming.start
         changes.append(Change(outgoing, incoming, at, tell_outgoing=cut, made=made))
-    return changes
+    cut_short = {(c.outgoing.person_id, c.outgoing.start) for c in changes if c.tell_outgoing and c.outgoing}
+    return [replace(c, quiet=(c.incoming.person_id, c.incoming.start) in cut_short) for c in changes]
 
 
 def _cut_short(doc: dict, stored: list[dict], outgoing: Shift | None, incoming: Shift) -> bool:

@@ -140,3 +140,24 @@ def test_a_person_told_on_call_by_an_override_deletion_is_told_off_call_by_a_lat
     # when the swap was made, once
     told = [_told(announce_handoffs()) for _ in range(2)]
     assert told == [[(carol.id, late["start"]), ("off", li.id, made.json()["created_at"])], []]
+
+
+def test_a_swap_made_in_the_first_minutes_of_a_shift_before_its_person_was_told_tells_them_once_they_are_off_call(
+    runtime, api, admin_key
+):
+    from pagerless.oncall.handoff import announce_handoffs
+
+    # Given Li's shift began three minutes ago and the check has not told her yet
+    carol, li, sam = _people()
+    began = (datetime.now(UTC) - timedelta(minutes=3)).replace(second=0, microsecond=0)
+    body = {"name": "payments", "timezone": "UTC", "layers": [_daily([li.id, carol.id], began)]}
+    schedule = api.post("/api/oncall/schedules", json=body, headers=auth(admin_key)).json()["id"]
+    # When Sam swaps in from a minute after it began, before the check ran
+    start = began + timedelta(minutes=1)
+    swap = {"person_id": sam.id, "start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat()}
+    made = api.post(f"/api/oncall/schedules/{schedule}/overrides", json=swap, headers=auth(admin_key))
+    assert made.status_code == 201, made.text
+    # Then the check tells Sam he is on call, and Li only that she is off call since the swap (not also that she is
+    # on call until a moment already past), once
+    told = [_told(announce_handoffs()) for _ in range(2)]
+    assert told == [[(sam.id, start.isoformat()), ("off", li.id, made.json()["created_at"])], []]
