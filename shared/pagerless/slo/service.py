@@ -15,7 +15,7 @@ from pagerless.domain.errors import NotFoundError, PagerlessError, ValidationErr
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.observability import logger
 from pagerless.slo import budget as maths
-from pagerless.slo import history
+from pagerless.slo import history, windowed
 from pagerless.slo.config import slo_settings
 from pagerless.slo.sources import ReadContext, read_buckets
 from pagerless.slo.spec import SloDocument, dump_yaml, load_yaml, parse_document
@@ -49,6 +49,7 @@ class SloService:
     def create_versioned(self, workspace: str, document: dict) -> tuple[SloDocument, int]:
         """Store a new SLO: it and the version written (its ETag's)."""
         slo = parse_document(document)
+        windowed.check(slo)
         return slo, self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=True, at=self.clock())
 
     def replace(
@@ -57,6 +58,7 @@ class SloService:
         """Replace the SLO's definition, only if it is still the version ``if_match`` names (412 if not); without
         ``if_match``, whatever is stored. The definition and the version written."""
         slo = parse_document(document)
+        windowed.check(slo)
         if slo.name != name:
             raise ValidationError(
                 "metadata.name must match the SLO being replaced",
@@ -75,6 +77,8 @@ class SloService:
     def import_yaml(self, workspace: str, text: str, *, replace: bool) -> list[dict]:
         """Every SLO of the YAML, all validated before any is stored; existing names are updated when ``replace``."""
         slos = load_yaml(text)
+        for slo in slos:
+            windowed.check(slo)
         stored = {r.sk: r for r in self.repository.all(workspace)}
         existing = set(stored)
         clashes = [s.name for s in slos if s.name in existing]
