@@ -164,8 +164,11 @@ class SloService:
         try:
             buckets = read_buckets(slo, start, end, context) if start < end else []
         except Exception as exc:
-            # kept on the SLO until an evaluation succeeds: its budget says it stands as of its last good one
-            self.repository.set_state(workspace, name, {**state, EVALUATION_ERROR: _error_of(exc, now)})
+            # kept on the SLO until an evaluation succeeds: its budget says it stands as of its last good one; an SLO
+            # deleted meanwhile keeps nothing, so its caller is told the error (not the store's refused write) and why
+            if not self.repository.set_state(workspace, name, {**state, EVALUATION_ERROR: _error_of(exc, now)}):
+                if isinstance(exc, PagerlessError):
+                    exc.details = [*exc.details, DELETED_MEANWHILE | {"slo": name}]
             raise
         self.repository.put_buckets(workspace, name, [(b.start, float(b.good), float(b.total)) for b in buckets])
         # the earliest bucket stored, kept with the state: a budget read needs no query of the buckets for it
@@ -191,7 +194,8 @@ class SloService:
                 "budget": {"version": version, **{key: status[key] for key in SNAPSHOT}},
             }
         )
-        self.repository.set_state(workspace, name, state)
+        if not self.repository.set_state(workspace, name, state):
+            raise NotFoundError(f"SLO {name} was deleted while it was evaluated", details=[DELETED_MEANWHILE])
         return {"slo": name, "buckets_written": len(buckets), "alert_level": level, "previous_alert_level": previous}
 
     def _catch_up_from(self, slo: SloDocument, state: dict, end: datetime) -> datetime:
@@ -351,6 +355,10 @@ def _default_intake(source: str, payload: dict, workspace: str) -> object:
 
 def _starts(buckets) -> list[datetime]:
     return [b.start for b in buckets]
+
+
+# said with an evaluation whose SLO was deleted while it ran: nothing keeps its outcome
+DELETED_MEANWHILE = {"deleted": True, "message": "the SLO was deleted while it was evaluated"}
 
 
 def evaluation(state: dict) -> dict:
