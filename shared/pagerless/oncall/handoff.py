@@ -112,7 +112,7 @@ def announce_handoffs(now: datetime | None = None) -> dict:
         stored = overrides.list(workspace, doc["id"])
         schedule = models.to_schedule(doc, stored)
         handoffs = lookup.handoffs_between(schedule, now - LOOKBACK, now + timedelta(seconds=1))
-        changes = handoff_changes.planned(handoffs, doc, stored) + handoff_changes.edited(schedule, doc, now)
+        changes = handoff_changes.planned(handoffs, doc, stored, now) + handoff_changes.edited(schedule, doc, now)
         notes = deleted.get((workspace, doc["id"]), [])
         changes += handoff_changes.deletions(doc, stored, notes, now - LOOKBACK, now)
         changes += handoff_changes.late_override(doc, stored, now - LOOKBACK, now)
@@ -125,28 +125,34 @@ def _tell(workspace: str, schedule, change: handoff_changes.Change, now: datetim
     """The messages the change owes, each queued once: to whoever is on call now (and to the person told first of
     the same handoff, off call since a late swap), and to whoever is off call, when they are to be told: only a
     person told they were on call for the shift they leave (a swap made and deleted between two runs, or a late swap
-    over a shift nobody announced, leaves them nothing to be told of)."""
+    over a shift nobody announced, leaves them nothing to be told of: no claim of theirs from that shift's start to
+    now, or its end if earlier)."""
     outgoing = change.outgoing
     if change.tell_outgoing and outgoing is not None:
-        if not told_on_call(workspace, schedule.id, outgoing.person_id, outgoing.start, change.at):
+        # told of any moment of the shift they leave, up to now: an override deleted after the off-call moment (a
+        # late swap's start, an edit's new shift) may have told them they were on call from a later moment
+        until = min(outgoing.end, now) if outgoing.end else now
+        if not told_on_call(workspace, schedule.id, outgoing.person_id, outgoing.start, until):
             if change.only_if_told:
                 return []
             change = replace(change, tell_outgoing=False)
     told, incoming = [], change.incoming
     if incoming is not None:
-        on = _on_call(workspace, schedule, outgoing, incoming, now)
+        on = _on_call(workspace, schedule, outgoing, incoming, now, quiet=change.quiet)
         if on is not None:
             told.append(on)
+            off_at = handoff_changes.moment(incoming.start, change.made, now)  # not before the swap was made
             for claim in handoff_claims(workspace, schedule.id, incoming.start):  # a late swap: told first, now off
-                if claim.get("person_id") != incoming.person_id:
-                    told += _off_call(workspace, schedule, claim["person_id"], incoming.start, incoming)
+                if claim.get("person_id") != incoming.person_id and not claim.get("quiet"):  # quiet: told off
+                    told += _off_call(workspace, schedule, claim["person_id"], off_at, incoming)
     if change.tell_outgoing and outgoing is not None:
         told += _off_call(workspace, schedule, outgoing.person_id, change.at, incoming or change.instead)
     return told
 
 
-def _on_call(workspace: str, schedule, outgoing, incoming, now: datetime) -> dict | None:
-    """Tell ``incoming``'s person they are on call from its start; None if they were told already."""
+def _on_call(workspace: str, schedule, outgoing, incoming, now: datetime, quiet: bool = False) -> dict | None:
+    """Tell ``incoming``'s person they are on call from its start; None if they were told already. ``quiet``: the
+    handoff is claimed (told, for the off-call that follows in the same run) but no message is sent."""
     whole = lookup.on_call(schedule, incoming.start) or incoming  # not cut at ``now``
     data = {
         "schedule_id": schedule.id,
@@ -157,7 +163,9 @@ def _on_call(workspace: str, schedule, outgoing, incoming, now: datetime) -> dic
         "ends_at": whole.end.isoformat() if whole.end else None,  # None: no handoff ahead
     }
     # once per handoff and incoming person: a late override from the same moment is told to its person too
-    if not claim_handoff(workspace, schedule.id, incoming.start, incoming.person_id, data):
+    if not claim_handoff(workspace, schedule.id, incoming.start, incoming.person_id, data | {"quiet": quiet}):
+        return None
+    if quiet:
         return None
     enqueue(
         NotifyJob(

@@ -4,7 +4,9 @@ swap gave to someone else; whom an override made mid-shift, or an edit, took off
 
 A `Change` is one moment someone else is on call: who was (``outgoing``, told they are off call when
 ``tell_outgoing``: not at a handoff the schedule planned when they were told, which they know of) and who is now (``incoming``,
-told they are on call from its ``start``). Nobody is told they are off call who was not told they were on call for
+told they are on call from its ``start``). Whoever is off call is told so from the moment they stopped being on call
+(``at``): never before the change was made (an edit, an override made after its start, a deletion), since until
+then they were on call, and paged. Nobody is told they are off call who was not told they were on call for
 that shift (`store.handoffs.told_on_call`); and an override deleted before anyone was told of it (``only_if_told``:
 made and deleted between two runs of the check) changed nothing anyone was told, so its deletion tells nobody."""
 
@@ -20,6 +22,9 @@ LOOKBACK = timedelta(minutes=30)  # the check runs every 5 minutes; missed runs 
 # when (their shift's start: the claims of that shift tell whether they were told they were on call)
 ON_CALL_BEFORE_EDIT = "on_call_before_edit"
 ON_CALL_BEFORE_EDIT_SINCE = "on_call_before_edit_since"
+# and when that edit was written: the moment whoever it took off call stopped being on call (kept with the other two,
+# so that a later edit within the lookback does not move it, and the off-call message is told once)
+ON_CALL_BEFORE_EDIT_AT = "on_call_before_edit_at"
 
 
 @dataclass(frozen=True)
@@ -30,15 +35,36 @@ class Change:
     tell_outgoing: bool = False
     only_if_told: bool = False  # nothing to tell unless ``outgoing``'s person was told they were on call
     instead: Shift | None = None  # who the off-call message says is on call instead, when not ``incoming``
+    made: datetime | None = None  # when the change was made (an override's creation, an edit, a deletion), if known
+    # ``incoming``'s shift was cut short by an override made after it began and before anyone told them of it: its
+    # handoff is claimed but not told (a notice of a stretch already over), the off-call that follows is the one notice
+    quiet: bool = False
 
 
-def planned(pairs: list[tuple[Shift | None, Shift]], doc: dict, stored: list[dict]) -> list[Change]:
+def moment(start: datetime, made: datetime | None, now: datetime) -> datetime:
+    """When a change from ``start`` made at ``made`` took its outgoing person off call: not before it was made. A
+    ``made`` after ``now`` (a check run for a moment before it) is not known then: ``start``."""
+    return max(start, made) if made is not None and made <= now else start
+
+
+def _made(stored: list[dict], shift: Shift | None) -> datetime | None:
+    """When the override ``shift`` is was made (None: no override, or made before its creation was recorded)."""
+    made = next((o for o in stored if shift is not None and shift.override_id and o["id"] == shift.override_id), None)
+    return parse_time(made.get("created_at")) if made else None
+
+
+def planned(pairs: list[tuple[Shift | None, Shift]], doc: dict, stored: list[dict], now: datetime) -> list[Change]:
     """Handoffs: the incoming person is told; the outgoing one too when an override made after their shift began cut
-    it short (a swap from now or later, made mid-shift: they were told their shift ends later than it does)."""
-    return [
-        Change(outgoing, incoming, incoming.start, tell_outgoing=_cut_short(doc, stored, outgoing, incoming))
-        for outgoing, incoming in pairs
-    ]
+    it short (a swap from now or later, made mid-shift: they were told their shift ends later than it does), from its
+    start or when it was made, if later. A shift both begun and cut short in the check's lookback, whose person was
+    not told yet, is told once: they are off call (`Change.quiet`), not also on call until a moment already past."""
+    changes = []
+    for outgoing, incoming in pairs:
+        made, cut = _made(stored, incoming), _cut_short(doc, stored, outgoing, incoming)
+        at = moment(incoming.start, made, now) if cut else incoming.start
+        changes.append(Change(outgoing, incoming, at, tell_outgoing=cut, made=made))
+    cut_short = {(c.outgoing.person_id, c.outgoing.start) for c in changes if c.tell_outgoing and c.outgoing}
+    return [replace(c, quiet=(c.incoming.person_id, c.incoming.start) in cut_short) for c in changes]
 
 
 def _cut_short(doc: dict, stored: list[dict], outgoing: Shift | None, incoming: Shift) -> bool:
@@ -54,8 +80,8 @@ def _cut_short(doc: dict, stored: list[dict], outgoing: Shift | None, incoming: 
 def edited(schedule: Schedule, doc: dict, now: datetime) -> list[Change]:
     """An edit of the schedule in the check's lookback that put someone else on call: whoever it put on call is told,
     when their shift began before the edit and the lookback (after: a handoff in it announces it) and goes on now; and
-    whoever it took off call (`ON_CALL_BEFORE_EDIT`, written with the edit) that they are off call, from their shift's
-    start or the start of the shift that took theirs, if later. An edit that kept who is on call tells nobody: a first
+    whoever it took off call (`ON_CALL_BEFORE_EDIT`, written with the edit) that they are off call from the edit (the
+    first of edits in the lookback, `ON_CALL_BEFORE_EDIT_AT`): they were on call until it was written. An edit that kept who is on call tells nobody: a first
     edit of a schedule created mid-shift does not announce that shift, which nobody handed over. A schedule just
     created is no edit: whoever it has on call since before was not handed over to."""
     at = parse_time(doc.get("updated_at"))
@@ -72,9 +98,9 @@ def edited(schedule: Schedule, doc: dict, now: datetime) -> list[Change]:
     incoming = current if goes_on and current.start < min(at, now - LOOKBACK) else None
     if before is None:
         return [Change(None, incoming, incoming.start)] if incoming else []
-    since = parse_time(doc.get(ON_CALL_BEFORE_EDIT_SINCE)) or (after.start if after else at)
-    off_at = max(since, after.start) if after else since
-    return [Change(Shift(since, at, before), incoming, off_at, tell_outgoing=True, instead=after)]
+    off_at = parse_time(doc.get(ON_CALL_BEFORE_EDIT_AT)) or at  # an edit written before it was kept: the last one
+    since = parse_time(doc.get(ON_CALL_BEFORE_EDIT_SINCE)) or (after.start if after else off_at)
+    return [Change(Shift(since, at, before), incoming, off_at, tell_outgoing=True, instead=after, made=off_at)]
 
 
 def deletions(doc: dict, stored: list[dict], notes: list[dict], since: datetime, now: datetime) -> list[Change]:
@@ -90,14 +116,14 @@ def deletions(doc: dict, stored: list[dict], notes: list[dict], since: datetime,
         if (before.person_id if before else None) == (after.person_id if after else None):
             continue
         incoming = replace(after, start=at) if after else None
-        changes.append(Change(before, incoming, at, tell_outgoing=True, only_if_told=True))
+        changes.append(Change(before, incoming, at, tell_outgoing=True, only_if_told=True, made=at))
     return changes
 
 
 def late_override(doc: dict, stored: list[dict], since: datetime, now: datetime) -> list[Change]:
     """The override on call now when it was made in ``[since, now]`` after it began (a late swap, whose start may be
     before the check's lookback: no handoff in it announces it): its person is told from its start, and whoever it
-    took over from that they are off call from then."""
+    took over from that they are off call from when it was made (they were on call until then)."""
     current = lookup.on_call(models.to_schedule(doc, stored), now)
     made = next((o for o in stored if current is not None and o["id"] == current.override_id), None)
     created = parse_time(made.get("created_at")) if made else None
@@ -105,7 +131,7 @@ def late_override(doc: dict, stored: list[dict], since: datetime, now: datetime)
         return []
     before = lookup.on_call(models.to_schedule(doc, [o for o in stored if o is not made]), current.start)
     took_over = before is not None and before.person_id != current.person_id
-    return [Change(before, current, current.start, tell_outgoing=took_over)]
+    return [Change(before, current, created, tell_outgoing=took_over, made=created)]
 
 
 def edit_mark(doc: dict, overrides: list[dict], now: datetime) -> dict:
@@ -115,11 +141,15 @@ def edit_mark(doc: dict, overrides: list[dict], now: datetime) -> dict:
     first's: a rename just after a swap of people does not hide the swap from the check."""
     edited = parse_time(doc.get("updated_at"))
     if ON_CALL_BEFORE_EDIT in doc and edited is not None and now - edited <= LOOKBACK:
-        return {k: doc.get(k) for k in (ON_CALL_BEFORE_EDIT, ON_CALL_BEFORE_EDIT_SINCE)}
+        return {k: doc.get(k) for k in (ON_CALL_BEFORE_EDIT, ON_CALL_BEFORE_EDIT_SINCE, ON_CALL_BEFORE_EDIT_AT)}
     current = lookup.on_call(models.to_schedule(doc, overrides), now)
     if current is None:
-        return {ON_CALL_BEFORE_EDIT: None, ON_CALL_BEFORE_EDIT_SINCE: None}
-    return {ON_CALL_BEFORE_EDIT: current.person_id, ON_CALL_BEFORE_EDIT_SINCE: current.start.isoformat()}
+        return {ON_CALL_BEFORE_EDIT: None, ON_CALL_BEFORE_EDIT_SINCE: None, ON_CALL_BEFORE_EDIT_AT: now.isoformat()}
+    return {
+        ON_CALL_BEFORE_EDIT: current.person_id,
+        ON_CALL_BEFORE_EDIT_SINCE: current.start.isoformat(),
+        ON_CALL_BEFORE_EDIT_AT: now.isoformat(),
+    }
 
 
 def off_call(schedule: Schedule, person_id: str, at: datetime, incoming: Shift | None, names) -> dict:

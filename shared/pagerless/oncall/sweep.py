@@ -21,7 +21,9 @@ stopped, the timeline says so once (``escalation_gave_up``, with the last error,
 stop: a sweep that dies writes neither, and the next gives up again; no sweep looks for a stop not said) and
 /api/status lists it until a person acknowledges or resolves its incident. The entry's live event is owed by a notice
 marker put in the same transaction: deleted once the event is on the stream, else the notice sweep sends it
-(`pagerless.incidents.notice_sweep`), once."""
+(`pagerless.incidents.notice_sweep`), once. Those a version before the status page's own list gave up on (kept in
+the `sweeps` index, read by nothing) are moved onto that list, or off the index if their incident was taken, a
+bounded batch a run (`EscalationRepository.release_old_given_up`, docs/writes.md)."""
 
 from datetime import datetime, timedelta
 
@@ -46,7 +48,17 @@ def sweep(sfn=None, now: datetime | None = None) -> list[dict]:
         return []
     grace = timedelta(seconds=settings.workflow_timing().escalation_start_grace_seconds)
     sfn, now = sfn or step_functions.client(), now or utcnow()
+    _release_old_given_up()
     return _start_unstarted(sfn, now - grace) + _resume_ended(sfn, now, grace)
+
+
+def _release_old_given_up() -> None:
+    """The escalations a version before this one gave up on, still in the `sweeps` index: listed on the status page
+    while their incident is untaken, a bounded batch a run (`EscalationRepository.release_old_given_up`)."""
+    try:
+        EscalationRepository().release_old_given_up()
+    except Exception:  # the next run tries again; starting and resuming escalations goes on
+        logger().exception("could not release the escalations given up on before")
 
 
 def _start_unstarted(sfn, before: datetime) -> list[dict]:

@@ -15,7 +15,7 @@ from pagerless.domain.errors import NotFoundError, PagerlessError, ValidationErr
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.observability import logger
 from pagerless.slo import budget as maths
-from pagerless.slo import history
+from pagerless.slo import history, windowed
 from pagerless.slo.config import slo_settings
 from pagerless.slo.sources import ReadContext, read_buckets
 from pagerless.slo.spec import SloDocument, dump_yaml, load_yaml, parse_document
@@ -49,6 +49,7 @@ class SloService:
     def create_versioned(self, workspace: str, document: dict) -> tuple[SloDocument, int]:
         """Store a new SLO: it and the version written (its ETag's)."""
         slo = parse_document(document)
+        windowed.check(slo)
         return slo, self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=True, at=self.clock())
 
     def replace(
@@ -57,6 +58,7 @@ class SloService:
         """Replace the SLO's definition, only if it is still the version ``if_match`` names (412 if not); without
         ``if_match``, whatever is stored. The definition and the version written."""
         slo = parse_document(document)
+        windowed.check(slo)
         if slo.name != name:
             raise ValidationError(
                 "metadata.name must match the SLO being replaced",
@@ -75,6 +77,8 @@ class SloService:
     def import_yaml(self, workspace: str, text: str, *, replace: bool) -> list[dict]:
         """Every SLO of the YAML, all validated before any is stored; existing names are updated when ``replace``."""
         slos = load_yaml(text)
+        for slo in slos:
+            windowed.check(slo)
         stored = {r.sk: r for r in self.repository.all(workspace)}
         existing = set(stored)
         clashes = [s.name for s in slos if s.name in existing]
@@ -160,8 +164,11 @@ class SloService:
         try:
             buckets = read_buckets(slo, start, end, context) if start < end else []
         except Exception as exc:
-            # kept on the SLO until an evaluation succeeds: its budget says it stands as of its last good one
-            self.repository.set_state(workspace, name, {**state, EVALUATION_ERROR: _error_of(exc, now)})
+            # kept on the SLO until an evaluation succeeds: its budget says it stands as of its last good one; an SLO
+            # deleted meanwhile keeps nothing, so its caller is told the error (not the store's refused write) and why
+            if not self.repository.set_state(workspace, name, {**state, EVALUATION_ERROR: _error_of(exc, now)}):
+                if isinstance(exc, PagerlessError):
+                    exc.details = [*exc.details, DELETED_MEANWHILE | {"slo": name}]
             raise
         self.repository.put_buckets(workspace, name, [(b.start, float(b.good), float(b.total)) for b in buckets])
         # the earliest bucket stored, kept with the state: a budget read needs no query of the buckets for it
@@ -187,7 +194,8 @@ class SloService:
                 "budget": {"version": version, **{key: status[key] for key in SNAPSHOT}},
             }
         )
-        self.repository.set_state(workspace, name, state)
+        if not self.repository.set_state(workspace, name, state):
+            raise NotFoundError(f"SLO {name} was deleted while it was evaluated", details=[DELETED_MEANWHILE])
         return {"slo": name, "buckets_written": len(buckets), "alert_level": level, "previous_alert_level": previous}
 
     def _catch_up_from(self, slo: SloDocument, state: dict, end: datetime) -> datetime:
@@ -347,6 +355,10 @@ def _default_intake(source: str, payload: dict, workspace: str) -> object:
 
 def _starts(buckets) -> list[datetime]:
     return [b.start for b in buckets]
+
+
+# said with an evaluation whose SLO was deleted while it ran: nothing keeps its outcome
+DELETED_MEANWHILE = {"deleted": True, "message": "the SLO was deleted while it was evaluated"}
 
 
 def evaluation(state: dict) -> dict:

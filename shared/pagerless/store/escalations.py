@@ -17,7 +17,9 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
+from pagerless.domain.incidents import IncidentStatus
 from pagerless.store.base import BaseModel, Region, TableName, lost_race, written
+from pagerless.store.incident_records import IncidentRecord
 from pagerless.store.sweeps import ESCALATION, GAVE_UP_LIVE, RUNNING_ESCALATION, Sweeps, notice_due
 from pagerless.store.system import SystemRepository
 from pagerless.store.timeline import TimelineRecord
@@ -26,6 +28,11 @@ from pagerless.store.timeline import TimelineRecord
 UNSTARTED_KEYED = ("migration", "system.sweeps.escalation")
 # the one that says the escalations a version without the running keys left running have their keys
 RUNNING_KEYED = ("migration", "system.sweeps.escalation-running")
+# the `sweep` kind a version before `GivenUpEntry` kept a given-up escalation under (until its incident was taken),
+# the system item that says none is left, and how many the escalation sweep releases in one run
+OLD_GIVEN_UP = "escalation-gave-up"
+OLD_GIVEN_UP_RELEASED = ("migration", "system.sweeps.escalation-gave-up")
+OLD_GIVEN_UP_BATCH = 25
 
 
 class EscalationRecord(BaseModel):
@@ -314,3 +321,52 @@ class EscalationRepository:
             ],
             condition=EscalationRecord.status == "running",
         )
+
+    def release_old_given_up(self, batch: int = OLD_GIVEN_UP_BATCH) -> int:
+        """Move the escalations a version before `GivenUpEntry` gave up on (kept under ``OLD_GIVEN_UP`` in `sweeps`,
+        which nothing read or released any more) out of the index: one still untaken (its incident open and not
+        acknowledged) onto the status page, as `give_up` lists one; one whose incident was taken off it. At most
+        ``batch`` a run (one Query of the index, a GetItem and a transaction each); when a run finds fewer, a system
+        item says none is left and later runs read nothing. The number moved."""
+        if SystemRepository().get(*OLD_GIVEN_UP_RELEASED) is not None:
+            return 0
+        keys = list(EscalationRecord.by_sweep.query(OLD_GIVEN_UP, limit=batch))
+        moved, raced = 0, False
+        for key in keys:
+            record = self.get(key.pk.removeprefix("escalation#"), key.sk)
+            if record is not None and record.sweep == OLD_GIVEN_UP:  # the index may lag a release
+                released = self._release_old(record)
+                moved, raced = moved + released, raced or not released
+        if len(keys) < batch and not raced:
+            SystemRepository().put(*OLD_GIVEN_UP_RELEASED, {"released": moved})
+        return moved
+
+    def _release_old(self, record: EscalationRecord) -> bool:
+        """List ``record`` (given up under ``OLD_GIVEN_UP``) on the status page if its incident is untaken, in one
+        transaction with that check of the incident, else only leave the index; False if released meanwhile."""
+        old = EscalationRecord.sweep == OLD_GIVEN_UP
+        untaken = (
+            IncidentRecord.id.exists()
+            & (IncidentRecord.status != IncidentStatus.RESOLVED.value)
+            & (IncidentRecord.acknowledged.does_not_exist() | (IncidentRecord.acknowledged == False))  # noqa: E712
+        )
+        listed = GivenUpEntry(
+            f"{GIVEN_UP}{record.workspace}",
+            f"{record.incident_id}#{record.sk}",
+            incident_id=record.incident_id,
+            generation=record.sk,
+            reason=record.reason or "",
+            stopped_at=record.ended_at or record.sweep_since or utcnow(),
+        )
+        try:
+            with TransactWrite(connection=Connection(region=Region().__get__(None, EscalationRecord))) as tx:
+                tx.update(record, actions=[EscalationRecord.given_up_listed.set(True), *_UNKEYED], condition=old)
+                tx.condition_check(IncidentRecord, record.incident_id, condition=untaken)
+                tx.save(listed)
+            return True
+        except TransactWriteError as exc:  # PynamoDB sends condition checks first, then puts, then updates
+            if lost_race(exc, 2):  # released, or changed, meanwhile: a later run reads it again
+                return False
+            if not lost_race(exc, 0):
+                raise
+        return written(record.update, actions=list(_UNKEYED), condition=old)  # taken: it leaves the index only

@@ -60,7 +60,9 @@ def claim_handoff(workspace: str, schedule_id: str, at: datetime, person_id: str
 
 
 def handoff_claims(workspace: str, schedule_id: str, at: datetime) -> list[dict]:
-    """What `claim_handoff` recorded for the handoff at ``at``: one per person told they are on call from then."""
+    """What `claim_handoff` recorded for the handoff at ``at``: one per person told they are on call from then (or,
+    with ``quiet``, claimed and not told: their shift was cut short before the check told it, and the off-call message
+    that followed was the one they got)."""
     prefix = f"{workspace}#{schedule_id}#{at.isoformat()}#"
     return [
         r.data for r in SystemRecord.query("oncall-handoff", SystemRecord.sk.startswith(prefix), consistent_read=True)

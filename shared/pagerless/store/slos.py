@@ -129,9 +129,11 @@ class SloRepository:
         if not retire(record, fields=("service", "document")):
             raise NotFoundError(f"SLO {name} not found")
 
-    def set_state(self, workspace: str, name: str, state: dict) -> None:
+    def set_state(self, workspace: str, name: str, state: dict) -> bool:
+        """Write the SLO's evaluation state; False, and nothing written, if the SLO was deleted meanwhile."""
         record = SloRecord(_definitions(workspace), name)
-        record.update(
+        return written(
+            record.update,
             actions=[SloRecord.state.set(state), SloRecord.updated_at.set(utcnow())],
             condition=SloRecord.document.exists(),
         )

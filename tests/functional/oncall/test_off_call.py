@@ -188,6 +188,7 @@ def test_a_swap_made_long_after_it_began_tells_its_person_and_whom_it_took_over_
     swap = {"person_id": ids["cy"], "start": began.isoformat(), "end": (now + timedelta(hours=3)).isoformat()}
     added = api.post(f"/api/oncall/schedules/{created['id']}/overrides", json=swap, headers=auth(admin_key))
     assert added.status_code == 201, added.text
-    # Then the check tells Cy she is on call from then, and whoever was that they are off call from then, once
+    # Then the check tells Cy she is on call from then, and whoever was that they are off call from the swap (they
+    # were on call, and paged, until it was made), once
     told = [_told(announce_handoffs()) for _ in range(2)]
-    assert told == [[(ids["cy"], began.isoformat()), ("off", on_call, began.isoformat())], []]
+    assert told == [[(ids["cy"], began.isoformat()), ("off", on_call, added.json()["created_at"])], []]

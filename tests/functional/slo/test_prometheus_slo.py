@@ -148,8 +148,8 @@ def test_a_query_prometheus_refuses_is_a_validation_error(runtime, api, admin_ke
     query["query"] = "rate(x[5m])"
     refused = api.post("/api/slo", json=doc, headers=auth(admin_key))
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "VALIDATION_ERROR", refused.text
-    # And an SLO whose expression (taken as written) Prometheus cannot parse
-    query["query"] = "sum(rate(x[{{window}}])"
+    # And an SLO whose expression (taken as written) Prometheus cannot parse, its structure whole
+    query["query"] = "sum(rate(x[{{window}}])) bogus"
     assert api.post("/api/slo", json=doc, headers=auth(admin_key)).status_code == 201
     # When it is evaluated on request
     response = api.post(f"/api/slo/{NAME}/evaluate", headers=auth(admin_key))
@@ -161,3 +161,42 @@ def test_a_query_prometheus_refuses_is_a_validation_error(runtime, api, admin_ke
     # And the SLO's budget says so until an evaluation succeeds
     error = api.get(f"/api/slo/{NAME}/budget", headers=auth(admin_key)).json()["evaluation"]["error"]
     assert error["message"] == "Prometheus rejected the query" and error["details"][0]["error"], error
+
+
+@pytest.mark.parametrize(
+    ("query", "window", "wrong"),
+    [
+        ("sum(rate(x[{{window}}])", "5m", "'(' at character 4 is not closed"),
+        ("sum(rate(x[{{window}}m]))", "5m", "[5mm] is no range"),
+        ("sum(rate(x[5m])) * {{window}}", "5m", "the duration 5m stands outside a range"),
+        ('sum(rate(x{code="5.."[{{window}}]))', "5m", "'[' at character 22 is inside a label matcher"),
+    ],
+)
+def test_a_window_expression_that_is_no_promql_is_refused_as_it_is_saved_naming_its_field(
+    runtime, api, admin_key, prometheus, query, window, wrong
+):
+    # Given a {{window}} expression that is no PromQL once a window is substituted (Prometheus would say so only
+    # when it is read: every evaluation, and the exported rule file, would fail)
+    doc = document(prometheus.url)
+    doc["spec"]["indicator"]["spec"]["ratioMetric"]["total"]["metricSource"]["spec"]["query"] = query
+    # When it is saved (created, replaced, imported), it is a 422 naming the field, the window and what is wrong
+    for refused in (
+        api.post("/api/slo", json=doc, headers=auth(admin_key)),
+        api.post("/api/slo/import", content=json.dumps(doc), headers=auth(admin_key)),
+    ):
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "VALIDATION_ERROR"
+        (detail,) = error["details"]
+        assert detail["field"] == "spec.indicator.spec.ratioMetric.total.metricSource.spec.query"
+        assert detail["window"] == window and detail["query"] == query.replace("{{window}}", window)
+        assert detail["message"].startswith(wrong), detail
+    # And nothing was stored
+    assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
+    # And a valid one stored is not replaced by it
+    doc["spec"]["indicator"]["spec"]["ratioMetric"]["total"]["metricSource"]["spec"]["query"] = (
+        'sum(rate(http_requests_total{job="payments-api"}[{{window}}])) * 300'
+    )
+    assert api.post("/api/slo", json=doc, headers=auth(admin_key)).status_code == 201
+    doc["spec"]["indicator"]["spec"]["ratioMetric"]["total"]["metricSource"]["spec"]["query"] = query
+    assert api.put(f"/api/slo/{NAME}", json=doc, headers=auth(admin_key)).status_code == 422

@@ -77,3 +77,78 @@ def test_the_status_page_reads_the_given_up_escalations_in_one_bounded_query(
     assert api.get("/api/status", headers=auth(operator_key)).json()["escalations"] == {"stopped": 0, "list": []}
     assert escalation_reads == [("Query", "escalation-given-up#default", 51)]
     assert escalation(opened.id).given_up_listed is None
+
+
+def _given_up(runtime, scenario, oncall, pages):
+    """An incident whose escalation the sweep gave up on (its executions kept failing), and the sweep's client."""
+    from pagerless.oncall.sweep import sweep
+
+    oncall(delays=(300, 300, 300))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    sfn = runtime.client("stepfunctions")
+    with failing("GetItem", _invalid, times=1000, when=inside("tick")):
+        assert _ended(runtime, _tick_execution(runtime, opened, {"step": 1, "repeat": 0}, f"f-{opened.id}"))
+        for _ in range(4):
+            sweep(sfn=sfn, now=_later())
+            current = escalation(opened.id)
+            if current.status == "running":
+                assert _ended(runtime, current.execution_arn)["status"] == "FAILED"
+    assert escalation(opened.id).given_up_listed
+    return opened, sfn
+
+
+def _as_an_older_version_gave_up(record) -> None:
+    """What a version before the status page's own list wrote when it gave up: the `escalation-gave-up` keys of the
+    `sweeps` index, since the stop, and no list entry (and, on a table it wrote, no item saying none is left)."""
+    from pagerless.store.escalations import GIVEN_UP, EscalationRecord, GivenUpEntry
+    from pagerless.store.system import SystemRecord
+
+    SystemRecord("migration", "system.sweeps.escalation-gave-up").delete()
+
+    GivenUpEntry(f"{GIVEN_UP}{record.workspace}", f"{record.incident_id}#{record.sk}").delete()
+    record.update(
+        actions=[
+            EscalationRecord.given_up_listed.remove(),
+            EscalationRecord.sweep.set("escalation-gave-up"),
+            EscalationRecord.sweep_since.set(record.ended_at),
+        ]
+    )
+
+
+def _old_keys() -> list[str]:
+    from pagerless.store.escalations import EscalationRecord
+
+    return [key.sk for key in EscalationRecord.by_sweep.query("escalation-gave-up")]
+
+
+def test_escalations_an_older_version_gave_up_on_are_listed_until_taken_or_released_when_taken(
+    fast_workflow, scenario, oncall, pages, runtime, api, operator_key
+):
+    from pagerless.oncall.sweep import sweep
+
+    # Given an escalation an older version gave up on (kept in the sweeps index, not listed), its incident untaken
+    opened, sfn = _given_up(runtime, scenario, oncall, pages)
+    stopped = escalation(opened.id)
+    _as_an_older_version_gave_up(stopped)
+    assert api.get("/api/status", headers=auth(operator_key)).json()["escalations"]["list"] == []
+    # When the escalation sweep runs
+    sweep(sfn=sfn, now=_later())
+    # Then the status page lists it, as it lists one given up now, and the index holds it no more
+    listed = api.get("/api/status", headers=auth(operator_key)).json()["escalations"]["list"]
+    assert [(e["incident_id"], e["generation"], e["reason"]) for e in listed] == [
+        (opened.id, stopped.sk, stopped.reason)
+    ]
+    assert listed[0]["stopped_at"] == stopped.ended_at.isoformat()
+    assert _old_keys() == []
+    # And a person acknowledging the incident takes it off the page
+    acked = api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key))
+    assert acked.status_code == 200, acked.text
+    assert api.get("/api/status", headers=auth(operator_key)).json()["escalations"] == {"stopped": 0, "list": []}
+    # When another was left by the older version and its incident taken since (so nothing released it)
+    _as_an_older_version_gave_up(escalation(opened.id))
+    sweep(sfn=sfn, now=_later())
+    # Then it leaves the index, and the page does not list it
+    assert _old_keys() == []
+    assert api.get("/api/status", headers=auth(operator_key)).json()["escalations"] == {"stopped": 0, "list": []}
+    assert escalation(opened.id).given_up_listed is None

@@ -1,0 +1,99 @@
+"""An SLO deleted while its evaluation fails: the evaluation's caller is told the evaluation's own error (what
+Prometheus said), and that the SLO was deleted meanwhile, so nothing keeps it; the store's refused write of the error
+onto an SLO that is gone is no 500 that hides it. Prometheus is a fake speaking its HTTP API's error shape."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.conftest import auth
+
+pytestmark = pytest.mark.functional
+
+NAME = "payments-api-availability"
+PORT = 8960
+PARSE_ERROR = "1:5: parse error: unexpected end of input"
+
+
+def _document() -> dict:
+    def source(query):
+        return {"metricSource": {"type": "Prometheus", "spec": {"query": query, "url": f"http://127.0.0.1:{PORT}"}}}
+
+    return {
+        "apiVersion": "openslo/v1",
+        "kind": "SLO",
+        "metadata": {"name": NAME},
+        "spec": {
+            "service": "payments-api",
+            "indicator": {
+                "spec": {
+                    "ratioMetric": {
+                        "counter": True,
+                        "bad": source('http_requests_total{code="500"}'),
+                        "total": source("http_requests_total"),
+                    }
+                }
+            },
+            "timeWindow": [{"duration": "30d", "isRolling": True}],
+            "budgetingMethod": "Occurrences",
+            "objectives": [{"target": 0.999}],
+        },
+    }
+
+
+@pytest.fixture
+def deleting_prometheus():
+    """A Prometheus whose query_range answers 400 bad_data, and which deletes the SLO as it is asked (an admin
+    deleting it while it is evaluated)."""
+    from pagerless.slo.service import SloService
+
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 — http.server's name
+            asked.append(self.path)
+            if len(asked) == 1:
+                SloService().delete("default", NAME)
+            body = json.dumps({"status": "error", "errorType": "bad_data", "error": PARSE_ERROR}).encode()
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield asked
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_slo_deleted_while_its_evaluation_fails_answers_that_failure_and_that_it_is_gone(
+    runtime, api, admin_key, deleting_prometheus
+):
+    # Given an SLO whose query Prometheus rejects
+    created = api.post("/api/slo", json=_document(), headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    # When it is evaluated on request and an admin deletes it meanwhile
+    response = api.post(f"/api/slo/{NAME}/evaluate", headers=auth(admin_key))
+    assert deleting_prometheus
+    # Then the answer is the evaluation's own error, in the API's format, with what Prometheus said, and that the SLO
+    # was deleted meanwhile (nothing keeps the error: it is told here or nowhere)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and error["message"] == "Prometheus rejected the query"
+    assert error["details"][0]["error"] == PARSE_ERROR
+    assert error["details"][-1] == {
+        "slo": NAME,
+        "deleted": True,
+        "message": "the SLO was deleted while it was evaluated",
+    }
+    # And the SLO stays deleted: nothing was written back onto it
+    assert api.get(f"/api/slo/{NAME}", headers=auth(admin_key)).status_code == 404
+    assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
