@@ -279,8 +279,8 @@ class EscalationRepository:
                 tx.save(entry, condition=TimelineRecord.sk.does_not_exist())
                 tx.save(listed)
                 tx.save(notice_due(record.incident_id, GAVE_UP_LIVE, at).marker)
-        except TransactWriteError as exc:
-            if lost_race(exc, 0):
+        except TransactWriteError as exc:  # PynamoDB sends the three puts first, then the update
+            if lost_race(exc, 3):  # stopped or handed over meanwhile
                 return False
             raise
         return True
@@ -303,8 +303,8 @@ class EscalationRepository:
                     condition=EscalationRecord.given_up_listed == True,  # noqa: E712 — a condition, not a test
                 )
                 tx.delete(listed)
-        except TransactWriteError as exc:
-            if lost_race(exc, 0):
+        except TransactWriteError as exc:  # PynamoDB sends the delete first, then the update
+            if lost_race(exc, 1):  # settled meanwhile
                 return False
             raise
         return True

@@ -152,3 +152,29 @@ def test_escalations_an_older_version_gave_up_on_are_listed_until_taken_or_relea
     assert _old_keys() == []
     assert api.get("/api/status", headers=auth(operator_key)).json()["escalations"] == {"stopped": 0, "list": []}
     assert escalation(opened.id).given_up_listed is None
+
+
+def test_a_give_up_or_a_settle_that_lost_its_race_to_a_person_says_so(
+    fast_workflow, scenario, oncall, pages, api, operator_key
+):
+    from pagerless.oncall.sweep import _give_up
+    from pagerless.store.escalations import EscalationRepository
+
+    # Given a running escalation the sweep has read
+    oncall(delays=(300, 300, 300))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    read = escalation(opened.id)
+    assert read.status == "running"
+    # When a person acknowledges the incident before the sweep gives up on what it read
+    acked = api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key))
+    assert acked.status_code == 200, acked.text
+    # Then the give-up says it was stopped meanwhile (no error, nothing written), and the stop stands
+    assert _give_up(read, ("FAILED", "States.TaskFailed"))["resume"] == "stopped"
+    stopped = escalation(opened.id)
+    assert stopped.status != "running" and stopped.given_up_listed is None
+    assert "escalation_gave_up" not in [
+        e["type"] for e in api.get(f"/api/incidents/{opened.id}/timeline", headers=auth(operator_key)).json()["items"]
+    ]
+    # And settling an escalation the status page does not list says so too
+    assert EscalationRepository().settle(stopped) is False
