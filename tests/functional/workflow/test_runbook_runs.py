@@ -34,12 +34,29 @@ def job(api, key, job_id) -> dict:
 
 
 def wait_job(api, key, job_id, *statuses) -> dict:
+    """The job once it has one of ``statuses``; a final one once its run has ended too: the step that ends a job
+    sets its status, then writes its JobCompleted/JobFailed event, then the execution ends (a test that read the
+    events or the execution at the status raced them)."""
     try:
-        return wait_for(lambda: (j := job(api, key, job_id))["status"] in statuses and j, timeout=60)
+        done = wait_for(lambda: (j := job(api, key, job_id))["status"] in statuses and j, timeout=60)
+        if done["status"] in ("completed", "failed", "cancelled"):
+            wait_for(lambda: run_ended(job_id), timeout=60)
+        return done
     except AssertionError:
         raise AssertionError(
             f"{job(api, key, job_id)}\n{api.get(f'/api/jobs/{job_id}/trace', headers=auth(key)).json()}"
         ) from None
+
+
+def run_ended(job_id: str) -> bool:
+    """The job's execution (named by the job's id) is no longer running, or never started."""
+    import boto3
+
+    from pagerless import settings
+
+    machine = settings.workflow().runbook_state_machine_arn
+    running = boto3.client("stepfunctions").list_executions(stateMachineArn=machine, statusFilter="RUNNING")
+    return all(execution["name"] != job_id for execution in running["executions"])
 
 
 def events(api, key, job_id) -> list[dict]:
