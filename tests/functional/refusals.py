@@ -89,9 +89,9 @@ def refusing_writes_of(value: str, code: str = "InternalServerError", *, times: 
     """Answer the next ``times`` calls of ``PutItem`` or ``TransactWriteItems`` writing an item that holds the string
     ``value`` (its partition key, its type...) with the error ``code``, as DynamoDB would if the process died before
     that write; yields the calls refused."""
-    from pagerless.store.system import SystemRecord
+    from pagerless.store.session import dynamodb_events
 
-    events = SystemRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events()
     refused: list[str] = []
 
     def answer(model, params, **_):

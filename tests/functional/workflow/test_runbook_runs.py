@@ -778,6 +778,7 @@ def test_a_step_approval_previews_a_fix_the_service_scope_now_refuses_saying_so_
     from pagerless.remediation.policy_phrases import decision_reason
     from pagerless.remediation.reasons import render
     from pagerless.store.approvals import ApprovalRecord
+    from pagerless.store.session import dynamodb_events
     from tests.functional.workflow.conftest import alertmanager_payload
     from tests.iam.calls import as_the_test
 
@@ -791,7 +792,7 @@ def test_a_step_approval_previews_a_fix_the_service_scope_now_refuses_saying_so_
     assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
     before = replicas(sandbox)
     # ... and the catalog moving payments-api to payments-prod once the step is planned, as its approval is asked
-    events = ApprovalRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(ApprovalRecord)
     moved = []
 
     def move_the_service(params, **_):
