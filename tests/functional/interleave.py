@@ -32,7 +32,9 @@ def before_writing(
 ) -> Iterator[list]:
     """Run ``then`` before each of the next ``times`` writes of an item of ``table`` whose key (or item, as
     DynamoDB's typed JSON) ``matches``; yields the list of what each ``then`` returned."""
-    events = model._get_connection().connection.client.meta.events
+    from pagerless.store.session import dynamodb_events
+
+    events = dynamodb_events(model)
     results: list = []
     busy = [False]
 

@@ -95,9 +95,9 @@ def refusing_writes_of(
     """Answer the next ``times`` calls of ``operations`` (``PutItem`` or ``TransactWriteItems``) writing an item that
     holds the string ``value`` (its partition key, its type...; a tuple: each of them) with the error ``code``, as
     DynamoDB would if the process died before that write; yields the calls refused."""
-    from pagerless.store.system import SystemRecord
+    from pagerless.store.session import dynamodb_events
 
-    events = SystemRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events()
     refused: list[str] = []
     values = (value,) if isinstance(value, str) else value
 

@@ -22,9 +22,10 @@ pytestmark = pytest.mark.functional
 @contextmanager
 def reads_inside(function: str) -> Iterator[list[str]]:
     """The DynamoDB calls made on a thread inside ``function`` (by its name on the stack) while this is open."""
+    from pagerless.store.session import dynamodb_events
     from pagerless.store.system import SystemRecord
 
-    events = SystemRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(SystemRecord)
     calls: list[str] = []
 
     def count(model, **_):

@@ -13,10 +13,11 @@ pytestmark = pytest.mark.functional
 @pytest.fixture
 def dynamodb_calls():
     """The DynamoDB operations the requests make from now on, in order."""
+    from pagerless.store.session import dynamodb_events
     from pagerless.store.users import UserRecord
 
     calls: list[str] = []
-    events = UserRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(UserRecord)
     events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name), unique_id="count-dynamodb")
     yield calls
     events.unregister("before-call.dynamodb.*", unique_id="count-dynamodb")

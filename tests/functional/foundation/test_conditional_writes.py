@@ -9,9 +9,10 @@ from botocore.exceptions import ClientError
 @pytest.fixture
 def refusing(runtime):
     """Make DynamoDB answer the next calls of an operation with an error code, as AWS would (no retry)."""
+    from pagerless.store.session import dynamodb_events
     from pagerless.store.system import SystemRecord
 
-    events = SystemRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(SystemRecord)
     registered = []
 
     def refuse(operation: str, code: str, **response) -> None:
@@ -132,12 +133,11 @@ def _transaction(first_free: bool):
     from pynamodb.connection import Connection
     from pynamodb.transactions import TransactWrite
 
-    from pagerless.store.base import Region
     from pagerless.store.system import SystemRecord, SystemRepository
 
     if not first_free:
         SystemRepository().put("tx", "one", {})
-    with TransactWrite(connection=Connection(region=Region().__get__(None, SystemRecord))) as tx:
+    with TransactWrite(connection=Connection(region=SystemRecord.Meta.region)) as tx:
         tx.save(SystemRecord("tx", "one"), condition=SystemRecord.pk.does_not_exist())
         tx.save(SystemRecord("tx", "two"), condition=SystemRecord.pk.does_not_exist())
 

@@ -12,8 +12,9 @@ from botocore.exceptions import ClientError
 def requests_made(runtime):
     """DynamoDB requests by operation, counted from the shared client's botocore events."""
     from pagerless.store.audit import AuditRecord
+    from pagerless.store.session import dynamodb_events
 
-    events = AuditRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(AuditRecord)
     counted: Counter = Counter()
     lock = threading.Lock()
 

@@ -42,8 +42,9 @@ class FoldBeforeTheCount:
 def folding_before_the_count(fold: FoldBeforeTheCount):
     """``fold`` runs before the next read of the alerts table (a GetItem or a BatchGetItem)."""
     from pagerless.store.alerts import AlertRecord
+    from pagerless.store.session import dynamodb_events
 
-    events = AlertRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(AlertRecord)
     for operation in ("GetItem", "BatchGetItem"):
         events.register(f"before-parameter-build.dynamodb.{operation}", fold, unique_id=f"fold-{operation}")
     try:
@@ -67,6 +68,7 @@ def _four_firings(api, ingest_key) -> tuple[str, str]:
 
 def test_an_acknowledgement_counts_the_duplicates_a_fold_moved_while_it_acknowledged(api, runtime, ingest_key):
     from pagerless.store.alerts import AlertRecord, AlertRepository, alert_key
+    from pagerless.store.session import dynamodb_events
 
     # Given an incident whose alert fired four times: its three duplicates pending on the alert item (no fold yet)
     opened = post_alert(api, ingest_key, "generic", ALERT).json()["alerts"][0]
@@ -78,7 +80,7 @@ def test_an_acknowledgement_counts_the_duplicates_a_fold_moved_while_it_acknowle
     assert api.get(f"/api/incidents/{opened['incident_id']}", headers=auth(operator)).json()["alert_count"] == 4
     # When it is acknowledged while a delivery folds the pending duplicates onto it
     fold = FoldBeforeTheCount(runtime.provisioned.tables["AlertsTable"], key)
-    events = AlertRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(AlertRecord)
     for operation in ("GetItem", "BatchGetItem"):
         events.register(f"before-parameter-build.dynamodb.{operation}", fold, unique_id=f"fold-{operation}")
     try:
@@ -133,6 +135,7 @@ def test_the_incident_list_reads_the_pending_duplicates_consistently(api, runtim
 
     from pagerless.incidents.service import IncidentService
     from pagerless.store.alerts import AlertRecord
+    from pagerless.store.session import dynamodb_events
 
     # Given an incident with duplicates pending on its alert
     incident_id, _ = _four_firings(api, ingest_key)
@@ -143,7 +146,7 @@ def test_the_incident_list_reads_the_pending_duplicates_consistently(api, runtim
         if threading.current_thread() is reader and alerts_table in json.dumps(params.get("RequestItems", {})):
             reads.append(params["RequestItems"][alerts_table])
 
-    events = AlertRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(AlertRecord)
     events.register("before-parameter-build.dynamodb.BatchGetItem", capture, unique_id="capture-batch")
     try:
         # When the incident list is read

@@ -138,12 +138,13 @@ def _workflows_settled(runtime) -> None:
 
 def test_a_failed_run_fails_every_record_holding_one_of_its_deliveries(runtime):
     from pagerless.store.alerts import AlertRecord
+    from pagerless.store.session import dynamodb_events
 
     sent = _now_ms()
     _batch([_record(_alert("a"), sent, "open-a"), _record(_alert("b"), sent, "open-b")])
     records = [_record(_alert("a"), sent + 1000, "m0"), _record(_alert("b"), sent + 1001, "m1")]
     records.append(_record(_alert("a"), sent + 1002, "m2"))  # a later delivery of "a"
-    events = AlertRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(AlertRecord)
 
     def throttle(params, **_):  # DynamoDB refuses the write that counts "a"
         if params.get("Key", {}).get("pk", {}).get("S", "").endswith("#a"):

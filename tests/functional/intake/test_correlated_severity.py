@@ -76,6 +76,7 @@ def test_a_queued_child_whose_root_raise_failed_raises_it_on_the_retry_down_the_
     api, runtime, ingest_key, admin_key
 ):
     from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.session import dynamodb_events
 
     # Given a warning root for the checkout service
     root = post_alert(api, ingest_key, "alertmanager", fixture_json(FIRING)).json()["alerts"][0]
@@ -89,7 +90,7 @@ def test_a_queued_child_whose_root_raise_failed_raises_it_on_the_retry_down_the_
         assert response.status_code == 202, response.text
     # When the consumer's first attempt groups the child under the root and then fails to raise the root
     refusal = RaiseRefusal(root["incident_id"])
-    events = IncidentRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(IncidentRecord)
     events.register("before-parameter-build.dynamodb.UpdateItem", refusal, unique_id="refuse-raise")
     try:
         runtime.poller.drain()

@@ -192,11 +192,12 @@ def test_only_what_could_be_neither_queued_nor_processed_is_answered_503(
     api, runtime, ingest_key, admin_key, queue_mode, refusals, monkeypatch
 ):
     from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.session import dynamodb_events
 
     # Given SQS refuses one entry every time, and the store refuses that alert's incident (a DynamoDB outage
     # for it, at the boundary)
     refusals.refuse("fp-big7", 10)
-    events = IncidentRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(IncidentRecord)
 
     def refuse_big7(params, **_):
         if "Big7 is failing" in json.dumps(params):

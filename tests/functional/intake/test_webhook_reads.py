@@ -27,10 +27,11 @@ GENERIC = {"title": "checkout latency high", "severity": "critical", "service": 
 def _reads_of_the_system_table(runtime):
     """While open: records each switches Query / settings GetItem on the system table, and whether each
     arrived while the other was waiting for it (yields both lists)."""
+    from pagerless.store.session import dynamodb_events
     from pagerless.store.system import SystemRecord
 
     table = runtime.provisioned.tables["SystemTable"]
-    events = SystemRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(SystemRecord)
     arrived: list[str] = []
     together = threading.Event()
     overlapped: list[bool] = []

@@ -18,6 +18,7 @@ def incident_gets(runtime):
     import json
 
     from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.session import dynamodb_events
 
     table, read = runtime.provisioned.tables["IncidentsTable"], []
 
@@ -26,7 +27,7 @@ def incident_gets(runtime):
         if model.name == "GetItem" and body.get("TableName") == table:
             read.append(body["Key"]["id"]["S"])
 
-    events = IncidentRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(IncidentRecord)
     events.register("before-call.dynamodb", before)
     yield read
     events.unregister("before-call.dynamodb", before)

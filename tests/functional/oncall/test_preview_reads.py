@@ -15,6 +15,7 @@ pytestmark = pytest.mark.functional
 @pytest.fixture
 def system_reads(runtime):
     """(operation, partition key) of each read of the system table while the test runs."""
+    from pagerless.store.session import dynamodb_events
     from pagerless.store.system import SystemRecord
 
     table, read = runtime.provisioned.tables["SystemTable"], []
@@ -29,7 +30,7 @@ def system_reads(runtime):
             values = body.get("ExpressionAttributeValues") or {}
             read.append((model.name, *sorted(v.get("S", "") for v in values.values())))
 
-    events = SystemRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(SystemRecord)
     events.register("before-call.dynamodb", before)
     yield read
     events.unregister("before-call.dynamodb", before)

@@ -60,9 +60,10 @@ def test_over_the_limit_a_key_gets_429_with_retry_after_and_other_keys_do_not(ap
 
 def test_the_count_is_shared_by_instances_with_one_update_per_request(runtime, limits):
     from pagerless.store.ratelimits import RateCounterRecord
+    from pagerless.store.session import dynamodb_events
 
     calls = DynamoCalls()
-    events = RateCounterRecord._get_connection().connection.client.meta.events  # the client the store uses
+    events = dynamodb_events(RateCounterRecord)  # the client the store uses
     events.register("before-call.dynamodb.UpdateItem", calls)
     try:
         # Given two Lambda instances (two limiters) counting the same key

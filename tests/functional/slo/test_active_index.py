@@ -53,8 +53,9 @@ class IncidentQueries:
 @pytest.fixture
 def incident_queries(runtime):
     from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.session import dynamodb_events
 
-    events = IncidentRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(IncidentRecord)
     queries = IncidentQueries(runtime.provisioned.tables["IncidentsTable"])
     events.register("before-call.dynamodb", queries.before)
     events.register("after-call.dynamodb", queries.after)

@@ -21,9 +21,10 @@ NAME = "checkout-reads"
 @contextmanager
 def slo_queries():
     """Every Query sent to the SLO table while the block runs (its parameters)."""
+    from pagerless.store.session import dynamodb_events
     from pagerless.store.slos import SloRecord
 
-    events, sent = SloRecord._get_connection().connection.client.meta.events, []
+    events, sent = dynamodb_events(SloRecord), []
 
     def count(params, **_):
         if params.get("TableName", "").endswith(SloRecord.Meta.table_name):

@@ -425,6 +425,7 @@ def test_a_reopened_incident_still_open_is_down_from_its_reopen_until_now(api, a
 
 
 def test_only_a_reopened_incident_costs_the_downtime_sli_a_timeline_query(api, admin_key):
+    from pagerless.store.session import dynamodb_events
     from pagerless.store.timeline import TimelineRecord
     from tests.functional.slo.history import seed_reopen
 
@@ -441,7 +442,7 @@ def test_only_a_reopened_incident_costs_the_downtime_sli_a_timeline_query(api, a
     seed_reopen(
         "INC-21", resolved=opened + timedelta(hours=5, minutes=10), reopened=opened + timedelta(hours=5, minutes=30)
     )
-    events = TimelineRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(TimelineRecord)
     timeline_queries: list[str] = []
 
     def count(model, params, **_):

@@ -314,6 +314,7 @@ def system_reads(runtime):
     import threading
 
     from pagerless.store.escalations import EscalationRecord
+    from pagerless.store.session import dynamodb_events
 
     table, thread, reads = runtime.provisioned.tables["SystemTable"], threading.get_ident(), []
 
@@ -322,7 +323,7 @@ def system_reads(runtime):
         if threading.get_ident() == thread and model.name in ("Scan", "Query") and body.get("TableName") == table:
             reads.append((model.name, body.get("IndexName")))
 
-    events = EscalationRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(EscalationRecord)
     events.register("before-call.dynamodb", before)
     yield reads
     events.unregister("before-call.dynamodb", before)

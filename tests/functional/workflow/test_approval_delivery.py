@@ -75,12 +75,13 @@ def _approve_and_die_before_the_clear(api, key, incident_id: str) -> None:
     """An operator approves; Step Functions takes the decision, and the deciding request dies right
     before the write that clears its undelivered mark (the workflow goes on and resolves)."""
     from pagerless.store.approvals import ApprovalRecord
+    from pagerless.store.session import dynamodb_events
 
     def die_before_the_clear(params, **_) -> None:
         if str(params.get("UpdateExpression", "")).startswith("REMOVE") and "undelivered" in json.dumps(params):
             raise _Crash
 
-    client_events = ApprovalRecord._get_connection().connection.client.meta.events
+    client_events = dynamodb_events(ApprovalRecord)
     client_events.register("before-parameter-build.dynamodb.UpdateItem", die_before_the_clear)
     try:
         response = api.post(f"/api/incidents/{incident_id}/approve", json={"comment": "go"}, headers=auth(key))
@@ -282,6 +283,7 @@ def test_a_slow_decider_and_the_sweep_deliver_the_decision_once(
 ):
     from pagerless.api.security import key_service
     from pagerless.store.approvals import ApprovalRecord
+    from pagerless.store.session import dynamodb_events
 
     operator = key_service().authenticate(operator_key).key_id
     opened = open_incident(scenario).id
@@ -302,7 +304,7 @@ def test_a_slow_decider_and_the_sweep_deliver_the_decision_once(
             noted.append(True)  # once (the sweep writes too)
             swept.append(_sweep(runtime))
 
-    client_events = ApprovalRecord._get_connection().connection.client.meta.events
+    client_events = dynamodb_events(ApprovalRecord)
     client_events.register("before-parameter-build.dynamodb.UpdateItem", note_the_decision)
     client_events.register("after-call.dynamodb.UpdateItem", sweep_meanwhile)
     try:
@@ -383,6 +385,7 @@ def test_the_sweep_reads_only_the_undelivered_decisions(
     dies_after_deciding, runs, sandbox, scenario, api, operator_key, runtime, monkeypatch
 ):
     from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
+    from pagerless.store.session import dynamodb_events
 
     # Given an incident approved and delivered as usual
     opened = open_incident(scenario).id
@@ -404,7 +407,7 @@ def test_the_sweep_reads_only_the_undelivered_decisions(
         if model.name == "BatchGetItem":
             read.append(("batch", sum(len(items) for items in parsed.get("Responses", {}).values())))
 
-    client_events = ApprovalRecord._get_connection().connection.client.meta.events
+    client_events = dynamodb_events(ApprovalRecord)
     client_events.register("after-call.dynamodb.Query", count)
     client_events.register("after-call.dynamodb.BatchGetItem", count)
     _grace(monkeypatch, 0)

@@ -26,6 +26,7 @@ def test_a_decision_the_sweep_sent_is_not_marked_expired_by_its_late_decider(
 ):
     from pagerless import settings, step_functions
     from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
+    from pagerless.store.session import dynamodb_events
 
     # Given an incident whose approval's deadline is near from the start (every refusal reads as a timeout)
     monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "20")
@@ -52,7 +53,7 @@ def test_a_decision_the_sweep_sent_is_not_marked_expired_by_its_late_decider(
             raise _Crash
 
     sfn_events = step_functions.client().meta.events
-    db_events = ApprovalRecord._get_connection().connection.client.meta.events
+    db_events = dynamodb_events(ApprovalRecord)
     sfn_events.register("before-call.states.SendTaskSuccess", the_sweep_sends_first)
     sfn_events.register("after-call.states.SendTaskSuccess", step_functions_answered)
     db_events.register("before-parameter-build.dynamodb.UpdateItem", the_sweep_ends_before_its_clear)

@@ -144,7 +144,9 @@ def dies_after_deciding():
             if decided:
                 raise _Crash
 
-        events = ApprovalRecord._get_connection().connection.client.meta.events
+        from pagerless.store.session import dynamodb_events
+
+        events = dynamodb_events(ApprovalRecord)
         events.register("before-parameter-build.dynamodb.UpdateItem", note_the_decision)
         events.register("after-call.dynamodb.UpdateItem", die_once_stored)
         try:

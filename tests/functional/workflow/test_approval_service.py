@@ -248,6 +248,7 @@ def test_a_retried_approval_timeout_whose_first_attempt_died_before_escalating_s
     waiting,
 ):
     from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.session import dynamodb_events
     from pagerless.workflow.steps import run_step
 
     step = {"step": "approval_timed_out", "incident_id": waiting.id, "workspace": "default"}
@@ -258,7 +259,7 @@ def test_a_retried_approval_timeout_whose_first_attempt_died_before_escalating_s
         if '"escalated"' in json.dumps(params):
             raise _Crash
 
-    events = IncidentRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(IncidentRecord)
     events.register("before-parameter-build.dynamodb", die_at_the_escalation)
     try:
         with pytest.raises(_Crash):

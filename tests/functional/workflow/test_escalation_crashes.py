@@ -101,6 +101,7 @@ def test_a_raise_whose_delivery_crashed_before_its_page_started_is_paged_once_wh
     from botocore.exceptions import ClientError
 
     from pagerless.store.escalations import EscalationRecord
+    from pagerless.store.session import dynamodb_events
 
     # Given a payments-api warning nobody was paged for (the policy covers critical and high)
     oncall(delays=(30, 30, 30))
@@ -113,7 +114,7 @@ def test_a_raise_whose_delivery_crashed_before_its_page_started_is_paged_once_wh
         if failed and params["Key"]["pk"]["S"].startswith("escalation#") and len(failed) == 1:
             raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "gone"}}, "DeleteItem")
 
-    dynamodb = EscalationRecord._get_connection().connection.client.meta.events
+    dynamodb = dynamodb_events(EscalationRecord)
     dynamodb.register("before-parameter-build.dynamodb.DeleteItem", nothing_after)
     try:
         with before_escalation_starts(refuse_start(failed, times=1)):

@@ -134,8 +134,6 @@ def test_a_flapping_incident_from_before_the_settle_runs_is_paged_after_a_restar
 def test_a_tick_that_fails_for_longer_than_its_retries_is_tried_again_and_pages(
     fast_workflow, scenario, oncall, pages, runtime, monkeypatch
 ):
-    import time as clock
-
     from pagerless import settings
 
     monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "3600")
@@ -148,9 +146,17 @@ def test_a_tick_that_fails_for_longer_than_its_retries_is_tried_again_and_pages(
     sqs, url = runtime.client("sqs"), settings.workflow().notify_queue_url
     sqs.delete_queue(QueueUrl=url)
     wait_for(lambda: len(escalation(opened.id).pages) == 2, timeout=30)  # bob's page claimed, not queued
-    clock.sleep(75)
+    # (the tick's retries are spent: the execution waits to try it again, as its ASL's WaitAfterFailure says)
+    sfn, arn = runtime.client("stepfunctions"), escalation(opened.id).execution_arn
+    wait_for(lambda: "WaitAfterFailure" in entered_states(sfn, arn), timeout=120)
     assert execution_status(runtime, opened.id) == "RUNNING"
     sqs.create_queue(QueueName=url.rsplit("/", 1)[-1])
     # Then the escalation is tried again once the queue is back, and bob is paged
     assert pages.wait_for("1-0")["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
     assert escalation(opened.id).status == "running"
+
+
+def entered_states(sfn, arn: str) -> list[str]:
+    """The states the execution has entered so far, in order (its history)."""
+    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]

@@ -158,6 +158,7 @@ def test_a_failed_step_whose_page_was_refused_once_pages_once_and_a_second_failu
 
     from pagerless.store.contexts import ContextRecord
     from pagerless.store.escalations import EscalationRepository
+    from pagerless.store.session import dynamodb_events
     from tests.functional.workflow.conftest import wait_for
     from tests.iam.calls import as_the_test
 
@@ -174,7 +175,7 @@ def test_a_failed_step_whose_page_was_refused_once_pages_once_and_a_second_failu
             failed.append(params["TableName"])
             raise ClientError({"Error": {"Code": "InternalServerError", "Message": "gone"}}, "PutItem")
 
-    dynamodb = ContextRecord._get_connection().connection.client.meta.events
+    dynamodb = dynamodb_events(ContextRecord)
     dynamodb.register("before-parameter-build.dynamodb.PutItem", refuse_the_context)
     refused: list[str] = []
     try:

@@ -61,8 +61,9 @@ class IncidentReads:
 @pytest.fixture
 def incident_reads(runtime):
     from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.session import dynamodb_events
 
-    events = IncidentRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(IncidentRecord)
     reads = IncidentReads(runtime.provisioned.tables["IncidentsTable"], runtime.provisioned.tables["SystemTable"])
     events.register("before-call.dynamodb", reads.before)
     events.register("after-call.dynamodb", reads.after)

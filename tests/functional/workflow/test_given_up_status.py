@@ -21,6 +21,7 @@ pytestmark = pytest.mark.functional
 def escalation_reads(runtime):
     """(operation, index or partition, Limit) of each read of escalation state on the system table, any thread."""
     from pagerless.store.escalations import EscalationRecord
+    from pagerless.store.session import dynamodb_events
 
     table, reads = runtime.provisioned.tables["SystemTable"], []
 
@@ -35,7 +36,7 @@ def escalation_reads(runtime):
             if body.get("IndexName") or any(v.startswith("escalation") for v in values):
                 reads.append((model.name, body.get("IndexName") or values[0], body.get("Limit")))
 
-    events = EscalationRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(EscalationRecord)
     events.register("before-call.dynamodb", before)
     yield reads
     events.unregister("before-call.dynamodb", before)

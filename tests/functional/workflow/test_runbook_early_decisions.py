@@ -25,10 +25,11 @@ def decides_early(api):
     (``"parked"``: before the request goes on). Returns the API's answers."""
     from pagerless.store.approvals import ApprovalRecord
     from pagerless.store.jobs import JobRecord
+    from pagerless.store.session import dynamodb_events
 
     hooked = {
-        ApprovalRecord._get_connection().connection.client.meta.events,
-        JobRecord._get_connection().connection.client.meta.events,
+        dynamodb_events(ApprovalRecord),
+        dynamodb_events(JobRecord),
     }
     asked: list[tuple[str, str, int]] = []
     answers: list = []

@@ -467,17 +467,23 @@ def test_a_job_stopped_while_its_approval_is_being_requested_stays_cancelled(run
 
 
 def test_a_job_stopped_while_it_starts_stays_cancelled_and_runs_no_step(runs, sandbox, api):
+    import threading
+
+    from tests.functional.workflow.test_runbook_runs import run_ended
+
     key = runs["alice"]
     # Given a dry run of scale-out, whose start reads the Deployment's replica count (slowly)
     sandbox.slow_down("deployments", 3.0)
+    reading = threading.Event()
+    sandbox.on_request(lambda method, path: "/deployments" in path and reading.set())
     body = {"workflow_id": "scale-out", "input": {"context": {**CONTEXT, "replicas": 3}, "dry_run": True}}
     started = api.post("/api/runs", json=body, headers=auth(key)).json()
     wait_for(lambda: events(api, key, started["job_id"]))
-    time.sleep(1.0)
-    # When the job is stopped while it starts
+    assert reading.wait(30), "the run's start never read the Deployment"
+    # When the job is stopped while it starts (its read of the Deployment under way)
     stopped = api.post(f"/api/jobs/{started['job_id']}/stop", headers=auth(key))
     assert stopped.status_code == 200 and stopped.json()["status"] == "cancelled", stopped.text
-    time.sleep(6.0)  # its start has read the Deployment by now
+    wait_for(lambda: run_ended(started["job_id"]), timeout=60)  # its start has read the Deployment, and its run ended
     # Then it stays cancelled: it is not running again, and no step ran
     after = job(api, key, started["job_id"])
     assert after["status"] == "cancelled", after

@@ -34,12 +34,29 @@ def job(api, key, job_id) -> dict:
 
 
 def wait_job(api, key, job_id, *statuses) -> dict:
+    """The job once it has one of ``statuses``; a final one once its run has ended too: the step that ends a job
+    sets its status, then writes its JobCompleted/JobFailed event, then the execution ends (a test that read the
+    events or the execution at the status raced them)."""
     try:
-        return wait_for(lambda: (j := job(api, key, job_id))["status"] in statuses and j, timeout=60)
+        done = wait_for(lambda: (j := job(api, key, job_id))["status"] in statuses and j, timeout=60)
+        if done["status"] in ("completed", "failed", "cancelled"):
+            wait_for(lambda: run_ended(job_id), timeout=60)
+        return done
     except AssertionError:
         raise AssertionError(
             f"{job(api, key, job_id)}\n{api.get(f'/api/jobs/{job_id}/trace', headers=auth(key)).json()}"
         ) from None
+
+
+def run_ended(job_id: str) -> bool:
+    """The job's execution (named by the job's id) is no longer running, or never started."""
+    import boto3
+
+    from pagerless import settings
+
+    machine = settings.workflow().runbook_state_machine_arn
+    running = boto3.client("stepfunctions").list_executions(stateMachineArn=machine, statusFilter="RUNNING")
+    return all(execution["name"] != job_id for execution in running["executions"])
 
 
 def events(api, key, job_id) -> list[dict]:
@@ -761,6 +778,7 @@ def test_a_step_approval_previews_a_fix_the_service_scope_now_refuses_saying_so_
     from pagerless.remediation.policy_phrases import decision_reason
     from pagerless.remediation.reasons import render
     from pagerless.store.approvals import ApprovalRecord
+    from pagerless.store.session import dynamodb_events
     from tests.functional.workflow.conftest import alertmanager_payload
     from tests.iam.calls import as_the_test
 
@@ -774,7 +792,7 @@ def test_a_step_approval_previews_a_fix_the_service_scope_now_refuses_saying_so_
     assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
     before = replicas(sandbox)
     # ... and the catalog moving payments-api to payments-prod once the step is planned, as its approval is asked
-    events = ApprovalRecord._get_connection().connection.client.meta.events
+    events = dynamodb_events(ApprovalRecord)
     moved = []
 
     def move_the_service(params, **_):
