@@ -1,4 +1,4 @@
-"""The console's navigation in a real browser (headless Chromium, 1280 px wide): an admin's seventeen
+"""The console's navigation in a real browser (headless Chromium, 1280 px wide): an admin's eighteen
 pages fit on one line in English and in Chinese, the pages beyond the main ones sit in a "More" menu
 that opens, leads to them, shows where one is, and closes on Escape or a click elsewhere."""
 

@@ -93,10 +93,14 @@ def _probed(template: Template) -> dict[str, list[str]]:
     }
 
 
-@pytest.mark.parametrize("function", ["SystemFunction", "ScheduledFunction"])
+# the functions that probe: /api/status, the scheduled probe, and the console's status page (its document is /api/status's)
+PROBERS = ["SystemFunction", "ScheduledFunction", "ConsoleFunction"]
+
+
+@pytest.mark.parametrize("function", PROBERS)
 def test_the_status_probe_describes_only_the_stacks_resources(template, roles, function):
     statements = roles[function]
-    # Given the roles of the live probe (/api/status) and the scheduled one
+    # Given the roles of the live probe (/api/status, the console's status page) and the scheduled one
     # Then no describe of the probe is granted on "*" ...
     broad = [
         (action, resource)
@@ -427,6 +431,6 @@ def test_only_the_functions_whose_paths_scan_a_table_may_scan_it(template, roles
     # ... and an index only by them, only if store/ scans an index of it (none does: every Scan is the table's)
     index_scanners = {lid for lid, st in roles.items() if not policies.denied(st, "dynamodb:Scan", f"{arn}/index/any")}
     assert index_scanners == (expected if INDEX_SCAN in _store_calls().get(_setting(table), set()) else set()), table
-    # ... and no role describes it but the status probe's (system, scheduled)
+    # ... and no role describes it but the status probe's (system, scheduled, the console's status page)
     describers = {lid for lid, st in roles.items() if not policies.denied(st, "dynamodb:DescribeTable", arn)}
-    assert describers == {"SystemFunction", "ScheduledFunction"}, table
+    assert describers == set(PROBERS), table
