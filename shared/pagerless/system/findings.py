@@ -1,9 +1,17 @@
 """Why /api/status is not ``ok``, as data: each finding a ``code``, whether it makes the status ``unhealthy`` or
 ``degraded``, and what it names. The status's ``reasons`` are their English sentences (`sentence`); the console's
 status page (`pagerless.console.status_pages`) says the same findings in the page's language, from this function
-on the same document: one judgement, two ways of saying it."""
+on the same document: one judgement, two ways of saying it.
+
+A failed last call to the model or to the cluster (``llm.last_call``, ``kubernetes.last_call``) counts while it is
+younger than PAGERLESS_STATUS_CALL_FAILURE_MAX_AGE_SECONDS (default a day; `aged` marks an older one ``stale``):
+nothing retries such a call on its own, the next incident does, so a failure older than that tells how an incident
+long gone went, not that anything is failing now (docs/status.md)."""
+
+from datetime import UTC, datetime
 
 from pagerless import settings
+from pagerless.clock import parse_time
 
 UNHEALTHY, DEGRADED = "unhealthy", "degraded"
 
@@ -46,13 +54,25 @@ def findings(document: dict) -> list[dict]:
         ("llm_failed", document["llm"]["last_call"]),
         ("kube_failed", document["kubernetes"]["last_call"]),
     ):
-        if call and not call.get("ok"):
+        if call and not call.get("ok") and not call.get("stale"):
             behind.append({"code": code, "at": call.get("at"), "error": call.get("error")})
     for finding in unreachable:
         finding["status"] = UNHEALTHY
     for finding in behind:
         finding["status"] = DEGRADED
     return unreachable + behind
+
+
+def aged(call: dict | None, now: datetime | None = None) -> dict | None:
+    """A last call (``{"at", "ok", ...}`` as the workflow keeps it) with ``age_seconds`` (None when its time cannot be
+    read) and ``stale``: a failure older than PAGERLESS_STATUS_CALL_FAILURE_MAX_AGE_SECONDS, shown but not counted."""
+    if call is None:
+        return None
+    at = parse_time(call.get("at"))
+    age = max(0.0, ((now or datetime.now(UTC)) - at).total_seconds()) if at is not None else None
+    limit = settings.status().call_failure_max_age_seconds
+    stale = bool(not call.get("ok") and limit and age is not None and age >= limit)
+    return {**call, "age_seconds": None if age is None else round(age, 1), "stale": stale}
 
 
 def sentence(finding: dict) -> str:

@@ -63,8 +63,10 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
     escalations = escalations.result()
     llm_configured = bool(integ.anthropic_api_key or integ.pagerless_anthropic_key_parameter)
     llm_call = next((r.data for r in records or () if r.sk == LLM_SK), None) if llm_configured else None
+    llm_call = findings.aged(llm_call)  # with its age; a failure long past is shown, not counted (`findings`)
     kube_configured = bool(integ.pagerless_kubeconfig or integ.pagerless_in_cluster or integ.pagerless_sandbox)
     kube_call = next((r.data for r in records or () if r.sk == KUBE_SK), None) if kube_configured else None
+    kube_call = findings.aged(kube_call)
     document = {
         "version": __version__,
         "healthy": all(c["reachable"] for c in components),  # every dependency reachable (backlogs aside)

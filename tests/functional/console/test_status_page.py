@@ -10,6 +10,7 @@ from markupsafe import escape
 
 from tests.conftest import ROOT, auth
 from tests.functional.console.test_console import sign_in
+from tests.functional.system.test_status_call_age import DAYS_AGO, _failed, configured  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.functional
 
@@ -118,3 +119,19 @@ def test_the_status_page_names_a_channel_that_refuses_with_its_fix(api, admin_us
     assert "ops-slack" in said and "invalid_auth" in said, said
     assert "Fix: " + str(escape(failing["fix"])) in said, said
     assert 'href="/console/deliveries"' in page
+
+
+def test_the_status_page_shows_an_old_failure_as_no_longer_counted(runtime, api, admin_user, configured):
+    from pagerless.store.system import LLM_SK
+
+    # Given the model's API failed days ago
+    _failed(LLM_SK, DAYS_AGO, "unavailable (overloaded)")
+    # When an admin opens the status page
+    sign_in(api, "root@example.com")
+    page = api.get("/console/status").text
+    # Then it shows the failure, says it no longer counts, and the state is OK
+    assert '<span id="overall-state">OK</span>' in page
+    assert "unavailable (overloaded)" in page and 'class="hint stale-call"' in page
+    # And in Chinese
+    api.cookies.set("pl_lang", "zh")
+    assert "已不再计入状态" in api.get("/console/status").text
