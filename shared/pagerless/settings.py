@@ -137,6 +137,7 @@ class ObservabilitySettings(BaseSettings):
     powertools_service_name: str = "pagerless"
     pagerless_tracing: bool = False  # Tracer() costs ~0.5 s of cold start: opt in
     pagerless_metrics_namespace: str = "Pagerless"
+    pagerless_metrics_file: str | None = None  # EMF lines appended here, not printed (`pagerless dev`'s state dir)
 
 
 class NotifySettings(BaseSettings):
