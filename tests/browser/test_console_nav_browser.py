@@ -75,7 +75,7 @@ def test_a_viewers_menu_holds_only_what_a_viewer_may_see(server, browser):
     sign_in(browser, server.base, "viewer@example.com")
     browser.find_element(By.CSS_SELECTOR, "#settings-menu summary").click()
     shown = {a.text for a in browser.find_elements(By.CSS_SELECTOR, "#settings-menu a") if a.is_displayed()}
-    assert shown == {"Channels", "Routes"}
+    assert shown == {"Status", "Channels", "Routes"}  # the status page is a viewer's, as /api/status is
 
 
 def test_no_serious_accessibility_violations_with_the_menu_open(server, browser):
