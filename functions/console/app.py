@@ -42,6 +42,7 @@ ROUTERS = [
     Lazy("pagerless.console.runbook_pages", ("/console/jobs", "/console/runbooks")),
     Lazy("pagerless.console.slo_pages", ("/console/slo",)),
     Lazy("pagerless.console.postmortem_pages", ("/console/postmortems",)),
+    Lazy("pagerless.console.status_pages", ("/console/status",)),
 ]
 app = create_app("console", ROUTERS)
 web.install(app)

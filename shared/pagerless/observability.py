@@ -1,6 +1,7 @@
 """The one place that builds the Powertools Logger and (opt-in) Tracer, and writes CloudWatch metrics (`count`)."""
 
 import functools
+import threading
 from functools import cache
 
 from aws_lambda_powertools import Logger
@@ -17,16 +18,30 @@ def count(name: str) -> None:
     """Write one count of ``name`` to CloudWatch now: one EMF line of the metrics namespace, without dimensions, so
     an alarm can watch it. Never buffered: Powertools' ``Metrics`` writes only when a handler wrapped in
     ``log_metrics`` returns (none is) or 100 values are held, so a count added there waited for 99 more. The metrics template.yaml's alarms watch
-    are written here (tests/unit/test_operator_alarms.py keeps the two lists one)."""
-    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+    are written here (tests/unit/test_operator_alarms.py keeps the two lists one).
+
+    The line goes to standard output, where Lambda hands it to CloudWatch, unless PAGERLESS_METRICS_FILE names a file:
+    then it is appended there (`pagerless dev` keeps them in its state directory, not among its console's lines)."""
+    import json
+
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.metrics.base import SingleMetric
 
     try:
-        with single_metric(
-            name=name, unit=MetricUnit.Count, value=1, namespace=settings.observability().pagerless_metrics_namespace
-        ):
-            pass
+        metric = SingleMetric(namespace=settings.observability().pagerless_metrics_namespace)
+        metric.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        line = json.dumps(metric.serialize_metric_set(), separators=(",", ":"))
+        target = settings.observability().pagerless_metrics_file
+        if target:
+            with _metrics_file_lock, open(target, "a", encoding="utf-8") as out:
+                out.write(line + "\n")
+        else:
+            print(line, flush=True)  # what Powertools' single_metric prints
     except Exception:  # noqa: BLE001 — a metric never fails the work it counts
         logger().warning("metric not written", extra={"metric": name}, exc_info=True)
+
+
+_metrics_file_lock = threading.Lock()  # `pagerless dev` runs every function in one process, on many threads
 
 
 @cache

@@ -137,6 +137,7 @@ class ObservabilitySettings(BaseSettings):
     powertools_service_name: str = "pagerless"
     pagerless_tracing: bool = False  # Tracer() costs ~0.5 s of cold start: opt in
     pagerless_metrics_namespace: str = "Pagerless"
+    pagerless_metrics_file: str | None = None  # EMF lines appended here, not printed (`pagerless dev`'s state dir)
 
 
 class NotifySettings(BaseSettings):
@@ -179,6 +180,9 @@ class StatusSettings(BaseSettings):
     # the tables, queues and state machines are answered from the probe the scheduled `status-probe` job
     # stores every minute while it is at most this old; older (or with ?live=true) they are probed again
     max_age_seconds: float = Field(default=120, ge=0)
+    # a failed last call to the model or the cluster (llm.last_call, kubernetes.last_call) makes the status degraded
+    # while it is younger than this; older, it is still shown (stale) but counts no more (0: until a call succeeds)
+    call_failure_max_age_seconds: float = Field(default=86400, ge=0)
 
 
 class IntegrationSettings(BaseSettings):

@@ -19,6 +19,8 @@ def test_dev_serves_health_guards_the_api_and_survives_a_restart(tmp_path):
         assert seconds < 30
         banner = server.read_log()
         admin_key = re.search(r"Admin API key\s+(pl_\S+)", banner).group(1)
+        # And the CloudWatch metric lines are kept in the state dir, not printed among the console's lines
+        assert f"Metrics        {state_dir.resolve() / 'metrics.jsonl'}" in banner, banner
         # Then /api/status is 401 without a key and 200 with the printed one
         anonymous = server.client().get("/api/status")
         assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "UNAUTHORIZED"

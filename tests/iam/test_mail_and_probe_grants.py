@@ -73,10 +73,14 @@ def _probed(template: Template) -> dict[str, list[str]]:
     }
 
 
-@pytest.mark.parametrize("function", ["SystemFunction", "ScheduledFunction"])
+# the functions that probe: /api/status, the scheduled probe, and the console's status page (its document is /api/status's)
+PROBERS = ["SystemFunction", "ScheduledFunction", "ConsoleFunction"]
+
+
+@pytest.mark.parametrize("function", PROBERS)
 def test_the_status_probe_describes_only_the_stacks_resources(template, roles, function):
     statements = roles[function]
-    # Given the roles of the live probe (/api/status) and the scheduled one
+    # Given the roles of the live probe (/api/status, the console's status page) and the scheduled one
     # Then no describe of the probe is granted on "*" ...
     broad = [
         (action, resource)

@@ -8,6 +8,7 @@ from pagerless.local.template import Template, load_yaml
 from tests.conftest import TEMPLATE
 from tests.iam import paths, policies
 from tests.iam.store_calls import INDEX_SCAN, store_calls, store_models, table_setting
+from tests.iam.test_mail_and_probe_grants import PROBERS
 
 pytestmark = pytest.mark.unit
 
@@ -113,6 +114,6 @@ def test_only_the_functions_whose_paths_scan_a_table_may_scan_it(template, roles
     assert index_scanners == (expected if INDEX_SCAN in store_calls().get(table_setting(table), set()) else set()), (
         table
     )
-    # ... and no role describes it but the status probe's (system, scheduled)
+    # ... and no role describes it but the status probe's (system, scheduled, the console's status page)
     describers = {lid for lid, st in roles.items() if not policies.denied(st, "dynamodb:DescribeTable", arn)}
-    assert describers == {"SystemFunction", "ScheduledFunction"}, table
+    assert describers == set(PROBERS), table

@@ -56,8 +56,17 @@ class EmailLink:
 def configured() -> bool:
     """Whether links are on: a secret or its parameter is configured, and an address to point them at (`url`);
     reads no secret."""
+    return not missing_settings()
+
+
+def missing_settings() -> list[str]:
+    """The settings links wait for (none: they are on): ``PAGERLESS_PUBLIC_URL``, where they point, and
+    ``PAGERLESS_EMAIL_LINK_SECRET`` (or its ``_PARAMETER``), their key; reads no secret."""
     settings = chat_settings()
-    return bool((settings.email_link_secret or settings.email_link_secret_parameter) and public_url())
+    missing = [] if public_url() else ["PAGERLESS_PUBLIC_URL"]
+    if not (settings.email_link_secret or settings.email_link_secret_parameter):
+        missing.append("PAGERLESS_EMAIL_LINK_SECRET")
+    return missing
 
 
 def url(token: str) -> str:

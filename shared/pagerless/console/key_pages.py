@@ -1,5 +1,5 @@
 """The console's keys page: API keys and agent tokens (with their scopes), prefixes only; create and revoke both
-(an agent token's revoke asks first, on a page of its own).
+(each revoke asks first, on a page of its own: it works without JavaScript).
 
 Reads and writes through the service the keys API uses (`auth.keys`), with the signed-in admin's role.
 """
@@ -123,14 +123,38 @@ def revoke_agent_token(
     return RedirectResponse("/console/keys", status_code=303)
 
 
-@router.post("/console/keys/{key_id}/revoke", dependencies=[CsrfChecked])
-def revoke_key(request: Request, key_id: str) -> RedirectResponse:
-    """Revoke an API key."""
+@router.get("/console/keys/{key_id}/revoke", response_class=HTMLResponse, response_model=None)
+def confirm_revoke_key_page(request: Request, key_id: str) -> HTMLResponse | RedirectResponse:
+    """Ask before revoking an API key (whatever uses it stops working; it cannot be taken back): a page of its own,
+    so the question is asked without JavaScript too. A key already revoked goes back to the keys page."""
     principal = require_role(request, Role.ADMIN)
+    key = _api_key(principal, key_id)
+    if key["revoked"]:
+        return RedirectResponse("/console/keys", status_code=303)
+    return render(request, "key_revoke.html", key=key)
+
+
+@router.post("/console/keys/{key_id}/revoke", dependencies=[CsrfChecked])
+def revoke_key(request: Request, key_id: str, confirm: Annotated[str, Form(max_length=10)] = "") -> RedirectResponse:
+    """Revoke an API key, as DELETE /api/keys/{id} does. Only once asked (``confirm=yes``, the confirmation page's
+    form); a post without it is sent to that page."""
+    principal = require_role(request, Role.ADMIN)
+    if confirm != "yes":
+        request.state.audit_details = {"key_id": key_id, "confirmed": False}  # nothing revoked: asked first
+        return RedirectResponse(f"/console/keys/{key_id}/revoke", status_code=303)
     from pagerless.api.security import key_service
 
+    request.state.audit_details = {"key_id": key_id}
     key_service().revoke(principal.workspace, key_id)
     return RedirectResponse("/console/keys", status_code=303)
+
+
+def _api_key(principal, key_id: str) -> dict:
+    """The workspace's API key ``key_id`` as the keys page lists it; NotFoundError (404) if it has none."""
+    for key in response_keys(principal):
+        if key["id"] == key_id:
+            return key
+    raise NotFoundError(f"API key {key_id} not found")
 
 
 def _agent_token(principal, token_id: str) -> dict:

@@ -35,6 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--verbose", action="store_true", help="show the embedded AWS's access log")
     parser.add_argument(
+        "--metrics-to-console",
+        action="store_true",
+        help="print each CloudWatch metric line (EMF JSON) as Lambda does; by default they are appended to "
+        "STATE_DIR/metrics.jsonl (or PAGERLESS_METRICS_FILE)",
+    )
+    parser.add_argument(
         "--workflow-workers",
         type=int,
         default=4,
@@ -75,6 +81,13 @@ def public_url(host: str, port: int) -> str:
         return chosen
     host = "127.0.0.1" if host in ("", "0.0.0.0") else "::1" if host == "::" else host
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def metrics_file(state_dir: Path) -> Path:
+    """Where `pagerless dev` keeps the CloudWatch metric lines: ``PAGERLESS_METRICS_FILE`` when set, else
+    ``metrics.jsonl`` in the state directory."""
+    chosen = os.environ.get("PAGERLESS_METRICS_FILE")
+    return Path(chosen) if chosen else state_dir.resolve() / "metrics.jsonl"
 
 
 def _bind(host: str, port: int, flag: str) -> socket.socket:
@@ -132,6 +145,9 @@ def run(args: argparse.Namespace) -> int:
     args.state_dir.mkdir(parents=True, exist_ok=True)
     # links in messages and emails lead here, to this server's own port, unless PAGERLESS_PUBLIC_URL names another
     extra_env = {"PAGERLESS_PUBLIC_URL": public_url(args.host, api_socket.getsockname()[1])}
+    metrics = None if args.metrics_to_console else metrics_file(args.state_dir)
+    if metrics is not None:  # the EMF lines go there, not among the console's lines (observability.count)
+        extra_env["PAGERLESS_METRICS_FILE"] = str(metrics)
     sandbox = None
     if scenario is not None:
         sandbox, sandbox_env = _start_sandbox(scenario, args.state_dir)
@@ -173,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
             time.monotonic() - started,
             args.state_dir,
             sandbox,
+            metrics,
         ),
         flush=True,
     )
@@ -260,7 +277,15 @@ def _aws_cli_env(aws: str) -> str:
 
 
 def _banner(
-    base: str, aws: str, admin_key: str, created: bool, restored: dict, seconds: float, state_dir: Path, sandbox
+    base: str,
+    aws: str,
+    admin_key: str,
+    created: bool,
+    restored: dict,
+    seconds: float,
+    state_dir: Path,
+    sandbox,
+    metrics: Path | None = None,
 ) -> str:
     lines = [
         "",
@@ -273,6 +298,8 @@ def _banner(
         f"{restored.get('parameters', 0)} SSM parameters, {restored.get('identities', 0)} SES identities, "
         f"{restored.get('journal', 0)} journaled writes)",
     ]
+    if metrics is not None:
+        lines.append(f"  Metrics        {metrics}  (CloudWatch EMF lines; --metrics-to-console prints them here)")
     if sandbox is not None:
         moved = sandbox.time_offset
         lines.append(

@@ -12,7 +12,8 @@ for a page the people it pages), built by the code that sends it.
   email one address gets with its own signed links: on an approval each address that is a person's (``approval_links``),
   on a page a paged person reached by email (``acknowledge_link``). The links are shown with a placeholder in place of
   the token (`email_pages.preview_link`: a real token is a credential that acts as its person, and is never minted
-  for a preview).
+  for a preview). Where links are off (no ``PAGERLESS_PUBLIC_URL``, or no link secret), ``notes`` says so, and which
+  settings they wait for, in the preview's language: the preview shows no such email, as none is sent.
 
 What the channel's config adds (its destination, a custom bot's or DingTalk's signature, a DingTalk robot's keyword,
 SES's sender and addresses) is not shown, and nothing of a channel's secrets is: a preview is of a channel type, and
@@ -84,9 +85,10 @@ def preview(
         if event == "approval.requested"
         else None,
     )
-    messages = _sent(module, shown)
+    messages, notes = _sent(module, shown), []
     if module.TYPE == "email":
         messages += _personal_emails(job, module, template, ctx, shown)
+        notes += _without_links_note(job, language)
     return {
         "channel_type": module.TYPE,
         "event": event,
@@ -96,6 +98,7 @@ def preview(
         "body": shown.body,
         "payload": messages[0]["payload"],
         "messages": messages,
+        "notes": notes,
     }
 
 
@@ -116,6 +119,42 @@ def _sent(module: ModuleType, message: Message) -> list[dict]:
     if hasattr(module, "messages"):
         return [{"part": part, "payload": body} for part, body in module.messages(message)]
     return [{"part": "message", "payload": module.payload(message)}]
+
+
+# why an email preview shows no email with one person's links, though its event would send one (`_links_due`)
+WITHOUT_LINKS_NOTE = {
+    "en": "No email with a person's own {links} links is shown: email links are off until {missing} {verb} set, so"
+    " every address gets the message above without them",
+    "zh": "未显示带个人{links}链接的邮件：在设置 {missing} 之前邮件链接处于关闭状态，每个地址都只收到上面那封不带链接的邮件",
+}
+LINK_WORDS = {
+    "approval.requested": {"en": "Approve and Reject", "zh": "批准和拒绝"},
+    "escalation.page": {"en": "Acknowledge", "zh": "确认"},
+}
+
+
+def _without_links_note(job: NotifyJob, language: str) -> list[str]:
+    """The note an email preview carries when its event would send an email with one person's links (an approval,
+    a page) but links are off: which settings they wait for, in the preview's language."""
+    from pagerless.chat.email_links import missing_settings
+
+    missing = missing_settings()
+    if not missing or not _links_due(job):
+        return []
+    lang = "zh" if language == "zh" else "en"
+    joiner = " 和 " if lang == "zh" else " and "
+    return [
+        WITHOUT_LINKS_NOTE[lang].format(
+            links=LINK_WORDS[job.event][lang], missing=joiner.join(missing), verb="are" if len(missing) > 1 else "is"
+        )
+    ]
+
+
+def _links_due(job: NotifyJob) -> bool:
+    """Whether ``job``'s email would carry a person's links were they on (as `_personal_emails` shows them)."""
+    if job.event == "approval.requested":
+        return email_pages.approval_links_due(job)
+    return job.event == "escalation.page" and bool(job.incident_id)
 
 
 def _personal_emails(job: NotifyJob, module: ModuleType, template: dict, ctx: dict, shown: Message) -> list[dict]:

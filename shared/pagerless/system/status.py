@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 from pagerless import __version__, settings
 from pagerless.store.system import KUBE_SK, LLM_SK, SystemRepository
-from pagerless.system import probes
+from pagerless.system import findings, probes
 from pagerless.system.probes import HEARTBEAT_PK
 
-OK, DEGRADED, UNHEALTHY = "ok", "degraded", "unhealthy"
+OK = "ok"
 
 
 def record_heartbeat(component: str, details: dict | None = None) -> dict:
@@ -61,17 +61,17 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
     components = [*tables.values(), *queues.values(), *machines.values()]
     notifications = notifications.result()
     escalations = escalations.result()
-    groups = {"table": tables, "queue": queues, "state machine": machines}
     llm_configured = bool(integ.anthropic_api_key or integ.pagerless_anthropic_key_parameter)
     llm_call = next((r.data for r in records or () if r.sk == LLM_SK), None) if llm_configured else None
+    llm_call = findings.aged(llm_call)  # with its age; a failure long past is shown, not counted (`findings`)
     kube_configured = bool(integ.pagerless_kubeconfig or integ.pagerless_in_cluster or integ.pagerless_sandbox)
     kube_call = next((r.data for r in records or () if r.sk == KUBE_SK), None) if kube_configured else None
-    state, reasons = _assess(groups, dead_letters, notifications, escalations, llm_call, kube_call)
-    return {
+    kube_call = findings.aged(kube_call)
+    document = {
         "version": __version__,
         "healthy": all(c["reachable"] for c in components),  # every dependency reachable (backlogs aside)
-        "status": state,
-        "reasons": reasons,
+        "status": OK,
+        "reasons": [],
         "probes": {
             "source": source,
             "checked_at": infra["checked_at"],
@@ -101,6 +101,8 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
         "notifications": notifications,
         "escalations": escalations,
     }
+    found = findings.findings(document)  # what the console's status page says, in its language
+    return document | {"status": findings.state(found), "reasons": [findings.sentence(f) for f in found]}
 
 
 def _fresh(records) -> dict | None:
@@ -213,47 +215,3 @@ def _escalations(workspace: str | None) -> dict:
         for r in records
     ]
     return {"stopped": len(listed), "list": listed} | ({"at_least": True} if more else {})
-
-
-def _assess(
-    groups: dict[str, dict],
-    dead_letters: dict,
-    notifications: dict,
-    escalations: dict | None = None,
-    llm_call: dict | None = None,
-    kube_call: dict | None = None,
-) -> tuple[str, list[str]]:
-    """`unhealthy` when a dependency is unreachable; `degraded` when work piles up or was given up, a channel
-    refuses what it is sent, or the last call to the model or to the cluster failed."""
-    threshold = settings.status().queue_backlog_threshold
-    unreachable, behind = [], []
-    for kind, group in groups.items():
-        for name, check in group.items():
-            if not check["reachable"]:
-                unreachable.append(f"{kind} {name} is unreachable ({check['error']})")
-            elif kind != "queue":
-                continue
-            elif check["dead_letter_queue"] and check["messages"] + check["in_flight"]:
-                behind.append(f"queue {name} holds {check['messages'] + check['in_flight']} given-up message(s)")
-            elif not check["dead_letter_queue"] and check["messages"] > threshold:
-                behind.append(f"queue {name} has {check['messages']} messages waiting (threshold {threshold})")
-    if dead_letters.get("to_replay"):
-        more = "at least " if dead_letters.get("at_least") else ""
-        behind.append(f"{more}{dead_letters['to_replay']} dead letter(s) wait for replay ({dead_letters['list']})")
-    if notifications.get("failing_channels"):
-        from pagerless.notify.health import failing_message
-
-        behind.append(failing_message(notifications["failing_channels"]))
-    for stopped in (escalations or {}).get("list") or []:
-        behind.append(f"the escalation of incident {stopped['incident_id']} pages nobody: {stopped['reason']}")
-    if llm_call and not llm_call.get("ok"):
-        behind.append(
-            f"the Claude investigator's last call ({llm_call.get('at')}) failed: {llm_call.get('error')};"
-            " incidents get the analyzers' diagnosis until a call succeeds"
-        )
-    if kube_call and not kube_call.get("ok"):
-        behind.append(
-            f"the last context gathering ({kube_call.get('at')}) did not reach the Kubernetes cluster:"
-            f" {kube_call.get('error')}; incidents are diagnosed from their alerts alone until it does"
-        )
-    return (UNHEALTHY if unreachable else DEGRADED if behind else OK), unreachable + behind

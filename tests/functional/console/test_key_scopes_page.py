@@ -1,5 +1,7 @@
 """The console's keys page: an admin makes a key scoped to sources and services, and sees every key's scope."""
 
+import re
+
 import pytest
 
 from tests.functional.console.test_console import ORIGIN, csrf, sign_in
@@ -167,3 +169,47 @@ def test_an_admin_revokes_an_agent_token_after_a_confirm_page_that_needs_no_java
     api.cookies.set("pl_lang", "zh")
     zh = api.get(f"/console/keys/agent-tokens/{active.token_id}/revoke").text
     assert "吊销此代理令牌？" in zh and "吊销令牌" in zh and "保留" in zh
+
+
+def test_an_admin_revokes_an_api_key_after_a_confirm_page_that_needs_no_javascript(api, admin_user):
+    from pagerless.api.security import key_service
+    from tests.conftest import auth
+
+    sign_in(api, "root@example.com")
+    made = _create(api, name="ci alerts")
+    assert made.status_code == 200, made.text
+    secret = re.search(r'<code id="new-key">([^<]+)</code>', made.text)[1]
+    [record] = [r for r in key_service().list_keys("default") if r.name == "ci alerts"]
+    revoke = f"/console/keys/{record.key_id}/revoke"
+    # Given the keys page offers to revoke the key by a link to a page, not a form that only JavaScript asks about
+    keys = api.get("/console/keys").text
+    assert f'href="{revoke}"' in keys and "data-confirm" not in keys
+    # When the admin opens it, the confirm page asks first, naming the key, and a post without its answer revokes
+    # nothing
+    page = api.get(revoke)
+    assert page.status_code == 200 and "Revoke the API key?" in page.text and "ci alerts" in page.text
+    token = csrf(api, revoke)
+    unasked = api.post(revoke, data={"csrf_token": token}, headers={**ORIGIN, **BROWSER}, follow_redirects=False)
+    assert unasked.status_code == 303 and unasked.headers["location"] == revoke
+    assert not _key(key_service, record.key_id).revoked
+    # And a post without the CSRF token is refused
+    forged = api.post(revoke, data={"confirm": "yes"}, headers={**ORIGIN, **BROWSER}, follow_redirects=False)
+    assert forged.status_code == 403 and not _key(key_service, record.key_id).revoked
+    # When the admin confirms
+    done = api.post(revoke, data={"csrf_token": token, "confirm": "yes"}, headers={**ORIGIN, **BROWSER})
+    # Then the key is revoked, the page lists it so without a revoke link, and what used it is refused
+    assert done.status_code == 200 and _key(key_service, record.key_id).revoked
+    assert f'href="{revoke}"' not in done.text
+    assert api.get(revoke, follow_redirects=False).headers["location"] == "/console/keys"
+    assert api.get("/api/status", headers=auth(secret)).status_code == 401
+    # And a key of no such id is a 404 page, and the question is asked in Chinese too
+    assert api.get("/console/keys/key_nope/revoke", headers=BROWSER).status_code == 404
+    _create(api, name="other")
+    [other] = [r for r in key_service().list_keys("default") if r.name == "other"]
+    api.cookies.set("pl_lang", "zh")
+    zh = api.get(f"/console/keys/{other.key_id}/revoke").text
+    assert "吊销此 API 密钥？" in zh and "吊销密钥" in zh and "保留" in zh
+
+
+def _key(key_service, key_id: str):
+    return next(r for r in key_service().list_keys("default") if r.key_id == key_id)

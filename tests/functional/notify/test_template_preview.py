@@ -333,6 +333,38 @@ def test_without_email_links_the_preview_shows_no_personal_email(api, notify_env
     preview = _preview(api, admin_key, "email", incident.id)
     assert [m["part"] for m in preview["messages"]] == ["message"]
     assert "/email/approvals/" not in json.dumps(preview)
+    # And it says why there is no email with a person's links, naming what links wait for, in its language
+    [note] = preview["notes"]
+    assert "Approve and Reject" in note and "PAGERLESS_PUBLIC_URL and PAGERLESS_EMAIL_LINK_SECRET are set" in note
+    [zh] = _preview(api, admin_key, "email", incident.id, language="zh")["notes"]
+    assert "批准和拒绝" in zh and "PAGERLESS_PUBLIC_URL 和 PAGERLESS_EMAIL_LINK_SECRET" in zh
+
+
+def test_a_page_preview_names_the_one_setting_email_links_wait_for(api, notify_env, admin_key, monkeypatch):
+    from pagerless.chat import apps
+
+    # Given a link secret but no public URL: links cannot point anywhere, and pages go by email without one
+    monkeypatch.setenv("PAGERLESS_EMAIL_LINK_SECRET", LINK_SECRET)
+    monkeypatch.delenv("PAGERLESS_PUBLIC_URL", raising=False)
+    apps.reset()
+    incident = save_incident()
+    try:
+        # When an operator previews a page by email
+        preview = _preview(api, admin_key, "email", incident.id, event="escalation.page", data=PAGE_DATA)
+    finally:
+        apps.reset()
+    # Then no acknowledge_link email is shown, and the note says the public URL is what links wait for
+    assert [m["part"] for m in preview["messages"]] == ["message"]
+    [note] = preview["notes"]
+    assert "Acknowledge" in note and "until PAGERLESS_PUBLIC_URL is set" in note and "SECRET" not in note
+    # And a preview of another channel type, or of an event that sends no links, carries no note
+    assert _preview(api, admin_key, "slack", incident.id)["notes"] == []
+    assert _preview(api, admin_key, "email", incident.id, event="incident.opened", data={})["notes"] == []
+
+
+def test_with_email_links_on_the_preview_carries_no_note(api, notify_env, admin_key, links_on):
+    incident = _incident_with_the_diff()
+    assert _preview(api, admin_key, "email", incident.id)["notes"] == []
 
 
 # ---------------------------------------------------------------- webhook: what the receiver verifies

@@ -37,7 +37,9 @@ def test_diagnose_uses_the_investigator_and_records_its_usage(sandbox, scenario,
     assert {"knowledge_search", "similar_incidents"} <= tools, tools
     # And /api/status says the investigator's last call went well
     status = api.get("/api/status", headers={"Authorization": f"Bearer {admin_key}"}).json()
-    assert status["llm"] == {"configured": True, "last_call": {"at": status["llm"]["last_call"]["at"], "ok": True}}
+    last = status["llm"]["last_call"]
+    assert status["llm"] == {"configured": True, "last_call": {**last, "ok": True, "stale": False}}
+    assert set(last) == {"at", "ok", "age_seconds", "stale"}, last
     assert not any("Claude investigator" in reason for reason in status["reasons"]), status["reasons"]
 
 
