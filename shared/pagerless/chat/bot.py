@@ -16,6 +16,7 @@ from pagerless.chat.commands import INCIDENT_ID
 from pagerless.chat.wording import BOT_COMMENT
 from pagerless.domain.errors import ForbiddenError, NotFoundError, ValidationError
 from pagerless.domain.roles import Role, role_satisfies
+from pagerless.incidents import key_scope
 from pagerless.incidents.service import IncidentService
 
 OPEN = ("open", "diagnosing", "awaiting_approval", "remediating", "verifying", "diagnosed", "escalated")
@@ -58,6 +59,7 @@ class BotService:
         language = answers.language_of_text(message)
         if incident_id:
             incident = self.incidents.get(principal.workspace, incident_id)
+            key_scope.hold_record(principal.scope, incident, key=principal.key_id, reading=not auto_apply)
             reply, decided = answers.describe(incident, language), None
             if auto_apply:
                 decided = self._approve(principal, incident, path)

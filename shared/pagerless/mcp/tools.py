@@ -149,6 +149,7 @@ class Toolbox:
     ) -> dict:
         """Start a runbook run through the REST API's path (``runs.start_run``, the operator role),
         never approving its own steps: a step that needs approval waits, parked, for a person."""
+        from pagerless.incidents import key_scope
         from pagerless.runbooks.runs import start_run
 
         if not role_satisfies(self.principal.role, Role.OPERATOR):
@@ -158,6 +159,9 @@ class Toolbox:
             from pagerless.store.incidents import IncidentRepository
 
             incident = IncidentRepository().get(incident_id, self.workspace)
+            key_scope.hold_record(self.principal.scope, incident, key=self.principal.key_id)
+        else:
+            key_scope.hold_unbound(self.principal.scope, key=self.principal.key_id, what="run a runbook on no incident")
         job = start_run(
             self.workspace,
             self.principal.key_id,
@@ -180,10 +184,17 @@ class Toolbox:
 
     def propose_action(self, action: dict, incident_id: IncidentId | None = None, reason: str = "") -> dict:
         """A dry run through the policy engine; the same right as the API's dry run (operator)."""
+        from pagerless.incidents import key_scope
         from pagerless.workflow.manual_actions import run_action
 
         if not role_satisfies(self.principal.role, Role.OPERATOR):
             raise ForbiddenError(f"a dry run needs the operator role; the key has {self.principal.role.value}")
+        if incident_id:
+            key_scope.hold(
+                self.principal.scope, key=self.principal.key_id, workspace=self.workspace, incident_id=incident_id
+            )
+        else:
+            key_scope.hold_unbound(self.principal.scope, key=self.principal.key_id, what="run actions on no incident")
         return _jsonable(
             run_action(
                 self.workspace,

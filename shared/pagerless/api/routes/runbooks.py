@@ -252,8 +252,13 @@ def execute_incident_runbook(
 
 
 def _start(request: Request, principal, runbook_id: str, body: RunRequest, incident=None) -> dict:
+    from pagerless.incidents import key_scope
     from pagerless.runbooks.runs import start_run
 
+    if incident is not None:
+        key_scope.hold_record(principal.scope, incident, key=principal.key_id)
+    else:
+        key_scope.hold_unbound(principal.scope, key=principal.key_id, what="run a runbook on no incident")
     job = start_run(
         principal.workspace,
         principal.key_id,
