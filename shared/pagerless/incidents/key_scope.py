@@ -39,3 +39,14 @@ def hold_unbound(scope: KeyScope | None, *, key: str, what: str) -> None:
     """403 for a services-scoped key doing ``what`` on no incident (a runbook run or an action on the workspace):
     without an incident it speaks for every service."""
     hold_to_services(scope, None, key=key, what=what)
+
+
+def visible(scope: KeyScope | None, service: str | None, *, key: str = "") -> frozenset[str] | None:
+    """The services whose incidents a list shows this key (None: every service): a services-scoped key's own, or
+    the one it names when that is one of them; naming another is a 403 rather than an empty list."""
+    if not binds(scope):
+        return None
+    if service:
+        hold_to_services(scope, service, key=key, what="list incidents")
+        return frozenset({service})
+    return scope.services

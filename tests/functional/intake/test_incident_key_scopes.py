@@ -137,3 +137,56 @@ def test_the_sdk_and_the_mcp_tools_are_held_to_the_scope(runtime, api, admin_key
     assert api.get("/api/jobs", headers=auth(admin_key)).json()["items"] == []
     timeline = api.get(f"/api/incidents/{theirs}/timeline", headers=auth(admin_key)).json()["items"]
     assert not any("restart_pod" in json.dumps(entry) for entry in timeline)
+
+
+def test_a_key_scoped_to_checkout_reads_checkout_incidents_and_knowledge_only(runtime, api, admin_key):
+    from mcp import Client
+    from pagerless.api.security import key_service
+    from pagerless.auth.authenticate import authenticate
+    from pagerless.mcp.server import build_server
+
+    theirs, ours = _open(api, admin_key, "payments"), _open(api, admin_key, "checkout")
+    workflows_done(runtime, 2)
+    key = _key(api, admin_key, role="viewer", services=["checkout"])
+    for title, service in (("payments OOM", "payments"), ("checkout OOM", "checkout"), ("any OOM", None)):
+        body = {"title": title, "content": "OOM raise the memory limit", "service": service}
+        assert api.post("/api/knowledge", json=body, headers=auth(admin_key)).status_code == 201
+    # When the checkout team's key lists incidents (Pagerless's path and seed 002's)
+    for path in ("/api/incidents", "/incidents"):
+        listed = api.get(path, headers=auth(key))
+        # Then it sees checkout's only
+        assert [i["id"] for i in listed.json()["items"]] == [ours], listed.text
+    # And naming payments is a 403 naming its scope, not an empty list
+    named = api.get("/api/incidents", params={"service": "payments"}, headers=auth(key))
+    assert named.status_code == 403 and "checkout" in named.json()["error"]["message"], named.text
+    # And the payments incident, its timeline, postmortem and similar incidents are a 403 too
+    for path in ("", "/timeline", "/postmortem", "/similar", "/diagnosis"):
+        _refused(api.get(f"/api/incidents/{theirs}{path}", headers=auth(key)), theirs)
+    _refused(api.get(f"/incidents/{theirs}", headers=auth(key)), theirs)
+    assert api.get(f"/api/incidents/{ours}/timeline", headers=auth(key)).status_code == 200
+    # And knowledge search finds checkout's entry and the workspace's, never payments'
+    found = api.get("/api/knowledge/search", params={"q": "OOM"}, headers=auth(key)).json()["items"]
+    assert sorted(hit["title"] for hit in found) == ["any OOM", "checkout OOM"], found
+    # And the MCP tools read as the API does
+    principal = authenticate(key, key_service())
+
+    async def mcp():
+        server, _ = build_server(principal, host="testserver")
+        async with Client(server) as client:
+            return (
+                await client.call_tool("list_incidents", {}),
+                await client.call_tool("get_incident", {"incident_id": theirs}),
+                await client.call_tool("search_knowledge", {"query": "OOM"}),
+            )
+
+    listed, got, searched = asyncio.run(mcp())
+    assert [i["id"] for i in json.loads(listed.content[0].text)["items"]] == [ours]
+    assert got.is_error and "checkout" in got.content[0].text, got
+    titles = sorted(hit.get("title") for hit in json.loads(searched.content[0].text)["items"])
+    assert titles == ["any OOM", "checkout OOM"], titles
+    # While an unscoped viewer reads everything, as before
+    viewer = _key(api, admin_key, role="viewer")
+    assert sorted(i["id"] for i in api.get("/api/incidents", headers=auth(viewer)).json()["items"]) == sorted(
+        [theirs, ours]
+    )
+    assert api.get(f"/api/incidents/{theirs}", headers=auth(viewer)).status_code == 200
