@@ -41,12 +41,15 @@ def hold_unbound(scope: KeyScope | None, *, key: str, what: str) -> None:
     hold_to_services(scope, None, key=key, what=what)
 
 
-def visible(scope: KeyScope | None, service: str | None, *, key: str = "") -> frozenset[str] | None:
-    """The services whose incidents a list shows this key (None: every service): a services-scoped key's own, or
-    the one it names when that is one of them; naming another is a 403 rather than an empty list."""
+def visible(
+    scope: KeyScope | None, service: str | None, *, key: str = "", what: str = "list incidents"
+) -> frozenset[str] | None:
+    """The services whose incidents a list (or a draft from history: ``what``) reads for this key (None: every
+    service): a services-scoped key's own, or the one it names when that is one of them; naming another is a 403
+    rather than an empty answer."""
     if not binds(scope):
         return None
     if service:
-        hold_to_services(scope, service, key=key, what="list incidents")
+        hold_to_services(scope, service, key=key, what=what)
         return frozenset({service})
     return scope.services
