@@ -154,9 +154,12 @@ class KnowledgeService:
         return self.repository.edit(workspace, entry_id, fields, service=service)
 
     def delete(self, workspace: str, entry_id: str, *, scope: KeyScope | None = None, key: str = "") -> None:
+        """Delete the entry; a key scoped to services deletes an entry of one of them, and only while it still is
+        (the store's condition: an entry moved to another service between the check and the delete stays, a 409)."""
         record = self.repository.get(workspace, entry_id)
         hold_to_services(scope, record.service, key=key, what="delete knowledge")
-        self.repository.delete(record)
+        bound = scope is not None and scope.services is not None
+        self.repository.delete(record, service=record.service if bound else None)
 
     def search(self, workspace: str, query: str, limit: int = 10, *, scope: KeyScope | None = None) -> list[dict]:
         """Entries ranked by BM25 over title (weighted), tags, service and content; a key scoped to services finds
