@@ -67,6 +67,10 @@ def test_a_key_scoped_to_checkout_cannot_act_on_a_payments_incident(runtime, api
         ),
     ):
         _refused(api.post(path, json=body, headers=auth(key)), theirs)
+    # And its workflow, a job by the incident's id, is not the key's to signal or stop either
+    signal = {"correlation_key": f"{theirs}#approval", "payload": {"approved": True}}
+    _refused(api.post(f"/api/jobs/{theirs}/signal", json=signal, headers=auth(key)), theirs)
+    _refused(api.post(f"/api/jobs/{theirs}/stop", headers=auth(key)), theirs)
     # And nothing of the incident changed: no timeline entry, no status, no postmortem, no run
     assert api.get(f"/api/incidents/{theirs}/timeline", headers=auth(admin_key)).json()["items"] == before
     assert api.get(f"/api/incidents/{theirs}", headers=auth(admin_key)).json()["status"] == status
@@ -75,7 +79,7 @@ def test_a_key_scoped_to_checkout_cannot_act_on_a_payments_incident(runtime, api
     # And each refusal is in the audit log, by the key, with its 403
     audit = api.get("/api/audit-logs", headers=auth(admin_key), params={"limit": 200}).json()["items"]
     refusals = [a for a in audit if a["status"] == 403 and theirs in (a["target"] or "")]
-    assert len(refusals) == 10, audit  # the eight routes, and seed 002's two
+    assert len(refusals) == 12, audit  # the eight routes, seed 002's two, and the workflow job's two
     # While its own service's incident is its to act on
     assert api.post(f"/api/incidents/{ours}/comment", json={"text": "on it"}, headers=auth(key)).status_code == 201
     assert api.post(f"/api/incidents/{ours}/acknowledge", headers=auth(key)).status_code == 200
