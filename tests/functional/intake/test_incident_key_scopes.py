@@ -167,6 +167,11 @@ def test_a_key_scoped_to_checkout_reads_checkout_incidents_and_knowledge_only(ru
     for path in ("", "/timeline", "/postmortem", "/similar", "/diagnosis"):
         _refused(api.get(f"/api/incidents/{theirs}{path}", headers=auth(key)), theirs)
     _refused(api.get(f"/incidents/{theirs}", headers=auth(key)), theirs)
+    # (every function serving an incident's path reads it for the check: its own incident's answer is no error)
+    for path in ("/escalations", "/metrics", "/deploy-correlation", "/slo", "/workflow", "/runbooks", "/alerts"):
+        _refused(api.get(f"/api/incidents/{theirs}{path}", headers=auth(key)), theirs)
+        answered = api.get(f"/api/incidents/{ours}{path}", headers=auth(key))
+        assert answered.status_code < 500 and answered.status_code != 403, (path, answered.text)
     assert api.get(f"/api/incidents/{ours}/timeline", headers=auth(key)).status_code == 200
     # And knowledge search finds checkout's entry and the workspace's, never payments'
     found = api.get("/api/knowledge/search", params={"q": "OOM"}, headers=auth(key)).json()["items"]
