@@ -6,7 +6,8 @@ does (``POST /api/runs``, the operator role) with one difference: it never appro
 (no ``auto_approve``), so every step the runbook's risk level or the policy wants approved waits,
 parked, for a person. There is deliberately no approve tool: approvals are for people.
 Results are plain JSON data; a domain error becomes a tool error with its message, so an agent
-can correct itself.
+can correct itself. A key or agent token scoped to services lists, reads and acts on its services'
+incidents (and knowledge) only, as the REST API holds it (`pagerless.incidents.key_scope`).
 """
 
 import json
