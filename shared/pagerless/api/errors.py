@@ -71,8 +71,14 @@ def register_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
 
 
+def status_of(exc: PagerlessError, default: int = 500) -> int:
+    """The HTTP status of a domain error: its own (a 422 `UnprocessableError`), else its code's. The API and the
+    console's pages and forms answer one error with one status."""
+    return getattr(exc, "status", None) or STATUS_FOR_CODE.get(exc.code, default)
+
+
 async def _domain_error(request: Request, exc: PagerlessError) -> JSONResponse:
-    status = getattr(exc, "status", None) or STATUS_FOR_CODE.get(exc.code, 500)
+    status = status_of(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     retry_after = getattr(exc, "retry_after", None)
     if status == 503 and not retry_after and _unavailable(exc.__cause__):  # "unavailable" because AWS was

@@ -59,7 +59,20 @@ class RoleRequirement:
 
         extra = getattr(request.scope.get("route"), "openapi_extra", None) or {}
         enforce(request, principal, intake=bool(extra.get("x-intake")))
+        _hold_to_incident(request, principal)
         return principal
+
+
+def _hold_to_incident(request: Request, principal: Principal) -> None:
+    """A route naming an incident in its path reads or acts on it: a key scoped to services is held to its
+    services' incidents before the handler runs, so a refusal (403) writes nothing (`pagerless.incidents.key_scope`)."""
+    incident_id = request.path_params.get("incident_id")
+    if incident_id is None or principal.scope is None:
+        return
+    from pagerless.incidents.key_scope import hold
+
+    reading = request.method in ("GET", "HEAD")
+    hold(principal.scope, key=principal.key_id, workspace=principal.workspace, incident_id=incident_id, reading=reading)
 
 
 def own_workspace(principal: Principal, named: str | None, *, field: str) -> None:

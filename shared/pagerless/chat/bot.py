@@ -16,6 +16,7 @@ from pagerless.chat.commands import INCIDENT_ID
 from pagerless.chat.wording import BOT_COMMENT
 from pagerless.domain.errors import ForbiddenError, NotFoundError, ValidationError
 from pagerless.domain.roles import Role, role_satisfies
+from pagerless.incidents import key_scope
 from pagerless.incidents.service import IncidentService
 
 OPEN = ("open", "diagnosing", "awaiting_approval", "remediating", "verifying", "diagnosed", "escalated")
@@ -46,6 +47,13 @@ def services_named(message: str, services: set[str]) -> tuple[set[str], set[str]
     return set(), {s for s in services if len(_words(s)) > 1 and _words(s)[0] in joined}
 
 
+def _seen(principal: Principal, incidents: list) -> list:
+    """The incidents this key may read: a key scoped to services sees those services' only."""
+    if not key_scope.binds(principal.scope):
+        return incidents
+    return [i for i in incidents if principal.scope.allows_service(i.service)]
+
+
 class BotService:
     def __init__(self, incidents: IncidentService | None = None) -> None:
         self.incidents = incidents or IncidentService()
@@ -58,6 +66,7 @@ class BotService:
         language = answers.language_of_text(message)
         if incident_id:
             incident = self.incidents.get(principal.workspace, incident_id)
+            key_scope.hold_record(principal.scope, incident, key=principal.key_id, reading=not auto_apply)
             reply, decided = answers.describe(incident, language), None
             if auto_apply:
                 decided = self._approve(principal, incident, path)
@@ -67,14 +76,14 @@ class BotService:
             return Answer(body, decided)
         if auto_apply:
             raise ValidationError("auto_apply needs an incident_id: name the incident whose proposal to approve")
-        named, ambiguous = self._mentioned(principal.workspace, message)
+        named, ambiguous = (_seen(principal, found) for found in self._mentioned(principal.workspace, message))
         if ambiguous:
             reply = answers.which_service(language, sorted({i.service for i in ambiguous}))
             return Answer(
                 {"reply": reply, "incident_id": None, "incidents": [i.id for i in ambiguous], "applied": False}
             )
         if not named:
-            open_now = self._open(principal.workspace)
+            open_now = _seen(principal, self._open(principal.workspace))
             reply = answers.nothing_matches(language, open_now)
             return Answer(
                 {"reply": reply, "incident_id": None, "incidents": [i.id for i in open_now[:5]], "applied": False}

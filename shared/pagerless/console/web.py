@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pagerless.api import errors as api_errors
-from pagerless.api.errors import STATUS_FOR_CODE, _domain_error
+from pagerless.api.errors import _domain_error, status_of
 from pagerless.console import i18n
 from pagerless.console.session import LANG_COOKIE, LoginRequired, csrf_token, current_principal
 from pagerless.domain.errors import PagerlessError, PreconditionFailedError
@@ -106,7 +106,7 @@ async def _page_error(request: Request, exc: PagerlessError) -> Response:
         return await _domain_error(request, exc)
     if exc.code == "PRECONDITION_FAILED":  # an editor's save refused (`saved_meanwhile`): the page says it, translated
         return _error_page(request, 412, exc.code, saved_meanwhile=True)
-    status = STATUS_FOR_CODE.get(exc.code, 500)
+    status = status_of(exc)
     return _error_page(request, status, exc.code, exc.message, exc.details, fields=_fields(exc, request))
 
 
@@ -135,7 +135,7 @@ def refused_form(
     return render(
         request,
         template,
-        status_code=STATUS_FOR_CODE.get(exc.code, 400),
+        status_code=status_of(exc, default=400),
         problem=_problem(request, exc, labels or {}),
         **form,
     )

@@ -4,7 +4,8 @@ A key without a scope speaks for its whole workspace (every key made before scop
 key's alert is taken only when its source is one of ``sources`` and its service one of ``services``
 (an alert naming no service is outside a services scope). Names are checked and aliases resolved where
 the scope is made (`pagerless.intake.key_scopes.parse_scope`); here they are plain sets. `hold_to_services`
-holds a scoped key to its services where it writes something else about a service (deploys, knowledge).
+holds a scoped key to its services where it writes something else about a service (deploys, knowledge);
+`hold_to_incident` holds it to its services' incidents, to act on or read.
 """
 
 from dataclasses import dataclass
@@ -58,4 +59,28 @@ def hold_to_services(scope: KeyScope | None, service: str | None, *, key: str, w
         f"this key may speak only for services {', '.join(sorted(scope.services or ()))}; "
         f"it may not {what} for {named}",
         details=[{"key": key, "scope": scope.to_dict(), "service": service, "reason": "key_scope"}],
+    )
+
+
+def hold_to_incident(
+    scope: KeyScope | None, incident_id: str, service: str | None, *, key: str, reading: bool = False
+) -> None:
+    """A 403 when a services-scoped key would act on (``reading``: read) an incident whose service is outside its
+    ``services``; an incident without a service is the whole workspace's, so only an unscoped key may touch it."""
+    if scope is None or scope.allows_service(service):
+        return
+    verb = "read" if reading else "act on"
+    named = f"service {service}" if service else "no service"
+    raise ForbiddenError(
+        f"this key may {verb} only incidents of services {', '.join(sorted(scope.services or ()))}; "
+        f"incident {incident_id} is of {named}",
+        details=[
+            {
+                "key": key,
+                "scope": scope.to_dict(),
+                "incident_id": incident_id,
+                "service": service,
+                "reason": "key_scope",
+            }
+        ],
     )

@@ -18,7 +18,8 @@ from pagerless.domain.incidents import (
     transition,
     waiting_for_acknowledgement_since,
 )
-from pagerless.incidents import metrics
+from pagerless.domain.key_scopes import KeyScope
+from pagerless.incidents import key_scope, metrics
 from pagerless.incidents.timeline import record, timeline_page
 from pagerless.store import incident_reads
 from pagerless.store.alerts import AlertRecord, AlertRepository, Pending
@@ -63,8 +64,12 @@ class IncidentService:
         limit: int = 50,
         cursor: str | None = None,
         state: str | None = None,
+        scope: KeyScope | None = None,
+        key: str = "",
     ) -> tuple[list[IncidentRecord], str | None]:
-        """Incidents of a workspace, newest first, filtered."""
+        """Incidents of a workspace, newest first, filtered; a key scoped to services sees those services' only
+        (naming another service is a 403)."""
+        services = key_scope.visible(scope, service, key=key)
         items, cursor = self.repository.search(
             workspace,
             status=status,
@@ -75,6 +80,7 @@ class IncidentService:
             limit=limit,
             cursor=cursor,
             state=state,
+            services=services,
         )
         return self._with_pending(items), cursor
 

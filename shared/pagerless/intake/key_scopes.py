@@ -88,15 +88,19 @@ def refuse_route(scope: KeyScope | None, source: str, key: str) -> None:
     )
 
 
-def split(scope: KeyScope | None, source: str, alerts: list[Alert]) -> tuple[list[Alert], list[Refusal]]:
-    """The alerts the key may send, in payload order, and the ones it may not (why, for each)."""
+def split(
+    scope: KeyScope | None, source: str, alerts: list[Alert], *, workspace: str | None = None
+) -> tuple[list[Alert], list[Refusal]]:
+    """The alerts the key may send, in payload order, and the ones it may not (why, for each). With ``workspace``,
+    an alert that names no service (a PagerDuty Events v2 resolve, an Opsgenie Close) counts for the service of
+    the stored alert it names by fingerprint, when there is one (`stored_service`)."""
     if scope is None:
         return alerts, []
     taken: list[Alert] = []
     refused: list[Refusal] = []
     for index, alert in enumerate(alerts):
         keyed_by = _keyed_source(source, alert)
-        why = _outside(scope, keyed_by, alert)
+        why = _outside(scope, keyed_by, alert, workspace)
         if why is None:
             taken.append(alert)
         else:
@@ -121,17 +125,47 @@ def _keyed_source(route_source: str, alert: Alert) -> str:
     return named if named in SOURCES else route_source
 
 
-def _outside(scope: KeyScope, source: str, alert: Alert) -> str | None:
+def _outside(scope: KeyScope, source: str, alert: Alert, workspace: str | None) -> str | None:
     if scope.sources is not None and source not in scope.sources:
         return f"source {source} is outside this key's sources ({', '.join(sorted(scope.sources))})"
     if scope.services is None:
         return None
     allowed = ", ".join(sorted(scope.services))
     if not alert.service or "service" in alert.defaulted:
-        return f"the alert names no service; this key may send alerts only for services {allowed}"
+        stored = stored_service(workspace, alert) if workspace else None
+        if stored is None:
+            return f"the alert names no service; this key may send alerts only for services {allowed}"
+        if stored not in scope.services:
+            return (
+                f"the alert {alert.fingerprint} it names is of service {stored}, "
+                f"outside this key's services ({allowed})"
+            )
+        return None
     if alert.service not in scope.services:
         return f"service {alert.service} is outside this key's services ({allowed})"
     return None
+
+
+def stored_service(workspace: str, alert: Alert) -> str | None:
+    """The service of the alert Pagerless has under this alert's source and fingerprint (a resolve or an
+    acknowledgement names the alert it is about: PagerDuty's dedup_key, Opsgenie's alias): the service its
+    last delivery named, else its incident's. None when there is no such alert, or it names no service either."""
+    from pagerless.domain.errors import NotFoundError
+    from pagerless.store.alerts import AlertRepository, alert_key
+    from pagerless.store.incidents import IncidentRepository
+
+    record = AlertRepository().get(alert_key(workspace, alert.source, alert.fingerprint))
+    if record is None:
+        return None
+    last = record.alert or {}
+    if last.get("service") and "service" not in (last.get("defaulted") or ()):
+        return str(last["service"])
+    if not record.incident_id:
+        return None
+    try:
+        return IncidentRepository().get(record.incident_id, workspace).service or None
+    except NotFoundError:
+        return None
 
 
 def keep(refused: list[Refusal], *, workspace: str, key: str, scope: KeyScope, received_at) -> list[dict]:

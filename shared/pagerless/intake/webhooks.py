@@ -126,7 +126,7 @@ class WebhookIntake:
             verify_signature(source, request, config)
         alerts = normalize(source, payload)  # a 400 or 413 here: nothing stored
         refuse_claimed_source(source, alerts, config)  # a 401 here: nothing stored
-        alerts, refused = key_scopes.split(request.scope, source, alerts)
+        alerts, refused = key_scopes.split(request.scope, source, alerts, workspace=request.workspace)
         if not refused:
             return self._take(request, source, received_at, alerts, defer=defer)
         metrics.refused_by_scope(len(refused))

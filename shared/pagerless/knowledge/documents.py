@@ -188,7 +188,7 @@ def _split_long(paragraph: str, size: int) -> list[str]:
     return pieces
 
 
-def search_everything(workspace: str, query: str, limit: int) -> list[dict]:
+def search_everything(workspace: str, query: str, limit: int, *, scope=None) -> list[dict]:
     """What the investigator's knowledge_search tool sees: the best knowledge entries and the best
     document passages, taken in turn (their BM25 scores come from different corpora, so they are
     not compared with each other)."""
@@ -196,7 +196,7 @@ def search_everything(workspace: str, query: str, limit: int) -> list[dict]:
 
     from pagerless.knowledge.service import KnowledgeService
 
-    entries = [{"kind": "entry", **e} for e in KnowledgeService().search(workspace, query, limit)]
+    entries = [{"kind": "entry", **e} for e in KnowledgeService().search(workspace, query, limit, scope=scope)]
     passages = [{"kind": "document", **p} for p in DocumentService().search(workspace, None, query, limit)]
     merged = [hit for hit in chain.from_iterable(zip_longest(entries, passages)) if hit is not None]
     return merged[:limit]

@@ -194,18 +194,28 @@ class KnowledgeService:
         return self.repository.edit(workspace, entry_id, fields, service=service)
 
     def delete(self, workspace: str, entry_id: str, *, scope: KeyScope | None = None, key: str = "") -> None:
+        """Delete the entry; a key scoped to services deletes an entry of one of them, and only while it still is
+        (the store's condition: an entry moved to another service between the check and the delete stays, a 409)."""
         record = self.repository.get(workspace, entry_id)
         hold_to_services(scope, record.service, key=key, what="delete knowledge")
-        self.repository.delete(record)
+        bound = scope is not None and scope.services is not None
+        self.repository.delete(record, service=record.service if bound else None)
 
-    def search(self, workspace: str, query: str, limit: int = 10) -> list[dict]:
-        """Entries ranked by BM25 over title (weighted), tags, service and content."""
-        entries = self.repository.all(workspace)
+    def search(self, workspace: str, query: str, limit: int = 10, *, scope: KeyScope | None = None) -> list[dict]:
+        """Entries ranked by BM25 over title (weighted), tags, service and content; a key scoped to services finds
+        those services' entries and the workspace-wide ones (no service) only."""
+        entries = [e for e in self.repository.all(workspace) if readable(scope, e)]
         documents = [
             tokenize(f"{e.title} {e.title} {' '.join(e.tags or [])} {e.service or ''} {e.content}") for e in entries
         ]
         ranked = Bm25(documents).rank(tokenize(query))[:limit]
         return [{**entries[i].to_dict(), "score": round(score, 4)} for i, score in ranked]
+
+
+def readable(scope: KeyScope | None, record: KnowledgeRecord) -> bool:
+    """Whether a key of ``scope`` may read the entry: one of its services', or one about no service (every
+    service's diagnosis reads it)."""
+    return scope is None or not record.service or scope.allows_service(record.service)
 
 
 _ENV_PK = "environment"

@@ -23,10 +23,17 @@ def recent_incidents(workspace: str, limit: int = CANDIDATES) -> list[IncidentRe
 
 
 def similar_to_incident(
-    incident: IncidentRecord, *, limit: int = 10, candidates: list[IncidentRecord] | None = None
+    incident: IncidentRecord,
+    *,
+    limit: int = 10,
+    candidates: list[IncidentRecord] | None = None,
+    services: frozenset[str] | None = None,
 ) -> list[dict]:
-    """Past incidents of the same workspace most like ``incident`` (itself and its group excluded)."""
+    """Past incidents of the same workspace most like ``incident`` (itself and its group excluded); with
+    ``services`` (a key's scope), those services' only."""
     pool = candidates if candidates is not None else recent_incidents(incident.workspace)
+    if services is not None:
+        pool = [other for other in pool if other.service in services]
     target = _features(incident)
     scored = []
     for other in pool:

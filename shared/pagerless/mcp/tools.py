@@ -6,7 +6,8 @@ does (``POST /api/runs``, the operator role) with one difference: it never appro
 (no ``auto_approve``), so every step the runbook's risk level or the policy wants approved waits,
 parked, for a person. There is deliberately no approve tool: approvals are for people.
 Results are plain JSON data; a domain error becomes a tool error with its message, so an agent
-can correct itself.
+can correct itself. A key or agent token scoped to services lists, reads and acts on its services'
+incidents (and knowledge) only, as the REST API holds it (`pagerless.incidents.key_scope`).
 """
 
 import json
@@ -70,27 +71,37 @@ class Toolbox:
             since=None,
             limit=limit,
             cursor=cursor,
+            scope=self.principal.scope,
+            key=self.principal.key_id,
         )
         return {"items": [_jsonable(public(i)) for i in items], "next_cursor": next_cursor}
 
-    def get_incident(self, incident_id: IncidentId) -> dict:
-        from pagerless.incidents.schemas import public
+    def _read(self, incident_id: str):
+        """The incident, if this key may read it (a services-scoped key: its services' only, else a 403)."""
+        from pagerless.incidents import key_scope
         from pagerless.incidents.service import IncidentService
 
-        return _jsonable(public(IncidentService().get(self.workspace, incident_id)))
+        incident = IncidentService().get(self.workspace, incident_id)
+        key_scope.hold_record(self.principal.scope, incident, key=self.principal.key_id, reading=True)
+        return incident
+
+    def get_incident(self, incident_id: IncidentId) -> dict:
+        from pagerless.incidents.schemas import public
+
+        return _jsonable(public(self._read(incident_id)))
 
     def get_timeline(self, incident_id: IncidentId, limit: TimelineLimit = 100, cursor: str | None = None) -> dict:
         from pagerless.incidents.service import IncidentService
         from pagerless.incidents.timeline_names import named
 
+        self._read(incident_id)
         events, next_cursor = IncidentService().timeline_page(self.workspace, incident_id, limit=limit, cursor=cursor)
         entries = named(self.workspace, [e.to_dict() for e in events])  # as the REST timeline reads them
         return {"items": [_jsonable(e) for e in entries], "next_cursor": next_cursor}
 
     def get_diagnosis(self, incident_id: IncidentId) -> dict:
-        from pagerless.incidents.service import IncidentService
 
-        incident = IncidentService().get(self.workspace, incident_id)
+        incident = self._read(incident_id)
         if not incident.diagnosis:
             raise NotFoundError(f"incident {incident_id} has no diagnosis yet (status {incident.status})")
         return _jsonable(incident.diagnosis)
@@ -101,14 +112,18 @@ class Toolbox:
 
         if not query.strip():  # words only: a query of spaces would match nothing and look like "no knowledge"
             raise ValidationError("query must have a word to search for", details=[{"field": "query"}])
-        return {"items": [_jsonable(hit) for hit in search_everything(self.workspace, query, limit)]}
+        return {
+            "items": [
+                _jsonable(hit) for hit in search_everything(self.workspace, query, limit, scope=self.principal.scope)
+            ]
+        }
 
     def similar_incidents(self, incident_id: IncidentId, limit: Limit = 10) -> dict:
-        from pagerless.incidents.service import IncidentService
         from pagerless.knowledge.similar import similar_to_incident
 
-        incident = IncidentService().get(self.workspace, incident_id)
-        return {"items": [_jsonable(s) for s in similar_to_incident(incident, limit=limit)]}
+        incident = self._read(incident_id)
+        services = self.principal.scope.services if self.principal.scope else None
+        return {"items": [_jsonable(s) for s in similar_to_incident(incident, limit=limit, services=services)]}
 
     def list_actions(self) -> dict:
         from pagerless.remediation.actions import catalog
@@ -121,9 +136,7 @@ class Toolbox:
 
         service = RunbookService(self.workspace)
         if incident_id:
-            from pagerless.incidents.service import IncidentService
-
-            return {"items": service.match(IncidentService().get(self.workspace, incident_id))}
+            return {"items": service.match(self._read(incident_id))}
         return {"items": [r.summary() for r in service.list()]}
 
     def list_jobs(self, status: JobStatusFilter | None = None, limit: Limit = 20, cursor: str | None = None) -> dict:
@@ -149,6 +162,7 @@ class Toolbox:
     ) -> dict:
         """Start a runbook run through the REST API's path (``runs.start_run``, the operator role),
         never approving its own steps: a step that needs approval waits, parked, for a person."""
+        from pagerless.incidents import key_scope
         from pagerless.runbooks.runs import start_run
 
         if not role_satisfies(self.principal.role, Role.OPERATOR):
@@ -158,6 +172,9 @@ class Toolbox:
             from pagerless.store.incidents import IncidentRepository
 
             incident = IncidentRepository().get(incident_id, self.workspace)
+            key_scope.hold_record(self.principal.scope, incident, key=self.principal.key_id)
+        else:
+            key_scope.hold_unbound(self.principal.scope, key=self.principal.key_id, what="run a runbook on no incident")
         job = start_run(
             self.workspace,
             self.principal.key_id,
@@ -180,10 +197,17 @@ class Toolbox:
 
     def propose_action(self, action: dict, incident_id: IncidentId | None = None, reason: str = "") -> dict:
         """A dry run through the policy engine; the same right as the API's dry run (operator)."""
+        from pagerless.incidents import key_scope
         from pagerless.workflow.manual_actions import run_action
 
         if not role_satisfies(self.principal.role, Role.OPERATOR):
             raise ForbiddenError(f"a dry run needs the operator role; the key has {self.principal.role.value}")
+        if incident_id:
+            key_scope.hold(
+                self.principal.scope, key=self.principal.key_id, workspace=self.workspace, incident_id=incident_id
+            )
+        else:
+            key_scope.hold_unbound(self.principal.scope, key=self.principal.key_id, what="run actions on no incident")
         return _jsonable(
             run_action(
                 self.workspace,

@@ -45,13 +45,13 @@ _INSPECT = {"cordon_node": ("node_ready", _NODE), "drain_node": ("node_ready", _
 _VERIFY = {"cordon_node": ("node_ready", _NODE), "drain_node": ("node_drained", _NODE)}
 
 
-def _history(workspace: str, pattern: str, service: str | None) -> list:
+def _history(workspace: str, pattern: str, service: str | None, services: frozenset[str] | None = None) -> list:
     from pagerless.store import incident_reads
 
     pattern = pattern.lower()
     found = []
     for incident in incident_reads.recent(workspace, 1000):
-        if service and incident.service != service:
+        if (service and incident.service != service) or (services is not None and incident.service not in services):
             continue
         category = ((incident.diagnosis or {}).get("category") or "").lower().replace("_", "")
         text = f"{incident.title} {incident.description or ''} {(incident.labels or {}).get('alertname', '')}".lower()
@@ -76,9 +76,18 @@ def _fixes(incident) -> list[dict]:
     return held
 
 
-def from_history(workspace: str, actor: str, pattern: str, min_incidents: int, service: str | None = None) -> dict:
-    """A draft from what resolved the pattern's past incidents (the most common fix that held)."""
-    incidents = _history(workspace, pattern, service)
+def from_history(
+    workspace: str,
+    actor: str,
+    pattern: str,
+    min_incidents: int,
+    service: str | None = None,
+    *,
+    services: frozenset[str] | None = None,
+) -> dict:
+    """A draft from what resolved the pattern's past incidents (the most common fix that held); ``services`` (a
+    key's scope) draws from those services' incidents only."""
+    incidents = _history(workspace, pattern, service, services)
     if len(incidents) < min_incidents:
         raise ValidationError(
             f"only {len(incidents)} incident(s) match {pattern!r}"

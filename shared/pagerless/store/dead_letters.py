@@ -139,22 +139,24 @@ class DeadLetterRepository:
     def count_waiting(self, workspace: str, *, limit: int) -> tuple[int, int]:
         """The records given up and not replayed yet (`dead`, `replay_failed`), as (to replay, refused): a
         ``refused`` alert (outside its key's scope) that nobody replayed is no failure to retry, so it is counted
-        apart; one an admin's replay failed counts to replay. At most ``limit`` counted between them (one query;
-        only the keys, status and kind come back)."""
+        apart; one an admin's replay failed counts to replay. Each is counted up to ``limit`` by its own query
+        (only the keys, status and kind come back), so refused alerts filling the limit never hide the backlog."""
+        refused_waiting = (DeadLetterRecord.kind == "refused") & (DeadLetterRecord.status == DEAD)
+        to_replay = (DeadLetterRecord.status == REPLAY_FAILED) | (
+            (DeadLetterRecord.status == DEAD)
+            & (DeadLetterRecord.kind.does_not_exist() | (DeadLetterRecord.kind != "refused"))
+        )
+        return self._count(workspace, to_replay, limit), self._count(workspace, refused_waiting, limit)
+
+    def _count(self, workspace: str, condition, limit: int) -> int:
         results = DeadLetterRecord.query(
             workspace,
-            filter_condition=DeadLetterRecord.status.is_in(DEAD, REPLAY_FAILED),
-            attributes_to_get=["workspace", "id", "status", "kind"],
+            filter_condition=condition,
+            attributes_to_get=["workspace", "id"],
             limit=limit,
             page_size=min(limit, 1000),
         )
-        refused = to_replay = 0
-        for record in results:
-            if record.kind == "refused" and record.status == DEAD:
-                refused += 1
-            else:
-                to_replay += 1
-        return to_replay, refused
+        return sum(1 for _ in results)
 
     def claim_replay(self, record: DeadLetterRecord, *, now: datetime) -> None:
         """Take the record for one replay (one conditional write): a ConflictError if it was

@@ -93,11 +93,17 @@ class IncidentRepository:
         limit: int = 50,
         cursor: str | None = None,
         state: str | None = None,
+        services: frozenset[str] | None = None,
     ) -> tuple[list[IncidentRecord], str | None]:
         """Incidents of a workspace, newest first, filtered; with the next page's cursor. ``state``
-        is seed 002's coarser one: open (neither acknowledged nor resolved), acknowledged, resolved."""
+        is seed 002's coarser one: open (neither acknowledged nor resolved), acknowledged, resolved. ``services``
+        (a key's scope) keeps those services' incidents only, in the same Query's filter."""
         range_condition = IncidentRecord.created_key >= since.isoformat() if since else None
         filter_condition = _state_condition(state) if state else None
+        if services is not None:
+            filter_condition = IncidentRecord.service.is_in(*sorted(services)) & (
+                filter_condition if filter_condition is not None else IncidentRecord.service.exists()
+            )
         for attr, value in (
             (IncidentRecord.status, status),
             (IncidentRecord.severity, severity),

@@ -75,5 +75,12 @@ class KnowledgeRepository:
             raise ConflictError(f"knowledge entry {entry_id} was moved to another service meanwhile; read it again")
         return record
 
-    def delete(self, record: KnowledgeRecord) -> None:
-        record.delete()
+    def delete(self, record: KnowledgeRecord, *, service: str | None = None) -> None:
+        """Delete the entry; with ``service`` (what a scoped key's check read), only while it is still that
+        service's: a ConflictError if it was moved meanwhile, and it stays. An entry gone already is deleted."""
+        if service is None:
+            record.delete()
+            return
+        condition = KnowledgeRecord.id.does_not_exist() | (KnowledgeRecord.service == service)
+        if not written(record.delete, condition=condition):
+            raise ConflictError(f"knowledge entry {record.id} was moved to another service meanwhile; read it again")

@@ -172,9 +172,9 @@ def _notifications(workspace: str | None) -> dict:
 
 
 def _dead_letters(workspace: str | None) -> dict:
-    """Payloads given up and not replayed yet in the workspace's dead-letter store (one query): ``to_replay``, the
-    backlog, and apart from it ``refused``, the alerts refused for their key's scope that nobody replayed (kept for
-    an admin to read, not a failure)."""
+    """Payloads given up and not replayed yet in the workspace's dead-letter store (two queries, each bounded by the
+    limit): ``to_replay``, the backlog, and apart from it ``refused``, the alerts refused for their key's scope that
+    nobody replayed (kept for an admin to read, not a failure). ``at_least``: a count reached the limit."""
     if workspace is None:
         return {"to_replay": None, "refused": None, "message": "no workspace given"}
     limit = settings.status().dead_letter_count_limit
@@ -187,7 +187,7 @@ def _dead_letters(workspace: str | None) -> dict:
     return {
         "to_replay": to_replay,
         "refused": refused,
-        "at_least": to_replay + refused >= limit,
+        "at_least": max(to_replay, refused) >= limit,
         "list": "/api/webhooks/dead-letter",
         "refused_list": "/api/webhooks/dead-letter?kind=refused",
     }

@@ -50,7 +50,7 @@ def test_a_scope_naming_an_unknown_source_is_shown_again_to_fix(api, admin_user)
     # When the form names a source intake does not know
     response = _create(api, name="typo", sources="alertmanager zabix", services="checkout")
     # Then the form comes back saying what is wrong, with what was typed, and no key is made
-    assert response.status_code == 400  # as every form the console's services refuse
+    assert response.status_code == 422  # as the API answers the same scope (POST /api/keys: 422 VALIDATION_ERROR)
     assert "Check the form" in response.text and "unknown alert source &#39;zabix&#39;" in response.text
     assert 'value="alertmanager zabix"' in response.text and 'value="checkout"' in response.text
     assert len(key_service().list_keys("default")) == before
@@ -112,7 +112,7 @@ def test_an_admin_makes_a_scoped_agent_token_and_the_page_shows_its_scope(api, a
         follow_redirects=False,
     )
     # Then the agent token form comes back saying what is wrong, with what was typed, and no token is made
-    assert refused.status_code == 400
+    assert refused.status_code == 422  # as POST /api/agent-tokens answers it
     assert (
         "unknown alert source &#39;zabix&#39;" in refused.text and 'id="token-sources" name="sources"' in refused.text
     )

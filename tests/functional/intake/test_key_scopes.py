@@ -5,6 +5,8 @@ A scoped key's alerts outside its scope are not stored or correlated: in a batch
 with nothing in scope is a 403 with nothing stored or queued. Unscoped keys work as before.
 """
 
+import json
+
 import pytest
 
 from tests.conftest import auth
@@ -192,3 +194,44 @@ def test_an_unscoped_key_sends_every_alert_as_before(api, admin_key, ingest_key)
     assert response.status_code == 200
     assert {a["action"] for a in response.json()["alerts"]} == {"created", "ignored"}
     assert _dead_letters(api, admin_key) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "fired", "resolve", "service"),
+    [
+        ("opsgenie", "opsgenie/authored_create_p1_with_details.json", "opsgenie/zulip_close.json", "payment-api"),
+        (
+            "pagerduty",
+            "generic/authored_pagerduty_events_v2_trigger.json",
+            "generic/authored_pagerduty_events_v2_resolve.json",
+            "orders-db",
+        ),
+    ],
+)
+def test_a_resolve_naming_no_service_counts_for_the_service_of_the_alert_it_resolves(
+    api, admin_key, source, fired, resolve, service
+):
+    # Given an alert of the service fired (Opsgenie's create with alias aliastest, PagerDuty's Events v2 trigger)
+    opened = post_alert(api, admin_key, source, fixture_bytes(fired))
+    assert opened.status_code == 200 and opened.json()["alerts"][0]["action"] == "created", opened.text
+    incident_id = opened.json()["alerts"][0]["incident_id"]
+    # When a key for checkout sends its resolve (Opsgenie's Close, PagerDuty's resolve: no service in either)
+    other = _scoped_key(api, admin_key, services=["checkout"])["key"]
+    refused = post_alert(api, other, source, fixture_bytes(resolve))
+    # Then it is refused: the alert it resolves is another service's, and the incident stays open
+    assert refused.status_code == 403, refused.text
+    assert service in json.dumps(refused.json()["error"]), refused.text
+    assert api.get(f"/api/incidents/{incident_id}", headers=auth(admin_key)).json()["status"] != "resolved"
+    # When the service's own key sends it
+    own = _scoped_key(api, admin_key, services=[service])["key"]
+    taken = post_alert(api, own, source, fixture_bytes(resolve))
+    # Then it resolves the alert, as from an unscoped key
+    assert taken.status_code == 200, taken.text
+    assert taken.json()["alerts"][0]["status"] == "resolved", taken.text
+    assert taken.json()["alerts"][0]["incident_id"] == incident_id
+
+
+def test_a_resolve_of_an_alert_never_seen_is_still_outside_a_services_scope(api, admin_key):
+    key = _scoped_key(api, admin_key, services=["payment-api"])["key"]
+    response = post_alert(api, key, "opsgenie", fixture_bytes("opsgenie/zulip_close.json"))
+    assert response.status_code == 403 and "names no service" in response.text, response.text

@@ -70,3 +70,27 @@ def test_a_key_scoped_to_checkout_writes_knowledge_of_checkout_only(api, admin_k
     edited = api.put(f"/api/knowledge/{entry}", json={"content": "c2"}, headers=auth(key))
     assert (edited.status_code, edited.json()["service"], edited.json()["content"]) == (200, "checkout", "c2")
     assert api.delete(f"/api/knowledge/{entry}", headers=auth(key)).status_code == 204
+
+
+def test_an_entry_moved_to_another_service_while_a_scoped_key_deletes_it_stays(api, runtime, admin_key):
+    from pagerless.store.knowledge import KnowledgeRecord
+    from tests.functional.interleave import before_writing
+
+    key = _key(api, admin_key, "operator", services=["checkout"])
+    entry = api.post(
+        "/api/knowledge", json={"title": "t", "content": "c", "service": "checkout"}, headers=auth(admin_key)
+    ).json()
+    path = f"/api/knowledge/{entry['id']}"
+
+    # When an admin moves checkout's entry to payments between the scoped key's check and its delete
+    def move():
+        return api.put(path, json={"service": "payments"}, headers=auth(admin_key))
+
+    table = runtime.provisioned.tables["KnowledgeTable"]
+    matches = lambda item: item.get("id", {}).get("S") == entry["id"]  # noqa: E731
+    with before_writing(KnowledgeRecord, table, matches, move) as others:
+        deleted = api.delete(path, headers=auth(key))
+    # Then the delete is a 409 and payments' entry stays, as the key's scope says it must
+    assert others[0].status_code == 200, others[0].text
+    assert deleted.status_code == 409 and deleted.json()["error"]["code"] == "CONFLICT", deleted.text
+    assert api.get(path, headers=auth(admin_key)).json()["service"] == "payments"

@@ -277,3 +277,38 @@ def test_a_draft_from_history_counts_only_fixes_of_incidents_that_were_resolved(
     assert step["action"]["action"] == "patch_resources", step
     assert "patch_resources resolved 1 of them" in draft.json()["runbook"]["description"]
     assert "rollout_restart" not in draft.json()["runbook"]["description"]
+
+
+def test_a_key_scoped_to_services_drafts_from_its_services_incidents_only(api, runtime):
+    from pagerless.api.security import key_service
+    from pagerless.domain.key_scopes import KeyScope
+
+    def scoped(service: str) -> str:
+        scope = KeyScope.of(services=[service])
+        return key_service().create(workspace="default", role="operator", name=service, scope=scope).secret
+
+    patch = {"action": "patch_resources", "namespace": "payments", "deployment": "payments-api", "memory_limit": "1Gi"}
+    for number in range(1, 4):
+        past_incident(number, "oom_killed", "payments-api", patch)
+    checkout = scoped("checkout")
+    # When the checkout team's key drafts from payments-api's history
+    named = api.post(
+        "/api/runbooks/generate",
+        json={"service": "payments-api", "pattern": "oomkilled", "min_incidents": 2},
+        headers=auth(checkout),
+    )
+    # Then it is a 403 naming its scope, and no draft is kept
+    assert named.status_code == 403 and "checkout" in named.json()["error"]["message"], named.text
+    # And without a service it drafts from checkout's incidents only: none of payments-api's count
+    unnamed = api.post(
+        "/api/runbooks/generate", json={"pattern": "oomkilled", "min_incidents": 2}, headers=auth(checkout)
+    )
+    assert unnamed.status_code == 400 and unnamed.json()["error"]["details"][0]["occurrences"] == 0, unnamed.text
+    assert api.get("/api/runbooks/all", headers=auth(checkout)).json()["drafts"] == []
+    # While payments-api's key drafts from them as an unscoped key does
+    own = api.post(
+        "/api/runbooks/generate",
+        json={"pattern": "oomkilled", "min_incidents": 2},
+        headers=auth(scoped("payments-api")),
+    )
+    assert own.status_code == 200 and own.json()["occurrences"] == 3, own.text

@@ -163,3 +163,35 @@ def test_the_probes_run_side_by_side_so_a_slow_dependency_does_not_hold_up_the_o
     # Then the table probes overlapped, and every one still answered
     assert state["peak"] >= 2
     assert status["store"] and all(table["reachable"] for table in status["store"].values())
+
+
+def test_refused_alerts_filling_the_count_limit_do_not_hide_the_backlog(api, runtime, admin_key, monkeypatch):
+    import time
+
+    from pagerless import settings
+    from tests.functional.intake.conftest import fixture_bytes, post_alert
+
+    monkeypatch.setenv("PAGERLESS_STATUS_DEAD_LETTER_COUNT_LIMIT", "2")
+    settings.reset()
+    # Given two alerts refused for their key's scope (two cart keys sent checkout's alert), kept first
+    mixed = fixture_bytes("alertmanager/authored_k8s_mixed_batch_firing_and_resolved.json")
+    for name in ("cart a", "cart b"):
+        body = {"role": "ingest", "name": name, "services": ["cart"]}
+        key = api.post("/api/keys", json=body, headers=auth(admin_key)).json()["key"]
+        assert post_alert(api, key, "alertmanager?sync=true", mixed).status_code == 200
+    time.sleep(1.1)  # dead letters are ordered by the second they came: the refused ones come first
+    # And then a payload the intake could not read, dead-lettered at once
+    runtime.client("sns").publish(
+        TopicArn=runtime.provisioned.topics["AlertsTopic"],
+        Message=json.dumps({"title": "disk full", "service": "db"}),
+        MessageAttributes={"source": {"DataType": "String", "StringValue": "alertmanager"}},
+    )
+    runtime.poller.drain()
+    # When the status is read with a count limit of two
+    status = _status(api, admin_key)
+    # Then the backlog is still counted, and the status is degraded for it
+    dead_letters = status["dead_letters"]
+    assert (dead_letters["to_replay"], dead_letters["refused"], dead_letters["at_least"]) == (1, 2, True)
+    assert status["status"] == "degraded"
+    assert any("dead letter" in reason for reason in status["reasons"]), status["reasons"]
+    settings.reset()

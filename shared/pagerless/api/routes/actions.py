@@ -67,6 +67,7 @@ def execute_action(body: ActionRun, request: Request, principal: OperatorDep) ->
         raise ForbiddenError("not approved: send approved: true to run the action, or dry_run: true to preview it")
 
     request.state.audit_details = {"action": body.action, "dry_run": body.dry_run, "incident_id": body.incident_id}
+    held(principal, body.incident_id, what="run actions")
     try:
         result = run_action(
             principal.workspace,
@@ -83,6 +84,17 @@ def execute_action(body: ActionRun, request: Request, principal: OperatorDep) ->
         ) from exc
     request.state.audit_details.update(rule=result["decision"]["rule"], status=result["result"].get("status"))
     return {**result, **_seed_fields(result)}
+
+
+def held(principal, incident_id: str | None, *, what: str) -> None:
+    """A key scoped to services acts on its services' incidents only, and on nothing without an incident
+    (an action there may touch any service's namespace): a 403 before anything runs."""
+    from pagerless.incidents import key_scope
+
+    if incident_id:
+        key_scope.hold(principal.scope, key=principal.key_id, workspace=principal.workspace, incident_id=incident_id)
+    else:
+        key_scope.hold_unbound(principal.scope, key=principal.key_id, what=f"{what} on no incident")
 
 
 def _seed_fields(result: dict) -> dict:

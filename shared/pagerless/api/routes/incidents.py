@@ -54,7 +54,8 @@ def list_incidents(
     ] = None,
     workspace_id: Annotated[str | None, Query(description="seed 002: must be the key's workspace")] = None,
 ) -> dict:
-    """Incidents, newest first, filtered by status (or seed 002's state), severity, service, namespace and time."""
+    """Incidents, newest first, filtered by status (or seed 002's state), severity, service, namespace and time; a
+    key scoped to services sees those services' incidents only."""
     if page is not None and page > 1 and cursor is None:
         raise ValidationError(
             "pages are numbered by cursor: ask page 1, then pass its next_cursor as cursor=",
@@ -71,6 +72,8 @@ def list_incidents(
         limit=page_size or limit,
         cursor=cursor,
         state=state,
+        scope=principal.scope,
+        key=principal.key_id,
     )
     return {"items": [public(i) for i in items], "next_cursor": next_cursor}
 

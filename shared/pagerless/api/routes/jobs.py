@@ -76,6 +76,22 @@ def submit_run(body: RunSubmit, request: Request, principal: OperatorDep) -> dic
     }
 
 
+def _held(principal, job_id: str, *, what: str) -> None:
+    """A key scoped to services acts on its services' incidents' jobs only (a job's id may be an incident's: its
+    workflow); a job on no incident is the workspace's. A 403 before anything changes."""
+    from pagerless.incidents import key_scope
+    from pagerless.jobs.service import find
+
+    if not key_scope.binds(principal.scope):
+        return
+    record = find(job_id, principal.workspace)
+    incident_id = job_id if record is None else record.incident_id
+    if incident_id:
+        key_scope.hold(principal.scope, key=principal.key_id, workspace=principal.workspace, incident_id=incident_id)
+    else:
+        key_scope.hold_unbound(principal.scope, key=principal.key_id, what=f"{what} a job on no incident")
+
+
 @router.get("/api/jobs")
 def list_jobs(
     principal: ViewerDep,
@@ -107,6 +123,7 @@ def signal_job(job_id: str, body: Signal, request: Request, principal: OperatorD
     from pagerless.jobs.service import signal
 
     request.state.audit_details = {"job_id": job_id, "approved": body.payload.get("approved")}
+    _held(principal, job_id, what="signal")
     signalled = signal(
         job_id, principal.workspace, principal.key_id, principal.role.value, body.correlation_key, body.payload
     )
@@ -137,6 +154,7 @@ def replay_job(job_id: str, request: Request, principal: OperatorDep) -> dict:
     """Redrive a failed execution (AWS) or restart the job from its recorded input."""
     from pagerless.jobs.service import replay
 
+    _held(principal, job_id, what="replay")
     result = replay(job_id, principal.workspace, principal.key_id)
     request.state.audit_details = result
     return result
@@ -148,6 +166,7 @@ def stop_job(job_id: str, request: Request, principal: OperatorDep) -> dict:
     from pagerless.jobs.service import stop
 
     request.state.audit_details = {"job_id": job_id}
+    _held(principal, job_id, what="stop")
     return stop(job_id, principal.workspace, principal.key_id)
 
 

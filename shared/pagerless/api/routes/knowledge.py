@@ -64,9 +64,12 @@ class SimilarIncident(BaseModel):
 def list_knowledge(
     principal: ViewerDep, knowledge: KnowledgeDep, limit: LimitParam = 50, cursor: CursorParam = None
 ) -> dict:
-    """Knowledge-base entries of the workspace."""
+    """Knowledge-base entries of the workspace (a key scoped to services: its services' and those about no service;
+    a page may then hold fewer than ``limit``, follow next_cursor)."""
+    from pagerless.knowledge.service import readable
+
     items, next_cursor = knowledge.list_entries(principal.workspace, limit, cursor)
-    return {"items": [i.to_dict() for i in items], "next_cursor": next_cursor}
+    return {"items": [i.to_dict() for i in items if readable(principal.scope, i)], "next_cursor": next_cursor}
 
 
 @router.post("/api/knowledge", response_model=KnowledgePublic, status_code=status.HTTP_201_CREATED)
@@ -84,13 +87,16 @@ def search_knowledge(
     limit: LimitParam = 10,
 ) -> dict:
     """Entries ranked by relevance to `q` (English and Chinese)."""
-    return {"items": knowledge.search(principal.workspace, q, limit), "next_cursor": None}
+    return {"items": knowledge.search(principal.workspace, q, limit, scope=principal.scope), "next_cursor": None}
 
 
 @router.get("/api/knowledge/{entry_id}", response_model=KnowledgePublic)
 def get_knowledge(entry_id: str, principal: ViewerDep, knowledge: KnowledgeDep) -> dict:
-    """One entry."""
-    return knowledge.get(principal.workspace, entry_id).to_dict()
+    """One entry (a key scoped to services: of one of them, or about no service)."""
+    entry = knowledge.get(principal.workspace, entry_id)
+    if entry.service:
+        hold_to_services(principal.scope, entry.service, key=principal.key_id, what="read knowledge")
+    return entry.to_dict()
 
 
 @router.put("/api/knowledge/{entry_id}", response_model=KnowledgePublic)
@@ -123,6 +129,7 @@ def write_environment(
 
 @router.get("/api/incidents/{incident_id}/similar", response_model=Page[SimilarIncident])
 def similar(incident_id: str, principal: ViewerDep, limit: LimitParam = 10) -> dict:
-    """Past incidents most like this one, with scores and reasons."""
+    """Past incidents most like this one, with scores and reasons (a key scoped to services: of those services)."""
     incident = IncidentRepository().get(incident_id, principal.workspace)
-    return {"items": similar_to_incident(incident, limit=limit), "next_cursor": None}
+    services = principal.scope.services if principal.scope else None
+    return {"items": similar_to_incident(incident, limit=limit, services=services), "next_cursor": None}

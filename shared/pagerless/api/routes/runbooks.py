@@ -112,13 +112,19 @@ def runbook_versions(runbook_id: str, principal: ViewerDep) -> dict:
 
 @router.post("/api/runbooks/generate")
 def generate_runbook(body: GenerateRequest, principal: OperatorDep) -> dict:
-    """Draft a runbook from incident history (pattern, min_incidents) or from a description."""
+    """Draft a runbook from incident history (pattern, min_incidents) or from a description; a key scoped to
+    services drafts from its services' incidents only (naming another service is a 403)."""
     from pagerless.domain.errors import ValidationError
     from pagerless.runbooks import generate
 
     if body.pattern:
+        from pagerless.incidents import key_scope
+
+        services = key_scope.visible(
+            principal.scope, body.service, key=principal.key_id, what="draft runbooks from the incidents"
+        )
         return generate.from_history(
-            principal.workspace, principal.key_id, body.pattern, body.min_incidents, body.service
+            principal.workspace, principal.key_id, body.pattern, body.min_incidents, body.service, services=services
         )
     if body.description:
         return generate.from_description(principal.workspace, principal.key_id, body.description, body.risk_level)
@@ -252,8 +258,13 @@ def execute_incident_runbook(
 
 
 def _start(request: Request, principal, runbook_id: str, body: RunRequest, incident=None) -> dict:
+    from pagerless.incidents import key_scope
     from pagerless.runbooks.runs import start_run
 
+    if incident is not None:
+        key_scope.hold_record(principal.scope, incident, key=principal.key_id)
+    else:
+        key_scope.hold_unbound(principal.scope, key=principal.key_id, what="run a runbook on no incident")
     job = start_run(
         principal.workspace,
         principal.key_id,
