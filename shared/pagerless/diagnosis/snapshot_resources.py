@@ -10,6 +10,7 @@ from datetime import datetime
 
 from pagerless.clock import parse_time
 from pagerless.diagnosis.snapshot_objects import _dict, _meta, by_key, dicts, to_int
+from pagerless.kube.annotations import REVISION
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ class Deployment:
             replicas=to_int(spec.get("replicas"), 1),
             ready=to_int(status.get("readyReplicas"), 0),
             available=to_int(status.get("availableReplicas"), 0),
-            revision=str(_dict(meta.get("annotations")).get("deployment.kubernetes.io/revision", "")),
+            revision=str(_dict(meta.get("annotations")).get(REVISION, "")),
             conditions=dicts(status.get("conditions")),
             containers=dicts(template_spec.get("containers")),
             created=parse_time(meta.get("creationTimestamp")),
@@ -66,7 +67,7 @@ class ReplicaSet:
         if not meta.get("name"):
             return None
         owner = next(iter(dicts(meta.get("ownerReferences"))), {})
-        revision = str(_dict(meta.get("annotations")).get("deployment.kubernetes.io/revision", "0"))
+        revision = str(_dict(meta.get("annotations")).get(REVISION, "0"))
         template = _dict(spec.get("template"))
         return cls(
             namespace=str(meta.get("namespace") or "default"),

@@ -55,7 +55,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pagerless.local.sandbox.controller import HASH_LABEL, REVISION, owned_replicasets, pods_of
+from pagerless.kube.annotations import REVISION
+from pagerless.local.sandbox.controller import HASH_LABEL, owned_replicasets, pods_of
 from pagerless.local.sandbox.failures import detect_failure
 from pagerless.local.sandbox.http import SandboxServer
 from pagerless.local.sandbox.store import SANDBOX_LABEL, ClusterState, now_iso

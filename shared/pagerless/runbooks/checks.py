@@ -11,6 +11,7 @@ import base64
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from pagerless.kube.annotations import REVISION
 from pagerless.kube.clients import KubeClients
 from pagerless.remediation.check_phrases import check, said
 
@@ -116,7 +117,7 @@ def deployment_revision(kube: KubeClients, params: dict, since: datetime) -> dic
         obj = kube.call(kube.apps.read_namespaced_deployment, deployment, namespace)
     except ApiException as exc:
         return _api_error("deployment", f"{namespace}/{deployment}", exc)
-    revision = (obj["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision")
+    revision = (obj["metadata"].get("annotations") or {}).get(REVISION)
     images = [c.get("image") for c in obj["spec"]["template"]["spec"].get("containers", [])]
     at = check("revision", workload=f"{namespace}/{deployment}", revision=revision, images=images)
     return {"ok": True, **said(at), "details": {"revision": revision, "images": images}}

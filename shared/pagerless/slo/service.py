@@ -171,31 +171,40 @@ class SloService:
                     exc.details = [*exc.details, DELETED_MEANWHILE | {"slo": name}]
             raise
         self.repository.put_buckets(workspace, name, [(b.start, float(b.good), float(b.total)) for b in buckets])
-        # the earliest bucket stored, kept with the state: a budget read needs no query of the buckets for it
-        first = min(
-            [m for m in (history.earliest_bucket(self.repository, workspace, name, state), *_starts(buckets)) if m],
-            default=None,
-        )
-        status = self.budget(workspace, name, slo=slo, evaluated_to=end, first_bucket=first)
-        previous = state.get("alert_level", "ok")
-        level = status["alert_level"]
-        if level != previous:
-            self._send_alert(workspace, slo, status, firing=level != "ok")
-        state.update(
-            {
-                "alert_level": level,
-                "last_bucket_end": end.isoformat(),
-                "sli": slo.sli_key(),  # what the buckets were read with
-                history.FIRST_BUCKET: first.isoformat() if first else None,
-                "evaluated_at": now.isoformat(),
-                "buckets_written": len(buckets),
-                EVALUATION_ERROR: None,
-                # what the SLO list shows until the next evaluation (`overview`), for this version of the definition
-                "budget": {"version": version, **{key: status[key] for key in SNAPSHOT}},
-            }
-        )
-        if not self.repository.set_state(workspace, name, state):
-            raise NotFoundError(f"SLO {name} was deleted while it was evaluated", details=[DELETED_MEANWHILE])
+        try:
+            # the earliest bucket stored, kept with the state: a budget read needs no query of the buckets for it
+            first = min(
+                [m for m in (history.earliest_bucket(self.repository, workspace, name, state), *_starts(buckets)) if m],
+                default=None,
+            )
+            status = self.budget(workspace, name, slo=slo, evaluated_to=end, first_bucket=first)
+            previous = state.get("alert_level", "ok")
+            level = status["alert_level"]
+            if level != previous:
+                self._send_alert(workspace, slo, status, firing=level != "ok")
+            state.update(
+                {
+                    "alert_level": level,
+                    "last_bucket_end": end.isoformat(),
+                    "sli": slo.sli_key(),  # what the buckets were read with
+                    history.FIRST_BUCKET: first.isoformat() if first else None,
+                    "evaluated_at": now.isoformat(),
+                    "buckets_written": len(buckets),
+                    EVALUATION_ERROR: None,
+                    # what the SLO list shows until the next evaluation (`overview`), for this version of the definition
+                    "budget": {"version": version, **{key: status[key] for key in SNAPSHOT}},
+                }
+            )
+            if not self.repository.set_state(workspace, name, state):
+                raise NotFoundError(f"SLO {name} not found")
+        except NotFoundError:
+            if self.repository.exists(workspace, name):  # something else was not found: the SLO's buckets are its own
+                raise
+            # deleted while it was evaluated (its budget's read or its state's write found it gone): its delete took
+            # the buckets stored before, so the ones just written are nobody's; an SLO created again under its name
+            # would count them
+            self.repository.delete_buckets(workspace, name, starts=[b.start for b in buckets])
+            raise NotFoundError(f"SLO {name} was deleted while it was evaluated", details=[DELETED_MEANWHILE]) from None
         return {"slo": name, "buckets_written": len(buckets), "alert_level": level, "previous_alert_level": previous}
 
     def _catch_up_from(self, slo: SloDocument, state: dict, end: datetime) -> datetime:

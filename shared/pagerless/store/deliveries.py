@@ -23,6 +23,9 @@ from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, en
 SENDING, SENT, FAILED, GAVE_UP, DEAD = "sending", "sent", "failed", "gave_up", "dead"
 SKIPPED = "skipped"  # not sent, on purpose, for good: its ``last_error`` says why (`mark_skipped`)
 DELIVERY_STATUSES = (SENDING, SENT, FAILED, GAVE_UP, DEAD, SKIPPED)
+# a channel's fix (`PermanentError.fix`) is our own words, a few hundred characters at most (one naming a channel's
+# values names few: `pagerless.notify.channels.dingtalk`), kept whole: this bound only guards the item's size
+FIX_MAX_CHARS = 1000
 
 
 class ByWorkspace(GlobalSecondaryIndex):
@@ -222,7 +225,7 @@ class DeliveryRepository:
         actions = [
             DeliveryRecord.status.set(status),
             DeliveryRecord.last_error.set(error[:1000]),
-            DeliveryRecord.channel_fix.set(fix[:300]) if fix else DeliveryRecord.channel_fix.remove(),
+            DeliveryRecord.channel_fix.set(fix[:FIX_MAX_CHARS]) if fix else DeliveryRecord.channel_fix.remove(),
             DeliveryRecord.updated_at.set(now),
         ]
         if retry_at is not None and retry_at > now:

@@ -110,6 +110,13 @@ class SloRepository:
             raise NotFoundError(f"SLO {name} not found")
         return record
 
+    def exists(self, workspace: str, name: str) -> bool:
+        try:
+            self.get(workspace, name)
+        except NotFoundError:
+            return False
+        return True
+
     def all(self, workspace: str) -> list[SloRecord]:
         return list(SloRecord.query(_definitions(workspace), filter_condition=SloRecord.document.exists()))
 
@@ -139,9 +146,16 @@ class SloRepository:
         )
 
     # ------------------------------------------------------------------ buckets
-    def delete_buckets(self, workspace: str, name: str) -> None:
+    def delete_buckets(self, workspace: str, name: str, starts: list[datetime] | None = None) -> None:
+        """Delete the SLO's buckets: all of them, or those starting at ``starts``."""
+        pk = _buckets(workspace, name)
+        rows = (
+            SloRecord.query(pk, attributes_to_get=["pk", "sk"])
+            if starts is None
+            else (SloRecord(pk, _utc(start)) for start in starts)
+        )
         with BatchWrite(SloRecord) as batch:
-            for bucket in SloRecord.query(_buckets(workspace, name), attributes_to_get=["pk", "sk"]):
+            for bucket in rows:
                 batch.delete(bucket)
 
     def put_buckets(self, workspace: str, name: str, buckets: list[tuple[datetime, float, float]]) -> None:

@@ -1,14 +1,19 @@
 """A group robot or workflow that its vendor refuses for good (a removed or disabled robot, a security setting the
-channel does not meet, a workflow turned off) is named in GET /api/status with what to change (``fix``), read from
+channel does not meet, a workflow turned off, a Teams connector removed) is named in GET /api/status with what to change (``fix``), read from
 the vendor's own error code: an operator paged at 3 a.m. learns there which setting to fix, not only that it failed."""
 
 import pytest
 
 from tests.conftest import auth
+from tests.fakes.chat_vendors import TEAMS_CONNECTOR_ERROR
 from tests.functional.notify.conftest import create_channel, route_all, save_incident
 
 pytestmark = pytest.mark.functional
 
+LARK_HOOK = "/open-apis/bot/v2/hook/"
+# Lark's custom bot, as its users quote it: a URL naming no bot, and the signature setting's refusal
+LARK_NO_BOT = {"code": 19001, "data": {}, "msg": "param invalid: incoming webhook access token invalid"}
+LARK_SIGN_REFUSED = {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"}
 DISABLED_WORKFLOW = {
     "error": {
         "code": "WorkflowTriggerIsNotEnabled",
@@ -41,6 +46,12 @@ DISABLED_WORKFLOW = {
             "removed",
         ),
         ("teams", "/workflows/", 400, DISABLED_WORKFLOW, "WorkflowTriggerIsNotEnabled", "turned off"),
+        ("teams", "/webhookb2/", 410, b"", "HTTP 410", "Workflows app"),
+        ("teams", "/webhookb2/", 200, TEAMS_CONNECTOR_ERROR.format(status=410).encode(), "HTTP error 410", "workflow"),
+        ("lark_bot", LARK_HOOK, 200, LARK_NO_BOT, "19001", "add a custom bot to the group again"),
+        ("lark_bot", LARK_HOOK, 200, LARK_SIGN_REFUSED, "19021", "config.secret"),
+        ("lark_bot", LARK_HOOK, 200, {"code": 19022, "msg": "Ip Not Allowed"}, "19022", "IP allowlist"),
+        ("lark_bot", LARK_HOOK, 200, {"code": 19024, "msg": "Key Words Not Found"}, "19024", "turn keywords off"),
     ],
 )
 def test_a_group_refused_for_its_robot_or_workflow_names_what_to_fix(
@@ -50,10 +61,12 @@ def test_a_group_refused_for_its_robot_or_workflow_names_what_to_fix(
 
     # Given a group channel whose vendor refuses it for good with one of its error codes
     url = {
-        "dingtalk": f"{vendors.base_url}/robot/send?access_token=t1",
-        "wecom": f"{vendors.base_url}/cgi-bin/webhook/send?key=k1",
-        "teams": f"{vendors.base_url}/workflows/a1b2/triggers/manual/paths/invoke?sig=s1",
-    }[channel_type]
+        "/robot/send": f"{vendors.base_url}/robot/send?access_token=t1",
+        "/cgi-bin/webhook/send": f"{vendors.base_url}/cgi-bin/webhook/send?key=k1",
+        "/workflows/": f"{vendors.base_url}/workflows/a1b2/triggers/manual/paths/invoke?sig=s1",
+        "/webhookb2/": f"{vendors.base_url}/webhookb2/0e1c@72f9/IncomingWebhook/5d1a/9c2b",
+        LARK_HOOK: f"{vendors.base_url}{LARK_HOOK}hooktoken",
+    }[path]
     channel = create_channel(api, admin_key, "ops-group", channel_type, {"webhook_url": url})
     route_all(api, admin_key, channel["id"])
     vendors.fail(path, status, times=1, body=answer)

@@ -114,3 +114,28 @@ def test_the_preview_shows_the_templates_message_without_the_robots_keyword(api,
     assert sent.body["markdown"]["text"].startswith(f"{heading} · 告警\n\n")
     assert shown["markdown"]["text"] == sent.body["markdown"]["text"].replace(f"{heading} · 告警", heading, 1)
     assert shown["markdown"]["title"] == sent.body["markdown"]["title"]
+
+
+def test_a_long_list_of_wrong_keywords_gives_a_whole_fix_naming_a_few(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    # Given a keyword robot and a channel naming twelve long keywords, none of them the robot's
+    vendors.dingtalk_keywords["kw"] = ["告警"]
+    named = [f"production-cluster-{n:02d}-alerting" for n in range(12)]
+    channel = create_channel(
+        api,
+        admin_key,
+        "ding",
+        "dingtalk",
+        {"webhook_url": f"{vendors.base_url}{URL_PATH}", "keywords": ", ".join(named)},
+    )
+    route_all(api, admin_key, channel["id"])
+    # When an incident is announced there and the robot refuses it
+    incident = save_incident()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then the status's fix is whole: a few keywords each whole, how many more, and what to do
+    [failing] = api.get("/api/status", headers=auth(admin_key)).json()["notifications"]["failing_channels"]
+    fix = failing["fix"]
+    assert fix.endswith("are not the robot's; copy them from the robot's settings"), fix
+    assert f"({named[0]}, {named[1]}, {named[2]} and 9 more)" in fix, fix

@@ -159,6 +159,35 @@ def test_a_lark_app_whose_secret_was_rotated_names_the_channel_from_a_page(api, 
     assert "App Secret" in failing["fix"] and failing["direct_message"] is True, failing
 
 
+def test_a_lark_app_secret_refused_with_http_400_names_the_secret_to_save(api, notify_env, admin_key, vendors, team):
+    # Given a Lark channel whose App ID and App Secret Lark refuses with HTTP 400 and its code (10014)
+    lark = lark_channel(api, admin_key, vendors)
+    refused = {"code": 10014, "msg": "app secret invalid"}
+    vendors.fail("/open-apis/auth/v3/tenant_access_token/internal", 400, times=10, body=refused)
+    # When Alice is paged by direct message there
+    _page_alice_and_carol(api, admin_key, notify_env, team)
+    # Then the status reads Lark's code as from an HTTP 200 answer: its words and the secret to save
+    [failing] = _status(api, admin_key)["notifications"]["failing_channels"]
+    assert failing["channel_id"] == lark["id"] and "10014 app secret invalid" in failing["last_error"], failing
+    assert "App Secret" in (failing["fix"] or "") and failing["status"] == "gave_up", failing
+
+
+def test_a_lark_tenant_token_throttled_with_http_400_is_waited_out_and_the_page_sent(
+    api, notify_env, admin_key, vendors, team
+):
+    # Given a Lark app whose token endpoint answers one request with its frequency limit (99991400, HTTP 400)
+    lark = lark_channel(api, admin_key, vendors)
+    throttled = {"code": 99991400, "msg": "request trigger frequency limit"}
+    headers = {"x-ogw-ratelimit-reset": "0"}
+    vendors.fail("/open-apis/auth/v3/tenant_access_token/internal", 400, times=1, body=throttled, headers=headers)
+    # When Alice is paged by direct message there
+    _page_alice_and_carol(api, admin_key, notify_env, team)
+    # Then the page is sent after the throttle, and the channel is not named as failing
+    logs = api.get("/api/notification-logs", headers=auth(admin_key)).json()["items"]
+    assert [log["status"] for log in logs if log["channel_id"] == lark["id"]] == ["sent"], logs
+    assert _status(api, admin_key)["notifications"]["failing_channels"] == []
+
+
 def test_an_unverified_ses_sender_names_the_email_channel_from_a_page(api, notify_env, admin_key, vendors, team):
     # Given an email channel sending from an address SES has not verified
     email = create_channel(

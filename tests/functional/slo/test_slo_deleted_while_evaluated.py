@@ -1,10 +1,12 @@
 """An SLO deleted while its evaluation fails: the evaluation's caller is told the evaluation's own error (what
 Prometheus said), and that the SLO was deleted meanwhile, so nothing keeps it; the store's refused write of the error
-onto an SLO that is gone is no 500 that hides it. Prometheus is a fake speaking its HTTP API's error shape."""
+onto an SLO that is gone is no 500 that hides it. One deleted while its evaluation succeeds keeps no buckets: an SLO
+created again under its name would count them. Prometheus is a fake speaking its HTTP API's shapes."""
 
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -14,12 +16,13 @@ pytestmark = pytest.mark.functional
 
 NAME = "payments-api-availability"
 PORT = 8960
+ANSWERING_PORT = 8975
 PARSE_ERROR = "1:5: parse error: unexpected end of input"
 
 
-def _document() -> dict:
+def _document(port: int = PORT) -> dict:
     def source(query):
-        return {"metricSource": {"type": "Prometheus", "spec": {"query": query, "url": f"http://127.0.0.1:{PORT}"}}}
+        return {"metricSource": {"type": "Prometheus", "spec": {"query": query, "url": f"http://127.0.0.1:{port}"}}}
 
     return {
         "apiVersion": "openslo/v1",
@@ -97,3 +100,61 @@ def test_an_slo_deleted_while_its_evaluation_fails_answers_that_failure_and_that
     # And the SLO stays deleted: nothing was written back onto it
     assert api.get(f"/api/slo/{NAME}", headers=auth(admin_key)).status_code == 404
     assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
+
+
+@pytest.fixture
+def answering_prometheus():
+    """A Prometheus whose query_range answers a sample at every step (100 requests, 1 of them failed, each 5
+    minutes), and which deletes the SLO as it is first asked (an admin deleting it while it is evaluated)."""
+    from pagerless.slo.service import SloService
+
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 — http.server's name
+            asked.append(self.path)
+            if len(asked) == 1:
+                SloService().delete("default", NAME)
+            query = parse_qs(urlsplit(self.path).query)
+            start, end, step = (int(float(query[key][0])) for key in ("start", "end", "step"))
+            value = "1" if 'code="500"' in query["query"][0] else "100"
+            values = [[stamp, value] for stamp in range(start, end + 1, step)]
+            result = [{"metric": {}, "values": values}]
+            body = json.dumps({"status": "success", "data": {"resultType": "matrix", "result": result}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", ANSWERING_PORT), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield asked
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_slo_deleted_while_its_evaluation_succeeds_keeps_no_buckets(runtime, api, admin_key, answering_prometheus):
+    from pagerless.store.slos import SloRepository
+
+    # Given an SLO whose Prometheus answers with a month of samples
+    created = api.post("/api/slo", json=_document(ANSWERING_PORT), headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    # When it is evaluated on request and an admin deletes it while Prometheus is read
+    response = api.post(f"/api/slo/{NAME}/evaluate", headers=auth(admin_key))
+    assert answering_prometheus
+    # Then the answer says it was deleted meanwhile
+    assert response.status_code == 404, response.text
+    assert response.json()["error"]["details"], response.text
+    assert response.json()["error"]["details"][-1]["deleted"] is True
+    # And none of the buckets read for it are kept: an SLO created again under its name starts without them
+    assert SloRepository().first_bucket("default", NAME) is None
+    again = api.post("/api/slo", json=_document(ANSWERING_PORT), headers=auth(admin_key))
+    assert again.status_code == 201, again.text
+    budget = api.get(f"/api/slo/{NAME}/budget", headers=auth(admin_key))
+    assert budget.status_code == 200, budget.text
+    assert budget.json()["sli"]["total"] == 0, budget.json()

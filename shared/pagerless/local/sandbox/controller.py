@@ -16,12 +16,12 @@ import hashlib
 import json
 import math
 
+from pagerless.kube.annotations import REVISION
 from pagerless.local.sandbox.failures import copy_logs, failing_status, healthy_status, is_fixed, is_pod_ready
 from pagerless.local.sandbox.selectors import matches_label_selector
 from pagerless.local.sandbox.store import SANDBOX_LABEL, ClusterState, now_iso
 
 HASH_LABEL = "pod-template-hash"
-REVISION = "deployment.kubernetes.io/revision"
 
 
 def owner(obj: dict, kind: str) -> str | None:

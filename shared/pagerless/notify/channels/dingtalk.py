@@ -220,6 +220,18 @@ def send(http: httpx.Client, config: dict, message: Message, *, now: float | Non
     raise PermanentError(words, fix=_ROBOT_REFUSALS.get(code))
 
 
+def _named(words: Sequence[str], most: int = 5, budget: int = 120) -> str:
+    """``words`` for a fix, whole: at most ``most`` of them in about ``budget`` characters, then how many more (a
+    keyword longer than the budget alone is cut with an ellipsis), so a long list never cuts the fix's own words."""
+    shown: list[str] = []
+    for word in words[:most]:
+        if shown and len(", ".join([*shown, word])) > budget:
+            break
+        shown.append(word if len(word) <= budget else word[: budget - 1] + "…")
+    more = len(words) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
+
+
 def refused_by_security(errmsg: str, config: dict) -> str:
     """What a 310000 means, by the robot's security setting that refused the message, and what to set."""
     said = errmsg.lower()
@@ -227,7 +239,7 @@ def refused_by_security(errmsg: str, config: dict) -> str:
         if keywords(config):
             return (
                 "the robot's security setting 'custom keywords' found none of its keywords in the message: the "
-                "channel's keywords (" + ", ".join(keywords(config)) + ") are not the robot's; copy them from the "
+                "channel's keywords (" + _named(keywords(config)) + ") are not the robot's; copy them from the "
                 "robot's settings"
             )
         return (

@@ -350,10 +350,18 @@ def tenant_token(http: httpx.Client, config: dict, *, fresh: bool = False) -> st
         "POST",
         f"{base}/open-apis/auth/v3/tenant_access_token/internal",
         json={"app_id": config["app_id"], "app_secret": config["app_secret"]},
+        wait_header=RESET_HEADER,
+        coded_4xx=True,  # a refusal of the app's credentials comes with HTTP 400 too: its code says which
     )
     data = json_body(response)
-    if data.get("code") != 0 or not data.get("tenant_access_token"):
-        raise PermanentError(f"lark tenant_access_token: {data.get('code')} {data.get('msg')}", fix=_SECRET_REFUSED)
+    code = data.get("code")
+    if code in _THROTTLE_CODES:
+        raise RetryableError(
+            f"lark tenant_access_token: {code} {data.get('msg')}", reset_seconds(response), throttled=True
+        )
+    if code != 0 or not data.get("tenant_access_token"):
+        fix = _APP_REFUSALS.get(code, _SECRET_REFUSED)
+        raise PermanentError(f"lark tenant_access_token: {code} {data.get('msg')}", fix=fix)
     token = data["tenant_access_token"]
     with _lock:
         _tokens[key] = (token, time.monotonic() + max(60, int(data.get("expire", 7200)) - 300))

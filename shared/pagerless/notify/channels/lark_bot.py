@@ -22,6 +22,20 @@ RATE_PER_MINUTE = 100
 CAN_UPDATE = False
 CODE_BLOCKS = True  # the app's card, its dry-run diff in a code block
 escape = lark.escape
+# A custom bot's refusals of the bot itself, by Lark's code (its custom bot guide: the security settings' answers,
+# 19021 "sign match fail or timestamp is not within one hour from current time", 19022 "Ip Not Allowed", 19024 "Key
+# Words Not Found"; 19001 "param invalid: incoming webhook access token invalid" for a URL naming no bot): every
+# message is refused alike, so the channel is failing with what to change (`PermanentError.fix`)
+_BOT_REFUSALS = {
+    19001: "the webhook URL names no custom bot (the bot was removed from the group, or the URL is incomplete): add a"
+    " custom bot to the group again and save its webhook URL on the channel",
+    19021: "the bot's security setting 'signature verification' refused the signature: set config.secret to the bot's"
+    " signing secret (and check the sender's clock: a timestamp over an hour off is refused too)",
+    19022: "the bot's security setting 'IP allowlist' does not allow the address Pagerless sends from: add it to the"
+    " allowlist (the group's bot settings)",
+    19024: "the bot's security setting 'custom keywords' found none of its keywords in the message, and Pagerless's"
+    " messages are titled by their incidents: turn keywords off and use 'signature verification' (config.secret)",
+}
 
 
 def sign(timestamp: int, secret: str) -> str:
@@ -47,4 +61,6 @@ def send(http: httpx.Client, config: dict, message: Message, *, now: float | Non
         return Sent()
     if code in (9499, 11232):
         raise RetryableError(f"lark bot {code}: {data.get('msg')}")
-    raise PermanentError(f"lark bot {code}: {data.get('msg') or data.get('StatusMessage')}")
+    raise PermanentError(
+        f"lark bot {code}: {data.get('msg') or data.get('StatusMessage')}", fix=_BOT_REFUSALS.get(code)
+    )

@@ -67,6 +67,18 @@ _WORKFLOW_REFUSALS = {
     " the workflow's whole HTTP URL again and save it on the channel",
 }
 _ERROR_CODE = re.compile(r'"code"\s*:\s*"(\w+)"')
+# An incoming webhook's URL (an Office 365 connector: ``https://<tenant>.webhook.office.com/webhookb2/...``, formerly
+# ``https://outlook.office.com/webhook/...``) answered 410 Gone (or 404): its connector was removed from the channel
+# ("If user removes the configuration, you get 410", MicrosoftDocs/msteams-docs#906), or Microsoft retired it (Office
+# 365 connectors in Teams end with 2025): no retry brings it back
+_CONNECTOR_URL = re.compile(r"/webhookb2/|//outlook\.office(?:365)?\.com/webhook/", re.IGNORECASE)
+_CONNECTOR_GONE_STATUSES = {404, 410}
+_CONNECTOR_GONE = (
+    "the incoming webhook (an Office 365 connector) is gone: removed from the channel, or retired with Microsoft's"
+    " connectors; create a 'Post to a channel when a webhook request is received' workflow (Teams' Workflows app) and"
+    " save its URL on the channel"
+)
+_HTTP_STATUS = re.compile(r"HTTP (\d{3})")
 
 
 def escape(text: str) -> str:
@@ -245,11 +257,20 @@ def send(http: httpx.Client, config: dict, message: Message) -> Sent:
         response = request(http, "POST", config["webhook_url"], json=fitted_card(message))
     except PermanentError as exc:  # a 4xx: the workflow's own refusal says its code in the answer's start
         code = _ERROR_CODE.search(exc.message)
-        raise PermanentError(exc.message, fix=_WORKFLOW_REFUSALS.get(code.group(1)) if code else None) from exc
+        fix = _WORKFLOW_REFUSALS.get(code.group(1)) if code else _connector_fix(config["webhook_url"], exc.message)
+        raise PermanentError(exc.message, fix=fix) from exc
     refused = _CONNECTOR_ERROR.search(response.text[:2000])
     if refused is not None:
         status, words = int(refused.group(1)), response.text[:300]
         if status == 429 or status >= 500:
             raise RetryableError(f"teams: {words}", throttled=status == 429)
-        raise PermanentError(f"teams: {words}")
+        raise PermanentError(f"teams: {words}", fix=_connector_fix(config["webhook_url"], words))
     return Sent()
+
+
+def _connector_fix(url: str, words: str) -> str | None:
+    """What to change when ``words`` (an answer's ``HTTP 410``, or a connector's ``returned HTTP error 410``) say an
+    incoming webhook's connector is gone; None for any other refusal (a message too large is about itself)."""
+    status = _HTTP_STATUS.search(words) or _CONNECTOR_ERROR.search(words)
+    gone = status is not None and int(status.group(1)) in _CONNECTOR_GONE_STATUSES
+    return _CONNECTOR_GONE if gone and _CONNECTOR_URL.search(url) else None
