@@ -15,12 +15,10 @@ from tests.conftest import auth
 pytestmark = pytest.mark.functional
 
 NAME = "payments-api-availability"
-PORT = 8960
-ANSWERING_PORT = 8975
 PARSE_ERROR = "1:5: parse error: unexpected end of input"
 
 
-def _document(port: int = PORT) -> dict:
+def _document(port: int) -> dict:
     def source(query):
         return {"metricSource": {"type": "Prometheus", "spec": {"query": query, "url": f"http://127.0.0.1:{port}"}}}
 
@@ -69,10 +67,10 @@ def deleting_prometheus():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield asked
+    yield asked, server.server_address[1]
     server.shutdown()
     server.server_close()
 
@@ -81,11 +79,12 @@ def test_an_slo_deleted_while_its_evaluation_fails_answers_that_failure_and_that
     runtime, api, admin_key, deleting_prometheus
 ):
     # Given an SLO whose query Prometheus rejects
-    created = api.post("/api/slo", json=_document(), headers=auth(admin_key))
+    asked, port = deleting_prometheus
+    created = api.post("/api/slo", json=_document(port), headers=auth(admin_key))
     assert created.status_code == 201, created.text
     # When it is evaluated on request and an admin deletes it meanwhile
     response = api.post(f"/api/slo/{NAME}/evaluate", headers=auth(admin_key))
-    assert deleting_prometheus
+    assert asked
     # Then the answer is the evaluation's own error, in the API's format, with what Prometheus said, and that the SLO
     # was deleted meanwhile (nothing keeps the error: it is told here or nowhere)
     assert response.status_code == 400, response.text
@@ -130,10 +129,10 @@ def answering_prometheus():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", ANSWERING_PORT), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield asked
+    yield asked, server.server_address[1]
     server.shutdown()
     server.server_close()
 
@@ -142,18 +141,19 @@ def test_an_slo_deleted_while_its_evaluation_succeeds_keeps_no_buckets(runtime, 
     from pagerless.store.slos import SloRepository
 
     # Given an SLO whose Prometheus answers with a month of samples
-    created = api.post("/api/slo", json=_document(ANSWERING_PORT), headers=auth(admin_key))
+    asked, port = answering_prometheus
+    created = api.post("/api/slo", json=_document(port), headers=auth(admin_key))
     assert created.status_code == 201, created.text
     # When it is evaluated on request and an admin deletes it while Prometheus is read
     response = api.post(f"/api/slo/{NAME}/evaluate", headers=auth(admin_key))
-    assert answering_prometheus
+    assert asked
     # Then the answer says it was deleted meanwhile
     assert response.status_code == 404, response.text
     assert response.json()["error"]["details"], response.text
     assert response.json()["error"]["details"][-1]["deleted"] is True
     # And none of the buckets read for it are kept: an SLO created again under its name starts without them
     assert SloRepository().first_bucket("default", NAME) is None
-    again = api.post("/api/slo", json=_document(ANSWERING_PORT), headers=auth(admin_key))
+    again = api.post("/api/slo", json=_document(port), headers=auth(admin_key))
     assert again.status_code == 201, again.text
     budget = api.get(f"/api/slo/{NAME}/budget", headers=auth(admin_key))
     assert budget.status_code == 200, budget.text
