@@ -160,7 +160,7 @@ def test_every_page_fits_the_phones_screen(server, browser, paged, phone, lang):
     _open_link_and_sign_in(browser, server.base, paged, lang)
     for path in (f"/console/incidents/{paged}", "/console/incidents", "/console/approvals", "/console/oncall"):
         browser.get(server.base + path)
-        shot(browser, f"50-phone-{phone}-{lang}-{path.split('/')[2]}")
+        shot(browser, f"50-phone-{phone}-{lang}-{path.rsplit('/', 1)[1]}")
         # Then none is wider than the screen
         _fits(browser, phone, path)
     # and the "More" menu, opened, stays on the screen
@@ -230,6 +230,17 @@ def test_no_chinese_word_is_split_over_two_lines(server, browser, paged, phone):
         ]
         split = [e.text for e in shown if browser.execute_script(LINES, e) > 1]
         assert not split, (path, split)
+
+
+def test_an_incidents_id_is_one_line_in_the_lists(server, browser, paged, phone):
+    # Given the lists on a phone, whose first column is the incident's link
+    _open_link_and_sign_in(browser, server.base, paged, "en")
+    for path in ("/console/incidents", "/console/approvals"):
+        browser.get(server.base + path)
+        link = browser.find_element(By.CSS_SELECTOR, f'table.list td a[href="/console/incidents/{paged}"]')
+        # Then its id reads on one line (the table scrolls sideways in its box instead)
+        assert browser.execute_script(LINES, link) == 1, (path, link.rect)
+        _fits(browser, phone, path)
 
 
 SCALE_OUT = {
