@@ -121,6 +121,9 @@ def _open_link_and_sign_in(browser, base: str, incident_id: str, lang: str) -> N
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.ID, "sign-in").click()
     WebDriverWait(browser, WAIT).until(EC.url_contains(f"/console/incidents/{incident_id}"))
+    # the incident's page itself, loaded (the URL changes before it is)
+    settled(browser).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    settled(browser).until(EC.presence_of_element_located((By.ID, "incident-status")))
 
 
 def _fits(browser, width: int, where: str) -> None:
@@ -232,14 +235,17 @@ def test_no_chinese_word_is_split_over_two_lines(server, browser, paged, phone):
         assert not split, (path, split)
 
 
-def test_an_incidents_id_is_one_line_in_the_lists(server, browser, paged, phone):
-    # Given the lists on a phone, whose first column is the incident's link
+def test_ids_and_times_read_on_one_line_in_the_lists(server, browser, paged, phone):
+    # Given the lists on a phone: an incident's id first, times in columns of their own
     _open_link_and_sign_in(browser, server.base, paged, "en")
-    for path in ("/console/incidents", "/console/approvals"):
+    for path in ("/console/incidents", "/console/approvals", "/console/oncall"):
         browser.get(server.base + path)
-        link = browser.find_element(By.CSS_SELECTOR, f'table.list td a[href="/console/incidents/{paged}"]')
-        # Then its id reads on one line (the table scrolls sideways in its box instead)
-        assert browser.execute_script(LINES, link) == 1, (path, link.rect)
+        cells = browser.find_elements(By.CSS_SELECTOR, "table.list td.when")
+        link = browser.find_elements(By.CSS_SELECTOR, f'table.list td a[href="/console/incidents/{paged}"]')
+        assert cells and (link or path == "/console/oncall"), path
+        # Then each reads on one line (a date is not split at its hyphens), the table scrolling sideways in its box
+        split = [e.text for e in [*link, *cells] if browser.execute_script(LINES, e) > 1]
+        assert not split, (path, split)
         _fits(browser, phone, path)
 
 
