@@ -108,6 +108,8 @@ def phone(browser, request):
     )
     yield width
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    # this module's server's session and language (cookies ignore the port) would follow the next test to its server
+    browser.delete_all_cookies()
 
 
 def _open_link_and_sign_in(browser, base: str, incident_id: str, lang: str) -> None:
