@@ -34,7 +34,7 @@ def test_the_first_and_last_shifts_on_the_oncall_page_keep_their_real_handoffs(a
     api.cookies.set("pl_tz", NY)
     page = api.get("/console/oncall")
     assert page.status_code == 200
-    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>", page.text)
+    rows = re.findall(r"<tr><td class=\"when\">([^<]*)</td><td class=\"when\">([^<]*)</td><td>([^<]*)</td>", page.text)
     # Then the first shift is the one on call now, from the Monday 09:00 it began, until the next Monday 09:00
     started, ends = (datetime.fromisoformat(now[k]) for k in ("shift_start", "shift_end"))
     assert rows[0][0] == _shown(started) and rows[0][1] == _shown(ends) and rows[0][2] == now["oncall_name"]
