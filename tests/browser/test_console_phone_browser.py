@@ -194,6 +194,15 @@ def test_the_diff_and_the_tables_scroll_in_their_own_box(server, browser, paged,
     assert browser.execute_script("return getComputedStyle(arguments[0]).overflowX;", table) == "auto"
 
 
+def test_approve_comes_after_the_fix_it_approves(server, browser, paged, phone):
+    # Given the incident awaiting approval, opened on a phone
+    _open_link_and_sign_in(browser, server.base, paged, "en")
+    # Then the engineer reaches Approve after the proposed fix and its diff, not screens before them
+    diff = browser.find_element(By.CSS_SELECTOR, "pre.diff").rect
+    approve = browser.find_element(By.ID, "approve").rect
+    assert approve["y"] > diff["y"] + diff["height"], (approve, diff)
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_decisive_buttons_are_big_enough_and_apart(server, browser, paged, phone, lang):
     _open_link_and_sign_in(browser, server.base, paged, lang)
