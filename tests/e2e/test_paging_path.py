@@ -8,9 +8,11 @@ import time
 from datetime import date, timedelta
 from urllib.parse import quote
 
+import boto3
 import pytest
 
 from pagerless.chat import slack
+from pagerless.step_functions import execution_arn
 from tests.e2e.harness import ROOT, DevServer
 from tests.e2e.test_approve_path import _wait_for, readme_demo_alert
 from tests.fakes.chat_vendors import SLACK_TOKEN, ChatVendors
@@ -113,7 +115,8 @@ def test_a_critical_alert_pages_the_on_call_then_the_secondary_whose_ack_stops_i
                     "severities": ["critical"],
                     "steps": [
                         {"delay_seconds": 2, "targets": [{"kind": "schedule", "id": schedule.json()["id"]}]},
-                        {"delay_seconds": 6, "targets": [{"kind": "person", "id": ids["carol"]}]},
+                        # (Dave would be paged 10 minutes after Carol: her ack lands before, however slow the test)
+                        {"delay_seconds": 600, "targets": [{"kind": "person", "id": ids["carol"]}]},
                         {"delay_seconds": 1, "targets": [{"kind": "person", "id": ids["dave"]}]},
                     ],
                 },
@@ -153,7 +156,25 @@ def test_a_critical_alert_pages_the_on_call_then_the_secondary_whose_ack_stops_i
                 [{"kind": "person", "id": ids["bob"]}],
                 [{"kind": "person", "id": ids["carol"]}],
             ]
-            time.sleep(8)  # longer than step 2's delay: a page to Dave would have gone out by now
+            # (its execution, waiting for step 3, was stopped by the ack: no tick is left to page Dave)
+            sfn = boto3.client(
+                "stepfunctions",
+                endpoint_url=f"http://127.0.0.1:{server.aws_port}",
+                region_name="us-east-1",
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
+            [machine] = [
+                m["stateMachineArn"]
+                for m in sfn.list_state_machines()["stateMachines"]
+                if m["name"].endswith("-escalation")
+            ]
+            arn = execution_arn(machine, escalation["execution_name"])
+            assert _wait_for(lambda: sfn.describe_execution(executionArn=arn)["status"], lambda s: s != "RUNNING") == (
+                "ABORTED"
+            )
+            [escalation] = api.get(f"/api/incidents/{incident_id}/escalations").json()["items"]
+            assert len(escalation["pages"]) == 2
             assert dms("U0DAVE") == []
             assert len(dms("U0BOB")) == 1 and len(dms("U0CAROL")) == 1
             logs = api.get("/api/notification-logs", params={"incident_id": incident_id}).json()["items"]

@@ -108,6 +108,28 @@ def execution_status(runtime, incident_id: str, generation: str = "1") -> str:
     return runtime.client("stepfunctions").describe_execution(executionArn=arn)["status"]
 
 
+def ticked(runtime, incident_id: str) -> None:
+    """Wait until every execution of the incident (its workflow runs, its escalations) has ended or waits on a
+    timer (an escalation for its next step), looked up anew at each poll: each page its ticks would send is on
+    the NotifyQueue, so a check that nobody else was paged observes the window such a page comes in, however
+    slow the machine (rather than the moment after the alert's delivery, before a wrong execution ticks)."""
+    sfn = runtime.client("stepfunctions")
+    machines = runtime.provisioned.state_machines
+    prefixes = (incident_id, f"esc-{incident_id}")
+
+    def quiet() -> bool:
+        for machine in (machines["IncidentResponseStateMachine"], machines["EscalationStateMachine"]):
+            for execution in sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]:
+                if not execution["name"].startswith(prefixes):
+                    continue
+                events = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+                if events[-1]["type"] != "WaitStateEntered":
+                    return False
+        return True
+
+    wait_for(quiet, timeout=120)
+
+
 def unpaged_warning(scenario: dict):
     """A payments-api warning, handed to humans (no cluster): nobody is paged, as the policy covers
     critical and high."""

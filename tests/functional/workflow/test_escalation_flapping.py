@@ -25,6 +25,7 @@ from tests.functional.workflow.escalations import (
     reopen_generations,
     resolved_and_fired_again,
     resolved_payload,
+    ticked,
     unpaged_warning,
 )
 
@@ -165,7 +166,7 @@ def test_a_flapping_incident_no_run_holds_gets_its_settle_run_from_the_scheduled
 
 
 def test_an_incident_its_source_raises_to_a_severity_a_policy_covers_is_paged(
-    fast_workflow, scenario, oncall, pages, api, operator_key
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime
 ):
     # Given a payments-api warning: the policy covers critical and high, so nobody was paged when it opened
     oncall(delays=(30, 30, 30))
@@ -178,12 +179,15 @@ def test_an_incident_its_source_raises_to_a_severity_a_policy_covers_is_paged(
     first = pages.wait_for("0-0")
     assert first["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
     assert "severity raised" in escalation(opened.id).reason
-    # And the alert firing again at critical starts nothing more
+    # And the alert firing again at critical starts nothing more (once whatever it started has ticked)
     open_incident(scenario)
+    ticked(runtime, opened.id)
     assert pages.generations() == ["0-0"]
 
 
-def test_a_raised_incident_someone_acknowledged_is_not_paged(fast_workflow, scenario, oncall, pages, api, operator_key):
+def test_a_raised_incident_someone_acknowledged_is_not_paged(
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime
+):
     # Given a warning someone already acknowledged
     oncall(delays=(30, 30, 30))
     opened = unpaged_warning(scenario)
@@ -191,7 +195,8 @@ def test_a_raised_incident_someone_acknowledged_is_not_paged(fast_workflow, scen
     # When its source raises it to critical
     scenario["alert"]["severity"] = "critical"
     assert open_incident(scenario).severity == "critical"
-    # Then nobody is paged: the person who took it has it
+    # Then nobody is paged: the person who took it has it (once whatever the raise started has ticked)
+    ticked(runtime, opened.id)
     assert escalation(opened.id) is None and pages.generations() == []
 
 

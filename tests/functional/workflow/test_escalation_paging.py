@@ -77,8 +77,9 @@ def test_a_tick_that_arrives_after_the_ack_pages_nobody(fast_workflow, scenario,
 def test_resolving_the_incident_mid_escalation_ends_it(
     fast_workflow, scenario, oncall, pages, api, operator_key, runtime
 ):
-    # Given an escalation between its first and second step
-    oncall(delays=(3, 3, 3))
+    # Given an escalation between its first and second step (its second step falls due long after the test: the
+    # resolve lands before it however slow the machine, and only the resolve can end the execution in the wait)
+    oncall(delays=(600, 3, 3))
     opened = open_incident(scenario)
     pages.wait_for("0-0")
     # When a person resolves the incident
@@ -86,8 +87,8 @@ def test_resolving_the_incident_mid_escalation_ends_it(
         f"/api/incidents/{opened.id}/resolve", json={"note": "rolled back by hand"}, headers=auth(operator_key)
     )
     assert response.status_code == 200, response.text
-    # Then the escalation ended and nobody else is paged
-    assert wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING", timeout=60)
+    # Then the escalation ended (its execution stopped in its wait for step 2) and nobody else is paged
+    assert wait_for(lambda: execution_status(runtime, opened.id) == "ABORTED", timeout=60)
     assert escalation(opened.id).status == "ended"
     assert pages.generations() == ["0-0"]
 
