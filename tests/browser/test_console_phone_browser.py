@@ -260,6 +260,87 @@ def test_ids_and_times_read_on_one_line_in_the_lists(server, browser, paged, pho
         _fits(browser, phone, path)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_header_is_compact_and_its_links_are_tap_targets(server, browser, paged, phone, lang):
+    # Given the incident opened on a phone
+    _open_link_and_sign_in(browser, server.base, paged, lang)
+    # Then the header is two rows of tap targets at most, and the incident starts high on the first screen
+    header = browser.find_element(By.CSS_SELECTOR, "header.top").rect
+    assert header["height"] <= 2 * TAP + 16, header
+    title = browser.find_element(By.CSS_SELECTOR, "main h1").rect
+    assert title["y"] < browser.execute_script("return window.innerHeight;") / 3, title
+    # and each link of the navigation is a tap target, in one row that scrolls sideways
+    links = browser.find_elements(By.CSS_SELECTOR, "header.top nav > a, #settings-menu summary")
+    assert all(link.rect["height"] >= TAP for link in links), [(link.text, link.rect) for link in links]
+    assert len({round(link.rect["y"]) for link in links}) == 1, [(link.text, link.rect) for link in links]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_live_status_covers_nothing_and_speaks_the_pages_language(server, browser, paged, phone, lang):
+    # Given the incident opened on a phone
+    _open_link_and_sign_in(browser, server.base, paged, lang)
+    # When someone else comments on it (the page hears of it live)
+    with _api(server) as api:
+        assert api.post(f"/api/incidents/{paged}/comment", json={"text": "on it"}).status_code == 201
+    live = browser.find_element(By.ID, "live-status")
+    settled(browser).until(lambda _: paged in live.text)
+    # Then the status line says so in the page's language, not in event codes
+    said = live.text
+    assert "_" not in said and ("事件" in said if lang == "zh" else "updated" in said), said
+    # and it covers none of the page's content: it comes after it
+    main = browser.find_element(By.ID, "main").rect
+    assert live.rect["y"] >= main["y"] + main["height"] - 1, (live.rect, main)  # rects are rounded
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_timelines_codes_show_without_hover(server, browser, paged, phone, lang):
+    # Given the incident opened on a phone (no hover: a title's tooltip never shows)
+    _open_link_and_sign_in(browser, server.base, paged, lang)
+    entries = browser.find_elements(By.CSS_SELECTOR, "#timeline > li")
+    assert entries
+    for entry in entries:
+        # Then each entry shows its event's code, labelled in the page's language
+        code = entry.find_element(By.CSS_SELECTOR, ".raw")
+        assert code.is_displayed() and entry.get_attribute("data-type") in code.text, entry.text
+        assert ("代码" if lang == "zh" else "Code") in code.text, code.text
+
+
+def test_the_workflows_start_times_read_on_one_line(server, browser, paged, phone):
+    _open_link_and_sign_in(browser, server.base, paged, "en")
+    cells = browser.find_elements(By.CSS_SELECTOR, "#workflow td.when")
+    assert cells
+    split = [e.text for e in cells if browser.execute_script(LINES, e) > 1]
+    assert not split, split
+
+
+def test_a_users_buttons_are_tap_targets_the_delete_apart(server, browser, phone):
+    # Given the users page on a phone, signed in as the admin
+    browser.delete_all_cookies()
+    browser.get(f"{server.base}/console/login")
+    browser.find_element(By.ID, "email").send_keys("admin@example.com")
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "sign-in").click()
+    WebDriverWait(browser, WAIT).until(EC.url_contains("/console/incidents"))
+    browser.get(f"{server.base}/console/users")
+    _fits(browser, phone, "users")
+    delete = browser.find_element(By.CSS_SELECTOR, 'form[action$="/delete"] button')
+    row = delete.find_element(By.XPATH, "./ancestor::td")
+    boxes = {button.text: button.rect for button in row.find_elements(By.TAG_NAME, "button")}
+    # Then each of a user's buttons is a tap target, no two closer than APART, the Delete twice that from the others
+    assert len(boxes) == 4 and all(box["height"] >= TAP for box in boxes.values()), boxes
+    names = list(boxes)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            one, two = boxes[a], boxes[b]
+            gap = max(
+                two["x"] - (one["x"] + one["width"]),
+                one["x"] - (two["x"] + two["width"]),
+                two["y"] - (one["y"] + one["height"]),
+                one["y"] - (two["y"] + two["height"]),
+            )
+            assert gap >= (2 * APART if delete.text in (a, b) else APART), (a, b, one, two)
+
+
 SCALE_OUT = {
     "name": "Scale out",
     "action": "scale_deployment",

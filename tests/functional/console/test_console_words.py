@@ -13,7 +13,8 @@ pytestmark = pytest.mark.functional
 
 
 def _said(html: str, kind: str) -> list[str]:
-    found = re.findall(rf'<li data-type="{kind}">.*?<span class="message"[^>]*>(.*?)</span></li>', html, re.S)
+    entry = rf'<li data-type="{kind}">.*?<span class="message"[^>]*>(.*?)</span>\s*<small class="raw">.*?</small></li>'
+    found = re.findall(entry, html, re.S)  # the code under it (shown where there is no hover) is not what it says
     return [unescape(text) for text in found]
 
 

@@ -17,7 +17,8 @@ NOTE = "先别重启 <db>，等 DBA — hold on"
 
 def _timeline(html: str) -> dict[str, list[str]]:
     """What each timeline entry says, by its kind, as people read it."""
-    items = re.findall(r'<li data-type="([^"]+)">.*?<span class="message"[^>]*>(.*?)</span></li>', html, re.S)
+    entry = r'<li data-type="([^"]+)">.*?<span class="message"[^>]*>(.*?)</span>\s*<small class="raw">.*?</small></li>'
+    items = re.findall(entry, html, re.S)  # the code under it (shown where there is no hover) is not what it says
     said: dict[str, list[str]] = {}
     for kind, text in items:
         said.setdefault(kind, []).append(unescape(text))

@@ -30,6 +30,14 @@
     if (live) live.textContent = text;
   }
 
+  // What the status line says, in the page's language: the template puts the words in data attributes.
+  function phrase(data) {
+    var live = document.getElementById("live-status");
+    if (!live) return "";
+    var words = data.type === "incident_created" ? live.dataset.created : data.incident_id ? live.dataset.updated : live.dataset.other;
+    return (words || "") + (data.incident_id ? " " + data.incident_id : "");
+  }
+
   function onEvent(message) {
     failures = 0;
     var data = {};
@@ -37,7 +45,7 @@
     // A child's incident_created names its parent: the parent's page shows the new child too.
     if (incidentId && data.incident_id && data.incident_id !== incidentId && data.parent_id !== incidentId) return;
     schedule(150);
-    if (data.type) say(data.type + (data.incident_id ? " " + data.incident_id : ""));
+    if (data.type) say(phrase(data));
   }
 
   function poll() {
