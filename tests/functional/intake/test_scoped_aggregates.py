@@ -1,0 +1,42 @@
+"""A services-scoped key reads its services' part of the workspace's streams and lists only: the event stream,
+approvals and jobs (docs/intake.md, "Who may send what"); a key without a services scope reads them all."""
+
+import json
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.intake.conftest import post_alert, workflows_done
+
+pytestmark = pytest.mark.functional
+
+
+def _key(api, admin_key, role: str = "viewer", **scope) -> str:
+    response = api.post("/api/keys", json={"role": role, "name": "checkout team", **scope}, headers=auth(admin_key))
+    assert response.status_code == 201, response.text
+    return response.json()["key"]
+
+
+def _open(api, key, service: str) -> str:
+    body = {"title": f"{service} errors", "fingerprint": f"aggr-{service}", "service": service}
+    return post_alert(api, key, "generic", body).json()["alerts"][0]["incident_id"]
+
+
+def _stream(api, key) -> list[dict]:
+    response = api.get("/api/events", params={"last_event_id": 0, "max_seconds": 0.5}, headers=auth(key))
+    assert response.status_code == 200, response.text
+    return [json.loads(line[len("data: ") :]) for line in response.text.splitlines() if line.startswith("data: ")]
+
+
+def test_a_services_scoped_key_streams_its_services_incidents_events_only(runtime, api, admin_key):
+    # Given a payments and a checkout incident, each with its events on the workspace stream
+    theirs, ours = _open(api, admin_key, "payments"), _open(api, admin_key, "checkout")
+    workflows_done(runtime, 2)
+    # When the checkout team's key reads the stream from its start
+    events = _stream(api, _key(api, admin_key, services=["checkout"]))
+    # Then every event it is sent is of the checkout incident, its opening included
+    assert {e.get("incident_id") for e in events} == {ours}, events
+    assert "incident_created" in [e["type"] for e in events]
+    # While a key without a services scope (none, or sources only) is sent both incidents' events, as before
+    for scope in ({}, {"sources": ["generic"]}):
+        assert {e.get("incident_id") for e in _stream(api, _key(api, admin_key, **scope))} == {theirs, ours}
