@@ -84,3 +84,16 @@ def stream_filter(scope: KeyScope | None, workspace: str) -> "Callable[[StreamEv
         return services[incident_id] in scope.services
 
     return keep
+
+
+def visible_items(scope: KeyScope | None, workspace: str, items: list[dict]) -> list[dict]:
+    """The items of a page (approvals, jobs: each a dict with its ``incident_id``) a key reads: a services-scoped
+    key's, those of its services' incidents (their services read in one BatchGet of the page's incidents); an item
+    of no incident, or of one the workspace no longer has, is left out. A page may so hold fewer items than its
+    limit: its cursor goes on where the read stopped."""
+    if not binds(scope):
+        return items
+    from pagerless.store.incidents import IncidentRepository
+
+    services = IncidentRepository().services_of({i["incident_id"] for i in items if i.get("incident_id")}, workspace)
+    return [i for i in items if i.get("incident_id") in services and services[i["incident_id"]] in scope.services]

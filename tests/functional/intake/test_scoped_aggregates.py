@@ -40,3 +40,40 @@ def test_a_services_scoped_key_streams_its_services_incidents_events_only(runtim
     # While a key without a services scope (none, or sources only) is sent both incidents' events, as before
     for scope in ({}, {"sources": ["generic"]}):
         assert {e.get("incident_id") for e in _stream(api, _key(api, admin_key, **scope))} == {theirs, ours}
+
+
+def _pending_approval(incident_id: str) -> None:
+    from datetime import timedelta
+
+    from pagerless.clock import utcnow
+    from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
+
+    now = utcnow()
+    ApprovalRepository().create(
+        ApprovalRecord(
+            incident_id,
+            f"{now.isoformat()}#{incident_id[-4:]}",
+            workspace="default",
+            expires_at=now + timedelta(minutes=30),
+            timeout_seconds=1800,
+            task_token="token",
+            proposal={"action": "restart_pod"},
+        )
+    )
+
+
+def test_a_services_scoped_key_lists_its_services_incidents_approvals_only(runtime, api, admin_key):
+    # Given a pending approval on a payments and on a checkout incident
+    theirs, ours = _open(api, admin_key, "payments"), _open(api, admin_key, "checkout")
+    workflows_done(runtime, 2)
+    for incident_id in (theirs, ours):
+        _pending_approval(incident_id)
+    # When the checkout team's key lists pending approvals
+    listed = api.get("/api/approvals", headers=auth(_key(api, admin_key, services=["checkout"])))
+    # Then it sees the checkout incident's only
+    assert listed.status_code == 200, listed.text
+    assert [a["incident_id"] for a in listed.json()["items"]] == [ours], listed.text
+    # While a key without a services scope sees both, as before
+    for scope in ({}, {"sources": ["generic"]}):
+        items = api.get("/api/approvals", headers=auth(_key(api, admin_key, **scope))).json()["items"]
+        assert sorted(a["incident_id"] for a in items) == sorted([theirs, ours])
