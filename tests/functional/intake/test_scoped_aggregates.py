@@ -77,3 +77,48 @@ def test_a_services_scoped_key_lists_its_services_incidents_approvals_only(runti
     for scope in ({}, {"sources": ["generic"]}):
         items = api.get("/api/approvals", headers=auth(_key(api, admin_key, **scope))).json()["items"]
         assert sorted(a["incident_id"] for a in items) == sorted([theirs, ours])
+
+
+def _run(api, admin_key, incident_id: str | None) -> str:
+    context = {"namespace": "shop", "deployment": "api", "container": "app", "memory_limit": "512Mi"}
+    body = {"dry_run": True, "context": context, **({"incident_id": incident_id} if incident_id else {})}
+    started = api.post("/api/workflows/oom-recovery/execute", json=body, headers=auth(admin_key))
+    assert started.status_code in (200, 201, 202), started.text
+    return started.json()["job_id"]
+
+
+def test_a_services_scoped_key_reads_its_services_incidents_jobs_only(runtime, api, admin_key):
+    # Given a runbook run on a payments and on a checkout incident, and one on no incident
+    theirs, ours = _open(api, admin_key, "payments"), _open(api, admin_key, "checkout")
+    workflows_done(runtime, 2)
+    their_job, our_job, workspace_job = (
+        _run(api, admin_key, theirs),
+        _run(api, admin_key, ours),
+        _run(api, admin_key, None),
+    )
+    key = _key(api, admin_key, services=["checkout"])
+    # When the checkout team's key lists jobs
+    listed = api.get("/api/jobs", headers=auth(key))
+    # Then it sees the checkout incident's run only
+    assert listed.status_code == 200, listed.text
+    assert [j["job_id"] for j in listed.json()["items"]] == [our_job], listed.text
+    # And reading the others by id (the job, its trace, its replay data, its events) is a 403 naming its scope
+    for job_id in (their_job, theirs, workspace_job):
+        for path in ("", "/trace", "/replay"):
+            response = api.get(f"/api/jobs/{job_id}{path}", headers=auth(key))
+            assert response.status_code == 403, (job_id, path, response.text)
+            assert "checkout" in response.json()["error"]["message"], response.text
+            assert response.json()["error"]["details"][0]["reason"] == "key_scope"
+    for job_id in (their_job, workspace_job):
+        response = api.get(f"/api/jobs/{job_id}/events", params={"max_seconds": 0.5}, headers=auth(key))
+        assert response.status_code == 403, response.text
+    # While its own are read as before
+    for path in ("", "/trace", "/replay"):
+        assert api.get(f"/api/jobs/{our_job}{path}", headers=auth(key)).status_code == 200, path
+    assert api.get(f"/api/jobs/{ours}", headers=auth(key)).status_code == 200
+    # And a key without a services scope lists and reads every job, as before
+    for scope in ({}, {"sources": ["generic"]}):
+        other = _key(api, admin_key, **scope)
+        items = api.get("/api/jobs", headers=auth(other)).json()["items"]
+        assert sorted(j["job_id"] for j in items) == sorted([their_job, our_job, workspace_job])
+        assert api.get(f"/api/jobs/{their_job}/trace", headers=auth(other)).status_code == 200
