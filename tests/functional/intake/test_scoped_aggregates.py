@@ -122,3 +122,42 @@ def test_a_services_scoped_key_reads_its_services_incidents_jobs_only(runtime, a
         items = api.get("/api/jobs", headers=auth(other)).json()["items"]
         assert sorted(j["job_id"] for j in items) == sorted([their_job, our_job, workspace_job])
         assert api.get(f"/api/jobs/{their_job}/trace", headers=auth(other)).status_code == 200
+
+
+WORKSPACE_WIDE = (
+    ("get", "/api/postmortems/action-items"),
+    ("get", "/api/incidents/noisy"),
+    ("get", "/api/patterns/incidents"),
+    ("get", "/api/patterns/services"),
+    ("get", "/api/patterns/services/checkout"),
+    ("get", "/api/forecasting/capacity"),
+    ("get", "/api/forecasting/drift"),
+    ("get", "/api/activity"),
+    ("get", "/api/platform/overview"),
+    ("get", "/api/metrics/export"),
+    ("get", "/api/reports"),
+    ("get", "/api/reports/settings"),
+)
+
+
+def test_what_reads_the_whole_workspace_is_refused_to_a_services_scoped_key(runtime, api, admin_key):
+    # Given the checkout team's viewer key and an admin key scoped to checkout
+    viewer = _key(api, admin_key, services=["checkout"])
+    admin = _key(api, admin_key, role="admin", services=["checkout"])
+    # When it reads the workspace's action items, analytics or reports
+    for method, path in WORKSPACE_WIDE:
+        response = getattr(api, method)(path, headers=auth(viewer))
+        # Then each is a 403 naming its scope (they cannot be narrowed to its services without reading them all)
+        assert response.status_code == 403, (path, response.text)
+        error = response.json()["error"]
+        assert error["code"] == "FORBIDDEN" and "checkout" in error["message"], (path, error)
+        assert error["details"][0]["reason"] == "key_scope", (path, error)
+    # And making a report is refused too, with nothing made
+    made = api.post("/api/reports/generate", json={}, headers=auth(admin))
+    assert made.status_code == 403, made.text
+    assert api.get("/api/reports", headers=auth(admin_key)).json()["items"] == []
+    # While a key without a services scope reads them as before
+    for scope in ({}, {"sources": ["generic"]}):
+        key = _key(api, admin_key, **scope)
+        for method, path in WORKSPACE_WIDE:
+            assert getattr(api, method)(path, headers=auth(key)).status_code == 200, path
