@@ -87,6 +87,26 @@ def _run(api, admin_key, incident_id: str | None) -> str:
     return started.json()["job_id"]
 
 
+def _mcp_jobs(key: str, theirs: str, ours: str):
+    import asyncio
+
+    from mcp import Client
+    from pagerless.api.security import key_service
+    from pagerless.auth.authenticate import authenticate
+    from pagerless.mcp.server import build_server
+
+    async def calls():
+        server, _ = build_server(authenticate(key, key_service()), host="testserver")
+        async with Client(server) as client:
+            return (
+                await client.call_tool("list_jobs", {}),
+                await client.call_tool("get_job", {"job_id": theirs}),
+                await client.call_tool("get_job", {"job_id": ours}),
+            )
+
+    return asyncio.run(calls())
+
+
 def test_a_services_scoped_key_reads_its_services_incidents_jobs_only(runtime, api, admin_key):
     # Given a runbook run on a payments and on a checkout incident, and one on no incident
     theirs, ours = _open(api, admin_key, "payments"), _open(api, admin_key, "checkout")
@@ -116,6 +136,11 @@ def test_a_services_scoped_key_reads_its_services_incidents_jobs_only(runtime, a
     for path in ("", "/trace", "/replay"):
         assert api.get(f"/api/jobs/{our_job}{path}", headers=auth(key)).status_code == 200, path
     assert api.get(f"/api/jobs/{ours}", headers=auth(key)).status_code == 200
+    # And the MCP tools read jobs as the API does
+    listed, got, own = _mcp_jobs(key, their_job, our_job)
+    assert [j["job_id"] for j in json.loads(listed.content[0].text)["items"]] == [our_job]
+    assert got.is_error and "checkout" in got.content[0].text, got
+    assert not own.is_error, own
     # And a key without a services scope lists and reads every job, as before
     for scope in ({}, {"sources": ["generic"]}):
         other = _key(api, admin_key, **scope)
