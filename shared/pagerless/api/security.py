@@ -38,6 +38,16 @@ def presented_key(request: Request, *, allow_query: bool = False) -> str | None:
     return request.query_params.get("api_key") or None
 
 
+WORKSPACE_WIDE_KEY = "x-workspace-wide"
+
+
+def workspace_wide(what: str) -> dict:
+    """A route's ``openapi_extra`` for what it reads or does across every service of the workspace (``what``, as a
+    refusal says it): a services-scoped key is refused it with a 403 before its handler runs, as it cannot be
+    narrowed to the key's services without reading the whole workspace (docs/intake.md, "Who may send what")."""
+    return {WORKSPACE_WIDE_KEY: what}
+
+
 class RoleRequirement:
     """A dependency that authenticates the caller and checks its role."""
 
@@ -60,6 +70,10 @@ class RoleRequirement:
         extra = getattr(request.scope.get("route"), "openapi_extra", None) or {}
         enforce(request, principal, intake=bool(extra.get("x-intake")))
         _hold_to_incident(request, principal)
+        if extra.get(WORKSPACE_WIDE_KEY):
+            from pagerless.incidents.key_scope import hold_unbound
+
+            hold_unbound(principal.scope, key=principal.key_id, what=extra[WORKSPACE_WIDE_KEY])
         return principal
 
 

@@ -6,8 +6,14 @@ the MCP tools) call `hold` with the incident they were given. A key without a se
 sources only) is not read for: it costs nothing. docs/intake.md, "Who may send what", has the rules.
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from pagerless.domain.errors import NotFoundError
 from pagerless.domain.key_scopes import KeyScope, hold_to_incident, hold_to_services
+
+if TYPE_CHECKING:
+    from pagerless.store.timeline import StreamEventRecord
 
 
 def binds(scope: KeyScope | None) -> bool:
@@ -53,3 +59,41 @@ def visible(
         hold_to_services(scope, service, key=key, what=what)
         return frozenset({service})
     return scope.services
+
+
+def stream_filter(scope: KeyScope | None, workspace: str) -> "Callable[[StreamEventRecord], bool] | None":
+    """Which events of the workspace stream a key is sent (None: all): a services-scoped key's, those of its
+    services' incidents. Each incident's service is read once per connection (one GetItem per incident the stream
+    names, however many of its events follow); an event of no incident, or of one the workspace no longer has,
+    is not sent."""
+    if not binds(scope):
+        return None
+    from pagerless.store.incidents import IncidentRepository
+
+    services: dict[str, str | None] = {}
+
+    def keep(event: "StreamEventRecord") -> bool:
+        incident_id = event.incident_id
+        if not incident_id:
+            return False
+        if incident_id not in services:
+            try:
+                services[incident_id] = IncidentRepository().get(incident_id, workspace).service
+            except NotFoundError:
+                services[incident_id] = None
+        return services[incident_id] in scope.services
+
+    return keep
+
+
+def visible_items(scope: KeyScope | None, workspace: str, items: list[dict]) -> list[dict]:
+    """The items of a page (approvals, jobs: each a dict with its ``incident_id``) a key reads: a services-scoped
+    key's, those of its services' incidents (their services read in one BatchGet of the page's incidents); an item
+    of no incident, or of one the workspace no longer has, is left out. A page may so hold fewer items than its
+    limit: its cursor goes on where the read stopped."""
+    if not binds(scope):
+        return items
+    from pagerless.store.incidents import IncidentRepository
+
+    services = IncidentRepository().services_of({i["incident_id"] for i in items if i.get("incident_id")}, workspace)
+    return [i for i in items if i.get("incident_id") in services and services[i["incident_id"]] in scope.services]

@@ -109,11 +109,13 @@ def stream_events(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     read_after: Callable[[str, int], Iterable[StreamEventRecord]] = stream_events_after,
+    keep: Callable[[StreamEventRecord], bool] | None = None,
 ) -> Iterator[str]:
     """SSE text chunks for events after ``last_event_id`` (None: only events from now on).
 
     ``read_after(workspace, seq)`` reads the stored events above ``seq`` in order (the store's, by default). An
-    event naming people or keys by id carries their names too (`named`)."""
+    event naming people or keys by id carries their names too (`named`). ``keep``: whether an event is sent (a
+    services-scoped key's stream: `key_scope.stream_filter`); one left out still moves the stream past it."""
     options = options or StreamOptions()
     known: dict[str, str] = {}
     started = clock()
@@ -136,6 +138,8 @@ def stream_events(
                     break  # the missing event may still be landing
             gap_since = None
             last = seq
+            if keep is not None and not keep(event):
+                continue
             emitted = True
             names = named(workspace, event, known)
             yield format_event(event, seed_000_events=options.seed_000_events, names=names)

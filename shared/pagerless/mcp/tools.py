@@ -140,16 +140,31 @@ class Toolbox:
         return {"items": [r.summary() for r in service.list()]}
 
     def list_jobs(self, status: JobStatusFilter | None = None, limit: Limit = 20, cursor: str | None = None) -> dict:
-        """The workspace's jobs (runbook runs), newest first, as GET /api/jobs pages them."""
+        """The workspace's jobs (runbook runs), newest first, as GET /api/jobs pages them (a services-scoped key's:
+        its services' incidents' jobs only)."""
+        from pagerless.incidents.key_scope import visible_items
         from pagerless.jobs.service import list_jobs
 
         items, next_cursor = list_jobs(self.workspace, status, limit, cursor)
+        items = visible_items(self.principal.scope, self.workspace, items)
         return {"items": [_jsonable(i) for i in items], "next_cursor": next_cursor}
 
     def get_job(self, job_id: JobId) -> dict:
-        """One job as GET /api/jobs/{id} shows it (an incident's id shows its workflow)."""
-        from pagerless.jobs.service import view
+        """One job as GET /api/jobs/{id} shows it (an incident's id shows its workflow); held to a services-scoped
+        key's incidents as that route is."""
+        from pagerless.incidents import key_scope
+        from pagerless.jobs.service import find, view
 
+        if key_scope.binds(self.principal.scope):
+            record = find(job_id, self.workspace)
+            incident_id = job_id if record is None else record.incident_id
+            key = self.principal.key_id
+            if incident_id:
+                key_scope.hold(
+                    self.principal.scope, key=key, workspace=self.workspace, incident_id=incident_id, reading=True
+                )
+            else:
+                key_scope.hold_unbound(self.principal.scope, key=key, what="read a job on no incident")
         return _jsonable(view(job_id, self.workspace))
 
     def run_runbook(

@@ -77,6 +77,18 @@ class IncidentRepository:
             raise NotFoundError(f"incident {incident_id} not found")
         return record
 
+    def services_of(self, incident_ids: set[str], workspace: str) -> dict[str, str | None]:
+        """The service of each of the workspace's incidents named (one BatchGet, 100 keys a request, of their
+        ids and services only); an incident the workspace does not have is left out."""
+        if not incident_ids:
+            return {}
+        records = IncidentRecord.batch_get(
+            sorted(incident_ids),
+            consistent_read=True,
+            attributes_to_get=["id", "workspace", "service"],
+        )
+        return {r.id: r.service for r in records if r.workspace == workspace}
+
     def load(self, incident_id: str, workspace: str | None = None) -> Incident:
         """The incident as a domain object (for new callers; `get` returns the item for the rest)."""
         return to_domain(self.get(incident_id, workspace))

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from pagerless.api.deferred import DeferredRoute
-from pagerless.api.security import ViewerDep
+from pagerless.api.security import ViewerDep, workspace_wide
 from pagerless.reports import analytics
 from pagerless.reports.analytics_service import AnalyticsService
 
 router = APIRouter(tags=["analytics"], route_class=DeferredRoute)
+WHOLE_WORKSPACE = workspace_wide("read the workspace's analytics")  # a services-scoped key is refused it
 
 
 @cache
@@ -25,7 +26,7 @@ Days = Annotated[int, Query(ge=1, le=90, description="how many days back")]
 Hours = Annotated[int, Query(ge=1, le=2160, description="how many hours back")]
 
 
-@router.get("/api/incidents/noisy")
+@router.get("/api/incidents/noisy", openapi_extra=WHOLE_WORKSPACE)
 def noisy_incidents(
     principal: ViewerDep,
     service: AnalyticsDep,
@@ -43,7 +44,7 @@ def noisy_incidents(
     }
 
 
-@router.get("/api/patterns/incidents")
+@router.get("/api/patterns/incidents", openapi_extra=WHOLE_WORKSPACE)
 def incident_patterns(
     principal: ViewerDep,
     service: AnalyticsDep,
@@ -62,7 +63,7 @@ def incident_patterns(
     }
 
 
-@router.get("/api/patterns/services")
+@router.get("/api/patterns/services", openapi_extra=WHOLE_WORKSPACE)
 def service_profiles(principal: ViewerDep, service: AnalyticsDep, hours: Hours = 720) -> dict:
     """Failure profile of every service with incidents, riskiest first."""
     incidents = service.incidents(principal.workspace, timedelta(hours=hours))
@@ -75,7 +76,7 @@ def service_profiles(principal: ViewerDep, service: AnalyticsDep, hours: Hours =
     return {"services": profiles, "count": len(profiles)}
 
 
-@router.get("/api/patterns/services/{service_name}")
+@router.get("/api/patterns/services/{service_name}", openapi_extra=WHOLE_WORKSPACE)
 def service_profile(service_name: str, principal: ViewerDep, service: AnalyticsDep, hours: Hours = 720) -> dict:
     """One service's failure profile: patterns, common severity, repeat rate, risk."""
     return analytics.service_profile(service_name, service.incidents(principal.workspace, timedelta(hours=hours)))
@@ -88,21 +89,21 @@ def incident_metrics(incident_id: str, principal: ViewerDep, service: AnalyticsD
     return analytics.incident_metrics(incident, timeline)
 
 
-@router.get("/api/forecasting/capacity")
+@router.get("/api/forecasting/capacity", openapi_extra=WHOLE_WORKSPACE)
 def capacity_forecast(principal: ViewerDep, service: AnalyticsDep, hours: Hours = 24) -> dict:
     """Capacity risk per service from OOM, throttling, pressure and full-volume incidents and their trend."""
     incidents = service.incidents(principal.workspace, timedelta(hours=hours))
     return {**analytics.capacity_forecast(incidents, service.clock(), hours), "workspace": principal.workspace}
 
 
-@router.get("/api/forecasting/drift")
+@router.get("/api/forecasting/drift", openapi_extra=WHOLE_WORKSPACE)
 def operational_drift(principal: ViewerDep, service: AnalyticsDep) -> dict:
     """Drift signals: incident-rate spike, severity shift, MTTA regression."""
     incidents = service.incidents(principal.workspace, timedelta(days=8))
     return {**analytics.drift(incidents, service.clock()), "workspace": principal.workspace}
 
 
-@router.get("/api/activity")
+@router.get("/api/activity", openapi_extra=WHOLE_WORKSPACE)
 def recent_activity(
     principal: ViewerDep, service: AnalyticsDep, days: Days = 7, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> dict:
@@ -112,7 +113,7 @@ def recent_activity(
     return {"activity": rows, "count": len(rows)}
 
 
-@router.get("/api/platform/overview")
+@router.get("/api/platform/overview", openapi_extra=WHOLE_WORKSPACE)
 def platform_overview(principal: ViewerDep, service: AnalyticsDep) -> dict:
     """Incidents, response times, automation rate and SLOs of the workspace at a glance."""
     incidents = service.incidents(principal.workspace, timedelta(days=7))
@@ -127,7 +128,7 @@ def platform_overview(principal: ViewerDep, service: AnalyticsDep) -> dict:
     }
 
 
-@router.get("/api/metrics/export")
+@router.get("/api/metrics/export", openapi_extra=WHOLE_WORKSPACE)
 def metrics_export(principal: ViewerDep, service: AnalyticsDep, days: Days = 30) -> dict:
     """Pilot metrics for a period: incidents, MTTA/MTTR, automation, noise, approval latency, SLO budgets."""
     return service.export(principal.workspace, days)

@@ -110,6 +110,9 @@ def list_approvals(
     limit: LimitParam = 50,
     cursor: CursorParam = None,
 ) -> dict:
-    """Approval requests of the workspace by status, newest first (never their task tokens)."""
+    """Approval requests of the workspace by status, newest first (never their task tokens). A services-scoped key
+    reads its services' incidents' approvals only (a page may hold fewer than ``limit``: follow ``next_cursor``)."""
+    from pagerless.incidents.key_scope import visible_items
+
     items, next_cursor = service.list(principal.workspace, status, limit=limit, cursor=cursor)
-    return {"items": items, "next_cursor": next_cursor}
+    return {"items": visible_items(principal.scope, principal.workspace, items), "next_cursor": next_cursor}

@@ -142,12 +142,17 @@ def events(
     last_event_id: Annotated[str | None, Query(description="resume after this event id (as Last-Event-ID)")] = None,
     max_seconds: Annotated[float, Query(gt=0, le=28, description="close the stream after this long")] = 25,
 ) -> StreamingResponse:
-    """Server-Sent Events of the workspace (incident_created, incident_updated, alert_resolved, ...); reconnect with Last-Event-ID."""
+    """Server-Sent Events of the workspace (incident_created, incident_updated, alert_resolved, ...); reconnect with
+    Last-Event-ID. A services-scoped key is sent its services' incidents' events only."""
     resume = last_event_id_header or last_event_id
     resume_seq = stream.parse_event_id(resume)
     if resume is not None and resume_seq is None:
         raise ValidationError("Last-Event-ID must be a number from a previous event's id")
-    chunks = stream.stream_events(principal.workspace, resume_seq, stream.StreamOptions(max_seconds=max_seconds))
+    from pagerless.incidents.key_scope import stream_filter
+
+    keep = stream_filter(principal.scope, principal.workspace)
+    options = stream.StreamOptions(max_seconds=max_seconds)
+    chunks = stream.stream_events(principal.workspace, resume_seq, options, keep=keep)
     return StreamingResponse(
         chunks, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )

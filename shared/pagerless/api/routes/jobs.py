@@ -76,9 +76,9 @@ def submit_run(body: RunSubmit, request: Request, principal: OperatorDep) -> dic
     }
 
 
-def _held(principal, job_id: str, *, what: str) -> None:
-    """A key scoped to services acts on its services' incidents' jobs only (a job's id may be an incident's: its
-    workflow); a job on no incident is the workspace's. A 403 before anything changes."""
+def _held(principal, job_id: str, *, what: str, reading: bool = False) -> None:
+    """A key scoped to services acts on, and reads, its services' incidents' jobs only (a job's id may be an
+    incident's: its workflow); a job on no incident is the workspace's. A 403 before anything changes or is read."""
     from pagerless.incidents import key_scope
     from pagerless.jobs.service import find
 
@@ -87,7 +87,13 @@ def _held(principal, job_id: str, *, what: str) -> None:
     record = find(job_id, principal.workspace)
     incident_id = job_id if record is None else record.incident_id
     if incident_id:
-        key_scope.hold(principal.scope, key=principal.key_id, workspace=principal.workspace, incident_id=incident_id)
+        key_scope.hold(
+            principal.scope,
+            key=principal.key_id,
+            workspace=principal.workspace,
+            incident_id=incident_id,
+            reading=reading,
+        )
     else:
         key_scope.hold_unbound(principal.scope, key=principal.key_id, what=f"{what} a job on no incident")
 
@@ -101,10 +107,13 @@ def list_jobs(
     limit: LimitParam = 50,
     cursor: CursorParam = None,
 ) -> dict:
-    """Jobs of the workspace (runbook runs), newest first, a page at a time."""
+    """Jobs of the workspace (runbook runs), newest first, a page at a time. A services-scoped key reads its
+    services' incidents' jobs only (a page may hold fewer than ``limit``: follow ``next_cursor``)."""
+    from pagerless.incidents.key_scope import visible_items
     from pagerless.jobs.service import list_jobs as jobs
 
     items, next_cursor = jobs(principal.workspace, status, limit, cursor)
+    items = visible_items(principal.scope, principal.workspace, items)
     return {"items": items, "count": len(items), "next_cursor": next_cursor}
 
 
@@ -113,6 +122,7 @@ def get_job(job_id: str, principal: ViewerDep) -> dict:
     """A job's status (pending | running | parked | completed | failed | cancelled) as our records say."""
     from pagerless.jobs.service import view
 
+    _held(principal, job_id, what="read", reading=True)
     return view(job_id, principal.workspace)
 
 
@@ -138,6 +148,7 @@ def job_trace(job_id: str, principal: ViewerDep) -> dict:
     """The job's timeline: our events (kept across restarts) and the execution's history."""
     from pagerless.jobs.service import trace
 
+    _held(principal, job_id, what="read", reading=True)
     return trace(job_id, principal.workspace)
 
 
@@ -146,6 +157,7 @@ def job_replay_data(job_id: str, principal: ViewerDep) -> dict:
     """What a replay would use: the recorded input and events."""
     from pagerless.jobs.service import replay_data
 
+    _held(principal, job_id, what="read", reading=True)
     return replay_data(job_id, principal.workspace)
 
 
@@ -185,6 +197,7 @@ def job_events(
 
     if find(job_id, principal.workspace) is None:
         raise ValidationError("an incident workflow's events are on GET /api/events")
+    _held(principal, job_id, what="read", reading=True)
     # as on GET /api/events: ASCII digits that fit a sequence number (1 to 19)
     resume = parse_event_id(last_event_id)
     if last_event_id is not None and resume is None:

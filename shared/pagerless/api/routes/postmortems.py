@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import PlainTextResponse, Response
 
 from pagerless.api.deferred import DeferredRoute
-from pagerless.api.security import OperatorDep, ViewerDep
+from pagerless.api.security import OperatorDep, ViewerDep, workspace_wide
 from pagerless.reports.postmortem_markdown import to_markdown
 from pagerless.reports.postmortems import ActionItemUpdate, PostmortemEdit, PostmortemService
 
@@ -83,7 +83,7 @@ def update_action_item(
     return postmortems.update_item(principal.workspace, incident_id, item_id, body, principal.key_id)
 
 
-@router.get("/api/postmortems/action-items")
+@router.get("/api/postmortems/action-items", openapi_extra=workspace_wide("read every postmortem's action items"))
 def list_action_items(
     principal: ViewerDep,
     postmortems: PostmortemsDep,

@@ -13,13 +13,14 @@ from pydantic import BaseModel, ConfigDict
 from pagerless.api.conditional import CONDITIONAL_PUT, READ, IfMatchDep, tagged
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam
-from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
+from pagerless.api.security import AdminDep, OperatorDep, ViewerDep, workspace_wide
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.schema_docs import documented
 from pagerless.reports.render import render
 from pagerless.reports.service import ReportService, ReportSettings
 
 router = APIRouter(tags=["reports"], route_class=DeferredRoute)
+WHOLE_WORKSPACE = workspace_wide("read or make the workspace's reports")  # a services-scoped key is refused it
 
 
 @cache
@@ -58,7 +59,7 @@ def _public(record) -> dict:
     }
 
 
-@router.get("/api/reports")
+@router.get("/api/reports", openapi_extra=WHOLE_WORKSPACE)
 def list_reports(
     principal: ViewerDep,
     reports: ReportsDep,
@@ -77,7 +78,7 @@ def list_reports(
     return {"items": [_public(r) for r in page], "next_cursor": next_cursor}
 
 
-@router.post("/api/reports/generate")
+@router.post("/api/reports/generate", openapi_extra=WHOLE_WORKSPACE)
 def generate_report(body: ReportGenerate, principal: OperatorDep, reports: ReportsDep) -> dict:
     """Generate a report now (default period: the last complete day, yesterday, or week, Monday to Monday, as the
     hourly tick makes them, under the same id); deliver it if asked."""
@@ -87,14 +88,14 @@ def generate_report(body: ReportGenerate, principal: OperatorDep, reports: Repor
     return {**_public(record), "data": record.data}
 
 
-@router.get("/api/reports/settings", responses=READ)
+@router.get("/api/reports/settings", openapi_extra=WHOLE_WORKSPACE, responses=READ)
 def get_report_settings(principal: ViewerDep, reports: ReportsDep, response: Response) -> dict:
     """The workspace's report settings, with their ETag once stored."""
     settings, version = reports.versioned_settings(principal.workspace)
     return tagged(response, settings.model_dump(mode="json"), version)
 
 
-@router.put("/api/reports/settings", responses=CONDITIONAL_PUT)
+@router.put("/api/reports/settings", openapi_extra=WHOLE_WORKSPACE, responses=CONDITIONAL_PUT)
 def put_report_settings(
     body: ReportSettings, principal: AdminDep, reports: ReportsDep, if_match: IfMatchDep, response: Response
 ) -> dict:
@@ -104,7 +105,7 @@ def put_report_settings(
     return tagged(response, settings.model_dump(mode="json"), version)
 
 
-@router.get("/api/reports/{report_id}")
+@router.get("/api/reports/{report_id}", openapi_extra=WHOLE_WORKSPACE)
 def get_report(
     report_id: str,
     principal: ViewerDep,
@@ -127,7 +128,7 @@ def get_report(
     )
 
 
-@router.delete("/api/reports/{report_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/api/reports/{report_id}", openapi_extra=WHOLE_WORKSPACE, status_code=status.HTTP_204_NO_CONTENT)
 def delete_report(report_id: str, principal: AdminDep, reports: ReportsDep) -> None:
     """Delete a report (admin)."""
     reports.repository.delete(principal.workspace, report_id)
