@@ -93,14 +93,16 @@ def split(
 ) -> tuple[list[Alert], list[Refusal]]:
     """The alerts the key may send, in payload order, and the ones it may not (why, for each). With ``workspace``,
     an alert that names no service (a PagerDuty Events v2 resolve, an Opsgenie Close) counts for the service of
-    the stored alert it names by fingerprint, when there is one (`stored_service`)."""
+    the stored alert it names by fingerprint, when there is one (`stored_services`: one read for the batch)."""
     if scope is None:
         return alerts, []
     taken: list[Alert] = []
     refused: list[Refusal] = []
-    for index, alert in enumerate(alerts):
-        keyed_by = _keyed_source(source, alert)
-        why = _outside(scope, keyed_by, alert, workspace)
+    keyed = [(alert, _keyed_source(source, alert)) for alert in alerts]
+    unnamed = [a for a, by in keyed if _names_no_service(scope, by, a)]
+    stored = stored_services(workspace, unnamed) if workspace and unnamed else {}
+    for index, (alert, keyed_by) in enumerate(keyed):
+        why = _outside(scope, keyed_by, alert, stored)
         if why is None:
             taken.append(alert)
         else:
@@ -125,14 +127,21 @@ def _keyed_source(route_source: str, alert: Alert) -> str:
     return named if named in SOURCES else route_source
 
 
-def _outside(scope: KeyScope, source: str, alert: Alert, workspace: str | None) -> str | None:
+def _names_no_service(scope: KeyScope, source: str, alert: Alert) -> bool:
+    """Whether the key's services decide ``alert`` by the stored alert it names (it names no service itself)."""
+    if scope.services is None or (scope.sources is not None and source not in scope.sources):
+        return False
+    return not alert.service or "service" in alert.defaulted
+
+
+def _outside(scope: KeyScope, source: str, alert: Alert, services: dict[tuple[str, str], str | None]) -> str | None:
     if scope.sources is not None and source not in scope.sources:
         return f"source {source} is outside this key's sources ({', '.join(sorted(scope.sources))})"
     if scope.services is None:
         return None
     allowed = ", ".join(sorted(scope.services))
     if not alert.service or "service" in alert.defaulted:
-        stored = stored_service(workspace, alert) if workspace else None
+        stored = services.get((alert.source, alert.fingerprint))
         if stored is None:
             return f"the alert names no service; this key may send alerts only for services {allowed}"
         if stored not in scope.services:
@@ -146,26 +155,29 @@ def _outside(scope: KeyScope, source: str, alert: Alert, workspace: str | None) 
     return None
 
 
-def stored_service(workspace: str, alert: Alert) -> str | None:
-    """The service of the alert Pagerless has under this alert's source and fingerprint (a resolve or an
-    acknowledgement names the alert it is about: PagerDuty's dedup_key, Opsgenie's alias): the service its
-    last delivery named, else its incident's. None when there is no such alert, or it names no service either."""
-    from pagerless.domain.errors import NotFoundError
+def stored_services(workspace: str, alerts: list[Alert]) -> dict[tuple[str, str], str | None]:
+    """The service of each alert Pagerless has under these alerts' sources and fingerprints (a resolve or an
+    acknowledgement names the alert it is about: PagerDuty's dedup_key, Opsgenie's alias), by (source,
+    fingerprint): the service its last delivery named, else its incident's; None when there is no such alert, or
+    it names no service either. A whole batch's in one BatchGetItem of the alerts, and one of the incidents of
+    those whose last delivery named none."""
     from pagerless.store.alerts import AlertRepository, alert_key
-    from pagerless.store.incidents import IncidentRepository
+    from pagerless.store.incident_reads import consistent
 
-    record = AlertRepository().get(alert_key(workspace, alert.source, alert.fingerprint))
-    if record is None:
-        return None
-    last = record.alert or {}
-    if last.get("service") and "service" not in (last.get("defaulted") or ()):
-        return str(last["service"])
-    if not record.incident_id:
-        return None
-    try:
-        return IncidentRepository().get(record.incident_id, workspace).service or None
-    except NotFoundError:
-        return None
+    keys = {alert_key(workspace, a.source, a.fingerprint): (a.source, a.fingerprint) for a in alerts}
+    services: dict[tuple[str, str], str | None] = dict.fromkeys(keys.values())
+    of_incident: dict[str, list[tuple[str, str]]] = {}
+    for record in AlertRepository().get_many(list(keys)):
+        last = record.alert or {}
+        if last.get("service") and "service" not in (last.get("defaulted") or ()):
+            services[keys[record.pk]] = str(last["service"])
+        elif record.incident_id:
+            of_incident.setdefault(record.incident_id, []).append(keys[record.pk])
+    for incident in consistent(list(of_incident)):
+        if incident.workspace == workspace:
+            for named in of_incident[incident.id]:
+                services[named] = incident.service or None
+    return services
 
 
 def keep(refused: list[Refusal], *, workspace: str, key: str, scope: KeyScope, received_at) -> list[dict]:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 from pagerless.clock import parse_time, utcnow
-from pagerless.domain.errors import NotFoundError, PagerlessError, ValidationError
+from pagerless.domain.errors import ConflictError, NotFoundError, PagerlessError, ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.observability import logger
 from pagerless.slo import budget as maths
@@ -166,7 +166,10 @@ class SloService:
         except Exception as exc:
             # kept on the SLO until an evaluation succeeds: its budget says it stands as of its last good one; an SLO
             # deleted meanwhile keeps nothing, so its caller is told the error (not the store's refused write) and why
-            if not self.repository.set_state(workspace, name, {**state, EVALUATION_ERROR: _error_of(exc, now)}):
+            error = {**state, EVALUATION_ERROR: _error_of(exc, now)}
+            if not self.repository.set_state(workspace, name, error, version=version) and not self._same(
+                workspace, record
+            ):
                 if isinstance(exc, PagerlessError):
                     exc.details = [*exc.details, DELETED_MEANWHILE | {"slo": name}]
             raise
@@ -195,10 +198,17 @@ class SloService:
                     "budget": {"version": version, **{key: status[key] for key in SNAPSHOT}},
                 }
             )
-            if not self.repository.set_state(workspace, name, state):
+            if not self.repository.set_state(workspace, name, state, version=version):
+                if self._same(workspace, record):  # replaced meanwhile: its state is not this evaluation's to write
+                    self.repository.delete_buckets(workspace, name, starts=_starts(buckets))
+                    raise ConflictError(
+                        f"SLO {name} was replaced while it was evaluated; nothing of this evaluation was kept:"
+                        " evaluate it again",
+                        details=[{"slo": name, "reason": "concurrent_update"}],
+                    )
                 raise NotFoundError(f"SLO {name} not found")
         except NotFoundError:
-            if self.repository.exists(workspace, name):  # something else was not found: the SLO's buckets are its own
+            if self._same(workspace, record):  # something else was not found: the SLO's buckets are its own
                 raise
             # deleted while it was evaluated (its budget's read or its state's write found it gone): its delete took
             # the buckets stored before, so the ones just written are nobody's; an SLO created again under its name
@@ -206,6 +216,15 @@ class SloService:
             self.repository.delete_buckets(workspace, name, starts=[b.start for b in buckets])
             raise NotFoundError(f"SLO {name} was deleted while it was evaluated", details=[DELETED_MEANWHILE]) from None
         return {"slo": name, "buckets_written": len(buckets), "alert_level": level, "previous_alert_level": previous}
+
+    def _same(self, workspace: str, record: SloRecord) -> bool:
+        """Whether the SLO ``record`` was read from is still stored: not deleted, nor deleted and created again under
+        its name (a created one has its own ``created_at``), though it may have been replaced since."""
+        try:
+            stored = self.repository.get(workspace, record.sk)
+        except NotFoundError:
+            return False
+        return stored.created_at == record.created_at
 
     def _catch_up_from(self, slo: SloDocument, state: dict, end: datetime) -> datetime:
         last = state.get("last_bucket_end")

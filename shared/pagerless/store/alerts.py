@@ -77,6 +77,10 @@ class AlertRepository:
         except DoesNotExist:
             return None
 
+    def get_many(self, keys: list[str]) -> list[AlertRecord]:
+        """The alerts of ``keys`` that exist, read consistently (BatchGetItem: up to 100 keys a call)."""
+        return list(AlertRecord.batch_get(keys, consistent_read=True)) if keys else []
+
     def touch_firing(
         self, key: str, now: datetime, mark: DeliveryMark | None = None, earlier: tuple[DeliveryMark, ...] = ()
     ) -> AlertRecord | None:

@@ -136,13 +136,18 @@ class SloRepository:
         if not retire(record, fields=("service", "document")):
             raise NotFoundError(f"SLO {name} not found")
 
-    def set_state(self, workspace: str, name: str, state: dict) -> bool:
-        """Write the SLO's evaluation state; False, and nothing written, if the SLO was deleted meanwhile."""
+    def set_state(self, workspace: str, name: str, state: dict, *, version: int | None = None) -> bool:
+        """Write the SLO's evaluation state; False, and nothing written, if the SLO was deleted meanwhile, or, given
+        ``version`` (the one an evaluation read), if the stored definition is no longer that version: replaced, or
+        deleted and created again under its name (a created one goes on from the deleted one's version)."""
         record = SloRecord(_definitions(workspace), name)
+        condition = SloRecord.document.exists()
+        if version is not None:
+            condition &= SloRecord.version == version if version else SloRecord.version.does_not_exist()
         return written(
             record.update,
             actions=[SloRecord.state.set(state), SloRecord.updated_at.set(utcnow())],
-            condition=SloRecord.document.exists(),
+            condition=condition,
         )
 
     # ------------------------------------------------------------------ buckets

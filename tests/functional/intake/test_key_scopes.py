@@ -235,3 +235,61 @@ def test_a_resolve_of_an_alert_never_seen_is_still_outside_a_services_scope(api,
     key = _scoped_key(api, admin_key, services=["payment-api"])["key"]
     response = post_alert(api, key, "opsgenie", fixture_bytes("opsgenie/zulip_close.json"))
     assert response.status_code == 403 and "names no service" in response.text, response.text
+
+
+def _alertmanager(status: str, fingerprints: list[str], **labels) -> dict:
+    alerts = [
+        {
+            "status": status,
+            "labels": {"alertname": "CheckoutErrorRate", "severity": "warning", **labels, "instance": fingerprint},
+            "annotations": {"summary": "checkout 5xx above 2%"},
+            "startsAt": "2026-12-07T22:00:00Z",
+            "fingerprint": fingerprint,
+        }
+        for fingerprint in fingerprints
+    ]
+    return {"version": "4", "status": status, "receiver": "pagerless", "alerts": alerts}
+
+
+@pytest.fixture
+def alert_reads(runtime):
+    """The reads of the alerts table (GetItem, BatchGetItem), while the test runs."""
+    from pagerless.store.alerts import AlertRecord
+    from pagerless.store.session import dynamodb_events
+
+    table, reads = runtime.provisioned.tables["AlertsTable"], []
+
+    def before(model, params, **_):
+        body = json.loads(params.get("body") or b"{}")
+        if model.name in ("GetItem", "BatchGetItem") and table in {
+            body.get("TableName"),
+            *body.get("RequestItems", {}),
+        }:
+            reads.append(model.name)
+
+    events = dynamodb_events(AlertRecord)
+    events.register("before-call.dynamodb", before)
+    yield reads
+    events.unregister("before-call.dynamodb", before)
+
+
+def test_a_batch_of_resolves_naming_no_service_costs_a_services_scoped_key_one_read(api, admin_key, alert_reads):
+    # Given five cart alerts and five checkout alerts firing, sent unscoped (each service's in one incident)
+    first, second = [f"c0ffee{i:010d}" for i in range(5)], [f"c0ffee{i:010d}" for i in range(5, 10)]
+    for service, fingerprints in (("cart", first), ("checkout", second)):
+        fired = post_alert(api, admin_key, "alertmanager", _alertmanager("firing", fingerprints, service=service))
+        assert fired.status_code == 200 and {a["status"] for a in fired.json()["alerts"]} == {"open"}, fired.text
+    # When the cart ones are resolved unscoped and the checkout ones by a key for checkout, in one batch each, naming
+    # no service (as a resolve may: it names its alert by fingerprint)
+    own = _scoped_key(api, admin_key, services=["checkout"])["key"]
+    alert_reads.clear()
+    unscoped = post_alert(api, admin_key, "alertmanager", _alertmanager("resolved", first))
+    unscoped_reads = list(alert_reads)
+    alert_reads.clear()
+    scoped = post_alert(api, own, "alertmanager", _alertmanager("resolved", second))
+    # Then the key's batch is taken, its alerts counted for checkout from the alerts they resolve
+    assert scoped.status_code == 200, scoped.text
+    assert [a["action"] for a in scoped.json()["alerts"]] == ["resolved"] * 5, scoped.text
+    # And the key's scope read them in one BatchGetItem: five more alerts in a batch cost no more reads
+    assert unscoped.status_code == 200, unscoped.text
+    assert sorted(alert_reads) == sorted([*unscoped_reads, "BatchGetItem"]), (alert_reads, unscoped_reads)

@@ -102,3 +102,24 @@ def test_a_message_refused_for_itself_names_no_fix(api, notify_env, admin_key, v
     # Then the channel is named for its latest message, with no setting to change
     [failing] = api.get("/api/status", headers=auth(admin_key)).json()["notifications"]["failing_channels"]
     assert failing["channel_id"] == channel["id"] and failing["fix"] is None, failing
+
+
+def test_a_message_lark_calls_a_bad_request_is_given_up_at_once(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    # Given a Lark custom bot that answers one message with 9499 "Bad Request" (a request it cannot read: the same
+    # bytes are refused again on every try)
+    url = f"{vendors.base_url}{LARK_HOOK}hooktoken"
+    channel = create_channel(api, admin_key, "ops-lark", "lark_bot", {"webhook_url": url})
+    route_all(api, admin_key, channel["id"])
+    vendors.fail(LARK_HOOK, 200, times=1, body={"code": 9499, "msg": "Bad Request", "data": {}})
+    # When an incident is notified
+    incident = save_incident()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then it was tried once, not retried as if Lark were busy, and the channel is named with Lark's words
+    assert len(vendors.to(LARK_HOOK)) == 1
+    [failing] = api.get("/api/status", headers=auth(admin_key)).json()["notifications"]["failing_channels"]
+    assert failing["channel_id"] == channel["id"] and failing["status"] == "gave_up", failing
+    assert "9499" in failing["last_error"] and "Bad Request" in failing["last_error"], failing
+    assert failing["fix"] is None, failing

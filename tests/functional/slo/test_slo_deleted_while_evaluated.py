@@ -101,10 +101,10 @@ def test_an_slo_deleted_while_its_evaluation_fails_answers_that_failure_and_that
     assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
 
 
-@pytest.fixture
-def answering_prometheus():
+def _answering_prometheus(create_again: bool = False, replace: bool = False):
     """A Prometheus whose query_range answers a sample at every step (100 requests, 1 of them failed, each 5
-    minutes), and which deletes the SLO as it is first asked (an admin deleting it while it is evaluated)."""
+    minutes), and which deletes the SLO as it is first asked (an admin deleting it while it is evaluated), and
+    creates it again under its name when ``create_again``."""
     from pagerless.slo.service import SloService
 
     asked = []
@@ -112,8 +112,14 @@ def answering_prometheus():
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 — http.server's name
             asked.append(self.path)
-            if len(asked) == 1:
+            if len(asked) == 1 and replace:  # the same indicator, a stricter objective
+                document = _document(self.server.server_address[1])
+                document["spec"]["objectives"] = [{"target": 0.9995}]
+                SloService().replace("default", NAME, document)
+            elif len(asked) == 1:
                 SloService().delete("default", NAME)
+                if create_again:
+                    SloService().create("default", _document(self.server.server_address[1]))
             query = parse_qs(urlsplit(self.path).query)
             start, end, step = (int(float(query[key][0])) for key in ("start", "end", "step"))
             value = "1" if 'code="500"' in query["query"][0] else "100"
@@ -130,8 +136,29 @@ def answering_prometheus():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return asked, server
+
+
+@pytest.fixture
+def answering_prometheus():
+    asked, server = _answering_prometheus(create_again=False)
+    yield asked, server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def replacing_prometheus():
+    asked, server = _answering_prometheus(replace=True)
+    yield asked, server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def recreating_prometheus():
+    asked, server = _answering_prometheus(create_again=True)
     yield asked, server.server_address[1]
     server.shutdown()
     server.server_close()
@@ -158,3 +185,48 @@ def test_an_slo_deleted_while_its_evaluation_succeeds_keeps_no_buckets(runtime, 
     budget = api.get(f"/api/slo/{NAME}/budget", headers=auth(admin_key))
     assert budget.status_code == 200, budget.text
     assert budget.json()["sli"]["total"] == 0, budget.json()
+
+
+def test_an_slo_deleted_and_created_again_while_evaluated_gets_none_of_the_old_ones_evaluation(
+    runtime, api, admin_key, recreating_prometheus
+):
+    from pagerless.store.slos import SloRepository
+
+    # Given an SLO whose Prometheus answers with a month of samples
+    asked, port = recreating_prometheus
+    created = api.post("/api/slo", json=_document(port), headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    # When it is evaluated on request and an admin deletes it and creates it again under its name meanwhile
+    response = api.post(f"/api/slo/{NAME}/evaluate", headers=auth(admin_key))
+    assert asked
+    # Then the answer says the SLO evaluated was deleted meanwhile
+    assert response.status_code == 404, response.text
+    assert response.json()["error"]["details"][-1]["deleted"] is True, response.text
+    # And the new SLO has neither the old one's evaluation nor its buckets: it was never evaluated
+    budget = api.get(f"/api/slo/{NAME}/budget", headers=auth(admin_key))
+    assert budget.status_code == 200, budget.text
+    evaluation = budget.json()["evaluation"]
+    assert evaluation["evaluated_at"] is None and evaluation["evaluated_to"] is None, evaluation
+    assert SloRepository().first_bucket("default", NAME) is None
+    assert budget.json()["sli"]["total"] == 0, budget.json()
+
+
+def test_an_slo_replaced_while_evaluated_keeps_nothing_of_the_evaluation_and_says_so(
+    runtime, api, admin_key, replacing_prometheus
+):
+    # Given an SLO whose Prometheus answers with a month of samples
+    asked, port = replacing_prometheus
+    created = api.post("/api/slo", json=_document(port), headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    # When it is evaluated on request and an admin replaces its definition meanwhile
+    response = api.post(f"/api/slo/{NAME}/evaluate", headers=auth(admin_key))
+    assert asked
+    # Then the answer is a conflict in the API's format: the evaluation was of a definition no longer stored
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["details"] == [{"slo": NAME, "reason": "concurrent_update"}], response.text
+    # And the replaced SLO has none of it: never evaluated, and evaluated anew it is
+    budget = api.get(f"/api/slo/{NAME}/budget", headers=auth(admin_key)).json()
+    assert budget["evaluation"]["evaluated_at"] is None, budget
+    again = api.post(f"/api/slo/{NAME}/evaluate", headers=auth(admin_key))
+    assert again.status_code == 200, again.text
+    assert api.get(f"/api/slo/{NAME}/budget", headers=auth(admin_key)).json()["evaluation"]["evaluated_at"]

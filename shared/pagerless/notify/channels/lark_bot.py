@@ -36,6 +36,9 @@ _BOT_REFUSALS = {
     19024: "the bot's security setting 'custom keywords' found none of its keywords in the message, and Pagerless's"
     " messages are titled by their incidents: turn keywords off and use 'signature verification' (config.secret)",
 }
+# 9499 "Bad Request": the hook could not read this request (malformed JSON, a missing or misspelt field, a card Lark
+# cannot parse); the same bytes are refused again on every try, so the message is dead, not throttled (11232 is)
+_MALFORMED = " (Lark could not read this message as a custom bot's request; the same message would be refused again)"
 
 
 def sign(timestamp: int, secret: str) -> str:
@@ -59,8 +62,10 @@ def send(http: httpx.Client, config: dict, message: Message, *, now: float | Non
     code = data.get("code", data.get("StatusCode", 0))
     if code == 0:
         return Sent()
-    if code in (9499, 11232):
+    if code == 11232:
         raise RetryableError(f"lark bot {code}: {data.get('msg')}")
+    if code == 9499:
+        raise PermanentError(f"lark bot 9499: {data.get('msg') or 'Bad Request'}{_MALFORMED}")
     raise PermanentError(
         f"lark bot {code}: {data.get('msg') or data.get('StatusMessage')}", fix=_BOT_REFUSALS.get(code)
     )
