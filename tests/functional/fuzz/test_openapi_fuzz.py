@@ -167,6 +167,9 @@ def _acknowledge_token(incident_id: str, person_id: str) -> str:
     return sign(EmailLink("", incident_id, "default", "acknowledge", person_id, expires))
 
 
+# about 50 s on a quiet machine (every operation, twice where it has ids); the hang guard of 300 s was reached once
+# in CI with the machine loaded tenfold (helpers beside it), the request then waiting on moto
+@pytest.mark.timeout(900)
 def test_no_generated_request_causes_a_server_error(api, admin_key, known_ids):
     import schemathesis
 
