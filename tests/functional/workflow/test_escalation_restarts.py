@@ -20,6 +20,12 @@ from tests.functional.workflow.escalations import (
 pytestmark = pytest.mark.functional
 
 
+def _queued(incident_id: str):
+    """The escalation once its tick has marked the page it queued as queued: the page is on the queue a moment before
+    the tick clears `unqueued`, and a record read in between says its page was never queued (to be paged again)."""
+    return wait_for(lambda: (record := escalation(incident_id)).unqueued is None and record, timeout=30)
+
+
 def test_a_restart_mid_escalation_pages_the_next_step_and_the_ack_still_stops_it(
     fast_workflow, scenario, oncall, pages, api, operator_key, runtime
 ):
@@ -51,7 +57,7 @@ def test_a_restart_long_after_a_page_pages_the_overdue_step_at_once(fast_workflo
     oncall(delays=(3600, 1, 1))
     open_incident(scenario)
     first = pages.wait_for("0-0")
-    record = escalation(first["incident_id"])
+    record = _queued(first["incident_id"])
     paged_at = datetime.fromisoformat(record.pages[-1]["at"])
     # Resumed 10 minutes after the page, it waits the 50 minutes left; two hours after, not at all
     assert resume(record, now=paged_at + timedelta(minutes=10))["wait_seconds"] == 3000
@@ -72,7 +78,7 @@ def test_a_restart_right_after_a_step_that_reached_nobody_pages_the_next_step_at
     oncall(delays=(3600, 3600, 1))
     opened = open_incident(scenario)
     pages.wait_for("0-0")
-    record = escalation(opened.id)
+    record = _queued(opened.id)
     at = datetime.fromisoformat(record.pages[-1]["at"]) + timedelta(minutes=1)
     gap = {"generation": "1-0", "at": at.isoformat(), "targets": [], "held": []}
     assert EscalationRepository().claim_page(record, gap)
